@@ -1,0 +1,688 @@
+//! The `Complaint` aggregate: decides which commands are allowed now and what they record.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use cqrs_es::Aggregate;
+use cqrs_es::event_sink::EventSink;
+use serde::{Deserialize, Serialize};
+
+use crate::commands::{ComplaintAction, ComplaintCommand, NewComplaint};
+use crate::error::ComplaintError;
+use crate::events::{ComplaintChange, ComplaintEvent, SealedCustomer};
+use crate::services::{ComplaintServices, VaultError};
+use crate::values::{CustomerId, Outcome, Priority, Reference, StaffMember};
+
+/// Longest one-line summary or category.
+pub const MAX_LINE: usize = 200;
+/// Longest name or company.
+pub const MAX_NAME: usize = 200;
+/// Longest free text (the customer's words, facts, findings, updates).
+pub const MAX_TEXT: usize = 20_000;
+
+/// Where a complaint stands in the six-step method: the next thing to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Step 1: apologise.
+    Acknowledge,
+    /// Step 3: establish the facts (step 2, listening, goes on throughout).
+    EstablishFacts,
+    /// Step 4: commit to an action.
+    CommitToAction,
+    /// Step 5: name the owner.
+    NameOwner,
+    /// Step 6: keep the customer informed until resolved.
+    KeepInformed,
+    /// Decided; waiting to be closed.
+    Resolved,
+    /// Done.
+    Closed,
+}
+
+impl Step {
+    /// The stable code used in URLs and columns.
+    pub fn code(self) -> &'static str {
+        match self {
+            Step::Acknowledge => "acknowledge",
+            Step::EstablishFacts => "establish_facts",
+            Step::CommitToAction => "commit_to_action",
+            Step::NameOwner => "name_owner",
+            Step::KeepInformed => "keep_informed",
+            Step::Resolved => "resolved",
+            Step::Closed => "closed",
+        }
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Acknowledge => "1 · Acknowledge",
+            Step::EstablishFacts => "3 · Establish the facts",
+            Step::CommitToAction => "4 · Commit to action",
+            Step::NameOwner => "5 · Name the owner",
+            Step::KeepInformed => "6 · Keep informed",
+            Step::Resolved => "Resolved",
+            Step::Closed => "Closed",
+        }
+    }
+}
+
+/// Which steps are done: enough to say where a complaint stands. Projections keep these flags
+/// in their rows and ask [`Progress::step`], so the list and the aggregate always agree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Step 1 done.
+    pub acknowledged: bool,
+    /// Step 3 done.
+    pub investigation_concluded: bool,
+    /// Step 4 done.
+    pub action_committed: bool,
+    /// Step 5 done.
+    pub owner_named: bool,
+    /// An outcome was decided.
+    pub resolved: bool,
+    /// Closed.
+    pub closed: bool,
+}
+
+impl Progress {
+    /// The next step.
+    pub fn step(self) -> Step {
+        if self.closed {
+            Step::Closed
+        } else if self.resolved {
+            Step::Resolved
+        } else if !self.acknowledged {
+            Step::Acknowledge
+        } else if !self.investigation_concluded {
+            Step::EstablishFacts
+        } else if !self.action_committed {
+            Step::CommitToAction
+        } else if !self.owner_named {
+            Step::NameOwner
+        } else {
+            Step::KeepInformed
+        }
+    }
+}
+
+/// The status shown in lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Being worked.
+    Open,
+    /// Waiting on the customer (SLA clocks paused).
+    WaitingOnCustomer,
+    /// Decided, not yet closed.
+    Resolved,
+    /// Done.
+    Closed,
+}
+
+impl Status {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::WaitingOnCustomer => "waiting_on_customer",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+        }
+    }
+}
+
+/// What we committed to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commitment {
+    /// The action.
+    pub action: String,
+    /// By when.
+    pub due_on: NaiveDate,
+}
+
+/// A complaint, as far as deciding commands needs to know it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Complaint {
+    reference: Option<Reference>,
+    customer: Option<CustomerId>,
+    received_at: Option<DateTime<Utc>>,
+    priority: Option<Priority>,
+    category: String,
+    progress: Progress,
+    facts_since_opened: u32,
+    commitment: Option<Commitment>,
+    owner: Option<StaffMember>,
+    waiting_on_customer: bool,
+    outcome: Option<Outcome>,
+    satisfaction_recorded: bool,
+    personal_data_erased: bool,
+}
+
+impl Complaint {
+    /// Its reference, once received.
+    pub fn reference(&self) -> Option<&Reference> {
+        self.reference.as_ref()
+    }
+
+    /// The customer whose key seals its personal data.
+    pub fn customer(&self) -> Option<CustomerId> {
+        self.customer
+    }
+
+    /// Which steps are done.
+    pub fn progress(&self) -> Progress {
+        self.progress
+    }
+
+    /// The current status.
+    pub fn status(&self) -> Status {
+        if self.progress.closed {
+            Status::Closed
+        } else if self.progress.resolved {
+            Status::Resolved
+        } else if self.waiting_on_customer {
+            Status::WaitingOnCustomer
+        } else {
+            Status::Open
+        }
+    }
+
+    /// The owner, if named.
+    pub fn owner(&self) -> Option<&StaffMember> {
+        self.owner.as_ref()
+    }
+
+    /// The current commitment, if any.
+    pub fn commitment(&self) -> Option<&Commitment> {
+        self.commitment.as_ref()
+    }
+
+    /// The outcome, once resolved.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.outcome
+    }
+
+    /// Whether the customer's personal data has been erased.
+    pub fn personal_data_erased(&self) -> bool {
+        self.personal_data_erased
+    }
+
+    fn require_received(&self) -> Result<(), ComplaintError> {
+        if self.reference.is_none() {
+            Err(ComplaintError::UnknownComplaint)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn require_open(&self, action: &'static str) -> Result<(), ComplaintError> {
+        if self.progress.closed {
+            Err(ComplaintError::Closed { action })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn require_unresolved(&self, action: &'static str) -> Result<(), ComplaintError> {
+        self.require_open(action)?;
+        if self.progress.resolved {
+            Err(ComplaintError::AlreadyResolved { action })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn require_acknowledged(&self, action: &'static str) -> Result<(), ComplaintError> {
+        if self.progress.acknowledged {
+            Ok(())
+        } else {
+            Err(ComplaintError::NotAcknowledged { action })
+        }
+    }
+
+    fn require_personal_data(&self) -> Result<CustomerId, ComplaintError> {
+        match self.customer {
+            Some(customer) if !self.personal_data_erased => Ok(customer),
+            _ => Err(ComplaintError::PersonalDataErased),
+        }
+    }
+
+    /// Decides a command: the change it makes, or why it is refused.
+    async fn decide(
+        &self,
+        action: ComplaintAction,
+        services: &ComplaintServices,
+    ) -> Result<ComplaintChange, ComplaintError> {
+        let today = services.clock.now().date_naive();
+        if !matches!(action, ComplaintAction::Receive(_)) {
+            self.require_received()?;
+        }
+        match action {
+            ComplaintAction::Receive(new) => self.receive(*new, services).await,
+            ComplaintAction::Acknowledge { apology } => {
+                self.require_open("acknowledge it")?;
+                if self.progress.acknowledged {
+                    return Err(ComplaintError::AlreadyAcknowledged);
+                }
+                Ok(ComplaintChange::ComplaintAcknowledged {
+                    apology: text("The apology", apology, MAX_TEXT)?,
+                })
+            }
+            ComplaintAction::RecordCustomerStatement { channel, statement } => {
+                self.require_unresolved("record what the customer said")?;
+                let customer = self.require_personal_data()?;
+                let statement = text("What the customer said", statement, MAX_TEXT)?;
+                Ok(ComplaintChange::CustomerStatementRecorded {
+                    channel,
+                    statement: seal(services, customer, &statement).await?,
+                })
+            }
+            ComplaintAction::RecordFact { fact, source } => {
+                self.require_unresolved("record a fact")?;
+                self.require_acknowledged("record facts")?;
+                if self.progress.investigation_concluded {
+                    return Err(ComplaintError::InvestigationAlreadyConcluded);
+                }
+                Ok(ComplaintChange::FactRecorded {
+                    fact: text("The fact", fact, MAX_TEXT)?,
+                    source: optional_text("The source", source, MAX_LINE)?,
+                })
+            }
+            ComplaintAction::ConcludeInvestigation { findings } => {
+                self.require_unresolved("conclude the investigation")?;
+                self.require_acknowledged("conclude the investigation")?;
+                if self.progress.investigation_concluded {
+                    return Err(ComplaintError::InvestigationAlreadyConcluded);
+                }
+                if self.facts_since_opened == 0 {
+                    return Err(ComplaintError::NoFactsRecorded);
+                }
+                Ok(ComplaintChange::InvestigationConcluded {
+                    findings: text("The findings", findings, MAX_TEXT)?,
+                })
+            }
+            ComplaintAction::CommitToAction { action, due_on } => {
+                self.require_unresolved("commit to an action")?;
+                self.require_acknowledged("commit to an action")?;
+                if !self.progress.investigation_concluded {
+                    return Err(ComplaintError::InvestigationNotConcluded);
+                }
+                let action = text("The action", action, MAX_TEXT)?;
+                not_in_past("The date the action will be done by", due_on, today)?;
+                Ok(ComplaintChange::ActionCommitted { action, due_on })
+            }
+            ComplaintAction::AssignOwner { owner } => {
+                self.require_unresolved("change the owner")?;
+                let name = text("The owner's name", owner.name, MAX_NAME)?;
+                let owner = StaffMember { id: owner.id, name };
+                if let Some(current) = &self.owner
+                    && current.id == owner.id
+                {
+                    return Err(ComplaintError::SameOwner { name: owner.name });
+                }
+                Ok(ComplaintChange::OwnerAssigned {
+                    owner,
+                    previous: self.owner.clone(),
+                })
+            }
+            ComplaintAction::SendProgressUpdate {
+                message,
+                next_update_on,
+            } => {
+                self.require_unresolved("send a progress update")?;
+                self.require_acknowledged("send a progress update")?;
+                let message = text("The update", message, MAX_TEXT)?;
+                not_in_past("The date of the next update", next_update_on, today)?;
+                Ok(ComplaintChange::ProgressUpdateSent {
+                    message,
+                    next_update_on,
+                })
+            }
+            ComplaintAction::WaitOnCustomer { request } => {
+                self.require_unresolved("wait on the customer")?;
+                self.require_acknowledged("ask the customer for something")?;
+                if self.waiting_on_customer {
+                    return Err(ComplaintError::AlreadyWaiting);
+                }
+                Ok(ComplaintChange::WaitingOnCustomer {
+                    request: text("What we ask the customer for", request, MAX_TEXT)?,
+                })
+            }
+            ComplaintAction::RecordCustomerResponse { response } => {
+                self.require_open("record the customer's response")?;
+                if !self.waiting_on_customer {
+                    return Err(ComplaintError::NotWaiting);
+                }
+                let customer = self.require_personal_data()?;
+                let response = text("The customer's response", response, MAX_TEXT)?;
+                Ok(ComplaintChange::CustomerResponded {
+                    response: seal(services, customer, &response).await?,
+                })
+            }
+            ComplaintAction::Resolve {
+                outcome,
+                reasons,
+                remedy,
+                redress_paid_cents,
+            } => {
+                self.require_unresolved("resolve it again")?;
+                self.require_acknowledged("resolve it")?;
+                if !self.progress.investigation_concluded {
+                    return Err(ComplaintError::InvestigationNotConcluded);
+                }
+                if self.commitment.is_none() {
+                    return Err(ComplaintError::NoCommitment);
+                }
+                if self.owner.is_none() {
+                    return Err(ComplaintError::NoOwner);
+                }
+                let reasons = text("The reasons", reasons, MAX_TEXT)?;
+                let remedy = optional_text("The remedy", remedy, MAX_TEXT)?;
+                if let Some(cents) = redress_paid_cents
+                    && cents < 0
+                {
+                    return Err(ComplaintError::Empty {
+                        field: "A positive redress amount",
+                    });
+                }
+                Ok(ComplaintChange::ComplaintResolved {
+                    outcome,
+                    reasons,
+                    remedy,
+                    redress_paid_cents,
+                })
+            }
+            ComplaintAction::Close => {
+                self.require_open("close it again")?;
+                if !self.progress.resolved {
+                    return Err(ComplaintError::NotResolved);
+                }
+                Ok(ComplaintChange::ComplaintClosed)
+            }
+            ComplaintAction::Reopen { reason } => {
+                if !self.progress.resolved && !self.progress.closed {
+                    return Err(ComplaintError::NotReopenable);
+                }
+                Ok(ComplaintChange::ComplaintReopened {
+                    reason: text("The reason for reopening", reason, MAX_TEXT)?,
+                })
+            }
+            ComplaintAction::RecordSatisfaction {
+                score,
+                comment,
+                would_change,
+            } => {
+                if !self.progress.resolved {
+                    return Err(ComplaintError::SatisfactionTooEarly);
+                }
+                if self.satisfaction_recorded {
+                    return Err(ComplaintError::SatisfactionAlreadyRecorded);
+                }
+                if !(1..=5).contains(&score) {
+                    return Err(ComplaintError::ScoreOutOfRange(score));
+                }
+                let comment = optional_text("The comment", comment, MAX_TEXT)?;
+                let would_change =
+                    optional_text("What the customer would change", would_change, MAX_TEXT)?;
+                let needs_sealing = comment.is_some() || would_change.is_some();
+                let customer = if needs_sealing {
+                    Some(self.require_personal_data()?)
+                } else {
+                    None
+                };
+                let mut sealed = [None, None];
+                for (slot, value) in sealed.iter_mut().zip([comment, would_change]) {
+                    if let (Some(value), Some(customer)) = (value, customer) {
+                        *slot = Some(seal(services, customer, &value).await?);
+                    }
+                }
+                let [comment, would_change] = sealed;
+                Ok(ComplaintChange::SatisfactionRecorded {
+                    score,
+                    comment,
+                    would_change,
+                })
+            }
+            ComplaintAction::ChangePriority { priority } => {
+                self.require_unresolved("change the priority")?;
+                let from = self.priority.unwrap_or(Priority::Normal);
+                if from == priority {
+                    return Err(ComplaintError::Unchanged {
+                        field: "priority",
+                        value: priority.label().to_lowercase(),
+                    });
+                }
+                Ok(ComplaintChange::PriorityChanged { from, to: priority })
+            }
+            ComplaintAction::ChangeCategory { category } => {
+                self.require_unresolved("change the category")?;
+                let category = text("The category", category, MAX_LINE)?;
+                if category == self.category {
+                    return Err(ComplaintError::Unchanged {
+                        field: "category",
+                        value: category,
+                    });
+                }
+                Ok(ComplaintChange::CategoryChanged {
+                    from: self.category.clone(),
+                    to: category,
+                })
+            }
+            ComplaintAction::RecordCommunication {
+                direction,
+                channel,
+                summary,
+            } => {
+                let customer = self.require_personal_data()?;
+                let summary = text("The summary of the communication", summary, MAX_TEXT)?;
+                Ok(ComplaintChange::CommunicationRecorded {
+                    direction,
+                    channel,
+                    summary: seal(services, customer, &summary).await?,
+                })
+            }
+            ComplaintAction::ErasePersonalData { reason } => {
+                if self.personal_data_erased {
+                    return Err(ComplaintError::AlreadyErased);
+                }
+                Ok(ComplaintChange::PersonalDataErased {
+                    reason: text("The reason for erasure", reason, MAX_LINE)?,
+                })
+            }
+        }
+    }
+
+    async fn receive(
+        &self,
+        new: NewComplaint,
+        services: &ComplaintServices,
+    ) -> Result<ComplaintChange, ComplaintError> {
+        if self.reference.is_some() {
+            return Err(ComplaintError::AlreadyReceived);
+        }
+        let name = text("The customer's name", new.customer.name, MAX_NAME)?;
+        let phone = optional_text("The phone number", new.customer.phone, 40)?;
+        let company = optional_text("The company", new.company, MAX_NAME)?;
+        let category = text("The category", new.category, MAX_LINE)?;
+        let summary = text("The summary", new.summary, MAX_LINE)?;
+        if summary.contains(['\n', '\r']) {
+            return Err(ComplaintError::TooLong {
+                field: "The summary (one line)",
+                max: MAX_LINE,
+            });
+        }
+        let description = text("What happened", new.description, MAX_TEXT)?;
+        let remedy_requested = optional_text(
+            "What the customer would like",
+            new.remedy_requested,
+            MAX_TEXT,
+        )?;
+
+        let customer = services
+            .vault
+            .customer_for(&new.customer.email)
+            .await
+            .map_err(vault_error)?;
+        let sealed_customer = SealedCustomer {
+            id: customer,
+            name: seal(services, customer, &name).await?,
+            email: seal(services, customer, new.customer.email.as_str()).await?,
+            phone: match phone {
+                Some(phone) => Some(seal(services, customer, &phone).await?),
+                None => None,
+            },
+        };
+        Ok(ComplaintChange::ComplaintReceived {
+            reference: new.reference,
+            customer: sealed_customer,
+            language: new.customer.language,
+            company,
+            channel: new.channel,
+            category,
+            summary,
+            description: seal(services, customer, &description).await?,
+            remedy_requested: match remedy_requested {
+                Some(remedy) => Some(seal(services, customer, &remedy).await?),
+                None => None,
+            },
+            priority: new.priority,
+        })
+    }
+}
+
+fn vault_error(error: VaultError) -> ComplaintError {
+    match error {
+        VaultError::Erased => ComplaintError::PersonalDataErased,
+        VaultError::Storage(message) => ComplaintError::Sealing(message),
+    }
+}
+
+async fn seal(
+    services: &ComplaintServices,
+    customer: CustomerId,
+    plaintext: &str,
+) -> Result<crate::values::Sealed, ComplaintError> {
+    services
+        .vault
+        .seal(customer, plaintext)
+        .await
+        .map_err(vault_error)
+}
+
+/// A required text: trimmed, not empty, not longer than `max` characters.
+fn text(field: &'static str, value: String, max: usize) -> Result<String, ComplaintError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ComplaintError::Empty { field });
+    }
+    if trimmed.chars().count() > max {
+        return Err(ComplaintError::TooLong { field, max });
+    }
+    Ok(trimmed.to_string())
+}
+
+/// An optional text: blank becomes `None`.
+fn optional_text(
+    field: &'static str,
+    value: Option<String>,
+    max: usize,
+) -> Result<Option<String>, ComplaintError> {
+    match value {
+        Some(value) if !value.trim().is_empty() => text(field, value, max).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn not_in_past(
+    field: &'static str,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), ComplaintError> {
+    if date < today {
+        Err(ComplaintError::DateInPast { field, date, today })
+    } else {
+        Ok(())
+    }
+}
+
+impl Aggregate for Complaint {
+    const TYPE: &'static str = "Complaint";
+    type Command = ComplaintCommand;
+    type Event = ComplaintEvent;
+    type Error = ComplaintError;
+    type Services = ComplaintServices;
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        let change = self.decide(command.action, services).await?;
+        let event = ComplaintEvent {
+            occurred_at: services.clock.now(),
+            by: command.by,
+            change,
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        match event.change {
+            ComplaintChange::ComplaintReceived {
+                reference,
+                customer,
+                category,
+                priority,
+                ..
+            } => {
+                self.reference = Some(reference);
+                self.customer = Some(customer.id);
+                self.received_at = Some(event.occurred_at);
+                self.category = category;
+                self.priority = Some(priority);
+            }
+            ComplaintChange::ComplaintAcknowledged { .. } => self.progress.acknowledged = true,
+            ComplaintChange::CustomerStatementRecorded { .. }
+            | ComplaintChange::CommunicationRecorded { .. }
+            | ComplaintChange::ProgressUpdateSent { .. } => {}
+            ComplaintChange::FactRecorded { .. } => self.facts_since_opened += 1,
+            ComplaintChange::InvestigationConcluded { .. } => {
+                self.progress.investigation_concluded = true;
+            }
+            ComplaintChange::ActionCommitted { action, due_on } => {
+                self.commitment = Some(Commitment { action, due_on });
+                self.progress.action_committed = true;
+            }
+            ComplaintChange::OwnerAssigned { owner, .. } => {
+                self.owner = Some(owner);
+                self.progress.owner_named = true;
+            }
+            ComplaintChange::WaitingOnCustomer { .. } => self.waiting_on_customer = true,
+            ComplaintChange::CustomerResponded { .. } => self.waiting_on_customer = false,
+            ComplaintChange::ComplaintResolved { outcome, .. } => {
+                self.outcome = Some(outcome);
+                self.progress.resolved = true;
+                self.waiting_on_customer = false;
+            }
+            ComplaintChange::ComplaintClosed => self.progress.closed = true,
+            ComplaintChange::ComplaintReopened { .. } => {
+                // A reopened complaint is investigated afresh: new facts, a new conclusion and
+                // a new commitment. The apology and the owner stand.
+                self.progress.resolved = false;
+                self.progress.closed = false;
+                self.progress.investigation_concluded = false;
+                self.progress.action_committed = false;
+                self.facts_since_opened = 0;
+                self.commitment = None;
+                self.outcome = None;
+                self.satisfaction_recorded = false;
+            }
+            ComplaintChange::SatisfactionRecorded { .. } => self.satisfaction_recorded = true,
+            ComplaintChange::PriorityChanged { to, .. } => self.priority = Some(to),
+            ComplaintChange::CategoryChanged { to, .. } => self.category = to,
+            ComplaintChange::PersonalDataErased { .. } => self.personal_data_erased = true,
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Why a value or a command was refused, in words an agent can act on.
+
+use chrono::NaiveDate;
+
+/// A value that could not be parsed at the edge.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidValue {
+    /// Not a complaint reference.
+    #[error("\"{0}\" is not a complaint reference; it looks like RDR-7KX4-9PQM.")]
+    Reference(String),
+    /// Not an email address.
+    #[error("\"{0}\" is not a valid email address; it should look like name@example.com.")]
+    Email(String),
+    /// Not one of the supported languages.
+    #[error("\"{0}\" is not a supported language; choose one of en, es, ro, zh.")]
+    Language(String),
+    /// Not a known channel.
+    #[error("\"{0}\" is not a channel; choose one of web_form, email, phone, in_person, api.")]
+    Channel(String),
+    /// Not a known priority.
+    #[error("\"{0}\" is not a priority; choose one of low, normal, high, urgent.")]
+    Priority(String),
+    /// Not a known outcome.
+    #[error("\"{0}\" is not an outcome; choose one of upheld, partly_upheld, not_upheld.")]
+    Outcome(String),
+    /// Not a known direction.
+    #[error("\"{0}\" is not a direction; choose inbound or outbound.")]
+    Direction(String),
+}
+
+/// A command the complaint refused. Nothing is written when a command is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ComplaintError {
+    /// Any command but receiving, on a complaint that does not exist.
+    #[error("There is no complaint with this reference.")]
+    UnknownComplaint,
+    /// Receiving twice under one reference.
+    #[error("A complaint with this reference has already been received.")]
+    AlreadyReceived,
+    /// A value that could not be parsed.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    /// A required text was empty.
+    #[error("{field} must not be empty.")]
+    Empty {
+        /// Which field, as the form labels it.
+        field: &'static str,
+    },
+    /// A text was longer than allowed.
+    #[error("{field} is too long: at most {max} characters, please shorten it.")]
+    TooLong {
+        /// Which field.
+        field: &'static str,
+        /// The limit.
+        max: usize,
+    },
+    /// A date that must be today or later was in the past.
+    #[error("{field} is {date}, which is in the past; choose today ({today}) or a later date.")]
+    DateInPast {
+        /// Which field.
+        field: &'static str,
+        /// The date given.
+        date: NaiveDate,
+        /// Today, by the clock the command was handled with.
+        today: NaiveDate,
+    },
+    /// Step 1 has not been done.
+    #[error("The complaint must be acknowledged with an apology (step 1) before you can {action}.")]
+    NotAcknowledged {
+        /// What the agent tried to do.
+        action: &'static str,
+    },
+    /// Step 1 done twice.
+    #[error("The complaint has already been acknowledged.")]
+    AlreadyAcknowledged,
+    /// Facts after the investigation was concluded.
+    #[error(
+        "The investigation has already been concluded; reopen the complaint to record new facts."
+    )]
+    InvestigationAlreadyConcluded,
+    /// Concluding with nothing established.
+    #[error("Record at least one fact (step 3) before concluding the investigation.")]
+    NoFactsRecorded,
+    /// Committing before the facts are established.
+    #[error(
+        "Facts must be established and the investigation concluded (step 3) before committing to an action."
+    )]
+    InvestigationNotConcluded,
+    /// Resolving without an owner.
+    #[error("Name the person responsible (step 5) before resolving the complaint.")]
+    NoOwner,
+    /// Resolving without a commitment.
+    #[error("Commit to an action (step 4) before resolving the complaint.")]
+    NoCommitment,
+    /// Naming the current owner again.
+    #[error("{name} is already responsible for this complaint.")]
+    SameOwner {
+        /// The owner's name.
+        name: String,
+    },
+    /// Setting the value it already has.
+    #[error("The {field} is already {value}.")]
+    Unchanged {
+        /// Which field.
+        field: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// Waiting twice.
+    #[error("The complaint is already waiting on the customer.")]
+    AlreadyWaiting,
+    /// A response when none was asked for.
+    #[error(
+        "The complaint is not waiting on the customer; record what they said as a contact instead."
+    )]
+    NotWaiting,
+    /// Working a resolved complaint.
+    #[error("The complaint is resolved; reopen it before you {action}.")]
+    AlreadyResolved {
+        /// What the agent tried to do.
+        action: &'static str,
+    },
+    /// Closing an unresolved complaint.
+    #[error("The complaint must be resolved with an outcome before it can be closed.")]
+    NotResolved,
+    /// Changing a closed complaint.
+    #[error("The complaint is closed; reopen it before you {action}.")]
+    Closed {
+        /// What the agent tried to do.
+        action: &'static str,
+    },
+    /// Reopening an open complaint.
+    #[error("Only a resolved or closed complaint can be reopened; this one is still open.")]
+    NotReopenable,
+    /// A satisfaction score outside 1–5.
+    #[error("The satisfaction score must be between 1 and 5; {0} was given.")]
+    ScoreOutOfRange(u8),
+    /// Asking for satisfaction before the outcome.
+    #[error("The customer can rate the handling once the complaint is resolved or closed.")]
+    SatisfactionTooEarly,
+    /// Rating twice.
+    #[error("The customer's satisfaction has already been recorded for this resolution.")]
+    SatisfactionAlreadyRecorded,
+    /// Personal data after erasure.
+    #[error(
+        "This customer's personal data has been erased; nothing personal can be recorded on the complaint any more."
+    )]
+    PersonalDataErased,
+    /// Erasing twice.
+    #[error("This customer's personal data has already been erased from the complaint.")]
+    AlreadyErased,
+    /// The personal-data vault failed (a storage error); nothing was written.
+    #[error("Personal data could not be sealed, so nothing was saved: {0}")]
+    Sealing(String),
+}

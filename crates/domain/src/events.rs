@@ -1,0 +1,213 @@
+//! The events: the record of everything that happened to a complaint. They are the schema;
+//! a change of shape gets a new `event_version` and an upcaster.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use crate::values::{
+    Actor, Channel, CustomerId, Direction, Language, Outcome, Priority, Reference, Sealed,
+    StaffMember,
+};
+
+/// The version every event is written with today.
+pub const EVENT_VERSION: &str = "1";
+
+/// One thing that happened to a complaint: what changed, who did it and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComplaintEvent {
+    /// When it happened (by the clock the command was handled with).
+    pub occurred_at: DateTime<Utc>,
+    /// Who did it.
+    pub by: Actor,
+    /// What happened.
+    pub change: ComplaintChange,
+}
+
+/// The customer's personal details, sealed with their key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SealedCustomer {
+    /// Whose key seals the fields below.
+    pub id: CustomerId,
+    /// Their name.
+    pub name: Sealed,
+    /// Their email address.
+    pub email: Sealed,
+    /// Their phone number, if given.
+    pub phone: Option<Sealed>,
+}
+
+/// What happened. Personal data is [`Sealed`]; timings, steps, outcomes and categories stay in
+/// the clear so reports survive erasure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ComplaintChange {
+    /// A complaint arrived (from any channel).
+    ComplaintReceived {
+        /// The reference customers quote.
+        reference: Reference,
+        /// Who complained.
+        customer: SealedCustomer,
+        /// The language to write to them in.
+        language: Language,
+        /// The company they belong to, if any.
+        company: Option<String>,
+        /// How it reached us.
+        channel: Channel,
+        /// What it is about.
+        category: String,
+        /// A one-line summary (staff-facing, kept in the clear).
+        summary: String,
+        /// The customer's own words.
+        description: Sealed,
+        /// What the customer asks us to do, in their words.
+        remedy_requested: Option<Sealed>,
+        /// How urgent it is.
+        priority: Priority,
+    },
+    /// Step 1: we said sincerely that we are sorry.
+    ComplaintAcknowledged {
+        /// The apology, as sent to the customer.
+        apology: String,
+    },
+    /// Step 2: what the customer told us on one contact. Every contact is kept.
+    CustomerStatementRecorded {
+        /// The channel of the contact.
+        channel: Channel,
+        /// What they said.
+        statement: Sealed,
+    },
+    /// Step 3: one fact established.
+    FactRecorded {
+        /// The fact.
+        fact: String,
+        /// Where it comes from (order system, call recording, ...), if noted.
+        source: Option<String>,
+    },
+    /// Step 3 done: what the facts show.
+    InvestigationConcluded {
+        /// The findings.
+        findings: String,
+    },
+    /// Step 4: what we will do, and by when.
+    ActionCommitted {
+        /// The action.
+        action: String,
+        /// The date it will be done by.
+        due_on: NaiveDate,
+    },
+    /// Step 5: who is responsible (also every change of owner).
+    OwnerAssigned {
+        /// The new owner.
+        owner: StaffMember,
+        /// The owner before, on a reassignment.
+        previous: Option<StaffMember>,
+    },
+    /// Step 6: the customer was told how things stand.
+    ProgressUpdateSent {
+        /// The update.
+        message: String,
+        /// When they will hear from us next.
+        next_update_on: NaiveDate,
+    },
+    /// We asked the customer for something and wait for it (SLA clocks pause).
+    WaitingOnCustomer {
+        /// What we asked for.
+        request: String,
+    },
+    /// The customer answered what we asked (SLA clocks resume).
+    CustomerResponded {
+        /// What they said.
+        response: Sealed,
+    },
+    /// The decision, with reasons.
+    ComplaintResolved {
+        /// Upheld, partly upheld or not upheld.
+        outcome: Outcome,
+        /// Why.
+        reasons: String,
+        /// What we give or do to put it right, if anything.
+        remedy: Option<String>,
+        /// Money paid in redress, in minor units, if any (for regulators' returns).
+        redress_paid_cents: Option<i64>,
+    },
+    /// Nothing more to do.
+    ComplaintClosed,
+    /// Opened again, and why.
+    ComplaintReopened {
+        /// Why.
+        reason: String,
+    },
+    /// How the customer rated the handling.
+    SatisfactionRecorded {
+        /// 1 (very poor) to 5 (excellent).
+        score: u8,
+        /// Their comment.
+        comment: Option<Sealed>,
+        /// Their answer to "If you ran this company, what would you change?".
+        would_change: Option<Sealed>,
+    },
+    /// The priority changed.
+    PriorityChanged {
+        /// Before.
+        from: Priority,
+        /// After.
+        to: Priority,
+    },
+    /// The category changed.
+    CategoryChanged {
+        /// Before.
+        from: String,
+        /// After.
+        to: String,
+    },
+    /// Any communication with the customer, recorded (the method: record every one).
+    CommunicationRecorded {
+        /// Which way.
+        direction: Direction,
+        /// By what means.
+        channel: Channel,
+        /// What was said.
+        summary: Sealed,
+    },
+    /// The customer's key was deleted: every sealed field of this complaint is gone for good.
+    PersonalDataErased {
+        /// Why (a data-subject request, retention).
+        reason: String,
+    },
+}
+
+impl ComplaintChange {
+    /// The event's name, as stored in the `event_type` column.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ComplaintChange::ComplaintReceived { .. } => "ComplaintReceived",
+            ComplaintChange::ComplaintAcknowledged { .. } => "ComplaintAcknowledged",
+            ComplaintChange::CustomerStatementRecorded { .. } => "CustomerStatementRecorded",
+            ComplaintChange::FactRecorded { .. } => "FactRecorded",
+            ComplaintChange::InvestigationConcluded { .. } => "InvestigationConcluded",
+            ComplaintChange::ActionCommitted { .. } => "ActionCommitted",
+            ComplaintChange::OwnerAssigned { .. } => "OwnerAssigned",
+            ComplaintChange::ProgressUpdateSent { .. } => "ProgressUpdateSent",
+            ComplaintChange::WaitingOnCustomer { .. } => "WaitingOnCustomer",
+            ComplaintChange::CustomerResponded { .. } => "CustomerResponded",
+            ComplaintChange::ComplaintResolved { .. } => "ComplaintResolved",
+            ComplaintChange::ComplaintClosed => "ComplaintClosed",
+            ComplaintChange::ComplaintReopened { .. } => "ComplaintReopened",
+            ComplaintChange::SatisfactionRecorded { .. } => "SatisfactionRecorded",
+            ComplaintChange::PriorityChanged { .. } => "PriorityChanged",
+            ComplaintChange::CategoryChanged { .. } => "CategoryChanged",
+            ComplaintChange::CommunicationRecorded { .. } => "CommunicationRecorded",
+            ComplaintChange::PersonalDataErased { .. } => "PersonalDataErased",
+        }
+    }
+}
+
+impl DomainEvent for ComplaintEvent {
+    fn event_type(&self) -> String {
+        self.change.name().to_string()
+    }
+
+    fn event_version(&self) -> String {
+        EVENT_VERSION.to_string()
+    }
+}

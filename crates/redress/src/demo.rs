@@ -1,0 +1,596 @@
+//! Demo data: a few hundred realistic complaints in four languages, at every step, created
+//! through the real commands with a back-dated clock, so a new user sees a living system.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use redress_domain::{
+    Actor, Channel, ComplaintAction, ComplaintCommand, CustomerEmail, Direction, Language,
+    ManualClock, NewComplaint, NewCustomer, Outcome, Priority, Reference, StaffMember,
+};
+use redress_store::{CommandError, Store};
+use uuid::Uuid;
+
+/// The demo staff: fixed ids so their names line up across runs.
+pub fn staff() -> Vec<StaffMember> {
+    [
+        ("6a0c2f9e-54b1-4c43-9d0b-1f1e6c1a0001", "Maria Ionescu"),
+        ("6a0c2f9e-54b1-4c43-9d0b-1f1e6c1a0002", "James Carter"),
+        ("6a0c2f9e-54b1-4c43-9d0b-1f1e6c1a0003", "Lucía Fernández"),
+        ("6a0c2f9e-54b1-4c43-9d0b-1f1e6c1a0004", "Zhang Wei"),
+    ]
+    .into_iter()
+    .map(|(id, name)| StaffMember {
+        id: Uuid::parse_str(id).expect("a literal uuid"),
+        name: name.into(),
+    })
+    .collect()
+}
+
+/// One kind of complaint, in one language.
+struct Scenario {
+    category: &'static str,
+    summary: &'static str,
+    description: &'static str,
+    remedy: &'static str,
+    fact: &'static str,
+    findings: &'static str,
+    action: &'static str,
+    reasons: &'static str,
+}
+
+struct LanguagePack {
+    language: Language,
+    names: &'static [&'static str],
+    domain: &'static str,
+    apology: &'static str,
+    update: &'static str,
+    request: &'static str,
+    scenarios: &'static [Scenario],
+}
+
+const PACKS: &[LanguagePack] = &[
+    LanguagePack {
+        language: Language::En,
+        names: &[
+            "Olivia Bennett",
+            "Harry Patel",
+            "Amelia Hughes",
+            "George Walsh",
+            "Isla Murphy",
+            "Noah Clarke",
+            "Emily Shaw",
+            "Jack Robinson",
+            "Grace Kelly",
+            "Oscar Price",
+        ],
+        domain: "example.co.uk",
+        apology: "I am truly sorry that we let you down. Thank you for telling us; I will look into this personally and keep you informed.",
+        update: "We are still working on this and have chased our warehouse today. You will hear from us again by the date below.",
+        request: "Could you send us a photo of the delivery label, please?",
+        scenarios: &[
+            Scenario {
+                category: "Delivery",
+                summary: "Order arrived a week late and incomplete",
+                description: "I ordered a set of kitchen chairs for my mother's birthday. They came a week after the promised date and one chair was missing. Nobody answered the phone when I called twice.",
+                remedy: "Send the missing chair this week and refund the delivery charge.",
+                fact: "Courier scan shows the parcel left our depot 6 days after the promised dispatch date.",
+                findings: "The order was split across two warehouses and the second part was never released.",
+                action: "Ship the missing chair by express courier and refund the delivery charge of £9.95.",
+                reasons: "We missed the delivery date we promised and failed to send the whole order.",
+            },
+            Scenario {
+                category: "Billing",
+                summary: "Charged twice for the same monthly plan",
+                description: "My bank statement shows two payments of £24.99 on the same day for my subscription. I only have one account.",
+                remedy: "Refund the duplicate payment.",
+                fact: "Payment provider log shows two captures for one invoice, 40 seconds apart.",
+                findings: "A retry after a gateway timeout captured the payment a second time.",
+                action: "Refund the duplicate £24.99 to the original card.",
+                reasons: "The second payment was our error; it has been refunded in full.",
+            },
+            Scenario {
+                category: "Customer service",
+                summary: "Rude answer from the call centre",
+                description: "When I called about my warranty the agent interrupted me, said it was my fault and hung up. I have been a customer for twelve years.",
+                remedy: "An apology and someone who will actually look at my warranty claim.",
+                fact: "The call recording confirms the call was ended by the agent after 2 minutes.",
+                findings: "The agent did not follow our call-handling standard; the warranty claim is valid.",
+                action: "Process the warranty claim and arrange coaching for the agent.",
+                reasons: "The call was handled badly and the warranty claim should have been accepted.",
+            },
+            Scenario {
+                category: "Product quality",
+                summary: "Kettle stopped working after two weeks",
+                description: "The kettle I bought stopped heating after two weeks of normal use. The light comes on but nothing happens.",
+                remedy: "A replacement kettle.",
+                fact: "The serial number belongs to a batch with a known thermostat fault.",
+                findings: "The customer's kettle is part of the faulty batch.",
+                action: "Send a replacement kettle from a newer batch with a prepaid return label.",
+                reasons: "The fault is in the product, not in how it was used.",
+            },
+        ],
+    },
+    LanguagePack {
+        language: Language::Es,
+        names: &[
+            "Lucía García",
+            "Hugo Martínez",
+            "Martina López",
+            "Pablo Sánchez",
+            "Sofía Romero",
+            "Daniel Navarro",
+            "Valeria Torres",
+            "Álvaro Ruiz",
+            "Carmen Ortega",
+            "Javier Molina",
+        ],
+        domain: "ejemplo.es",
+        apology: "Lamento sinceramente las molestias que le hemos causado. Gracias por contárnoslo: me ocupo personalmente de su caso y le mantendré informado.",
+        update: "Seguimos trabajando en su caso y hoy hemos vuelto a contactar con el almacén. Volverá a tener noticias nuestras, como muy tarde, en la fecha indicada.",
+        request: "¿Podría enviarnos una foto de la etiqueta del envío, por favor?",
+        scenarios: &[
+            Scenario {
+                category: "Entrega",
+                summary: "El pedido llegó con diez días de retraso",
+                description: "Pedí una lavadora con entrega garantizada en 48 horas y llegó diez días después. Tuve que ir a la lavandería toda la semana y nadie me avisó del retraso.",
+                remedy: "Que me devuelvan los gastos de envío y una compensación por la lavandería.",
+                fact: "El transportista registró la recogida ocho días después de la fecha prometida.",
+                findings: "El pedido quedó bloqueado por un error de stock en el almacén de Valencia.",
+                action: "Reembolsar los gastos de envío y abonar 30 € por los gastos de lavandería.",
+                reasons: "No cumplimos el plazo de entrega garantizado ni avisamos del retraso.",
+            },
+            Scenario {
+                category: "Facturación",
+                summary: "Me cobran un servicio que di de baja",
+                description: "Di de baja el servicio de mantenimiento en marzo y me siguen cobrando 15 € cada mes. Tengo el correo de confirmación de la baja.",
+                remedy: "Que me devuelvan los cargos desde marzo.",
+                fact: "La baja consta en el sistema, pero no se trasladó a facturación.",
+                findings: "Un fallo en la sincronización entre sistemas mantuvo activo el cobro.",
+                action: "Devolver los cuatro cargos indebidos, 60 € en total.",
+                reasons: "Los cargos posteriores a la baja son un error nuestro.",
+            },
+            Scenario {
+                category: "Calidad del producto",
+                summary: "El sofá se ha descosido en un mes",
+                description: "El sofá que compramos tiene una costura abierta en el brazo izquierdo después de solo un mes de uso normal.",
+                remedy: "Que lo reparen o lo cambien.",
+                fact: "Las fotos muestran una costura abierta de unos 12 cm.",
+                findings: "Se trata de un defecto de fabricación cubierto por la garantía.",
+                action: "Enviar a un tapicero a domicilio para reparar la costura sin coste.",
+                reasons: "El defecto es de fabricación y está cubierto por la garantía.",
+            },
+        ],
+    },
+    LanguagePack {
+        language: Language::Ro,
+        names: &[
+            "Andreea Popescu",
+            "Mihai Ionescu",
+            "Ioana Dumitrescu",
+            "Alexandru Stan",
+            "Elena Radu",
+            "Ștefan Munteanu",
+            "Raluca Constantin",
+            "Bogdan Marin",
+            "Cristina Georgescu",
+            "Vlad Tudor",
+        ],
+        domain: "exemplu.ro",
+        apology: "Îmi pare sincer rău pentru neplăcerile pe care vi le-am produs. Vă mulțumim că ne-ați spus; mă ocup personal de reclamația dumneavoastră și vă țin la curent.",
+        update: "Lucrăm în continuare la reclamația dumneavoastră și am revenit astăzi la depozit. Veți primi vești de la noi cel târziu la data de mai jos.",
+        request: "Ne puteți trimite, vă rog, o fotografie a etichetei coletului?",
+        scenarios: &[
+            Scenario {
+                category: "Livrare",
+                summary: "Coletul a fost livrat la o adresă greșită",
+                description: "Am comandat un televizor, iar curierul l-a lăsat la vecinul de la etajul doi, fără să mă anunțe. Am aflat abia după trei zile.",
+                remedy: "Să se verifice dacă televizorul este întreg și să fiu despăgubit pentru întârziere.",
+                fact: "Confirmarea de livrare are semnătura altei persoane.",
+                findings: "Curierul nu a respectat procedura de livrare cu semnătura destinatarului.",
+                action: "Trimitem un tehnician să verifice televizorul și oferim un voucher de 100 de lei.",
+                reasons: "Livrarea nu s-a făcut conform procedurii.",
+            },
+            Scenario {
+                category: "Facturare",
+                summary: "Factura conține un abonament pe care nu l-am cerut",
+                description: "Pe factura din luna aceasta apare un pachet de canale sport pe care nu l-am comandat niciodată.",
+                remedy: "Să se scoată pachetul și să mi se returneze banii.",
+                fact: "Pachetul a fost activat automat după o promoție expirată.",
+                findings: "Activarea nu a avut acordul clientului.",
+                action: "Dezactivăm pachetul și returnăm 45 de lei în contul clientului.",
+                reasons: "Pachetul a fost activat fără acordul dumneavoastră.",
+            },
+            Scenario {
+                category: "Servicii clienți",
+                summary: "Nimeni nu răspunde la telefon de o săptămână",
+                description: "Sun de o săptămână la numărul de asistență și aștept peste 40 de minute de fiecare dată, apoi se închide apelul.",
+                remedy: "Să mă sune cineva care îmi poate rezolva problema cu contul.",
+                fact: "Timpul mediu de așteptare în acea săptămână a fost de 38 de minute.",
+                findings: "Centrul de apel a avut personal insuficient din cauza unei pene de sistem.",
+                action: "Un coleg vă sună pentru rezolvarea problemei contului și extindem programul centrului.",
+                reasons: "Timpii de așteptare au fost inacceptabili.",
+            },
+        ],
+    },
+    LanguagePack {
+        language: Language::Zh,
+        names: &[
+            "王芳", "李明", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄丽", "周杰", "吴婷",
+        ],
+        domain: "example.cn",
+        apology: "非常抱歉给您带来了不便。感谢您告诉我们这件事，我会亲自跟进，并随时向您通报进展。",
+        update: "我们仍在处理您的投诉，今天已再次联系仓库。我们最迟会在下列日期前再次与您联系。",
+        request: "请您提供一张快递面单的照片，好吗？",
+        scenarios: &[
+            Scenario {
+                category: "配送",
+                summary: "快递延误一周且包装破损",
+                description: "我订购的电饭煲比承诺的时间晚了一周才送到，外包装严重破损，内胆有划痕。",
+                remedy: "希望更换一台新的电饭煲。",
+                fact: "物流记录显示包裹在中转站滞留了五天。",
+                findings: "中转站分拣错误导致延误，运输途中包装受损。",
+                action: "免费为您更换一台新的电饭煲，并上门取回旧机。",
+                reasons: "延误和破损都是我们物流环节的问题。",
+            },
+            Scenario {
+                category: "账单",
+                summary: "会员费被重复扣款",
+                description: "我的信用卡在同一天被扣了两次年度会员费，每次199元。",
+                remedy: "退还多扣的费用。",
+                fact: "支付记录显示同一订单有两笔扣款。",
+                findings: "支付网关超时后系统重复提交了扣款请求。",
+                action: "将多扣的199元原路退回您的信用卡。",
+                reasons: "重复扣款是我们系统的错误。",
+            },
+            Scenario {
+                category: "产品质量",
+                summary: "新买的手机屏幕出现亮线",
+                description: "手机买了不到十天，屏幕上就出现了一条绿色的竖线，没有摔过也没有进水。",
+                remedy: "希望换一台新手机。",
+                fact: "检测报告确认屏幕排线存在出厂缺陷。",
+                findings: "属于质量问题，符合七天以上十五天以内换货政策。",
+                action: "为您更换同型号新机，并承担往返运费。",
+                reasons: "经检测属于产品质量问题。",
+            },
+        ],
+    },
+];
+
+const COMPANIES: &[&str] = &[
+    "Northwind Traders",
+    "Contoso Ltd",
+    "Iberia Hogar SL",
+    "Carpați Logistic SRL",
+    "华南电子有限公司",
+    "Fabrikam Retail",
+];
+
+/// How far a demo complaint gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    Received,
+    Acknowledged,
+    Investigating,
+    Investigated,
+    Committed,
+    Owned,
+    Updated,
+    Resolved,
+    Closed,
+    Rated,
+}
+
+const STAGES: &[Stage] = &[
+    Stage::Received,
+    Stage::Acknowledged,
+    Stage::Investigating,
+    Stage::Investigated,
+    Stage::Committed,
+    Stage::Owned,
+    Stage::Updated,
+    Stage::Resolved,
+    Stage::Closed,
+    Stage::Rated,
+];
+
+/// What the demo loader made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoReport {
+    /// Complaints created.
+    pub complaints: usize,
+    /// Commands run.
+    pub commands: usize,
+}
+
+/// Loads `count` demo complaints received over the last 120 days. `seed` makes the data
+/// repeatable. The store must be opened with `clock`, which this moves.
+pub async fn load(
+    store: &Store,
+    clock: &ManualClock,
+    count: usize,
+    seed: u64,
+) -> Result<DemoReport, CommandError> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let staff = staff();
+    let now = Utc::now();
+    let mut commands = 0;
+    for index in 0..count {
+        let pack = &PACKS[index % PACKS.len()];
+        let scenario = pack.scenarios.choose(&mut rng).expect("scenarios");
+        let age_minutes = rng.gen_range(30..120 * 24 * 60);
+        let received_at = now - Duration::minutes(age_minutes);
+        // Older complaints have got further; a few old ones are stuck, as in life.
+        let max_stage = (age_minutes as usize * STAGES.len()) / (120 * 24 * 60) + 2;
+        let stage = STAGES[rng.gen_range(0..max_stage.min(STAGES.len()))];
+        clock.set(received_at);
+
+        let name = pack.names.choose(&mut rng).expect("names");
+        let email = demo_email(name, pack.domain, index);
+        let company = rng
+            .gen_bool(0.4)
+            .then(|| COMPANIES.choose(&mut rng).expect("companies").to_string());
+        let channel = *[
+            Channel::WebForm,
+            Channel::Email,
+            Channel::Phone,
+            Channel::InPerson,
+            Channel::Api,
+        ]
+        .choose(&mut rng)
+        .expect("channels");
+        let priority = *[
+            Priority::Low,
+            Priority::Normal,
+            Priority::Normal,
+            Priority::High,
+            Priority::Urgent,
+        ]
+        .choose(&mut rng)
+        .expect("priorities");
+        let by_staff = |member: &StaffMember| Actor::Staff(member.clone());
+        let receiver = match channel {
+            Channel::WebForm | Channel::Email => Actor::Customer,
+            Channel::Api => Actor::System { name: "api".into() },
+            Channel::Phone | Channel::InPerson => by_staff(staff.choose(&mut rng).expect("staff")),
+        };
+        let new = NewComplaint {
+            reference: Reference::generate(&mut rng),
+            customer: NewCustomer {
+                name: name.to_string(),
+                email: CustomerEmail::parse(&email).expect("demo addresses are valid"),
+                phone: rng.gen_bool(0.5).then(|| {
+                    format!(
+                        "+40 7{:02} {:03} {:03}",
+                        index % 100,
+                        rng.gen_range(0..1000),
+                        rng.gen_range(0..1000)
+                    )
+                }),
+                language: pack.language,
+            },
+            company,
+            channel,
+            category: scenario.category.into(),
+            summary: scenario.summary.into(),
+            description: scenario.description.into(),
+            remedy_requested: Some(scenario.remedy.into()),
+            priority,
+        };
+        let reference = new.reference.clone();
+        store.complaints.receive_as(receiver, new).await?;
+        commands += 1;
+
+        let owner = staff.choose(&mut rng).expect("staff").clone();
+        let agent = by_staff(&owner);
+        let step = |action: ComplaintAction, by: Actor, after: Duration| (action, by, after);
+        // Each step comes `after` the one before it.
+        let mut plan: Vec<(ComplaintAction, Actor, Duration)> = Vec::new();
+        let hours = |h: i64| Duration::minutes(h * 60 + 7);
+        if stage >= Stage::Acknowledged {
+            plan.push(step(
+                ComplaintAction::Acknowledge {
+                    apology: pack.apology.into(),
+                },
+                agent.clone(),
+                Duration::minutes(rng.gen_range(10..600)),
+            ));
+        }
+        if stage >= Stage::Owned || rng.gen_bool(0.3) {
+            plan.push(step(
+                ComplaintAction::AssignOwner {
+                    owner: owner.clone(),
+                },
+                agent.clone(),
+                hours(1),
+            ));
+        }
+        if stage >= Stage::Investigating {
+            plan.push(step(
+                ComplaintAction::RecordCustomerStatement {
+                    channel: Channel::Phone,
+                    statement: scenario.description.into(),
+                },
+                agent.clone(),
+                hours(3),
+            ));
+            plan.push(step(
+                ComplaintAction::RecordFact {
+                    fact: scenario.fact.into(),
+                    source: Some("Internal systems".into()),
+                },
+                agent.clone(),
+                hours(20),
+            ));
+            if rng.gen_bool(0.2) {
+                plan.push(step(
+                    ComplaintAction::WaitOnCustomer {
+                        request: pack.request.into(),
+                    },
+                    agent.clone(),
+                    hours(2),
+                ));
+                plan.push(step(
+                    ComplaintAction::RecordCustomerResponse {
+                        response: scenario.remedy.into(),
+                    },
+                    Actor::Customer,
+                    hours(30),
+                ));
+            }
+        }
+        if stage >= Stage::Investigated {
+            plan.push(step(
+                ComplaintAction::ConcludeInvestigation {
+                    findings: scenario.findings.into(),
+                },
+                agent.clone(),
+                hours(26),
+            ));
+        }
+        for (action, by, after) in plan {
+            clock.set((clock_now(clock) + after).min(now));
+            run(store, &reference, by, action).await?;
+            commands += 1;
+        }
+        // Steps from here on carry dates, which must not be before the clock's today.
+        let later: &[(
+            Stage,
+            fn(&Scenario, &LanguagePack, chrono::NaiveDate) -> ComplaintAction,
+        )] = &[
+            (Stage::Committed, |s, _, today| {
+                ComplaintAction::CommitToAction {
+                    action: s.action.into(),
+                    due_on: today + Duration::days(5),
+                }
+            }),
+            (Stage::Updated, |_, p, today| {
+                ComplaintAction::SendProgressUpdate {
+                    message: p.update.into(),
+                    next_update_on: today + Duration::days(3),
+                }
+            }),
+        ];
+        for (at_stage, make) in later {
+            if stage >= *at_stage {
+                clock.set((clock_now(clock) + Duration::hours(rng.gen_range(4..48))).min(now));
+                let action = make(scenario, pack, clock_now(clock).date_naive());
+                run(store, &reference, agent.clone(), action).await?;
+                commands += 1;
+            }
+        }
+        if stage >= Stage::Resolved {
+            clock.set((clock_now(clock) + Duration::hours(rng.gen_range(24..120))).min(now));
+            let outcome = *[
+                Outcome::Upheld,
+                Outcome::Upheld,
+                Outcome::PartlyUpheld,
+                Outcome::NotUpheld,
+            ]
+            .choose(&mut rng)
+            .expect("outcomes");
+            run(
+                store,
+                &reference,
+                agent.clone(),
+                ComplaintAction::Resolve {
+                    outcome,
+                    reasons: scenario.reasons.into(),
+                    remedy: (outcome != Outcome::NotUpheld).then(|| scenario.action.into()),
+                    redress_paid_cents: (outcome == Outcome::Upheld)
+                        .then(|| rng.gen_range(1_000..20_000)),
+                },
+            )
+            .await?;
+            commands += 1;
+        }
+        if stage >= Stage::Closed {
+            clock.set((clock_now(clock) + Duration::hours(rng.gen_range(1..72))).min(now));
+            run(store, &reference, agent.clone(), ComplaintAction::Close).await?;
+            commands += 1;
+        }
+        if stage >= Stage::Rated {
+            clock.set((clock_now(clock) + Duration::hours(rng.gen_range(1..48))).min(now));
+            run(
+                store,
+                &reference,
+                Actor::Customer,
+                ComplaintAction::RecordSatisfaction {
+                    score: rng.gen_range(1..=5),
+                    comment: None,
+                    would_change: rng.gen_bool(0.5).then(|| scenario.remedy.into()),
+                },
+            )
+            .await?;
+            commands += 1;
+        }
+        if rng.gen_bool(0.15) && stage < Stage::Resolved {
+            run(
+                store,
+                &reference,
+                agent.clone(),
+                ComplaintAction::RecordCommunication {
+                    direction: Direction::Outbound,
+                    channel: Channel::Phone,
+                    summary: pack.update.into(),
+                },
+            )
+            .await?;
+            commands += 1;
+        }
+    }
+    Ok(DemoReport {
+        complaints: count,
+        commands,
+    })
+}
+
+fn clock_now(clock: &ManualClock) -> DateTime<Utc> {
+    use redress_domain::Clock;
+    clock.now()
+}
+
+async fn run(
+    store: &Store,
+    reference: &Reference,
+    by: Actor,
+    action: ComplaintAction,
+) -> Result<(), CommandError> {
+    store
+        .complaints
+        .execute(reference, ComplaintCommand::new(by, action))
+        .await
+}
+
+/// An address for a demo customer: ASCII letters of their name where there are some.
+fn demo_email(name: &str, domain: &str, index: usize) -> String {
+    let local: String = name
+        .chars()
+        .filter_map(|c| match c {
+            'á' | 'à' | 'ă' | 'â' | 'Á' => Some('a'),
+            'é' | 'É' => Some('e'),
+            'í' | 'î' => Some('i'),
+            'ó' => Some('o'),
+            'ú' => Some('u'),
+            'ș' | 'Ș' => Some('s'),
+            'ț' => Some('t'),
+            ' ' => Some('.'),
+            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    let local = if local.is_empty() {
+        format!("customer{index}")
+    } else {
+        local
+    };
+    format!("{local}.{index}@{domain}")
+}
+
+/// A demo store's clock starts now; [`load`] moves it.
+pub fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::at(Utc::now()))
+}

@@ -1,0 +1,156 @@
+//! The `redress` binary's library: settings, the serve loop (web server beside the background
+//! workers) and demo data. `main.rs` only parses the command line and calls in here.
+
+#![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod settings;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use redress_domain::{Clock, SystemClock};
+use redress_store::{ConnectOptions, Store};
+use tokio::sync::watch;
+
+pub use settings::Settings;
+
+/// Pool options from the settings.
+pub fn connect_options(settings: &Settings) -> ConnectOptions {
+    ConnectOptions {
+        max_connections: settings.database_max_connections,
+        ..ConnectOptions::default()
+    }
+}
+
+/// Opens the store (applying migrations) on the wall clock.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    open_store_with_clock(settings, Arc::new(SystemClock)).await
+}
+
+/// Opens the store with a given clock.
+pub async fn open_store_with_clock(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Store> {
+    Store::open(&settings.database_url, &connect_options(settings), clock)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                redact(&settings.database_url)
+            )
+        })
+}
+
+/// A database URL with its password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Loads demo data unless the store already holds complaints.
+pub async fn seed_demo_if_empty(settings: &Settings, count: usize) -> anyhow::Result<bool> {
+    let clock = demo::clock();
+    let store = open_store_with_clock(settings, clock.clone()).await?;
+    if store.projections.event_count().await? > 0 {
+        return Ok(false);
+    }
+    let report = demo::load(&store, &clock, count, 2026).await?;
+    store.projections.run_until_idle().await?;
+    tracing::info!(
+        complaints = report.complaints,
+        commands = report.commands,
+        "demo data loaded"
+    );
+    store.db.close().await;
+    Ok(true)
+}
+
+/// A running server: its address, and a way to stop it.
+pub struct Running {
+    /// The address it listens on.
+    pub address: std::net::SocketAddr,
+    /// The store it uses.
+    pub store: Store,
+    server: actix_web::dev::ServerHandle,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Stops taking requests, finishes those in flight, stops the workers, and waits.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.server.stop(true).await;
+        let _ = self.shutdown.send(true);
+        self.task.await.context("the server task panicked")?
+    }
+
+    /// Waits until the server stops by itself (SIGINT or SIGTERM), then stops the workers.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("the server task panicked")?
+    }
+}
+
+/// Starts the web server on `listener` and the background workers, with `store`.
+pub fn start(listener: TcpListener, store: Store, settings: &Settings) -> anyhow::Result<Running> {
+    let address = listener.local_addr()?;
+    let server = redress_web::serve(listener, store.clone())?;
+    let handle = server.handle();
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let poll = Duration::from_millis(settings.projector_poll_ms.max(10));
+    let projections = store.projections.clone();
+    let signal = store.signal.clone();
+    let workers = tokio::spawn(projections.run(signal, poll, shutdown_rx.clone()));
+    let notifier = {
+        let store = store.clone();
+        let shutdown_rx = shutdown_rx.clone();
+        tokio::spawn(async move { store.forward_notifications(shutdown_rx).await })
+    };
+    let stop_workers = shutdown.clone();
+    let task = tokio::spawn(async move {
+        let served = server.await;
+        let _ = stop_workers.send(true);
+        let _ = workers.await;
+        let _ = notifier.await;
+        served.context("the web server failed")
+    });
+    Ok(Running {
+        address,
+        store,
+        server: handle,
+        shutdown,
+        task,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_hidden_in_database_urls() {
+        assert_eq!(
+            redact("postgres://redress:s3cret@db:5432/redress"),
+            "postgres://redress:***@db:5432/redress"
+        );
+        assert_eq!(
+            redact("sqlite://data/redress.db"),
+            "sqlite://data/redress.db"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! The command side: complaints loaded from and committed to the event store (cqrs-es,
+//! `new_event_store` only: its snapshot and aggregate-store modes apply events twice in 0.5.0).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{AggregateError, CqrsFramework};
+use postgres_es::PostgresEventRepository;
+use rand::thread_rng;
+use redress_domain::{
+    Actor, Clock, Complaint, ComplaintAction, ComplaintCommand, ComplaintError, ComplaintServices,
+    CustomerEmail, CustomerId, NewComplaint, Reference,
+};
+use sqlite_es::SqliteEventRepository;
+
+use crate::StoreError;
+use crate::db::Database;
+use crate::projection::EventSignal;
+use crate::vault::KeyVault;
+
+type SqliteCqrs = CqrsFramework<Complaint, PersistedEventStore<SqliteEventRepository, Complaint>>;
+type PostgresCqrs =
+    CqrsFramework<Complaint, PersistedEventStore<PostgresEventRepository, Complaint>>;
+
+enum Framework {
+    Sqlite(SqliteCqrs),
+    Postgres(PostgresCqrs),
+}
+
+/// Why a command did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// No complaint has this reference.
+    #[error("No complaint has the reference {0}.")]
+    NotFound(Reference),
+    /// The complaint refused the command (a rule of the method, or bad input).
+    #[error(transparent)]
+    Rejected(ComplaintError),
+    /// Someone else changed the complaint at the same moment, twice in a row.
+    #[error("Someone else changed this complaint at the same moment; reload it and try again.")]
+    Conflict,
+    /// The database failed; nothing was written.
+    #[error("The complaint could not be saved: {0}")]
+    Storage(String),
+}
+
+impl CommandError {
+    fn from_aggregate(reference: &Reference, error: AggregateError<ComplaintError>) -> Self {
+        match error {
+            AggregateError::UserError(ComplaintError::UnknownComplaint) => {
+                CommandError::NotFound(reference.clone())
+            }
+            AggregateError::UserError(rejection) => CommandError::Rejected(rejection),
+            AggregateError::AggregateConflict => CommandError::Conflict,
+            AggregateError::DatabaseConnectionError(e)
+            | AggregateError::DeserializationError(e)
+            | AggregateError::UnexpectedError(e) => CommandError::Storage(e.to_string()),
+        }
+    }
+}
+
+/// What an erasure did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasureReport {
+    /// The customer.
+    pub customer: CustomerId,
+    /// The complaints that recorded the erasure.
+    pub complaints: Vec<Reference>,
+    /// Whether a key was deleted (false when it was already gone).
+    pub key_deleted: bool,
+}
+
+/// Handles commands on complaints.
+#[derive(Clone)]
+pub struct Complaints {
+    framework: Arc<Framework>,
+    db: Database,
+    vault: KeyVault,
+    signal: EventSignal,
+}
+
+impl Complaints {
+    /// The command side over `db`, deciding with `clock`, and telling `signal` of new events.
+    pub fn new(db: Database, vault: KeyVault, clock: Arc<dyn Clock>, signal: EventSignal) -> Self {
+        let services = ComplaintServices::new(clock, Arc::new(vault.clone()));
+        let framework = match &db {
+            Database::Sqlite(pool) => Framework::Sqlite(CqrsFramework::new(
+                PersistedEventStore::new_event_store(SqliteEventRepository::new(pool.clone())),
+                vec![],
+                services,
+            )),
+            Database::Postgres(pool) => Framework::Postgres(CqrsFramework::new(
+                PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
+                vec![],
+                services,
+            )),
+        };
+        Self {
+            framework: Arc::new(framework),
+            db,
+            vault,
+            signal,
+        }
+    }
+
+    async fn execute_once(
+        &self,
+        reference: &Reference,
+        command: ComplaintCommand,
+    ) -> Result<(), CommandError> {
+        let metadata = HashMap::new();
+        let result = match self.framework.as_ref() {
+            Framework::Sqlite(cqrs) => {
+                cqrs.execute_with_metadata(reference.as_str(), command, metadata)
+                    .await
+            }
+            Framework::Postgres(cqrs) => {
+                cqrs.execute_with_metadata(reference.as_str(), command, metadata)
+                    .await
+            }
+        };
+        result.map_err(|e| CommandError::from_aggregate(reference, e))
+    }
+
+    /// Runs a command on an existing complaint. A conflict with a concurrent writer is retried
+    /// once from a fresh load, then reported as [`CommandError::Conflict`].
+    pub async fn execute(
+        &self,
+        reference: &Reference,
+        command: ComplaintCommand,
+    ) -> Result<(), CommandError> {
+        let result = match self.execute_once(reference, command.clone()).await {
+            Err(CommandError::Conflict) => {
+                tracing::debug!(%reference, "conflict; retrying once from a fresh load");
+                self.execute_once(reference, command).await
+            }
+            other => other,
+        };
+        if result.is_ok() {
+            self.signal.notify();
+        }
+        result
+    }
+
+    /// Receives a new complaint under a fresh reference, and returns the reference.
+    /// (`new.reference` is ignored and replaced.)
+    pub async fn receive(
+        &self,
+        by: Actor,
+        mut new: NewComplaint,
+    ) -> Result<Reference, CommandError> {
+        // A reference is 40 random bits; a clash shows as a conflict or "already received".
+        for _ in 0..5 {
+            let reference = Reference::generate(&mut thread_rng());
+            new.reference = reference.clone();
+            let command =
+                ComplaintCommand::new(by.clone(), ComplaintAction::Receive(Box::new(new.clone())));
+            match self.execute_once(&reference, command).await {
+                Ok(()) => {
+                    self.signal.notify();
+                    return Ok(reference);
+                }
+                Err(CommandError::Conflict)
+                | Err(CommandError::Rejected(ComplaintError::AlreadyReceived)) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(CommandError::Conflict)
+    }
+
+    /// Receives a complaint under the reference it carries (imports, demo data, tests).
+    pub async fn receive_as(&self, by: Actor, new: NewComplaint) -> Result<(), CommandError> {
+        let reference = new.reference.clone();
+        self.execute(
+            &reference,
+            ComplaintCommand::new(by, ComplaintAction::Receive(Box::new(new))),
+        )
+        .await
+    }
+
+    /// Loads a complaint's current state from its events.
+    pub async fn load(&self, reference: &Reference) -> Result<Option<Complaint>, CommandError> {
+        use cqrs_es::EventStore;
+        let context = match self.framework.as_ref() {
+            Framework::Sqlite(_) => {
+                let Database::Sqlite(pool) = &self.db else {
+                    unreachable!("the framework matches the database")
+                };
+                PersistedEventStore::<_, Complaint>::new_event_store(SqliteEventRepository::new(
+                    pool.clone(),
+                ))
+                .load_aggregate(reference.as_str())
+                .await
+                .map(|c| c.aggregate)
+            }
+            Framework::Postgres(_) => {
+                let Database::Postgres(pool) = &self.db else {
+                    unreachable!("the framework matches the database")
+                };
+                PersistedEventStore::<_, Complaint>::new_event_store(PostgresEventRepository::new(
+                    pool.clone(),
+                ))
+                .load_aggregate(reference.as_str())
+                .await
+                .map(|c| c.aggregate)
+            }
+        };
+        let complaint = context.map_err(|e| CommandError::from_aggregate(reference, e))?;
+        Ok(complaint.reference().is_some().then_some(complaint))
+    }
+
+    /// The references of every complaint received from `customer`, read from the event
+    /// stream itself (not from a read model that might lag).
+    pub async fn references_of(&self, customer: CustomerId) -> Result<Vec<Reference>, StoreError> {
+        let id = customer.0.to_string();
+        let references: Vec<String> = match &self.db {
+            Database::Sqlite(pool) => {
+                sqlx::query_scalar(
+                    "SELECT aggregate_id FROM events
+                      WHERE event_type = 'ComplaintReceived'
+                        AND json_extract(payload, '$.change.ComplaintReceived.customer.id') = $1
+                      ORDER BY aggregate_id",
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await?
+            }
+            Database::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "SELECT aggregate_id FROM events
+                      WHERE event_type = 'ComplaintReceived'
+                        AND payload -> 'change' -> 'ComplaintReceived' -> 'customer' ->> 'id' = $1
+                      ORDER BY aggregate_id",
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        references
+            .iter()
+            .map(|r| Reference::parse(r).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    /// Erases a customer's personal data: records the erasure on each of their complaints,
+    /// then deletes their key. Safe to run again after a failure part-way.
+    pub async fn erase_customer(
+        &self,
+        customer: CustomerId,
+        by: Actor,
+        reason: &str,
+    ) -> Result<ErasureReport, CommandError> {
+        let storage = |e: StoreError| CommandError::Storage(e.to_string());
+        let references = self.references_of(customer).await.map_err(storage)?;
+        let mut erased = Vec::new();
+        for reference in references {
+            let command = ComplaintCommand::new(
+                by.clone(),
+                ComplaintAction::ErasePersonalData {
+                    reason: reason.to_string(),
+                },
+            );
+            match self.execute(&reference, command).await {
+                Ok(()) => erased.push(reference),
+                Err(CommandError::Rejected(ComplaintError::AlreadyErased)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        // Only after every complaint records the erasure: a failure above leaves the key, and
+        // running again finishes the job.
+        let key_deleted = self.vault.erase(customer).await.map_err(storage)?;
+        Ok(ErasureReport {
+            customer,
+            complaints: erased,
+            key_deleted,
+        })
+    }
+
+    /// Erases the customer known by this email address, if any.
+    pub async fn erase_customer_by_email(
+        &self,
+        email: &CustomerEmail,
+        by: Actor,
+        reason: &str,
+    ) -> Result<Option<ErasureReport>, CommandError> {
+        let customer = self
+            .vault
+            .find_customer(email)
+            .await
+            .map_err(|e| CommandError::Storage(e.to_string()))?;
+        match customer {
+            Some(customer) => self.erase_customer(customer, by, reason).await.map(Some),
+            None => Ok(None),
+        }
+    }
+}

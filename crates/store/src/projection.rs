@@ -1,0 +1,283 @@
+//! The catch-up projector runtime. Each named projector reads the event stream in global
+//! order from its checkpoint and writes its rows and its new checkpoint in one transaction:
+//! exactly once with respect to the events, and rebuildable from position zero at any time.
+//!
+//! Batches of one projector never overlap: on PostgreSQL a transaction-scoped advisory lock
+//! (keyed by the projector's name) serialises them across every instance; on SQLite the
+//! batch's first statement is a write, which takes the database's single write lock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use tokio::sync::watch;
+
+use crate::db::{Database, Tx};
+use crate::event_log::{self, Checkpoint, StoredEvent};
+use crate::vault::KeyRing;
+use crate::{StoreError, on_db};
+
+/// A read model kept up to date from the event stream.
+#[async_trait]
+pub trait Projector: Send + Sync {
+    /// Its name, unique: the checkpoint's key and `redress rebuild NAME`.
+    fn name(&self) -> &'static str;
+    /// The tables it owns; a rebuild empties them.
+    fn tables(&self) -> &'static [&'static str];
+    /// Applies one event inside the batch's transaction. `keys` opens sealed personal data.
+    async fn apply(
+        &self,
+        tx: &mut Tx,
+        keys: &mut KeyRing,
+        event: &StoredEvent,
+    ) -> Result<(), StoreError>;
+}
+
+/// Wakes projectors when events are written (in this process, or, on PostgreSQL, by a
+/// notification from any process). Only a hint: projectors poll as well.
+#[derive(Debug, Clone)]
+pub struct EventSignal(Arc<watch::Sender<u64>>);
+
+impl Default for EventSignal {
+    fn default() -> Self {
+        Self(Arc::new(watch::channel(0).0))
+    }
+}
+
+impl EventSignal {
+    /// Says new events may be there.
+    pub fn notify(&self) {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver to wait on.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+}
+
+/// The registered projectors, and how to run them.
+#[derive(Clone)]
+pub struct Projections {
+    db: Database,
+    projectors: Vec<Arc<dyn Projector>>,
+    batch_size: i64,
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildReport {
+    /// Events replayed.
+    pub events: u64,
+}
+
+impl Projections {
+    /// The runtime over `projectors`.
+    pub fn new(db: Database, projectors: Vec<Arc<dyn Projector>>) -> Self {
+        Self {
+            db,
+            projectors,
+            batch_size: 500,
+        }
+    }
+
+    /// Events per transaction.
+    pub fn with_batch_size(mut self, batch_size: i64) -> Self {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// The registered names.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.projectors.iter().map(|p| p.name()).collect()
+    }
+
+    fn find(&self, name: &str) -> Result<&Arc<dyn Projector>, StoreError> {
+        self.projectors
+            .iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| {
+                StoreError::Config(format!(
+                    "there is no projection called {name:?}; the projections are: {}",
+                    self.names().join(", ")
+                ))
+            })
+    }
+
+    /// Applies one batch to one projector. Returns how many events it applied.
+    pub async fn catch_up_batch(&self, projector: &dyn Projector) -> Result<usize, StoreError> {
+        let mut tx = self.db.begin().await?;
+        let from = lock_checkpoint(&mut tx, projector.name()).await?;
+        let events = event_log::read_after(&mut tx, from, self.batch_size).await?;
+        let Some(last) = events.last().map(|e| e.checkpoint) else {
+            return Ok(0);
+        };
+        let mut keys = KeyRing::default();
+        for event in &events {
+            projector.apply(&mut tx, &mut keys, event).await?;
+        }
+        save_checkpoint(&mut tx, projector.name(), last).await?;
+        tx.commit().await?;
+        Ok(events.len())
+    }
+
+    /// Runs every projector until none has anything left to read. Returns the events applied.
+    pub async fn run_until_idle(&self) -> Result<u64, StoreError> {
+        let mut total = 0;
+        for projector in &self.projectors {
+            loop {
+                let applied = self.catch_up_batch(projector.as_ref()).await?;
+                total += applied as u64;
+                if applied < self.batch_size as usize {
+                    break;
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    /// Empties one projector's tables and replays every event into them, in one transaction:
+    /// readers see the old rows until the new ones are complete. `progress` is called with the
+    /// number of events replayed so far.
+    pub async fn rebuild(
+        &self,
+        name: &str,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<RebuildReport, StoreError> {
+        let projector = self.find(name)?;
+        let mut tx = self.db.begin().await?;
+        lock_checkpoint(&mut tx, projector.name()).await?;
+        for table in projector.tables() {
+            tx.execute_plain(&format!("DELETE FROM {table}")).await?;
+        }
+        let mut keys = KeyRing::default();
+        let mut at = Checkpoint::default();
+        let mut replayed = 0u64;
+        loop {
+            let events = event_log::read_after(&mut tx, at, 2_000).await?;
+            let Some(last) = events.last().map(|e| e.checkpoint) else {
+                break;
+            };
+            for event in &events {
+                projector.apply(&mut tx, &mut keys, event).await?;
+            }
+            replayed += events.len() as u64;
+            at = last;
+            progress(replayed);
+        }
+        save_checkpoint(&mut tx, projector.name(), at).await?;
+        tx.commit().await?;
+        Ok(RebuildReport { events: replayed })
+    }
+
+    /// The total number of events in the store (for progress bars).
+    pub async fn event_count(&self) -> Result<u64, StoreError> {
+        let mut tx = self.db.begin().await?;
+        let n = event_log::count(&mut tx).await?;
+        tx.commit().await?;
+        Ok(n as u64)
+    }
+
+    /// Where a projector stands.
+    pub async fn checkpoint(&self, name: &str) -> Result<Checkpoint, StoreError> {
+        let row: Option<(i64, i64)> = crate::on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT transaction_id, position FROM projector_checkpoints WHERE name = $1"
+        )
+        .bind(name)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(row
+            .map(|(transaction_id, position)| Checkpoint {
+                transaction_id,
+                position,
+            })
+            .unwrap_or_default())
+    }
+
+    /// Keeps every projector caught up until `shutdown` turns true: woken by `signal`, and
+    /// polling every `poll` in case a wake-up was missed. Errors are logged and retried.
+    pub async fn run(
+        self,
+        signal: EventSignal,
+        poll: Duration,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut wake = signal.subscribe();
+        let mut failures = 0u32;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let pause = match self.run_until_idle().await {
+                Ok(_) => {
+                    failures = 0;
+                    poll
+                }
+                Err(error) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(%error, failures, "projectors failed; retrying");
+                    poll.min(Duration::from_millis(200 * 2u64.pow(failures.min(6))))
+                }
+            };
+            tokio::select! {
+                _ = wake.changed() => {}
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+/// Serialises batches of one projector and returns its checkpoint.
+async fn lock_checkpoint(tx: &mut Tx, name: &str) -> Result<Checkpoint, StoreError> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(advisory_key(name))
+            .execute(&mut **t)
+            .await?;
+    }
+    // On SQLite this write, the batch's first statement, takes the write lock.
+    on_db!(tx, |q| sqlx::query(
+        "INSERT INTO projector_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING"
+    )
+    .bind(name)
+    .execute(q)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let (transaction_id, position): (i64, i64) = on_db!(tx, |q| sqlx::query_as(
+        "SELECT transaction_id, position FROM projector_checkpoints WHERE name = $1"
+    )
+    .bind(name)
+    .fetch_one(q)
+    .await)?;
+    Ok(Checkpoint {
+        transaction_id,
+        position,
+    })
+}
+
+async fn save_checkpoint(tx: &mut Tx, name: &str, at: Checkpoint) -> Result<(), StoreError> {
+    on_db!(tx, |q| sqlx::query(
+        "UPDATE projector_checkpoints SET transaction_id = $1, position = $2, updated_at = $3
+          WHERE name = $4"
+    )
+    .bind(at.transaction_id)
+    .bind(at.position)
+    .bind(Utc::now())
+    .bind(name)
+    .execute(q)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A stable 64-bit key for a projector's advisory lock (FNV-1a of its name).
+fn advisory_key(name: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in format!("redress.projector.{name}").bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}

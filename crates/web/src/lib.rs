@@ -1,0 +1,382 @@
+//! The web application of Redress: routes, views and the mapping of errors to HTTP. It asks
+//! the store for everything and holds no SQL of its own.
+
+#![forbid(unsafe_code)]
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
+use redress_domain::Step;
+use redress_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+use tera::Tera;
+
+/// The templates, compiled into the binary.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "layouts/base.html",
+        include_str!("../../../templates/layouts/base.html"),
+    ),
+    (
+        "complaints/list.html",
+        include_str!("../../../templates/complaints/list.html"),
+    ),
+    ("error.html", include_str!("../../../templates/error.html")),
+];
+
+const STYLESHEET: &str = include_str!("../../../static/redress.css");
+
+/// Complaints per page of the list.
+pub const PAGE_SIZE: i64 = 50;
+
+/// Builds the template engine from the compiled-in templates.
+pub fn templates() -> Result<Tera, tera::Error> {
+    let mut tera = Tera::default();
+    tera.add_raw_templates(TEMPLATES.iter().copied())?;
+    Ok(tera)
+}
+
+/// What every handler can reach.
+pub struct AppState {
+    /// Storage.
+    pub store: Store,
+    /// Templates.
+    pub tera: Tera,
+}
+
+/// An error a handler returns; what the visitor sees, with the cause kept for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Nothing there.
+    #[error("not found")]
+    NotFound,
+    /// The database is unreachable.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(StoreError),
+    /// Anything else.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        if error.is_unavailable() {
+            AppError::Unavailable(error)
+        } else {
+            AppError::Internal(error.to_string())
+        }
+    }
+}
+
+impl From<tera::Error> for AppError {
+    fn from(error: tera::Error) -> Self {
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            message.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        AppError::Internal(message)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let (title, message) = match self {
+            AppError::NotFound => ("Not found", "There is nothing at this address."),
+            AppError::Unavailable(_) => (
+                "Temporarily unavailable",
+                "Redress cannot reach its database just now. Nothing was lost; please try again in a minute.",
+            ),
+            AppError::Internal(_) => (
+                "Something went wrong",
+                "Redress hit an unexpected error. It has been logged; please try again.",
+            ),
+        };
+        let mut body =
+            String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+        body.push_str(title);
+        body.push_str("</title></head><body><h1>");
+        body.push_str(title);
+        body.push_str("</h1><p>");
+        body.push_str(message);
+        body.push_str("</p></body></html>");
+        let mut response = HttpResponse::build(status);
+        response.content_type(ContentType::html());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, "30"));
+        }
+        response.body(body)
+    }
+}
+
+/// What `/healthz` answers.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok` or `unavailable`.
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+}
+
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let database = match state.store.db.backend() {
+        redress_store::Backend::Sqlite => "sqlite",
+        redress_store::Backend::Postgres => "postgres",
+    };
+    let answer = tokio::time::timeout(Duration::from_secs(3), state.store.db.ping()).await;
+    let (code, status) = match answer {
+        Ok(Ok(())) => (StatusCode::OK, "ok"),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "health check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
+        Err(_) => {
+            tracing::warn!("health check: database did not answer within 3 s");
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
+    };
+    HttpResponse::build(code)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(Health {
+            status: status.into(),
+            database: database.into(),
+        })
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    page: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct ListRowView {
+    #[serde(flatten)]
+    row: redress_store::ComplaintListRow,
+    step_label: &'static str,
+}
+
+fn step_label(code: &str) -> &'static str {
+    [
+        Step::Acknowledge,
+        Step::EstablishFacts,
+        Step::CommitToAction,
+        Step::NameOwner,
+        Step::KeepInformed,
+        Step::Resolved,
+        Step::Closed,
+    ]
+    .into_iter()
+    .find(|s| s.code() == code)
+    .map(Step::label)
+    .unwrap_or("—")
+}
+
+async fn complaint_list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = query.page.unwrap_or(1).max(1);
+    let listing = state
+        .store
+        .complaint_list
+        .page((page - 1) * PAGE_SIZE, PAGE_SIZE)
+        .await?;
+    let pages = ((listing.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if page > pages {
+        return Err(AppError::NotFound);
+    }
+    let first = (page - 1) * PAGE_SIZE + 1;
+    let last = first + listing.rows.len() as i64 - 1;
+    let rows: Vec<ListRowView> = listing
+        .rows
+        .into_iter()
+        .map(|row| ListRowView {
+            step_label: step_label(&row.step),
+            row,
+        })
+        .collect();
+    let mut context = tera::Context::new();
+    context.insert("rows", &rows);
+    context.insert("total", &listing.total);
+    context.insert("first", &first);
+    context.insert("last", &last);
+    context.insert("page", &page);
+    context.insert("pages", &pages);
+    context.insert("previous_page", &(page > 1).then_some(page - 1));
+    context.insert("next_page", &(page < pages).then_some(page + 1));
+    let body = state.tera.render("complaints/list.html", &context)?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .body(body))
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Registers every route.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/healthz", web::get().to(healthz))
+        .route(
+            "/",
+            web::get().to(|| async {
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/complaints"))
+                    .finish()
+            }),
+        )
+        .route("/complaints", web::get().to(complaint_list))
+        .route("/static/redress.css", web::get().to(stylesheet));
+}
+
+/// Starts the HTTP server on `listener` (bind port 0 in tests).
+pub fn serve(listener: TcpListener, store: Store) -> std::io::Result<Server> {
+    let tera = templates().map_err(std::io::Error::other)?;
+    let state = web::Data::new(AppState { store, tera });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(routes)
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        let tera = templates().expect("templates parse");
+        for (name, _) in TEMPLATES {
+            assert!(
+                tera.get_template_names().any(|n| n == *name),
+                "{name} missing"
+            );
+        }
+    }
+
+    fn fixture_row(erased: bool) -> redress_store::ComplaintListRow {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-20T09:30:00Z")
+            .unwrap()
+            .to_utc();
+        redress_store::ComplaintListRow {
+            reference: "RDR-7KX4-9PQM".into(),
+            customer_id: uuid::Uuid::nil(),
+            customer_name: (!erased).then(|| "Ana <b>Pop</b>".into()),
+            customer_email: (!erased).then(|| "ana@example.ro".into()),
+            company: Some("Contoso Ltd".into()),
+            language: "ro".into(),
+            channel: "web_form".into(),
+            category: "Billing".into(),
+            summary: "Charged twice".into(),
+            priority: "urgent".into(),
+            status: "waiting_on_customer".into(),
+            step: "establish_facts".into(),
+            acknowledged: true,
+            investigation_concluded: false,
+            action_committed: false,
+            owner_named: false,
+            resolved: false,
+            closed: false,
+            waiting_on_customer: true,
+            owner_id: None,
+            owner_name: None,
+            outcome: None,
+            received_at: at,
+            acknowledged_at: Some(at),
+            last_contact_at: at,
+            customer_informed_at: Some(at),
+            updated_at: at,
+            personal_data_erased: erased,
+            event_count: 3,
+            last_position: 9,
+        }
+    }
+
+    #[test]
+    fn the_list_template_renders_rows_escaped_and_erased_customers_as_erased() {
+        let tera = templates().unwrap();
+        let rows: Vec<ListRowView> = [false, true]
+            .into_iter()
+            .map(|erased| ListRowView {
+                row: fixture_row(erased),
+                step_label: step_label("establish_facts"),
+            })
+            .collect();
+        let mut context = tera::Context::new();
+        context.insert("rows", &rows);
+        context.insert("total", &2);
+        context.insert("first", &1);
+        context.insert("last", &2);
+        context.insert("page", &1);
+        context.insert("pages", &1);
+        context.insert("previous_page", &None::<i64>);
+        context.insert("next_page", &None::<i64>);
+        let html = tera.render("complaints/list.html", &context).unwrap();
+        assert!(html.contains("RDR-7KX4-9PQM"));
+        assert!(
+            html.contains("Ana &lt;b&gt;Pop&lt;&#x2F;b&gt;"),
+            "not escaped"
+        );
+        assert!(html.contains("2026-11-20 09:30"));
+        assert!(html.contains("3 · Establish the facts"));
+        assert!(html.contains("waiting on customer"));
+        assert_eq!(html.matches("Erased").count(), 1);
+    }
+
+    #[test]
+    fn the_error_template_renders() {
+        let tera = templates().unwrap();
+        let mut context = tera::Context::new();
+        context.insert("title", "Not found");
+        context.insert("message", "There is nothing here.");
+        let html = tera.render("error.html", &context).unwrap();
+        assert!(html.contains("<h1>Not found</h1>"));
+    }
+
+    #[test]
+    fn every_step_code_has_a_label() {
+        for step in [
+            Step::Acknowledge,
+            Step::EstablishFacts,
+            Step::CommitToAction,
+            Step::NameOwner,
+            Step::KeepInformed,
+            Step::Resolved,
+            Step::Closed,
+        ] {
+            assert_eq!(step_label(step.code()), step.label());
+        }
+        assert_eq!(step_label("nonsense"), "—");
+    }
+}
