@@ -24,7 +24,7 @@ pub const MAX_TEXT: usize = 20_000;
 pub enum Step {
     /// Step 1: apologise.
     Acknowledge,
-    /// Step 3: establish the facts (step 2, listening, goes on throughout).
+    /// Step 3: establish the facts (step 2, listening, goes on until it is resolved).
     EstablishFacts,
     /// Step 4: commit to an action.
     CommitToAction,
@@ -39,6 +39,22 @@ pub enum Step {
 }
 
 impl Step {
+    /// Every step, in the order of the method.
+    pub const ALL: [Step; 7] = [
+        Step::Acknowledge,
+        Step::EstablishFacts,
+        Step::CommitToAction,
+        Step::NameOwner,
+        Step::KeepInformed,
+        Step::Resolved,
+        Step::Closed,
+    ];
+
+    /// The step with this code.
+    pub fn from_code(code: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.code() == code)
+    }
+
     /// The stable code used in URLs and columns.
     pub fn code(self) -> &'static str {
         match self {
@@ -381,9 +397,7 @@ impl Complaint {
                 if let Some(cents) = redress_paid_cents
                     && cents < 0
                 {
-                    return Err(ComplaintError::Empty {
-                        field: "A positive redress amount",
-                    });
+                    return Err(ComplaintError::NegativeRedress);
                 }
                 Ok(ComplaintChange::ComplaintResolved {
                     outcome,
@@ -506,9 +520,8 @@ impl Complaint {
         let category = text("The category", new.category, MAX_LINE)?;
         let summary = text("The summary", new.summary, MAX_LINE)?;
         if summary.contains(['\n', '\r']) {
-            return Err(ComplaintError::TooLong {
-                field: "The summary (one line)",
-                max: MAX_LINE,
+            return Err(ComplaintError::MultiLine {
+                field: "The summary",
             });
         }
         let description = text("What happened", new.description, MAX_TEXT)?;

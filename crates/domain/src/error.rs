@@ -54,6 +54,15 @@ pub enum ComplaintError {
         /// The limit.
         max: usize,
     },
+    /// A text that must fit on one line had a line break.
+    #[error("{field} must fit on one line; remove the line breaks.")]
+    MultiLine {
+        /// Which field.
+        field: &'static str,
+    },
+    /// A negative amount of money.
+    #[error("The redress paid cannot be negative; enter 0 or more.")]
+    NegativeRedress,
     /// A date that must be today or later was in the past.
     #[error("{field} is {date}, which is in the past; choose today ({today}) or a later date.")]
     DateInPast {

@@ -8,11 +8,11 @@
 //!                 Receive
 //!                    │
 //!                    ▼
-//!   ┌──────────── Received ────────────┐   any time before closing:
+//!   ┌──────────── Received ────────────┐   any time until resolved:
 //!   │  (1) Acknowledge (an apology)    │     (2) record what the customer said
 //!   ▼                                  │     (5) name / change the owner
 //! Acknowledged                         │     change priority or category
-//!   │  (3) Record fact, fact, ...      │     record a communication
+//!   │  (3) Record fact, fact, ...      │     record a communication (even closed)
 //!   │  (3) Conclude investigation      │   after acknowledging, until resolved:
 //!   ▼      (needs ≥ 1 fact)            │     (6) send a progress update
 //! Investigated                         │     wait on the customer ⇄ customer responded

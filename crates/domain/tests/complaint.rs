@@ -234,9 +234,7 @@ fn a_multi_line_summary_is_refused_as_not_one_line() {
         .when(command(receive_with(|new| {
             new.summary = "Parcel arrived\ncrushed".to_string();
         })))
-        .then_expect_error_message(
-            "The summary (one line) is too long: at most 200 characters, please shorten it.",
-        );
+        .then_expect_error_message("The summary must fit on one line; remove the line breaks.");
 }
 
 #[test]
@@ -852,7 +850,7 @@ fn a_negative_redress_payment_is_refused() {
             remedy: None,
             redress_paid_cents: Some(-1),
         }))
-        .then_expect_error_message("A positive redress amount must not be empty.");
+        .then_expect_error_message("The redress paid cannot be negative; enter 0 or more.");
 }
 
 #[test]

@@ -269,6 +269,9 @@ const COMPANIES: &[&str] = &[
     "Fabrikam Retail",
 ];
 
+/// Builds a step that carries a date, from the clock's today.
+type DatedStep = fn(&Scenario, &LanguagePack, chrono::NaiveDate) -> ComplaintAction;
+
 /// How far a demo complaint gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Stage {
@@ -457,10 +460,7 @@ pub async fn load(
             commands += 1;
         }
         // Steps from here on carry dates, which must not be before the clock's today.
-        let later: &[(
-            Stage,
-            fn(&Scenario, &LanguagePack, chrono::NaiveDate) -> ComplaintAction,
-        )] = &[
+        let later: &[(Stage, DatedStep)] = &[
             (Stage::Committed, |s, _, today| {
                 ComplaintAction::CommitToAction {
                     action: s.action.into(),

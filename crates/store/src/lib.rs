@@ -10,6 +10,8 @@ pub mod complaints;
 pub mod db;
 pub mod event_log;
 pub mod projection;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod vault;
 
 use std::sync::Arc;
@@ -36,6 +38,11 @@ pub enum StoreError {
     /// The configuration is wrong.
     #[error("{0}")]
     Config(String),
+    /// A projector could not catch up: events are held back by a transaction left open.
+    #[error(
+        "projection {0} is held back: a database transaction older than its next events has been open for over 30 s"
+    )]
+    HeldBack(String),
     /// Stored data is not what it should be.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),

@@ -122,19 +122,60 @@ impl Projections {
         Ok(events.len())
     }
 
-    /// Runs every projector until none has anything left to read. Returns the events applied.
+    /// Runs every projector until each has applied every event committed before the call.
+    /// Returns the events applied.
+    ///
+    /// On PostgreSQL a committed event can be held back for a moment by an older transaction
+    /// still running anywhere in the cluster (see [`crate::event_log`]); this waits for it, up
+    /// to [`Projections::IDLE_WAIT`], and then reports which projector is held back.
     pub async fn run_until_idle(&self) -> Result<u64, StoreError> {
         let mut total = 0;
         for projector in &self.projectors {
+            let started = std::time::Instant::now();
             loop {
                 let applied = self.catch_up_batch(projector.as_ref()).await?;
                 total += applied as u64;
-                if applied < self.batch_size as usize {
+                if applied == self.batch_size as usize {
+                    continue;
+                }
+                if !self.has_unprojected(projector.name()).await? {
                     break;
                 }
+                if started.elapsed() > Self::IDLE_WAIT {
+                    return Err(StoreError::HeldBack(projector.name().to_string()));
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
         Ok(total)
+    }
+
+    /// How long [`Projections::run_until_idle`] waits for events held back by a transaction.
+    pub const IDLE_WAIT: Duration = Duration::from_secs(30);
+
+    /// Whether committed events lie beyond the projector's checkpoint.
+    async fn has_unprojected(&self, name: &str) -> Result<bool, StoreError> {
+        let at = self.checkpoint(name).await?;
+        Ok(match &self.db {
+            Database::Sqlite(pool) => {
+                sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM events WHERE global_position > $1)",
+                )
+                .bind(at.position)
+                .fetch_one(pool)
+                .await?
+            }
+            Database::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM events
+                      WHERE (transaction_id, global_position) > ($1::text::xid8, $2))",
+                )
+                .bind(at.transaction_id.to_string())
+                .bind(at.position)
+                .fetch_one(pool)
+                .await?
+            }
+        })
     }
 
     /// Empties one projector's tables and replays every event into them, in one transaction:

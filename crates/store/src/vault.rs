@@ -247,24 +247,27 @@ impl KeyRing {
         customer: CustomerId,
         sealed: &Sealed,
     ) -> Result<Option<String>, StoreError> {
-        if !self.keys.contains_key(&customer) {
-            let bytes: Option<Vec<u8>> = on_db!(tx, |q| sqlx::query_scalar(
-                "SELECT sealing_key FROM customer_keys WHERE customer_id = $1"
-            )
-            .bind(customer.0)
-            .fetch_optional(q)
-            .await)?;
-            self.keys
-                .insert(customer, bytes.and_then(|b| SealingKey::from_bytes(&b)));
-        }
-        match self.keys.get(&customer) {
-            Some(Some(key)) => match key.open(customer, sealed) {
-                Ok(plaintext) => Ok(Some(plaintext)),
-                Err(e) => Err(StoreError::Corrupt(format!(
+        let key = match self.keys.get(&customer) {
+            Some(known) => known.clone(),
+            None => {
+                let bytes: Option<Vec<u8>> = on_db!(tx, |q| sqlx::query_scalar(
+                    "SELECT sealing_key FROM customer_keys WHERE customer_id = $1"
+                )
+                .bind(customer.0)
+                .fetch_optional(q)
+                .await)?;
+                let key = bytes.and_then(|b| SealingKey::from_bytes(&b));
+                self.keys.insert(customer, key.clone());
+                key
+            }
+        };
+        match key {
+            Some(key) => key.open(customer, sealed).map(Some).map_err(|e| {
+                StoreError::Corrupt(format!(
                     "a sealed value of customer {customer} does not open: {e}"
-                ))),
-            },
-            _ => Ok(None),
+                ))
+            }),
+            None => Ok(None),
         }
     }
 

@@ -11,7 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
 use redress_domain::Step;
-use redress_store::{Store, StoreError};
+use redress_store::{CommandError, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tera::Tera;
 
@@ -54,6 +54,12 @@ pub enum AppError {
     /// Nothing there.
     #[error("not found")]
     NotFound,
+    /// A rule of the method, or bad input: shown beside the form (422).
+    #[error("{0}")]
+    Rejected(String),
+    /// Two writers on one complaint, even after a retry (409).
+    #[error("{0}")]
+    Conflict(String),
     /// The database is unreachable.
     #[error("the database is unavailable: {0}")]
     Unavailable(StoreError),
@@ -68,6 +74,17 @@ impl From<StoreError> for AppError {
             AppError::Unavailable(error)
         } else {
             AppError::Internal(error.to_string())
+        }
+    }
+}
+
+impl From<CommandError> for AppError {
+    fn from(error: CommandError) -> Self {
+        match error {
+            CommandError::NotFound(_) => AppError::NotFound,
+            CommandError::Rejected(rejection) => AppError::Rejected(rejection.to_string()),
+            CommandError::Conflict => AppError::Conflict(error.to_string()),
+            CommandError::Storage(message) => AppError::Internal(message),
         }
     }
 }
@@ -88,6 +105,8 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -100,6 +119,8 @@ impl ResponseError for AppError {
         }
         let (title, message) = match self {
             AppError::NotFound => ("Not found", "There is nothing at this address."),
+            AppError::Rejected(reason) => ("Not possible", reason.as_str()),
+            AppError::Conflict(reason) => ("Changed by someone else", reason.as_str()),
             AppError::Unavailable(_) => (
                 "Temporarily unavailable",
                 "Redress cannot reach its database just now. Nothing was lost; please try again in a minute.",
@@ -115,7 +136,7 @@ impl ResponseError for AppError {
         body.push_str("</title></head><body><h1>");
         body.push_str(title);
         body.push_str("</h1><p>");
-        body.push_str(message);
+        body.push_str(&tera::escape_html(message));
         body.push_str("</p></body></html>");
         let mut response = HttpResponse::build(status);
         response.content_type(ContentType::html());
@@ -173,19 +194,7 @@ struct ListRowView {
 }
 
 fn step_label(code: &str) -> &'static str {
-    [
-        Step::Acknowledge,
-        Step::EstablishFacts,
-        Step::CommitToAction,
-        Step::NameOwner,
-        Step::KeepInformed,
-        Step::Resolved,
-        Step::Closed,
-    ]
-    .into_iter()
-    .find(|s| s.code() == code)
-    .map(Step::label)
-    .unwrap_or("—")
+    Step::from_code(code).map(Step::label).unwrap_or("—")
 }
 
 async fn complaint_list(
@@ -365,16 +374,40 @@ mod tests {
     }
 
     #[test]
+    fn command_errors_map_to_the_right_status_and_never_leak_storage_details() {
+        use actix_web::body::MessageBody;
+        let reference = redress_domain::Reference::parse("RDR-0000-0000").unwrap();
+        let cases: Vec<(CommandError, u16, &str)> = vec![
+            (CommandError::NotFound(reference), 404, "Not found"),
+            (
+                CommandError::Rejected(redress_domain::ComplaintError::NoOwner),
+                422,
+                "Name the person responsible (step 5) before resolving the complaint.",
+            ),
+            (
+                CommandError::Conflict,
+                409,
+                "Someone else changed this complaint",
+            ),
+            (
+                CommandError::Storage("relation \"events\" <b>does not exist</b>".into()),
+                500,
+                "Something went wrong",
+            ),
+        ];
+        for (error, status, words) in cases {
+            let response = AppError::from(error).error_response();
+            assert_eq!(response.status().as_u16(), status);
+            let body = response.into_body().try_into_bytes().unwrap();
+            let body = String::from_utf8(body.to_vec()).unwrap();
+            assert!(body.contains(words), "{body}");
+            assert!(!body.contains("relation"), "{body}");
+        }
+    }
+
+    #[test]
     fn every_step_code_has_a_label() {
-        for step in [
-            Step::Acknowledge,
-            Step::EstablishFacts,
-            Step::CommitToAction,
-            Step::NameOwner,
-            Step::KeepInformed,
-            Step::Resolved,
-            Step::Closed,
-        ] {
+        for step in Step::ALL {
             assert_eq!(step_label(step.code()), step.label());
         }
         assert_eq!(step_label("nonsense"), "—");

@@ -1,0 +1,168 @@
+use redress_domain::{
+    Actor, Channel, ComplaintAction, ComplaintChange, ComplaintError, ComplaintEvent, CustomerEmail,
+};
+use redress_store::testing::TestDb;
+use redress_store::{CommandError, ComplaintListProjector, OpenError, on_both_backends};
+
+use crate::Fixture;
+
+on_both_backends!(
+    erasing_a_customer_blanks_their_personal_data_and_keeps_everything_else,
+    an_erasure_interrupted_before_the_key_is_deleted_finishes_when_run_again,
+);
+
+fn admin() -> Actor {
+    Actor::System {
+        name: "test".into(),
+    }
+}
+
+async fn erasing_a_customer_blanks_their_personal_data_and_keeps_everything_else(db: TestDb) {
+    let f = Fixture::new(db).await;
+    let closed = f.receive("Ana Pop", "ana@example.ro").await;
+    f.work_to_closure(&closed).await;
+    let open = f.receive("Ana Pop", "ana@example.ro").await;
+    let other = f.receive("Ion Pop", "ion@example.ro").await;
+    f.store.projections.run_until_idle().await.unwrap();
+    let before = f.store.complaint_list.all().await.unwrap();
+
+    let email = CustomerEmail::parse("ana@example.ro").unwrap();
+    let customer = f.store.vault.find_customer(&email).await.unwrap().unwrap();
+    let report = f
+        .store
+        .complaints
+        .erase_customer_by_email(&email, admin(), "data-subject request")
+        .await
+        .unwrap()
+        .expect("the customer is known");
+    assert_eq!(report.customer, customer);
+    let mut erased = report.complaints.clone();
+    erased.sort();
+    let mut expected = vec![closed.clone(), open.clone()];
+    expected.sort();
+    assert_eq!(erased, expected);
+    assert!(report.key_deleted);
+    f.store.projections.run_until_idle().await.unwrap();
+
+    let after = f.store.complaint_list.all().await.unwrap();
+    for (was, now) in before.iter().zip(&after) {
+        assert_eq!(was.reference, now.reference);
+        if now.reference == other.as_str() {
+            assert_eq!(now, was, "another customer's complaint changed");
+            continue;
+        }
+        assert_eq!(now.customer_name, None);
+        assert_eq!(now.customer_email, None);
+        assert!(now.personal_data_erased);
+        // Timings, steps and outcomes stay for the reports.
+        assert_eq!(now.step, was.step);
+        assert_eq!(now.status, was.status);
+        assert_eq!(now.outcome, was.outcome);
+        assert_eq!(now.received_at, was.received_at);
+        assert_eq!(now.acknowledged_at, was.acknowledged_at);
+        assert_eq!(now.summary, was.summary);
+        assert_eq!(now.owner_name, was.owner_name);
+    }
+
+    // The sealed values in the events can no longer be opened by anyone.
+    let received = f.raw_payloads().await;
+    let sealed_name = received
+        .iter()
+        .filter_map(|p| serde_json::from_str::<ComplaintEvent>(p).ok())
+        .find_map(|e| match e.change {
+            ComplaintChange::ComplaintReceived { customer: c, .. } if c.id == customer => {
+                Some(c.name)
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        f.store
+            .vault
+            .open_value(customer, &sealed_name)
+            .await
+            .unwrap(),
+        Err(OpenError::Erased)
+    );
+
+    // A rebuild, unable to open the sealed fields, gives the same rows.
+    f.store
+        .projections
+        .rebuild(ComplaintListProjector::NAME, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(f.store.complaint_list.all().await.unwrap(), after);
+
+    // Nothing personal can be recorded any more; the rest of the work can go on.
+    let refused = f
+        .run(
+            &open,
+            ComplaintAction::RecordCustomerStatement {
+                channel: Channel::Phone,
+                statement: "More".into(),
+            },
+        )
+        .await;
+    assert!(matches!(
+        refused,
+        Err(CommandError::Rejected(ComplaintError::PersonalDataErased))
+    ));
+    f.ok(
+        &open,
+        ComplaintAction::Acknowledge {
+            apology: "Sorry.".into(),
+        },
+    )
+    .await;
+
+    // The same address later is a new customer, with a new key.
+    let again = f.receive("Ana Pop", "ana@example.ro").await;
+    f.store.projections.run_until_idle().await.unwrap();
+    let row = f.row(&again).await;
+    assert_eq!(row.customer_name.as_deref(), Some("Ana Pop"));
+    assert_ne!(row.customer_id, customer.0);
+
+    // Erasing again by id finds nothing left to do.
+    let repeat = f
+        .store
+        .complaints
+        .erase_customer(customer, admin(), "again")
+        .await
+        .unwrap();
+    assert!(repeat.complaints.is_empty());
+    assert!(!repeat.key_deleted);
+}
+
+async fn an_erasure_interrupted_before_the_key_is_deleted_finishes_when_run_again(db: TestDb) {
+    let f = Fixture::new(db).await;
+    let first = f.receive("Ana Pop", "ana@example.ro").await;
+    let second = f.receive("Ana Pop", "ana@example.ro").await;
+    // As if a previous run recorded the erasure on one complaint and then died.
+    f.ok(
+        &first,
+        ComplaintAction::ErasePersonalData {
+            reason: "request".into(),
+        },
+    )
+    .await;
+    let email = CustomerEmail::parse("ana@example.ro").unwrap();
+    assert!(f.store.vault.find_customer(&email).await.unwrap().is_some());
+
+    let report = f
+        .store
+        .complaints
+        .erase_customer_by_email(&email, admin(), "request")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.complaints, vec![second]);
+    assert!(report.key_deleted);
+    assert!(f.store.vault.find_customer(&email).await.unwrap().is_none());
+    let erasures = f
+        .raw_payloads()
+        .await
+        .iter()
+        .filter(|p| p.contains("PersonalDataErased"))
+        .count();
+    assert_eq!(erasures, 2, "each complaint records the erasure once");
+}

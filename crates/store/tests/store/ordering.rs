@@ -1,0 +1,165 @@
+//! The global order on PostgreSQL: an event whose transaction commits late is never skipped.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use redress_store::testing::TestDb;
+use redress_store::vault::KeyRing;
+use redress_store::{
+    Checkpoint, ComplaintListProjector, Database, Projections, Projector, StoreError, StoredEvent,
+    Tx, on_both_backends,
+};
+
+use crate::Fixture;
+
+/// Records the order it sees events in.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<(String, Checkpoint)>>);
+
+#[async_trait]
+impl Projector for Recorder {
+    fn name(&self) -> &'static str {
+        "recorder"
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+    async fn apply(
+        &self,
+        _tx: &mut Tx,
+        _keys: &mut KeyRing,
+        event: &StoredEvent,
+    ) -> Result<(), StoreError> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((event.reference.to_string(), event.checkpoint));
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_projector_waits_for_a_transaction_that_commits_late_then_sees_both_in_order() {
+    let f = Fixture::new(TestDb::postgres().await).await;
+    let Database::Postgres(pool) = f.store.db.clone() else {
+        unreachable!()
+    };
+    let recorder = Arc::new(Recorder::default());
+    let projections = Projections::new(
+        f.store.db.clone(),
+        vec![Arc::new(ComplaintListProjector), recorder.clone()],
+    );
+
+    // A first complaint, projected: the checkpoint stands after it.
+    let first = f.receive("Ana Pop", "ana@example.ro").await;
+    projections.run_until_idle().await.unwrap();
+    let template: serde_json::Value = sqlx::query_scalar("SELECT payload::jsonb FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+
+    // Transaction "late" inserts an event (taking the lower position) but does not commit.
+    let late_reference = "RDR-AAAA-AAAA";
+    let mut payload = template.clone();
+    payload["change"]["ComplaintReceived"]["reference"] = late_reference.into();
+    let mut late = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         VALUES ('Complaint', $1, 1, 'ComplaintReceived', '1', $2::json, '{}')",
+    )
+    .bind(late_reference)
+    .bind(payload.to_string())
+    .execute(&mut *late)
+    .await
+    .unwrap();
+
+    // Meanwhile a second complaint commits, with a higher position.
+    let early = f.receive("Ion Pop", "ion@example.ro").await;
+    let positions: Vec<(String, i64)> =
+        sqlx::query_as("SELECT aggregate_id, global_position FROM events ORDER BY global_position")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(positions.len(), 2, "the late event is not visible yet");
+    assert_eq!(positions[1].0, early.as_str());
+
+    // The projector must not move past the open transaction: it applies nothing yet.
+    assert_eq!(
+        projections
+            .catch_up_batch(&ComplaintListProjector)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        projections.catch_up_batch(recorder.as_ref()).await.unwrap(),
+        0
+    );
+    assert!(
+        f.store
+            .complaint_list
+            .get(early.as_str())
+            .await
+            .unwrap()
+            .is_none(),
+        "the projector moved past an event still being written"
+    );
+
+    late.commit().await.unwrap();
+    assert_eq!(projections.run_until_idle().await.unwrap(), 4);
+
+    let seen: Vec<String> = recorder
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(r, _)| r.clone())
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            first.to_string(),
+            late_reference.to_string(),
+            early.to_string()
+        ]
+    );
+    let checkpoints: Vec<Checkpoint> = recorder.0.lock().unwrap().iter().map(|(_, c)| *c).collect();
+    assert!(
+        checkpoints.windows(2).all(|w| w[0] < w[1]),
+        "{checkpoints:?}"
+    );
+    // The late event has the lower position, yet came before the early one: by transaction.
+    assert!(checkpoints[1].position < checkpoints[2].position);
+    for reference in [first.as_str(), late_reference, early.as_str()] {
+        assert!(
+            f.store
+                .complaint_list
+                .get(reference)
+                .await
+                .unwrap()
+                .is_some(),
+            "{reference} missing from the list"
+        );
+    }
+}
+
+on_both_backends!(events_are_read_in_one_global_order_across_complaints);
+
+async fn events_are_read_in_one_global_order_across_complaints(db: TestDb) {
+    let f = Fixture::new(db).await;
+    let recorder = Arc::new(Recorder::default());
+    let projections = Projections::new(f.store.db.clone(), vec![recorder.clone()]);
+    let a = f.receive("Ana Pop", "ana@example.ro").await;
+    let b = f.receive("Ion Pop", "ion@example.ro").await;
+    let steps = f.six_steps();
+    for (i, action) in steps.into_iter().enumerate() {
+        let target = if i % 2 == 0 { &a } else { &b };
+        let _ = f.run(target, action).await;
+    }
+    projections.run_until_idle().await.unwrap();
+    let seen = recorder.0.lock().unwrap().clone();
+    assert_eq!(seen.len() as i64, f.event_count().await);
+    assert!(seen.windows(2).all(|w| w[0].1 < w[1].1));
+    assert_eq!(seen[0].0, a.to_string());
+    assert_eq!(seen[1].0, b.to_string());
+}
