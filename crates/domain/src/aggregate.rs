@@ -147,6 +147,147 @@ impl Status {
     }
 }
 
+/// What an agent can ask of a received complaint: one kind per [`ComplaintAction`] but
+/// receiving. The staff UI offers the kinds [`Complaint::allowed_actions`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Step 1: apologise.
+    Acknowledge,
+    /// Step 2: record what the customer said.
+    RecordCustomerStatement,
+    /// Step 3: record a fact.
+    RecordFact,
+    /// Step 3: conclude the investigation.
+    ConcludeInvestigation,
+    /// Step 4: commit to an action.
+    CommitToAction,
+    /// Step 5: name (or change) the owner.
+    AssignOwner,
+    /// Step 6: send a progress update.
+    SendProgressUpdate,
+    /// Ask the customer for something and wait.
+    WaitOnCustomer,
+    /// Record the customer's answer.
+    RecordCustomerResponse,
+    /// Decide the complaint.
+    Resolve,
+    /// Close a resolved complaint.
+    Close,
+    /// Reopen a resolved or closed complaint.
+    Reopen,
+    /// Record the customer's rating of the handling.
+    RecordSatisfaction,
+    /// Change the priority.
+    ChangePriority,
+    /// Change the category.
+    ChangeCategory,
+    /// Record a communication with the customer.
+    RecordCommunication,
+    /// Record that the customer's personal data was erased.
+    ErasePersonalData,
+}
+
+impl ActionKind {
+    /// Every kind, in the order of [`ComplaintAction`] (and of the method).
+    pub const ALL: [ActionKind; 17] = [
+        ActionKind::Acknowledge,
+        ActionKind::RecordCustomerStatement,
+        ActionKind::RecordFact,
+        ActionKind::ConcludeInvestigation,
+        ActionKind::CommitToAction,
+        ActionKind::AssignOwner,
+        ActionKind::SendProgressUpdate,
+        ActionKind::WaitOnCustomer,
+        ActionKind::RecordCustomerResponse,
+        ActionKind::Resolve,
+        ActionKind::Close,
+        ActionKind::Reopen,
+        ActionKind::RecordSatisfaction,
+        ActionKind::ChangePriority,
+        ActionKind::ChangeCategory,
+        ActionKind::RecordCommunication,
+        ActionKind::ErasePersonalData,
+    ];
+
+    /// The kind with this code.
+    pub fn from_code(code: &str) -> Option<ActionKind> {
+        ActionKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The stable code used in URLs (`/complaints/RDR-…/acknowledge`).
+    pub fn code(self) -> &'static str {
+        match self {
+            ActionKind::Acknowledge => "acknowledge",
+            ActionKind::RecordCustomerStatement => "record_customer_statement",
+            ActionKind::RecordFact => "record_fact",
+            ActionKind::ConcludeInvestigation => "conclude_investigation",
+            ActionKind::CommitToAction => "commit_to_action",
+            ActionKind::AssignOwner => "assign_owner",
+            ActionKind::SendProgressUpdate => "send_progress_update",
+            ActionKind::WaitOnCustomer => "wait_on_customer",
+            ActionKind::RecordCustomerResponse => "record_customer_response",
+            ActionKind::Resolve => "resolve",
+            ActionKind::Close => "close",
+            ActionKind::Reopen => "reopen",
+            ActionKind::RecordSatisfaction => "record_satisfaction",
+            ActionKind::ChangePriority => "change_priority",
+            ActionKind::ChangeCategory => "change_category",
+            ActionKind::RecordCommunication => "record_communication",
+            ActionKind::ErasePersonalData => "erase_personal_data",
+        }
+    }
+
+    /// The button text for agents.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionKind::Acknowledge => "Acknowledge with an apology",
+            ActionKind::RecordCustomerStatement => "Record what the customer said",
+            ActionKind::RecordFact => "Record a fact",
+            ActionKind::ConcludeInvestigation => "Conclude the investigation",
+            ActionKind::CommitToAction => "Commit to an action",
+            ActionKind::AssignOwner => "Name the owner",
+            ActionKind::SendProgressUpdate => "Send a progress update",
+            ActionKind::WaitOnCustomer => "Ask the customer for something",
+            ActionKind::RecordCustomerResponse => "Record the customer's response",
+            ActionKind::Resolve => "Resolve with an outcome",
+            ActionKind::Close => "Close",
+            ActionKind::Reopen => "Reopen",
+            ActionKind::RecordSatisfaction => "Record the customer's satisfaction",
+            ActionKind::ChangePriority => "Change the priority",
+            ActionKind::ChangeCategory => "Change the category",
+            ActionKind::RecordCommunication => "Record a communication",
+            ActionKind::ErasePersonalData => "Erase the customer's personal data",
+        }
+    }
+}
+
+impl ComplaintAction {
+    /// Its kind; `None` for receiving, which is not asked of an existing complaint.
+    pub fn kind(&self) -> Option<ActionKind> {
+        Some(match self {
+            ComplaintAction::Receive(_) => return None,
+            ComplaintAction::Acknowledge { .. } => ActionKind::Acknowledge,
+            ComplaintAction::RecordCustomerStatement { .. } => ActionKind::RecordCustomerStatement,
+            ComplaintAction::RecordFact { .. } => ActionKind::RecordFact,
+            ComplaintAction::ConcludeInvestigation { .. } => ActionKind::ConcludeInvestigation,
+            ComplaintAction::CommitToAction { .. } => ActionKind::CommitToAction,
+            ComplaintAction::AssignOwner { .. } => ActionKind::AssignOwner,
+            ComplaintAction::SendProgressUpdate { .. } => ActionKind::SendProgressUpdate,
+            ComplaintAction::WaitOnCustomer { .. } => ActionKind::WaitOnCustomer,
+            ComplaintAction::RecordCustomerResponse { .. } => ActionKind::RecordCustomerResponse,
+            ComplaintAction::Resolve { .. } => ActionKind::Resolve,
+            ComplaintAction::Close => ActionKind::Close,
+            ComplaintAction::Reopen { .. } => ActionKind::Reopen,
+            ComplaintAction::RecordSatisfaction { .. } => ActionKind::RecordSatisfaction,
+            ComplaintAction::ChangePriority { .. } => ActionKind::ChangePriority,
+            ComplaintAction::ChangeCategory { .. } => ActionKind::ChangeCategory,
+            ComplaintAction::RecordCommunication { .. } => ActionKind::RecordCommunication,
+            ComplaintAction::ErasePersonalData { .. } => ActionKind::ErasePersonalData,
+        })
+    }
+}
+
 /// What we committed to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Commitment {
@@ -223,6 +364,16 @@ impl Complaint {
         self.personal_data_erased
     }
 
+    /// How urgent it is (normal until received).
+    pub fn priority(&self) -> Priority {
+        self.priority.unwrap_or(Priority::Normal)
+    }
+
+    /// What it is about (empty until received).
+    pub fn category(&self) -> &str {
+        &self.category
+    }
+
     fn require_received(&self) -> Result<(), ComplaintError> {
         if self.reference.is_none() {
             Err(ComplaintError::UnknownComplaint)
@@ -263,48 +414,40 @@ impl Complaint {
         }
     }
 
-    /// Decides a command: the change it makes, or why it is refused.
-    async fn decide(
-        &self,
-        action: ComplaintAction,
-        services: &ComplaintServices,
-    ) -> Result<ComplaintChange, ComplaintError> {
-        let today = services.clock.now().date_naive();
-        if !matches!(action, ComplaintAction::Receive(_)) {
-            self.require_received()?;
-        }
-        match action {
-            ComplaintAction::Receive(new) => self.receive(*new, services).await,
-            ComplaintAction::Acknowledge { apology } => {
+    /// The actions this complaint would accept now, given valid inputs (non-empty texts,
+    /// dates today or later, a different owner, priority or category, a score from 1 to 5),
+    /// in the order of [`ActionKind::ALL`]. Empty until the complaint is received.
+    pub fn allowed_actions(&self) -> Vec<ActionKind> {
+        ActionKind::ALL
+            .into_iter()
+            .filter(|&kind| self.check_allowed(kind).is_ok())
+            .collect()
+    }
+
+    /// Whether the complaint, as it stands, allows this kind of action, or why not. These are
+    /// the checks on the complaint's state; [`Aggregate::handle`] makes them first, then checks
+    /// the command's own values, so [`Complaint::allowed_actions`] and handling cannot disagree.
+    pub fn check_allowed(&self, kind: ActionKind) -> Result<(), ComplaintError> {
+        self.require_received()?;
+        match kind {
+            ActionKind::Acknowledge => {
                 self.require_open("acknowledge it")?;
                 if self.progress.acknowledged {
                     return Err(ComplaintError::AlreadyAcknowledged);
                 }
-                Ok(ComplaintChange::ComplaintAcknowledged {
-                    apology: text("The apology", apology, MAX_TEXT)?,
-                })
             }
-            ComplaintAction::RecordCustomerStatement { channel, statement } => {
+            ActionKind::RecordCustomerStatement => {
                 self.require_unresolved("record what the customer said")?;
-                let customer = self.require_personal_data()?;
-                let statement = text("What the customer said", statement, MAX_TEXT)?;
-                Ok(ComplaintChange::CustomerStatementRecorded {
-                    channel,
-                    statement: seal(services, customer, &statement).await?,
-                })
+                self.require_personal_data()?;
             }
-            ComplaintAction::RecordFact { fact, source } => {
+            ActionKind::RecordFact => {
                 self.require_unresolved("record a fact")?;
                 self.require_acknowledged("record facts")?;
                 if self.progress.investigation_concluded {
                     return Err(ComplaintError::InvestigationAlreadyConcluded);
                 }
-                Ok(ComplaintChange::FactRecorded {
-                    fact: text("The fact", fact, MAX_TEXT)?,
-                    source: optional_text("The source", source, MAX_LINE)?,
-                })
             }
-            ComplaintAction::ConcludeInvestigation { findings } => {
+            ActionKind::ConcludeInvestigation => {
                 self.require_unresolved("conclude the investigation")?;
                 self.require_acknowledged("conclude the investigation")?;
                 if self.progress.investigation_concluded {
@@ -313,22 +456,126 @@ impl Complaint {
                 if self.facts_since_opened == 0 {
                     return Err(ComplaintError::NoFactsRecorded);
                 }
-                Ok(ComplaintChange::InvestigationConcluded {
-                    findings: text("The findings", findings, MAX_TEXT)?,
-                })
             }
-            ComplaintAction::CommitToAction { action, due_on } => {
+            ActionKind::CommitToAction => {
                 self.require_unresolved("commit to an action")?;
                 self.require_acknowledged("commit to an action")?;
                 if !self.progress.investigation_concluded {
                     return Err(ComplaintError::InvestigationNotConcluded);
                 }
+            }
+            // Naming the current owner again is refused by `decide`: it depends on the input.
+            ActionKind::AssignOwner => self.require_unresolved("change the owner")?,
+            ActionKind::SendProgressUpdate => {
+                self.require_unresolved("send a progress update")?;
+                self.require_acknowledged("send a progress update")?;
+            }
+            ActionKind::WaitOnCustomer => {
+                self.require_unresolved("wait on the customer")?;
+                self.require_acknowledged("ask the customer for something")?;
+                if self.waiting_on_customer {
+                    return Err(ComplaintError::AlreadyWaiting);
+                }
+            }
+            ActionKind::RecordCustomerResponse => {
+                // Resolving ends the wait, so a resolved complaint is "not waiting".
+                self.require_open("record the customer's response")?;
+                if !self.waiting_on_customer {
+                    return Err(ComplaintError::NotWaiting);
+                }
+                self.require_personal_data()?;
+            }
+            ActionKind::Resolve => {
+                self.require_unresolved("resolve it again")?;
+                self.require_acknowledged("resolve it")?;
+                if !self.progress.investigation_concluded {
+                    return Err(ComplaintError::InvestigationNotConcluded);
+                }
+                if self.commitment.is_none() {
+                    return Err(ComplaintError::NoCommitment);
+                }
+                if self.owner.is_none() {
+                    return Err(ComplaintError::NoOwner);
+                }
+            }
+            ActionKind::Close => {
+                self.require_open("close it again")?;
+                if !self.progress.resolved {
+                    return Err(ComplaintError::NotResolved);
+                }
+            }
+            ActionKind::Reopen => {
+                if !self.progress.resolved && !self.progress.closed {
+                    return Err(ComplaintError::NotReopenable);
+                }
+            }
+            // A score alone needs no personal data, so erasure does not rule satisfaction out;
+            // comments after erasure are refused by `decide`.
+            ActionKind::RecordSatisfaction => {
+                if !self.progress.resolved {
+                    return Err(ComplaintError::SatisfactionTooEarly);
+                }
+                if self.satisfaction_recorded {
+                    return Err(ComplaintError::SatisfactionAlreadyRecorded);
+                }
+            }
+            // Setting the current value again is refused by `decide`: it depends on the input.
+            ActionKind::ChangePriority => self.require_unresolved("change the priority")?,
+            ActionKind::ChangeCategory => self.require_unresolved("change the category")?,
+            ActionKind::RecordCommunication => {
+                self.require_personal_data()?;
+            }
+            ActionKind::ErasePersonalData => {
+                if self.personal_data_erased {
+                    return Err(ComplaintError::AlreadyErased);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Decides a command: the change it makes, or why it is refused. The complaint's state is
+    /// checked first, by [`Complaint::check_allowed`]; the arms below check only the command's
+    /// own values.
+    async fn decide(
+        &self,
+        action: ComplaintAction,
+        services: &ComplaintServices,
+    ) -> Result<ComplaintChange, ComplaintError> {
+        let today = services.clock.now().date_naive();
+        if let Some(kind) = action.kind() {
+            self.check_allowed(kind)?;
+        }
+        match action {
+            ComplaintAction::Receive(new) => self.receive(*new, services).await,
+            ComplaintAction::Acknowledge { apology } => {
+                Ok(ComplaintChange::ComplaintAcknowledged {
+                    apology: text("The apology", apology, MAX_TEXT)?,
+                })
+            }
+            ComplaintAction::RecordCustomerStatement { channel, statement } => {
+                let customer = self.require_personal_data()?;
+                let statement = text("What the customer said", statement, MAX_TEXT)?;
+                Ok(ComplaintChange::CustomerStatementRecorded {
+                    channel,
+                    statement: seal(services, customer, &statement).await?,
+                })
+            }
+            ComplaintAction::RecordFact { fact, source } => Ok(ComplaintChange::FactRecorded {
+                fact: text("The fact", fact, MAX_TEXT)?,
+                source: optional_text("The source", source, MAX_LINE)?,
+            }),
+            ComplaintAction::ConcludeInvestigation { findings } => {
+                Ok(ComplaintChange::InvestigationConcluded {
+                    findings: text("The findings", findings, MAX_TEXT)?,
+                })
+            }
+            ComplaintAction::CommitToAction { action, due_on } => {
                 let action = text("The action", action, MAX_TEXT)?;
                 not_in_past("The date the action will be done by", due_on, today)?;
                 Ok(ComplaintChange::ActionCommitted { action, due_on })
             }
             ComplaintAction::AssignOwner { owner } => {
-                self.require_unresolved("change the owner")?;
                 let name = text("The owner's name", owner.name, MAX_NAME)?;
                 let owner = StaffMember { id: owner.id, name };
                 if let Some(current) = &self.owner
@@ -345,8 +592,6 @@ impl Complaint {
                 message,
                 next_update_on,
             } => {
-                self.require_unresolved("send a progress update")?;
-                self.require_acknowledged("send a progress update")?;
                 let message = text("The update", message, MAX_TEXT)?;
                 not_in_past("The date of the next update", next_update_on, today)?;
                 Ok(ComplaintChange::ProgressUpdateSent {
@@ -354,21 +599,10 @@ impl Complaint {
                     next_update_on,
                 })
             }
-            ComplaintAction::WaitOnCustomer { request } => {
-                self.require_unresolved("wait on the customer")?;
-                self.require_acknowledged("ask the customer for something")?;
-                if self.waiting_on_customer {
-                    return Err(ComplaintError::AlreadyWaiting);
-                }
-                Ok(ComplaintChange::WaitingOnCustomer {
-                    request: text("What we ask the customer for", request, MAX_TEXT)?,
-                })
-            }
+            ComplaintAction::WaitOnCustomer { request } => Ok(ComplaintChange::WaitingOnCustomer {
+                request: text("What we ask the customer for", request, MAX_TEXT)?,
+            }),
             ComplaintAction::RecordCustomerResponse { response } => {
-                self.require_open("record the customer's response")?;
-                if !self.waiting_on_customer {
-                    return Err(ComplaintError::NotWaiting);
-                }
                 let customer = self.require_personal_data()?;
                 let response = text("The customer's response", response, MAX_TEXT)?;
                 Ok(ComplaintChange::CustomerResponded {
@@ -381,17 +615,6 @@ impl Complaint {
                 remedy,
                 redress_paid_cents,
             } => {
-                self.require_unresolved("resolve it again")?;
-                self.require_acknowledged("resolve it")?;
-                if !self.progress.investigation_concluded {
-                    return Err(ComplaintError::InvestigationNotConcluded);
-                }
-                if self.commitment.is_none() {
-                    return Err(ComplaintError::NoCommitment);
-                }
-                if self.owner.is_none() {
-                    return Err(ComplaintError::NoOwner);
-                }
                 let reasons = text("The reasons", reasons, MAX_TEXT)?;
                 let remedy = optional_text("The remedy", remedy, MAX_TEXT)?;
                 if let Some(cents) = redress_paid_cents
@@ -406,32 +629,15 @@ impl Complaint {
                     redress_paid_cents,
                 })
             }
-            ComplaintAction::Close => {
-                self.require_open("close it again")?;
-                if !self.progress.resolved {
-                    return Err(ComplaintError::NotResolved);
-                }
-                Ok(ComplaintChange::ComplaintClosed)
-            }
-            ComplaintAction::Reopen { reason } => {
-                if !self.progress.resolved && !self.progress.closed {
-                    return Err(ComplaintError::NotReopenable);
-                }
-                Ok(ComplaintChange::ComplaintReopened {
-                    reason: text("The reason for reopening", reason, MAX_TEXT)?,
-                })
-            }
+            ComplaintAction::Close => Ok(ComplaintChange::ComplaintClosed),
+            ComplaintAction::Reopen { reason } => Ok(ComplaintChange::ComplaintReopened {
+                reason: text("The reason for reopening", reason, MAX_TEXT)?,
+            }),
             ComplaintAction::RecordSatisfaction {
                 score,
                 comment,
                 would_change,
             } => {
-                if !self.progress.resolved {
-                    return Err(ComplaintError::SatisfactionTooEarly);
-                }
-                if self.satisfaction_recorded {
-                    return Err(ComplaintError::SatisfactionAlreadyRecorded);
-                }
                 if !(1..=5).contains(&score) {
                     return Err(ComplaintError::ScoreOutOfRange(score));
                 }
@@ -458,8 +664,7 @@ impl Complaint {
                 })
             }
             ComplaintAction::ChangePriority { priority } => {
-                self.require_unresolved("change the priority")?;
-                let from = self.priority.unwrap_or(Priority::Normal);
+                let from = self.priority();
                 if from == priority {
                     return Err(ComplaintError::Unchanged {
                         field: "priority",
@@ -469,7 +674,6 @@ impl Complaint {
                 Ok(ComplaintChange::PriorityChanged { from, to: priority })
             }
             ComplaintAction::ChangeCategory { category } => {
-                self.require_unresolved("change the category")?;
                 let category = text("The category", category, MAX_LINE)?;
                 if category == self.category {
                     return Err(ComplaintError::Unchanged {
@@ -496,9 +700,6 @@ impl Complaint {
                 })
             }
             ComplaintAction::ErasePersonalData { reason } => {
-                if self.personal_data_erased {
-                    return Err(ComplaintError::AlreadyErased);
-                }
                 Ok(ComplaintChange::PersonalDataErased {
                     reason: text("The reason for erasure", reason, MAX_LINE)?,
                 })

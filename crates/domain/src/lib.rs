@@ -58,7 +58,7 @@ pub mod events;
 pub mod services;
 pub mod values;
 
-pub use aggregate::{Commitment, Complaint, Progress, Status, Step};
+pub use aggregate::{ActionKind, Commitment, Complaint, Progress, Status, Step};
 pub use commands::{ComplaintAction, ComplaintCommand, NewComplaint, NewCustomer};
 pub use error::{ComplaintError, InvalidValue};
 pub use events::{ComplaintChange, ComplaintEvent, EVENT_VERSION, SealedCustomer};

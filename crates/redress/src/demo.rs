@@ -11,7 +11,7 @@ use redress_domain::{
     Actor, Channel, ComplaintAction, ComplaintCommand, CustomerEmail, Direction, Language,
     ManualClock, NewComplaint, NewCustomer, Outcome, Priority, Reference, StaffMember,
 };
-use redress_store::{CommandError, Store};
+use redress_store::{CommandError, Role, Store};
 use uuid::Uuid;
 
 /// The demo staff: fixed ids so their names line up across runs.
@@ -28,6 +28,37 @@ pub fn staff() -> Vec<StaffMember> {
         name: name.into(),
     })
     .collect()
+}
+
+/// The password of every demo account (printed by `redress demo-data`, written in the README).
+pub const DEMO_PASSWORD: &str = "redress-demo-2026";
+
+/// The demo accounts: the demo staff, one per role (and a second agent).
+pub fn accounts() -> Vec<(StaffMember, &'static str, Role)> {
+    let staff = staff();
+    vec![
+        (staff[0].clone(), "admin@redress.example", Role::Admin),
+        (staff[1].clone(), "manager@redress.example", Role::Manager),
+        (staff[2].clone(), "agent@redress.example", Role::Agent),
+        (staff[3].clone(), "agent2@redress.example", Role::Agent),
+    ]
+}
+
+/// Creates the demo accounts (with the demo staff's ids, so "mine" matches the demo data).
+/// Accounts that exist already are left alone.
+pub async fn create_accounts(store: &Store) -> anyhow::Result<()> {
+    let hash = redress_store::accounts::hash_password(DEMO_PASSWORD)?;
+    for (member, email, role) in accounts() {
+        match store
+            .accounts
+            .create_with_id(member.id, email, &member.name, role, &hash)
+            .await
+        {
+            Ok(_) | Err(redress_store::AccountError::EmailTaken(_)) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(())
 }
 
 /// One kind of complaint, in one language.

@@ -67,6 +67,7 @@ pub async fn seed_demo_if_empty(settings: &Settings, count: usize) -> anyhow::Re
         return Ok(false);
     }
     let report = demo::load(&store, &clock, count, 2026).await?;
+    demo::create_accounts(&store).await?;
     store.projections.run_until_idle().await?;
     tracing::info!(
         complaints = report.complaints,
@@ -103,9 +104,16 @@ impl Running {
 }
 
 /// Starts the web server on `listener` and the background workers, with `store`.
-pub fn start(listener: TcpListener, store: Store, settings: &Settings) -> anyhow::Result<Running> {
+pub async fn start(
+    listener: TcpListener,
+    store: Store,
+    settings: &Settings,
+) -> anyhow::Result<Running> {
     let address = listener.local_addr()?;
-    let server = redress_web::serve(listener, store.clone())?;
+    let web_settings = redress_web::WebSettings::from_store(&store, settings.secure_cookies)
+        .await
+        .context("cannot read the session key")?;
+    let server = redress_web::serve(listener, store.clone(), web_settings)?;
     let handle = server.handle();
     let (shutdown, shutdown_rx) = watch::channel(false);
     let poll = Duration::from_millis(settings.projector_poll_ms.max(10));

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use redress::{Settings, demo, settings};
 use redress_domain::{Actor, CustomerEmail, CustomerId};
+use redress_store::Role;
 
 static SETTINGS_HELP: LazyLock<String> = LazyLock::new(settings::help_text);
 
@@ -70,8 +71,31 @@ enum Command {
         #[arg(long, default_value = "data-subject erasure request")]
         reason: String,
     },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
     /// Print an example settings file with every setting at its default.
     ExampleConfig,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account. The password is read from standard input when it is not a
+    /// terminal (so scripts can pipe it), otherwise asked for twice without echo.
+    Add {
+        /// Sign-in address.
+        email: String,
+        /// agent, manager or admin.
+        #[arg(long, default_value = "agent")]
+        role: String,
+        /// Display name (defaults to the part of the address before the @).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List staff accounts.
+    List,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -97,11 +121,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve { demo } => {
             if demo && redress::seed_demo_if_empty(&settings, 300).await? {
                 println!("Loaded 300 demo complaints.");
+                print_demo_accounts();
             }
             let store = redress::open_store(&settings).await?;
             let listener = TcpListener::bind(&settings.bind)
                 .with_context(|| format!("cannot listen on {}", settings.bind))?;
-            let running = redress::start(listener, store, &settings)?;
+            let running = redress::start(listener, store, &settings).await?;
             println!("Redress is listening on http://{}", running.address);
             running.wait().await
         }
@@ -140,15 +165,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let clock = demo::clock();
             let store = redress::open_store_with_clock(&settings, clock.clone()).await?;
             let report = demo::load(&store, &clock, complaints, seed).await?;
+            demo::create_accounts(&store).await?;
             store.projections.run_until_idle().await?;
             println!(
                 "Loaded {} demo complaints ({} commands).",
                 report.complaints, report.commands
             );
-            println!("Demo staff (owners on the complaints):");
-            for member in demo::staff() {
-                println!("  {}", member.name);
-            }
+            print_demo_accounts();
             Ok(())
         }
         Command::EraseCustomer {
@@ -192,7 +215,69 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::User { action } => {
+            let store = redress::open_store(&settings).await?;
+            match action {
+                UserCommand::Add { email, role, name } => {
+                    let role = Role::parse(&role)?;
+                    let name = name
+                        .unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
+                    let password = read_new_password()?;
+                    let hash = tokio::task::spawn_blocking(move || {
+                        redress_store::accounts::hash_password(&password)
+                    })
+                    .await??;
+                    let account = store.accounts.create(&email, &name, role, &hash).await?;
+                    println!(
+                        "Created {} <{}> as {}.",
+                        account.name, account.email, account.role
+                    );
+                }
+                UserCommand::List => {
+                    for account in store.accounts.list().await? {
+                        println!(
+                            "{:<32} {:<24} {:<8} {}",
+                            account.email,
+                            account.name,
+                            account.role,
+                            if account.active {
+                                "active"
+                            } else {
+                                "deactivated"
+                            }
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::ExampleConfig => unreachable!("handled before settings load"),
+    }
+}
+
+fn print_demo_accounts() {
+    println!("Demo accounts (password: {}):", demo::DEMO_PASSWORD);
+    for (member, email, role) in demo::accounts() {
+        println!("  {email:<26} {role:<8} {}", member.name);
+    }
+}
+
+/// A new password: from standard input when piped, else asked twice at the terminal.
+fn read_new_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 12 characters): ")?;
+        let second = rpassword::prompt_password("Same password again: ")?;
+        anyhow::ensure!(
+            first == second,
+            "the two passwords differ; nothing was created"
+        );
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
     }
 }
 

@@ -47,6 +47,12 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "How often projectors look for new events when no wake-up arrives, in milliseconds.",
     },
     SettingDoc {
+        key: "secure_cookies",
+        env: "REDRESS_SECURE_COOKIES",
+        default: "false",
+        help: "Mark session cookies Secure; set to true when Redress is served over HTTPS.",
+    },
+    SettingDoc {
         key: "log",
         env: "REDRESS_LOG",
         default: "\"info\"",
@@ -65,6 +71,8 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// See [`SETTINGS`].
     pub projector_poll_ms: u64,
+    /// See [`SETTINGS`].
+    pub secure_cookies: bool,
     /// See [`SETTINGS`].
     pub log: String,
 }

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod complaint_list;
 pub mod complaints;
 pub mod db;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use redress_domain::Clock;
 
+pub use accounts::{AccountError, Accounts, Role, StaffAccount};
 pub use complaint_list::{ComplaintList, ComplaintListProjector, ComplaintListRow};
 pub use complaints::{CommandError, Complaints, ErasureReport};
 pub use db::{Backend, ConnectOptions, Database, Tx};
@@ -49,17 +51,28 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether the database is unreachable (rather than refusing something).
+    /// Whether the database is unreachable (rather than refusing something): the request
+    /// may succeed later, so it gets a 503.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             StoreError::Database(
                 sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Io(_)
-                    | sqlx::Error::Tls(_)
-            )
-        )
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_),
+            ) => true,
+            // PostgreSQL: connection exceptions (08), insufficient resources (53), operator
+            // intervention such as a shutdown (57), and a database that is gone (3D000).
+            StoreError::Database(sqlx::Error::Database(error)) => {
+                error.code().is_some_and(|code| {
+                    code.starts_with("08")
+                        || code.starts_with("53")
+                        || code.starts_with("57")
+                        || code == "3D000"
+                })
+            }
+            _ => false,
+        }
     }
 }
 
@@ -78,6 +91,8 @@ pub struct Store {
     pub complaint_list: ComplaintList,
     /// Wakes projectors.
     pub signal: EventSignal,
+    /// Staff accounts.
+    pub accounts: Accounts,
 }
 
 impl Store {
@@ -99,6 +114,7 @@ impl Store {
         let complaints = Complaints::new(db.clone(), vault.clone(), clock, signal.clone());
         let projections = Projections::new(db.clone(), default_projectors());
         Ok(Self {
+            accounts: Accounts::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
             db,
             vault,
@@ -106,6 +122,36 @@ impl Store {
             projections,
             signal,
         })
+    }
+
+    /// A secret this installation generated for itself (e.g. the session key), created on
+    /// first use and shared by every instance on the same database.
+    pub async fn instance_secret(&self, name: &str, length: usize) -> Result<Vec<u8>, StoreError> {
+        use rand::RngCore;
+        let mut fresh = vec![0u8; length];
+        rand::rngs::OsRng.fill_bytes(&mut fresh);
+        on_pool!(&self.db, |pool| {
+            sqlx::query(
+            "INSERT INTO instance_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
+        )
+        .bind(name)
+        .bind(fresh)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        let stored: Vec<u8> = on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT value FROM instance_secrets WHERE name = $1"
+        )
+        .bind(name)
+        .fetch_one(pool)
+        .await)?;
+        if stored.len() != length {
+            return Err(StoreError::Corrupt(format!(
+                "the secret {name} is not {length} bytes"
+            )));
+        }
+        Ok(stored)
     }
 
     /// On PostgreSQL, forwards `NOTIFY redress_events` (sent by a trigger on every insert, from

@@ -3,15 +3,25 @@
 
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod error;
+
+pub use auth::CurrentStaff;
+pub use error::AppError;
+
 use std::net::TcpListener;
 use std::time::Duration;
 
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
-use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use redress_domain::Step;
-use redress_store::{CommandError, Store, StoreError};
+use redress_store::Store;
 use serde::{Deserialize, Serialize};
 use tera::Tera;
 
@@ -26,6 +36,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/complaints/list.html"),
     ),
     ("error.html", include_str!("../../../templates/error.html")),
+    (
+        "auth/sign_in.html",
+        include_str!("../../../templates/auth/sign_in.html"),
+    ),
 ];
 
 const STYLESHEET: &str = include_str!("../../../static/redress.css");
@@ -48,103 +62,53 @@ pub struct AppState {
     pub tera: Tera,
 }
 
-/// An error a handler returns; what the visitor sees, with the cause kept for the log.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    /// Nothing there.
-    #[error("not found")]
-    NotFound,
-    /// A rule of the method, or bad input: shown beside the form (422).
-    #[error("{0}")]
-    Rejected(String),
-    /// Two writers on one complaint, even after a retry (409).
-    #[error("{0}")]
-    Conflict(String),
-    /// The database is unreachable.
-    #[error("the database is unavailable: {0}")]
-    Unavailable(StoreError),
-    /// Anything else.
-    #[error("internal error: {0}")]
-    Internal(String),
+/// Settings of the web layer.
+#[derive(Clone)]
+pub struct WebSettings {
+    /// Signs and encrypts session cookies (64 bytes; shared by every instance).
+    pub session_key: Key,
+    /// Mark cookies `Secure` (serve over HTTPS).
+    pub secure_cookies: bool,
 }
 
-impl From<StoreError> for AppError {
-    fn from(error: StoreError) -> Self {
-        if error.is_unavailable() {
-            AppError::Unavailable(error)
-        } else {
-            AppError::Internal(error.to_string())
-        }
+impl WebSettings {
+    /// The settings with the session key this installation keeps in its database.
+    pub async fn from_store(
+        store: &Store,
+        secure_cookies: bool,
+    ) -> Result<Self, redress_store::StoreError> {
+        let key = store.instance_secret("session_key", 64).await?;
+        Ok(Self {
+            session_key: Key::from(&key),
+            secure_cookies,
+        })
     }
 }
 
-impl From<CommandError> for AppError {
-    fn from(error: CommandError) -> Self {
-        match error {
-            CommandError::NotFound(_) => AppError::NotFound,
-            CommandError::Rejected(rejection) => AppError::Rejected(rejection.to_string()),
-            CommandError::Conflict => AppError::Conflict(error.to_string()),
-            CommandError::Storage(message) => AppError::Internal(message),
-        }
-    }
+/// Renders a template with a status.
+pub(crate) fn render(
+    state: &AppState,
+    template: &str,
+    context: &tera::Context,
+    status: u16,
+) -> Result<HttpResponse, AppError> {
+    let body = state.tera.render(template, context)?;
+    let status = StatusCode::from_u16(status).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(HttpResponse::build(status)
+        .content_type(ContentType::html())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
 }
 
-impl From<tera::Error> for AppError {
-    fn from(error: tera::Error) -> Self {
-        let mut message = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            message.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
-        AppError::Internal(message)
-    }
-}
-
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
-        }
-        let (title, message) = match self {
-            AppError::NotFound => ("Not found", "There is nothing at this address."),
-            AppError::Rejected(reason) => ("Not possible", reason.as_str()),
-            AppError::Conflict(reason) => ("Changed by someone else", reason.as_str()),
-            AppError::Unavailable(_) => (
-                "Temporarily unavailable",
-                "Redress cannot reach its database just now. Nothing was lost; please try again in a minute.",
-            ),
-            AppError::Internal(_) => (
-                "Something went wrong",
-                "Redress hit an unexpected error. It has been logged; please try again.",
-            ),
-        };
-        let mut body =
-            String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-        body.push_str(title);
-        body.push_str("</title></head><body><h1>");
-        body.push_str(title);
-        body.push_str("</h1><p>");
-        body.push_str(&tera::escape_html(message));
-        body.push_str("</p></body></html>");
-        let mut response = HttpResponse::build(status);
-        response.content_type(ContentType::html());
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, "30"));
-        }
-        response.body(body)
-    }
+/// The context every signed-in page starts from: who is signed in and the CSRF token.
+pub(crate) fn page_context(
+    staff: &CurrentStaff,
+    session: &actix_session::Session,
+) -> Result<tera::Context, AppError> {
+    let mut context = tera::Context::new();
+    context.insert("staff", &staff.0);
+    context.insert("csrf", &auth::csrf_token(session)?);
+    Ok(context)
 }
 
 /// What `/healthz` answers.
@@ -199,6 +163,8 @@ fn step_label(code: &str) -> &'static str {
 
 async fn complaint_list(
     state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: actix_session::Session,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = query.page.unwrap_or(1).max(1);
@@ -221,7 +187,7 @@ async fn complaint_list(
             row,
         })
         .collect();
-    let mut context = tera::Context::new();
+    let mut context = page_context(&staff, &session)?;
     context.insert("rows", &rows);
     context.insert("total", &listing.total);
     context.insert("first", &first);
@@ -259,17 +225,46 @@ pub fn routes(config: &mut web::ServiceConfig) {
                     .finish()
             }),
         )
+        .route("/sign-in", web::get().to(auth::sign_in_page))
+        .route("/sign-in", web::post().to(auth::sign_in))
+        .route("/sign-out", web::post().to(auth::sign_out))
         .route("/complaints", web::get().to(complaint_list))
         .route("/static/redress.css", web::get().to(stylesheet));
 }
 
+/// Largest form body accepted (complaint texts are at most 20,000 characters).
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
+
 /// Starts the HTTP server on `listener` (bind port 0 in tests).
-pub fn serve(listener: TcpListener, store: Store) -> std::io::Result<Server> {
+pub fn serve(
+    listener: TcpListener,
+    store: Store,
+    settings: WebSettings,
+) -> std::io::Result<Server> {
     let tera = templates().map_err(std::io::Error::other)?;
     let state = web::Data::new(AppState { store, tera });
     let server = HttpServer::new(move || {
+        let sessions =
+            SessionMiddleware::builder(CookieSessionStore::default(), settings.session_key.clone())
+                .cookie_name("redress_session".into())
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Strict)
+                .cookie_secure(settings.secure_cookies)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(BrowserSession::default())
+                .build();
         App::new()
+            .wrap(sessions)
             .app_data(state.clone())
+            .app_data(
+                web::FormConfig::default()
+                    .limit(MAX_FORM_BYTES)
+                    .error_handler(|error, _| AppError::BadForm(error.to_string()).into()),
+            )
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|error, _| AppError::BadForm(error.to_string()).into()),
+            )
             .configure(routes)
             .default_service(web::to(not_found))
     })
@@ -282,6 +277,8 @@ pub fn serve(listener: TcpListener, store: Store) -> std::io::Result<Server> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::ResponseError;
+    use redress_store::CommandError;
 
     #[test]
     fn every_template_parses() {

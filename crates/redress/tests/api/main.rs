@@ -1,5 +1,6 @@
 //! End-to-end tests of the `redress` binary and its web server, on SQLite and PostgreSQL.
 
+mod auth;
 mod cli;
 mod demo;
 mod health;
@@ -38,20 +39,85 @@ pub(crate) async fn spawn_app(db: TestDb) -> TestApp {
         .await
         .expect("open the store");
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let running = redress::start(listener, store.clone(), &settings).expect("start the server");
+    let running = redress::start(listener, store.clone(), &settings)
+        .await
+        .expect("start the server");
     TestApp {
         address: format!("http://{}", running.address),
         store,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        client: client(),
         db,
         running: Some(running),
     }
 }
 
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub(crate) fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// A password every test account gets.
+pub(crate) const PASSWORD: &str = "a long test password";
+
+/// The value of the hidden `csrf` field in a page.
+pub(crate) fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("the page has a CSRF field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
 impl TestApp {
+    /// Creates an account with `role` and signs this app's client in as it.
+    pub(crate) async fn sign_in_as(
+        &self,
+        role: redress_store::Role,
+    ) -> redress_store::StaffAccount {
+        let email = format!(
+            "{}-{}@staff.example",
+            role.code(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let hash = redress_store::accounts::hash_password(PASSWORD).unwrap();
+        let account = self
+            .store
+            .accounts
+            .create(&email, &format!("Test {}", role.code()), role, &hash)
+            .await
+            .unwrap();
+        let response = self.sign_in(&email, PASSWORD).await;
+        assert_eq!(response.status(), 303, "sign-in failed");
+        account
+    }
+
+    /// Posts the sign-in form (with a fresh CSRF token from the sign-in page).
+    pub(crate) async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        let page = self.get("/sign-in").await.text().await.unwrap();
+        self.post_form(
+            "/sign-in",
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf", &csrf_in(&page)),
+                ("next", "/complaints"),
+            ],
+        )
+        .await
+    }
+
+    /// Posts a form.
+    pub(crate) async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .form(form)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
     pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

@@ -11,6 +11,7 @@ on_both_backends!(
 
 async fn the_complaint_list_shows_every_complaint_newest_first_across_pages(db: TestDb) {
     let app = spawn_app(db).await;
+    app.sign_in_as(redress_store::Role::Agent).await;
     let empty = app.get("/complaints").await.text().await.unwrap();
     assert!(empty.contains("No complaints yet"));
 
@@ -60,6 +61,7 @@ async fn the_complaint_list_shows_every_complaint_newest_first_across_pages(db: 
 
 async fn an_unknown_address_gets_a_404_page(db: TestDb) {
     let app = spawn_app(db).await;
+    app.sign_in_as(redress_store::Role::Agent).await;
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("Not found"));

@@ -20,7 +20,9 @@ async fn a_write_from_another_instance_wakes_the_servers_projector_without_polli
     settings.projector_poll_ms = 3_600_000;
     let store = redress::open_store(&settings).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let running = redress::start(listener, store.clone(), &settings).unwrap();
+    let running = redress::start(listener, store.clone(), &settings)
+        .await
+        .unwrap();
     // Let the server's projector reach its idle wait (and its LISTEN connection).
     store.projections.run_until_idle().await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -1,0 +1,210 @@
+use redress_store::testing::TestDb;
+use redress_store::{Role, on_both_backends};
+
+use crate::{PASSWORD, client, csrf_in, spawn_app};
+
+on_both_backends!(
+    a_signed_out_visitor_sees_nothing_and_is_sent_to_sign_in,
+    staff_sign_in_with_a_session_cookie_and_sign_out_ends_it,
+    wrong_passwords_are_refused_and_repeated_failures_lock_the_address,
+    forms_without_the_sessions_csrf_token_are_refused,
+    a_deactivated_account_cannot_sign_in_and_its_open_session_ends,
+    an_oversized_or_malformed_form_gets_a_clear_error,
+);
+
+async fn a_signed_out_visitor_sees_nothing_and_is_sent_to_sign_in(db: TestDb) {
+    let app = spawn_app(db).await;
+    let response = app.get("/complaints?page=2").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        "/sign-in?next=%2Fcomplaints%3Fpage%3D2"
+    );
+    let page = app.get("/sign-in").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<label for=\"email\">Email address</label>"));
+    assert!(!html.contains("Sign out"));
+    app.stop().await;
+}
+
+async fn staff_sign_in_with_a_session_cookie_and_sign_out_ends_it(db: TestDb) {
+    let app = spawn_app(db).await;
+    let hash = redress_store::accounts::hash_password(PASSWORD).unwrap();
+    app.store
+        .accounts
+        .create("Ana@Staff.example", "Ana Agent", Role::Agent, &hash)
+        .await
+        .unwrap();
+    let response = app.sign_in("ana@staff.example", PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/complaints");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("redress_session="))
+        .expect("a session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        !cookie.contains("ana@staff.example"),
+        "the cookie is readable: {cookie}"
+    );
+
+    let page = app.get("/complaints").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Ana Agent"));
+
+    let signed_out = app
+        .post_form("/sign-out", &[("csrf", &csrf_in(&html))])
+        .await;
+    assert_eq!(signed_out.status(), 303);
+    assert_eq!(signed_out.headers()["location"], "/sign-in");
+    assert_eq!(app.get("/complaints").await.status(), 303);
+    app.stop().await;
+}
+
+async fn wrong_passwords_are_refused_and_repeated_failures_lock_the_address(db: TestDb) {
+    let app = spawn_app(db).await;
+    let hash = redress_store::accounts::hash_password(PASSWORD).unwrap();
+    app.store
+        .accounts
+        .create("ion@staff.example", "Ion", Role::Manager, &hash)
+        .await
+        .unwrap();
+    let unknown = app.sign_in("nobody@staff.example", PASSWORD).await;
+    assert_eq!(unknown.status(), 401);
+    for _ in 0..redress_web::auth::MAX_FAILURES {
+        let wrong = app.sign_in("ion@staff.example", "not the password").await;
+        assert_eq!(wrong.status(), 401);
+        let html = wrong.text().await.unwrap();
+        assert!(html.contains("The email address or the password is not right."));
+        assert!(
+            html.contains("value=\"ion@staff.example\""),
+            "the address is kept"
+        );
+    }
+    // Now even the right password is refused for a while.
+    let locked = app.sign_in("ion@staff.example", PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+    assert!(
+        locked
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many failed sign-ins")
+    );
+    assert_eq!(app.get("/complaints").await.status(), 303);
+    // Other addresses are not affected.
+    app.sign_in_as(Role::Agent).await;
+    app.stop().await;
+}
+
+async fn forms_without_the_sessions_csrf_token_are_refused(db: TestDb) {
+    let app = spawn_app(db).await;
+    let hash = redress_store::accounts::hash_password(PASSWORD).unwrap();
+    app.store
+        .accounts
+        .create("eva@staff.example", "Eva", Role::Admin, &hash)
+        .await
+        .unwrap();
+    // A sign-in form posted from elsewhere: no token, or another session's token.
+    let stranger = client();
+    let other_page = stranger
+        .get(format!("{}/sign-in", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let foreign_token = csrf_in(&other_page);
+    for token in ["", "forged", foreign_token.as_str()] {
+        let response = app
+            .post_form(
+                "/sign-in",
+                &[
+                    ("email", "eva@staff.example"),
+                    ("password", PASSWORD),
+                    ("csrf", token),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 403, "token {token:?} was accepted");
+        assert!(response.text().await.unwrap().contains("Form expired"));
+    }
+    let missing = app
+        .post_form(
+            "/sign-in",
+            &[("email", "eva@staff.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(missing.status(), 400);
+    assert_eq!(
+        app.get("/complaints").await.status(),
+        303,
+        "signed in without a token"
+    );
+
+    app.sign_in("eva@staff.example", PASSWORD).await;
+    let refused = app.post_form("/sign-out", &[("csrf", "forged")]).await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        app.get("/complaints").await.status(),
+        200,
+        "signed out by a forged form"
+    );
+    app.stop().await;
+}
+
+async fn a_deactivated_account_cannot_sign_in_and_its_open_session_ends(db: TestDb) {
+    let app = spawn_app(db).await;
+    let account = app.sign_in_as(Role::Agent).await;
+    assert_eq!(app.get("/complaints").await.status(), 200);
+    app.store
+        .accounts
+        .set_active(account.id, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/complaints").await.status(),
+        303,
+        "the session outlived deactivation"
+    );
+    let refused = app.sign_in(&account.email, crate::PASSWORD).await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("deactivated"));
+    app.stop().await;
+}
+
+async fn an_oversized_or_malformed_form_gets_a_clear_error(db: TestDb) {
+    let app = spawn_app(db).await;
+    let huge = "x".repeat(redress_web::MAX_FORM_BYTES + 1);
+    let response = app
+        .post_form(
+            "/sign-in",
+            &[("email", &huge), ("password", "p"), ("csrf", "t")],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("The form could not be read")
+    );
+    let garbage = app
+        .client
+        .post(format!("{}/sign-in", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, b'=', 0x00])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), 400);
+    app.stop().await;
+}

@@ -1,0 +1,381 @@
+//! Staff accounts: who may sign in, with which role. Passwords are hashed with argon2id
+//! (never stored or logged in the clear); failed sign-ins are counted to slow down guessing.
+
+use std::fmt;
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Duration, Utc};
+use redress_domain::{CustomerEmail, StaffMember};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::Database;
+use crate::{StoreError, on_pool};
+
+/// What a member of staff may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Works complaints.
+    Agent,
+    /// Works complaints, sees dashboards and reports.
+    Manager,
+    /// Everything, including staff accounts.
+    Admin,
+}
+
+impl Role {
+    /// Every role, least powerful first.
+    pub const ALL: [Role; 3] = [Role::Agent, Role::Manager, Role::Admin];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(code: &str) -> Result<Self, AccountError> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == code.trim().to_ascii_lowercase())
+            .ok_or_else(|| AccountError::UnknownRole(code.chars().take(30).collect()))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why an account operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The email is taken.
+    #[error("An account with the address {0} already exists.")]
+    EmailTaken(String),
+    /// Not an email address.
+    #[error("{0}")]
+    InvalidEmail(String),
+    /// Empty name.
+    #[error("The name must not be empty (at most 100 characters).")]
+    InvalidName,
+    /// Password too short or too long.
+    #[error("The password must have at least 12 characters (and at most 200).")]
+    WeakPassword,
+    /// Not a role.
+    #[error("\"{0}\" is not a role; choose agent, manager or admin.")]
+    UnknownRole(String),
+    /// No such account.
+    #[error("There is no such staff account.")]
+    NotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(error: sqlx::Error) -> Self {
+        AccountError::Store(StoreError::Database(error))
+    }
+}
+
+/// A staff account, without its password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffAccount {
+    /// Its id (also in events, as the staff member's id).
+    pub id: Uuid,
+    /// Sign-in address, lower case.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Whether they may sign in.
+    pub active: bool,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl StaffAccount {
+    /// As recorded in events.
+    pub fn member(&self) -> StaffMember {
+        StaffMember {
+            id: self.id,
+            name: self.name.clone(),
+        }
+    }
+}
+
+type AccountRow = (Uuid, String, String, String, bool, DateTime<Utc>, String);
+
+fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreError> {
+    let (id, email, name, role, active, created_at, hash) = row;
+    let role = Role::parse(&role)
+        .map_err(|_| StoreError::Corrupt(format!("account {id} has the role {role:?}")))?;
+    Ok((
+        StaffAccount {
+            id,
+            email,
+            name,
+            role,
+            active,
+            created_at,
+        },
+        hash,
+    ))
+}
+
+const SELECT: &str =
+    "SELECT id, email, name, role, active, created_at, password_hash FROM staff_accounts";
+
+/// Hashes a password with argon2id and a random salt (slow on purpose: call off the async
+/// threads, e.g. in `spawn_blocking`).
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    let length = password.chars().count();
+    if !(12..=200).contains(&length) {
+        return Err(AccountError::WeakPassword);
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| AccountError::Store(StoreError::Corrupt(format!("hashing failed: {e}"))))
+}
+
+/// Checks a password against a stored hash (slow on purpose).
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash of a password nobody has, to spend the same time on unknown addresses.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        hash_password("decoy password that matches nothing").expect("a valid decoy password")
+    })
+}
+
+/// Staff accounts in the database.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    db: Database,
+}
+
+impl Accounts {
+    /// Accounts in `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// Creates an account. `password_hash` comes from [`hash_password`].
+    pub async fn create(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+    ) -> Result<StaffAccount, AccountError> {
+        self.create_with_id(Uuid::new_v4(), email, name, role, password_hash)
+            .await
+    }
+
+    /// Creates an account with a given id (imports, demo data).
+    pub async fn create_with_id(
+        &self,
+        id: Uuid,
+        email: &str,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+    ) -> Result<StaffAccount, AccountError> {
+        let email = CustomerEmail::parse(email)
+            .map_err(|e| AccountError::InvalidEmail(e.to_string()))?
+            .normalised();
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AccountError::InvalidName);
+        }
+        let now = Utc::now();
+        let inserted = on_pool!(&self.db, |pool| {
+            sqlx::query(
+            "INSERT INTO staff_accounts (id, email, name, role, password_hash, active, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING"
+        )
+        .bind(id)
+        .bind(&email)
+        .bind(name)
+        .bind(role.code())
+        .bind(password_hash)
+        .bind(true)
+        .bind(now)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        if inserted == 0 {
+            return Err(AccountError::EmailTaken(email));
+        }
+        self.get(id).await?.ok_or(AccountError::NotFound)
+    }
+
+    /// An account by id.
+    pub async fn get(&self, id: Uuid) -> Result<Option<StaffAccount>, StoreError> {
+        let sql = format!("{SELECT} WHERE id = $1");
+        let row: Option<AccountRow> = on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?;
+        row.map(|r| from_row(r).map(|(account, _)| account))
+            .transpose()
+    }
+
+    /// An account and its password hash, by sign-in address.
+    pub async fn credentials(
+        &self,
+        email: &str,
+    ) -> Result<Option<(StaffAccount, String)>, StoreError> {
+        let sql = format!("{SELECT} WHERE email = $1");
+        let row: Option<AccountRow> = on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(pool)
+            .await)?;
+        row.map(from_row).transpose()
+    }
+
+    /// Every account, by name.
+    pub async fn list(&self) -> Result<Vec<StaffAccount>, StoreError> {
+        let sql = format!("{SELECT} ORDER BY name, email");
+        let rows: Vec<AccountRow> =
+            on_pool!(&self.db, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(|r| from_row(r).map(|(account, _)| account))
+            .collect()
+    }
+
+    /// Changes an account's role.
+    pub async fn set_role(&self, id: Uuid, role: Role) -> Result<(), AccountError> {
+        self.update(id, "role", role.code()).await
+    }
+
+    /// Activates or deactivates an account. A deactivated account cannot sign in; its past
+    /// actions keep its name.
+    pub async fn set_active(&self, id: Uuid, active: bool) -> Result<(), AccountError> {
+        let updated = on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE staff_accounts SET active = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(active)
+        .bind(Utc::now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Err(AccountError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Replaces an account's password hash.
+    pub async fn set_password_hash(&self, id: Uuid, hash: &str) -> Result<(), AccountError> {
+        self.update(id, "password_hash", hash).await
+    }
+
+    async fn update(&self, id: Uuid, column: &str, value: &str) -> Result<(), AccountError> {
+        let sql = format!("UPDATE staff_accounts SET {column} = $1, updated_at = $2 WHERE id = $3");
+        let updated = on_pool!(&self.db, |pool| sqlx::query(&sql)
+            .bind(value)
+            .bind(Utc::now())
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Err(AccountError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Records a failed sign-in for an address.
+    pub async fn record_failure(&self, email: &str) -> Result<(), StoreError> {
+        on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO sign_in_failures (email, failed_at) VALUES ($1, $2)"
+        )
+        .bind(email.trim().to_lowercase())
+        .bind(Utc::now())
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Failed sign-ins for an address within `window`.
+    pub async fn recent_failures(&self, email: &str, window: Duration) -> Result<i64, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND failed_at > $2"
+        )
+        .bind(email.trim().to_lowercase())
+        .bind(Utc::now() - window)
+        .fetch_one(pool)
+        .await)?)
+    }
+
+    /// Forgets an address's failures (after a successful sign-in).
+    pub async fn clear_failures(&self, email: &str) -> Result<(), StoreError> {
+        on_pool!(&self.db, |pool| sqlx::query(
+            "DELETE FROM sign_in_failures WHERE email = $1"
+        )
+        .bind(email.trim().to_lowercase())
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_hash_only() {
+        let hash = hash_password("correct horse battery staple").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(&hash, "correct horse battery staple"));
+        assert!(!verify_password(&hash, "correct horse battery stapl"));
+        assert!(!verify_password("not a hash", "anything"));
+        assert!(!verify_password(decoy_hash(), "anything at all here"));
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(matches!(
+            hash_password("short"),
+            Err(AccountError::WeakPassword)
+        ));
+    }
+
+    #[test]
+    fn roles_parse_from_their_codes() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()).unwrap(), role);
+        }
+        assert_eq!(
+            Role::parse("root").unwrap_err().to_string(),
+            "\"root\" is not a role; choose agent, manager or admin."
+        );
+    }
+}

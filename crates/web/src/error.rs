@@ -1,0 +1,154 @@
+//! One error type for every handler, mapped to HTTP: what the visitor sees, with the cause
+//! kept for the log and never shown.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, ResponseError};
+use redress_store::{AccountError, CommandError, StoreError};
+
+/// An error a handler returns; what the visitor sees, with the cause kept for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Nothing there.
+    #[error("not found")]
+    NotFound,
+    /// Not signed in; carries the address to come back to.
+    #[error("sign-in required")]
+    SignInRequired(String),
+    /// Signed in, but the role does not allow it.
+    #[error("forbidden")]
+    Forbidden,
+    /// A form or query that could not be read (too large, malformed, wrong types).
+    #[error("{0}")]
+    BadForm(String),
+    /// A form without this session's CSRF token.
+    #[error("CSRF token missing or wrong")]
+    CsrfRejected,
+    /// A rule of the method, or bad input: shown beside the form (422).
+    #[error("{0}")]
+    Rejected(String),
+    /// Two writers on one complaint, even after a retry (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database is unreachable.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(StoreError),
+    /// Anything else.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        if error.is_unavailable() {
+            AppError::Unavailable(error)
+        } else {
+            AppError::Internal(error.to_string())
+        }
+    }
+}
+
+impl From<CommandError> for AppError {
+    fn from(error: CommandError) -> Self {
+        match error {
+            CommandError::NotFound(_) => AppError::NotFound,
+            CommandError::Rejected(rejection) => AppError::Rejected(rejection.to_string()),
+            CommandError::Conflict => AppError::Conflict(error.to_string()),
+            CommandError::Storage(message) => AppError::Internal(message),
+        }
+    }
+}
+
+impl From<tera::Error> for AppError {
+    fn from(error: tera::Error) -> Self {
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            message.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        AppError::Internal(message)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::BadForm(_) => StatusCode::BAD_REQUEST,
+            AppError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if let AppError::SignInRequired(here) = self {
+            let query = serde_urlencoded::to_string([("next", here.as_str())]).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/sign-in?{query}")))
+                .finish();
+        }
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let (title, message) = match self {
+            AppError::NotFound => ("Not found", "There is nothing at this address."),
+            AppError::SignInRequired(_) => ("Sign in", "Please sign in."),
+            AppError::Forbidden => (
+                "Not allowed",
+                "Your role does not allow this. Ask an administrator if you need it.",
+            ),
+            AppError::BadForm(reason) => ("The form could not be read", reason.as_str()),
+            AppError::CsrfRejected => (
+                "Form expired",
+                "This form has expired or did not come from Redress. Go back, reload the page and try again.",
+            ),
+            AppError::Rejected(reason) => ("Not possible", reason.as_str()),
+            AppError::Conflict(reason) => ("Changed by someone else", reason.as_str()),
+            AppError::Unavailable(_) => (
+                "Temporarily unavailable",
+                "Redress cannot reach its database just now. Nothing was lost; please try again in a minute.",
+            ),
+            AppError::Internal(_) => (
+                "Something went wrong",
+                "Redress hit an unexpected error. It has been logged; please try again.",
+            ),
+        };
+        let mut body =
+            String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+        body.push_str(title);
+        body.push_str("</title></head><body><h1>");
+        body.push_str(title);
+        body.push_str("</h1><p>");
+        body.push_str(&tera::escape_html(message));
+        body.push_str("</p></body></html>");
+        let mut response = HttpResponse::build(status);
+        response.content_type(ContentType::html());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, "30"));
+        }
+        response.body(body)
+    }
+}
+
+impl AppError {
+    /// A session cookie that cannot be read or written.
+    pub fn session(error: impl std::fmt::Display) -> Self {
+        AppError::Internal(format!("session: {error}"))
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Store(store) => store.into(),
+            AccountError::NotFound => AppError::NotFound,
+            other => AppError::Rejected(other.to_string()),
+        }
+    }
+}
