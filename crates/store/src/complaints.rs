@@ -9,8 +9,8 @@ use cqrs_es::{AggregateError, CqrsFramework};
 use postgres_es::PostgresEventRepository;
 use rand::thread_rng;
 use redress_domain::{
-    Actor, Clock, Complaint, ComplaintAction, ComplaintCommand, ComplaintError, ComplaintServices,
-    CustomerEmail, CustomerId, NewComplaint, Reference,
+    Actor, Clock, Complaint, ComplaintAction, ComplaintCommand, ComplaintError, ComplaintEvent,
+    ComplaintServices, CustomerEmail, CustomerId, NewComplaint, Reference,
 };
 use sqlite_es::SqliteEventRepository;
 
@@ -208,6 +208,45 @@ impl Complaints {
         };
         let complaint = context.map_err(|e| CommandError::from_aggregate(reference, e))?;
         Ok(complaint.reference().is_some().then_some(complaint))
+    }
+
+    /// Every event of one complaint, in order (empty if there is no such complaint).
+    pub async fn events_of(
+        &self,
+        reference: &Reference,
+    ) -> Result<Vec<ComplaintEvent>, StoreError> {
+        let rows: Vec<(i64, String, String)> = match &self.db {
+            Database::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT sequence, event_version, payload FROM events
+                      WHERE aggregate_type = 'Complaint' AND aggregate_id = $1 ORDER BY sequence",
+                )
+                .bind(reference.as_str())
+                .fetch_all(pool)
+                .await?
+            }
+            Database::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT sequence, event_version, payload::text FROM events
+                      WHERE aggregate_type = 'Complaint' AND aggregate_id = $1 ORDER BY sequence",
+                )
+                .bind(reference.as_str())
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        rows.into_iter()
+            .map(|(sequence, version, payload)| {
+                if version != redress_domain::EVENT_VERSION {
+                    return Err(StoreError::Corrupt(format!(
+                        "event {reference}#{sequence} has version {version:?}, which has no upcaster"
+                    )));
+                }
+                serde_json::from_str(&payload).map_err(|e| {
+                    StoreError::Corrupt(format!("event {reference}#{sequence}: {e}"))
+                })
+            })
+            .collect()
     }
 
     /// The references of every complaint received from `customer`, read from the event

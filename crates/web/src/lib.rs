@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod complaints;
 pub mod error;
 
 pub use auth::CurrentStaff;
@@ -36,6 +37,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/complaints/list.html"),
     ),
     ("error.html", include_str!("../../../templates/error.html")),
+    (
+        "complaints/show.html",
+        include_str!("../../../templates/complaints/show.html"),
+    ),
+    (
+        "complaints/new.html",
+        include_str!("../../../templates/complaints/new.html"),
+    ),
     (
         "auth/sign_in.html",
         include_str!("../../../templates/auth/sign_in.html"),
@@ -229,6 +238,13 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/sign-in", web::post().to(auth::sign_in))
         .route("/sign-out", web::post().to(auth::sign_out))
         .route("/complaints", web::get().to(complaint_list))
+        .route("/complaints/new", web::get().to(complaints::new_form))
+        .route("/complaints/new", web::post().to(complaints::create))
+        .route("/complaints/{reference}", web::get().to(complaints::show))
+        .route(
+            "/complaints/{reference}/{action}",
+            web::post().to(complaints::act),
+        )
         .route("/static/redress.css", web::get().to(stylesheet));
 }
 

@@ -2,6 +2,7 @@
 
 mod auth;
 mod cli;
+mod complaint_page;
 mod demo;
 mod health;
 mod pages;

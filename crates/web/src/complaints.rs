@@ -1,0 +1,919 @@
+//! One complaint on one page (the six steps, the customer, a form for each action the
+//! complaint accepts now, the timeline), the actions those forms post to, and the form staff
+//! use to take a complaint by phone or in person.
+
+use std::collections::BTreeMap;
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use cqrs_es::Aggregate;
+use redress_domain::{
+    ActionKind, Actor, Channel, Complaint, ComplaintAction, ComplaintChange, ComplaintCommand,
+    ComplaintError, ComplaintEvent, CustomerEmail, CustomerId, Direction, Language, NewComplaint,
+    NewCustomer, Outcome, Priority, Reference, Sealed, StaffMember, Step,
+};
+use redress_store::CommandError;
+use redress_store::vault::SealingKey;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::{CurrentStaff, check_csrf};
+use crate::error::AppError;
+use crate::{AppState, page_context, render};
+
+/// Actions staff are never offered on the page: erasure goes through the customer's file,
+/// which also deletes their key.
+const NOT_ON_THE_PAGE: &[ActionKind] = &[ActionKind::ErasePersonalData];
+
+/// One of the six steps, as the progress indicator shows it.
+#[derive(Debug, Serialize)]
+struct StepView {
+    number: u8,
+    title: &'static str,
+    done: bool,
+    current: bool,
+    at: Option<DateTime<Utc>>,
+    by: Option<String>,
+    detail: Option<String>,
+}
+
+/// One event, as the timeline shows it.
+#[derive(Debug, Serialize)]
+struct TimelineEntry {
+    sequence: usize,
+    at: DateTime<Utc>,
+    by: String,
+    title: String,
+    lines: Vec<(String, String)>,
+}
+
+/// The customer, opened from the seals (or marked erased).
+#[derive(Debug, Serialize)]
+struct CustomerView {
+    name: String,
+    email: String,
+    phone: Option<String>,
+    erased: bool,
+}
+
+/// An action the complaint accepts now.
+#[derive(Debug, Serialize)]
+struct ActionView {
+    code: &'static str,
+    label: &'static str,
+}
+
+/// A rejected form, shown again with its reason and the agent's text.
+#[derive(Debug, Default, Serialize)]
+struct FailedForm {
+    code: String,
+    error: String,
+    values: BTreeMap<String, String>,
+}
+
+/// Opens a complaint's personal data with its customer's key.
+struct Opener {
+    customer: CustomerId,
+    key: Option<SealingKey>,
+}
+
+impl Opener {
+    fn open(&self, sealed: &Sealed) -> String {
+        match &self.key {
+            Some(key) => key
+                .open(self.customer, sealed)
+                .unwrap_or_else(|_| "(unreadable)".into()),
+            None => "(erased)".into(),
+        }
+    }
+}
+
+fn by(actor: &Actor) -> String {
+    actor.display_name().to_string()
+}
+
+fn line(label: &str, text: impl Into<String>) -> (String, String) {
+    (label.to_string(), text.into())
+}
+
+fn timeline_entry(sequence: usize, event: &ComplaintEvent, opener: &Opener) -> TimelineEntry {
+    let (title, lines): (String, Vec<(String, String)>) = match &event.change {
+        ComplaintChange::ComplaintReceived {
+            channel,
+            category,
+            summary,
+            description,
+            remedy_requested,
+            priority,
+            ..
+        } => (
+            format!("Complaint received ({})", channel.label()),
+            [
+                Some(line("Summary", summary.clone())),
+                Some(line("Category", category.clone())),
+                Some(line("Priority", priority.label())),
+                Some(line("What happened", opener.open(description))),
+                remedy_requested
+                    .as_ref()
+                    .map(|r| line("The customer asks for", opener.open(r))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        ),
+        ComplaintChange::ComplaintAcknowledged { apology } => (
+            "Step 1 · Acknowledged with an apology".into(),
+            vec![line("Apology", apology.clone())],
+        ),
+        ComplaintChange::CustomerStatementRecorded { channel, statement } => (
+            format!("Step 2 · The customer said ({})", channel.label()),
+            vec![line("Their words", opener.open(statement))],
+        ),
+        ComplaintChange::FactRecorded { fact, source } => (
+            "Step 3 · Fact established".into(),
+            [
+                Some(line("Fact", fact.clone())),
+                source.as_ref().map(|s| line("Source", s.clone())),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        ),
+        ComplaintChange::InvestigationConcluded { findings } => (
+            "Step 3 · Investigation concluded".into(),
+            vec![line("Findings", findings.clone())],
+        ),
+        ComplaintChange::ActionCommitted { action, due_on } => (
+            "Step 4 · Committed to an action".into(),
+            vec![
+                line("Action", action.clone()),
+                line("Done by", due_on.to_string()),
+            ],
+        ),
+        ComplaintChange::OwnerAssigned { owner, previous } => (
+            format!("Step 5 · {} is responsible", owner.name),
+            previous
+                .iter()
+                .map(|p| line("Before", p.name.clone()))
+                .collect(),
+        ),
+        ComplaintChange::ProgressUpdateSent {
+            message,
+            next_update_on,
+        } => (
+            "Step 6 · Progress update sent".into(),
+            vec![
+                line("Update", message.clone()),
+                line("Next update by", next_update_on.to_string()),
+            ],
+        ),
+        ComplaintChange::WaitingOnCustomer { request } => (
+            "Waiting on the customer".into(),
+            vec![line("We asked for", request.clone())],
+        ),
+        ComplaintChange::CustomerResponded { response } => (
+            "The customer responded".into(),
+            vec![line("Their answer", opener.open(response))],
+        ),
+        ComplaintChange::ComplaintResolved {
+            outcome,
+            reasons,
+            remedy,
+            redress_paid_cents,
+        } => (
+            format!("Resolved: {}", outcome.label().to_lowercase()),
+            [
+                Some(line("Reasons", reasons.clone())),
+                remedy.as_ref().map(|r| line("Remedy", r.clone())),
+                redress_paid_cents
+                    .map(|c| line("Redress paid", format!("{}.{:02}", c / 100, c % 100))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        ),
+        ComplaintChange::ComplaintClosed => ("Closed".into(), vec![]),
+        ComplaintChange::ComplaintReopened { reason } => {
+            ("Reopened".into(), vec![line("Why", reason.clone())])
+        }
+        ComplaintChange::SatisfactionRecorded {
+            score,
+            comment,
+            would_change,
+        } => (
+            format!("Satisfaction: {score} of 5"),
+            [
+                comment.as_ref().map(|c| line("Comment", opener.open(c))),
+                would_change
+                    .as_ref()
+                    .map(|w| line("Would change", opener.open(w))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        ),
+        ComplaintChange::PriorityChanged { from, to } => (
+            format!("Priority changed from {} to {}", from.label(), to.label()),
+            vec![],
+        ),
+        ComplaintChange::CategoryChanged { from, to } => {
+            (format!("Category changed from {from} to {to}"), vec![])
+        }
+        ComplaintChange::CommunicationRecorded {
+            direction,
+            channel,
+            summary,
+        } => (
+            format!("{} ({})", direction.label(), channel.label()),
+            vec![line("Summary", opener.open(summary))],
+        ),
+        ComplaintChange::PersonalDataErased { reason } => (
+            "Personal data erased".into(),
+            vec![line("Why", reason.clone())],
+        ),
+    };
+    TimelineEntry {
+        sequence,
+        at: event.occurred_at,
+        by: by(&event.by),
+        title,
+        lines,
+    }
+}
+
+fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<StepView> {
+    let last = |pick: &dyn Fn(&ComplaintChange) -> Option<String>| {
+        events
+            .iter()
+            .rev()
+            .find_map(|e| pick(&e.change).map(|detail| (e.occurred_at, by(&e.by), detail)))
+    };
+    let progress = complaint.progress();
+    let current = progress.step();
+    let acknowledged =
+        last(&|c| matches!(c, ComplaintChange::ComplaintAcknowledged { .. }).then(String::new));
+    let statements = events
+        .iter()
+        .filter(|e| matches!(e.change, ComplaintChange::CustomerStatementRecorded { .. }))
+        .count();
+    let listened = last(&|c| {
+        matches!(c, ComplaintChange::CustomerStatementRecorded { .. })
+            .then(|| format!("{statements} contact(s) recorded"))
+    });
+    let concluded = last(&|c| match c {
+        ComplaintChange::InvestigationConcluded { findings } => Some(findings.clone()),
+        _ => None,
+    });
+    let committed = complaint
+        .commitment()
+        .map(|c| format!("{} — by {}", c.action, c.due_on));
+    let committed_at =
+        last(&|c| matches!(c, ComplaintChange::ActionCommitted { .. }).then(String::new));
+    let owned = last(&|c| match c {
+        ComplaintChange::OwnerAssigned { owner, .. } => Some(owner.name.clone()),
+        _ => None,
+    });
+    let updated = last(&|c| match c {
+        ComplaintChange::ProgressUpdateSent { next_update_on, .. } => {
+            Some(format!("next update by {next_update_on}"))
+        }
+        _ => None,
+    });
+    let view = |number,
+                title,
+                done: bool,
+                step: Option<Step>,
+                found: Option<(DateTime<Utc>, String, String)>| {
+        let (at, who, detail) = match found {
+            Some((at, who, detail)) => {
+                (Some(at), Some(who), (!detail.is_empty()).then_some(detail))
+            }
+            None => (None, None, None),
+        };
+        StepView {
+            number,
+            title,
+            done,
+            current: step == Some(current),
+            at,
+            by: who,
+            detail,
+        }
+    };
+    vec![
+        view(
+            1,
+            "Apologise",
+            progress.acknowledged,
+            Some(Step::Acknowledge),
+            acknowledged,
+        ),
+        view(2, "Listen", statements > 0, None, listened),
+        view(
+            3,
+            "Establish the facts",
+            progress.investigation_concluded,
+            Some(Step::EstablishFacts),
+            concluded,
+        ),
+        view(
+            4,
+            "Commit to action",
+            progress.action_committed,
+            Some(Step::CommitToAction),
+            committed_at.map(|(at, who, _)| (at, who, committed.unwrap_or_default())),
+        ),
+        view(
+            5,
+            "Name the owner",
+            progress.owner_named,
+            Some(Step::NameOwner),
+            owned,
+        ),
+        view(
+            6,
+            "Keep informed",
+            progress.resolved,
+            Some(Step::KeepInformed),
+            updated,
+        ),
+    ]
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageQuery {
+    order: Option<String>,
+}
+
+async fn load(
+    state: &AppState,
+    reference: &str,
+) -> Result<(Reference, Vec<ComplaintEvent>, Complaint), AppError> {
+    let reference = Reference::parse(reference).map_err(|_| AppError::NotFound)?;
+    let events = state.store.complaints.events_of(&reference).await?;
+    if events.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut complaint = Complaint::default();
+    for event in &events {
+        complaint.apply(event.clone());
+    }
+    Ok((reference, events, complaint))
+}
+
+async fn render_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    session: &Session,
+    reference: &str,
+    oldest_first: bool,
+    failed: Option<FailedForm>,
+    status: u16,
+) -> Result<HttpResponse, AppError> {
+    let (reference, events, complaint) = load(state, reference).await?;
+    let customer = complaint
+        .customer()
+        .ok_or_else(|| AppError::Internal("a received complaint without a customer".into()))?;
+    let opener = Opener {
+        customer,
+        key: state.store.vault.key(customer).await?,
+    };
+    let (customer_view, received) = match &events[0].change {
+        ComplaintChange::ComplaintReceived {
+            customer: sealed,
+            language,
+            company,
+            channel,
+            category,
+            summary,
+            description,
+            remedy_requested,
+            ..
+        } => (
+            CustomerView {
+                name: opener.open(&sealed.name),
+                email: opener.open(&sealed.email),
+                phone: sealed.phone.as_ref().map(|p| opener.open(p)),
+                erased: opener.key.is_none() || complaint.personal_data_erased(),
+            },
+            serde_json::json!({
+                "language": language.label(),
+                "company": company,
+                "channel": channel.label(),
+                "category": complaint.category(),
+                "original_category": category,
+                "summary": summary,
+                "description": opener.open(description),
+                "remedy_requested": remedy_requested.as_ref().map(|r| opener.open(r)),
+                "received_at": events[0].occurred_at,
+                "received_by": by(&events[0].by),
+            }),
+        ),
+        _ => {
+            return Err(AppError::Internal(
+                "the first event is not a receipt".into(),
+            ));
+        }
+    };
+    let mut timeline: Vec<TimelineEntry> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| timeline_entry(i + 1, e, &opener))
+        .collect();
+    if !oldest_first {
+        timeline.reverse();
+    }
+    let failed = failed.unwrap_or_default();
+    let mut kinds = complaint.allowed_actions();
+    // A refused action stays on the page, with its reason and the agent's text, even when
+    // the complaint does not offer it now.
+    if let Some(kind) = ActionKind::from_code(&failed.code)
+        && !kinds.contains(&kind)
+    {
+        kinds.insert(0, kind);
+    }
+    let actions: Vec<ActionView> = kinds
+        .into_iter()
+        .filter(|kind| !NOT_ON_THE_PAGE.contains(kind))
+        .map(|kind| ActionView {
+            code: kind.code(),
+            label: kind.label(),
+        })
+        .collect();
+    let owners: Vec<StaffMember> = state
+        .store
+        .accounts
+        .list()
+        .await?
+        .into_iter()
+        .filter(|a| a.active)
+        .map(|a| a.member())
+        .collect();
+    let mut context = page_context(staff, session)?;
+    context.insert("reference", reference.as_str());
+    context.insert("customer", &customer_view);
+    context.insert("received", &received);
+    context.insert("steps", &steps(&events, &complaint));
+    context.insert("status", complaint.status().code());
+    context.insert("step_label", complaint.progress().step().label());
+    context.insert("priority", complaint.priority().code());
+    context.insert("owner", &complaint.owner());
+    context.insert("outcome", &complaint.outcome().map(|o| o.label()));
+    context.insert("actions", &actions);
+    context.insert("timeline", &timeline);
+    context.insert("oldest_first", &oldest_first);
+    context.insert("failed", &failed);
+    context.insert("owners", &owners);
+    context.insert(
+        "channels",
+        &labelled(Channel::ALL, |c| (c.code(), c.label())),
+    );
+    context.insert(
+        "priorities",
+        &labelled(Priority::ALL, |p| (p.code(), p.label())),
+    );
+    context.insert(
+        "outcomes",
+        &labelled(Outcome::ALL, |o| (o.code(), o.label())),
+    );
+    context.insert(
+        "directions",
+        &labelled(Direction::ALL, |d| (d.code(), d.label())),
+    );
+    context.insert("today", &Utc::now().date_naive().to_string());
+    context.insert("erased", &complaint.personal_data_erased());
+    render(state, "complaints/show.html", &context, status)
+}
+
+fn labelled<T: Copy>(
+    all: &[T],
+    f: impl Fn(T) -> (&'static str, &'static str),
+) -> Vec<(&'static str, &'static str)> {
+    all.iter().map(|v| f(*v)).collect()
+}
+
+pub(crate) async fn show(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let oldest_first = query.order.as_deref() == Some("oldest");
+    render_page(&state, &staff, &session, &path, oldest_first, None, 200).await
+}
+
+/// Every field any action form may send; each action reads the ones it needs.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ActionForm {
+    csrf: String,
+    #[serde(flatten)]
+    fields: BTreeMap<String, String>,
+}
+
+/// A field missing or malformed: said plainly, and shown beside the form.
+struct FormProblem(String);
+
+impl ActionForm {
+    fn text(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+
+    fn optional(&self, name: &str) -> Option<String> {
+        self.fields
+            .get(name)
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+    }
+
+    fn date(&self, name: &str, label: &str) -> Result<NaiveDate, FormProblem> {
+        let value = self.text(name);
+        if value.trim().is_empty() {
+            return Err(FormProblem(format!("Choose {label}.")));
+        }
+        NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+            FormProblem(format!(
+                "{label} must be a date like 2026-11-30, not {value:?}."
+            ))
+        })
+    }
+
+    fn choice<T>(
+        &self,
+        name: &str,
+        parse: impl Fn(&str) -> Result<T, redress_domain::InvalidValue>,
+    ) -> Result<T, FormProblem> {
+        parse(&self.text(name)).map_err(|e| FormProblem(e.to_string()))
+    }
+}
+
+async fn action_from_form(
+    state: &AppState,
+    kind: ActionKind,
+    form: &ActionForm,
+) -> Result<ComplaintAction, FormProblem> {
+    Ok(match kind {
+        ActionKind::Acknowledge => ComplaintAction::Acknowledge {
+            apology: form.text("apology"),
+        },
+        ActionKind::RecordCustomerStatement => ComplaintAction::RecordCustomerStatement {
+            channel: form.choice("channel", Channel::parse)?,
+            statement: form.text("statement"),
+        },
+        ActionKind::RecordFact => ComplaintAction::RecordFact {
+            fact: form.text("fact"),
+            source: form.optional("source"),
+        },
+        ActionKind::ConcludeInvestigation => ComplaintAction::ConcludeInvestigation {
+            findings: form.text("findings"),
+        },
+        ActionKind::CommitToAction => ComplaintAction::CommitToAction {
+            action: form.text("action"),
+            due_on: form.date("due_on", "the date it will be done by")?,
+        },
+        ActionKind::AssignOwner => {
+            let id = Uuid::parse_str(form.text("owner_id").trim())
+                .map_err(|_| FormProblem("Choose the person responsible.".into()))?;
+            let account = state
+                .store
+                .accounts
+                .get(id)
+                .await
+                .map_err(|e| FormProblem(format!("Staff accounts could not be read: {e}")))?
+                .filter(|a| a.active)
+                .ok_or_else(|| {
+                    FormProblem("That member of staff does not exist or is deactivated.".into())
+                })?;
+            ComplaintAction::AssignOwner {
+                owner: account.member(),
+            }
+        }
+        ActionKind::SendProgressUpdate => ComplaintAction::SendProgressUpdate {
+            message: form.text("message"),
+            next_update_on: form.date("next_update_on", "the date of the next update")?,
+        },
+        ActionKind::WaitOnCustomer => ComplaintAction::WaitOnCustomer {
+            request: form.text("request"),
+        },
+        ActionKind::RecordCustomerResponse => ComplaintAction::RecordCustomerResponse {
+            response: form.text("response"),
+        },
+        ActionKind::Resolve => ComplaintAction::Resolve {
+            outcome: form.choice("outcome", Outcome::parse)?,
+            reasons: form.text("reasons"),
+            remedy: form.optional("remedy"),
+            redress_paid_cents: match form.optional("redress_paid") {
+                None => None,
+                Some(amount) => Some(parse_money(&amount)?),
+            },
+        },
+        ActionKind::Close => ComplaintAction::Close,
+        ActionKind::Reopen => ComplaintAction::Reopen {
+            reason: form.text("reason"),
+        },
+        ActionKind::RecordSatisfaction => ComplaintAction::RecordSatisfaction {
+            score: form
+                .text("score")
+                .trim()
+                .parse()
+                .map_err(|_| FormProblem("Choose a score from 1 to 5.".into()))?,
+            comment: form.optional("comment"),
+            would_change: form.optional("would_change"),
+        },
+        ActionKind::ChangePriority => ComplaintAction::ChangePriority {
+            priority: form.choice("priority", Priority::parse)?,
+        },
+        ActionKind::ChangeCategory => ComplaintAction::ChangeCategory {
+            category: form.text("category"),
+        },
+        ActionKind::RecordCommunication => ComplaintAction::RecordCommunication {
+            direction: form.choice("direction", Direction::parse)?,
+            channel: form.choice("channel", Channel::parse)?,
+            summary: form.text("summary"),
+        },
+        ActionKind::ErasePersonalData => {
+            return Err(FormProblem(
+                "Personal data is erased from the customer's file, for all their complaints at once."
+                    .into(),
+            ));
+        }
+    })
+}
+
+/// Reads an amount like `24.99` or `24,99` into cents.
+fn parse_money(amount: &str) -> Result<i64, FormProblem> {
+    let problem = || {
+        FormProblem(format!(
+            "The redress paid must be an amount like 24.99, not {amount:?}."
+        ))
+    };
+    let normalised = amount.trim().replace(',', ".");
+    let (units, cents) = match normalised.split_once('.') {
+        Some((units, cents)) if cents.len() <= 2 => (units, format!("{cents:0<2}")),
+        Some(_) => return Err(problem()),
+        None => (normalised.as_str(), "00".to_string()),
+    };
+    let units: i64 = units.parse().map_err(|_| problem())?;
+    let cents: i64 = cents.parse().map_err(|_| problem())?;
+    if units < 0 {
+        return Err(FormProblem(
+            "The redress paid cannot be negative; enter 0 or more.".into(),
+        ));
+    }
+    units
+        .checked_mul(100)
+        .and_then(|u| u.checked_add(cents))
+        .ok_or_else(problem)
+}
+
+pub(crate) async fn act(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    path: web::Path<(String, String)>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(&session, &form.csrf)?;
+    let (reference_text, code) = path.into_inner();
+    let kind = ActionKind::from_code(&code)
+        .filter(|k| !NOT_ON_THE_PAGE.contains(k))
+        .ok_or(AppError::NotFound)?;
+    let reference = Reference::parse(&reference_text).map_err(|_| AppError::NotFound)?;
+    let failed = |error: String| FailedForm {
+        code: kind.code().to_string(),
+        error,
+        values: form.fields.clone(),
+    };
+    let action = match action_from_form(&state, kind, &form).await {
+        Ok(action) => action,
+        Err(FormProblem(problem)) => {
+            return render_page(
+                &state,
+                &staff,
+                &session,
+                &reference_text,
+                false,
+                Some(failed(problem)),
+                422,
+            )
+            .await;
+        }
+    };
+    let command = ComplaintCommand::new(Actor::Staff(staff.0.member()), action);
+    match state.store.complaints.execute(&reference, command).await {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/complaints/{reference}#timeline"),
+            ))
+            .finish()),
+        Err(CommandError::Rejected(rejection)) => {
+            render_page(
+                &state,
+                &staff,
+                &session,
+                &reference_text,
+                false,
+                Some(failed(rejection.to_string())),
+                422,
+            )
+            .await
+        }
+        Err(CommandError::Conflict) => {
+            render_page(
+                &state,
+                &staff,
+                &session,
+                &reference_text,
+                false,
+                Some(failed(CommandError::Conflict.to_string())),
+                409,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The intake form's fields, kept when it is shown again.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub(crate) struct NewComplaintForm {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    company: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    remedy: String,
+    #[serde(default)]
+    priority: String,
+}
+
+async fn render_new(
+    state: &AppState,
+    staff: &CurrentStaff,
+    session: &Session,
+    form: &NewComplaintForm,
+    errors: &BTreeMap<&'static str, String>,
+    status: u16,
+) -> Result<HttpResponse, AppError> {
+    let mut context = page_context(staff, session)?;
+    context.insert("form", form);
+    context.insert("errors", errors);
+    context.insert(
+        "fields",
+        &[
+            ("name", "Customer's name", "text", true),
+            ("email", "Customer's email", "email", true),
+            ("phone", "Phone (optional)", "tel", false),
+            ("company", "Company (optional)", "text", false),
+            ("category", "Category", "text", true),
+            ("summary", "Summary (one line)", "text", true),
+        ],
+    );
+    context.insert(
+        "languages",
+        &labelled(Language::ALL, |l| (l.code(), l.label())),
+    );
+    context.insert(
+        "channels",
+        &labelled(&[Channel::Phone, Channel::InPerson, Channel::Email], |c| {
+            (c.code(), c.label())
+        }),
+    );
+    context.insert(
+        "priorities",
+        &labelled(Priority::ALL, |p| (p.code(), p.label())),
+    );
+    render(state, "complaints/new.html", &context, status)
+}
+
+pub(crate) async fn new_form(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    let form = NewComplaintForm {
+        language: "en".into(),
+        channel: "phone".into(),
+        priority: "normal".into(),
+        ..NewComplaintForm::default()
+    };
+    render_new(&state, &staff, &session, &form, &BTreeMap::new(), 200).await
+}
+
+/// Which form field a domain refusal is about.
+fn field_of(error: &ComplaintError) -> &'static str {
+    let field = match error {
+        ComplaintError::Empty { field }
+        | ComplaintError::TooLong { field, .. }
+        | ComplaintError::MultiLine { field } => *field,
+        _ => "",
+    };
+    match field {
+        "The customer's name" => "name",
+        "The phone number" => "phone",
+        "The company" => "company",
+        "The category" => "category",
+        "The summary" => "summary",
+        "What happened" => "description",
+        "What the customer would like" => "remedy",
+        _ => "form",
+    }
+}
+
+pub(crate) async fn create(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    form: web::Form<NewComplaintForm>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(&session, &form.csrf)?;
+    let form = form.into_inner();
+    let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
+    let email = CustomerEmail::parse(&form.email)
+        .map_err(|e| errors.insert("email", e.to_string()))
+        .ok();
+    let language = Language::parse(&form.language)
+        .map_err(|e| errors.insert("language", e.to_string()))
+        .ok();
+    let channel = Channel::parse(&form.channel)
+        .map_err(|e| errors.insert("channel", e.to_string()))
+        .ok();
+    let priority = Priority::parse(&form.priority)
+        .map_err(|e| errors.insert("priority", e.to_string()))
+        .ok();
+    let (Some(email), Some(language), Some(channel), Some(priority)) =
+        (email, language, channel, priority)
+    else {
+        return render_new(&state, &staff, &session, &form, &errors, 422).await;
+    };
+    let blank_to_none = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
+    let new = NewComplaint {
+        reference: Reference::parse("RDR-0000-0000")
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        customer: NewCustomer {
+            name: form.name.clone(),
+            email,
+            phone: blank_to_none(&form.phone),
+            language,
+        },
+        company: blank_to_none(&form.company),
+        channel,
+        category: form.category.clone(),
+        summary: form.summary.clone(),
+        description: form.description.clone(),
+        remedy_requested: blank_to_none(&form.remedy),
+        priority,
+    };
+    match state
+        .store
+        .complaints
+        .receive(Actor::Staff(staff.0.member()), new)
+        .await
+    {
+        Ok(reference) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/complaints/{reference}")))
+            .finish()),
+        Err(CommandError::Rejected(rejection)) => {
+            errors.insert(field_of(&rejection), rejection.to_string());
+            render_new(&state, &staff, &session, &form, &errors, 422).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_read_in_cents() {
+        let ok = |s: &str| parse_money(s).ok();
+        assert_eq!(ok("24.99"), Some(2499));
+        assert_eq!(ok("24,9"), Some(2490));
+        assert_eq!(ok("7"), Some(700));
+        assert_eq!(ok(" 0.05 "), Some(5));
+        assert_eq!(ok("1.234"), None);
+        assert_eq!(ok("-3"), None);
+        assert_eq!(ok("ten"), None);
+        assert_eq!(ok("99999999999999999999"), None);
+    }
+}
