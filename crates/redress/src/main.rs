@@ -76,8 +76,27 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Benchmarks (figures for the README's performance section).
+    Bench {
+        #[command(subcommand)]
+        which: BenchCommand,
+    },
     /// Print an example settings file with every setting at its default.
     ExampleConfig,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Times the staff pages with many complaints. Point REDRESS_DATABASE_URL at a scratch
+    /// database: when it is empty, complaints are generated into it first.
+    Pages {
+        /// Complaints to generate into an empty database.
+        #[arg(long, default_value_t = 100_000)]
+        complaints: usize,
+        /// Timed requests per page.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -249,6 +268,19 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     }
                 }
             }
+            Ok(())
+        }
+        Command::Bench {
+            which:
+                BenchCommand::Pages {
+                    complaints,
+                    requests,
+                },
+        } => {
+            print!(
+                "{}",
+                redress::bench::pages(&settings, complaints, requests).await?
+            );
             Ok(())
         }
         Command::ExampleConfig => unreachable!("handled before settings load"),

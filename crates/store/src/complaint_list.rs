@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use redress_domain::{Actor, ComplaintChange, CustomerId, Direction, Progress, Status};
+use redress_domain::{Actor, ComplaintChange, CustomerId, Direction, Priority, Progress, Status};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -77,6 +77,19 @@ pub struct ComplaintListRow {
     pub event_count: i64,
     /// The last event's global position.
     pub last_position: i64,
+    /// When the customer last heard from us (or when they complained, if never since).
+    pub last_heard_at: Option<DateTime<Utc>>,
+    /// Priority as a number for sorting: low 0, normal 1, high 2, urgent 3.
+    pub priority_rank: i32,
+}
+
+fn priority_rank(priority: Priority) -> i32 {
+    match priority {
+        Priority::Low => 0,
+        Priority::Normal => 1,
+        Priority::High => 2,
+        Priority::Urgent => 3,
+    }
 }
 
 impl ComplaintListRow {
@@ -116,7 +129,7 @@ const COLUMNS: &str = "reference, customer_id, customer_name, customer_email, co
     channel, category, summary, priority, status, step, acknowledged, investigation_concluded, \
     action_committed, owner_named, resolved, closed, waiting_on_customer, owner_id, owner_name, \
     outcome, received_at, acknowledged_at, last_contact_at, customer_informed_at, updated_at, \
-    personal_data_erased, event_count, last_position";
+    personal_data_erased, event_count, last_position, last_heard_at, priority_rank";
 
 /// The projector that keeps `complaint_list`.
 #[derive(Debug, Default, Clone, Copy)]
@@ -188,6 +201,8 @@ impl Projector for ComplaintListProjector {
                 personal_data_erased: false,
                 event_count: 0,
                 last_position: 0,
+                last_heard_at: Some(at),
+                priority_rank: priority_rank(*priority),
             };
             row.set_progress(Progress::default());
             row
@@ -253,7 +268,10 @@ impl Projector for ComplaintListProjector {
                 row.outcome = None;
             }
             ComplaintChange::SatisfactionRecorded { .. } => {}
-            ComplaintChange::PriorityChanged { to, .. } => row.priority = to.code().into(),
+            ComplaintChange::PriorityChanged { to, .. } => {
+                row.priority = to.code().into();
+                row.priority_rank = priority_rank(*to);
+            }
             ComplaintChange::CategoryChanged { to, .. } => row.category = to.clone(),
             ComplaintChange::CommunicationRecorded { direction, .. } => match direction {
                 Direction::Outbound => informed(&mut row),
@@ -270,6 +288,7 @@ impl Projector for ComplaintListProjector {
             row.last_contact_at = row.last_contact_at.max(at);
         }
         row.set_progress(progress);
+        row.last_heard_at = Some(row.customer_informed_at.unwrap_or(row.received_at));
         row.updated_at = at;
         row.event_count += 1;
         row.last_position = stored.checkpoint.position;
@@ -293,7 +312,7 @@ async fn save(tx: &mut Tx, row: &ComplaintListRow) -> Result<(), StoreError> {
         .map(|c| format!("{c} = excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let placeholders = (1..=30)
+    let placeholders = (1..=32)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ");
@@ -332,10 +351,21 @@ async fn save(tx: &mut Tx, row: &ComplaintListRow) -> Result<(), StoreError> {
         .bind(row.personal_data_erased)
         .bind(row.event_count)
         .bind(row.last_position)
+        .bind(row.last_heard_at)
+        .bind(row.priority_rank)
         .execute(q)
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+fn bool_literal(db: &Database, value: bool) -> &'static str {
+    match (db, value) {
+        (Database::Sqlite(_), true) => "1",
+        (Database::Sqlite(_), false) => "0",
+        (Database::Postgres(_), true) => "TRUE",
+        (Database::Postgres(_), false) => "FALSE",
+    }
 }
 
 /// A page of the list, newest first.
@@ -345,6 +375,153 @@ pub struct ComplaintListPage {
     pub rows: Vec<ComplaintListRow>,
     /// All complaints.
     pub total: i64,
+}
+
+/// Which complaints the queue shows. Every field is optional; all given must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    /// Status codes to include; empty means every status but closed.
+    pub statuses: Vec<String>,
+    /// The next step's code.
+    pub step: Option<String>,
+    /// Owned by this staff member.
+    pub owner: Option<Uuid>,
+    /// Only complaints nobody owns.
+    pub unassigned: bool,
+    /// Priority code.
+    pub priority: Option<String>,
+    /// Category, exactly.
+    pub category: Option<String>,
+    /// Channel code.
+    pub channel: Option<String>,
+    /// Text to find in the reference, customer name or email, company or summary.
+    pub search: Option<String>,
+}
+
+/// The queue's order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueSort {
+    /// Newest complaints first.
+    #[default]
+    Newest,
+    /// Oldest complaints first.
+    Oldest,
+    /// Those who have waited longest to hear from us first.
+    LongestSilence,
+    /// Most urgent first, then oldest.
+    Priority,
+}
+
+impl QueueSort {
+    /// Every order, with its code.
+    pub const ALL: [QueueSort; 4] = [
+        QueueSort::Newest,
+        QueueSort::Oldest,
+        QueueSort::LongestSilence,
+        QueueSort::Priority,
+    ];
+
+    /// The code used in URLs.
+    pub fn code(self) -> &'static str {
+        match self {
+            QueueSort::Newest => "newest",
+            QueueSort::Oldest => "oldest",
+            QueueSort::LongestSilence => "silence",
+            QueueSort::Priority => "priority",
+        }
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            QueueSort::Newest => "Newest first",
+            QueueSort::Oldest => "Oldest first",
+            QueueSort::LongestSilence => "Longest without news first",
+            QueueSort::Priority => "Most urgent first",
+        }
+    }
+
+    /// The order with this code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// (ORDER BY, the keyset comparison after a cursor.)
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            QueueSort::Newest => (
+                "received_at DESC, reference DESC",
+                "(received_at, reference) < ({t}, {r})",
+            ),
+            QueueSort::Oldest => (
+                "received_at ASC, reference ASC",
+                "(received_at, reference) > ({t}, {r})",
+            ),
+            QueueSort::LongestSilence => (
+                "last_heard_at ASC, reference ASC",
+                "(last_heard_at, reference) > ({t}, {r})",
+            ),
+            QueueSort::Priority => (
+                "priority_rank DESC, received_at ASC, reference ASC",
+                "(priority_rank < {p} OR (priority_rank = {p} AND (received_at, reference) > ({t}, {r})))",
+            ),
+        }
+    }
+}
+
+/// Where a page of the queue ends: the next page starts after it. Travels in URLs as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCursor {
+    /// The sort's time (received or last heard).
+    pub at: DateTime<Utc>,
+    /// The priority rank (priority order only).
+    pub rank: i32,
+    /// The reference, to break ties.
+    pub reference: String,
+}
+
+impl QueueCursor {
+    /// As text for a URL.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}~{}~{}",
+            self.rank,
+            self.at.timestamp_micros(),
+            self.reference
+        )
+    }
+
+    /// From a URL; `None` if it is not one of ours.
+    pub fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, '~');
+        let rank = parts.next()?.parse().ok()?;
+        let at = DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?;
+        let reference = parts.next()?.to_string();
+        (reference.len() <= 20).then_some(Self {
+            at,
+            rank,
+            reference,
+        })
+    }
+}
+
+/// A page of the queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuePage {
+    /// The rows.
+    pub rows: Vec<ComplaintListRow>,
+    /// How many complaints match the filter.
+    pub total: i64,
+    /// Where the next page starts, if there is one.
+    #[serde(skip)]
+    pub next: Option<QueueCursor>,
+}
+
+enum Bind {
+    Text(String),
+    Id(Uuid),
+    Time(DateTime<Utc>),
+    Int(i32),
 }
 
 /// Queries over the complaint list.
@@ -357,6 +534,136 @@ impl ComplaintList {
     /// Queries on `db`.
     pub fn new(db: Database) -> Self {
         Self { db }
+    }
+
+    /// A page of the queue: filtered, sorted, starting after `after`. Keyset pagination, so
+    /// page 1,000 costs what page 1 does.
+    pub async fn queue(
+        &self,
+        filter: &QueueFilter,
+        sort: QueueSort,
+        after: Option<&QueueCursor>,
+        limit: i64,
+    ) -> Result<QueuePage, StoreError> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut binds: Vec<Bind> = Vec::new();
+        let param = |binds: &mut Vec<Bind>, value: Bind| {
+            binds.push(value);
+            format!("${}", binds.len())
+        };
+        if filter.statuses.is_empty() {
+            conditions.push(format!("closed = {}", bool_literal(&self.db, false)));
+        } else {
+            let list: Vec<String> = filter
+                .statuses
+                .iter()
+                .map(|s| param(&mut binds, Bind::Text(s.clone())))
+                .collect();
+            conditions.push(format!("status IN ({})", list.join(", ")));
+        }
+        for (column, value) in [
+            ("step", &filter.step),
+            ("priority", &filter.priority),
+            ("category", &filter.category),
+            ("channel", &filter.channel),
+        ] {
+            if let Some(value) = value {
+                let p = param(&mut binds, Bind::Text(value.clone()));
+                conditions.push(format!("{column} = {p}"));
+            }
+        }
+        if let Some(owner) = filter.owner {
+            let p = param(&mut binds, Bind::Id(owner));
+            conditions.push(format!("owner_id = {p}"));
+        }
+        if filter.unassigned {
+            conditions.push("owner_id IS NULL".into());
+        }
+        if let Some(search) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let escaped = search
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let p = param(&mut binds, Bind::Text(format!("%{escaped}%")));
+            conditions.push(format!(
+                "(LOWER(reference) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(customer_name, '')) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(COALESCE(customer_email, '')) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(company, '')) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(summary) LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        let filtered = conditions.join(" AND ");
+        let count_binds = binds.len();
+        let (order, keyset) = sort.sql();
+        let mut page_conditions = filtered.clone();
+        if let Some(after) = after {
+            let t = param(&mut binds, Bind::Time(after.at));
+            let r = param(&mut binds, Bind::Text(after.reference.clone()));
+            let p = param(&mut binds, Bind::Int(after.rank));
+            let keyset = keyset
+                .replace("{t}", &t)
+                .replace("{r}", &r)
+                .replace("{p}", &p);
+            page_conditions = format!("{page_conditions} AND {keyset}");
+        }
+        let limit_param = param(&mut binds, Bind::Int(limit.clamp(1, 500) as i32 + 1));
+        let sql = format!(
+            "SELECT {COLUMNS} FROM complaint_list WHERE {page_conditions} ORDER BY {order} LIMIT {limit_param}"
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM complaint_list WHERE {filtered}");
+        let mut rows: Vec<ComplaintListRow> = on_pool!(&self.db, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for bind in &binds {
+                query = match bind {
+                    Bind::Text(v) => query.bind(v),
+                    Bind::Id(v) => query.bind(v),
+                    Bind::Time(v) => query.bind(v),
+                    Bind::Int(v) => query.bind(v),
+                };
+            }
+            query.fetch_all(pool).await
+        })?;
+        let total: i64 = on_pool!(&self.db, |pool| {
+            let mut query = sqlx::query_scalar(&count_sql);
+            for bind in &binds[..count_binds] {
+                query = match bind {
+                    Bind::Text(v) => query.bind(v),
+                    Bind::Id(v) => query.bind(v),
+                    Bind::Time(v) => query.bind(v),
+                    Bind::Int(v) => query.bind(v),
+                };
+            }
+            query.fetch_one(pool).await
+        })?;
+        let limit = limit.clamp(1, 500) as usize;
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|last| QueueCursor {
+                at: match sort {
+                    QueueSort::LongestSilence => last.last_heard_at.unwrap_or(last.received_at),
+                    _ => last.received_at,
+                },
+                rank: last.priority_rank,
+                reference: last.reference.clone(),
+            })
+        } else {
+            None
+        };
+        Ok(QueuePage { rows, total, next })
+    }
+
+    /// The categories in use, for the queue's filter.
+    pub async fn categories(&self) -> Result<Vec<String>, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT DISTINCT category FROM complaint_list ORDER BY category LIMIT 200"
+        )
+        .fetch_all(pool)
+        .await)?)
     }
 
     /// One page, newest first.

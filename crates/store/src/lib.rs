@@ -21,7 +21,10 @@ use std::time::Duration;
 use redress_domain::Clock;
 
 pub use accounts::{AccountError, Accounts, Role, StaffAccount};
-pub use complaint_list::{ComplaintList, ComplaintListProjector, ComplaintListRow};
+pub use complaint_list::{
+    ComplaintList, ComplaintListProjector, ComplaintListRow, QueueCursor, QueueFilter, QueuePage,
+    QueueSort,
+};
 pub use complaints::{CommandError, Complaints, ErasureReport};
 pub use db::{Backend, ConnectOptions, Database, Tx};
 pub use event_log::{Checkpoint, StoredEvent};

@@ -119,14 +119,7 @@ impl ResponseError for AppError {
                 "Redress hit an unexpected error. It has been logged; please try again.",
             ),
         };
-        let mut body =
-            String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-        body.push_str(title);
-        body.push_str("</title></head><body><h1>");
-        body.push_str(title);
-        body.push_str("</h1><p>");
-        body.push_str(&tera::escape_html(message));
-        body.push_str("</p></body></html>");
+        let body = error_page(title, message);
         let mut response = HttpResponse::build(status);
         response.content_type(ContentType::html());
         if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -134,6 +127,28 @@ impl ResponseError for AppError {
         }
         response.body(body)
     }
+}
+
+/// The error page in the site's layout; plain HTML if even the templates fail.
+fn error_page(title: &str, message: &str) -> String {
+    static TERA: std::sync::OnceLock<Option<tera::Tera>> = std::sync::OnceLock::new();
+    let rendered = TERA
+        .get_or_init(|| crate::templates().ok())
+        .as_ref()
+        .and_then(|tera| {
+            let mut context = tera::Context::new();
+            context.insert("title", title);
+            context.insert("message", message);
+            tera.render("error.html", &context).ok()
+        });
+    rendered.unwrap_or_else(|| {
+        format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0}</title></head>\
+             <body><h1>{0}</h1><p>{1}</p></body></html>",
+            tera::escape_html(title),
+            tera::escape_html(message)
+        )
+    })
 }
 
 impl AppError {

@@ -3,9 +3,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod auth;
 pub mod complaints;
 pub mod error;
+pub mod queue;
 
 pub use auth::CurrentStaff;
 pub use error::AppError;
@@ -21,7 +23,6 @@ use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use redress_domain::Step;
 use redress_store::Store;
 use serde::{Deserialize, Serialize};
 use tera::Tera;
@@ -49,12 +50,13 @@ const TEMPLATES: &[(&str, &str)] = &[
         "auth/sign_in.html",
         include_str!("../../../templates/auth/sign_in.html"),
     ),
+    (
+        "admin/users.html",
+        include_str!("../../../templates/admin/users.html"),
+    ),
 ];
 
 const STYLESHEET: &str = include_str!("../../../static/redress.css");
-
-/// Complaints per page of the list.
-pub const PAGE_SIZE: i64 = 50;
 
 /// Builds the template engine from the compiled-in templates.
 pub fn templates() -> Result<Tera, tera::Error> {
@@ -154,63 +156,6 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         })
 }
 
-#[derive(Debug, Deserialize)]
-struct ListQuery {
-    page: Option<i64>,
-}
-
-#[derive(Serialize)]
-struct ListRowView {
-    #[serde(flatten)]
-    row: redress_store::ComplaintListRow,
-    step_label: &'static str,
-}
-
-fn step_label(code: &str) -> &'static str {
-    Step::from_code(code).map(Step::label).unwrap_or("—")
-}
-
-async fn complaint_list(
-    state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: actix_session::Session,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    let page = query.page.unwrap_or(1).max(1);
-    let listing = state
-        .store
-        .complaint_list
-        .page((page - 1) * PAGE_SIZE, PAGE_SIZE)
-        .await?;
-    let pages = ((listing.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    if page > pages {
-        return Err(AppError::NotFound);
-    }
-    let first = (page - 1) * PAGE_SIZE + 1;
-    let last = first + listing.rows.len() as i64 - 1;
-    let rows: Vec<ListRowView> = listing
-        .rows
-        .into_iter()
-        .map(|row| ListRowView {
-            step_label: step_label(&row.step),
-            row,
-        })
-        .collect();
-    let mut context = page_context(&staff, &session)?;
-    context.insert("rows", &rows);
-    context.insert("total", &listing.total);
-    context.insert("first", &first);
-    context.insert("last", &last);
-    context.insert("page", &page);
-    context.insert("pages", &pages);
-    context.insert("previous_page", &(page > 1).then_some(page - 1));
-    context.insert("next_page", &(page < pages).then_some(page + 1));
-    let body = state.tera.render("complaints/list.html", &context)?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::html())
-        .body(body))
-}
-
 async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
@@ -237,7 +182,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/sign-in", web::get().to(auth::sign_in_page))
         .route("/sign-in", web::post().to(auth::sign_in))
         .route("/sign-out", web::post().to(auth::sign_out))
-        .route("/complaints", web::get().to(complaint_list))
+        .route("/complaints", web::get().to(queue::list))
         .route("/complaints/new", web::get().to(complaints::new_form))
         .route("/complaints/new", web::post().to(complaints::create))
         .route("/complaints/{reference}", web::get().to(complaints::show))
@@ -246,6 +191,13 @@ pub fn routes(config: &mut web::ServiceConfig) {
             web::post().to(complaints::act),
         )
         .route("/static/redress.css", web::get().to(stylesheet));
+    config.route("/admin/users", web::get().to(admin::users));
+    config.route("/admin/users", web::post().to(admin::create));
+    config.route("/admin/users/{id}/role", web::post().to(admin::change_role));
+    config.route(
+        "/admin/users/{id}/active",
+        web::post().to(admin::set_active),
+    );
 }
 
 /// Largest form body accepted (complaint texts are at most 20,000 characters).
@@ -307,75 +259,6 @@ mod tests {
         }
     }
 
-    fn fixture_row(erased: bool) -> redress_store::ComplaintListRow {
-        let at = chrono::DateTime::parse_from_rfc3339("2026-11-20T09:30:00Z")
-            .unwrap()
-            .to_utc();
-        redress_store::ComplaintListRow {
-            reference: "RDR-7KX4-9PQM".into(),
-            customer_id: uuid::Uuid::nil(),
-            customer_name: (!erased).then(|| "Ana <b>Pop</b>".into()),
-            customer_email: (!erased).then(|| "ana@example.ro".into()),
-            company: Some("Contoso Ltd".into()),
-            language: "ro".into(),
-            channel: "web_form".into(),
-            category: "Billing".into(),
-            summary: "Charged twice".into(),
-            priority: "urgent".into(),
-            status: "waiting_on_customer".into(),
-            step: "establish_facts".into(),
-            acknowledged: true,
-            investigation_concluded: false,
-            action_committed: false,
-            owner_named: false,
-            resolved: false,
-            closed: false,
-            waiting_on_customer: true,
-            owner_id: None,
-            owner_name: None,
-            outcome: None,
-            received_at: at,
-            acknowledged_at: Some(at),
-            last_contact_at: at,
-            customer_informed_at: Some(at),
-            updated_at: at,
-            personal_data_erased: erased,
-            event_count: 3,
-            last_position: 9,
-        }
-    }
-
-    #[test]
-    fn the_list_template_renders_rows_escaped_and_erased_customers_as_erased() {
-        let tera = templates().unwrap();
-        let rows: Vec<ListRowView> = [false, true]
-            .into_iter()
-            .map(|erased| ListRowView {
-                row: fixture_row(erased),
-                step_label: step_label("establish_facts"),
-            })
-            .collect();
-        let mut context = tera::Context::new();
-        context.insert("rows", &rows);
-        context.insert("total", &2);
-        context.insert("first", &1);
-        context.insert("last", &2);
-        context.insert("page", &1);
-        context.insert("pages", &1);
-        context.insert("previous_page", &None::<i64>);
-        context.insert("next_page", &None::<i64>);
-        let html = tera.render("complaints/list.html", &context).unwrap();
-        assert!(html.contains("RDR-7KX4-9PQM"));
-        assert!(
-            html.contains("Ana &lt;b&gt;Pop&lt;&#x2F;b&gt;"),
-            "not escaped"
-        );
-        assert!(html.contains("2026-11-20 09:30"));
-        assert!(html.contains("3 · Establish the facts"));
-        assert!(html.contains("waiting on customer"));
-        assert_eq!(html.matches("Erased").count(), 1);
-    }
-
     #[test]
     fn the_error_template_renders() {
         let tera = templates().unwrap();
@@ -416,13 +299,5 @@ mod tests {
             assert!(body.contains(words), "{body}");
             assert!(!body.contains("relation"), "{body}");
         }
-    }
-
-    #[test]
-    fn every_step_code_has_a_label() {
-        for step in Step::ALL {
-            assert_eq!(step_label(step.code()), step.label());
-        }
-        assert_eq!(step_label("nonsense"), "—");
     }
 }

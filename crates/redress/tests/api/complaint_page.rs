@@ -183,7 +183,12 @@ async fn an_agent_takes_a_phone_complaint_and_works_it_through_the_six_steps_to_
     );
 
     app.store.projections.run_until_idle().await.unwrap();
-    let list = app.get("/complaints").await.text().await.unwrap();
+    let list = app
+        .get("/complaints?status=all")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(list.contains(&format!("href=\"{page}\"")));
     app.stop().await;
 }

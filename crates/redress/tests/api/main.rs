@@ -1,6 +1,8 @@
 //! End-to-end tests of the `redress` binary and its web server, on SQLite and PostgreSQL.
 
+mod admin;
 mod auth;
+mod browser;
 mod cli;
 mod complaint_page;
 mod demo;

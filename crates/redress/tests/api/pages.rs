@@ -9,11 +9,28 @@ on_both_backends!(
     an_unknown_address_gets_a_404_page,
 );
 
+fn references(html: &str) -> Vec<String> {
+    html.match_indices("<code>RDR-")
+        .map(|(at, _)| html[at + 6..at + 19].to_string())
+        .collect()
+}
+
+fn next_link(html: &str) -> Option<String> {
+    let at = html.find("rel=\"next\"")?;
+    let start = html[..at].rfind("href=\"")? + 6;
+    let end = start + html[start..].find('"')?;
+    Some(
+        html[start..end]
+            .replace("&#x2F;", "/")
+            .replace("&amp;", "&"),
+    )
+}
+
 async fn the_complaint_list_shows_every_complaint_newest_first_across_pages(db: TestDb) {
     let app = spawn_app(db).await;
     app.sign_in_as(redress_store::Role::Agent).await;
     let empty = app.get("/complaints").await.text().await.unwrap();
-    assert!(empty.contains("No complaints yet"));
+    assert!(empty.contains("No complaints match"));
 
     let clock = demo::clock();
     let store = redress_store::Store::from_database(app.store.db.clone(), clock.clone())
@@ -21,30 +38,136 @@ async fn the_complaint_list_shows_every_complaint_newest_first_across_pages(db: 
         .unwrap();
     demo::load(&store, &clock, 60, 7).await.unwrap();
     app.store.projections.run_until_idle().await.unwrap();
+    let all = app.store.complaint_list.all().await.unwrap();
 
-    let first = app.get("/complaints").await;
+    // Every complaint, newest first, across keyset pages.
+    let first = app.get("/complaints?status=all").await;
     assert_eq!(first.status(), 200);
     let first = first.text().await.unwrap();
-    assert!(first.contains("60 complaints, showing 1–50"), "{first}");
-    assert_eq!(first.matches("<code>RDR-").count(), 50);
-    assert!(first.contains("rel=\"next\""));
-    let second = app.get("/complaints?page=2").await.text().await.unwrap();
-    assert_eq!(second.matches("<code>RDR-").count(), 10);
-    assert!(!second.contains("rel=\"next\""));
+    assert!(first.contains("60 complaints match"), "{first}");
+    let mut seen = references(&first);
+    assert_eq!(seen.len(), 50);
+    let next = next_link(&first).expect("a next page");
+    assert!(
+        next.contains("status=all") && next.contains("after="),
+        "{next}"
+    );
+    let second = app.get(&next).await.text().await.unwrap();
+    assert!(next_link(&second).is_none());
+    assert!(second.contains("First page"));
+    seen.extend(references(&second));
+    let mut expected = all.clone();
+    expected.sort_by(|a, b| {
+        b.received_at
+            .cmp(&a.received_at)
+            .then(b.reference.cmp(&a.reference))
+    });
+    assert_eq!(
+        seen,
+        expected
+            .iter()
+            .map(|r| r.reference.clone())
+            .collect::<Vec<_>>()
+    );
 
-    // Newest first: the first row of page 1 is the most recent complaint.
-    let page = app.store.complaint_list.page(0, 1).await.unwrap();
-    let newest = &page.rows[0].reference;
-    let position = first.find(newest.as_str()).unwrap();
-    assert!(first[..position].matches("<code>RDR-").count() == 0);
+    // The default view leaves closed complaints out.
+    let open = references(&app.get("/complaints").await.text().await.unwrap());
+    let not_closed = all.iter().filter(|r| !r.closed).count();
+    assert_eq!(open.len(), not_closed.min(50));
 
-    // Every complaint appears on exactly one page.
-    for row in app.store.complaint_list.all().await.unwrap() {
-        let on_first = first.contains(&row.reference);
-        let on_second = second.contains(&row.reference);
-        assert!(on_first ^ on_second, "{} listed wrongly", row.reference);
+    // Filters, in the URL.
+    let unassigned = app
+        .get("/complaints?owner=unassigned&status=all")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let expected = all.iter().filter(|r| r.owner_id.is_none()).count();
+    assert!(
+        unassigned.contains(&format!("{expected} complaint")),
+        "unassigned count"
+    );
+    let urgent = references(
+        &app.get("/complaints?priority=urgent&status=all")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert!(!urgent.is_empty());
+    for reference in &urgent {
+        assert_eq!(
+            all.iter()
+                .find(|r| &r.reference == reference)
+                .unwrap()
+                .priority,
+            "urgent"
+        );
     }
-    assert_eq!(app.get("/complaints?page=3").await.status(), 404);
+    let target = &all[3];
+    let found = references(
+        &app.get(&format!(
+            "/complaints?status=all&q={}",
+            target.reference.to_lowercase()
+        ))
+        .await
+        .text()
+        .await
+        .unwrap(),
+    );
+    assert_eq!(found, vec![target.reference.clone()]);
+    let name = target.customer_name.clone().unwrap();
+    let by_name = references(
+        &app.get(&format!(
+            "/complaints?status=all&q={}",
+            name.split(' ').next().unwrap()
+        ))
+        .await
+        .text()
+        .await
+        .unwrap(),
+    );
+    assert!(by_name.contains(&target.reference));
+    let percent = app.get("/complaints?q=%25").await.text().await.unwrap();
+    assert!(
+        percent.contains("0 complaints match"),
+        "a % in the search matched everything"
+    );
+
+    // Longest without news first.
+    let silence = references(
+        &app.get("/complaints?status=all&sort=silence")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    let heard: Vec<_> = silence
+        .iter()
+        .map(|r| {
+            all.iter()
+                .find(|row| &row.reference == r)
+                .unwrap()
+                .last_heard_at
+                .unwrap()
+        })
+        .collect();
+    assert!(heard.windows(2).all(|w| w[0] <= w[1]));
+
+    // Bad parameters get a plain 400.
+    for bad in [
+        "step=nope",
+        "sort=sideways",
+        "after=garbage",
+        "owner=someone",
+        "priority=meh",
+    ] {
+        assert_eq!(
+            app.get(&format!("/complaints?{bad}")).await.status(),
+            400,
+            "{bad}"
+        );
+    }
     let root = app.get("/").await;
     assert_eq!(root.status(), 303);
     assert_eq!(root.headers()["location"], "/complaints");
@@ -65,7 +188,7 @@ async fn an_unknown_address_gets_a_404_page(db: TestDb) {
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("Not found"));
-    let response = app.get("/complaints?page=zero").await;
+    let response = app.get("/complaints?status=zero").await;
     assert_eq!(response.status(), 400);
     app.stop().await;
 }

@@ -1,0 +1,372 @@
+//! Benchmarks: `redress bench pages`. Generates complaints in bulk with the domain's own
+//! event types (sealed with real customer keys), rebuilds the projections from them, then
+//! times the staff pages over HTTP on loopback beside a `/healthz` baseline measured in the
+//! same run.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{Duration as Span, Utc};
+use cqrs_es::DomainEvent;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use redress_domain::{
+    Actor, Channel, ComplaintChange, ComplaintEvent, CustomerEmail, Language, Outcome,
+    PersonalDataVault, Priority, Reference, SealedCustomer,
+};
+use redress_store::{Database, Role, Store};
+
+use crate::Settings;
+
+/// Rows per INSERT statement when generating.
+const BATCH: usize = 400;
+
+/// Inserts `count` complaints' events straight into the event store, at every stage, spread
+/// over the last year. Returns the number of events written.
+pub async fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<u64> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let staff = crate::demo::staff();
+    let now = Utc::now();
+    let customers = (count / 3).max(1);
+    let mut keys = Vec::with_capacity(customers);
+    for i in 0..customers {
+        let email = CustomerEmail::parse(&format!("customer{i}.{seed}@bench.example"))?;
+        let id = store.vault.customer_for(&email).await?;
+        let key = store
+            .vault
+            .key(id)
+            .await?
+            .context("a key just created is missing")?;
+        keys.push((id, key, email));
+    }
+    let categories = [
+        "Billing",
+        "Delivery",
+        "Product quality",
+        "Customer service",
+        "Website",
+    ];
+    let mut rows: Vec<(String, i64, ComplaintEvent)> = Vec::with_capacity(BATCH * 2);
+    let mut written = 0u64;
+    for _ in 0..count {
+        let reference = Reference::generate(&mut rng);
+        let (customer, key, email) = &keys[rng.gen_range(0..customers)];
+        let mut at = now - Span::minutes(rng.gen_range(60..365 * 24 * 60));
+        let owner = staff.choose(&mut rng).expect("staff").clone();
+        let agent = Actor::Staff(owner.clone());
+        let mut events = vec![ComplaintEvent {
+            occurred_at: at,
+            by: Actor::Customer,
+            change: ComplaintChange::ComplaintReceived {
+                reference: reference.clone(),
+                customer: SealedCustomer {
+                    id: *customer,
+                    name: key.seal(*customer, &format!("Customer {}", customer.0.simple())),
+                    email: key.seal(*customer, email.as_str()),
+                    phone: None,
+                },
+                language: *Language::ALL.choose(&mut rng).expect("languages"),
+                company: rng
+                    .gen_bool(0.3)
+                    .then(|| format!("Company {}", rng.gen_range(0..500))),
+                channel: *Channel::ALL.choose(&mut rng).expect("channels"),
+                category: categories.choose(&mut rng).expect("categories").to_string(),
+                summary: format!(
+                    "Bench complaint about order {}",
+                    rng.gen_range(10_000..99_999)
+                ),
+                description: key.seal(*customer, "The order arrived late and damaged."),
+                remedy_requested: None,
+                priority: *Priority::ALL.choose(&mut rng).expect("priorities"),
+            },
+        }];
+        let stage = rng.gen_range(0..9);
+        let due = (at + Span::days(10)).date_naive();
+        let mut step = |change: ComplaintChange, events: &mut Vec<ComplaintEvent>| {
+            at += Span::minutes(rng.gen_range(10..3_000));
+            events.push(ComplaintEvent {
+                occurred_at: at.min(now),
+                by: agent.clone(),
+                change,
+            });
+        };
+        let plan: Vec<ComplaintChange> = vec![
+            ComplaintChange::ComplaintAcknowledged {
+                apology: "We are sorry.".into(),
+            },
+            ComplaintChange::FactRecorded {
+                fact: "Courier scan is late.".into(),
+                source: None,
+            },
+            ComplaintChange::InvestigationConcluded {
+                findings: "Late dispatch.".into(),
+            },
+            ComplaintChange::ActionCommitted {
+                action: "Refund delivery.".into(),
+                due_on: due,
+            },
+            ComplaintChange::OwnerAssigned {
+                owner: owner.clone(),
+                previous: None,
+            },
+            ComplaintChange::ProgressUpdateSent {
+                message: "On its way.".into(),
+                next_update_on: due,
+            },
+            ComplaintChange::ComplaintResolved {
+                outcome: Outcome::Upheld,
+                reasons: "Our error.".into(),
+                remedy: None,
+                redress_paid_cents: Some(995),
+            },
+            ComplaintChange::ComplaintClosed,
+        ];
+        for change in plan.into_iter().take(stage) {
+            step(change, &mut events);
+        }
+        for (i, event) in events.into_iter().enumerate() {
+            rows.push((reference.to_string(), i as i64 + 1, event));
+        }
+        if rows.len() >= BATCH {
+            written += insert(&store.db, &rows).await?;
+            rows.clear();
+        }
+    }
+    written += insert(&store.db, &rows).await?;
+    Ok(written)
+}
+
+async fn insert(db: &Database, rows: &[(String, i64, ComplaintEvent)]) -> anyhow::Result<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let json_cast = match db {
+        Database::Sqlite(_) => "",
+        Database::Postgres(_) => "::json",
+    };
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| {
+            let b = i * 5;
+            format!(
+                "('Complaint', ${}, ${}, ${}, '1', ${}{json_cast}, ${}{json_cast})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) VALUES {}",
+        values.join(", ")
+    );
+    let payloads: Vec<String> = rows
+        .iter()
+        .map(|(_, _, e)| serde_json::to_string(e))
+        .collect::<Result<_, _>>()?;
+    redress_store::on_pool!(db, |pool| {
+        let mut query = sqlx::query(&sql);
+        for ((reference, sequence, event), payload) in rows.iter().zip(&payloads) {
+            query = query
+                .bind(reference)
+                .bind(sequence)
+                .bind(event.event_type())
+                .bind(payload)
+                .bind("{}");
+        }
+        query.execute(pool).await.map(|r| r.rows_affected())
+    })
+    .map_err(Into::into)
+}
+
+/// Latency figures of one page.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    /// What was timed.
+    pub name: String,
+    /// Median.
+    pub p50: Duration,
+    /// 95th percentile.
+    pub p95: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+async fn time_page(
+    client: &reqwest::Client,
+    base: &str,
+    name: &str,
+    path: &str,
+    requests: usize,
+) -> anyhow::Result<Timing> {
+    for _ in 0..10 {
+        client
+            .get(format!("{base}{path}"))
+            .send()
+            .await?
+            .bytes()
+            .await?;
+    }
+    let mut samples = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let started = Instant::now();
+        let response = client.get(format!("{base}{path}")).send().await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{path} answered {}",
+            response.status()
+        );
+        response.bytes().await?;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    Ok(Timing {
+        name: name.into(),
+        p50: percentile(&samples, 0.50),
+        p95: percentile(&samples, 0.95),
+        p99: percentile(&samples, 0.99),
+    })
+}
+
+/// Runs `redress bench pages`: returns the table it prints.
+pub async fn pages(
+    settings: &Settings,
+    complaints: usize,
+    requests: usize,
+) -> anyhow::Result<String> {
+    let store = crate::open_store(settings).await?;
+    let mut report = String::new();
+    let existing = store.projections.event_count().await?;
+    if existing == 0 {
+        let started = Instant::now();
+        let events = generate(&store, complaints, 2026).await?;
+        let generated = started.elapsed();
+        report.push_str(&format!(
+            "generated {complaints} complaints ({events} events) in {:.1} s\n",
+            generated.as_secs_f64()
+        ));
+    } else {
+        report.push_str(&format!(
+            "using the {existing} events already in the database\n"
+        ));
+    }
+    let started = Instant::now();
+    let mut replayed = 0;
+    for name in store.projections.names() {
+        replayed += store.projections.rebuild(name, &|_| {}).await?.events;
+    }
+    let rebuild = started.elapsed();
+    report.push_str(&format!(
+        "rebuilt projections from {replayed} events in {:.1} s ({:.0} events/s)\n",
+        rebuild.as_secs_f64(),
+        replayed as f64 / rebuild.as_secs_f64()
+    ));
+
+    let password = "bench password 2026";
+    let email = "bench-admin@bench.example";
+    if store.accounts.credentials(email).await?.is_none() {
+        let hash = redress_store::accounts::hash_password(password)?;
+        store
+            .accounts
+            .create(email, "Bench Admin", Role::Admin, &hash)
+            .await?;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let running = crate::start(listener, store.clone(), settings).await?;
+    let base = format!("http://{}", running.address);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let sign_in = client
+        .get(format!("{base}/sign-in"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let marker = "name=\"csrf\" value=\"";
+    let start = sign_in
+        .find(marker)
+        .context("no CSRF field on the sign-in page")?
+        + marker.len();
+    let csrf = &sign_in[start..start + sign_in[start..].find('"').context("CSRF field")?];
+    let signed_in = client
+        .post(format!("{base}/sign-in"))
+        .form(&[("email", email), ("password", password), ("csrf", csrf)])
+        .send()
+        .await?;
+    anyhow::ensure!(
+        signed_in.status() == 303,
+        "bench sign-in failed: {}",
+        signed_in.status()
+    );
+    let sample = store
+        .complaint_list
+        .page(complaints as i64 / 2, 1)
+        .await?
+        .rows
+        .pop()
+        .context("no complaint to time")?;
+    let pages = [
+        ("/healthz (baseline)", "/healthz".to_string()),
+        ("queue, first page", "/complaints".to_string()),
+        (
+            "queue, mine, by silence",
+            "/complaints?owner=mine&sort=silence".to_string(),
+        ),
+        (
+            "queue, search",
+            "/complaints?status=all&q=order+4242".to_string(),
+        ),
+        (
+            "complaint page",
+            format!("/complaints/{}", sample.reference),
+        ),
+    ];
+    let mut timings = Vec::new();
+    for (name, path) in &pages {
+        timings.push(time_page(&client, &base, name, path, requests).await?);
+    }
+    running.stop().await?;
+    let baseline = timings[0].p50.as_secs_f64();
+    report.push_str(&format!(
+        "\n{:<26} {:>9} {:>9} {:>9} {:>12}\n",
+        "page", "p50 ms", "p95 ms", "p99 ms", "p50/healthz"
+    ));
+    for t in &timings {
+        report.push_str(&format!(
+            "{:<26} {:>9.2} {:>9.2} {:>9.2} {:>11.1}x\n",
+            t.name,
+            t.p50.as_secs_f64() * 1e3,
+            t.p95.as_secs_f64() * 1e3,
+            t.p99.as_secs_f64() * 1e3,
+            t.p50.as_secs_f64() / baseline
+        ));
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+    use std::time::Duration;
+
+    #[test]
+    fn percentiles_pick_the_nearest_rank() {
+        let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&samples, 0.5), Duration::from_millis(51));
+        assert_eq!(percentile(&samples, 0.99), Duration::from_millis(99));
+        assert_eq!(
+            percentile(&[Duration::from_millis(7)], 0.95),
+            Duration::from_millis(7)
+        );
+    }
+}

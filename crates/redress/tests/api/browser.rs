@@ -1,0 +1,166 @@
+//! The staff pages in a real browser: headless Chromium, driven by `e2e/six_steps.mjs`
+//! (playwright-core), against a server on PostgreSQL.
+//!
+//! Needs Debian's Chromium at /usr/bin/chromium and `e2e/node_modules`; `.ci/run` installs
+//! both. Without them the test fails and says how to install them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use redress_domain::Reference;
+use redress_store::Role;
+use redress_store::accounts::hash_password;
+use redress_store::testing::TestDb;
+
+use crate::spawn_app;
+
+/// The workspace root, where `e2e/` lives.
+const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+/// How long the script may take before the test gives up on it.
+const DEADLINE: Duration = Duration::from_secs(180);
+
+const INSTALL_HINT: &str = "run `bash .ci/run`, or install them by hand: \
+     `apt-get install -y chromium && (cd e2e && npm ci)`";
+
+/// The browser the script drives (as in the script: REDRESS_E2E_CHROMIUM, else Debian's).
+fn chromium() -> PathBuf {
+    std::env::var_os("REDRESS_E2E_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// `<target dir>/e2e/`, where the screenshots go.
+fn artifacts_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory")
+        .join("e2e")
+}
+
+/// Fails, saying what to install, when the browser or the script's packages are missing.
+fn require_browser_tools(workspace: &Path) {
+    let browser = chromium();
+    assert!(
+        browser.is_file(),
+        "{} is missing (Debian's chromium package): {INSTALL_HINT}",
+        browser.display()
+    );
+    let playwright = workspace.join("e2e/node_modules/playwright-core/package.json");
+    assert!(
+        playwright.is_file(),
+        "e2e/node_modules is missing or incomplete (no {}): {INSTALL_HINT}",
+        playwright.display()
+    );
+    let node = Command::new("node").arg("--version").output();
+    assert!(
+        node.as_ref().is_ok_and(|o| o.status.success()),
+        "`node` cannot be run ({node:?}); Node.js 20 or later is needed for e2e/"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
+    let workspace = Path::new(WORKSPACE)
+        .canonicalize()
+        .expect("the workspace root");
+    require_browser_tools(&workspace);
+
+    let app = spawn_app(TestDb::postgres().await).await;
+    let email = format!("browser-{}@staff.example", uuid::Uuid::new_v4().simple());
+    let password = "a long browser test password";
+    let hash = hash_password(password).unwrap();
+    app.store
+        .accounts
+        .create(&email, "Brenda Browser", Role::Agent, &hash)
+        .await
+        .unwrap();
+
+    let dir = artifacts_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let screenshot = dir.join("complaint-page.png");
+    let stdout_path = dir.join("six_steps.stdout.txt");
+    let stderr_path = dir.join("six_steps.stderr.txt");
+    for stale in [&screenshot, &dir.join("failure.png")] {
+        let _ = std::fs::remove_file(stale);
+    }
+
+    // Output goes to files, so the runtime only polls the child and the server keeps serving.
+    let started = Instant::now();
+    let mut child = Command::new("node")
+        .arg("e2e/six_steps.mjs")
+        .arg(&app.address)
+        .arg(&email)
+        .arg(password)
+        .arg(&screenshot)
+        .current_dir(&workspace)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .expect("node starts");
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let elapsed = started.elapsed();
+    let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let report = format!(
+        "e2e/six_steps.mjs ({status:?} after {elapsed:.1?})\n\
+         --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n\
+         (screenshots in {})",
+        dir.display()
+    );
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the browser test failed: {report}"
+    );
+    println!("{report}");
+
+    // The screenshot is a real PNG of a real page.
+    let png = std::fs::read(&screenshot)
+        .unwrap_or_else(|e| panic!("no screenshot at {}: {e}", screenshot.display()));
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        screenshot.display()
+    );
+    assert!(
+        png.len() > 10 * 1024,
+        "{} is only {} bytes",
+        screenshot.display(),
+        png.len()
+    );
+
+    // What the browser did is in the database.
+    let reference = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("complaint: "))
+        .unwrap_or_else(|| panic!("the script printed no complaint reference: {report}"));
+    let reference = Reference::parse(reference).unwrap();
+    let events = app.store.complaints.events_of(&reference).await.unwrap();
+    assert!(
+        events.len() >= 10,
+        "{reference} has only {} events: {events:?}",
+        events.len()
+    );
+    let complaint = app
+        .store
+        .complaints
+        .load(&reference)
+        .await
+        .unwrap()
+        .expect("the complaint exists");
+    assert_eq!(complaint.progress().step(), redress_domain::Step::Closed);
+
+    app.stop().await;
+}

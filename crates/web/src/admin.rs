@@ -1,0 +1,382 @@
+//! Staff accounts, managed by admins: the list, a form to create an account, and per account
+//! a form to change its role and one to deactivate or reactivate it.
+//!
+//! Accounts are never deleted: a deactivated person cannot sign in (and their open session
+//! ends at once), while the events they recorded keep their name. An admin cannot demote or
+//! deactivate themselves, so a team cannot lock itself out of its own staff pages.
+
+use std::collections::BTreeMap;
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use redress_domain::CustomerEmail;
+use redress_store::{AccountError, Role, StaffAccount, accounts};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::{CurrentStaff, check_csrf};
+use crate::error::AppError;
+use crate::{AppState, page_context, render};
+
+/// The page's address.
+const PAGE: &str = "/admin/users";
+
+/// The fields of the "New staff account" form, kept when it is shown again (all but the
+/// password).
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub(crate) struct NewAccountForm {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default, skip_serializing)]
+    password: String,
+}
+
+/// The form that changes an account's role.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RoleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// The form that deactivates (`active=false`) or reactivates (`active=true`) an account.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ActiveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    active: String,
+}
+
+/// The one-line notice after a change (`?done=…`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageQuery {
+    done: Option<String>,
+}
+
+/// A refused form of one account's row, shown in that row.
+#[derive(Debug, Default, Serialize)]
+struct RowError {
+    /// The account (empty when no row form was refused).
+    id: String,
+    /// `role` or `active`.
+    form: &'static str,
+    /// Why.
+    message: String,
+    /// The role that was chosen, kept selected.
+    role: String,
+}
+
+/// One account as the table shows it.
+#[derive(Debug, Serialize)]
+struct AccountView {
+    #[serde(flatten)]
+    account: StaffAccount,
+    /// The admin looking at the page.
+    is_self: bool,
+}
+
+/// What the page shows besides the accounts.
+#[derive(Debug, Default)]
+struct PageView {
+    form: NewAccountForm,
+    errors: BTreeMap<&'static str, String>,
+    row_error: RowError,
+    notice: Option<&'static str>,
+}
+
+fn notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "created" => "The account was created. Its owner can sign in with the initial password.",
+        "role" => "The role was changed.",
+        "deactivated" => {
+            "The account was deactivated: its owner cannot sign in any more, and their past actions keep their name."
+        }
+        "reactivated" => "The account was reactivated: its owner can sign in again.",
+        _ => return None,
+    })
+}
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Agent => "Agent",
+        Role::Manager => "Manager",
+        Role::Admin => "Admin",
+    }
+}
+
+async fn render_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    session: &Session,
+    view: PageView,
+    status: u16,
+) -> Result<HttpResponse, AppError> {
+    let accounts: Vec<AccountView> = state
+        .store
+        .accounts
+        .list()
+        .await?
+        .into_iter()
+        .map(|account| AccountView {
+            is_self: account.id == staff.0.id,
+            account,
+        })
+        .collect();
+    let roles: Vec<(&str, &str)> = Role::ALL
+        .into_iter()
+        .map(|r| (r.code(), role_label(r)))
+        .collect();
+    let mut context = page_context(staff, session)?;
+    context.insert("accounts", &accounts);
+    context.insert("roles", &roles);
+    context.insert("form", &view.form);
+    context.insert("errors", &view.errors);
+    context.insert("row_error", &view.row_error);
+    context.insert("notice", &view.notice);
+    render(state, "admin/users.html", &context, status)
+}
+
+fn back_to_page(done: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("{PAGE}?done={done}")))
+        .finish()
+}
+
+/// The account named in the path, or 404.
+async fn account_in_path(state: &AppState, id: &str) -> Result<StaffAccount, AppError> {
+    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+    state
+        .store
+        .accounts
+        .get(id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// `GET /admin/users`: the accounts and the forms.
+pub(crate) async fn users(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Role::Admin)?;
+    let view = PageView {
+        form: NewAccountForm {
+            role: Role::Agent.code().into(),
+            ..NewAccountForm::default()
+        },
+        notice: query.done.as_deref().and_then(notice),
+        ..PageView::default()
+    };
+    render_page(&state, &staff, &session, view, 200).await
+}
+
+/// Which field of the new-account form a refusal is about.
+fn field_of(error: &AccountError) -> &'static str {
+    match error {
+        AccountError::EmailTaken(_) | AccountError::InvalidEmail(_) => "email",
+        AccountError::InvalidName => "name",
+        AccountError::WeakPassword => "password",
+        AccountError::UnknownRole(_) => "role",
+        AccountError::NotFound | AccountError::Store(_) => "form",
+    }
+}
+
+/// The new-account form again, with its reasons beside the fields (422).
+async fn refuse_new(
+    state: &AppState,
+    staff: &CurrentStaff,
+    session: &Session,
+    form: NewAccountForm,
+    errors: BTreeMap<&'static str, String>,
+) -> Result<HttpResponse, AppError> {
+    let view = PageView {
+        form,
+        errors,
+        ..PageView::default()
+    };
+    render_page(state, staff, session, view, 422).await
+}
+
+/// `POST /admin/users`: creates an account.
+pub(crate) async fn create(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    form: web::Form<NewAccountForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Role::Admin)?;
+    check_csrf(&session, &form.csrf)?;
+    let form = form.into_inner();
+    let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
+    // Everything cheap is checked first, so every mistake shows at once and a refused form
+    // costs no password hashing.
+    let email = match CustomerEmail::parse(&form.email) {
+        Ok(email) => Some(email.normalised()),
+        Err(e) => {
+            errors.insert("email", e.to_string());
+            None
+        }
+    };
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.insert("name", AccountError::InvalidName.to_string());
+    }
+    let role = Role::parse(&form.role)
+        .map_err(|e| errors.insert("role", e.to_string()))
+        .ok();
+    if !(12..=200).contains(&form.password.chars().count()) {
+        errors.insert("password", AccountError::WeakPassword.to_string());
+    }
+    if let Some(email) = &email
+        && state.store.accounts.credentials(email).await?.is_some()
+    {
+        errors.insert("email", AccountError::EmailTaken(email.clone()).to_string());
+    }
+    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
+        return refuse_new(&state, &staff, &session, form, errors).await;
+    };
+    let password = form.password.clone();
+    // Hashing takes tens of milliseconds on purpose: off the async threads.
+    let hashed = web::block(move || accounts::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let created = match hashed {
+        Ok(hash) => state.store.accounts.create(&email, name, role, &hash).await,
+        Err(error) => Err(error),
+    };
+    match created {
+        Ok(account) => {
+            tracing::info!(admin = %staff.0.id, account = %account.id, role = %role, "staff account created");
+            Ok(back_to_page("created"))
+        }
+        Err(AccountError::Store(error)) => Err(error.into()),
+        Err(error) => {
+            errors.insert(field_of(&error), error.to_string());
+            refuse_new(&state, &staff, &session, form, errors).await
+        }
+    }
+}
+
+/// `POST /admin/users/{id}/role`: changes an account's role.
+pub(crate) async fn change_role(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<RoleForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Role::Admin)?;
+    check_csrf(&session, &form.csrf)?;
+    let account = account_in_path(&state, &path).await?;
+    let refusal = match Role::parse(&form.role) {
+        Err(error) => Some(error.to_string()),
+        Ok(role) if account.id == staff.0.id && role != Role::Admin => Some(
+            "You cannot take away your own admin role. Ask another admin to do it, so the team always keeps someone who can manage staff accounts."
+                .to_string(),
+        ),
+        Ok(role) => {
+            state.store.accounts.set_role(account.id, role).await?;
+            tracing::info!(admin = %staff.0.id, account = %account.id, from = %account.role, to = %role, "staff role changed");
+            None
+        }
+    };
+    match refusal {
+        None => Ok(back_to_page("role")),
+        Some(message) => {
+            let view = PageView {
+                form: NewAccountForm {
+                    role: Role::Agent.code().into(),
+                    ..NewAccountForm::default()
+                },
+                row_error: RowError {
+                    id: account.id.to_string(),
+                    form: "role",
+                    message,
+                    role: form.role.trim().to_ascii_lowercase(),
+                },
+                ..PageView::default()
+            };
+            render_page(&state, &staff, &session, view, 422).await
+        }
+    }
+}
+
+/// `POST /admin/users/{id}/active`: deactivates (`active=false`) or reactivates
+/// (`active=true`) an account.
+pub(crate) async fn set_active(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<ActiveForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Role::Admin)?;
+    check_csrf(&session, &form.csrf)?;
+    let account = account_in_path(&state, &path).await?;
+    let active = match form.active.trim() {
+        "true" => true,
+        "false" => false,
+        other => {
+            return Err(AppError::BadForm(format!(
+                "The field \"active\" must be true or false, not {:?}.",
+                other.chars().take(30).collect::<String>()
+            )));
+        }
+    };
+    if account.id == staff.0.id && !active {
+        let view = PageView {
+            form: NewAccountForm {
+                role: Role::Agent.code().into(),
+                ..NewAccountForm::default()
+            },
+            row_error: RowError {
+                id: account.id.to_string(),
+                form: "active",
+                message: "You cannot deactivate your own account. Ask another admin to do it, so the team always keeps someone who can manage staff accounts."
+                    .into(),
+                role: String::new(),
+            },
+            ..PageView::default()
+        };
+        return render_page(&state, &staff, &session, view, 422).await;
+    }
+    state.store.accounts.set_active(account.id, active).await?;
+    tracing::info!(admin = %staff.0.id, account = %account.id, active, "staff account activation changed");
+    Ok(back_to_page(if active {
+        "reactivated"
+    } else {
+        "deactivated"
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_notices_are_shown() {
+        for done in ["created", "role", "deactivated", "reactivated"] {
+            assert!(notice(done).is_some(), "{done}");
+        }
+        assert_eq!(notice("<script>"), None);
+    }
+
+    #[test]
+    fn every_account_refusal_points_at_a_field_of_the_form() {
+        assert_eq!(field_of(&AccountError::EmailTaken("a@b.c".into())), "email");
+        assert_eq!(field_of(&AccountError::WeakPassword), "password");
+        assert_eq!(field_of(&AccountError::InvalidName), "name");
+        assert_eq!(field_of(&AccountError::UnknownRole("root".into())), "role");
+    }
+}

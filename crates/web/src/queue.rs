@@ -1,0 +1,275 @@
+//! The queue: the landing page after sign-in. Open complaints with their step, owner,
+//! priority, age and how long the customer has gone without news; filters, search and order
+//! live in the URL so a view can be bookmarked and shared; keyset pagination keeps every page
+//! as fast as the first.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use redress_domain::{Channel, Priority, Step};
+use redress_store::{ComplaintListRow, QueueCursor, QueueFilter, QueueSort};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::CurrentStaff;
+use crate::error::AppError;
+use crate::{AppState, page_context, render};
+
+/// Complaints per page.
+pub const PAGE_SIZE: i64 = 50;
+
+/// The queue's URL parameters.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct QueueQuery {
+    /// `active` (default: all but closed), `open`, `waiting_on_customer`, `resolved`,
+    /// `closed` or `all`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// A step code.
+    #[serde(default)]
+    pub step: Option<String>,
+    /// `mine`, `unassigned` or a staff id.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// A priority code.
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// A category.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// A channel code.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// Text to search for.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// An order code.
+    #[serde(default)]
+    pub sort: Option<String>,
+    /// Where the page starts.
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+}
+
+impl QueueQuery {
+    fn filter(&self, staff: &CurrentStaff) -> Result<QueueFilter, AppError> {
+        let bad = |what: &str, value: &str| {
+            AppError::BadForm(format!("{value:?} is not a {what} the queue knows."))
+        };
+        let statuses = match given(&self.status).as_deref() {
+            None | Some("active") => vec![],
+            Some("all") => ["open", "waiting_on_customer", "resolved", "closed"]
+                .map(String::from)
+                .to_vec(),
+            Some(status @ ("open" | "waiting_on_customer" | "resolved" | "closed")) => {
+                vec![status.to_string()]
+            }
+            Some(other) => return Err(bad("status", other)),
+        };
+        let step = given(&self.step);
+        if let Some(step) = &step
+            && Step::from_code(step).is_none()
+        {
+            return Err(bad("step", step));
+        }
+        let (owner, unassigned) = match given(&self.owner).as_deref() {
+            None => (None, false),
+            Some("mine") => (Some(staff.0.id), false),
+            Some("unassigned") => (None, true),
+            Some(id) => (
+                Some(Uuid::parse_str(id).map_err(|_| bad("owner", id))?),
+                false,
+            ),
+        };
+        let priority = given(&self.priority);
+        if let Some(p) = &priority {
+            Priority::parse(p).map_err(|e| AppError::BadForm(e.to_string()))?;
+        }
+        let channel = given(&self.channel);
+        if let Some(c) = &channel {
+            Channel::parse(c).map_err(|e| AppError::BadForm(e.to_string()))?;
+        }
+        Ok(QueueFilter {
+            statuses,
+            step,
+            owner,
+            unassigned,
+            priority,
+            category: given(&self.category),
+            channel,
+            search: given(&self.q).map(|q| q.chars().take(100).collect()),
+        })
+    }
+
+    /// This query as a URL query string, with `after` replaced.
+    fn with_after(&self, after: Option<String>) -> String {
+        let mut query = self.clone();
+        query.after = after;
+        let pairs: Vec<(&str, String)> = [
+            ("status", &query.status),
+            ("step", &query.step),
+            ("owner", &query.owner),
+            ("priority", &query.priority),
+            ("category", &query.category),
+            ("channel", &query.channel),
+            ("q", &query.q),
+            ("sort", &query.sort),
+            ("after", &query.after),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| given(v).map(|v| (k, v)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// A row as the queue shows it.
+#[derive(Debug, Serialize)]
+pub(crate) struct QueueRow {
+    #[serde(flatten)]
+    row: ComplaintListRow,
+    step_label: &'static str,
+    age: String,
+    silence: String,
+}
+
+/// "3 d", "5 h", "12 min": how long, for people scanning a list.
+pub(crate) fn since(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - then).num_minutes().max(0);
+    match minutes {
+        0..=59 => format!("{minutes} min"),
+        60..=2879 => format!("{} h", minutes / 60),
+        _ => format!("{} d", minutes / (60 * 24)),
+    }
+}
+
+pub(crate) fn queue_row(row: ComplaintListRow, now: DateTime<Utc>) -> QueueRow {
+    QueueRow {
+        step_label: Step::from_code(&row.step).map(Step::label).unwrap_or("—"),
+        age: since(row.received_at, now),
+        silence: since(row.last_heard_at.unwrap_or(row.received_at), now),
+        row,
+    }
+}
+
+/// GET /complaints
+pub(crate) async fn list(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let filter = query.filter(&staff)?;
+    let sort = match given(&query.sort) {
+        None => QueueSort::default(),
+        Some(code) => QueueSort::from_code(&code).ok_or_else(|| {
+            AppError::BadForm(format!("{code:?} is not an order the queue knows."))
+        })?,
+    };
+    let after = match given(&query.after) {
+        None => None,
+        Some(text) => Some(QueueCursor::decode(&text).ok_or_else(|| {
+            AppError::BadForm("This page link is damaged; go back to the first page.".into())
+        })?),
+    };
+    let page = state
+        .store
+        .complaint_list
+        .queue(&filter, sort, after.as_ref(), PAGE_SIZE)
+        .await?;
+    let now = Utc::now();
+    let rows: Vec<QueueRow> = page.rows.into_iter().map(|r| queue_row(r, now)).collect();
+    let owners = state.store.accounts.list().await?;
+    let categories = state.store.complaint_list.categories().await?;
+    let mut context = page_context(&staff, &session)?;
+    context.insert("rows", &rows);
+    context.insert("total", &page.total);
+    context.insert("query", &query);
+    context.insert("first_page", &(after.is_none()));
+    context.insert(
+        "next_link",
+        &page
+            .next
+            .map(|cursor| format!("/complaints?{}", query.with_after(Some(cursor.encode())))),
+    );
+    context.insert(
+        "first_link",
+        &format!("/complaints?{}", query.with_after(None)),
+    );
+    context.insert("owners", &owners);
+    context.insert("categories", &categories);
+    context.insert("steps", &Step::ALL.map(|s| (s.code(), s.label())).to_vec());
+    context.insert(
+        "priorities",
+        &Priority::ALL
+            .iter()
+            .map(|p| (p.code(), p.label()))
+            .collect::<Vec<_>>(),
+    );
+    context.insert(
+        "channels",
+        &Channel::ALL
+            .iter()
+            .map(|c| (c.code(), c.label()))
+            .collect::<Vec<_>>(),
+    );
+    context.insert(
+        "statuses",
+        &[
+            ("active", "Not closed"),
+            ("open", "Open"),
+            ("waiting_on_customer", "Waiting on customer"),
+            ("resolved", "Resolved"),
+            ("closed", "Closed"),
+            ("all", "All"),
+        ],
+    );
+    context.insert(
+        "sorts",
+        &QueueSort::ALL.map(|s| (s.code(), s.label())).to_vec(),
+    );
+    render(&state, "complaints/list.html", &context, 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_person_would_say_them() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let ago = |minutes| since(now - chrono::Duration::minutes(minutes), now);
+        assert_eq!(ago(0), "0 min");
+        assert_eq!(ago(59), "59 min");
+        assert_eq!(ago(60), "1 h");
+        assert_eq!(ago(47 * 60), "47 h");
+        assert_eq!(ago(3 * 24 * 60), "3 d");
+        assert_eq!(since(now + chrono::Duration::hours(1), now), "0 min");
+    }
+
+    #[test]
+    fn a_queue_link_keeps_its_filters_and_replaces_the_cursor() {
+        let query = QueueQuery {
+            owner: Some("mine".into()),
+            q: Some("ana pop".into()),
+            after: Some("old".into()),
+            ..QueueQuery::default()
+        };
+        assert_eq!(
+            query.with_after(Some("1~2~RDR".into())),
+            "owner=mine&q=ana+pop&after=1%7E2%7ERDR"
+        );
+        assert_eq!(query.with_after(None), "owner=mine&q=ana+pop");
+    }
+}

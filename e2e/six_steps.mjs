@@ -1,0 +1,348 @@
+#!/usr/bin/env node
+// End-to-end check of Redress in headless Chromium: an agent signs in, takes a complaint by
+// phone, works it through the six steps to resolution and closure, and the complaint page
+// shows all six steps done, the whole timeline and the "Reopen" action.
+//
+// Usage: node e2e/six_steps.mjs BASE_URL EMAIL PASSWORD [SCREENSHOT]
+//   or the environment: REDRESS_E2E_BASE_URL, REDRESS_E2E_EMAIL, REDRESS_E2E_PASSWORD,
+//   REDRESS_E2E_SCREENSHOT (default target/e2e/complaint-page.png).
+//   REDRESS_E2E_CHROMIUM: the browser (default /usr/bin/chromium, Debian's package).
+//   REDRESS_E2E_DEADLINE_MS: give up after this long (default 120000).
+//
+// On success: saves a full-page screenshot of the complaint page, prints
+// "complaint: RDR-…" and exits 0. On failure: prints what failed, saves failure.png
+// next to the screenshot and exits 1.
+//
+// The account must exist already (crates/redress/tests/api/browser.rs creates one).
+
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [argBase, argEmail, argPassword, argShot] = process.argv.slice(2);
+const baseUrl = (argBase ?? process.env.REDRESS_E2E_BASE_URL ?? '').replace(/\/+$/, '');
+const email = argEmail ?? process.env.REDRESS_E2E_EMAIL;
+const password = argPassword ?? process.env.REDRESS_E2E_PASSWORD;
+const screenshot = resolve(
+  argShot ?? process.env.REDRESS_E2E_SCREENSHOT ?? 'target/e2e/complaint-page.png',
+);
+const failureShot = join(dirname(screenshot), 'failure.png');
+const executablePath = process.env.REDRESS_E2E_CHROMIUM ?? '/usr/bin/chromium';
+const deadlineMs = Number(process.env.REDRESS_E2E_DEADLINE_MS ?? 120000);
+
+if (!baseUrl || !email || !password) {
+  console.error('usage: node e2e/six_steps.mjs BASE_URL EMAIL PASSWORD [SCREENSHOT]');
+  process.exit(2);
+}
+
+// What the script is doing now, for the failure message.
+let doing = 'starting';
+const step = (what) => {
+  doing = what;
+  console.log(`- ${what}`);
+};
+
+class Check extends Error {}
+const check = (ok, message) => {
+  if (!ok) throw new Check(message);
+};
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const exactly = (s) => new RegExp(`^\\s*${escapeRegExp(s)}\\s*$`);
+
+/** Today in UTC as YYYY-MM-DD (the server's `today`). */
+const todayUtc = () => new Date().toISOString().slice(0, 10);
+
+let browser;
+let page;
+const problems = []; // page errors and failed requests seen along the way
+
+async function main() {
+  step(`launching ${executablePath}`);
+  browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+  page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    // Failed loads are reported (with their address) by the 'response' handler below;
+    // the browser's own request for /favicon.ico may 404.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+      problems.push(`console error: ${m.text()} (${m.location().url})`);
+    }
+  });
+  page.on('response', (r) => {
+    const url = new URL(r.url());
+    if (r.status() >= 400 && url.pathname !== '/favicon.ico') {
+      problems.push(`HTTP ${r.status()} for ${r.request().method()} ${url.pathname}`);
+    }
+  });
+
+  // Sign in.
+  step('opening /sign-in');
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel('Email address', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  step('signing in');
+  await submitAndWait(page.getByRole('button', { name: 'Sign in', exact: true }));
+  check(
+    !new URL(page.url()).pathname.startsWith('/sign-in'),
+    `still on ${page.url()} after signing in: ${await alertText()}`,
+  );
+
+  // Take a complaint by phone.
+  step('opening /complaints');
+  await page.goto(`${baseUrl}/complaints`);
+  step('clicking "Take a complaint"');
+  await submitAndWait(page.getByRole('link', { name: 'Take a complaint', exact: true }));
+  check(new URL(page.url()).pathname === '/complaints/new', `"Take a complaint" led to ${page.url()}`);
+
+  step('filling the intake form');
+  const label = (text) => page.getByLabel(text, { exact: true });
+  await label("Customer's name").fill('Ana Pop');
+  await label("Customer's email").fill('ana.pop@example.ro');
+  await label('Phone (optional)').fill('+40 721 000 111');
+  await label('Company (optional)').fill('Contoso Ltd');
+  await label('Category').fill('Billing');
+  await label('Summary (one line)').fill('Charged twice for one order');
+  await label('Language to write to them in').selectOption({ label: 'English' });
+  await label('How they reached us').selectOption({ label: 'Phone' });
+  await label('Priority').selectOption({ label: 'High' });
+  await label("What happened, in the customer's words").fill(
+    'I ordered one kettle and my card was charged twice on the same day.',
+  );
+  await label('What they would like us to do (optional)').fill('Refund the second payment.');
+  step('receiving the complaint');
+  await submitAndWait(page.getByRole('button', { name: 'Receive the complaint', exact: true }));
+  const complaintPath = new URL(page.url()).pathname;
+  check(
+    /^\/complaints\/RDR-[A-Z0-9-]+$/.test(complaintPath),
+    `receiving the complaint led to ${page.url()}: ${await alertText()}`,
+  );
+  const reference = complaintPath.split('/').pop();
+  console.log(`complaint: ${reference}`);
+
+  // The six steps, then resolution and closure.
+  await act(complaintPath, 'Acknowledge with an apology', async (form) => {
+    await form
+      .getByLabel('Your apology to the customer', { exact: true })
+      .fill('We are sorry you were charged twice. Thank you for telling us.');
+  });
+  await act(complaintPath, 'Record what the customer said', async (form) => {
+    await form.getByLabel('How they told us', { exact: true }).selectOption({ label: 'Phone' });
+    await form
+      .getByLabel('What the customer said', { exact: true })
+      .fill('Two identical charges of 49.99 appeared on my statement on the same day.');
+  });
+  await act(complaintPath, 'Record a fact', async (form) => {
+    await form
+      .getByLabel('The fact', { exact: true })
+      .fill('The payment provider captured the same authorisation twice.');
+    await form.getByLabel('Source (optional)', { exact: true }).fill('Payment provider report');
+  });
+  await act(complaintPath, 'Conclude the investigation', async (form) => {
+    await form
+      .getByLabel('What the facts show', { exact: true })
+      .fill('The customer was charged twice because of a retry in our checkout.');
+  });
+  await act(complaintPath, 'Commit to an action', async (form) => {
+    await form
+      .getByLabel('What we will do', { exact: true })
+      .fill('Refund the second payment and fix the checkout retry.');
+    await fillDate(form.getByLabel('Done by', { exact: true }));
+  });
+  let ownerName = '';
+  await act(complaintPath, 'Name the owner', async (form) => {
+    const select = form.getByLabel('Person responsible', { exact: true });
+    const options = await select.locator('option').count();
+    check(options > 0, 'the "Person responsible" list is empty');
+    ownerName = (await select.locator('option:checked').innerText())
+      .replace(/\s*\(current\)\s*$/, '')
+      .trim();
+  });
+  await act(complaintPath, 'Send a progress update', async (form) => {
+    await form
+      .getByLabel('Update for the customer', { exact: true })
+      .fill('The refund is on its way; you will see it within five working days.');
+    await fillDate(form.getByLabel('Next update by', { exact: true }));
+  });
+  await act(complaintPath, 'Resolve with an outcome', async (form) => {
+    await form.getByLabel('Outcome', { exact: true }).selectOption({ label: 'Upheld' });
+    await form
+      .getByLabel('Reasons (said with care)', { exact: true })
+      .fill('You were right: we charged you twice, and we are sorry.');
+    await form.getByLabel('Remedy (optional)', { exact: true }).fill('Second payment refunded');
+    await form
+      .getByLabel('Redress paid (optional, e.g. 24.99)', { exact: true })
+      .fill('49.99');
+  });
+  await act(complaintPath, 'Close', async () => {});
+
+  // What the page shows now.
+  step('checking the six steps');
+  await page.goto(`${baseUrl}${complaintPath}`);
+  const stepCount = await page.locator('ol.steps > li.step').count();
+  const doneCount = await page.locator('ol.steps > li.step.done').count();
+  check(stepCount === 6, `expected 6 step boxes, found ${stepCount}`);
+  check(doneCount === 6, `expected all 6 steps done, found ${doneCount} done`);
+
+  step('checking the timeline');
+  const titles = (await page.locator('#timeline ol.timeline > li > h3').allInnerTexts()).map((t) =>
+    t.trim(),
+  );
+  const expected = [
+    'Complaint received (Phone)',
+    'Step 1 · Acknowledged with an apology',
+    'Step 2 · The customer said (Phone)',
+    'Step 3 · Fact established',
+    'Step 3 · Investigation concluded',
+    'Step 4 · Committed to an action',
+    `Step 5 · ${ownerName} is responsible`,
+    'Step 6 · Progress update sent',
+    'Resolved: upheld',
+    'Closed',
+  ];
+  const missing = expected.filter((t) => !titles.includes(t));
+  check(
+    missing.length === 0,
+    `the timeline lacks ${JSON.stringify(missing)}; it has ${JSON.stringify(titles)}`,
+  );
+  // Newest first by default: "Closed" on top, the receipt at the bottom.
+  check(
+    titles[0] === 'Closed' && titles[titles.length - 1] === 'Complaint received (Phone)',
+    `the timeline is not newest first: ${JSON.stringify(titles)}`,
+  );
+
+  step('checking the status and the "Reopen" action');
+  const status = ((await page.locator('.meta .status').textContent()) ?? '').trim();
+  check(status === 'closed', `the status says "${status}", not "closed"`);
+  const reopen = actionDetails('Reopen');
+  check((await reopen.count()) === 1, 'the "Reopen" action is not offered');
+
+  step(`saving the screenshot ${screenshot}`);
+  mkdirSync(dirname(screenshot), { recursive: true });
+  await page.screenshot({ path: screenshot, fullPage: true });
+
+  step('checking that Tab from the top reaches "Skip to content" first');
+  await page.goto(`${baseUrl}${complaintPath}`);
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => {
+    const el = document.activeElement;
+    const box = el?.getBoundingClientRect();
+    return {
+      tag: el?.tagName,
+      text: el?.textContent?.trim(),
+      href: el?.getAttribute('href'),
+      visible: !!box && box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0,
+    };
+  });
+  check(
+    focused.tag === 'A' && focused.text === 'Skip to content' && focused.href === '#main',
+    `the first Tab focused ${JSON.stringify(focused)}, not the "Skip to content" link`,
+  );
+  check(focused.visible, '"Skip to content" is focused but not visible on the screen');
+
+  check(problems.length === 0, `the browser saw problems:\n  ${problems.join('\n  ')}`);
+  step('done');
+}
+
+/** The `<details>` of one action on the complaint page, by its summary. */
+function actionDetails(labelText) {
+  return page
+    .locator('details.action')
+    .filter({ has: page.locator('summary', { hasText: exactly(labelText) }) });
+}
+
+/** Opens the action's `<details>`, fills its form, submits it and waits for the page again. */
+async function act(complaintPath, labelText, fill) {
+  step(`"${labelText}"`);
+  const details = actionDetails(labelText);
+  const offered = await details.count();
+  if (offered !== 1) {
+    const available = await page.locator('details.action > summary').allInnerTexts();
+    throw new Check(
+      `"${labelText}" is not offered (${offered} found); the page offers ${JSON.stringify(available)}`,
+    );
+  }
+  await details.locator('summary').click();
+  check(await details.evaluate((d) => d.open), `"${labelText}" did not open when clicked`);
+  await fill(details);
+  await submitAndWait(details.getByRole('button', { name: labelText, exact: true }));
+  const now = new URL(page.url()).pathname;
+  check(
+    now === complaintPath,
+    `after "${labelText}" the browser is on ${page.url()}, not back on the complaint: ${await alertText()}`,
+  );
+  const errors = await page.locator('.error[role=alert]').allInnerTexts();
+  check(errors.length === 0, `after "${labelText}" the page shows errors: ${errors.join('; ')}`);
+}
+
+/** Clicks something that navigates and waits until the new page has loaded. */
+async function submitAndWait(target) {
+  const navigated = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
+  await target.click();
+  await navigated;
+  await page.waitForLoadState('load');
+}
+
+/** Fills a date input with today's date (or its `min`, if that is later). */
+async function fillDate(input) {
+  const min = (await input.getAttribute('min')) ?? '';
+  const today = todayUtc();
+  await input.fill(min > today ? min : today);
+}
+
+/** The text of any alert on the page, for failure messages. */
+async function alertText() {
+  const alerts = await page
+    .locator('[role=alert]')
+    .allInnerTexts()
+    .catch(() => []);
+  return alerts.length ? alerts.join('; ') : '(no alert on the page)';
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`FAILED: gave up after ${deadlineMs} ms while ${doing}`);
+  process.exit(1);
+}, deadlineMs);
+
+let exitCode = 0;
+try {
+  await main();
+  console.log(`ok: screenshot saved to ${screenshot}`);
+} catch (e) {
+  exitCode = 1;
+  console.error(`FAILED while ${doing}:`);
+  console.error(e instanceof Check ? e.message : (e?.stack ?? String(e)));
+  if (page) {
+    console.error(`page: ${page.url()}`);
+    if (problems.length) console.error(`the browser saw:\n  ${problems.join('\n  ')}`);
+    try {
+      mkdirSync(dirname(failureShot), { recursive: true });
+      await page.screenshot({ path: failureShot, fullPage: true });
+      console.error(`screenshot of the failure: ${failureShot}`);
+    } catch (shotError) {
+      console.error(`could not save ${failureShot}: ${shotError.message}`);
+    }
+  }
+} finally {
+  await browser?.close().catch(() => {});
+  clearTimeout(watchdog);
+}
+process.exit(exitCode);
