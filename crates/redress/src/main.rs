@@ -96,6 +96,9 @@ enum BenchCommand {
         /// Timed requests per page.
         #[arg(long, default_value_t = 200)]
         requests: usize,
+        /// Time the pages without rebuilding the projections first.
+        #[arg(long)]
+        skip_rebuild: bool,
     },
 }
 
@@ -275,12 +278,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 BenchCommand::Pages {
                     complaints,
                     requests,
+                    skip_rebuild,
                 },
         } => {
-            print!(
-                "{}",
-                redress::bench::pages(&settings, complaints, requests).await?
-            );
+            let report =
+                redress::bench::pages(&settings, complaints, requests, !skip_rebuild).await?;
+            print!("{report}");
             Ok(())
         }
         Command::ExampleConfig => unreachable!("handled before settings load"),

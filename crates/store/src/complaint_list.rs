@@ -81,6 +81,9 @@ pub struct ComplaintListRow {
     pub last_heard_at: Option<DateTime<Utc>>,
     /// Priority as a number for sorting: low 0, normal 1, high 2, urgent 3.
     pub priority_rank: i32,
+    /// What the queue's search looks in, lower-cased.
+    #[serde(skip)]
+    pub search_text: String,
 }
 
 fn priority_rank(priority: Priority) -> i32 {
@@ -129,7 +132,7 @@ const COLUMNS: &str = "reference, customer_id, customer_name, customer_email, co
     channel, category, summary, priority, status, step, acknowledged, investigation_concluded, \
     action_committed, owner_named, resolved, closed, waiting_on_customer, owner_id, owner_name, \
     outcome, received_at, acknowledged_at, last_contact_at, customer_informed_at, updated_at, \
-    personal_data_erased, event_count, last_position, last_heard_at, priority_rank";
+    personal_data_erased, event_count, last_position, last_heard_at, priority_rank, search_text";
 
 /// The projector that keeps `complaint_list`.
 #[derive(Debug, Default, Clone, Copy)]
@@ -147,7 +150,7 @@ impl Projector for ComplaintListProjector {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["complaint_list"]
+        &["complaint_list", "complaint_categories"]
     }
 
     async fn apply(
@@ -203,6 +206,7 @@ impl Projector for ComplaintListProjector {
                 last_position: 0,
                 last_heard_at: Some(at),
                 priority_rank: priority_rank(*priority),
+                search_text: String::new(),
             };
             row.set_progress(Progress::default());
             row
@@ -289,6 +293,29 @@ impl Projector for ComplaintListProjector {
         }
         row.set_progress(progress);
         row.last_heard_at = Some(row.customer_informed_at.unwrap_or(row.received_at));
+        row.search_text = [
+            Some(row.reference.as_str()),
+            row.customer_name.as_deref(),
+            row.customer_email.as_deref(),
+            row.company.as_deref(),
+            Some(row.summary.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+        if let ComplaintChange::ComplaintReceived { category, .. }
+        | ComplaintChange::CategoryChanged { to: category, .. } = &event.change
+        {
+            on_db!(tx, |q| sqlx::query(
+                "INSERT INTO complaint_categories (category) VALUES ($1) ON CONFLICT DO NOTHING"
+            )
+            .bind(category)
+            .execute(q)
+            .await
+            .map(|r| r.rows_affected()))?;
+        }
         row.updated_at = at;
         row.event_count += 1;
         row.last_position = stored.checkpoint.position;
@@ -312,7 +339,7 @@ async fn save(tx: &mut Tx, row: &ComplaintListRow) -> Result<(), StoreError> {
         .map(|c| format!("{c} = excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let placeholders = (1..=32)
+    let placeholders = (1..=33)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ");
@@ -353,6 +380,7 @@ async fn save(tx: &mut Tx, row: &ComplaintListRow) -> Result<(), StoreError> {
         .bind(row.last_position)
         .bind(row.last_heard_at)
         .bind(row.priority_rank)
+        .bind(&row.search_text)
         .execute(q)
         .await
         .map(|r| r.rows_affected()))?;
@@ -510,12 +538,18 @@ impl QueueCursor {
 pub struct QueuePage {
     /// The rows.
     pub rows: Vec<ComplaintListRow>,
-    /// How many complaints match the filter.
+    /// How many complaints match the filter, counted up to [`COUNT_CAP`].
     pub total: i64,
+    /// Whether more than [`COUNT_CAP`] match (then `total` is the cap).
+    pub more_than: bool,
     /// Where the next page starts, if there is one.
     #[serde(skip)]
     pub next: Option<QueueCursor>,
 }
+
+/// The queue counts matches up to this many: an exact count of a large backlog costs a scan
+/// on every page load, and "more than 1,000" says all a person needs.
+pub const COUNT_CAP: i64 = 1_000;
 
 enum Bind {
     Text(String),
@@ -591,11 +625,7 @@ impl ComplaintList {
                 .replace('%', "\\%")
                 .replace('_', "\\_");
             let p = param(&mut binds, Bind::Text(format!("%{escaped}%")));
-            conditions.push(format!(
-                "(LOWER(reference) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(customer_name, '')) LIKE {p} ESCAPE '\\' \
-                 OR LOWER(COALESCE(customer_email, '')) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(company, '')) LIKE {p} ESCAPE '\\' \
-                 OR LOWER(summary) LIKE {p} ESCAPE '\\')"
-            ));
+            conditions.push(format!("search_text LIKE {p} ESCAPE '\\'"));
         }
         let filtered = conditions.join(" AND ");
         let count_binds = binds.len();
@@ -615,7 +645,10 @@ impl ComplaintList {
         let sql = format!(
             "SELECT {COLUMNS} FROM complaint_list WHERE {page_conditions} ORDER BY {order} LIMIT {limit_param}"
         );
-        let count_sql = format!("SELECT COUNT(*) FROM complaint_list WHERE {filtered}");
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM complaint_list WHERE {filtered} LIMIT {}) AS capped",
+            COUNT_CAP + 1
+        );
         let mut rows: Vec<ComplaintListRow> = on_pool!(&self.db, |pool| {
             let mut query = sqlx::query_as(&sql);
             for bind in &binds {
@@ -654,13 +687,18 @@ impl ComplaintList {
         } else {
             None
         };
-        Ok(QueuePage { rows, total, next })
+        Ok(QueuePage {
+            rows,
+            total: total.min(COUNT_CAP),
+            more_than: total > COUNT_CAP,
+            next,
+        })
     }
 
     /// The categories in use, for the queue's filter.
     pub async fn categories(&self) -> Result<Vec<String>, StoreError> {
         Ok(on_pool!(&self.db, |pool| sqlx::query_scalar(
-            "SELECT DISTINCT category FROM complaint_list ORDER BY category LIMIT 200"
+            "SELECT category FROM complaint_categories ORDER BY category LIMIT 500"
         )
         .fetch_all(pool)
         .await)?)

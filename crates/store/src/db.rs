@@ -114,7 +114,10 @@ impl Database {
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Database::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
+            Database::Sqlite(pool) => {
+                sqlx::migrate!("../../migrations/sqlite").run(pool).await?;
+                self.optimize().await?;
+            }
             Database::Postgres(pool) => {
                 sqlx::migrate!("../../migrations/postgres")
                     .run(pool)
@@ -122,6 +125,30 @@ impl Database {
             }
         }
         Ok(())
+    }
+
+    /// Refreshes planner statistics after migrations and rebuilds, so each queue filter gets
+    /// the right index. On PostgreSQL it also vacuums `tables` (a rebuild leaves a dead row
+    /// version per event applied, and index-only scans need the visibility map).
+    pub async fn optimize_tables(&self, tables: &[&str]) -> Result<(), StoreError> {
+        match self {
+            Database::Sqlite(pool) => {
+                sqlx::query("PRAGMA optimize=0x10002").execute(pool).await?;
+            }
+            Database::Postgres(pool) => {
+                for table in tables {
+                    sqlx::query(&format!("VACUUM (ANALYZE) {table}"))
+                        .execute(pool)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Database::optimize_tables`] with no table to vacuum.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        self.optimize_tables(&[]).await
     }
 
     /// Answers whether the database answers.

@@ -209,6 +209,7 @@ impl Projections {
         }
         save_checkpoint(&mut tx, projector.name(), at).await?;
         tx.commit().await?;
+        self.db.optimize_tables(projector.tables()).await?;
         Ok(RebuildReport { events: replayed })
     }
 

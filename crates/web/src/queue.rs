@@ -193,6 +193,7 @@ pub(crate) async fn list(
     let mut context = page_context(&staff, &session)?;
     context.insert("rows", &rows);
     context.insert("total", &page.total);
+    context.insert("more_than", &page.more_than);
     context.insert("query", &query);
     context.insert("first_page", &(after.is_none()));
     context.insert(

@@ -25,6 +25,21 @@ async fn erasing_a_customer_blanks_their_personal_data_and_keeps_everything_else
     let other = f.receive("Ion Pop", "ion@example.ro").await;
     f.store.projections.run_until_idle().await.unwrap();
     let before = f.store.complaint_list.all().await.unwrap();
+    let search = |text: &str| redress_store::QueueFilter {
+        statuses: vec!["open".into(), "closed".into()],
+        search: Some(text.into()),
+        ..Default::default()
+    };
+    let found = f
+        .store
+        .complaint_list
+        .queue(&search("ANA POP"), Default::default(), None, 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.total, 2,
+        "search finds the customer by name before erasure"
+    );
 
     let email = CustomerEmail::parse("ana@example.ro").unwrap();
     let customer = f.store.vault.find_customer(&email).await.unwrap().unwrap();
@@ -63,6 +78,24 @@ async fn erasing_a_customer_blanks_their_personal_data_and_keeps_everything_else
         assert_eq!(now.summary, was.summary);
         assert_eq!(now.owner_name, was.owner_name);
     }
+
+    // Search no longer finds them by name or address, only by what is not personal.
+    for gone in ["ana pop", "ana@example.ro"] {
+        let found = f
+            .store
+            .complaint_list
+            .queue(&search(gone), Default::default(), None, 50)
+            .await
+            .unwrap();
+        assert_eq!(found.total, 0, "{gone} is still searchable after erasure");
+    }
+    let by_reference = f
+        .store
+        .complaint_list
+        .queue(&search(open.as_str()), Default::default(), None, 50)
+        .await
+        .unwrap();
+    assert_eq!(by_reference.total, 1);
 
     // The sealed values in the events can no longer be opened by anyone.
     let received = f.raw_payloads().await;
