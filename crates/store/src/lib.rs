@@ -10,6 +10,7 @@ pub mod complaint_list;
 pub mod complaints;
 pub mod db;
 pub mod event_log;
+pub mod forms;
 pub mod projection;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -28,6 +29,7 @@ pub use complaint_list::{
 pub use complaints::{CommandError, Complaints, ErasureReport};
 pub use db::{Backend, ConnectOptions, Database, Tx};
 pub use event_log::{Checkpoint, StoredEvent};
+pub use forms::FormTokens;
 pub use projection::{EventSignal, Projections, Projector, RebuildReport};
 pub use vault::{KeyVault, OpenError};
 
@@ -96,6 +98,8 @@ pub struct Store {
     pub signal: EventSignal,
     /// Staff accounts.
     pub accounts: Accounts,
+    /// One-time tokens of submitted forms.
+    pub forms: FormTokens,
 }
 
 impl Store {
@@ -118,6 +122,7 @@ impl Store {
         let projections = Projections::new(db.clone(), default_projectors());
         Ok(Self {
             accounts: Accounts::new(db.clone()),
+            forms: FormTokens::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
             db,
             vault,

@@ -345,6 +345,7 @@ fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<StepView> {
 #[derive(Debug, Deserialize)]
 pub(crate) struct PageQuery {
     order: Option<String>,
+    resubmitted: Option<String>,
 }
 
 async fn load(
@@ -502,7 +503,12 @@ pub(crate) async fn show(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let oldest_first = query.order.as_deref() == Some("oldest");
-    render_page(&state, &staff, &session, &path, oldest_first, None, 200).await
+    let failed = query.resubmitted.is_some().then(|| FailedForm {
+        code: "resubmitted".into(),
+        error: "That form had already been sent; nothing was done twice.".into(),
+        values: BTreeMap::new(),
+    });
+    render_page(&state, &staff, &session, &path, oldest_first, failed, 200).await
 }
 
 /// Every field any action form may send; each action reads the ones it needs.
@@ -686,9 +692,27 @@ pub(crate) async fn act(
         error,
         values: form.fields.clone(),
     };
+    let token = form.fields.get("form_token").cloned();
+    if let Some(token) = &token
+        && !state.store.forms.claim(token).await?
+    {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/complaints/{reference}?resubmitted=1#timeline"),
+            ))
+            .finish());
+    }
+    let release = |state: web::Data<AppState>, token: Option<String>| async move {
+        if let Some(token) = token {
+            state.store.forms.release(&token).await?;
+        }
+        Ok::<(), AppError>(())
+    };
     let action = match action_from_form(&state, kind, &form).await {
         Ok(action) => action,
         Err(FormProblem(problem)) => {
+            release(state.clone(), token).await?;
             return render_page(
                 &state,
                 &staff,
@@ -702,7 +726,12 @@ pub(crate) async fn act(
         }
     };
     let command = ComplaintCommand::new(Actor::Staff(staff.0.member()), action);
-    match state.store.complaints.execute(&reference, command).await {
+    let result = state.store.complaints.execute(&reference, command).await;
+    if result.is_err() {
+        // A refused or failed form gives its token back, so the corrected form can be sent.
+        release(state.clone(), token).await?;
+    }
+    match result {
         Ok(()) => Ok(HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
@@ -764,6 +793,8 @@ pub(crate) struct NewComplaintForm {
     remedy: String,
     #[serde(default)]
     priority: String,
+    #[serde(default, skip_serializing)]
+    form_token: Option<String>,
 }
 
 async fn render_new(
@@ -865,6 +896,13 @@ pub(crate) async fn create(
     else {
         return render_new(&state, &staff, &session, &form, &errors, 422).await;
     };
+    if let Some(token) = &form.form_token
+        && !state.store.forms.claim(token).await?
+    {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/complaints?resubmitted=1"))
+            .finish());
+    }
     let blank_to_none = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
     let new = NewComplaint {
         reference: Reference::parse("RDR-0000-0000")
@@ -893,10 +931,18 @@ pub(crate) async fn create(
             .insert_header((header::LOCATION, format!("/complaints/{reference}")))
             .finish()),
         Err(CommandError::Rejected(rejection)) => {
+            if let Some(token) = &form.form_token {
+                state.store.forms.release(token).await?;
+            }
             errors.insert(field_of(&rejection), rejection.to_string());
             render_new(&state, &staff, &session, &form, &errors, 422).await
         }
-        Err(other) => Err(other.into()),
+        Err(other) => {
+            if let Some(token) = &form.form_token {
+                state.store.forms.release(token).await?;
+            }
+            Err(other.into())
+        }
     }
 }
 

@@ -119,6 +119,7 @@ pub(crate) fn page_context(
     let mut context = tera::Context::new();
     context.insert("staff", &staff.0);
     context.insert("csrf", &auth::csrf_token(session)?);
+    context.insert("form_token", &redress_store::FormTokens::issue());
     Ok(context)
 }
 

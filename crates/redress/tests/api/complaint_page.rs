@@ -10,7 +10,134 @@ on_both_backends!(
     a_refused_action_is_shown_beside_its_form_with_the_agents_text_kept,
     action_forms_without_csrf_or_for_unknown_complaints_write_nothing,
     the_intake_form_shows_each_mistake_beside_its_field_and_keeps_the_rest,
+    a_replayed_form_is_recognised_and_does_nothing_twice,
 );
+
+fn form_token_in(html: &str) -> String {
+    let marker = "name=\"form_token\" value=\"";
+    let start = html.find(marker).expect("the page has a form token") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+async fn a_replayed_form_is_recognised_and_does_nothing_twice(db: TestDb) {
+    let app = spawn_app(db).await;
+    app.sign_in_as(Role::Agent).await;
+    let page = take_complaint(&app, "ana@example.ro").await;
+    let html = app.get(&page).await.text().await.unwrap();
+    let (csrf, token) = (csrf_in(&html), form_token_in(&html));
+    let before = event_count(&app).await;
+    let send = |action: &'static str, field: &'static str, value: &'static str| {
+        let (csrf, token, page) = (csrf.clone(), token.clone(), page.clone());
+        let app = &app;
+        async move {
+            app.post_form(
+                &format!("{page}/{action}"),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("form_token", token.as_str()),
+                    (field, value),
+                ],
+            )
+            .await
+        }
+    };
+    let first = send("acknowledge", "apology", "Sorry").await;
+    assert_eq!(first.status(), 303);
+    let replay = send("acknowledge", "apology", "Sorry").await;
+    assert_eq!(replay.status(), 303);
+    assert!(
+        replay.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("resubmitted=1")
+    );
+    // The same token on another of the page's forms is a replay too.
+    let other = send("record_fact", "fact", "Two captures").await;
+    assert!(
+        other.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("resubmitted=1")
+    );
+    assert_eq!(event_count(&app).await, before + 1);
+    let notice = app
+        .get(&format!("{page}?resubmitted=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("nothing was done twice"));
+
+    // A fresh page gives a fresh token; a refused form gives its token back.
+    let html = app.get(&page).await.text().await.unwrap();
+    let (csrf, token) = (csrf_in(&html), form_token_in(&html));
+    let fact = |text: &'static str| {
+        let (csrf, token, page) = (csrf.clone(), token.clone(), page.clone());
+        let app = &app;
+        async move {
+            app.post_form(
+                &format!("{page}/record_fact"),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("form_token", token.as_str()),
+                    ("fact", text),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(fact("   ").await.status(), 422, "an empty fact is refused");
+    let corrected = fact("Two captures").await;
+    assert_eq!(corrected.status(), 303);
+    assert!(
+        corrected.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("#timeline")
+            && !corrected.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("resubmitted"),
+        "the corrected form did not go through: {:?}",
+        corrected.headers()["location"]
+    );
+    assert!(
+        fact("Two captures").await.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("resubmitted=1")
+    );
+    assert_eq!(event_count(&app).await, before + 2);
+
+    // The intake form too: one complaint however often it is sent.
+    let form_page = app.get("/complaints/new").await.text().await.unwrap();
+    let (csrf, token) = (csrf_in(&form_page), form_token_in(&form_page));
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("form_token", token.as_str()),
+        ("name", "Ion Pop"),
+        ("email", "ion@example.ro"),
+        ("category", "Billing"),
+        ("summary", "Twice"),
+        ("language", "ro"),
+        ("channel", "phone"),
+        ("priority", "normal"),
+        ("description", "Twice!"),
+    ];
+    let complaints = event_count(&app).await;
+    assert!(
+        app.post_form("/complaints/new", &fields).await.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/complaints/RDR-")
+    );
+    assert_eq!(
+        app.post_form("/complaints/new", &fields).await.headers()["location"],
+        "/complaints?resubmitted=1"
+    );
+    assert_eq!(event_count(&app).await, complaints + 1);
+    app.stop().await;
+}
 
 /// Files a complaint through the intake form and returns its page's path.
 async fn take_complaint(app: &TestApp, email: &str) -> String {
