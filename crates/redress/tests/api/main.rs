@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod bench;
 mod browser;
 mod cli;
 mod complaint_page;
