@@ -208,3 +208,46 @@ async fn an_oversized_or_malformed_form_gets_a_clear_error(db: TestDb) {
     assert_eq!(garbage.status(), 400);
     app.stop().await;
 }
+
+/// Several instances share one PostgreSQL: a session signed in on one is accepted by another,
+/// because the session key lives in the database, and signing out on the second ends it on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_from_one_instance_is_accepted_by_another_on_the_same_database() {
+    let app = spawn_app(TestDb::postgres().await).await;
+    let account = app.sign_in_as(Role::Agent).await;
+    let settings = crate::settings_for(&app.db);
+    let store = redress::open_store(&settings).await.unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let second = redress::start(listener, store, &settings).await.unwrap();
+    let other = format!("http://{}", second.address);
+
+    let page = app
+        .client
+        .get(format!("{other}/complaints"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        200,
+        "the second instance refused the session"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&account.name));
+
+    let signed_out = app
+        .client
+        .post(format!("{other}/sign-out"))
+        .form(&[("csrf", csrf_in(&html))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 303);
+    assert_eq!(
+        app.get("/complaints").await.status(),
+        303,
+        "still signed in on the first"
+    );
+    second.stop().await.unwrap();
+    app.stop().await;
+}
