@@ -9,7 +9,7 @@ use crate::commands::{ComplaintAction, ComplaintCommand, NewComplaint};
 use crate::error::ComplaintError;
 use crate::events::{ComplaintChange, ComplaintEvent, SealedCustomer};
 use crate::services::{ComplaintServices, VaultError};
-use crate::values::{CustomerId, Outcome, Priority, Reference, StaffMember};
+use crate::values::{CustomerId, Outcome, Priority, Reference, StaffMember, Tier};
 
 /// Longest one-line summary or category.
 pub const MAX_LINE: usize = 200;
@@ -304,6 +304,7 @@ pub struct Complaint {
     customer: Option<CustomerId>,
     received_at: Option<DateTime<Utc>>,
     priority: Option<Priority>,
+    tier: Tier,
     category: String,
     progress: Progress,
     facts_since_opened: u32,
@@ -367,6 +368,11 @@ impl Complaint {
     /// How urgent it is (normal until received).
     pub fn priority(&self) -> Priority {
         self.priority.unwrap_or(Priority::Normal)
+    }
+
+    /// The company's tier when the complaint arrived.
+    pub fn tier(&self) -> Tier {
+        self.tier
     }
 
     /// What it is about (empty until received).
@@ -751,6 +757,7 @@ impl Complaint {
             customer: sealed_customer,
             language: new.customer.language,
             company,
+            tier: new.tier,
             channel: new.channel,
             category,
             summary,
@@ -849,8 +856,10 @@ impl Aggregate for Complaint {
                 customer,
                 category,
                 priority,
+                tier,
                 ..
             } => {
+                self.tier = tier;
                 self.reference = Some(reference);
                 self.customer = Some(customer.id);
                 self.received_at = Some(event.occurred_at);

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::values::{
     Actor, Channel, CustomerEmail, Direction, Language, Outcome, Priority, Reference, StaffMember,
+    Tier,
 };
 
 /// A command, with who gives it.
@@ -45,6 +46,8 @@ pub struct NewComplaint {
     pub customer: NewCustomer,
     /// The company they belong to, if any.
     pub company: Option<String>,
+    /// The company's tier when the complaint arrives (the store looks it up).
+    pub tier: Tier,
     /// How it reached us.
     pub channel: Channel,
     /// What it is about.

@@ -20,6 +20,9 @@ pub enum InvalidValue {
     /// Not a known priority.
     #[error("\"{0}\" is not a priority; choose one of low, normal, high, urgent.")]
     Priority(String),
+    /// Not a known customer tier.
+    #[error("\"{0}\" is not a customer tier; choose standard or key_account.")]
+    Tier(String),
     /// Not a known outcome.
     #[error("\"{0}\" is not an outcome; choose one of upheld, partly_upheld, not_upheld.")]
     Outcome(String),

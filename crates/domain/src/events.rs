@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::values::{
     Actor, Channel, CustomerId, Direction, Language, Outcome, Priority, Reference, Sealed,
-    StaffMember,
+    StaffMember, Tier,
 };
 
 /// The version every event is written with today.
@@ -51,6 +51,10 @@ pub enum ComplaintChange {
         language: Language,
         /// The company they belong to, if any.
         company: Option<String>,
+        /// The company's tier when the complaint arrived (absent in events written before
+        /// tiers existed, which were all standard).
+        #[serde(default)]
+        tier: Tier,
         /// How it reached us.
         channel: Channel,
         /// What it is about.

@@ -66,6 +66,6 @@ pub use services::{
     Clock, ComplaintServices, ManualClock, PersonalDataVault, SystemClock, VaultError,
 };
 pub use values::{
-    Actor, Channel, CustomerEmail, CustomerId, Direction, Language, Outcome, Priority, Reference,
-    Sealed, StaffMember,
+    Actor, Channel, CompanyId, CustomerEmail, CustomerId, Direction, Language, Outcome, Priority,
+    Reference, Sealed, StaffMember, Tier,
 };

@@ -219,6 +219,19 @@ text_enum!(
 );
 
 text_enum!(
+    /// How much of the business a customer's company brings: key accounts get tighter SLA
+    /// targets. A complaint keeps the tier its company had when it arrived.
+    #[derive(Default)]
+    Tier, Tier, {
+        /// Most customers.
+        #[default]
+        Standard = "standard", "Standard";
+        /// The customers who bring most of the business.
+        KeyAccount = "key_account", "Key account";
+    }
+);
+
+text_enum!(
     /// The decision on a complaint: the customer is not always right, and the reasons say why.
     Outcome, Outcome, {
         /// The customer was right.
@@ -281,6 +294,39 @@ impl Actor {
 pub struct CustomerId(pub Uuid);
 
 impl fmt::Display for CustomerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Identifies a company's file. Derived from the company's name as people write it, so
+/// "ACME  Ltd" and "Acme Ltd" are one company, and every instance derives the same id
+/// without a lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CompanyId(pub Uuid);
+
+impl CompanyId {
+    /// Namespace of company ids (UUID version 5).
+    const NAMESPACE: Uuid = Uuid::from_u128(0x6f0c_1e1a_5d2b_4c47_9a0e_8a3f_2b7d_c411);
+
+    /// The id of the company called `name` (case, surrounding and repeated spaces ignored).
+    pub fn for_name(name: &str) -> Self {
+        CompanyId(Uuid::new_v5(
+            &Self::NAMESPACE,
+            Self::normalise(name).as_bytes(),
+        ))
+    }
+
+    /// The name as compared: lower case, single spaces, no surrounding space.
+    pub fn normalise(name: &str) -> String {
+        name.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    }
+}
+
+impl fmt::Display for CompanyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
     }

@@ -7,9 +7,9 @@ use chrono::{Days, TimeZone, Utc};
 use cqrs_es::test::{AggregateTestExecutor, TestFramework};
 use cqrs_es::{Aggregate, DomainEvent};
 use redress_domain::{
-    Actor, Channel, Complaint, ComplaintAction, ComplaintChange, ComplaintError, ComplaintEvent,
-    ComplaintServices, Direction, EVENT_VERSION, Language, ManualClock, NewComplaint, Outcome,
-    Priority, Progress, SealedCustomer, Status, Step,
+    Actor, Channel, CompanyId, Complaint, ComplaintAction, ComplaintChange, ComplaintError,
+    ComplaintEvent, ComplaintServices, Direction, EVENT_VERSION, Language, ManualClock,
+    NewComplaint, Outcome, Priority, Progress, SealedCustomer, Status, Step, Tier,
 };
 use support::*;
 
@@ -151,6 +151,7 @@ fn a_complaint_without_phone_company_or_remedy_records_none_for_them() {
                 new.channel = Channel::Email;
                 new.priority = Priority::Urgent;
                 new.customer.language = Language::Zh;
+                new.tier = Tier::KeyAccount;
             }),
         ))
         .then_expect_events(vec![event_by(
@@ -165,6 +166,7 @@ fn a_complaint_without_phone_company_or_remedy_records_none_for_them() {
                 },
                 language: Language::Zh,
                 company: None,
+                tier: Tier::KeyAccount,
                 channel: Channel::Email,
                 category: CATEGORY.to_string(),
                 summary: SUMMARY.to_string(),
@@ -196,6 +198,34 @@ fn the_personal_data_of_a_complaint_is_sealed_with_the_key_of_the_customer_with_
     assert_eq!(sealed_customer.id, wei);
     assert_eq!(sealed_customer.email, sealed_for(wei, "wei@example.cn"));
     assert_eq!(*description, sealed_for(wei, DESCRIPTION));
+}
+
+#[test]
+fn a_receipt_written_before_tiers_existed_reads_as_standard() {
+    let mut json = serde_json::to_value(&received()[0]).unwrap();
+    let change = &mut json["change"]["ComplaintReceived"];
+    assert_eq!(change["tier"], "standard");
+    change.as_object_mut().unwrap().remove("tier");
+    let old: ComplaintEvent = serde_json::from_value(json).unwrap();
+    let ComplaintChange::ComplaintReceived { tier, .. } = old.change else {
+        panic!("expected ComplaintReceived");
+    };
+    assert_eq!(tier, Tier::Standard);
+}
+
+#[test]
+fn a_company_is_one_file_however_its_name_is_typed() {
+    let id = CompanyId::for_name("Acme Ltd");
+    assert_eq!(CompanyId::for_name("  ACME   ltd "), id);
+    assert_eq!(CompanyId::for_name("acme\tltd"), id);
+    assert_ne!(CompanyId::for_name("Acme Ltd."), id);
+    assert_ne!(CompanyId::for_name("Acme"), id);
+    // Stable across releases: files and URLs depend on it.
+    assert_eq!(
+        CompanyId::for_name("Acme Ltd").to_string(),
+        id.0.to_string()
+    );
+    assert_eq!(id.0.get_version_num(), 5);
 }
 
 #[test]

@@ -14,7 +14,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use redress_domain::{
     Actor, Channel, ComplaintChange, ComplaintEvent, CustomerEmail, Language, Outcome,
-    PersonalDataVault, Priority, Reference, SealedCustomer,
+    PersonalDataVault, Priority, Reference, SealedCustomer, Tier,
 };
 use redress_store::{Database, Role, Store};
 
@@ -71,6 +71,7 @@ pub async fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<
                 company: rng
                     .gen_bool(0.3)
                     .then(|| format!("Company {}", rng.gen_range(0..500))),
+                tier: Tier::Standard,
                 channel: *Channel::ALL.choose(&mut rng).expect("channels"),
                 category: categories.choose(&mut rng).expect("categories").to_string(),
                 summary: format!(

@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use redress_domain::{
     Actor, Channel, ComplaintAction, ComplaintCommand, CustomerEmail, Direction, Language,
-    ManualClock, NewComplaint, NewCustomer, Outcome, Priority, Reference, StaffMember,
+    ManualClock, NewComplaint, NewCustomer, Outcome, Priority, Reference, StaffMember, Tier,
 };
 use redress_store::{CommandError, Role, Store};
 use uuid::Uuid;
@@ -291,6 +291,18 @@ const PACKS: &[LanguagePack] = &[
     },
 ];
 
+/// Demo companies that are key accounts, with the team's notes.
+const KEY_ACCOUNTS: &[(&str, &str)] = &[
+    (
+        "Northwind Traders",
+        "Our largest wholesale customer: about a fifth of revenue. Their purchasing team escalates quickly; answer the same day.",
+    ),
+    (
+        "华南电子有限公司",
+        "Key distributor for South China. Write in Chinese; the account manager is copied on every outcome.",
+    ),
+];
+
 const COMPANIES: &[&str] = &[
     "Northwind Traders",
     "Contoso Ltd",
@@ -352,6 +364,16 @@ pub async fn load(
     let staff = staff();
     let now = Utc::now();
     let mut commands = 0;
+    // Two companies bring most of the business: key accounts, with a note for the team.
+    for (company, notes) in KEY_ACCOUNTS {
+        store
+            .companies
+            .open_file(company, Tier::KeyAccount, notes, "Demo data")
+            .await
+            .map_err(|e| CommandError::Storage(e.to_string()))?;
+    }
+    // The people of each company: some complain more than once (repeat complainants).
+    let mut company_contacts: Vec<(usize, String, String, String)> = Vec::new();
     for index in 0..count {
         let pack = &PACKS[index % PACKS.len()];
         let scenario = pack.scenarios.choose(&mut rng).expect("scenarios");
@@ -362,11 +384,26 @@ pub async fn load(
         let stage = STAGES[rng.gen_range(0..max_stage.min(STAGES.len()))];
         clock.set(received_at);
 
-        let name = pack.names.choose(&mut rng).expect("names");
-        let email = demo_email(name, pack.domain, index);
-        let company = rng
+        let mut name = pack.names.choose(&mut rng).expect("names").to_string();
+        let mut email = demo_email(&name, pack.domain, index);
+        let mut company = rng
             .gen_bool(0.4)
             .then(|| COMPANIES.choose(&mut rng).expect("companies").to_string());
+        let same_pack: Vec<&(usize, String, String, String)> = company_contacts
+            .iter()
+            .filter(|(p, ..)| *p == index % PACKS.len())
+            .collect();
+        if company.is_some() && !same_pack.is_empty() && rng.gen_bool(0.35) {
+            let (_, n, e, c) = (*same_pack.choose(&mut rng).expect("contacts")).clone();
+            (name, email, company) = (n, e, Some(c));
+        } else if let Some(company) = &company {
+            company_contacts.push((
+                index % PACKS.len(),
+                name.clone(),
+                email.clone(),
+                company.clone(),
+            ));
+        }
         let channel = *[
             Channel::WebForm,
             Channel::Email,
@@ -394,7 +431,7 @@ pub async fn load(
         let new = NewComplaint {
             reference: Reference::generate(&mut rng),
             customer: NewCustomer {
-                name: name.to_string(),
+                name: name.clone(),
                 email: CustomerEmail::parse(&email).expect("demo addresses are valid"),
                 phone: rng.gen_bool(0.5).then(|| {
                     format!(
@@ -407,6 +444,7 @@ pub async fn load(
                 language: pack.language,
             },
             company,
+            tier: Tier::Standard,
             channel,
             category: scenario.category.into(),
             summary: scenario.summary.into(),

@@ -101,6 +101,8 @@ pub struct StaffAccount {
     pub active: bool,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// The IANA time zone they read times in, once chosen (or reported by their browser).
+    pub time_zone: Option<String>,
 }
 
 impl StaffAccount {
@@ -113,10 +115,19 @@ impl StaffAccount {
     }
 }
 
-type AccountRow = (Uuid, String, String, String, bool, DateTime<Utc>, String);
+type AccountRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    bool,
+    DateTime<Utc>,
+    String,
+    Option<String>,
+);
 
 fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreError> {
-    let (id, email, name, role, active, created_at, hash) = row;
+    let (id, email, name, role, active, created_at, hash, time_zone) = row;
     let role = Role::parse(&role)
         .map_err(|_| StoreError::Corrupt(format!("account {id} has the role {role:?}")))?;
     Ok((
@@ -127,13 +138,13 @@ fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreError> {
             role,
             active,
             created_at,
+            time_zone,
         },
         hash,
     ))
 }
 
-const SELECT: &str =
-    "SELECT id, email, name, role, active, created_at, password_hash FROM staff_accounts";
+const SELECT: &str = "SELECT id, email, name, role, active, created_at, password_hash, time_zone FROM staff_accounts";
 
 /// Hashes a password with argon2id and a random salt (slow on purpose: call off the async
 /// threads, e.g. in `spawn_blocking`).
@@ -287,6 +298,11 @@ impl Accounts {
             return Err(AccountError::NotFound);
         }
         Ok(())
+    }
+
+    /// Sets the time zone an account reads times in (an IANA name the caller has checked).
+    pub async fn set_time_zone(&self, id: Uuid, time_zone: &str) -> Result<(), AccountError> {
+        self.update(id, "time_zone", time_zone).await
     }
 
     /// Replaces an account's password hash.

@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use redress_domain::{Actor, ComplaintChange, CustomerId, Direction, Priority, Progress, Status};
+use redress_domain::{
+    Actor, CompanyId, ComplaintChange, CustomerId, Direction, Priority, Progress, Status,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -84,6 +86,14 @@ pub struct ComplaintListRow {
     /// What the queue's search looks in, lower-cased.
     #[serde(skip)]
     pub search_text: String,
+    /// The company's file, when a company is named.
+    pub company_id: Option<Uuid>,
+    /// The company's tier when the complaint arrived (code).
+    pub tier: String,
+    /// The customer's phone; `None` when not given or erased.
+    pub customer_phone: Option<String>,
+    /// The customer's latest satisfaction score (1-5), once recorded.
+    pub satisfaction_score: Option<i32>,
 }
 
 fn priority_rank(priority: Priority) -> i32 {
@@ -128,11 +138,12 @@ impl ComplaintListRow {
     }
 }
 
-const COLUMNS: &str = "reference, customer_id, customer_name, customer_email, company, language, \
+pub(crate) const COLUMNS: &str = "reference, customer_id, customer_name, customer_email, company, language, \
     channel, category, summary, priority, status, step, acknowledged, investigation_concluded, \
     action_committed, owner_named, resolved, closed, waiting_on_customer, owner_id, owner_name, \
     outcome, received_at, acknowledged_at, last_contact_at, customer_informed_at, updated_at, \
-    personal_data_erased, event_count, last_position, last_heard_at, priority_rank, search_text";
+    personal_data_erased, event_count, last_position, last_heard_at, priority_rank, search_text, \
+    company_id, tier, customer_phone, satisfaction_score";
 
 /// The projector that keeps `complaint_list`.
 #[derive(Debug, Default, Clone, Copy)]
@@ -150,7 +161,7 @@ impl Projector for ComplaintListProjector {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["complaint_list", "complaint_categories"]
+        &["complaint_list", "complaint_categories", "company_activity"]
     }
 
     async fn apply(
@@ -166,6 +177,7 @@ impl Projector for ComplaintListProjector {
             customer,
             language,
             company,
+            tier,
             channel,
             category,
             summary,
@@ -207,6 +219,13 @@ impl Projector for ComplaintListProjector {
                 last_heard_at: Some(at),
                 priority_rank: priority_rank(*priority),
                 search_text: String::new(),
+                company_id: company.as_deref().map(|c| CompanyId::for_name(c).0),
+                tier: tier.code().into(),
+                customer_phone: match &customer.phone {
+                    Some(phone) => keys.open(tx, customer.id, phone).await?,
+                    None => None,
+                },
+                satisfaction_score: None,
             };
             row.set_progress(Progress::default());
             row
@@ -219,6 +238,12 @@ impl Projector for ComplaintListProjector {
             })?
         };
 
+        // What the company's counts knew of this complaint before this event.
+        let before = if matches!(event.change, ComplaintChange::ComplaintReceived { .. }) {
+            None
+        } else {
+            Some((row.closed, row.satisfaction_score))
+        };
         let mut progress = row.progress();
         let informed = |row: &mut ComplaintListRow| {
             row.customer_informed_at = Some(at);
@@ -271,7 +296,9 @@ impl Projector for ComplaintListProjector {
                 progress.action_committed = false;
                 row.outcome = None;
             }
-            ComplaintChange::SatisfactionRecorded { .. } => {}
+            ComplaintChange::SatisfactionRecorded { score, .. } => {
+                row.satisfaction_score = Some(i32::from(*score));
+            }
             ComplaintChange::PriorityChanged { to, .. } => {
                 row.priority = to.code().into();
                 row.priority_rank = priority_rank(*to);
@@ -285,6 +312,7 @@ impl Projector for ComplaintListProjector {
                 row.personal_data_erased = true;
                 row.customer_name = None;
                 row.customer_email = None;
+                row.customer_phone = None;
                 keys.forget(CustomerId(row.customer_id));
             }
         }
@@ -316,11 +344,79 @@ impl Projector for ComplaintListProjector {
             .await
             .map(|r| r.rows_affected()))?;
         }
+        if let Some(company_id) = row.company_id {
+            count_for_company(tx, company_id, &row, before, &event.change).await?;
+        }
         row.updated_at = at;
         row.event_count += 1;
         row.last_position = stored.checkpoint.position;
         save(tx, &row).await
     }
+}
+
+/// Keeps `company_activity` (and opens the company's file the first time a complaint names
+/// it): counts change only when a complaint arrives, closes or reopens, or is rated.
+async fn count_for_company(
+    tx: &mut Tx,
+    company_id: Uuid,
+    row: &ComplaintListRow,
+    before: Option<(bool, Option<i32>)>,
+    change: &ComplaintChange,
+) -> Result<(), StoreError> {
+    let after = (row.closed, row.satisfaction_score);
+    let (complaints, open, total, count) = match before {
+        None => {
+            if let ComplaintChange::ComplaintReceived {
+                company: Some(name),
+                ..
+            } = change
+            {
+                on_db!(tx, |q| sqlx::query(
+                    "INSERT INTO companies (company_id, name, created_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (company_id) DO NOTHING"
+                )
+                .bind(company_id)
+                .bind(name)
+                .bind(row.received_at)
+                .execute(q)
+                .await
+                .map(|r| r.rows_affected()))?;
+            }
+            (1, 1, 0, 0)
+        }
+        Some(before) if before == after => return Ok(()),
+        Some((was_closed, old_score)) => (
+            0,
+            i64::from(was_closed) - i64::from(row.closed),
+            i64::from(after.1.unwrap_or(0) - old_score.unwrap_or(0)),
+            i64::from(old_score.is_none() && after.1.is_some()),
+        ),
+    };
+    on_db!(tx, |q| {
+        sqlx::query(
+        "INSERT INTO company_activity (company_id, complaints, open_complaints, last_received_at,
+                                       satisfaction_total, satisfaction_count)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (company_id) DO UPDATE SET
+             complaints = company_activity.complaints + excluded.complaints,
+             open_complaints = company_activity.open_complaints + excluded.open_complaints,
+             last_received_at = CASE WHEN excluded.complaints > 0
+                                     THEN excluded.last_received_at
+                                     ELSE company_activity.last_received_at END,
+             satisfaction_total = company_activity.satisfaction_total + excluded.satisfaction_total,
+             satisfaction_count = company_activity.satisfaction_count + excluded.satisfaction_count"
+    )
+    .bind(company_id)
+    .bind(complaints)
+    .bind(open)
+    .bind(row.received_at)
+    .bind(total)
+    .bind(count)
+    .execute(q)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(())
 }
 
 async fn load(tx: &mut Tx, reference: &str) -> Result<Option<ComplaintListRow>, StoreError> {
@@ -339,7 +435,7 @@ async fn save(tx: &mut Tx, row: &ComplaintListRow) -> Result<(), StoreError> {
         .map(|c| format!("{c} = excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let placeholders = (1..=33)
+    let placeholders = (1..=COLUMNS.split(',').count())
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ");
@@ -381,6 +477,10 @@ async fn save(tx: &mut Tx, row: &ComplaintListRow) -> Result<(), StoreError> {
         .bind(row.last_heard_at)
         .bind(row.priority_rank)
         .bind(&row.search_text)
+        .bind(row.company_id)
+        .bind(&row.tier)
+        .bind(&row.customer_phone)
+        .bind(row.satisfaction_score)
         .execute(q)
         .await
         .map(|r| r.rows_affected()))?;
@@ -619,13 +719,23 @@ impl ComplaintList {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            let escaped = search
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let p = param(&mut binds, Bind::Text(format!("%{escaped}%")));
-            conditions.push(format!("search_text LIKE {p} ESCAPE '\\'"));
+            let lower = search.to_lowercase();
+            if matches!(self.db, Database::Sqlite(_)) && lower.chars().count() >= 3 {
+                // The FTS5 trigram index (migration 0009): a quoted phrase matches any
+                // substring of three characters or more.
+                let phrase = format!("\"{}\"", lower.replace('"', "\"\""));
+                let p = param(&mut binds, Bind::Text(phrase));
+                conditions.push(format!(
+                    "rowid IN (SELECT rowid FROM complaint_search WHERE complaint_search MATCH {p})"
+                ));
+            } else {
+                let escaped = lower
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                let p = param(&mut binds, Bind::Text(format!("%{escaped}%")));
+                conditions.push(format!("search_text LIKE {p} ESCAPE '\\'"));
+            }
         }
         let filtered = conditions.join(" AND ");
         let count_binds = binds.len();

@@ -10,11 +10,12 @@ use postgres_es::PostgresEventRepository;
 use rand::thread_rng;
 use redress_domain::{
     Actor, Clock, Complaint, ComplaintAction, ComplaintCommand, ComplaintError, ComplaintEvent,
-    ComplaintServices, CustomerEmail, CustomerId, NewComplaint, Reference,
+    ComplaintServices, CustomerEmail, CustomerId, NewComplaint, Reference, Tier,
 };
 use sqlite_es::SqliteEventRepository;
 
 use crate::StoreError;
+use crate::companies::Companies;
 use crate::db::Database;
 use crate::projection::EventSignal;
 use crate::vault::KeyVault;
@@ -78,6 +79,7 @@ pub struct Complaints {
     db: Database,
     vault: KeyVault,
     signal: EventSignal,
+    companies: Companies,
 }
 
 impl Complaints {
@@ -98,6 +100,7 @@ impl Complaints {
         };
         Self {
             framework: Arc::new(framework),
+            companies: Companies::new(db.clone()),
             db,
             vault,
             signal,
@@ -143,6 +146,19 @@ impl Complaints {
         result
     }
 
+    /// A complaint records its company's tier as it is on arrival (a key account stays one
+    /// when the caller already knows it).
+    async fn stamp_tier(&self, new: &mut NewComplaint) -> Result<(), CommandError> {
+        if let (Tier::Standard, Some(company)) = (new.tier, new.company.as_deref()) {
+            new.tier = self
+                .companies
+                .tier_of(company)
+                .await
+                .map_err(|e| CommandError::Storage(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// Receives a new complaint under a fresh reference, and returns the reference.
     /// (`new.reference` is ignored and replaced.)
     pub async fn receive(
@@ -150,6 +166,7 @@ impl Complaints {
         by: Actor,
         mut new: NewComplaint,
     ) -> Result<Reference, CommandError> {
+        self.stamp_tier(&mut new).await?;
         // A reference is 40 random bits; a clash shows as a conflict or "already received".
         for _ in 0..5 {
             let reference = Reference::generate(&mut thread_rng());
@@ -170,7 +187,8 @@ impl Complaints {
     }
 
     /// Receives a complaint under the reference it carries (imports, demo data, tests).
-    pub async fn receive_as(&self, by: Actor, new: NewComplaint) -> Result<(), CommandError> {
+    pub async fn receive_as(&self, by: Actor, mut new: NewComplaint) -> Result<(), CommandError> {
+        self.stamp_tier(&mut new).await?;
         let reference = new.reference.clone();
         self.execute(
             &reference,
@@ -310,6 +328,10 @@ impl Complaints {
         // Only after every complaint records the erasure: a failure above leaves the key, and
         // running again finishes the job.
         let key_deleted = self.vault.erase(customer).await.map_err(storage)?;
+        self.companies
+            .forget_contact(customer)
+            .await
+            .map_err(storage)?;
         Ok(ErasureReport {
             customer,
             complaints: erased,

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod companies;
 pub mod complaint_list;
 pub mod complaints;
 pub mod db;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use redress_domain::Clock;
 
 pub use accounts::{AccountError, Accounts, Role, StaffAccount};
+pub use companies::{Companies, CompanyFile, ContactNotes, ContactSummary, FileError};
 pub use complaint_list::{
     ComplaintList, ComplaintListProjector, ComplaintListRow, QueueCursor, QueueFilter, QueuePage,
     QueueSort,
@@ -100,6 +102,8 @@ pub struct Store {
     pub accounts: Accounts,
     /// One-time tokens of submitted forms.
     pub forms: FormTokens,
+    /// Company and contact files.
+    pub companies: Companies,
 }
 
 impl Store {
@@ -123,6 +127,7 @@ impl Store {
         Ok(Self {
             accounts: Accounts::new(db.clone()),
             forms: FormTokens::new(db.clone()),
+            companies: Companies::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
             db,
             vault,

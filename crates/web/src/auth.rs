@@ -135,6 +135,9 @@ pub(crate) struct SignInForm {
     password: String,
     csrf: String,
     next: Option<String>,
+    /// The browser's IANA time zone, sent by redress.js (empty without JavaScript).
+    #[serde(default)]
+    time_zone: Option<String>,
 }
 
 pub(crate) async fn sign_in(
@@ -185,6 +188,11 @@ pub(crate) async fn sign_in(
             session
                 .insert(STAFF_KEY, account.id)
                 .map_err(AppError::session)?;
+            if account.time_zone.is_none()
+                && let Some(zone) = form.time_zone.as_deref().and_then(known_zone)
+            {
+                state.store.accounts.set_time_zone(account.id, zone).await?;
+            }
             tracing::info!(staff = %account.id, "signed in");
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next.clone()))
@@ -220,6 +228,72 @@ pub(crate) async fn sign_out(
         .finish())
 }
 
+/// The IANA name of a time zone we know, as the database spells it.
+fn known_zone(name: &str) -> Option<&'static str> {
+    name.trim().parse::<chrono_tz::Tz>().ok().map(|z| z.name())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SettingsQuery {
+    done: Option<String>,
+}
+
+fn render_settings(
+    state: &AppState,
+    staff: &CurrentStaff,
+    session: &Session,
+    notice: Option<&str>,
+    error: Option<&str>,
+    status: u16,
+) -> Result<HttpResponse, AppError> {
+    let mut context = crate::page_context(staff, session)?;
+    let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    context.insert("zones", &zones);
+    context.insert("notice", &notice);
+    context.insert("error", &error);
+    render(state, "account/settings.html", &context, status)
+}
+
+/// GET /account: the signed-in person's own settings.
+pub(crate) async fn settings_page(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    query: web::Query<SettingsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let notice = (query.done.as_deref() == Some("saved")).then_some("Saved.");
+    render_settings(&state, &staff, &session, notice, None, 200)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SettingsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// POST /account
+pub(crate) async fn save_settings(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    form: web::Form<SettingsForm>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(&session, &form.csrf)?;
+    let Some(zone) = known_zone(&form.time_zone) else {
+        let message = format!(
+            "{:?} is not a time zone we know; pick one from the list, such as Europe/London.",
+            form.time_zone.chars().take(60).collect::<String>()
+        );
+        return render_settings(&state, &staff, &session, None, Some(&message), 422);
+    };
+    state.store.accounts.set_time_zone(staff.0.id, zone).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/account?done=saved"))
+        .finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +305,14 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/complaints");
         assert_eq!(safe_next(Some("/\\evil.example")), "/complaints");
         assert_eq!(safe_next(None), "/complaints");
+    }
+
+    #[test]
+    fn time_zones_are_known_by_their_iana_names() {
+        assert_eq!(known_zone(" Europe/Bucharest "), Some("Europe/Bucharest"));
+        assert_eq!(known_zone("UTC"), Some("UTC"));
+        assert_eq!(known_zone("Mars/Olympus_Mons"), None);
+        assert_eq!(known_zone(""), None);
     }
 
     #[test]

@@ -10,9 +10,10 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use cqrs_es::Aggregate;
 use redress_domain::{
-    ActionKind, Actor, Channel, Complaint, ComplaintAction, ComplaintChange, ComplaintCommand,
-    ComplaintError, ComplaintEvent, CustomerEmail, CustomerId, Direction, Language, NewComplaint,
-    NewCustomer, Outcome, Priority, Reference, Sealed, StaffMember, Step,
+    ActionKind, Actor, Channel, CompanyId, Complaint, ComplaintAction, ComplaintChange,
+    ComplaintCommand, ComplaintError, ComplaintEvent, CustomerEmail, CustomerId, Direction,
+    Language, NewComplaint, NewCustomer, Outcome, Priority, Reference, Sealed, StaffMember, Step,
+    Tier,
 };
 use redress_store::CommandError;
 use redress_store::vault::SealingKey;
@@ -41,12 +42,12 @@ struct StepView {
 
 /// One event, as the timeline shows it.
 #[derive(Debug, Serialize)]
-struct TimelineEntry {
-    sequence: usize,
-    at: DateTime<Utc>,
-    by: String,
-    title: String,
-    lines: Vec<(String, String)>,
+pub(crate) struct TimelineEntry {
+    pub(crate) sequence: usize,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) by: String,
+    pub(crate) title: String,
+    pub(crate) lines: Vec<(String, String)>,
 }
 
 /// The customer, opened from the seals (or marked erased).
@@ -74,7 +75,7 @@ struct FailedForm {
 }
 
 /// Opens a complaint's personal data with its customer's key.
-struct Opener {
+pub(crate) struct Opener {
     customer: CustomerId,
     key: Option<SealingKey>,
 }
@@ -90,6 +91,39 @@ impl Opener {
     }
 }
 
+/// The opener of `customer`'s personal data (which shows "(erased)" once their key is gone).
+pub(crate) async fn opener_for(state: &AppState, customer: CustomerId) -> Result<Opener, AppError> {
+    Ok(Opener {
+        customer,
+        key: state.store.vault.key(customer).await?,
+    })
+}
+
+/// Which way an event spoke with the customer, if it did: what the customer told us, and
+/// what we told them (the method: record every communication).
+pub(crate) fn communication_direction(change: &ComplaintChange) -> Option<Direction> {
+    match change {
+        ComplaintChange::ComplaintReceived { .. }
+        | ComplaintChange::CustomerStatementRecorded { .. }
+        | ComplaintChange::CustomerResponded { .. }
+        | ComplaintChange::SatisfactionRecorded { .. } => Some(Direction::Inbound),
+        ComplaintChange::ComplaintAcknowledged { .. }
+        | ComplaintChange::ActionCommitted { .. }
+        | ComplaintChange::OwnerAssigned { .. }
+        | ComplaintChange::ProgressUpdateSent { .. }
+        | ComplaintChange::WaitingOnCustomer { .. }
+        | ComplaintChange::ComplaintResolved { .. } => Some(Direction::Outbound),
+        ComplaintChange::CommunicationRecorded { direction, .. } => Some(*direction),
+        ComplaintChange::FactRecorded { .. }
+        | ComplaintChange::InvestigationConcluded { .. }
+        | ComplaintChange::ComplaintClosed
+        | ComplaintChange::ComplaintReopened { .. }
+        | ComplaintChange::PriorityChanged { .. }
+        | ComplaintChange::CategoryChanged { .. }
+        | ComplaintChange::PersonalDataErased { .. } => None,
+    }
+}
+
 fn by(actor: &Actor) -> String {
     actor.display_name().to_string()
 }
@@ -98,7 +132,11 @@ fn line(label: &str, text: impl Into<String>) -> (String, String) {
     (label.to_string(), text.into())
 }
 
-fn timeline_entry(sequence: usize, event: &ComplaintEvent, opener: &Opener) -> TimelineEntry {
+pub(crate) fn timeline_entry(
+    sequence: usize,
+    event: &ComplaintEvent,
+    opener: &Opener,
+) -> TimelineEntry {
     let (title, lines): (String, Vec<(String, String)>) = match &event.change {
         ComplaintChange::ComplaintReceived {
             channel,
@@ -377,10 +415,7 @@ async fn render_page(
     let customer = complaint
         .customer()
         .ok_or_else(|| AppError::Internal("a received complaint without a customer".into()))?;
-    let opener = Opener {
-        customer,
-        key: state.store.vault.key(customer).await?,
-    };
+    let opener = opener_for(state, customer).await?;
     let (customer_view, received) = match &events[0].change {
         ComplaintChange::ComplaintReceived {
             customer: sealed,
@@ -402,6 +437,9 @@ async fn render_page(
             serde_json::json!({
                 "language": language.label(),
                 "company": company,
+                "company_id": company.as_deref().map(|c| CompanyId::for_name(c).0),
+                "tier": complaint.tier().label(),
+                "customer_id": customer.0,
                 "channel": channel.label(),
                 "category": complaint.category(),
                 "original_category": category,
@@ -483,7 +521,13 @@ async fn render_page(
         "directions",
         &labelled(Direction::ALL, |d| (d.code(), d.label())),
     );
-    context.insert("today", &Utc::now().date_naive().to_string());
+    context.insert(
+        "today",
+        &Utc::now()
+            .with_timezone(&crate::viewer_zone(staff))
+            .date_naive()
+            .to_string(),
+    );
     context.insert("erased", &complaint.personal_data_erased());
     render(state, "complaints/show.html", &context, status)
 }
@@ -914,6 +958,7 @@ pub(crate) async fn create(
             language,
         },
         company: blank_to_none(&form.company),
+        tier: Tier::Standard,
         channel,
         category: form.category.clone(),
         summary: form.summary.clone(),

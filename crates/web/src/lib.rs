@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod complaints;
 pub mod error;
+pub mod files;
 pub mod queue;
 
 pub use auth::CurrentStaff;
@@ -54,9 +55,26 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin/users.html",
         include_str!("../../../templates/admin/users.html"),
     ),
+    (
+        "companies/list.html",
+        include_str!("../../../templates/companies/list.html"),
+    ),
+    (
+        "companies/show.html",
+        include_str!("../../../templates/companies/show.html"),
+    ),
+    (
+        "customers/show.html",
+        include_str!("../../../templates/customers/show.html"),
+    ),
+    (
+        "account/settings.html",
+        include_str!("../../../templates/account/settings.html"),
+    ),
 ];
 
 const STYLESHEET: &str = include_str!("../../../static/redress.css");
+const SCRIPT: &str = include_str!("../../../static/redress.js");
 
 /// Builds the template engine from the compiled-in templates.
 pub fn templates() -> Result<Tera, tera::Error> {
@@ -118,9 +136,20 @@ pub(crate) fn page_context(
 ) -> Result<tera::Context, AppError> {
     let mut context = tera::Context::new();
     context.insert("staff", &staff.0);
+    context.insert("tz", viewer_zone(staff).name());
     context.insert("csrf", &auth::csrf_token(session)?);
     context.insert("form_token", &redress_store::FormTokens::issue());
     Ok(context)
+}
+
+/// The time zone a member of staff reads times in: theirs, else UTC.
+pub(crate) fn viewer_zone(staff: &CurrentStaff) -> chrono_tz::Tz {
+    staff
+        .0
+        .time_zone
+        .as_deref()
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(chrono_tz::UTC)
 }
 
 /// What `/healthz` answers.
@@ -164,6 +193,13 @@ async fn stylesheet() -> HttpResponse {
         .body(STYLESHEET)
 }
 
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(SCRIPT)
+}
+
 async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
@@ -191,7 +227,17 @@ pub fn routes(config: &mut web::ServiceConfig) {
             "/complaints/{reference}/{action}",
             web::post().to(complaints::act),
         )
-        .route("/static/redress.css", web::get().to(stylesheet));
+        .route("/static/redress.css", web::get().to(stylesheet))
+        .route("/static/redress.js", web::get().to(script));
+    config
+        .route("/companies", web::get().to(files::list))
+        .route("/companies", web::post().to(files::create))
+        .route("/companies/{id}", web::get().to(files::show))
+        .route("/companies/{id}", web::post().to(files::update))
+        .route("/customers/{id}", web::get().to(files::contact))
+        .route("/customers/{id}", web::post().to(files::update_contact))
+        .route("/account", web::get().to(auth::settings_page))
+        .route("/account", web::post().to(auth::save_settings));
     config.route("/admin/users", web::get().to(admin::users));
     config.route("/admin/users", web::post().to(admin::create));
     config.route("/admin/users/{id}/role", web::post().to(admin::change_role));

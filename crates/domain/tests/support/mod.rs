@@ -9,7 +9,7 @@ use redress_domain::{
     Actor, Channel, ComplaintAction, ComplaintChange, ComplaintCommand, ComplaintEvent,
     ComplaintServices, CustomerEmail, CustomerId, Direction, Language, ManualClock, NewComplaint,
     NewCustomer, Outcome, PersonalDataVault, Priority, Reference, Sealed, SealedCustomer,
-    StaffMember, VaultError,
+    StaffMember, Tier, VaultError,
 };
 use uuid::Uuid;
 
@@ -222,6 +222,7 @@ pub fn new_complaint() -> NewComplaint {
             language: Language::Ro,
         },
         company: Some(COMPANY.to_string()),
+        tier: Tier::Standard,
         channel: Channel::WebForm,
         category: CATEGORY.to_string(),
         summary: SUMMARY.to_string(),
@@ -408,6 +409,7 @@ pub fn complaint_received() -> ComplaintChange {
         },
         language: Language::Ro,
         company: Some(COMPANY.to_string()),
+        tier: Tier::Standard,
         channel: Channel::WebForm,
         category: CATEGORY.to_string(),
         summary: SUMMARY.to_string(),

@@ -34,10 +34,30 @@ async fn demo_data_covers_every_step_and_language_and_a_rebuild_equals_the_live_
     );
     assert!(live.iter().any(|r| (now - r.received_at).num_days() > 60));
 
+    // Key accounts, and people who complain more than once for their company.
+    let companies = store.companies.list("", 100).await.unwrap();
+    assert!(
+        companies
+            .iter()
+            .filter(|c| c.tier == redress_domain::Tier::KeyAccount)
+            .count()
+            >= 2
+    );
+    assert!(live.iter().any(|r| r.tier == "key_account"));
+    let mut per_customer = std::collections::HashMap::new();
+    for row in live.iter().filter(|r| r.company.is_some()) {
+        *per_customer.entry(row.customer_id).or_insert(0) += 1;
+    }
+    assert!(
+        per_customer.values().any(|n| *n > 1),
+        "no repeat complainant"
+    );
+
     store
         .projections
         .rebuild(ComplaintListProjector::NAME, &|_| {})
         .await
         .unwrap();
     assert_eq!(store.complaint_list.all().await.unwrap(), live);
+    assert_eq!(store.companies.list("", 100).await.unwrap(), companies);
 }

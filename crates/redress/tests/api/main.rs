@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod complaint_page;
 mod demo;
+mod files;
 mod health;
 mod pages;
 mod workers;
@@ -17,13 +18,44 @@ use redress::{Running, Settings};
 use redress_store::Store;
 use redress_store::testing::TestDb;
 
-/// A running server on its own database, on a free port.
+/// A running server on its own database, on a free port; it is also its first visitor
+/// (see [`Visitor`]).
 pub(crate) struct TestApp {
+    visitor: Visitor,
+    pub(crate) db: TestDb,
+    running: Option<Running>,
+}
+
+/// Someone using the server with their own cookies (a browser).
+pub(crate) struct Visitor {
     pub(crate) address: String,
     pub(crate) store: Store,
     pub(crate) client: reqwest::Client,
-    pub(crate) db: TestDb,
-    running: Option<Running>,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Visitor;
+
+    fn deref(&self) -> &Visitor {
+        &self.visitor
+    }
+}
+
+impl TestApp {
+    /// Another visitor of the same server, with cookies of their own.
+    pub(crate) fn another_visitor(&self) -> Visitor {
+        Visitor {
+            address: self.address.clone(),
+            store: self.store.clone(),
+            client: client(),
+        }
+    }
+
+    pub(crate) async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("the server stops cleanly");
+        }
+    }
 }
 
 pub(crate) fn settings_for(db: &TestDb) -> Settings {
@@ -47,9 +79,11 @@ pub(crate) async fn spawn_app(db: TestDb) -> TestApp {
         .await
         .expect("start the server");
     TestApp {
-        address: format!("http://{}", running.address),
-        store,
-        client: client(),
+        visitor: Visitor {
+            address: format!("http://{}", running.address),
+            store,
+            client: client(),
+        },
         db,
         running: Some(running),
     }
@@ -74,7 +108,7 @@ pub(crate) fn csrf_in(html: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
 
-impl TestApp {
+impl Visitor {
     /// Creates an account with `role` and signs this app's client in as it.
     pub(crate) async fn sign_in_as(
         &self,
@@ -128,11 +162,5 @@ impl TestApp {
             .send()
             .await
             .expect("the server answers")
-    }
-
-    pub(crate) async fn stop(mut self) {
-        if let Some(running) = self.running.take() {
-            running.stop().await.expect("the server stops cleanly");
-        }
     }
 }

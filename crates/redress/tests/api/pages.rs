@@ -7,7 +7,67 @@ use crate::spawn_app;
 on_both_backends!(
     the_complaint_list_shows_every_complaint_newest_first_across_pages,
     an_unknown_address_gets_a_404_page,
+    every_page_renders_with_the_demo_data,
 );
+
+/// Every template, rendered by the server with the demo data: each complaint page (every
+/// step, every language, erased or not), every company and contact file, the lists, the
+/// forms, the account and admin pages, and the sign-in page.
+async fn every_page_renders_with_the_demo_data(db: TestDb) {
+    let app = spawn_app(db).await;
+    let signed_out = app.get("/sign-in").await;
+    assert_eq!(signed_out.status(), 200);
+    let clock = demo::clock();
+    let store = redress_store::Store::from_database(app.store.db.clone(), clock.clone())
+        .await
+        .unwrap();
+    demo::load(&store, &clock, 40, 11).await.unwrap();
+    app.store.projections.run_until_idle().await.unwrap();
+    let rows = app.store.complaint_list.all().await.unwrap();
+    // One customer erased, so erased pages render too.
+    app.store
+        .complaints
+        .erase_customer(
+            redress_domain::CustomerId(rows[0].customer_id),
+            redress_domain::Actor::System {
+                name: "test".into(),
+            },
+            "Data-subject request",
+        )
+        .await
+        .unwrap();
+    app.store.projections.run_until_idle().await.unwrap();
+    app.sign_in_as(redress_store::Role::Admin).await;
+
+    let mut paths: Vec<String> = [
+        "/complaints",
+        "/complaints?status=all&sort=priority&q=order",
+        "/complaints/new",
+        "/companies",
+        "/account",
+        "/admin/users",
+    ]
+    .map(String::from)
+    .to_vec();
+    for row in &rows {
+        paths.push(format!("/complaints/{}", row.reference));
+        paths.push(format!("/customers/{}", row.customer_id));
+    }
+    for company in app.store.companies.list("", 100).await.unwrap() {
+        paths.push(format!("/companies/{}", company.id));
+    }
+    assert!(paths.iter().any(|p| p.starts_with("/companies/")));
+    for path in &paths {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{path}");
+        for leftover in ["{{", "{%", "}}"] {
+            assert!(!html.contains(leftover), "{path} has {leftover}");
+        }
+    }
+    app.stop().await;
+}
 
 fn references(html: &str) -> Vec<String> {
     html.match_indices("<code>RDR-")

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use redress_domain::{
     Actor, Channel, CustomerEmail, Language, NewComplaint, NewCustomer, Priority, Reference,
-    SystemClock,
+    SystemClock, Tier,
 };
 use redress_store::testing::TestDb;
 use redress_store::{Store, on_both_backends};
@@ -48,6 +48,7 @@ async fn a_write_from_another_instance_wakes_the_servers_projector_without_polli
                     language: Language::Ro,
                 },
                 company: None,
+                tier: Tier::Standard,
                 channel: Channel::WebForm,
                 category: "Billing".into(),
                 summary: "Charged twice".into(),

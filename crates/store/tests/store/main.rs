@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use redress_domain::{
     Actor, Channel, ComplaintAction, ComplaintCommand, CustomerEmail, Language, ManualClock,
-    NewComplaint, NewCustomer, Outcome, Priority, Reference, StaffMember,
+    NewComplaint, NewCustomer, Outcome, Priority, Reference, StaffMember, Tier,
 };
 use redress_store::testing::TestDb;
 use redress_store::{CommandError, Store, on_pool};
@@ -58,6 +58,7 @@ pub(crate) fn new_complaint(name: &str, email: &str) -> NewComplaint {
             language: Language::Ro,
         },
         company: Some("Contoso Ltd".into()),
+        tier: Tier::Standard,
         channel: Channel::Phone,
         category: "Billing".into(),
         summary: "Charged twice for one order".into(),

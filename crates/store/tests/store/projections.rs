@@ -10,7 +10,91 @@ on_both_backends!(
     running_the_projector_again_changes_nothing,
     rebuilding_an_unknown_projection_names_the_known_ones,
     the_checkpoint_and_the_rows_move_together,
+    the_queue_search_finds_any_part_of_what_it_searches_through_changes_and_rebuilds,
 );
+
+/// On SQLite the search reads an FTS5 trigram index kept by triggers, on PostgreSQL a pg_trgm
+/// index: both must find any part of a name, company or summary, in any script, keep up with
+/// changes and rebuilds, and take quotes and wildcards literally.
+async fn the_queue_search_finds_any_part_of_what_it_searches_through_changes_and_rebuilds(
+    db: TestDb,
+) {
+    let f = Fixture::new(db).await;
+    let ana = f.receive("Ana Popescu", "ana@example.ro").await;
+    let wang = f.receive("王芳芳", "wang@example.cn").await;
+    let quote = f.receive("Mary \"Mo\" O'Neil", "mary@example.ie").await;
+    f.store.projections.run_until_idle().await.unwrap();
+    let found = |text: &str| {
+        let store = f.store.clone();
+        let text = text.to_string();
+        async move {
+            let filter = redress_store::QueueFilter {
+                search: Some(text),
+                ..Default::default()
+            };
+            let mut refs: Vec<String> = store
+                .complaint_list
+                .queue(&filter, Default::default(), None, 50)
+                .await
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|r| r.reference)
+                .collect();
+            refs.sort();
+            refs
+        }
+    };
+    let one = |r: &redress_domain::Reference| vec![r.to_string()];
+    assert_eq!(found("OPESC").await, one(&ana), "inside a word, any case");
+    assert_eq!(found("王芳芳").await, one(&wang));
+    assert_eq!(found("芳芳").await, one(&wang), "two characters scan");
+    assert_eq!(found("\"mo\" o'n").await, one(&quote), "quotes are literal");
+    assert_eq!(found("contoso").await.len(), 3, "the company");
+    assert_eq!(found(&ana.as_str()[4..]).await, one(&ana), "the reference");
+    assert!(found("%%%").await.is_empty());
+    assert!(found("ana popescux").await.is_empty());
+
+    // A change of category does not touch the search text; erasure takes the name out.
+    f.ok(
+        &ana,
+        ComplaintAction::ChangeCategory {
+            category: "Delivery".into(),
+        },
+    )
+    .await;
+    f.store.projections.run_until_idle().await.unwrap();
+    assert_eq!(found("popescu").await, one(&ana));
+    f.store
+        .complaints
+        .erase_customer(
+            f.store
+                .complaint_list
+                .get(ana.as_str())
+                .await
+                .unwrap()
+                .map(|r| redress_domain::CustomerId(r.customer_id))
+                .unwrap(),
+            redress_domain::Actor::System {
+                name: "test".into(),
+            },
+            "request",
+        )
+        .await
+        .unwrap();
+    f.store.projections.run_until_idle().await.unwrap();
+    assert!(found("popescu").await.is_empty());
+    assert_eq!(found("王芳芳").await, one(&wang));
+
+    f.store
+        .projections
+        .rebuild(ComplaintListProjector::NAME, &|_| {})
+        .await
+        .unwrap();
+    assert!(found("popescu").await.is_empty());
+    assert_eq!(found("\"mo\" o'n").await, one(&quote));
+    assert_eq!(found("charged twice").await.len(), 3, "the summary");
+}
 
 /// A mix of complaints at every stage, projected live in small batches while commands run.
 async fn a_rebuilt_projection_equals_the_live_one(db: TestDb) {
@@ -61,6 +145,13 @@ async fn a_rebuilt_projection_equals_the_live_one(db: TestDb) {
 
     let live = f.store.complaint_list.all().await.unwrap();
     assert_eq!(live.len(), names.len() + 1);
+    let companies = f.store.companies.list("", 100).await.unwrap();
+    assert_eq!(companies.len(), 1, "every complaint names Contoso Ltd");
+    assert_eq!(companies[0].complaints, live.len() as i64);
+    assert_eq!(
+        companies[0].open_complaints,
+        live.iter().filter(|r| !r.closed).count() as i64
+    );
     let report = f
         .store
         .projections
@@ -70,6 +161,7 @@ async fn a_rebuilt_projection_equals_the_live_one(db: TestDb) {
     assert_eq!(report.events as i64, f.event_count().await);
     let rebuilt = f.store.complaint_list.all().await.unwrap();
     assert_eq!(rebuilt, live);
+    assert_eq!(f.store.companies.list("", 100).await.unwrap(), companies);
     assert_eq!(
         f.store
             .projections
