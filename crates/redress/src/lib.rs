@@ -60,6 +60,53 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The mail sender the settings describe: SMTP when `smtp_url` is set, else `.eml` files
+/// under `mail_dir`.
+pub fn mailer(store: &Store, settings: &Settings) -> anyhow::Result<redress_notify::Mailer> {
+    let templates = Some(settings.mail_templates_dir.trim())
+        .filter(|d| !d.is_empty())
+        .map(std::path::Path::new);
+    let emails = redress_notify::Emails::new(templates).context("the email templates")?;
+    let transport = if settings.smtp_url.trim().is_empty() {
+        redress_notify::Transport::Directory(settings.mail_dir.clone().into())
+    } else {
+        redress_notify::Transport::smtp(settings.smtp_url.trim(), Duration::from_secs(15))
+            .map_err(anyhow::Error::msg)
+            .context("smtp_url")?
+    };
+    let domain =
+        redress_notify::MailSettings::domain_of(&settings.mail_from).with_context(|| {
+            format!(
+                "mail_from {:?} has no domain; write it like Complaints <complaints@example.com>",
+                settings.mail_from
+            )
+        })?;
+    settings
+        .mail_from
+        .parse::<redress_notify::Mailbox>()
+        .map_err(|e| {
+            anyhow::anyhow!("mail_from {:?} is not an address: {e}", settings.mail_from)
+        })?;
+    Ok(redress_notify::Mailer::new(
+        store.clone(),
+        emails,
+        transport,
+        redress_notify::MailSettings {
+            from: settings.mail_from.clone(),
+            domain,
+            max_attempts: settings.mail_max_attempts.max(1),
+            retry_base: Duration::from_secs(settings.mail_retry_seconds.max(1)),
+            sender: redress_notify::Sender {
+                organisation: settings.organisation.clone(),
+                ombudsman: settings.ombudsman.clone(),
+            },
+            batch: 50,
+            lease: Duration::from_secs(120),
+        },
+        Arc::new(SystemClock),
+    ))
+}
+
 /// Loads demo data unless the store already holds complaints.
 pub async fn seed_demo_if_empty(settings: &Settings, count: usize) -> anyhow::Result<bool> {
     let clock = demo::clock();
@@ -111,6 +158,7 @@ pub async fn start(
     settings: &Settings,
 ) -> anyhow::Result<Running> {
     let address = listener.local_addr()?;
+    let mailer = mailer(&store, settings)?;
     let web_settings = redress_web::WebSettings::from_store(&store, settings.secure_cookies)
         .await
         .context("cannot read the session key")?;
@@ -126,12 +174,18 @@ pub async fn start(
         let shutdown_rx = shutdown_rx.clone();
         tokio::spawn(async move { store.forward_notifications(shutdown_rx).await })
     };
+    let sender = tokio::spawn(mailer.run(
+        store.projections.projected(),
+        poll.max(Duration::from_millis(500)),
+        shutdown_rx.clone(),
+    ));
     let stop_workers = shutdown.clone();
     let task = tokio::spawn(async move {
         let served = server.await;
         let _ = stop_workers.send(true);
         let _ = workers.await;
         let _ = notifier.await;
+        let _ = sender.await;
         served.context("the web server failed")
     });
     Ok(Running {

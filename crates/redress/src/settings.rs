@@ -53,6 +53,59 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "Mark session cookies Secure; set to true when Redress is served over HTTPS.",
     },
     SettingDoc {
+        key: "organisation",
+        env: "REDRESS_ORGANISATION",
+        default: "\"Redress Demo Ltd\"",
+        help: "Your organisation's name, as customers know it (used in every email).",
+    },
+    SettingDoc {
+        key: "mail_from",
+        env: "REDRESS_MAIL_FROM",
+        default: "\"Complaints <complaints@redress.example>\"",
+        help: "The From address of customer emails; its domain ends every Message-ID.",
+    },
+    SettingDoc {
+        key: "smtp_url",
+        env: "REDRESS_SMTP_URL",
+        default: "\"\"",
+        help: "The SMTP server: smtp://HOST:25 (plain), smtp://HOST:587?tls=required \
+               (STARTTLS) or smtps://HOST:465 (TLS); put USER:PASSWORD@ before the host to \
+               authenticate. Empty: emails are written as .eml files to mail_dir.",
+    },
+    SettingDoc {
+        key: "mail_dir",
+        env: "REDRESS_MAIL_DIR",
+        default: "\"data/mail\"",
+        help: "Where emails are written when no SMTP server is configured.",
+    },
+    SettingDoc {
+        key: "mail_max_attempts",
+        env: "REDRESS_MAIL_MAX_ATTEMPTS",
+        default: "8",
+        help: "Sending attempts before an email is marked dead and listed for admins.",
+    },
+    SettingDoc {
+        key: "mail_retry_seconds",
+        env: "REDRESS_MAIL_RETRY_SECONDS",
+        default: "30",
+        help: "Delay before the first retry of a failed email; each next retry waits twice as \
+               long (at most six hours).",
+    },
+    SettingDoc {
+        key: "mail_templates_dir",
+        env: "REDRESS_MAIL_TEMPLATES_DIR",
+        default: "\"\"",
+        help: "A directory of email templates (receipt.txt, receipt.html, ...) that replace \
+               the built-in ones of the same name. Empty: the built-in templates.",
+    },
+    SettingDoc {
+        key: "ombudsman",
+        env: "REDRESS_OMBUDSMAN",
+        default: "\"the Ombudsman Service (www.ombudsman.example, 0800 000 0000)\"",
+        help: "Where a customer unhappy with the outcome can turn, as written in the outcome \
+               email (an ombudsman or regulator, with how to reach them).",
+    },
+    SettingDoc {
         key: "log",
         env: "REDRESS_LOG",
         default: "\"info\"",
@@ -75,6 +128,22 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// See [`SETTINGS`].
     pub log: String,
+    /// See [`SETTINGS`].
+    pub organisation: String,
+    /// See [`SETTINGS`].
+    pub mail_from: String,
+    /// See [`SETTINGS`].
+    pub smtp_url: String,
+    /// See [`SETTINGS`].
+    pub mail_dir: String,
+    /// See [`SETTINGS`].
+    pub mail_max_attempts: u32,
+    /// See [`SETTINGS`].
+    pub mail_retry_seconds: u64,
+    /// See [`SETTINGS`].
+    pub mail_templates_dir: String,
+    /// See [`SETTINGS`].
+    pub ombudsman: String,
 }
 
 impl Settings {

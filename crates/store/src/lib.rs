@@ -12,6 +12,7 @@ pub mod complaints;
 pub mod db;
 pub mod event_log;
 pub mod forms;
+pub mod outbox;
 pub mod projection;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -32,6 +33,7 @@ pub use complaints::{CommandError, Complaints, ErasureReport};
 pub use db::{Backend, ConnectOptions, Database, Tx};
 pub use event_log::{Checkpoint, StoredEvent};
 pub use forms::FormTokens;
+pub use outbox::{EmailKind, Outbox, OutboxCounts, OutboxProjector, OutboxRow};
 pub use projection::{EventSignal, Projections, Projector, RebuildReport};
 pub use vault::{KeyVault, OpenError};
 
@@ -104,6 +106,8 @@ pub struct Store {
     pub forms: FormTokens,
     /// Company and contact files.
     pub companies: Companies,
+    /// The emails customers are owed.
+    pub outbox: Outbox,
 }
 
 impl Store {
@@ -122,12 +126,13 @@ impl Store {
     pub async fn from_database(db: Database, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let vault = KeyVault::open(db.clone()).await?;
         let signal = EventSignal::default();
-        let complaints = Complaints::new(db.clone(), vault.clone(), clock, signal.clone());
-        let projections = Projections::new(db.clone(), default_projectors());
+        let complaints = Complaints::new(db.clone(), vault.clone(), clock.clone(), signal.clone());
+        let projections = Projections::new(db.clone(), default_projectors(clock));
         Ok(Self {
             accounts: Accounts::new(db.clone()),
             forms: FormTokens::new(db.clone()),
             companies: Companies::new(db.clone()),
+            outbox: Outbox::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
             db,
             vault,
@@ -205,7 +210,10 @@ impl Store {
     }
 }
 
-/// Every projector Redress runs.
-pub fn default_projectors() -> Vec<Arc<dyn Projector>> {
-    vec![Arc::new(ComplaintListProjector)]
+/// Every projector Redress runs (time-dependent rules read `clock`).
+pub fn default_projectors(clock: Arc<dyn Clock>) -> Vec<Arc<dyn Projector>> {
+    vec![
+        Arc::new(ComplaintListProjector),
+        Arc::new(OutboxProjector::new(clock)),
+    ]
 }

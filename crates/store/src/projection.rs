@@ -63,6 +63,7 @@ pub struct Projections {
     db: Database,
     projectors: Vec<Arc<dyn Projector>>,
     batch_size: i64,
+    projected: EventSignal,
 }
 
 /// What a rebuild did.
@@ -79,7 +80,13 @@ impl Projections {
             db,
             projectors,
             batch_size: 500,
+            projected: EventSignal::default(),
         }
+    }
+
+    /// Notified after every batch that applied events (the mail sender waits on it).
+    pub fn projected(&self) -> EventSignal {
+        self.projected.clone()
     }
 
     /// Events per transaction.
@@ -119,6 +126,7 @@ impl Projections {
         }
         save_checkpoint(&mut tx, projector.name(), last).await?;
         tx.commit().await?;
+        self.projected.notify();
         Ok(events.len())
     }
 

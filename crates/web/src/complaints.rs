@@ -48,6 +48,38 @@ pub(crate) struct TimelineEntry {
     pub(crate) by: String,
     pub(crate) title: String,
     pub(crate) lines: Vec<(String, String)>,
+    /// The email this event owed the customer, and how its delivery stands.
+    pub(crate) email: Option<EmailStatus>,
+}
+
+/// An email to the customer, as staff see it on the timeline.
+#[derive(Debug, Serialize)]
+pub(crate) struct EmailStatus {
+    id: String,
+    kind: &'static str,
+    state: String,
+    attempts: i64,
+    last_error: Option<String>,
+    next_attempt_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+    failing: bool,
+}
+
+impl EmailStatus {
+    pub(crate) fn of(row: redress_store::OutboxRow) -> Self {
+        Self {
+            kind: redress_store::EmailKind::from_code(&row.kind)
+                .map(|k| k.label())
+                .unwrap_or("Email"),
+            failing: row.state == "dead" || (row.state == "pending" && row.last_error.is_some()),
+            id: row.id,
+            state: row.state,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            next_attempt_at: row.next_attempt_at,
+            sent_at: row.sent_at,
+        }
+    }
 }
 
 /// The customer, opened from the seals (or marked erased).
@@ -278,6 +310,7 @@ pub(crate) fn timeline_entry(
         by: by(&event.by),
         title,
         lines,
+        email: None,
     }
 }
 
@@ -461,6 +494,19 @@ async fn render_page(
         .enumerate()
         .map(|(i, e)| timeline_entry(i + 1, e, &opener))
         .collect();
+    let mut failing_emails = 0;
+    for row in state.store.outbox.of_complaint(reference.as_str()).await? {
+        let email = EmailStatus::of(row);
+        failing_emails += usize::from(email.failing);
+        let sequence = email
+            .id
+            .split('.')
+            .nth(1)
+            .and_then(|n| n.parse::<usize>().ok());
+        if let Some(entry) = sequence.and_then(|n| timeline.get_mut(n.wrapping_sub(1))) {
+            entry.email = Some(email);
+        }
+    }
     if !oldest_first {
         timeline.reverse();
     }
@@ -503,6 +549,7 @@ async fn render_page(
     context.insert("actions", &actions);
     context.insert("timeline", &timeline);
     context.insert("oldest_first", &oldest_first);
+    context.insert("failing_emails", &failing_emails);
     context.insert("failed", &failed);
     context.insert("owners", &owners);
     context.insert(

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod complaints;
 pub mod error;
 pub mod files;
+pub mod mail;
 pub mod queue;
 
 pub use auth::CurrentStaff;
@@ -66,6 +67,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "customers/show.html",
         include_str!("../../../templates/customers/show.html"),
+    ),
+    (
+        "admin/mail.html",
+        include_str!("../../../templates/admin/mail.html"),
     ),
     (
         "account/settings.html",
@@ -238,6 +243,9 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/customers/{id}", web::post().to(files::update_contact))
         .route("/account", web::get().to(auth::settings_page))
         .route("/account", web::post().to(auth::save_settings));
+    config
+        .route("/admin/mail", web::get().to(mail::page))
+        .route("/admin/mail/{id}/retry", web::post().to(mail::retry));
     config.route("/admin/users", web::get().to(admin::users));
     config.route("/admin/users", web::post().to(admin::create));
     config.route("/admin/users/{id}/role", web::post().to(admin::change_role));

@@ -9,7 +9,9 @@ mod complaint_page;
 mod demo;
 mod files;
 mod health;
+mod mail;
 mod pages;
+mod smtp;
 mod workers;
 
 use std::net::TcpListener;
@@ -59,18 +61,41 @@ impl TestApp {
 }
 
 pub(crate) fn settings_for(db: &TestDb) -> Settings {
-    Settings::load_from(
-        None,
-        [
-            ("REDRESS_DATABASE_URL".to_string(), db.url.clone()),
-            ("REDRESS_PROJECTOR_POLL_MS".to_string(), "50".to_string()),
-        ],
-    )
-    .expect("test settings")
+    settings_with(db, &[])
+}
+
+/// The test settings, with `extra` environment variables on top.
+pub(crate) fn settings_with(db: &TestDb, extra: &[(&str, &str)]) -> Settings {
+    let mut env: Vec<(String, String)> = vec![
+        ("REDRESS_DATABASE_URL".to_string(), db.url.clone()),
+        ("REDRESS_PROJECTOR_POLL_MS".to_string(), "50".to_string()),
+        (
+            "REDRESS_MAIL_DIR".to_string(),
+            mail_dir_for(db).to_string_lossy().into_owned(),
+        ),
+    ];
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Settings::load_from(None, env).expect("test settings")
+}
+
+/// Where a test's server writes emails (no SMTP server configured): one directory per
+/// database, under the target directory.
+pub(crate) fn mail_dir_for(db: &TestDb) -> std::path::PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    db.url.hash(&mut hasher);
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("mail")
+        .join(format!("{:016x}", hasher.finish()))
 }
 
 pub(crate) async fn spawn_app(db: TestDb) -> TestApp {
-    let settings = settings_for(&db);
+    spawn_app_with(db, &[]).await
+}
+
+/// A server with `extra` settings (environment variables).
+pub(crate) async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
+    let settings = settings_with(&db, extra);
     let store = redress::open_store(&settings)
         .await
         .expect("open the store");

@@ -11,7 +11,68 @@ on_both_backends!(
     rebuilding_an_unknown_projection_names_the_known_ones,
     the_checkpoint_and_the_rows_move_together,
     the_queue_search_finds_any_part_of_what_it_searches_through_changes_and_rebuilds,
+    the_outbox_owes_one_email_per_telling_step_and_a_rebuild_adds_none,
 );
+
+async fn the_outbox_owes_one_email_per_telling_step_and_a_rebuild_adds_none(db: TestDb) {
+    let f = Fixture::new(db).await;
+    // A complaint from long ago owes nothing now; a fresh one owes one email per step that
+    // tells the customer something.
+    let old = f.receive("Old Customer", "old@example.com").await;
+    f.clock.advance(Duration::days(4));
+    f.store.projections.run_until_idle().await.unwrap();
+    assert!(
+        f.store
+            .outbox
+            .of_complaint(old.as_str())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let fresh = f.receive("Ana Pop", "ana@example.ro").await;
+    f.work_to_closure(&fresh).await;
+    f.store.projections.run_until_idle().await.unwrap();
+    let kinds: Vec<String> = f
+        .store
+        .outbox
+        .of_complaint(fresh.as_str())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "receipt",
+            "acknowledgement",
+            "commitment",
+            "owner",
+            "progress",
+            "outcome",
+            "survey"
+        ]
+    );
+    let before = f.store.outbox.of_complaint(fresh.as_str()).await.unwrap();
+    f.store
+        .projections
+        .rebuild(redress_store::OutboxProjector::NAME, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.outbox.of_complaint(fresh.as_str()).await.unwrap(),
+        before
+    );
+    assert!(
+        f.store
+            .outbox
+            .of_complaint(old.as_str())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(f.store.outbox.counts().await.unwrap().pending, 7);
+}
 
 /// On SQLite the search reads an FTS5 trigram index kept by triggers, on PostgreSQL a pg_trgm
 /// index: both must find any part of a name, company or summary, in any script, keep up with
@@ -178,7 +239,12 @@ async fn running_the_projector_again_changes_nothing(db: TestDb) {
     let reference = f.receive("Ana Pop", "ana@example.ro").await;
     f.work_to_closure(&reference).await;
     let applied = f.store.projections.run_until_idle().await.unwrap();
-    assert_eq!(applied as i64, f.event_count().await);
+    let projectors = f.store.projections.names().len() as i64;
+    assert_eq!(
+        applied as i64,
+        projectors * f.event_count().await,
+        "each projector saw each event once"
+    );
     let first = f.store.complaint_list.all().await.unwrap();
     assert_eq!(f.store.projections.run_until_idle().await.unwrap(), 0);
     assert_eq!(f.store.complaint_list.all().await.unwrap(), first);
@@ -195,7 +261,7 @@ async fn rebuilding_an_unknown_projection_names_the_known_ones(db: TestDb) {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "there is no projection called \"complaints\"; the projections are: complaint_list"
+        "there is no projection called \"complaints\"; the projections are: complaint_list, outbox"
     );
 }
 

@@ -1,0 +1,38 @@
+# Correos a los clientes, español.
+subject = Su reclamación { $reference }
+greeting = Estimado/a { $name }:
+signoff = Atentamente,
+team = El equipo de reclamaciones de { $organisation }
+reference-line = Su número de referencia es { $reference }. Indíquelo siempre que se ponga en contacto con nosotros.
+footer = Recibe este correo porque presentó una reclamación a { $organisation }. Puede responder a este mensaje; su respuesta llegará a la persona que gestiona su reclamación.
+status-link = Puede consultar el estado de su reclamación en cualquier momento aquí: { $link }
+
+receipt-body = Gracias por comunicárnoslo. Hemos recibido su reclamación y la hemos registrado con la referencia { $reference }.
+receipt-next = Una persona de nuestro equipo se pondrá en contacto con usted en breve. Por ahora no necesita hacer nada más.
+
+acknowledgement-intro = Lamentamos lo ocurrido. La persona que revisa su reclamación le escribe:
+acknowledgement-next = Ahora estamos comprobando los hechos y le mantendremos informado/a en cada paso.
+
+owner-body = { $owner } es ahora responsable de su reclamación y se ocupará de ella hasta el final.
+owner-changed = { $owner } ha asumido su reclamación en lugar de { $previous } y se ocupará de ella hasta el final.
+
+commitment-intro = Esto es lo que vamos a hacer:
+commitment-due = Lo habremos hecho, a más tardar, el { $due }.
+
+progress-intro = Así están las cosas:
+progress-next = Volverá a tener noticias nuestras, a más tardar, el { $next }, o antes si hay novedades.
+
+request-intro = Para poder avanzar, necesitamos algo de usted:
+request-how = Por favor, responda a este correo con ello. Su reclamación quedará a la espera de su respuesta.
+
+outcome-intro = Hemos tomado una decisión sobre su reclamación.
+outcome-upheld = Hemos estimado su reclamación: tenía usted razón.
+outcome-partly_upheld = Hemos estimado su reclamación en parte: tenía usted razón en parte.
+outcome-not_upheld = No hemos estimado su reclamación.
+outcome-reasons = Nuestros motivos:
+outcome-remedy = Lo que haremos para remediarlo:
+outcome-redress = Le abonaremos { $amount }.
+outcome-escalate = Si no está conforme con esta decisión, puede presentar su reclamación ante { $ombudsman }.
+
+survey-body = Su reclamación está cerrada. Le agradeceríamos dos minutos de su tiempo: ¿cómo la hemos gestionado y, si usted dirigiera nuestra empresa, qué cambiaría?
+survey-reply = Basta con que responda a este correo con una puntuación del 1 (muy mal) al 5 (excelente) y lo que quiera añadir.

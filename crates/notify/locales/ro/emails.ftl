@@ -1,0 +1,38 @@
+# E-mailuri către clienți, română.
+subject = Reclamația dumneavoastră { $reference }
+greeting = Stimate/Stimată { $name },
+signoff = Cu stimă,
+team = Echipa de reclamații { $organisation }
+reference-line = Numărul de referință este { $reference }. Vă rugăm să îl menționați de fiecare dată când ne contactați.
+footer = Primiți acest e-mail pentru că ați trimis o reclamație către { $organisation }. Puteți răspunde la acest e-mail; răspunsul ajunge la persoana care se ocupă de reclamația dumneavoastră.
+status-link = Puteți urmări oricând reclamația aici: { $link }
+
+receipt-body = Vă mulțumim că ne-ați anunțat. Am primit reclamația și am înregistrat-o cu numărul de referință { $reference }.
+receipt-next = Un coleg din echipa noastră vă va contacta în curând. Deocamdată nu trebuie să faceți nimic altceva.
+
+acknowledgement-intro = Ne pare rău pentru cele întâmplate. Persoana care analizează reclamația vă transmite:
+acknowledgement-next = Acum verificăm faptele și vă vom ține la curent la fiecare pas.
+
+owner-body = { $owner } răspunde acum de reclamația dumneavoastră și se va ocupa de ea până la capăt.
+owner-changed = { $owner } a preluat reclamația de la { $previous } și se va ocupa de ea până la capăt.
+
+commitment-intro = Iată ce vom face:
+commitment-due = Vom face acest lucru până la { $due }.
+
+progress-intro = Iată stadiul actual:
+progress-next = Veți primi vești de la noi până la { $next } sau mai devreme, dacă apar noutăți.
+
+request-intro = Pentru a merge mai departe, avem nevoie de ceva de la dumneavoastră:
+request-how = Vă rugăm să ne răspundeți la acest e-mail. Reclamația așteaptă răspunsul dumneavoastră.
+
+outcome-intro = Am luat o decizie cu privire la reclamația dumneavoastră.
+outcome-upheld = Am admis reclamația: aveați dreptate.
+outcome-partly_upheld = Am admis parțial reclamația: aveați dreptate în parte.
+outcome-not_upheld = Nu am admis reclamația.
+outcome-reasons = Motivele noastre:
+outcome-remedy = Ce vom face pentru a îndrepta situația:
+outcome-redress = Vă vom plăti { $amount }.
+outcome-escalate = Dacă nu sunteți mulțumit(ă) de această decizie, vă puteți adresa cu reclamația către { $ombudsman }.
+
+survey-body = Reclamația dumneavoastră a fost închisă. Ne-ar ajuta două minute din timpul dumneavoastră: cât de bine am gestionat-o și, dacă ați conduce compania noastră, ce ați schimba?
+survey-reply = Este suficient să răspundeți la acest e-mail cu o notă de la 1 (foarte slab) la 5 (excelent) și cu orice doriți să adăugați.

@@ -1,0 +1,38 @@
+# 发给客户的邮件，简体中文。
+subject = 您的投诉 { $reference }
+greeting = 尊敬的{ $name }：
+signoff = 此致
+team = { $organisation } 投诉处理团队
+reference-line = 您的投诉编号是 { $reference }。今后联系我们时，请提供此编号。
+footer = 您收到这封邮件，是因为您向 { $organisation } 提交了投诉。您可以直接回复本邮件，回复会送达负责处理您投诉的同事。
+status-link = 您可以随时在这里查看投诉进展：{ $link }
+
+receipt-body = 感谢您告诉我们这件事。我们已收到您的投诉，登记编号为 { $reference }。
+receipt-next = 我们的团队成员会尽快与您联系。目前您无需再做任何事情。
+
+acknowledgement-intro = 对于发生的事情，我们深表歉意。负责调查您投诉的同事写道：
+acknowledgement-next = 我们正在核实事实，每一步进展都会及时告知您。
+
+owner-body = 现在由{ $owner }负责处理您的投诉，并将跟进到底。
+owner-changed = { $owner }已从{ $previous }手中接手您的投诉，并将跟进到底。
+
+commitment-intro = 我们将采取以下措施：
+commitment-due = 我们将在 { $due } 之前完成。
+
+progress-intro = 目前的进展如下：
+progress-next = 我们最迟会在 { $next } 再次与您联系；如有新消息，会更早通知您。
+
+request-intro = 为了继续处理，我们需要您提供以下信息：
+request-how = 请直接回复本邮件。在收到您的答复之前，您的投诉将暂时等待。
+
+outcome-intro = 我们已就您的投诉作出决定。
+outcome-upheld = 我们认为您的投诉成立。
+outcome-partly_upheld = 我们认为您的投诉部分成立。
+outcome-not_upheld = 我们认为您的投诉不成立。
+outcome-reasons = 理由如下：
+outcome-remedy = 我们将采取以下补救措施：
+outcome-redress = 我们将向您支付 { $amount }。
+outcome-escalate = 如果您对这一结果不满意，可以将投诉提交给{ $ombudsman }。
+
+survey-body = 您的投诉已经结案。希望您能抽出两分钟告诉我们：我们处理得怎么样？如果由您来经营我们公司，您会改变什么？
+survey-reply = 只需回复本邮件，给出 1（很差）到 5（很好）的评分，并写下您想补充的任何内容。

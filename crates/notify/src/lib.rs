@@ -1,0 +1,16 @@
+//! Customer emails: rendering in the customer's language (tera + Fluent, from
+//! `templates/emails/`) and the sender that drains the outbox over SMTP with retries.
+//!
+//! The outbox itself (the projector that fills it and the queries that claim its rows) lives
+//! in `redress-store`, which owns every SQL statement.
+
+#![forbid(unsafe_code)]
+
+pub mod render;
+pub mod sender;
+
+pub use render::{EmailView, Emails, RenderError, Rendered, Sender};
+pub use sender::{MailSettings, Mailer, Transport, build_message};
+
+/// A mail address with an optional name (re-exported from lettre for settings checks).
+pub use lettre::message::Mailbox;

@@ -1,0 +1,574 @@
+//! Rendering customer emails: the complaint's events up to the one that owes the email are
+//! folded into an [`EmailView`], and `templates/emails/{kind}.txt` and `.html` render it in
+//! the customer's language with Fluent (`crates/notify/locales/{lang}/emails.ftl`). Admins
+//! may override any template from a directory.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use fluent_templates::{FluentLoader, Loader, static_loader};
+use redress_domain::{ComplaintChange, ComplaintEvent, CustomerId, Language, Outcome, Sealed};
+use redress_store::EmailKind;
+use redress_store::vault::SealingKey;
+use serde::Serialize;
+use tera::Tera;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        // Plain-text mail must not carry Unicode isolation marks around every variable.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// The email templates, compiled in; a directory may override any of them.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "emails/base.txt",
+        include_str!("../../../templates/emails/base.txt"),
+    ),
+    (
+        "emails/base.html",
+        include_str!("../../../templates/emails/base.html"),
+    ),
+    (
+        "emails/receipt.txt",
+        include_str!("../../../templates/emails/receipt.txt"),
+    ),
+    (
+        "emails/receipt.html",
+        include_str!("../../../templates/emails/receipt.html"),
+    ),
+    (
+        "emails/acknowledgement.txt",
+        include_str!("../../../templates/emails/acknowledgement.txt"),
+    ),
+    (
+        "emails/acknowledgement.html",
+        include_str!("../../../templates/emails/acknowledgement.html"),
+    ),
+    (
+        "emails/owner.txt",
+        include_str!("../../../templates/emails/owner.txt"),
+    ),
+    (
+        "emails/owner.html",
+        include_str!("../../../templates/emails/owner.html"),
+    ),
+    (
+        "emails/commitment.txt",
+        include_str!("../../../templates/emails/commitment.txt"),
+    ),
+    (
+        "emails/commitment.html",
+        include_str!("../../../templates/emails/commitment.html"),
+    ),
+    (
+        "emails/progress.txt",
+        include_str!("../../../templates/emails/progress.txt"),
+    ),
+    (
+        "emails/progress.html",
+        include_str!("../../../templates/emails/progress.html"),
+    ),
+    (
+        "emails/request.txt",
+        include_str!("../../../templates/emails/request.txt"),
+    ),
+    (
+        "emails/request.html",
+        include_str!("../../../templates/emails/request.html"),
+    ),
+    (
+        "emails/outcome.txt",
+        include_str!("../../../templates/emails/outcome.txt"),
+    ),
+    (
+        "emails/outcome.html",
+        include_str!("../../../templates/emails/outcome.html"),
+    ),
+    (
+        "emails/survey.txt",
+        include_str!("../../../templates/emails/survey.txt"),
+    ),
+    (
+        "emails/survey.html",
+        include_str!("../../../templates/emails/survey.html"),
+    ),
+];
+
+/// Why an email could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template is broken (a bug, or a bad override).
+    #[error("template error: {0}")]
+    Template(String),
+    /// The events do not hold what the email needs.
+    #[error("{0}")]
+    Missing(String),
+    /// The customer's personal data was erased: the email must not be sent.
+    #[error("the customer's personal data was erased")]
+    Erased,
+}
+
+impl From<tera::Error> for RenderError {
+    fn from(error: tera::Error) -> Self {
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            message.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        RenderError::Template(message)
+    }
+}
+
+/// Who writes, and what the emails may point to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sender {
+    /// The organisation's name, as customers know it.
+    pub organisation: String,
+    /// Where an unhappy customer may turn (an ombudsman or regulator), in words.
+    pub ombudsman: String,
+}
+
+/// What a template sees.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EmailView {
+    /// Language code.
+    pub lang: String,
+    /// The subject (the same for every email of a complaint, so they thread).
+    pub subject: String,
+    /// The complaint's reference.
+    pub reference: String,
+    /// The customer's name.
+    pub name: String,
+    /// The customer's email address.
+    pub email: String,
+    /// The organisation.
+    pub organisation: String,
+    /// Where to turn if unhappy.
+    pub ombudsman: String,
+    /// A link to the customer's status page, once there is one.
+    pub status_link: Option<String>,
+    /// Step 1: the apology.
+    pub apology: Option<String>,
+    /// Step 5: the owner's name, and the one before.
+    pub owner: Option<String>,
+    /// The owner before a change.
+    pub previous: Option<String>,
+    /// Step 4: the action, and its date in words.
+    pub action: Option<String>,
+    /// The action's date.
+    pub due: Option<String>,
+    /// Step 6: the update and the next date.
+    pub message: Option<String>,
+    /// The next update's date.
+    pub next: Option<String>,
+    /// What we ask of the customer.
+    pub request: Option<String>,
+    /// The outcome's code.
+    pub outcome: Option<String>,
+    /// Why.
+    pub reasons: Option<String>,
+    /// The remedy.
+    pub remedy: Option<String>,
+    /// Money paid, formatted.
+    pub amount: Option<String>,
+}
+
+/// A rendered email.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part.
+    pub html: String,
+    /// The customer's name and address.
+    pub to_name: String,
+    /// The address.
+    pub to_email: String,
+}
+
+/// The email templates and translations.
+pub struct Emails {
+    tera: Tera,
+}
+
+impl Emails {
+    /// The compiled-in templates, with any `emails/*.txt|html` file found in `overrides`
+    /// (a directory holding an `emails/` folder, or the folder itself) taking their place.
+    pub fn new(overrides: Option<&Path>) -> Result<Self, RenderError> {
+        let mut tera = Tera::default();
+        tera.add_raw_templates(TEMPLATES.iter().copied())?;
+        if let Some(dir) = overrides {
+            let dir = if dir.join("emails").is_dir() {
+                dir.join("emails")
+            } else {
+                dir.to_path_buf()
+            };
+            let entries = std::fs::read_dir(&dir).map_err(|e| {
+                RenderError::Template(format!(
+                    "cannot read the email template directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+            let mut files = Vec::new();
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                if TEMPLATES
+                    .iter()
+                    .any(|(known, _)| *known == format!("emails/{name}"))
+                {
+                    files.push((path.clone(), Some(format!("emails/{name}"))));
+                }
+            }
+            tera.add_template_files(files)?;
+        }
+        tera.register_function("fluent", FluentLoader::new(&*LOCALES));
+        // Every template must render: a broken override fails at start, not at send time.
+        let emails = Self { tera };
+        for kind in EmailKind::ALL {
+            emails.render(kind, &EmailView::sample())?;
+        }
+        Ok(emails)
+    }
+
+    /// Renders one email from its view.
+    pub fn render(&self, kind: EmailKind, view: &EmailView) -> Result<Rendered, RenderError> {
+        let mut view = view.clone();
+        view.subject = one_line(&translate(&view.lang, "subject", &view.reference));
+        let context = tera::Context::from_serialize(&view)?;
+        let text = self
+            .tera
+            .render(&format!("emails/{}.txt", kind.code()), &context)?;
+        let html = self
+            .tera
+            .render(&format!("emails/{}.html", kind.code()), &context)?;
+        Ok(Rendered {
+            subject: view.subject,
+            text,
+            html,
+            to_name: one_line(&view.name),
+            to_email: view.email,
+        })
+    }
+}
+
+fn translate(lang: &str, key: &str, reference: &str) -> String {
+    let lang = Language::parse(lang).unwrap_or(Language::En);
+    let id = lang_id(lang);
+    let mut args = std::collections::HashMap::new();
+    args.insert(
+        std::borrow::Cow::Borrowed("reference"),
+        fluent_templates::fluent_bundle::FluentValue::from(reference.to_string()),
+    );
+    LOCALES.lookup_with_args(&id, key, &args)
+}
+
+fn lang_id(lang: Language) -> fluent_templates::LanguageIdentifier {
+    lang.code()
+        .parse()
+        .unwrap_or_else(|_| fluent_templates::LanguageIdentifier::default())
+}
+
+/// No line breaks or control characters in what goes into a header.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A date as a person writing in `lang` would write it.
+pub fn long_date(date: NaiveDate, lang: Language) -> String {
+    use chrono::Datelike;
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const ES: [&str; 12] = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
+    const RO: [&str; 12] = [
+        "ianuarie",
+        "februarie",
+        "martie",
+        "aprilie",
+        "mai",
+        "iunie",
+        "iulie",
+        "august",
+        "septembrie",
+        "octombrie",
+        "noiembrie",
+        "decembrie",
+    ];
+    let (d, m, y) = (date.day(), date.month0() as usize, date.year());
+    match lang {
+        Language::En => format!("{d} {} {y}", EN[m]),
+        Language::Es => format!("{d} de {} de {y}", ES[m]),
+        Language::Ro => format!("{d} {} {y}", RO[m]),
+        Language::Zh => format!("{y}年{}月{d}日", m + 1),
+    }
+}
+
+/// Money in minor units, as written in `lang` (the currency is the organisation's own and
+/// not stated: amounts come from staff who know it).
+pub fn amount(cents: i64, lang: Language) -> String {
+    let whole = cents / 100;
+    let minor = (cents % 100).abs();
+    let grouped = {
+        let digits = whole.abs().to_string();
+        let separator = match lang {
+            Language::En | Language::Zh => ',',
+            Language::Es | Language::Ro => '.',
+        };
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(separator);
+            }
+            out.push(c);
+        }
+        if whole < 0 { format!("-{out}") } else { out }
+    };
+    match lang {
+        Language::En | Language::Zh => format!("{grouped}.{minor:02}"),
+        Language::Es | Language::Ro => format!("{grouped},{minor:02}"),
+    }
+}
+
+impl EmailView {
+    /// A view with every field filled, to check templates.
+    pub fn sample() -> Self {
+        Self {
+            lang: "en".into(),
+            subject: String::new(),
+            reference: "RDR-7KX4-9PQM".into(),
+            name: "Ana Pop".into(),
+            email: "ana@example.com".into(),
+            organisation: "Redress".into(),
+            ombudsman: "the Ombudsman".into(),
+            status_link: Some("https://example.com/status".into()),
+            apology: Some("We are sorry.".into()),
+            owner: Some("Maria Ionescu".into()),
+            previous: Some("James Carter".into()),
+            action: Some("Refund".into()),
+            due: Some("1 December 2026".into()),
+            message: Some("Update".into()),
+            next: Some("2 December 2026".into()),
+            request: Some("Your order number".into()),
+            outcome: Some("upheld".into()),
+            reasons: Some("Reasons".into()),
+            remedy: Some("Remedy".into()),
+            amount: Some("10.00".into()),
+        }
+    }
+
+    /// The view of the email owed by `events[index]`, with the complaint as it stood then.
+    /// `key` opens the customer's sealed data; without it the customer was erased.
+    pub fn of(
+        events: &[ComplaintEvent],
+        index: usize,
+        customer: CustomerId,
+        key: Option<&SealingKey>,
+        sender: &Sender,
+    ) -> Result<Self, RenderError> {
+        let key = key.ok_or(RenderError::Erased)?;
+        let open = |sealed: &Sealed| {
+            key.open(customer, sealed)
+                .map_err(|e| RenderError::Missing(format!("a sealed field does not open: {e}")))
+        };
+        let Some(ComplaintEvent {
+            change:
+                ComplaintChange::ComplaintReceived {
+                    reference,
+                    customer: sealed,
+                    language,
+                    ..
+                },
+            ..
+        }) = events.first()
+        else {
+            return Err(RenderError::Missing(
+                "the complaint's first event is not its receipt".into(),
+            ));
+        };
+        if events[..=index.min(events.len() - 1)]
+            .iter()
+            .any(|e| matches!(e.change, ComplaintChange::PersonalDataErased { .. }))
+        {
+            return Err(RenderError::Erased);
+        }
+        let event = events
+            .get(index)
+            .ok_or_else(|| RenderError::Missing(format!("no event number {}", index + 1)))?;
+        let language = *language;
+        let mut view = EmailView {
+            lang: language.code().into(),
+            reference: reference.to_string(),
+            name: open(&sealed.name)?,
+            email: open(&sealed.email)?,
+            organisation: sender.organisation.clone(),
+            ombudsman: sender.ombudsman.clone(),
+            ..EmailView::default()
+        };
+        match &event.change {
+            ComplaintChange::ComplaintReceived { .. } | ComplaintChange::ComplaintClosed => {}
+            ComplaintChange::ComplaintAcknowledged { apology } => {
+                view.apology = Some(apology.clone());
+            }
+            ComplaintChange::OwnerAssigned { owner, previous } => {
+                view.owner = Some(owner.name.clone());
+                view.previous = previous.as_ref().map(|p| p.name.clone());
+            }
+            ComplaintChange::ActionCommitted { action, due_on } => {
+                view.action = Some(action.clone());
+                view.due = Some(long_date(*due_on, language));
+            }
+            ComplaintChange::ProgressUpdateSent {
+                message,
+                next_update_on,
+            } => {
+                view.message = Some(message.clone());
+                view.next = Some(long_date(*next_update_on, language));
+            }
+            ComplaintChange::WaitingOnCustomer { request } => {
+                view.request = Some(request.clone());
+            }
+            ComplaintChange::ComplaintResolved {
+                outcome,
+                reasons,
+                remedy,
+                redress_paid_cents,
+            } => {
+                view.outcome = Some(
+                    match outcome {
+                        Outcome::Upheld => "upheld",
+                        Outcome::PartlyUpheld => "partly_upheld",
+                        Outcome::NotUpheld => "not_upheld",
+                    }
+                    .into(),
+                );
+                view.reasons = Some(reasons.clone());
+                view.remedy = remedy.clone();
+                view.amount = redress_paid_cents
+                    .filter(|c| *c > 0)
+                    .map(|c| amount(c, language));
+            }
+            other => {
+                return Err(RenderError::Missing(format!(
+                    "event {} ({}) owes no email",
+                    index + 1,
+                    other.name()
+                )));
+            }
+        }
+        Ok(view)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_email_renders_in_every_language_without_isolation_marks() {
+        let emails = Emails::new(None).unwrap();
+        for language in Language::ALL {
+            let view = EmailView {
+                lang: language.code().into(),
+                ..EmailView::sample()
+            };
+            for kind in EmailKind::ALL {
+                let mail = emails.render(kind, &view).unwrap();
+                assert!(mail.subject.contains("RDR-7KX4-9PQM"));
+                assert!(!mail.text.contains('\u{2068}') && !mail.text.contains('\u{2069}'));
+                assert!(mail.text.contains("RDR-7KX4-9PQM"), "{kind:?} {language:?}");
+                assert!(mail.html.contains("<html lang=\""));
+                assert!(!mail.text.contains("{{") && !mail.html.contains("{{"));
+            }
+        }
+    }
+
+    #[test]
+    fn each_language_speaks_its_own_words() {
+        let emails = Emails::new(None).unwrap();
+        let words = [
+            (Language::En, "Dear Ana Pop,"),
+            (Language::Es, "Estimado/a Ana Pop:"),
+            (Language::Ro, "Stimate/Stimată Ana Pop,"),
+            (Language::Zh, "尊敬的Ana Pop："),
+        ];
+        for (language, greeting) in words {
+            let view = EmailView {
+                lang: language.code().into(),
+                ..EmailView::sample()
+            };
+            let mail = emails.render(EmailKind::Receipt, &view).unwrap();
+            assert!(mail.text.starts_with(greeting), "{}", mail.text);
+        }
+    }
+
+    #[test]
+    fn html_parts_escape_what_people_wrote() {
+        let emails = Emails::new(None).unwrap();
+        let view = EmailView {
+            name: "<script>alert(1)</script>".into(),
+            apology: Some("We are <b>sorry</b>".into()),
+            ..EmailView::sample()
+        };
+        let mail = emails.render(EmailKind::Acknowledgement, &view).unwrap();
+        assert!(!mail.html.contains("<script>"));
+        assert!(mail.html.contains("&lt;b&gt;sorry"));
+        assert!(mail.text.contains("We are <b>sorry</b>"), "text is text");
+    }
+
+    #[test]
+    fn dates_and_amounts_read_as_each_language_writes_them() {
+        let date = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(long_date(date, Language::En), "1 December 2026");
+        assert_eq!(long_date(date, Language::Es), "1 de diciembre de 2026");
+        assert_eq!(long_date(date, Language::Ro), "1 decembrie 2026");
+        assert_eq!(long_date(date, Language::Zh), "2026年12月1日");
+        assert_eq!(amount(12_345_678, Language::En), "123,456.78");
+        assert_eq!(amount(12_345_678, Language::Ro), "123.456,78");
+        assert_eq!(amount(5, Language::Es), "0,05");
+    }
+
+    #[test]
+    fn header_text_is_one_line() {
+        assert_eq!(one_line("Ana\r\nBcc: x@y"), "Ana Bcc: x@y");
+        assert_eq!(one_line("  a \t b\u{7}"), "a b");
+    }
+}

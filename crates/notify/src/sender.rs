@@ -1,0 +1,386 @@
+//! The sender: claims due outbox rows, renders each from its complaint's events, sends it
+//! over SMTP (or writes it to a directory when no SMTP server is configured) and records the
+//! result. A failure is retried with exponential backoff; after the configured attempts the
+//! message is dead and listed for admins, who may send it again.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use redress_domain::Clock;
+use redress_store::outbox::{Claimed, message_id, thread_id};
+use redress_store::projection::EventSignal;
+use redress_store::{EmailKind, Store, StoreError};
+use tokio::sync::watch;
+
+use crate::render::{EmailView, Emails, RenderError, Rendered, Sender, one_line};
+
+/// How mail leaves.
+pub enum Transport {
+    /// An SMTP server (plain, STARTTLS or TLS, with or without authentication: see
+    /// [`Transport::smtp`]).
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// A directory: each message becomes `ID.eml` (the embedded default, for demos).
+    Directory(PathBuf),
+}
+
+impl Transport {
+    /// An SMTP transport from a URL: `smtp://HOST:PORT` (plain), `smtp://HOST:PORT?tls=required`
+    /// (STARTTLS), `smtps://HOST:PORT` (TLS); `USER:PASSWORD@` before the host authenticates.
+    pub fn smtp(url: &str, timeout: Duration) -> Result<Self, String> {
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("the SMTP URL is not usable: {e}"))?;
+        Ok(Transport::Smtp(builder.timeout(Some(timeout)).build()))
+    }
+
+    /// Sends one message; `id` names the file in directory mode.
+    pub async fn send(&self, id: &str, message: &Message) -> Result<(), String> {
+        match self {
+            Transport::Smtp(smtp) => smtp
+                .send(message.clone())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Transport::Directory(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                let file = dir.join(format!("{id}.eml"));
+                let partial = dir.join(format!(".{id}.eml.partial"));
+                tokio::fs::write(&partial, message.formatted())
+                    .await
+                    .map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
+                tokio::fs::rename(&partial, &file)
+                    .await
+                    .map_err(|e| format!("cannot write {}: {e}", file.display()))
+            }
+        }
+    }
+}
+
+/// The mail settings the sender needs.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// The From address, e.g. `Complaints <complaints@example.com>`.
+    pub from: String,
+    /// Message-IDs end in `@domain`.
+    pub domain: String,
+    /// Attempts before a message is dead.
+    pub max_attempts: u32,
+    /// The first retry's delay; each next one doubles (at most six hours).
+    pub retry_base: Duration,
+    /// The organisation and its ombudsman.
+    pub sender: Sender,
+    /// Messages claimed at once.
+    pub batch: i64,
+    /// How long a claim lasts before another sender may take the message.
+    pub lease: Duration,
+}
+
+impl MailSettings {
+    /// The domain of an address like `Name <local@domain>`.
+    pub fn domain_of(from: &str) -> Option<String> {
+        let address = from
+            .rsplit_once('<')
+            .map(|(_, a)| a.trim_end_matches('>'))
+            .unwrap_or(from);
+        address
+            .rsplit_once('@')
+            .map(|(_, d)| d.trim().to_lowercase())
+            .filter(|d| !d.is_empty())
+    }
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): our mail is not a person writing, so
+/// well-behaved auto-responders do not answer it.
+#[derive(Debug, Clone)]
+struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_string())
+    }
+}
+
+/// Builds the message: multipart text and HTML, threaded under the complaint's receipt.
+pub fn build_message(
+    settings: &MailSettings,
+    id: &str,
+    reference: &str,
+    kind: EmailKind,
+    mail: &Rendered,
+    date: DateTime<Utc>,
+) -> Result<Message, String> {
+    let from: Mailbox = settings
+        .from
+        .parse()
+        .map_err(|e| format!("the From address {:?} is not usable: {e}", settings.from))?;
+    let address = mail
+        .to_email
+        .parse()
+        .map_err(|e| format!("the customer's address is not usable: {e}"))?;
+    let to = Mailbox::new(Some(one_line(&mail.to_name)), address);
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(one_line(&mail.subject))
+        .date(date.into())
+        .message_id(Some(format!("<{}>", message_id(id, &settings.domain))))
+        .header(AutoSubmitted);
+    if kind != EmailKind::Receipt {
+        let thread = format!("<{}>", thread_id(reference, &settings.domain));
+        builder = builder.in_reply_to(thread.clone()).references(thread);
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(
+            mail.text.clone(),
+            mail.html.clone(),
+        ))
+        .map_err(|e| format!("the message cannot be built: {e}"))
+}
+
+/// Sends what the outbox holds.
+#[derive(Clone)]
+pub struct Mailer {
+    store: Store,
+    emails: Arc<Emails>,
+    transport: Arc<Transport>,
+    settings: MailSettings,
+    clock: Arc<dyn Clock>,
+}
+
+impl Mailer {
+    /// A sender over `store`'s outbox.
+    pub fn new(
+        store: Store,
+        emails: Emails,
+        transport: Transport,
+        settings: MailSettings,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            emails: Arc::new(emails),
+            transport: Arc::new(transport),
+            settings,
+            clock,
+        }
+    }
+
+    /// When a message that has failed `attempts` times is tried again; `None` once it has
+    /// had all its attempts.
+    pub fn retry_at(&self, attempts: i64, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if attempts >= i64::from(self.settings.max_attempts) {
+            return None;
+        }
+        let doublings = attempts.clamp(1, 20) as u32 - 1;
+        let delay = self
+            .settings
+            .retry_base
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(Duration::from_secs(6 * 3600));
+        Some(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(6)))
+    }
+
+    /// Claims one batch of due messages and delivers each. Returns how many it claimed.
+    pub async fn send_due(&self) -> Result<usize, StoreError> {
+        let lease =
+            chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(2));
+        let claimed = self
+            .store
+            .outbox
+            .claim(self.clock.now(), lease, self.settings.batch)
+            .await?;
+        for message in &claimed {
+            self.deliver(message).await?;
+        }
+        Ok(claimed.len())
+    }
+
+    /// Renders and sends one claimed message, and records what happened.
+    pub async fn deliver(&self, claimed: &Claimed) -> Result<(), StoreError> {
+        let id = &claimed.row.id;
+        let events = self.store.complaints.events_of(&claimed.reference).await?;
+        let key = self.store.vault.key(claimed.customer).await?;
+        let index = usize::try_from(claimed.row.sequence - 1).unwrap_or(usize::MAX);
+        let view = EmailView::of(
+            &events,
+            index,
+            claimed.customer,
+            key.as_ref(),
+            &self.settings.sender,
+        );
+        let rendered = view.and_then(|view| self.emails.render(claimed.kind, &view));
+        let message = match rendered {
+            Err(RenderError::Erased) => {
+                return self
+                    .store
+                    .outbox
+                    .cancel(id, "The customer's personal data was erased.")
+                    .await;
+            }
+            Err(error) => Err(error.to_string()),
+            Ok(mail) => build_message(
+                &self.settings,
+                id,
+                claimed.reference.as_str(),
+                claimed.kind,
+                &mail,
+                self.clock.now(),
+            ),
+        };
+        let sent = match message {
+            Ok(message) => self.transport.send(id, &message).await,
+            Err(error) => Err(error),
+        };
+        let now = self.clock.now();
+        match sent {
+            Ok(()) => {
+                tracing::debug!(%id, "email sent");
+                self.store.outbox.mark_sent(id, now).await
+            }
+            Err(error) => {
+                let retry = self.retry_at(claimed.row.attempts, now);
+                match retry {
+                    Some(at) => {
+                        tracing::warn!(%id, attempts = claimed.row.attempts, %error, retry_at = %at, "email failed; will retry")
+                    }
+                    None => {
+                        tracing::error!(%id, attempts = claimed.row.attempts, %error, "email failed for the last time; it is dead")
+                    }
+                }
+                self.store.outbox.mark_failed(id, &error, retry).await
+            }
+        }
+    }
+
+    /// Sends until shut down: woken when projectors write (new outbox rows), and every `poll`
+    /// for retries that fall due.
+    pub async fn run(self, wake: EventSignal, poll: Duration, mut shutdown: watch::Receiver<bool>) {
+        let mut wake = wake.subscribe();
+        let mut failures = 0u32;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let pause = loop {
+                match self.send_due().await {
+                    Ok(n) if n as i64 >= self.settings.batch => continue,
+                    Ok(_) => {
+                        failures = 0;
+                        break poll;
+                    }
+                    Err(error) => {
+                        failures = failures.saturating_add(1);
+                        tracing::warn!(%error, failures, "the mail sender cannot reach the outbox; retrying");
+                        break poll.min(Duration::from_millis(200 * 2u64.pow(failures.min(6))));
+                    }
+                }
+            };
+            tokio::select! {
+                _ = wake.changed() => {}
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> MailSettings {
+        MailSettings {
+            from: "Complaints <complaints@redress.example>".into(),
+            domain: "redress.example".into(),
+            max_attempts: 4,
+            retry_base: Duration::from_secs(30),
+            sender: Sender {
+                organisation: "Redress".into(),
+                ombudsman: "the Ombudsman".into(),
+            },
+            batch: 10,
+            lease: Duration::from_secs(60),
+        }
+    }
+
+    fn rendered(name: &str, subject: &str) -> Rendered {
+        Rendered {
+            subject: subject.into(),
+            text: "Hello".into(),
+            html: "<p>Hello</p>".into(),
+            to_name: name.into(),
+            to_email: "ana@example.com".into(),
+        }
+    }
+
+    #[test]
+    fn a_message_threads_under_its_receipt_and_carries_both_parts() {
+        let now = Utc::now();
+        let message = build_message(
+            &settings(),
+            "RDR-7KX4-9PQM.4.owner",
+            "RDR-7KX4-9PQM",
+            EmailKind::Owner,
+            &rendered("Ana Pop", "Your complaint RDR-7KX4-9PQM"),
+            now,
+        )
+        .unwrap();
+        let text = String::from_utf8(message.formatted()).unwrap();
+        assert!(text.contains("Message-ID: <RDR-7KX4-9PQM.4.owner@redress.example>"));
+        assert!(text.contains("In-Reply-To: <RDR-7KX4-9PQM.1.receipt@redress.example>"));
+        assert!(text.contains("References: <RDR-7KX4-9PQM.1.receipt@redress.example>"));
+        assert!(text.contains("Auto-Submitted: auto-generated"));
+        assert!(text.contains("multipart/alternative"));
+        assert!(text.contains("text/plain") && text.contains("text/html"));
+    }
+
+    #[test]
+    fn nothing_people_write_can_add_a_header() {
+        let message = build_message(
+            &settings(),
+            "RDR-7KX4-9PQM.1.receipt",
+            "RDR-7KX4-9PQM",
+            EmailKind::Receipt,
+            &rendered(
+                "Ana\r\nBcc: evil@example.com",
+                "Hi\r\nBcc: evil@example.com\r\n\r\nbody",
+            ),
+            Utc::now(),
+        )
+        .unwrap();
+        let text = String::from_utf8(message.formatted()).unwrap();
+        let headers = text.split("\r\n\r\n").next().unwrap();
+        assert!(!headers.lines().any(|l| l.starts_with("Bcc:")), "{headers}");
+        assert!(
+            !headers.contains("In-Reply-To"),
+            "a receipt starts the thread"
+        );
+    }
+
+    #[test]
+    fn the_domain_comes_from_the_from_address() {
+        assert_eq!(
+            MailSettings::domain_of("Complaints <Complaints@Example.COM>").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            MailSettings::domain_of("a@b.example").as_deref(),
+            Some("b.example")
+        );
+        assert_eq!(MailSettings::domain_of("nobody"), None);
+    }
+}

@@ -1,0 +1,530 @@
+//! Customer emails through the outbox, to a real SMTP server (aiosmtpd), on both backends.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redress_domain::{
+    Actor, Channel, CustomerEmail, Language, ManualClock, NewComplaint, NewCustomer, Priority,
+    Reference, Tier,
+};
+use redress_store::testing::TestDb;
+use redress_store::{Role, Store, on_both_backends};
+
+use crate::smtp::{SmtpServer, free_port};
+use crate::{Visitor, csrf_in, spawn_app_with};
+
+on_both_backends!(
+    the_customer_gets_every_step_by_email_in_their_language_threaded_together,
+    with_smtp_down_complaints_flow_and_every_email_arrives_once_when_it_returns_unless_erased,
+    a_sender_killed_mid_batch_loses_nothing_and_repeats_at_most_the_one_in_flight,
+    a_given_up_email_is_listed_for_admins_who_can_send_it_again,
+    without_smtp_emails_are_written_as_files,
+);
+
+const FROM: &str = "Reclamaciones <complaints@tienda.example>";
+
+async fn take(app: &Visitor, email: &str, language: &str) -> String {
+    let html = app.get("/complaints/new").await.text().await.unwrap();
+    let response = app
+        .post_form(
+            "/complaints/new",
+            &[
+                ("csrf", &csrf_in(&html)),
+                ("name", "Lucía García"),
+                ("email", email),
+                ("category", "Delivery"),
+                ("summary", "The order came late"),
+                ("language", language),
+                ("channel", "phone"),
+                ("priority", "normal"),
+                ("description", "Llegó con dos semanas de retraso."),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn act(app: &Visitor, page: &str, action: &str, fields: &[(&str, &str)]) {
+    let html = app.get(page).await.text().await.unwrap();
+    let csrf = csrf_in(&html);
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let response = app.post_form(&format!("{page}/{action}"), &form).await;
+    assert_eq!(response.status(), 303, "{action}");
+}
+
+/// Waits until nothing is waiting in the outbox.
+async fn drained(store: &Store) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        store.projections.run_until_idle().await.unwrap();
+        let counts = store.outbox.counts().await.unwrap();
+        if counts.pending == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outbox did not drain: {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn the_customer_gets_every_step_by_email_in_their_language_threaded_together(db: TestDb) {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = spawn_app_with(
+        db,
+        &[
+            ("REDRESS_SMTP_URL", url.as_str()),
+            ("REDRESS_MAIL_FROM", FROM),
+            ("REDRESS_ORGANISATION", "Tienda Ejemplo"),
+            (
+                "REDRESS_OMBUDSMAN",
+                "el Defensor del Cliente (defensor.example)",
+            ),
+        ],
+    )
+    .await;
+    let agent = app.sign_in_as(Role::Agent).await;
+    let page = take(&app, "lucia@example.es", "es").await;
+    let reference = page.trim_start_matches("/complaints/").to_string();
+    let owner = agent.id.to_string();
+    act(
+        &app,
+        &page,
+        "acknowledge",
+        &[("apology", "Sentimos mucho el retraso.")],
+    )
+    .await;
+    act(
+        &app,
+        &page,
+        "record_fact",
+        &[("fact", "Salió del almacén tarde")],
+    )
+    .await;
+    act(
+        &app,
+        &page,
+        "conclude_investigation",
+        &[("findings", "Fue culpa nuestra")],
+    )
+    .await;
+    act(
+        &app,
+        &page,
+        "commit_to_action",
+        &[
+            ("action", "Devolver los gastos de envío"),
+            ("due_on", "2099-03-15"),
+        ],
+    )
+    .await;
+    act(&app, &page, "assign_owner", &[("owner_id", owner.as_str())]).await;
+    act(
+        &app,
+        &page,
+        "send_progress_update",
+        &[
+            ("message", "El reembolso está en curso."),
+            ("next_update_on", "2099-03-10"),
+        ],
+    )
+    .await;
+    act(
+        &app,
+        &page,
+        "resolve",
+        &[
+            ("outcome", "upheld"),
+            ("reasons", "El pedido llegó tarde por nuestra culpa."),
+            ("remedy", "Reembolso de los gastos de envío"),
+            ("redress_paid", "1234.50"),
+        ],
+    )
+    .await;
+    act(&app, &page, "close", &[]).await;
+    drained(&app.store).await;
+
+    let received = smtp.wait_for(7).await;
+    assert_eq!(received.len(), 7, "one email per step that owes one");
+    let by_kind: HashMap<String, &crate::smtp::Received> = received
+        .iter()
+        .map(|m| {
+            let id = m.message_id();
+            (
+                id.split('.')
+                    .nth(2)
+                    .unwrap()
+                    .split('@')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                m,
+            )
+        })
+        .collect();
+    let thread = format!("{reference}.1.receipt@tienda.example");
+    for kind in [
+        "receipt",
+        "acknowledgement",
+        "commitment",
+        "owner",
+        "progress",
+        "outcome",
+        "survey",
+    ] {
+        let message = by_kind
+            .get(kind)
+            .unwrap_or_else(|| panic!("no {kind} email"));
+        let parsed = message.parsed();
+        assert_eq!(
+            parsed.subject(),
+            Some(format!("Su reclamación {reference}").as_str()),
+            "{kind}: one subject, so the thread stays together"
+        );
+        let to = parsed.to().unwrap().first().unwrap();
+        assert_eq!(to.address(), Some("lucia@example.es"));
+        assert_eq!(to.name(), Some("Lucía García"));
+        assert_eq!(
+            parsed.from().unwrap().first().unwrap().address(),
+            Some("complaints@tienda.example")
+        );
+        assert_eq!(
+            parsed.header_raw("Auto-Submitted").map(str::trim),
+            Some("auto-generated")
+        );
+        let text = parsed.body_text(0).unwrap().to_string();
+        let html = parsed.body_html(0).unwrap().to_string();
+        assert!(
+            text.starts_with("Estimado/a Lucía García:"),
+            "{kind}: {text}"
+        );
+        assert!(html.contains("<html lang=\"es\">"), "{kind}");
+        assert!(text.contains(&reference) && html.contains(&reference));
+        if kind == "receipt" {
+            assert_eq!(parsed.message_id(), Some(thread.as_str()));
+            assert!(parsed.in_reply_to().as_text().is_none());
+        } else {
+            assert_eq!(
+                parsed.in_reply_to().as_text(),
+                Some(thread.as_str()),
+                "{kind}"
+            );
+            assert_eq!(
+                parsed.references().as_text(),
+                Some(thread.as_str()),
+                "{kind}"
+            );
+        }
+    }
+    let text = |kind: &str| by_kind[kind].parsed().body_text(0).unwrap().to_string();
+    assert!(text("acknowledgement").contains("Sentimos mucho el retraso."));
+    assert!(text("commitment").contains("15 de marzo de 2099"));
+    assert!(text("owner").contains("Test agent es ahora responsable"));
+    assert!(text("progress").contains("10 de marzo de 2099"));
+    let outcome = text("outcome");
+    assert!(outcome.contains("Hemos estimado su reclamación"));
+    assert!(outcome.contains("1.234,50"));
+    assert!(outcome.contains("el Defensor del Cliente (defensor.example)"));
+    assert!(text("survey").contains("qué cambiaría"));
+
+    // Staff see each email and its delivery on the timeline.
+    let html = app.get(&page).await.text().await.unwrap();
+    assert_eq!(
+        html.matches("class=\"email email-sent\"").count(),
+        7,
+        "{html}"
+    );
+    assert!(!html.contains("could not be delivered"));
+    app.stop().await;
+}
+
+async fn with_smtp_down_complaints_flow_and_every_email_arrives_once_when_it_returns_unless_erased(
+    db: TestDb,
+) {
+    let mut smtp = SmtpServer::stopped(free_port());
+    let url = smtp.url();
+    let app = spawn_app_with(
+        db,
+        &[
+            ("REDRESS_SMTP_URL", url.as_str()),
+            ("REDRESS_MAIL_RETRY_SECONDS", "1"),
+            ("REDRESS_MAIL_MAX_ATTEMPTS", "20"),
+        ],
+    )
+    .await;
+    app.sign_in_as(Role::Agent).await;
+    // SMTP is down: complaints are still taken and worked.
+    let mut pages = Vec::new();
+    for i in 0..3 {
+        let page = take(&app, &format!("customer{i}@example.com"), "en").await;
+        act(&app, &page, "acknowledge", &[("apology", "We are sorry.")]).await;
+        pages.push(page);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let counts = app.store.outbox.counts().await.unwrap();
+        if counts.failing == 6 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no failures recorded: {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let html = app.get(&pages[0]).await.text().await.unwrap();
+    assert!(html.contains("could not be delivered yet"), "{html}");
+    assert!(html.contains("<strong>failing</strong>"));
+
+    // Meanwhile the first customer asks to be forgotten: their queued emails are cancelled.
+    let first = pages[0].trim_start_matches("/complaints/").to_string();
+    let customer = app
+        .store
+        .complaint_list
+        .get(&first)
+        .await
+        .unwrap()
+        .unwrap()
+        .customer_id;
+    app.store
+        .complaints
+        .erase_customer(
+            redress_domain::CustomerId(customer),
+            Actor::System {
+                name: "test".into(),
+            },
+            "request",
+        )
+        .await
+        .unwrap();
+    app.store.projections.run_until_idle().await.unwrap();
+    let states: Vec<String> = app
+        .store
+        .outbox
+        .of_complaint(&first)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.state)
+        .collect();
+    assert_eq!(states, ["cancelled", "cancelled"]);
+
+    smtp.resume();
+    drained(&app.store).await;
+    let received = smtp.wait_for(4).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let received_later = smtp.received();
+    assert_eq!(
+        received_later.len(),
+        received.len(),
+        "nothing arrives twice"
+    );
+    let mut ids: Vec<String> = received.iter().map(|m| m.message_id()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "each email exactly once");
+    assert!(received.len() == 4 && ids.iter().all(|id| !id.starts_with(&first)));
+    let html = app.get(&pages[1]).await.text().await.unwrap();
+    assert!(!html.contains("could not be delivered"));
+    app.stop().await;
+}
+
+fn new_complaint(i: usize) -> NewComplaint {
+    NewComplaint {
+        reference: Reference::parse("RDR-0000-0000").unwrap(),
+        customer: NewCustomer {
+            name: format!("Customer {i}"),
+            email: CustomerEmail::parse(&format!("c{i}@example.com")).unwrap(),
+            phone: None,
+            language: Language::ALL[i % 4],
+        },
+        company: None,
+        tier: Tier::Standard,
+        channel: Channel::WebForm,
+        category: "Billing".into(),
+        summary: format!("Complaint {i}"),
+        description: "Charged twice.".into(),
+        remedy_requested: None,
+        priority: Priority::Normal,
+    }
+}
+
+fn mailer(store: &Store, url: &str, clock: Arc<ManualClock>) -> redress_notify::Mailer {
+    redress_notify::Mailer::new(
+        store.clone(),
+        redress_notify::Emails::new(None).unwrap(),
+        redress_notify::Transport::smtp(url, Duration::from_secs(10)).unwrap(),
+        redress_notify::MailSettings {
+            from: FROM.into(),
+            domain: "tienda.example".into(),
+            max_attempts: 5,
+            retry_base: Duration::from_secs(30),
+            sender: redress_notify::Sender {
+                organisation: "Tienda".into(),
+                ombudsman: "the Ombudsman".into(),
+            },
+            batch: 500,
+            lease: Duration::from_secs(120),
+        },
+        clock,
+    )
+}
+
+async fn a_sender_killed_mid_batch_loses_nothing_and_repeats_at_most_the_one_in_flight(db: TestDb) {
+    const COUNT: usize = 120;
+    let clock = Arc::new(ManualClock::at(chrono::Utc::now()));
+    let store = db.store(clock.clone()).await;
+    for i in 0..COUNT {
+        store
+            .complaints
+            .receive(Actor::Customer, new_complaint(i))
+            .await
+            .unwrap();
+    }
+    store.projections.run_until_idle().await.unwrap();
+    assert_eq!(store.outbox.counts().await.unwrap().pending, COUNT as i64);
+
+    let smtp = SmtpServer::start();
+    // One sender claims the whole batch and is killed part-way through it.
+    let first = mailer(&store, &smtp.url(), clock.clone());
+    let task = tokio::spawn(async move { first.send_due().await });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while smtp.received().len() < 10 {
+        assert!(Instant::now() < deadline, "the first sender sent nothing");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    task.abort();
+    let _ = task.await;
+    let at_kill = smtp.received().len();
+    assert!(
+        at_kill < COUNT,
+        "the sender was killed mid-batch ({at_kill})"
+    );
+
+    // Another sender takes over once the dead one's lease has run out.
+    let second = mailer(&store, &smtp.url(), clock.clone());
+    assert_eq!(second.send_due().await.unwrap(), 0, "the lease still holds");
+    clock.advance(chrono::Duration::minutes(3));
+    while second.send_due().await.unwrap() > 0 {}
+    let counts = store.outbox.counts().await.unwrap();
+    assert_eq!((counts.pending, counts.sent), (0, COUNT as i64));
+
+    let received = smtp.wait_for(COUNT).await;
+    let mut ids: Vec<String> = received.iter().map(|m| m.message_id()).collect();
+    ids.sort();
+    let total = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), COUNT, "every email arrived");
+    assert!(
+        total - COUNT <= 1,
+        "{} duplicates; only the one in flight may repeat",
+        total - COUNT
+    );
+}
+
+async fn a_given_up_email_is_listed_for_admins_who_can_send_it_again(db: TestDb) {
+    let mut smtp = SmtpServer::stopped(free_port());
+    let url = smtp.url();
+    let app = spawn_app_with(
+        db,
+        &[
+            ("REDRESS_SMTP_URL", url.as_str()),
+            ("REDRESS_MAIL_RETRY_SECONDS", "1"),
+            ("REDRESS_MAIL_MAX_ATTEMPTS", "2"),
+        ],
+    )
+    .await;
+    app.sign_in_as(Role::Agent).await;
+    let page = take(&app, "ana@example.com", "ro").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app.store.outbox.counts().await.unwrap().dead < 1 {
+        assert!(Instant::now() < deadline, "the email never gave up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let html = app.get(&page).await.text().await.unwrap();
+    assert!(html.contains("<strong>not delivered</strong> after 2 attempts"));
+    // Agents may not see or retry it.
+    assert_eq!(app.get("/admin/mail").await.status(), 403);
+
+    let admin = app.another_visitor();
+    admin.sign_in_as(Role::Admin).await;
+    let list = admin.get("/admin/mail").await.text().await.unwrap();
+    let reference = page.trim_start_matches("/complaints/");
+    assert!(list.contains(reference) && list.contains("given up"));
+    let id = format!("{reference}.1.receipt");
+    assert!(list.contains(&format!("/admin/mail/{id}/retry")));
+    let csrf = csrf_in(&list);
+    // Unknown ids and non-dead messages are refused.
+    let unknown = admin
+        .post_form(
+            "/admin/mail/RDR-0000-0000.1.receipt/retry",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+    let agent_try = app
+        .post_form(&format!("/admin/mail/{id}/retry"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(agent_try.status(), 403);
+
+    smtp.resume();
+    let retried = admin
+        .post_form(&format!("/admin/mail/{id}/retry"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(retried.status(), 303);
+    let received = smtp.wait_for(1).await;
+    assert_eq!(received[0].message_id(), format!("{id}@redress.example"));
+    drained(&app.store).await;
+    let again = admin
+        .post_form(&format!("/admin/mail/{id}/retry"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(again.status(), 422, "a sent email is not sent again");
+    app.stop().await;
+}
+
+async fn without_smtp_emails_are_written_as_files(db: TestDb) {
+    let dir = crate::mail_dir_for(&db);
+    let app = spawn_app_with(db, &[]).await;
+    app.sign_in_as(Role::Agent).await;
+    let page = take(&app, "wang@example.cn", "zh").await;
+    drained(&app.store).await;
+    let reference = page.trim_start_matches("/complaints/").to_string();
+    let file = dir.join(format!("{reference}.1.receipt.eml"));
+    let raw = std::fs::read(&file).expect("the receipt was written as a file");
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert!(parsed.body_text(0).unwrap().contains("我们已收到您的投诉"));
+
+    // A change of priority owes the customer no email.
+    app.store
+        .complaints
+        .execute(
+            &Reference::parse(&reference).unwrap(),
+            redress_domain::ComplaintCommand::new(
+                Actor::System {
+                    name: "test".into(),
+                },
+                redress_domain::ComplaintAction::ChangePriority {
+                    priority: Priority::High,
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    drained(&app.store).await;
+    assert_eq!(
+        app.store
+            .outbox
+            .of_complaint(&reference)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    app.stop().await;
+}

@@ -1,0 +1,499 @@
+//! The outbox: the emails customers are owed, derived from events by a catch-up projector
+//! (rows and checkpoint in one transaction, so an event yields its email exactly once), and
+//! claimed by senders on any instance (`FOR UPDATE SKIP LOCKED` on PostgreSQL) under a short
+//! lease. A sender that dies mid-send leaves its lease to run out; the message is then sent
+//! again, the only duplicate possible (the one in flight).
+//!
+//! A row holds no personal data: the sender renders the message from the complaint's events
+//! when it sends it. Message ids are derived from the event, so rebuilding the projection adds
+//! nothing, and every message of one complaint threads under its receipt's id.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use redress_domain::{Clock, ComplaintChange, CustomerId, Reference};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::{Database, Tx};
+use crate::event_log::StoredEvent;
+use crate::projection::Projector;
+use crate::vault::KeyRing;
+use crate::{StoreError, on_db, on_pool};
+
+/// What an email tells the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailKind {
+    /// We have your complaint; here is its reference.
+    Receipt,
+    /// Step 1: we are sorry.
+    Acknowledgement,
+    /// Step 5: who is responsible (and every change of owner).
+    Owner,
+    /// Step 4: what we will do, by when.
+    Commitment,
+    /// Step 6: how things stand, and when you will hear from us next.
+    Progress,
+    /// We need something from you.
+    Request,
+    /// The decision, its reasons and remedy, and where to turn if still unhappy.
+    Outcome,
+    /// After closure: how did we do?
+    Survey,
+}
+
+impl EmailKind {
+    /// Every kind.
+    pub const ALL: [EmailKind; 8] = [
+        EmailKind::Receipt,
+        EmailKind::Acknowledgement,
+        EmailKind::Owner,
+        EmailKind::Commitment,
+        EmailKind::Progress,
+        EmailKind::Request,
+        EmailKind::Outcome,
+        EmailKind::Survey,
+    ];
+
+    /// The code in the table, the template's name and the Message-ID.
+    pub fn code(self) -> &'static str {
+        match self {
+            EmailKind::Receipt => "receipt",
+            EmailKind::Acknowledgement => "acknowledgement",
+            EmailKind::Owner => "owner",
+            EmailKind::Commitment => "commitment",
+            EmailKind::Progress => "progress",
+            EmailKind::Request => "request",
+            EmailKind::Outcome => "outcome",
+            EmailKind::Survey => "survey",
+        }
+    }
+
+    /// A label for staff.
+    pub fn label(self) -> &'static str {
+        match self {
+            EmailKind::Receipt => "Receipt",
+            EmailKind::Acknowledgement => "Apology and acknowledgement",
+            EmailKind::Owner => "Who is responsible",
+            EmailKind::Commitment => "What we will do",
+            EmailKind::Progress => "Progress update",
+            EmailKind::Request => "What we need from them",
+            EmailKind::Outcome => "The outcome",
+            EmailKind::Survey => "Satisfaction survey",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The email an event owes the customer, if any.
+    pub fn for_change(change: &ComplaintChange) -> Option<Self> {
+        Some(match change {
+            ComplaintChange::ComplaintReceived { .. } => EmailKind::Receipt,
+            ComplaintChange::ComplaintAcknowledged { .. } => EmailKind::Acknowledgement,
+            ComplaintChange::OwnerAssigned { .. } => EmailKind::Owner,
+            ComplaintChange::ActionCommitted { .. } => EmailKind::Commitment,
+            ComplaintChange::ProgressUpdateSent { .. } => EmailKind::Progress,
+            ComplaintChange::WaitingOnCustomer { .. } => EmailKind::Request,
+            ComplaintChange::ComplaintResolved { .. } => EmailKind::Outcome,
+            ComplaintChange::ComplaintClosed => EmailKind::Survey,
+            _ => return None,
+        })
+    }
+}
+
+/// The id of the email event `sequence` of `reference` owes: the same on every instance and
+/// after every rebuild. Its `Message-ID` is `<id@domain>` ([`message_id`]); the domain is a
+/// setting, kept out of the key so changing it never makes old events owe new emails.
+pub fn outbox_id(reference: &str, sequence: i64, kind: EmailKind) -> String {
+    format!("{reference}.{sequence}.{}", kind.code())
+}
+
+/// The `Message-ID` (without angle brackets) of outbox message `id`.
+pub fn message_id(id: &str, domain: &str) -> String {
+    format!("{id}@{domain}")
+}
+
+/// The `Message-ID` every message of a complaint refers to (its receipt's), so they thread
+/// together.
+pub fn thread_id(reference: &str, domain: &str) -> String {
+    message_id(&outbox_id(reference, 1, EmailKind::Receipt), domain)
+}
+
+/// One row of the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct OutboxRow {
+    /// Its id ([`outbox_id`]).
+    pub id: String,
+    /// The complaint.
+    pub reference: String,
+    /// The event that owes it.
+    pub sequence: i64,
+    /// Its kind (code).
+    pub kind: String,
+    /// The customer.
+    pub customer_id: Uuid,
+    /// Language code.
+    pub language: String,
+    /// pending, sent, dead or cancelled.
+    pub state: String,
+    /// Sending attempts so far.
+    pub attempts: i64,
+    /// When it is (next) due.
+    pub next_attempt_at: DateTime<Utc>,
+    /// The lease of the sender working on it.
+    pub claimed_until: Option<DateTime<Utc>>,
+    /// The last failure, or why it was skipped or cancelled.
+    pub last_error: Option<String>,
+    /// When the event happened.
+    pub event_at: DateTime<Utc>,
+    /// When the row was written.
+    pub created_at: DateTime<Utc>,
+    /// When the SMTP server (or the mail directory) accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str = "id, reference, sequence, kind, customer_id, language, state, \
+    attempts, next_attempt_at, claimed_until, last_error, event_at, created_at, sent_at";
+
+/// The projector that fills the outbox.
+pub struct OutboxProjector {
+    clock: Arc<dyn Clock>,
+    max_age: Duration,
+}
+
+impl OutboxProjector {
+    /// Its name.
+    pub const NAME: &'static str = "outbox";
+
+    /// How old an event may be when the outbox first sees it and still get its email.
+    pub const MAX_AGE: Duration = Duration::days(3);
+
+    /// An event already older than [`Self::MAX_AGE`] by `clock` when first projected (demo
+    /// data, an import, a projector that was down for days) owes no email: a late one would
+    /// confuse more than it tells.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            max_age: Self::MAX_AGE,
+        }
+    }
+}
+
+#[async_trait]
+impl Projector for OutboxProjector {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    /// Only the recipients: outbox rows survive a rebuild (they are what was sent), and the
+    /// replay adds nothing because message ids are derived from the events.
+    fn tables(&self) -> &'static [&'static str] {
+        &["outbox_recipients"]
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut Tx,
+        _keys: &mut KeyRing,
+        stored: &StoredEvent,
+    ) -> Result<(), StoreError> {
+        let reference = stored.reference.as_str();
+        let change = &stored.event.change;
+        if let ComplaintChange::ComplaintReceived {
+            customer, language, ..
+        } = change
+        {
+            on_db!(tx, |q| sqlx::query(
+                "INSERT INTO outbox_recipients (reference, customer_id, language)
+                 VALUES ($1, $2, $3) ON CONFLICT (reference) DO NOTHING"
+            )
+            .bind(reference)
+            .bind(customer.id.0)
+            .bind(language.code())
+            .execute(q)
+            .await
+            .map(|r| r.rows_affected()))?;
+        }
+        if let ComplaintChange::PersonalDataErased { .. } = change {
+            on_db!(tx, |q| sqlx::query(
+                "UPDATE outbox_recipients SET erased = TRUE WHERE reference = $1"
+            )
+            .bind(reference)
+            .execute(q)
+            .await
+            .map(|r| r.rows_affected()))?;
+            on_db!(tx, |q| sqlx::query(
+                "UPDATE outbox SET state = 'cancelled',
+                        last_error = 'The customer''s personal data was erased.'
+                  WHERE reference = $1 AND state = 'pending'"
+            )
+            .bind(reference)
+            .execute(q)
+            .await
+            .map(|r| r.rows_affected()))?;
+            return Ok(());
+        }
+        let Some(kind) = EmailKind::for_change(change) else {
+            return Ok(());
+        };
+        let recipient: Option<(Uuid, String, bool)> = on_db!(tx, |q| sqlx::query_as(
+            "SELECT customer_id, language, erased FROM outbox_recipients WHERE reference = $1"
+        )
+        .bind(reference)
+        .fetch_optional(q)
+        .await)?;
+        let Some((customer_id, language, erased)) = recipient else {
+            return Err(StoreError::Corrupt(format!(
+                "event {reference}#{} arrived before its complaint was received",
+                stored.sequence
+            )));
+        };
+        let now = self.clock.now();
+        let at = stored.event.occurred_at;
+        if now - at > self.max_age {
+            // Too old to tell the customer now (and a rebuild must not re-send history).
+            return Ok(());
+        }
+        let (state, note) = if erased {
+            (
+                "cancelled",
+                Some("The customer's personal data was erased."),
+            )
+        } else {
+            ("pending", None)
+        };
+        on_db!(tx, |q| sqlx::query(
+            "INSERT INTO outbox (id, reference, sequence, kind, customer_id, language,
+                                 state, next_attempt_at, last_error, event_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8)
+             ON CONFLICT (id) DO NOTHING"
+        )
+        .bind(outbox_id(reference, stored.sequence, kind))
+        .bind(reference)
+        .bind(stored.sequence)
+        .bind(kind.code())
+        .bind(customer_id)
+        .bind(&language)
+        .bind(state)
+        .bind(now)
+        .bind(note)
+        .bind(at)
+        .execute(q)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}
+
+/// A message a sender has claimed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed {
+    /// The row as claimed (attempts already counts this one).
+    pub row: OutboxRow,
+    /// The complaint.
+    pub reference: Reference,
+    /// The customer.
+    pub customer: CustomerId,
+    /// The kind.
+    pub kind: EmailKind,
+}
+
+/// Counts by state, for operations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OutboxCounts {
+    /// Waiting to be sent (including retries).
+    pub pending: i64,
+    /// Of which failed at least once.
+    pub failing: i64,
+    /// Given up.
+    pub dead: i64,
+    /// Sent.
+    pub sent: i64,
+}
+
+/// Queries and state changes of the outbox.
+#[derive(Clone)]
+pub struct Outbox {
+    db: Database,
+}
+
+impl Outbox {
+    /// The outbox in `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// Claims up to `limit` due messages for `lease`, counting an attempt on each. Senders on
+    /// other instances skip rows claimed here.
+    pub async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        let lock = match self.db {
+            Database::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+            Database::Sqlite(_) => "",
+        };
+        let sql = format!(
+            "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
+              WHERE id IN (
+                    SELECT id FROM outbox
+                     WHERE state = 'pending' AND next_attempt_at <= $2
+                       AND (claimed_until IS NULL OR claimed_until <= $2)
+                     ORDER BY next_attempt_at, id
+                     LIMIT $3 {lock})
+             RETURNING {COLUMNS}"
+        );
+        let rows: Vec<OutboxRow> = on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(now + lease)
+            .bind(now)
+            .bind(limit.max(1))
+            .fetch_all(pool)
+            .await)?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let reference = Reference::parse(&row.reference)
+                .map_err(|e| StoreError::Corrupt(format!("outbox reference: {e}")))?;
+            let kind = EmailKind::from_code(&row.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {:?}", row.kind)))?;
+            claimed.push(Claimed {
+                customer: CustomerId(row.customer_id),
+                reference,
+                kind,
+                row,
+            });
+        }
+        claimed.sort_by_key(|c| (c.row.next_attempt_at, c.row.id.clone()));
+        Ok(claimed)
+    }
+
+    /// Records that the message was accepted.
+    pub async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE outbox SET state = 'sent', sent_at = $1, claimed_until = NULL,
+                    last_error = NULL
+              WHERE id = $2"
+        )
+        .bind(at)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried at `retry_at`, or given up (`dead`) when `None`.
+    pub async fn mark_failed(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let error: String = error.chars().take(1_000).collect();
+        on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE outbox SET state = $1, last_error = $2, claimed_until = NULL,
+                    next_attempt_at = COALESCE($3, next_attempt_at)
+              WHERE id = $4 AND state = 'pending'"
+        )
+        .bind(if retry_at.is_some() {
+            "pending"
+        } else {
+            "dead"
+        })
+        .bind(&error)
+        .bind(retry_at)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Gives up on a message that must not be sent (its customer was erased).
+    pub async fn cancel(&self, id: &str, reason: &str) -> Result<(), StoreError> {
+        on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE outbox SET state = 'cancelled', last_error = $1, claimed_until = NULL
+              WHERE id = $2"
+        )
+        .bind(reason)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Sends a dead message again (an admin's decision): a fresh set of attempts, now.
+    /// Returns whether there was such a dead message.
+    pub async fn retry(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let updated = on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1,
+                    claimed_until = NULL
+              WHERE id = $2 AND state = 'dead'"
+        )
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(updated == 1)
+    }
+
+    /// Every email of one complaint, in the order of its events.
+    pub async fn of_complaint(&self, reference: &str) -> Result<Vec<OutboxRow>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE reference = $1 ORDER BY sequence");
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(reference)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// Messages that need people: dead ones, and pending ones that have failed, oldest first.
+    pub async fn troubled(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox
+              WHERE state = 'dead' OR (state = 'pending' AND last_error IS NOT NULL)
+              ORDER BY event_at LIMIT $1"
+        );
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(limit.clamp(1, 1_000))
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// One message.
+    pub async fn get(&self, id: &str) -> Result<Option<OutboxRow>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = $1");
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// How many messages are in each state.
+    pub async fn counts(&self) -> Result<OutboxCounts, StoreError> {
+        let (pending, failing, dead, sent): (i64, i64, i64, i64) =
+            on_pool!(&self.db, |pool| sqlx::query_as(
+                "SELECT COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0),
+                        COALESCE(SUM(CASE WHEN state = 'pending' AND last_error IS NOT NULL
+                                          THEN 1 ELSE 0 END), 0),
+                        COALESCE(SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), 0),
+                        COALESCE(SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0 END), 0)
+                   FROM outbox"
+            )
+            .fetch_one(pool)
+            .await)?;
+        Ok(OutboxCounts {
+            pending,
+            failing,
+            dead,
+            sent,
+        })
+    }
+}
