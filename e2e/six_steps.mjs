@@ -4,9 +4,10 @@
 // shows all six steps done, the whole timeline and the "Reopen" action.
 //
 // Every page it sees (sign-in, the queue, the intake form, the complaint page at each stage,
-// refused forms, error pages and, with an admin account, the staff accounts page) is checked
-// with axe-core against WCAG 2 A and AA, and the server's HTML of each is saved as
-// PAGES/NN-name.html for the Nu HTML Checker (browser.rs runs vnu.jar on them in one batch).
+// refused forms, the company and contact files, the account page, error pages and, with an
+// admin account, the staff accounts page) is checked with axe-core against WCAG 2 A and AA,
+// and the server's HTML of each is saved as PAGES/NN-name.html for the Nu HTML Checker
+// (browser.rs runs vnu.jar on them in one batch).
 //
 // Usage: node e2e/six_steps.mjs BASE_URL EMAIL PASSWORD [SCREENSHOT]
 //   or the environment: REDRESS_E2E_BASE_URL, REDRESS_E2E_EMAIL, REDRESS_E2E_PASSWORD,
@@ -330,6 +331,42 @@ async function main() {
     await page.waitForTimeout(250);
   }
   await checkPage('queue');
+
+  step('opening the company and contact files from the complaint page');
+  await page.goto(`${baseUrl}${complaintPath}`);
+  const customerCard = page.locator('section[aria-labelledby="customer-heading"]');
+  const companyHref = await customerCard.locator('a[href^="/companies/"]').getAttribute('href');
+  const contactHref = await customerCard.locator('a[href^="/customers/"]').getAttribute('href');
+  await page.goto(`${baseUrl}/companies`);
+  check(
+    (await page.locator(`a[href="${companyHref}"]`).count()) === 1,
+    `/companies does not link to ${companyHref}`,
+  );
+  await checkPage('companies');
+  await page.goto(`${baseUrl}${companyHref}`);
+  await checkPage('company-file');
+  step('keeping a note in the company file');
+  await page.getByLabel('Notes', { exact: true }).fill('Orders kettles in bulk.');
+  await submitAndWait(page.getByRole('button', { name: 'Save', exact: true }));
+  check(
+    new URL(page.url()).pathname === companyHref,
+    `saving the company file led to ${page.url()}: ${await alertText()}`,
+  );
+  await checkPage('company-file-saved');
+  await page.goto(`${baseUrl}${contactHref}`);
+  await checkPage('contact-file');
+  step('keeping a note in the contact file');
+  await page.getByLabel('Title or role', { exact: true }).fill('Office manager');
+  await submitAndWait(page.getByRole('button', { name: 'Save', exact: true }));
+  check(
+    new URL(page.url()).pathname === contactHref,
+    `saving the contact file led to ${page.url()}: ${await alertText()}`,
+  );
+  await checkPage('contact-file-saved');
+  step('opening /account');
+  await page.goto(`${baseUrl}/account`);
+  await checkPage('account');
+
   step('opening an address where nothing is');
   expectedStatuses.add('404 GET /no-such-page');
   await page.goto(`${baseUrl}/no-such-page`);
