@@ -3,20 +3,31 @@
 // phone, works it through the six steps to resolution and closure, and the complaint page
 // shows all six steps done, the whole timeline and the "Reopen" action.
 //
+// Every page it sees (sign-in, the queue, the intake form, the complaint page at each stage,
+// refused forms, the company and contact files, the account page, error pages and, with an
+// admin account, the staff accounts page) is checked with axe-core against WCAG 2 A and AA,
+// and the server's HTML of each is saved as PAGES/NN-name.html for the Nu HTML Checker
+// (browser.rs runs vnu.jar on them in one batch).
+//
 // Usage: node e2e/six_steps.mjs BASE_URL EMAIL PASSWORD [SCREENSHOT]
 //   or the environment: REDRESS_E2E_BASE_URL, REDRESS_E2E_EMAIL, REDRESS_E2E_PASSWORD,
 //   REDRESS_E2E_SCREENSHOT (default target/e2e/complaint-page.png).
+//   REDRESS_E2E_PAGES: where the pages' HTML goes (default: pages/ next to the screenshot;
+//   emptied first).
+//   REDRESS_E2E_ADMIN_EMAIL, REDRESS_E2E_ADMIN_PASSWORD: an admin account, to check the
+//   staff accounts page too (skipped without them).
 //   REDRESS_E2E_CHROMIUM: the browser (default /usr/bin/chromium, Debian's package).
 //   REDRESS_E2E_DEADLINE_MS: give up after this long (default 120000).
 //
 // On success: saves a full-page screenshot of the complaint page, prints
-// "complaint: RDR-…" and exits 0. On failure: prints what failed, saves failure.png
-// next to the screenshot and exits 1.
+// "complaint: RDR-…" and exits 0. On failure (including any axe-core violation): prints what
+// failed, saves failure.png next to the screenshot and exits 1.
 //
-// The account must exist already (crates/redress/tests/api/browser.rs creates one).
+// The accounts must exist already (crates/redress/tests/api/browser.rs creates them).
 
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const [argBase, argEmail, argPassword, argShot] = process.argv.slice(2);
@@ -27,6 +38,12 @@ const screenshot = resolve(
   argShot ?? process.env.REDRESS_E2E_SCREENSHOT ?? 'target/e2e/complaint-page.png',
 );
 const failureShot = join(dirname(screenshot), 'failure.png');
+const pagesDir = resolve(process.env.REDRESS_E2E_PAGES ?? join(dirname(screenshot), 'pages'));
+const adminEmail = process.env.REDRESS_E2E_ADMIN_EMAIL;
+const adminPassword = process.env.REDRESS_E2E_ADMIN_PASSWORD;
+const axePath = fileURLToPath(new URL('node_modules/axe-core/axe.min.js', import.meta.url));
+/** The axe-core rules checked: WCAG 2.0, 2.1 and 2.2, levels A and AA. */
+const axeTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 const executablePath = process.env.REDRESS_E2E_CHROMIUM ?? '/usr/bin/chromium';
 const deadlineMs = Number(process.env.REDRESS_E2E_DEADLINE_MS ?? 120000);
 
@@ -56,6 +73,9 @@ const todayUtc = () => new Date().toISOString().slice(0, 10);
 let browser;
 let page;
 const problems = []; // page errors and failed requests seen along the way
+const expectedStatuses = new Set(); // "STATUS METHOD PATH" answers a step asked for
+let lastDocument; // the main frame's latest document response: the server's own HTML
+const pagesChecked = []; // { name, url, file, violations }
 
 async function main() {
   step(`launching ${executablePath}`);
@@ -89,18 +109,30 @@ async function main() {
   });
   page.on('response', (r) => {
     const url = new URL(r.url());
-    if (r.status() >= 400 && url.pathname !== '/favicon.ico') {
-      problems.push(`HTTP ${r.status()} for ${r.request().method()} ${url.pathname}`);
+    const request = r.request();
+    if (request.isNavigationRequest() && r.frame() === page.mainFrame()) lastDocument = r;
+    const what = `${r.status()} ${request.method()} ${url.pathname}`;
+    if (r.status() >= 400 && url.pathname !== '/favicon.ico' && !expectedStatuses.has(what)) {
+      problems.push(`HTTP ${r.status()} for ${request.method()} ${url.pathname}`);
     }
   });
+  rmSync(pagesDir, { recursive: true, force: true });
+  mkdirSync(pagesDir, { recursive: true });
 
-  // Sign in.
+  // Sign in, once with a wrong password.
   step('opening /sign-in');
   await page.goto(`${baseUrl}/sign-in`);
-  await page.getByLabel('Email address', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  await checkPage('sign-in');
+  step('signing in with a wrong password');
+  expectedStatuses.add('401 POST /sign-in');
+  await signIn(email, `${password} (wrong)`);
+  check(
+    new URL(page.url()).pathname === '/sign-in',
+    `a wrong password led to ${page.url()}, not back to /sign-in`,
+  );
+  await checkPage('sign-in-refused');
   step('signing in');
-  await submitAndWait(page.getByRole('button', { name: 'Sign in', exact: true }));
+  await signIn(email, password);
   check(
     !new URL(page.url()).pathname.startsWith('/sign-in'),
     `still on ${page.url()} after signing in: ${await alertText()}`,
@@ -109,9 +141,21 @@ async function main() {
   // Take a complaint by phone.
   step('opening /complaints');
   await page.goto(`${baseUrl}/complaints`);
+  await checkPage('queue-empty');
   step('clicking "Take a complaint"');
   await submitAndWait(page.getByRole('link', { name: 'Take a complaint', exact: true }));
   check(new URL(page.url()).pathname === '/complaints/new', `"Take a complaint" led to ${page.url()}`);
+  await checkPage('new-complaint');
+
+  step('sending the intake form empty (the browser\'s own checks off)');
+  expectedStatuses.add('422 POST /complaints/new');
+  await page.locator('form[action="/complaints/new"]').evaluate((f) => {
+    f.noValidate = true;
+  });
+  await submitAndWait(page.getByRole('button', { name: 'Receive the complaint', exact: true }));
+  const refusedErrors = await page.locator('.error').count();
+  check(refusedErrors > 0, `the empty intake form led to ${page.url()} without errors shown`);
+  await checkPage('new-complaint-refused');
 
   step('filling the intake form');
   const label = (text) => page.getByLabel(text, { exact: true });
@@ -137,6 +181,24 @@ async function main() {
   );
   const reference = complaintPath.split('/').pop();
   console.log(`complaint: ${reference}`);
+  await checkPage('complaint-received');
+
+  step('sending "Acknowledge with an apology" empty (the browser\'s own checks off)');
+  expectedStatuses.add(`422 POST ${complaintPath}/acknowledge`);
+  {
+    const details = actionDetails('Acknowledge with an apology');
+    await details.locator('summary').click();
+    await details.locator('form').evaluate((f) => {
+      f.noValidate = true;
+    });
+    await submitAndWait(
+      details.getByRole('button', { name: 'Acknowledge with an apology', exact: true }),
+    );
+    const shown = await page.locator('details.action[open] .error[role=alert]').count();
+    check(shown === 1, `the empty apology led to ${page.url()} without the error beside the form`);
+    await checkPage('complaint-action-refused');
+    await page.goto(`${baseUrl}${complaintPath}`);
+  }
 
   // The six steps, then resolution and closure.
   await act(complaintPath, 'Acknowledge with an apology', async (form) => {
@@ -258,8 +320,179 @@ async function main() {
   );
   check(focused.visible, '"Skip to content" is focused but not visible on the screen');
 
+  // The other pages, for the accessibility and markup checks.
+  step('opening the closed complaints in the queue');
+  // The queue is a projection, updated in the background: give it a few seconds.
+  const queueUrl = `${baseUrl}/complaints?status=closed`;
+  for (let tries = 0; ; tries += 1) {
+    await page.goto(queueUrl);
+    if ((await page.locator(`a[href="${complaintPath}"]`).count()) === 1) break;
+    check(tries < 20, `the closed complaints in the queue do not include ${reference}`);
+    await page.waitForTimeout(250);
+  }
+  await checkPage('queue');
+
+  step('opening the company and contact files from the complaint page');
+  await page.goto(`${baseUrl}${complaintPath}`);
+  const customerCard = page.locator('section[aria-labelledby="customer-heading"]');
+  const companyHref = await customerCard.locator('a[href^="/companies/"]').getAttribute('href');
+  const contactHref = await customerCard.locator('a[href^="/customers/"]').getAttribute('href');
+  await page.goto(`${baseUrl}/companies`);
+  check(
+    (await page.locator(`a[href="${companyHref}"]`).count()) === 1,
+    `/companies does not link to ${companyHref}`,
+  );
+  await checkPage('companies');
+  await page.goto(`${baseUrl}${companyHref}`);
+  await checkPage('company-file');
+  step('keeping a note in the company file');
+  await page.getByLabel('Notes', { exact: true }).fill('Orders kettles in bulk.');
+  await submitAndWait(page.getByRole('button', { name: 'Save', exact: true }));
+  check(
+    new URL(page.url()).pathname === companyHref,
+    `saving the company file led to ${page.url()}: ${await alertText()}`,
+  );
+  await checkPage('company-file-saved');
+  await page.goto(`${baseUrl}${contactHref}`);
+  await checkPage('contact-file');
+  step('keeping a note in the contact file');
+  await page.getByLabel('Title or role', { exact: true }).fill('Office manager');
+  await submitAndWait(page.getByRole('button', { name: 'Save', exact: true }));
+  check(
+    new URL(page.url()).pathname === contactHref,
+    `saving the contact file led to ${page.url()}: ${await alertText()}`,
+  );
+  await checkPage('contact-file-saved');
+  step('opening /account');
+  await page.goto(`${baseUrl}/account`);
+  await checkPage('account');
+
+  step('opening an address where nothing is');
+  expectedStatuses.add('404 GET /no-such-page');
+  await page.goto(`${baseUrl}/no-such-page`);
+  await checkPage('not-found');
+  step('opening /admin/users as an agent');
+  expectedStatuses.add('403 GET /admin/users');
+  await page.goto(`${baseUrl}/admin/users`);
+  await checkPage('not-allowed');
+  if (adminEmail && adminPassword) {
+    step('signing out');
+    await page.goto(`${baseUrl}/complaints`); // the error pages have no header to sign out from
+    await submitAndWait(page.getByRole('button', { name: 'Sign out', exact: true }));
+    check(
+      new URL(page.url()).pathname === '/sign-in',
+      `signing out led to ${page.url()}, not to /sign-in`,
+    );
+    step('signing in as an admin');
+    await signIn(adminEmail, adminPassword);
+    await page.goto(`${baseUrl}/admin/users`);
+    check(
+      (await page.getByRole('heading', { name: 'Staff accounts', exact: true }).count()) === 1,
+      `/admin/users does not show the staff accounts: ${await alertText()}`,
+    );
+    await checkPage('staff-accounts');
+  } else {
+    console.log('(no REDRESS_E2E_ADMIN_EMAIL/_PASSWORD: the staff accounts page is not checked)');
+  }
+
   check(problems.length === 0, `the browser saw problems:\n  ${problems.join('\n  ')}`);
+  step(`checked ${pagesChecked.length} pages with axe-core`);
+  const report = axeReport();
+  check(!report, report);
   step('done');
+}
+
+/** Fills in the sign-in form on the page and sends it. */
+async function signIn(address, secret) {
+  await page.getByLabel('Email address', { exact: true }).fill(address);
+  await page.getByLabel('Password', { exact: true }).fill(secret);
+  await submitAndWait(page.getByRole('button', { name: 'Sign in', exact: true }));
+}
+
+/**
+ * Checks the page now shown: saves the server's HTML of it to PAGES/NN-name.html (for the
+ * Nu HTML Checker) and runs axe-core on it, with every closed `<details>` opened so that the
+ * forms inside are checked too (and closed again afterwards).
+ */
+async function checkPage(name) {
+  const url = page.url();
+  const shown = url.replace(/#.*$/, '');
+  check(
+    lastDocument && lastDocument.url().replace(/#.*$/, '') === shown,
+    `no document response for ${url} (last: ${lastDocument?.url()})`,
+  );
+  const html = await lastDocument.text();
+  const file = join(pagesDir, `${String(pagesChecked.length + 1).padStart(2, '0')}-${name}.html`);
+  writeFileSync(file, html);
+
+  await page.addScriptTag({ path: axePath });
+  await page.evaluate(() => {
+    for (const d of document.querySelectorAll('details:not([open])')) {
+      d.setAttribute('data-e2e-opened', '');
+      d.open = true;
+    }
+  });
+  const { violations, incomplete, passed } = await page.evaluate(async (tags) => {
+    const results = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return {
+      passed: results.passes.length,
+      violations: results.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        helpUrl: v.helpUrl,
+        nodes: v.nodes.map((n) => ({
+          target: n.target.map(String).join(' '),
+          summary: n.failureSummary ?? '',
+        })),
+      })),
+      incomplete: results.incomplete.map((v) => `${v.id} (${v.nodes.length})`),
+    };
+  }, axeTags);
+  await page.evaluate(() => {
+    for (const d of document.querySelectorAll('details[data-e2e-opened]')) {
+      d.open = false;
+      d.removeAttribute('data-e2e-opened');
+    }
+  });
+  pagesChecked.push({ name, url, file, violations });
+  const nodes = violations.reduce((n, v) => n + v.nodes.length, 0);
+  const found = violations.length
+    ? `${violations.length} VIOLATED (${nodes} elements)`
+    : 'no violations';
+  console.log(
+    `  ${basename(file)}: axe: ${passed} rules passed, ${found}` +
+      (incomplete.length ? `; to review by hand: ${incomplete.join(', ')}` : ''),
+  );
+}
+
+/** The axe-core violations found so far, readably, or '' if there are none. */
+function axeReport() {
+  const bad = pagesChecked.filter((p) => p.violations.length > 0);
+  if (bad.length === 0) return '';
+  const lines = [
+    `axe-core found accessibility problems (WCAG 2 A/AA) on ${bad.length} of ` +
+      `${pagesChecked.length} pages:`,
+  ];
+  for (const p of bad) {
+    lines.push(`${p.name} (${p.url}):`);
+    for (const v of p.violations) {
+      lines.push(`  ${v.id} [${v.impact}] ${v.help}`);
+      lines.push(`    ${v.helpUrl}`);
+      // The first few elements in full; the rest by selector.
+      for (const [i, n] of v.nodes.entries()) {
+        lines.push(`    - ${n.target}`);
+        if (i >= 3) continue;
+        for (const l of n.summary.split('\n').filter((l) => l.trim())) {
+          lines.push(`        ${l.trim()}`);
+        }
+      }
+    }
+  }
+  return lines.join('\n');
 }
 
 /** The `<details>` of one action on the complaint page, by its summary. */
@@ -291,13 +524,24 @@ async function act(complaintPath, labelText, fill) {
   );
   const errors = await page.locator('.error[role=alert]').allInnerTexts();
   check(errors.length === 0, `after "${labelText}" the page shows errors: ${errors.join('; ')}`);
+  await checkPage(`complaint-after-${slug(labelText)}`);
+}
+
+/** "Record a fact" → "record-a-fact". */
+function slug(text) {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 /** Clicks something that navigates and waits until the new page has loaded. */
 async function submitAndWait(target) {
-  const navigated = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
-  await target.click();
-  await navigated;
+  // Together, so that a failed click does not leave the wait to fail unhandled later.
+  await Promise.all([
+    page.waitForEvent('framenavigated', (f) => f === page.mainFrame()),
+    target.click(),
+  ]);
   await page.waitForLoadState('load');
 }
 
@@ -333,6 +577,8 @@ try {
   if (page) {
     console.error(`page: ${page.url()}`);
     if (problems.length) console.error(`the browser saw:\n  ${problems.join('\n  ')}`);
+    const report = axeReport();
+    if (report && !(e instanceof Check && e.message === report)) console.error(report);
     try {
       mkdirSync(dirname(failureShot), { recursive: true });
       await page.screenshot({ path: failureShot, fullPage: true });

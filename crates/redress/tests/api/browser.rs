@@ -1,8 +1,10 @@
 //! The staff pages in a real browser: headless Chromium, driven by `e2e/six_steps.mjs`
-//! (playwright-core), against a server on PostgreSQL.
+//! (playwright-core), against a server on PostgreSQL. The script checks every page it sees
+//! with axe-core (WCAG 2 A/AA) and saves the server's HTML of each; this test then runs the
+//! Nu HTML Checker (`vnu.jar`) on all of them in one batch.
 //!
-//! Needs Debian's Chromium at /usr/bin/chromium and `e2e/node_modules`; `.ci/run` installs
-//! both. Without them the test fails and says how to install them.
+//! Needs Debian's Chromium at /usr/bin/chromium, Java (for vnu.jar) and `e2e/node_modules`;
+//! `.ci/run` installs them. Without them the test fails and says how to install them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -22,7 +24,10 @@ const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const DEADLINE: Duration = Duration::from_secs(180);
 
 const INSTALL_HINT: &str = "run `bash .ci/run`, or install them by hand: \
-     `apt-get install -y chromium && (cd e2e && npm ci)`";
+     `apt-get install -y chromium default-jre-headless && (cd e2e && npm ci)`";
+
+/// The Nu HTML Checker, from the `vnu-jar` package.
+const VNU_JAR: &str = "e2e/node_modules/vnu-jar/build/dist/vnu.jar";
 
 /// The browser the script drives (as in the script: REDRESS_E2E_CHROMIUM, else Debian's).
 fn chromium() -> PathBuf {
@@ -58,6 +63,50 @@ fn require_browser_tools(workspace: &Path) {
         node.as_ref().is_ok_and(|o| o.status.success()),
         "`node` cannot be run ({node:?}); Node.js 20 or later is needed for e2e/"
     );
+    let vnu = workspace.join(VNU_JAR);
+    assert!(
+        vnu.is_file(),
+        "{} is missing (the vnu-jar package of e2e/): {INSTALL_HINT}",
+        vnu.display()
+    );
+    let java = Command::new("java").arg("-version").output();
+    assert!(
+        java.as_ref().is_ok_and(|o| o.status.success()),
+        "`java` cannot be run ({:?}); the Nu HTML Checker ({VNU_JAR}) needs Java 11 or later. \
+         On Debian: `apt-get install -y default-jre-headless` (`bash .ci/run` installs it)",
+        java.as_ref().map(|o| o.status).map_err(|e| e.to_string())
+    );
+}
+
+/// Runs the Nu HTML Checker on `pages` in one batch (the JVM takes seconds to start); fails
+/// with its report if it finds any error.
+fn check_markup(workspace: &Path, pages: &[PathBuf]) {
+    let started = Instant::now();
+    let output = Command::new("java")
+        .arg("-jar")
+        .arg(workspace.join(VNU_JAR))
+        .args(["--errors-only", "--format", "text"])
+        .args(pages)
+        .current_dir(workspace)
+        .stdin(Stdio::null())
+        .output()
+        .expect("java starts");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "the Nu HTML Checker ({VNU_JAR}) found errors in the pages ({}):\n{report}",
+        output.status
+    );
+    println!(
+        "vnu.jar: no errors in {} pages ({:.1?}): {}",
+        pages.len(),
+        started.elapsed(),
+        report.trim()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,15 +125,27 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
         .create(&email, "Brenda Browser", Role::Agent, &hash)
         .await
         .unwrap();
+    // An admin, for the staff accounts page.
+    let admin_email = format!("admin-{}@staff.example", uuid::Uuid::new_v4().simple());
+    let admin_password = "a long browser test admin password";
+    let admin_hash = hash_password(admin_password).unwrap();
+    app.store
+        .accounts
+        .create(&admin_email, "Adam Admin", Role::Admin, &admin_hash)
+        .await
+        .unwrap();
 
     let dir = artifacts_dir();
     std::fs::create_dir_all(&dir).unwrap();
     let screenshot = dir.join("complaint-page.png");
     let stdout_path = dir.join("six_steps.stdout.txt");
     let stderr_path = dir.join("six_steps.stderr.txt");
+    // The script empties this and saves each page's HTML in it.
+    let pages_dir = dir.join("pages");
     for stale in [&screenshot, &dir.join("failure.png")] {
         let _ = std::fs::remove_file(stale);
     }
+    let _ = std::fs::remove_dir_all(&pages_dir);
 
     // Output goes to files, so the runtime only polls the child and the server keeps serving.
     let started = Instant::now();
@@ -94,6 +155,9 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
         .arg(&email)
         .arg(password)
         .arg(&screenshot)
+        .env("REDRESS_E2E_PAGES", &pages_dir)
+        .env("REDRESS_E2E_ADMIN_EMAIL", &admin_email)
+        .env("REDRESS_E2E_ADMIN_PASSWORD", admin_password)
         .current_dir(&workspace)
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&stdout_path).unwrap())
@@ -117,8 +181,9 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
     let report = format!(
         "e2e/six_steps.mjs ({status:?} after {elapsed:.1?})\n\
          --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n\
-         (screenshots in {})",
-        dir.display()
+         (screenshots in {}, pages' HTML in {})",
+        dir.display(),
+        pages_dir.display()
     );
     assert!(
         status.is_some_and(|s| s.success()),
@@ -140,6 +205,24 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
         screenshot.display(),
         png.len()
     );
+
+    // The server's HTML of every page the script saw is valid.
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&pages_dir)
+        .unwrap_or_else(|e| panic!("no pages saved in {}: {e}", pages_dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "html"))
+        .collect();
+    pages.sort();
+    assert!(
+        pages.len() >= 15,
+        "only {} pages saved in {}: {pages:?}",
+        pages.len(),
+        pages_dir.display()
+    );
+    let checked = workspace.clone();
+    tokio::task::spawn_blocking(move || check_markup(&checked, &pages))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
 
     // What the browser did is in the database.
     let reference = stdout
