@@ -100,6 +100,17 @@ enum BenchCommand {
         #[arg(long)]
         skip_rebuild: bool,
     },
+    /// Sends customer emails through the outbox to REDRESS_SMTP_URL (a local SMTP server) beside
+    /// lettre alone, and times each email from its event to the server's acceptance under a
+    /// steady load. Point REDRESS_DATABASE_URL at an empty scratch database.
+    Mail {
+        /// Emails per phase.
+        #[arg(long, default_value_t = 10_000)]
+        emails: usize,
+        /// Complaints received per second in the steady phase.
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -283,6 +294,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => {
             let report =
                 redress::bench::pages(&settings, complaints, requests, !skip_rebuild).await?;
+            print!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            which: BenchCommand::Mail { emails, rate },
+        } => {
+            let report = redress::bench::mail(&settings, emails, rate).await?;
             print!("{report}");
             Ok(())
         }

@@ -476,6 +476,16 @@ impl Outbox {
             .await)?)
     }
 
+    /// When each sent message's event happened and when it was sent, oldest event first
+    /// (for the mail benchmark).
+    pub async fn sent_times(&self) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT event_at, sent_at FROM outbox WHERE state = 'sent' ORDER BY event_at, id"
+        )
+        .fetch_all(pool)
+        .await)?)
+    }
+
     /// How many messages are in each state.
     pub async fn counts(&self) -> Result<OutboxCounts, StoreError> {
         let (pending, failing, dead, sent): (i64, i64, i64, i64) =
