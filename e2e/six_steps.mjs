@@ -131,7 +131,25 @@ async function main() {
     `a wrong password led to ${page.url()}, not back to /sign-in`,
   );
   await checkPage('sign-in-refused');
+
+  // A customer complains through the public form, without an account.
+  step('opening the public complaint form');
+  await page.goto(`${baseUrl}/complain`);
+  await checkPage('public-form');
+  await page.getByLabel('Your name').fill('Olivia Bennett');
+  await page.getByLabel('Your email address').fill('olivia@example.co.uk');
+  await page.getByLabel('What is it about?').selectOption('Delivery');
+  await page.getByLabel('In one line, what went wrong?').fill('My parcel never arrived');
+  await page.getByLabel('What happened?').fill('The tracking says delivered, but nothing came.');
+  await submitAndWait(page.getByRole('button', { name: 'Send my complaint', exact: true }));
+  check(
+    new URL(page.url()).pathname === '/complain/thanks' &&
+      /RDR-[0-9A-Z]{4}-[0-9A-Z]{4}/.test(await page.textContent('main')),
+    `the public form led to ${page.url()} without a reference: ${await alertText()}`,
+  );
+  await checkPage('public-thanks');
   step('signing in');
+  await page.goto(`${baseUrl}/sign-in`);
   await signIn(email, password);
   check(
     !new URL(page.url()).pathname.startsWith('/sign-in'),
@@ -141,7 +159,7 @@ async function main() {
   // Take a complaint by phone.
   step('opening /complaints');
   await page.goto(`${baseUrl}/complaints`);
-  await checkPage('queue-empty');
+  await checkPage('queue-first');
   step('clicking "Take a complaint"');
   await submitAndWait(page.getByRole('link', { name: 'Take a complaint', exact: true }));
   check(new URL(page.url()).pathname === '/complaints/new', `"Take a complaint" led to ${page.url()}`);
@@ -391,6 +409,8 @@ async function main() {
       `/admin/users does not show the staff accounts: ${await alertText()}`,
     );
     await checkPage('staff-accounts');
+    await page.goto(`${baseUrl}/admin/mail`);
+    await checkPage('customer-emails');
   } else {
     console.log('(no REDRESS_E2E_ADMIN_EMAIL/_PASSWORD: the staff accounts page is not checked)');
   }

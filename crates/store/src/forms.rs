@@ -51,3 +51,52 @@ impl FormTokens {
         Ok(())
     }
 }
+
+/// How often each client address has used the public complaint form lately.
+#[derive(Debug, Clone)]
+pub struct PublicIntake {
+    db: Database,
+}
+
+impl PublicIntake {
+    /// The counts in `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// Complaints from `client` since `since`.
+    pub async fn recent(
+        &self,
+        client: &str,
+        since: chrono::DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM public_intake WHERE client = $1 AND received_at > $2"
+        )
+        .bind(client)
+        .bind(since)
+        .fetch_one(pool)
+        .await)?)
+    }
+
+    /// Counts one complaint from `client`, and forgets those older than a day.
+    pub async fn record(&self, client: &str) -> Result<(), StoreError> {
+        let now = Utc::now();
+        on_pool!(&self.db, |pool| sqlx::query(
+            "DELETE FROM public_intake WHERE received_at < $1"
+        )
+        .bind(now - chrono::Duration::days(1))
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO public_intake (client, received_at) VALUES ($1, $2)"
+        )
+        .bind(client)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

@@ -32,7 +32,7 @@ pub use complaint_list::{
 pub use complaints::{CommandError, Complaints, ErasureReport};
 pub use db::{Backend, ConnectOptions, Database, Tx};
 pub use event_log::{Checkpoint, StoredEvent};
-pub use forms::FormTokens;
+pub use forms::{FormTokens, PublicIntake};
 pub use outbox::{EmailKind, Outbox, OutboxCounts, OutboxProjector, OutboxRow};
 pub use projection::{EventSignal, Projections, Projector, RebuildReport};
 pub use vault::{KeyVault, OpenError};
@@ -108,6 +108,8 @@ pub struct Store {
     pub companies: Companies,
     /// The emails customers are owed.
     pub outbox: Outbox,
+    /// Use of the public complaint form, per client address.
+    pub public_intake: PublicIntake,
 }
 
 impl Store {
@@ -133,6 +135,7 @@ impl Store {
             forms: FormTokens::new(db.clone()),
             companies: Companies::new(db.clone()),
             outbox: Outbox::new(db.clone()),
+            public_intake: PublicIntake::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
             db,
             vault,

@@ -942,7 +942,7 @@ pub(crate) async fn new_form(
 }
 
 /// Which form field a domain refusal is about.
-fn field_of(error: &ComplaintError) -> &'static str {
+pub(crate) fn field_of(error: &ComplaintError) -> &'static str {
     let field = match error {
         ComplaintError::Empty { field }
         | ComplaintError::TooLong { field, .. }

@@ -9,6 +9,7 @@ pub mod complaints;
 pub mod error;
 pub mod files;
 pub mod mail;
+pub mod public;
 pub mod queue;
 
 pub use auth::CurrentStaff;
@@ -67,6 +68,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "customers/show.html",
         include_str!("../../../templates/customers/show.html"),
+    ),
+    (
+        "public/complain.html",
+        include_str!("../../../templates/public/complain.html"),
+    ),
+    (
+        "public/thanks.html",
+        include_str!("../../../templates/public/thanks.html"),
     ),
     (
         "admin/mail.html",
@@ -243,6 +252,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/customers/{id}", web::post().to(files::update_contact))
         .route("/account", web::get().to(auth::settings_page))
         .route("/account", web::post().to(auth::save_settings));
+    config
+        .route("/complain", web::get().to(public::form))
+        .route("/complain", web::post().to(public::submit))
+        .route("/complain/thanks", web::get().to(public::thanks));
     config
         .route("/admin/mail", web::get().to(mail::page))
         .route("/admin/mail/{id}/retry", web::post().to(mail::retry));

@@ -11,6 +11,7 @@ mod files;
 mod health;
 mod mail;
 mod pages;
+mod public;
 mod smtp;
 mod workers;
 

@@ -46,6 +46,9 @@ async fn every_page_renders_with_the_demo_data(db: TestDb) {
         "/companies",
         "/account",
         "/admin/users",
+        "/admin/mail",
+        "/complain",
+        "/complain/thanks?reference=RDR-0000-0000",
     ]
     .map(String::from)
     .to_vec();
