@@ -190,11 +190,7 @@ pub(crate) async fn submit(
                 .finish())
         }
         Err(CommandError::Rejected(rejection)) => {
-            let field = match field_of(&rejection) {
-                "form" => "form",
-                other => other,
-            };
-            errors.insert(field, public_words(&rejection));
+            errors.insert(field_of(&rejection), public_words(&rejection));
             render_form(&state, &session, &form, &errors, 422)
         }
         Err(other) => Err(other.into()),
