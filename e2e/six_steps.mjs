@@ -41,6 +41,7 @@ const failureShot = join(dirname(screenshot), 'failure.png');
 const pagesDir = resolve(process.env.REDRESS_E2E_PAGES ?? join(dirname(screenshot), 'pages'));
 const adminEmail = process.env.REDRESS_E2E_ADMIN_EMAIL;
 const adminPassword = process.env.REDRESS_E2E_ADMIN_PASSWORD;
+const statusPath = process.env.REDRESS_E2E_STATUS_PATH;
 const axePath = fileURLToPath(new URL('node_modules/axe-core/axe.min.js', import.meta.url));
 /** The axe-core rules checked: WCAG 2.0, 2.1 and 2.2, levels A and AA. */
 const axeTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
@@ -148,6 +149,15 @@ async function main() {
     `the public form led to ${page.url()} without a reference: ${await alertText()}`,
   );
   await checkPage('public-thanks');
+  if (statusPath) {
+    step('opening a customer\'s status page from its signed link');
+    await page.goto(`${baseUrl}${statusPath}`);
+    check(
+      (await page.getByRole('heading', { name: 'Add something', exact: true }).count()) === 1,
+      `the status page ${statusPath} does not offer to add something: ${await alertText()}`,
+    );
+    await checkPage('status-page');
+  }
   step('signing in');
   await page.goto(`${baseUrl}/sign-in`);
   await signIn(email, password);

@@ -96,6 +96,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "emails/survey.html",
         include_str!("../../../templates/emails/survey.html"),
     ),
+    (
+        "emails/status_link.txt",
+        include_str!("../../../templates/emails/status_link.txt"),
+    ),
+    (
+        "emails/status_link.html",
+        include_str!("../../../templates/emails/status_link.html"),
+    ),
 ];
 
 /// Why an email could not be rendered.
@@ -399,6 +407,7 @@ impl EmailView {
     /// `key` opens the customer's sealed data; without it the customer was erased.
     pub fn of(
         events: &[ComplaintEvent],
+        kind: EmailKind,
         index: usize,
         customer: CustomerId,
         key: Option<&SealingKey>,
@@ -424,6 +433,12 @@ impl EmailView {
                 "the complaint's first event is not its receipt".into(),
             ));
         };
+        // A fresh status link tells the complaint as it stands now.
+        let index = if kind == EmailKind::StatusLink {
+            events.len() - 1
+        } else {
+            index
+        };
         if events[..=index.min(events.len() - 1)]
             .iter()
             .any(|e| matches!(e.change, ComplaintChange::PersonalDataErased { .. }))
@@ -443,6 +458,9 @@ impl EmailView {
             ombudsman: sender.ombudsman.clone(),
             ..EmailView::default()
         };
+        if kind == EmailKind::StatusLink {
+            return Ok(view);
+        }
         match &event.change {
             ComplaintChange::ComplaintReceived { .. } | ComplaintChange::ComplaintClosed => {}
             ComplaintChange::ComplaintAcknowledged { apology } => {

@@ -79,6 +79,8 @@ pub struct MailSettings {
     pub batch: i64,
     /// How long a claim lasts before another sender may take the message.
     pub lease: Duration,
+    /// Where customers reach Redress (status links start with it), e.g. `https://complaints.example.com`.
+    pub public_url: String,
 }
 
 impl MailSettings {
@@ -217,12 +219,23 @@ impl Mailer {
         let index = usize::try_from(claimed.row.sequence - 1).unwrap_or(usize::MAX);
         let view = EmailView::of(
             &events,
+            claimed.kind,
             index,
             claimed.customer,
             key.as_ref(),
             &self.settings.sender,
         );
-        let rendered = view.and_then(|view| self.emails.render(claimed.kind, &view));
+        let rendered = view.and_then(|mut view| {
+            let token = self.store.links.token(
+                &claimed.reference,
+                self.clock.now() + redress_store::links::LINK_LIFETIME,
+            );
+            view.status_link = Some(format!(
+                "{}/status/{token}",
+                self.settings.public_url.trim_end_matches('/')
+            ));
+            self.emails.render(claimed.kind, &view)
+        });
         let message = match rendered {
             Err(RenderError::Erased) => {
                 return self
@@ -314,6 +327,7 @@ mod tests {
             },
             batch: 10,
             lease: Duration::from_secs(60),
+            public_url: "https://complaints.example".into(),
         }
     }
 

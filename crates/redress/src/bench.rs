@@ -405,6 +405,7 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
         },
         batch: 1,
         lease: Duration::from_secs(60),
+        public_url: settings.public_url.clone(),
     };
     let started = Instant::now();
     for i in 0..emails {

@@ -102,6 +102,7 @@ pub fn mailer(store: &Store, settings: &Settings) -> anyhow::Result<redress_noti
             },
             batch: 50,
             lease: Duration::from_secs(120),
+            public_url: settings.public_url.clone(),
         },
         Arc::new(SystemClock),
     ))

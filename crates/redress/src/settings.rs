@@ -53,6 +53,13 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "Mark session cookies Secure; set to true when Redress is served over HTTPS.",
     },
     SettingDoc {
+        key: "public_url",
+        env: "REDRESS_PUBLIC_URL",
+        default: "\"http://127.0.0.1:8080\"",
+        help: "The address customers reach Redress at; links in emails (to the customer's \
+               status page and survey) start with it.",
+    },
+    SettingDoc {
         key: "organisation",
         env: "REDRESS_ORGANISATION",
         default: "\"Redress Demo Ltd\"",
@@ -128,6 +135,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// See [`SETTINGS`].
     pub log: String,
+    /// See [`SETTINGS`].
+    pub public_url: String,
     /// See [`SETTINGS`].
     pub organisation: String,
     /// See [`SETTINGS`].

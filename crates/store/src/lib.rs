@@ -12,6 +12,7 @@ pub mod complaints;
 pub mod db;
 pub mod event_log;
 pub mod forms;
+pub mod links;
 pub mod outbox;
 pub mod projection;
 #[cfg(feature = "testing")]
@@ -33,6 +34,7 @@ pub use complaints::{CommandError, Complaints, ErasureReport};
 pub use db::{Backend, ConnectOptions, Database, Tx};
 pub use event_log::{Checkpoint, StoredEvent};
 pub use forms::{FormTokens, PublicIntake};
+pub use links::{LinkError, StatusLinks};
 pub use outbox::{EmailKind, Outbox, OutboxCounts, OutboxProjector, OutboxRow};
 pub use projection::{EventSignal, Projections, Projector, RebuildReport};
 pub use vault::{KeyVault, OpenError};
@@ -110,6 +112,8 @@ pub struct Store {
     pub outbox: Outbox,
     /// Use of the public complaint form, per client address.
     pub public_intake: PublicIntake,
+    /// Signed links to customers' status pages.
+    pub links: StatusLinks,
 }
 
 impl Store {
@@ -130,7 +134,9 @@ impl Store {
         let signal = EventSignal::default();
         let complaints = Complaints::new(db.clone(), vault.clone(), clock.clone(), signal.clone());
         let projections = Projections::new(db.clone(), default_projectors(clock));
+        let links = StatusLinks::new(instance_secret(&db, "status_links", 32).await?);
         Ok(Self {
+            links,
             accounts: Accounts::new(db.clone()),
             forms: FormTokens::new(db.clone()),
             companies: Companies::new(db.clone()),
@@ -148,31 +154,7 @@ impl Store {
     /// A secret this installation generated for itself (e.g. the session key), created on
     /// first use and shared by every instance on the same database.
     pub async fn instance_secret(&self, name: &str, length: usize) -> Result<Vec<u8>, StoreError> {
-        use rand::RngCore;
-        let mut fresh = vec![0u8; length];
-        rand::rngs::OsRng.fill_bytes(&mut fresh);
-        on_pool!(&self.db, |pool| {
-            sqlx::query(
-            "INSERT INTO instance_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
-        )
-        .bind(name)
-        .bind(fresh)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
-        let stored: Vec<u8> = on_pool!(&self.db, |pool| sqlx::query_scalar(
-            "SELECT value FROM instance_secrets WHERE name = $1"
-        )
-        .bind(name)
-        .fetch_one(pool)
-        .await)?;
-        if stored.len() != length {
-            return Err(StoreError::Corrupt(format!(
-                "the secret {name} is not {length} bytes"
-            )));
-        }
-        Ok(stored)
+        instance_secret(&self.db, name, length).await
     }
 
     /// On PostgreSQL, forwards `NOTIFY redress_events` (sent by a trigger on every insert, from
@@ -211,6 +193,36 @@ impl Store {
             }
         }
     }
+}
+
+/// A secret this installation generated for itself, created on first use and shared by every
+/// instance on the same database.
+async fn instance_secret(db: &Database, name: &str, length: usize) -> Result<Vec<u8>, StoreError> {
+    use rand::RngCore;
+    let mut fresh = vec![0u8; length];
+    rand::rngs::OsRng.fill_bytes(&mut fresh);
+    on_pool!(db, |pool| {
+        sqlx::query(
+        "INSERT INTO instance_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
+    )
+    .bind(name)
+    .bind(fresh)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    let stored: Vec<u8> = on_pool!(db, |pool| sqlx::query_scalar(
+        "SELECT value FROM instance_secrets WHERE name = $1"
+    )
+    .bind(name)
+    .fetch_one(pool)
+    .await)?;
+    if stored.len() != length {
+        return Err(StoreError::Corrupt(format!(
+            "the secret {name} is not {length} bytes"
+        )));
+    }
+    Ok(stored)
 }
 
 /// Every projector Redress runs (time-dependent rules read `clock`).

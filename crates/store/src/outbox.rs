@@ -42,11 +42,13 @@ pub enum EmailKind {
     Outcome,
     /// After closure: how did we do?
     Survey,
+    /// A fresh link to their status page, which they asked for (not owed by an event).
+    StatusLink,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 8] = [
+    pub const ALL: [EmailKind; 9] = [
         EmailKind::Receipt,
         EmailKind::Acknowledgement,
         EmailKind::Owner,
@@ -55,6 +57,7 @@ impl EmailKind {
         EmailKind::Request,
         EmailKind::Outcome,
         EmailKind::Survey,
+        EmailKind::StatusLink,
     ];
 
     /// The code in the table, the template's name and the Message-ID.
@@ -68,6 +71,7 @@ impl EmailKind {
             EmailKind::Request => "request",
             EmailKind::Outcome => "outcome",
             EmailKind::Survey => "survey",
+            EmailKind::StatusLink => "status_link",
         }
     }
 
@@ -82,6 +86,7 @@ impl EmailKind {
             EmailKind::Request => "What we need from them",
             EmailKind::Outcome => "The outcome",
             EmailKind::Survey => "Satisfaction survey",
+            EmailKind::StatusLink => "A fresh link to their status page",
         }
     }
 
@@ -371,6 +376,39 @@ impl Outbox {
         }
         claimed.sort_by_key(|c| (c.row.next_attempt_at, c.row.id.clone()));
         Ok(claimed)
+    }
+
+    /// Queues an email with a fresh status link, which the customer asked for at `now`. Its
+    /// id carries the time of the request: each request is its own message.
+    pub async fn enqueue_link(
+        &self,
+        reference: &Reference,
+        customer: CustomerId,
+        language: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let id = format!(
+            "{}.0.{}.{}",
+            reference.as_str(),
+            EmailKind::StatusLink.code(),
+            now.timestamp_micros()
+        );
+        on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO outbox (id, reference, sequence, kind, customer_id, language, state,
+                                 next_attempt_at, event_at, created_at)
+             VALUES ($1, $2, 0, $3, $4, $5, 'pending', $6, $6, $6)
+             ON CONFLICT (id) DO NOTHING"
+        )
+        .bind(&id)
+        .bind(reference.as_str())
+        .bind(EmailKind::StatusLink.code())
+        .bind(customer.0)
+        .bind(language)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
     }
 
     /// Records that the message was accepted.

@@ -30,7 +30,7 @@ const NOT_ON_THE_PAGE: &[ActionKind] = &[ActionKind::ErasePersonalData];
 
 /// One of the six steps, as the progress indicator shows it.
 #[derive(Debug, Serialize)]
-struct StepView {
+pub(crate) struct StepView {
     number: u8,
     title: &'static str,
     done: bool,
@@ -314,7 +314,7 @@ pub(crate) fn timeline_entry(
     }
 }
 
-fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<StepView> {
+pub(crate) fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<StepView> {
     let last = |pick: &dyn Fn(&ComplaintChange) -> Option<String>| {
         events
             .iter()
@@ -419,7 +419,7 @@ pub(crate) struct PageQuery {
     resubmitted: Option<String>,
 }
 
-async fn load(
+pub(crate) async fn load(
     state: &AppState,
     reference: &str,
 ) -> Result<(Reference, Vec<ComplaintEvent>, Complaint), AppError> {

@@ -11,6 +11,7 @@ pub mod files;
 pub mod mail;
 pub mod public;
 pub mod queue;
+pub mod status;
 
 pub use auth::CurrentStaff;
 pub use error::AppError;
@@ -76,6 +77,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "public/thanks.html",
         include_str!("../../../templates/public/thanks.html"),
+    ),
+    (
+        "public/status.html",
+        include_str!("../../../templates/public/status.html"),
+    ),
+    (
+        "public/link.html",
+        include_str!("../../../templates/public/link.html"),
     ),
     (
         "admin/mail.html",
@@ -255,7 +264,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/complain", web::get().to(public::form))
         .route("/complain", web::post().to(public::submit))
-        .route("/complain/thanks", web::get().to(public::thanks));
+        .route("/complain/thanks", web::get().to(public::thanks))
+        .route("/status/fresh-link", web::post().to(status::fresh_link))
+        .route("/status/{token}", web::get().to(status::page))
+        .route("/status/{token}/add", web::post().to(status::add))
+        .route("/status/{token}/survey", web::post().to(status::survey));
     config
         .route("/admin/mail", web::get().to(mail::page))
         .route("/admin/mail/{id}/retry", web::post().to(mail::retry));

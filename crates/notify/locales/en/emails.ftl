@@ -35,4 +35,6 @@ outcome-redress = We are paying you { $amount }.
 outcome-escalate = If you are not satisfied with this outcome, you can refer your complaint to { $ombudsman }.
 
 survey-body = Your complaint is now closed. We would value two minutes of your time: how well did we handle it, and if you ran our company, what would you change?
-survey-reply = Just reply to this email with a score from 1 (very poor) to 5 (excellent) and anything you would like to add.
+survey-reply = Answer in two clicks on your complaint's page (the link below), or simply reply to this email.
+
+status_link-body = You asked for a fresh link to follow your complaint. Here it is; it stays valid for 90 days.

@@ -35,4 +35,6 @@ outcome-redress = Le abonaremos { $amount }.
 outcome-escalate = Si no está conforme con esta decisión, puede presentar su reclamación ante { $ombudsman }.
 
 survey-body = Su reclamación está cerrada. Le agradeceríamos dos minutos de su tiempo: ¿cómo la hemos gestionado y, si usted dirigiera nuestra empresa, qué cambiaría?
-survey-reply = Basta con que responda a este correo con una puntuación del 1 (muy mal) al 5 (excelente) y lo que quiera añadir.
+survey-reply = Puede responder en dos clics en la página de su reclamación (el enlace de abajo) o, simplemente, contestar a este correo.
+
+status_link-body = Nos ha pedido un enlace nuevo para seguir su reclamación. Aquí lo tiene; es válido durante 90 días.

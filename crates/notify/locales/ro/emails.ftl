@@ -35,4 +35,6 @@ outcome-redress = Vă vom plăti { $amount }.
 outcome-escalate = Dacă nu sunteți mulțumit(ă) de această decizie, vă puteți adresa cu reclamația către { $ombudsman }.
 
 survey-body = Reclamația dumneavoastră a fost închisă. Ne-ar ajuta două minute din timpul dumneavoastră: cât de bine am gestionat-o și, dacă ați conduce compania noastră, ce ați schimba?
-survey-reply = Este suficient să răspundeți la acest e-mail cu o notă de la 1 (foarte slab) la 5 (excelent) și cu orice doriți să adăugați.
+survey-reply = Puteți răspunde în două clicuri pe pagina reclamației (linkul de mai jos) sau, pur și simplu, la acest e-mail.
+
+status_link-body = Ne-ați cerut un link nou pentru a urmări reclamația. Îl găsiți mai jos; este valabil 90 de zile.

@@ -135,6 +135,39 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
         .await
         .unwrap();
 
+    // A customer's complaint, for its status page (reached from the signed link in emails).
+    let reference = app
+        .store
+        .complaints
+        .receive(
+            redress_domain::Actor::Customer,
+            redress_domain::NewComplaint {
+                reference: redress_domain::Reference::parse("RDR-0000-0000").unwrap(),
+                customer: redress_domain::NewCustomer {
+                    name: "Lucía García".into(),
+                    email: redress_domain::CustomerEmail::parse("lucia@example.es").unwrap(),
+                    phone: None,
+                    language: redress_domain::Language::Es,
+                },
+                company: None,
+                tier: redress_domain::Tier::Standard,
+                channel: redress_domain::Channel::WebForm,
+                category: "Billing".into(),
+                summary: "Charged twice".into(),
+                description: "Me cobraron dos veces.".into(),
+                remedy_requested: None,
+                priority: redress_domain::Priority::Normal,
+            },
+        )
+        .await
+        .unwrap();
+    let status_path = format!(
+        "/status/{}",
+        app.store
+            .links
+            .token(&reference, chrono::Utc::now() + chrono::Duration::days(1))
+    );
+
     let dir = artifacts_dir();
     std::fs::create_dir_all(&dir).unwrap();
     let screenshot = dir.join("complaint-page.png");
@@ -158,6 +191,7 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
         .env("REDRESS_E2E_PAGES", &pages_dir)
         .env("REDRESS_E2E_ADMIN_EMAIL", &admin_email)
         .env("REDRESS_E2E_ADMIN_PASSWORD", admin_password)
+        .env("REDRESS_E2E_STATUS_PATH", &status_path)
         .current_dir(&workspace)
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&stdout_path).unwrap())

@@ -370,6 +370,7 @@ fn mailer(store: &Store, url: &str, clock: Arc<ManualClock>) -> redress_notify::
             },
             batch: 500,
             lease: Duration::from_secs(120),
+            public_url: "http://127.0.0.1:1".into(),
         },
         clock,
     )

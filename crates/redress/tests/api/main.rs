@@ -13,6 +13,7 @@ mod mail;
 mod pages;
 mod public;
 mod smtp;
+mod status;
 mod workers;
 
 use std::net::TcpListener;

@@ -55,6 +55,13 @@ async fn every_page_renders_with_the_demo_data(db: TestDb) {
     for row in &rows {
         paths.push(format!("/complaints/{}", row.reference));
         paths.push(format!("/customers/{}", row.customer_id));
+        if row.customer_id != rows[0].customer_id {
+            let token = app.store.links.token(
+                &redress_domain::Reference::parse(&row.reference).unwrap(),
+                chrono::Utc::now() + chrono::Duration::days(1),
+            );
+            paths.push(format!("/status/{token}"));
+        }
     }
     for company in app.store.companies.list("", 100).await.unwrap() {
         paths.push(format!("/companies/{}", company.id));
