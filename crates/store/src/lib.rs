@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod companies;
 pub mod complaint_list;
 pub mod complaints;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use redress_domain::Clock;
 
 pub use accounts::{AccountError, Accounts, Role, StaffAccount};
+pub use api_tokens::{ApiToken, ApiTokens};
 pub use companies::{Companies, CompanyFile, ContactNotes, ContactSummary, FileError};
 pub use complaint_list::{
     ComplaintList, ComplaintListProjector, ComplaintListRow, QueueCursor, QueueFilter, QueuePage,
@@ -114,6 +116,8 @@ pub struct Store {
     pub public_intake: PublicIntake,
     /// Signed links to customers' status pages.
     pub links: StatusLinks,
+    /// Tokens of the JSON API.
+    pub api_tokens: ApiTokens,
 }
 
 impl Store {
@@ -142,6 +146,7 @@ impl Store {
             companies: Companies::new(db.clone()),
             outbox: Outbox::new(db.clone()),
             public_intake: PublicIntake::new(db.clone()),
+            api_tokens: ApiTokens::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
             db,
             vault,

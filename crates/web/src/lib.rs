@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod api;
+pub mod api_tokens;
 pub mod auth;
 pub mod complaints;
 pub mod error;
@@ -85,6 +87,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "public/link.html",
         include_str!("../../../templates/public/link.html"),
+    ),
+    (
+        "admin/api_tokens.html",
+        include_str!("../../../templates/admin/api_tokens.html"),
     ),
     (
         "admin/mail.html",
@@ -269,6 +275,27 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/status/{token}", web::get().to(status::page))
         .route("/status/{token}/add", web::post().to(status::add))
         .route("/status/{token}/survey", web::post().to(status::survey));
+    config.service(
+        web::scope("/api")
+            .app_data(api::json_config())
+            .app_data(api::query_config())
+            .route("/openapi.json", web::get().to(api::openapi))
+            .route("/v1/complaints", web::post().to(api::create))
+            .route("/v1/complaints", web::get().to(api::list))
+            .route("/v1/complaints/{reference}", web::get().to(api::show))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(api::ApiError::not_found(
+                    "There is no such API address; see /api/openapi.json.",
+                ))
+            })),
+    );
+    config
+        .route("/admin/api-tokens", web::get().to(api_tokens::page))
+        .route("/admin/api-tokens", web::post().to(api_tokens::create))
+        .route(
+            "/admin/api-tokens/{id}/revoke",
+            web::post().to(api_tokens::revoke),
+        );
     config
         .route("/admin/mail", web::get().to(mail::page))
         .route("/admin/mail/{id}/retry", web::post().to(mail::retry));

@@ -9,6 +9,7 @@ mod complaint_page;
 mod demo;
 mod files;
 mod health;
+mod json_api;
 mod mail;
 mod pages;
 mod public;

@@ -47,6 +47,7 @@ async fn every_page_renders_with_the_demo_data(db: TestDb) {
         "/account",
         "/admin/users",
         "/admin/mail",
+        "/admin/api-tokens",
         "/complain",
         "/complain/thanks?reference=RDR-0000-0000",
     ]

@@ -1,0 +1,444 @@
+//! The JSON API for integrations (`/api/v1`), described by the OpenAPI document served at
+//! `/api/openapi.json`: file a complaint, read one complaint's status, list complaints.
+//! Authenticated with `Authorization: Bearer rdr_…` tokens that admins create and revoke.
+//! Every error is JSON: `{"error": "what to fix"}`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use redress_domain::{
+    Actor, Channel, ComplaintChange, CustomerEmail, Language, NewComplaint, NewCustomer, Priority,
+    Reference, Tier,
+};
+use redress_store::{ApiToken, CommandError, ComplaintListRow, QueueCursor, QueueFilter};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+
+/// Largest JSON body accepted.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+
+/// The OpenAPI document.
+const OPENAPI: &str = include_str!("../../../static/openapi.json");
+
+/// An API error: a status and what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// 404 with `message`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 400 with `message`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"redress\""));
+        }
+        response.json(ErrorBody {
+            error: &self.message,
+        })
+    }
+}
+
+impl From<redress_store::StoreError> for ApiError {
+    fn from(error: redress_store::StoreError) -> Self {
+        if error.is_unavailable() {
+            tracing::warn!(%error, "api: database unavailable");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database is unavailable; try again shortly.",
+            )
+        } else {
+            tracing::error!(%error, "api: storage failed");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")
+        }
+    }
+}
+
+impl From<CommandError> for ApiError {
+    fn from(error: CommandError) -> Self {
+        match error {
+            CommandError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "No such complaint."),
+            CommandError::Rejected(rejection) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, rejection.to_string())
+            }
+            CommandError::Conflict => ApiError::new(StatusCode::CONFLICT, error.to_string()),
+            CommandError::Storage(message) => {
+                tracing::error!(%message, "api: a command failed");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")
+            }
+        }
+    }
+}
+
+/// The integration calling, known by its token.
+#[derive(Debug, Clone)]
+pub struct ApiClient(pub ApiToken);
+
+impl FromRequest for ApiClient {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
+        Box::pin(async move {
+            let unauthorized = || {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "Send an API token as `Authorization: Bearer rdr_…`; admins create them at /admin/api-tokens.",
+                )
+            };
+            let state = state.ok_or_else(|| ApiError::bad_request("no state"))?;
+            let token = token.ok_or_else(unauthorized)?;
+            match state.store.api_tokens.authenticate(&token).await? {
+                Some(found) => Ok(ApiClient(found)),
+                None => Err(unauthorized()),
+            }
+        })
+    }
+}
+
+/// A complaint to file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewComplaintBody {
+    name: String,
+    email: String,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    company: Option<String>,
+    category: String,
+    summary: String,
+    description: String,
+    #[serde(default)]
+    remedy: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    priority: Option<String>,
+}
+
+/// What filing answers.
+#[derive(Debug, Serialize)]
+struct Filed {
+    reference: String,
+    status_url: String,
+}
+
+/// POST /api/v1/complaints
+pub(crate) async fn create(
+    state: web::Data<AppState>,
+    client: ApiClient,
+    body: web::Json<NewComplaintBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let email = CustomerEmail::parse(&body.email)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("email: {e}")))?;
+    let language = match body.language.as_deref() {
+        None => Language::En,
+        Some(code) => Language::parse(code).map_err(|e| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("language: {e}"))
+        })?,
+    };
+    let priority = match body.priority.as_deref() {
+        None => Priority::Normal,
+        Some(code) => Priority::parse(code).map_err(|e| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("priority: {e}"))
+        })?,
+    };
+    let new = NewComplaint {
+        reference: Reference::parse("RDR-0000-0000").map_err(ApiError::bad_request_from)?,
+        customer: NewCustomer {
+            name: body.name,
+            email,
+            phone: body.phone.filter(|p| !p.trim().is_empty()),
+            language,
+        },
+        company: body.company.filter(|c| !c.trim().is_empty()),
+        tier: Tier::Standard,
+        channel: Channel::Api,
+        category: body.category,
+        summary: body.summary,
+        description: body.description,
+        remedy_requested: body.remedy.filter(|r| !r.trim().is_empty()),
+        priority,
+    };
+    let by = Actor::System {
+        name: format!("API: {}", client.0.name),
+    };
+    let reference = state.store.complaints.receive(by, new).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/complaints/{reference}")))
+        .json(Filed {
+            status_url: format!("/api/v1/complaints/{reference}"),
+            reference: reference.to_string(),
+        }))
+}
+
+/// A complaint's status, as integrations read it (no personal data).
+#[derive(Debug, Serialize)]
+pub(crate) struct ComplaintStatus {
+    reference: String,
+    status: String,
+    next_step: Option<String>,
+    steps_done: Vec<&'static str>,
+    channel: String,
+    category: String,
+    priority: String,
+    owner: Option<String>,
+    received_at: DateTime<Utc>,
+    commitment: Option<Commitment>,
+    next_update_on: Option<NaiveDate>,
+    outcome: Option<String>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+struct Commitment {
+    action: String,
+    due_on: NaiveDate,
+}
+
+/// GET /api/v1/complaints/{reference}
+pub(crate) async fn show(
+    state: web::Data<AppState>,
+    _client: ApiClient,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "No complaint has this reference.");
+    let reference = Reference::parse(&path).map_err(|_| not_found())?;
+    let events = state.store.complaints.events_of(&reference).await?;
+    let Some(first) = events.first() else {
+        return Err(not_found());
+    };
+    let mut complaint = redress_domain::Complaint::default();
+    for event in &events {
+        cqrs_es::Aggregate::apply(&mut complaint, event.clone());
+    }
+    let channel = match &first.change {
+        ComplaintChange::ComplaintReceived { channel, .. } => channel.code().to_string(),
+        _ => String::new(),
+    };
+    let progress = complaint.progress();
+    let steps_done = [
+        (progress.acknowledged, "acknowledge"),
+        (progress.investigation_concluded, "establish_facts"),
+        (progress.action_committed, "commit_to_action"),
+        (progress.owner_named, "name_owner"),
+        (progress.resolved, "resolve"),
+        (progress.closed, "close"),
+    ]
+    .into_iter()
+    .filter_map(|(done, code)| done.then_some(code))
+    .collect();
+    let next_update_on = events.iter().rev().find_map(|e| match &e.change {
+        ComplaintChange::ProgressUpdateSent { next_update_on, .. } => Some(*next_update_on),
+        _ => None,
+    });
+    let status = ComplaintStatus {
+        reference: reference.to_string(),
+        status: complaint.status().code().to_string(),
+        next_step: (!progress.closed).then(|| progress.step().code().to_string()),
+        steps_done,
+        channel,
+        category: complaint.category().to_string(),
+        priority: complaint.priority().code().to_string(),
+        owner: complaint.owner().map(|o| o.name.clone()),
+        received_at: first.occurred_at,
+        commitment: complaint.commitment().map(|c| Commitment {
+            action: c.action.clone(),
+            due_on: c.due_on,
+        }),
+        next_update_on,
+        outcome: complaint.outcome().map(|o| o.code().to_string()),
+        updated_at: events
+            .last()
+            .map(|e| e.occurred_at)
+            .unwrap_or(first.occurred_at),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(status))
+}
+
+/// The list's parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    after: Option<String>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// One complaint in the list.
+#[derive(Debug, Serialize)]
+struct ListItem {
+    reference: String,
+    status: String,
+    next_step: String,
+    category: String,
+    channel: String,
+    priority: String,
+    owner: Option<String>,
+    company: Option<String>,
+    received_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ComplaintListRow> for ListItem {
+    fn from(row: ComplaintListRow) -> Self {
+        Self {
+            reference: row.reference,
+            status: row.status,
+            next_step: row.step,
+            category: row.category,
+            channel: row.channel,
+            priority: row.priority,
+            owner: row.owner_name,
+            company: row.company,
+            received_at: row.received_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ListPage {
+    complaints: Vec<ListItem>,
+    next: Option<String>,
+}
+
+/// GET /api/v1/complaints
+pub(crate) async fn list(
+    state: web::Data<AppState>,
+    _client: ApiClient,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let statuses = match query.status.as_deref() {
+        None | Some("active") => vec![],
+        Some("all") => ["open", "waiting_on_customer", "resolved", "closed"]
+            .map(String::from)
+            .to_vec(),
+        Some(status @ ("open" | "waiting_on_customer" | "resolved" | "closed")) => {
+            vec![status.to_string()]
+        }
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "status {other:?} is not one of active, open, waiting_on_customer, resolved, closed, all"
+            )));
+        }
+    };
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::bad_request("limit must be between 1 and 200"));
+    }
+    let after = match query.after.as_deref() {
+        None => None,
+        Some(text) => Some(QueueCursor::decode(text).ok_or_else(|| {
+            ApiError::bad_request("after is not a cursor this API gave; start without it")
+        })?),
+    };
+    let filter = QueueFilter {
+        statuses,
+        ..QueueFilter::default()
+    };
+    let page = state
+        .store
+        .complaint_list
+        .queue(&filter, Default::default(), after.as_ref(), limit)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(ListPage {
+            complaints: page.rows.into_iter().map(ListItem::from).collect(),
+            next: page.next.map(|c| c.encode()),
+        }))
+}
+
+/// GET /api/openapi.json
+pub(crate) async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(OPENAPI)
+}
+
+impl ApiError {
+    fn bad_request_from(error: impl std::fmt::Display) -> Self {
+        ApiError::bad_request(error.to_string())
+    }
+}
+
+/// How a JSON body that cannot be read is answered.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_JSON_BYTES)
+        .error_handler(|error, _| {
+            use actix_web::error::JsonPayloadError;
+            let api = match &error {
+                JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Overflow { .. } => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("The body is larger than {MAX_JSON_BYTES} bytes."),
+                ),
+                JsonPayloadError::ContentType => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "Send JSON with Content-Type: application/json.",
+                ),
+                other => ApiError::bad_request(format!("The JSON body cannot be read: {other}")),
+            };
+            api.into()
+        })
+}
+
+/// How bad query parameters are answered on the API.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|error, _| ApiError::bad_request(error.to_string()).into())
+}

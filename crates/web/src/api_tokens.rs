@@ -1,0 +1,115 @@
+//! The admins' API tokens page: create a token (shown once), see when each was last used,
+//! revoke one (it stops working at once).
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use redress_store::Role;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::{CurrentStaff, check_csrf};
+use crate::error::AppError;
+use crate::{AppState, page_context, render};
+
+async fn render_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    session: &Session,
+    created: Option<(String, String)>,
+    error: Option<&str>,
+    status: u16,
+) -> Result<HttpResponse, AppError> {
+    let tokens = state.store.api_tokens.list().await?;
+    let mut context = page_context(staff, session)?;
+    context.insert("tokens", &tokens);
+    context.insert("created", &created);
+    context.insert("error", &error);
+    render(state, "admin/api_tokens.html", &context, status)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// GET /admin/api-tokens
+pub(crate) async fn page(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Role::Admin)?;
+    let _ = query.done;
+    render_page(&state, &staff, &session, None, None, 200).await
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CreateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// POST /admin/api-tokens: the new token is shown on the answer itself, never in a URL.
+pub(crate) async fn create(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    form: web::Form<CreateForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Role::Admin)?;
+    check_csrf(&session, &form.csrf)?;
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return render_page(
+            &state,
+            &staff,
+            &session,
+            None,
+            Some("Name the token after what will use it (one line, at most 100 characters)."),
+            422,
+        )
+        .await;
+    }
+    let (token, record) = state.store.api_tokens.create(name, &staff.0.name).await?;
+    tracing::info!(token = %record.id, staff = %staff.0.id, "API token created");
+    render_page(
+        &state,
+        &staff,
+        &session,
+        Some((record.name, token)),
+        None,
+        200,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// POST /admin/api-tokens/{id}/revoke
+pub(crate) async fn revoke(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<RevokeForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Role::Admin)?;
+    check_csrf(&session, &form.csrf)?;
+    let id = Uuid::parse_str(&path).map_err(|_| AppError::NotFound)?;
+    if !state.store.api_tokens.revoke(id).await? {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(token = %id, staff = %staff.0.id, "API token revoked");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin/api-tokens?done=revoked"))
+        .finish())
+}
