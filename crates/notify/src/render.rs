@@ -585,6 +585,44 @@ mod tests {
     }
 
     #[test]
+    fn admins_override_templates_from_a_directory_and_a_broken_one_fails_at_start() {
+        let dir = std::env::temp_dir().join(format!("redress-templates-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("emails")).unwrap();
+        std::fs::write(
+            dir.join("emails/receipt.txt"),
+            "Hello {{ name }}, your reference is {{ reference }}. (Our own words.)",
+        )
+        .unwrap();
+        std::fs::write(dir.join("emails/unrelated.txt"), "{{ broken").unwrap();
+        let emails = Emails::new(Some(&dir)).unwrap();
+        let mail = emails
+            .render(EmailKind::Receipt, &EmailView::sample())
+            .unwrap();
+        assert_eq!(
+            mail.text,
+            "Hello Ana Pop, your reference is RDR-7KX4-9PQM. (Our own words.)"
+        );
+        let other = emails
+            .render(EmailKind::Owner, &EmailView::sample())
+            .unwrap();
+        assert!(
+            other.text.contains("Maria Ionescu"),
+            "the others stay built in"
+        );
+
+        std::fs::write(dir.join("emails/owner.html"), "{% if %}").unwrap();
+        let error = Emails::new(Some(&dir))
+            .err()
+            .expect("a broken override is refused");
+        assert!(error.to_string().contains("owner.html"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            Emails::new(Some(&dir)).is_err(),
+            "a missing directory is an error"
+        );
+    }
+
+    #[test]
     fn header_text_is_one_line() {
         assert_eq!(one_line("Ana\r\nBcc: x@y"), "Ana Bcc: x@y");
         assert_eq!(one_line("  a \t b\u{7}"), "a b");

@@ -23,7 +23,7 @@ use crate::render::{EmailView, Emails, RenderError, Rendered, Sender, one_line};
 pub enum Transport {
     /// An SMTP server (plain, STARTTLS or TLS, with or without authentication: see
     /// [`Transport::smtp`]).
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
     /// A directory: each message becomes `ID.eml` (the embedded default, for demos).
     Directory(PathBuf),
 }
@@ -32,19 +32,72 @@ impl Transport {
     /// An SMTP transport from a URL: `smtp://HOST:PORT` (plain), `smtp://HOST:PORT?tls=required`
     /// (STARTTLS), `smtps://HOST:PORT` (TLS); `USER:PASSWORD@` before the host authenticates.
     pub fn smtp(url: &str, timeout: Duration) -> Result<Self, String> {
-        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        Self::smtp_trusting(url, timeout, None)
+    }
+
+    /// Like [`Transport::smtp`], trusting the certificate authority in `ca_pem` (a PEM file's
+    /// contents) for the server's TLS, beside the usual public roots: for a relay with a
+    /// private CA or a self-signed certificate.
+    pub fn smtp_trusting(
+        url: &str,
+        timeout: Duration,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<Self, String> {
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("the SMTP URL is not usable: {e}"))?;
-        Ok(Transport::Smtp(builder.timeout(Some(timeout)).build()))
+        if let Some(pem) = ca_pem {
+            let parsed =
+                url::Url::parse(url).map_err(|e| format!("the SMTP URL is not usable: {e}"))?;
+            let host = parsed
+                .host_str()
+                .ok_or("the SMTP URL is not usable: it names no host")?
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string();
+            let certificate = Certificate::from_pem(pem)
+                .map_err(|e| format!("the SMTP CA certificate is not usable: {e}"))?;
+            let parameters = TlsParameters::builder(host)
+                .add_root_certificate(certificate)
+                .build_rustls()
+                .map_err(|e| format!("the SMTP TLS settings are not usable: {e}"))?;
+            let tls_query = parsed
+                .query_pairs()
+                .find(|(k, _)| k == "tls")
+                .map(|(_, v)| v.into_owned());
+            let tls = match (parsed.scheme(), tls_query.as_deref()) {
+                ("smtps", _) => Tls::Wrapper(parameters),
+                (_, Some("required")) => Tls::Required(parameters),
+                (_, Some("opportunistic")) => Tls::Opportunistic(parameters),
+                _ => {
+                    return Err(
+                        "a CA certificate is set, but the SMTP URL asks for no TLS: use smtps:// or ?tls=required"
+                            .into(),
+                    );
+                }
+            };
+            builder = builder.tls(tls);
+        }
+        Ok(Transport::Smtp(
+            builder.timeout(Some(timeout)).build(),
+            timeout * 2,
+        ))
     }
 
     /// Sends one message; `id` names the file in directory mode.
     pub async fn send(&self, id: &str, message: &Message) -> Result<(), String> {
         match self {
-            Transport::Smtp(smtp) => smtp
-                .send(message.clone())
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            // lettre's own timeout covers each read, not a whole exchange: a server that stops
+            // answering mid-exchange (seen after a refused AUTH) must not hold the sender.
+            Transport::Smtp(smtp, limit) => {
+                match tokio::time::timeout(*limit, smtp.send(message.clone())).await {
+                    Ok(sent) => sent.map(|_| ()).map_err(|e| e.to_string()),
+                    Err(_) => Err(format!(
+                        "the SMTP server did not finish the exchange within {} s",
+                        limit.as_secs()
+                    )),
+                }
+            }
             Transport::Directory(dir) => {
                 tokio::fs::create_dir_all(dir)
                     .await
@@ -383,6 +436,24 @@ mod tests {
             !headers.contains("In-Reply-To"),
             "a receipt starts the thread"
         );
+    }
+
+    #[tokio::test]
+    async fn smtp_urls_name_plain_starttls_or_tls_with_or_without_credentials() {
+        for url in [
+            "smtp://127.0.0.1:25",
+            "smtp://user:secret@mail.example.com:587?tls=required",
+            "smtps://user:secret@mail.example.com:465",
+        ] {
+            assert!(
+                Transport::smtp(url, Duration::from_secs(5)).is_ok(),
+                "{url}"
+            );
+        }
+        for bad in ["http://mail.example.com", "mail.example.com", ""] {
+            let error = Transport::smtp(bad, Duration::from_secs(5)).err().unwrap();
+            assert!(error.contains("SMTP URL"), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -70,9 +70,17 @@ pub fn mailer(store: &Store, settings: &Settings) -> anyhow::Result<redress_noti
     let transport = if settings.smtp_url.trim().is_empty() {
         redress_notify::Transport::Directory(settings.mail_dir.clone().into())
     } else {
-        redress_notify::Transport::smtp(settings.smtp_url.trim(), Duration::from_secs(15))
-            .map_err(anyhow::Error::msg)
-            .context("smtp_url")?
+        let ca = match settings.smtp_ca_file.trim() {
+            "" => None,
+            path => Some(std::fs::read(path).with_context(|| format!("smtp_ca_file {path}"))?),
+        };
+        redress_notify::Transport::smtp_trusting(
+            settings.smtp_url.trim(),
+            Duration::from_secs(15),
+            ca.as_deref(),
+        )
+        .map_err(anyhow::Error::msg)
+        .context("smtp_url")?
     };
     let domain =
         redress_notify::MailSettings::domain_of(&settings.mail_from).with_context(|| {

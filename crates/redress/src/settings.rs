@@ -80,6 +80,13 @@ pub const SETTINGS: &[SettingDoc] = &[
                authenticate. Empty: emails are written as .eml files to mail_dir.",
     },
     SettingDoc {
+        key: "smtp_ca_file",
+        env: "REDRESS_SMTP_CA_FILE",
+        default: "\"\"",
+        help: "A PEM file with the certificate authority (or self-signed certificate) of the \
+               SMTP server, trusted beside the public roots. Empty: public roots only.",
+    },
+    SettingDoc {
         key: "mail_dir",
         env: "REDRESS_MAIL_DIR",
         default: "\"data/mail\"",
@@ -143,6 +150,8 @@ pub struct Settings {
     pub mail_from: String,
     /// See [`SETTINGS`].
     pub smtp_url: String,
+    /// See [`SETTINGS`].
+    pub smtp_ca_file: String,
     /// See [`SETTINGS`].
     pub mail_dir: String,
     /// See [`SETTINGS`].

@@ -20,6 +20,7 @@ on_both_backends!(
     a_sender_killed_mid_batch_loses_nothing_and_repeats_at_most_the_one_in_flight,
     a_given_up_email_is_listed_for_admins_who_can_send_it_again,
     without_smtp_emails_are_written_as_files,
+    mail_goes_over_starttls_or_tls_with_authentication,
 );
 
 const FROM: &str = "Reclamaciones <complaints@tienda.example>";
@@ -359,21 +360,25 @@ fn mailer(store: &Store, url: &str, clock: Arc<ManualClock>) -> redress_notify::
         store.clone(),
         redress_notify::Emails::new(None).unwrap(),
         redress_notify::Transport::smtp(url, Duration::from_secs(10)).unwrap(),
-        redress_notify::MailSettings {
-            from: FROM.into(),
-            domain: "tienda.example".into(),
-            max_attempts: 5,
-            retry_base: Duration::from_secs(30),
-            sender: redress_notify::Sender {
-                organisation: "Tienda".into(),
-                ombudsman: "the Ombudsman".into(),
-            },
-            batch: 500,
-            lease: Duration::from_secs(120),
-            public_url: "http://127.0.0.1:1".into(),
-        },
+        mail_settings(),
         clock,
     )
+}
+
+fn mail_settings() -> redress_notify::MailSettings {
+    redress_notify::MailSettings {
+        from: FROM.into(),
+        domain: "tienda.example".into(),
+        max_attempts: 5,
+        retry_base: Duration::from_secs(30),
+        sender: redress_notify::Sender {
+            organisation: "Tienda".into(),
+            ombudsman: "the Ombudsman".into(),
+        },
+        batch: 500,
+        lease: Duration::from_secs(120),
+        public_url: "http://127.0.0.1:1".into(),
+    }
 }
 
 async fn a_sender_killed_mid_batch_loses_nothing_and_repeats_at_most_the_one_in_flight(db: TestDb) {
@@ -528,4 +533,75 @@ async fn without_smtp_emails_are_written_as_files(db: TestDb) {
     );
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     app.stop().await;
+}
+
+/// STARTTLS and implicit TLS, with authentication, against a real server whose self-signed
+/// certificate the settings trust; a wrong password or an untrusted certificate fails (and
+/// is kept for a retry), never sends.
+async fn mail_goes_over_starttls_or_tls_with_authentication(db: TestDb) {
+    let clock = Arc::new(ManualClock::at(chrono::Utc::now()));
+    let store = db.store(clock.clone()).await;
+    for (i, (tls, scheme)) in [("starttls", "smtp"), ("smtps", "smtps")]
+        .into_iter()
+        .enumerate()
+    {
+        let (smtp, cert) = SmtpServer::start_secure(tls, Some(("redress", "s3cret pass")));
+        let query = if tls == "starttls" {
+            "?tls=required"
+        } else {
+            ""
+        };
+        let good = format!(
+            "{scheme}://redress:s3cret%20pass@127.0.0.1:{}{query}",
+            smtp.port
+        );
+        let ca = std::fs::read(&cert).unwrap();
+        let sender = |url: &str, ca: Option<&[u8]>| {
+            redress_notify::Mailer::new(
+                store.clone(),
+                redress_notify::Emails::new(None).unwrap(),
+                redress_notify::Transport::smtp_trusting(url, Duration::from_secs(2), ca).unwrap(),
+                mail_settings(),
+                clock.clone(),
+            )
+        };
+        let reference = store
+            .complaints
+            .receive(Actor::Customer, new_complaint(1000 + i))
+            .await
+            .unwrap();
+        store.projections.run_until_idle().await.unwrap();
+        let attempt = |url: String, ca: Option<Vec<u8>>| {
+            let sender = sender(&url, ca.as_deref());
+            let store = store.clone();
+            let reference = reference.clone();
+            async move {
+                sender.send_due().await.unwrap();
+                store
+                    .outbox
+                    .of_complaint(reference.as_str())
+                    .await
+                    .unwrap()
+                    .remove(0)
+            }
+        };
+        // The wrong password: refused by the server, kept for a retry, nothing delivered.
+        let row = attempt(good.replace("s3cret%20pass", "wrong"), Some(ca.clone())).await;
+        assert_eq!((row.state.as_str(), row.attempts), ("pending", 1), "{tls}");
+        assert!(row.last_error.is_some(), "{tls}: the failure is recorded");
+        // The right password, but the certificate not trusted: refused too.
+        clock.advance(chrono::Duration::minutes(10));
+        let row = attempt(good.clone(), None).await;
+        assert_eq!((row.state.as_str(), row.attempts), ("pending", 2), "{tls}");
+        assert!(smtp.received().is_empty(), "{tls}");
+        // Both right: delivered over TLS.
+        clock.advance(chrono::Duration::minutes(10));
+        let row = attempt(good.clone(), Some(ca.clone())).await;
+        assert_eq!(row.state, "sent", "{tls}: {:?}", row.last_error);
+        let received = smtp.wait_for(1).await;
+        assert_eq!(
+            received[0].message_id(),
+            format!("{}@tienda.example", row.id)
+        );
+    }
 }

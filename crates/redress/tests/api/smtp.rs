@@ -11,6 +11,8 @@ pub(crate) struct SmtpServer {
     pub(crate) port: u16,
     maildir: PathBuf,
     child: Option<Child>,
+    /// The command that runs the server (without the port and maildir).
+    command: Vec<String>,
 }
 
 /// One message as received.
@@ -59,11 +61,108 @@ impl SmtpServer {
         for sub in ["new", "cur", "tmp"] {
             std::fs::create_dir_all(maildir.join(sub)).unwrap();
         }
+        let command = ["-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Mailbox"]
+            .map(String::from)
+            .to_vec();
         Self {
             port,
             maildir,
             child: None,
+            command,
         }
+    }
+
+    /// A server with STARTTLS (`tls` = "starttls") or implicit TLS ("smtps") under a
+    /// self-signed certificate for 127.0.0.1, requiring `user`/`password` when given (our own
+    /// script on aiosmtpd). Returns it running and the PEM file of the authority that signed its certificate.
+    pub(crate) fn start_secure(tls: &str, auth: Option<(&str, &str)>) -> (Self, PathBuf) {
+        let mut server = Self::stopped(free_port());
+        let dir = server.maildir.with_extension("tls");
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let (ca, ca_key) = (dir.join("ca.pem"), dir.join("ca.key"));
+        let (csr, ext) = (dir.join("leaf.csr"), dir.join("leaf.ext"));
+        std::fs::write(
+            &ext,
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+        )
+        .unwrap();
+        let openssl = |args: &[&std::ffi::OsStr]| {
+            let status = Command::new("openssl")
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl makes test certificates (apt-get install -y openssl)");
+            assert!(status.success(), "openssl {args:?} failed");
+        };
+        let os = |s: &'static str| std::ffi::OsStr::new(s);
+        // A throwaway certificate authority, and a certificate for 127.0.0.1 it signs.
+        openssl(&[
+            os("req"),
+            os("-x509"),
+            os("-newkey"),
+            os("rsa:2048"),
+            os("-nodes"),
+            os("-days"),
+            os("1"),
+            os("-subj"),
+            os("/CN=Redress test CA"),
+            os("-keyout"),
+            ca_key.as_os_str(),
+            os("-out"),
+            ca.as_os_str(),
+        ]);
+        openssl(&[
+            os("req"),
+            os("-newkey"),
+            os("rsa:2048"),
+            os("-nodes"),
+            os("-subj"),
+            os("/CN=127.0.0.1"),
+            os("-keyout"),
+            key.as_os_str(),
+            os("-out"),
+            csr.as_os_str(),
+        ]);
+        openssl(&[
+            os("x509"),
+            os("-req"),
+            os("-in"),
+            csr.as_os_str(),
+            os("-CA"),
+            ca.as_os_str(),
+            os("-CAkey"),
+            ca_key.as_os_str(),
+            os("-CAcreateserial"),
+            os("-days"),
+            os("1"),
+            os("-extfile"),
+            ext.as_os_str(),
+            os("-out"),
+            cert.as_os_str(),
+        ]);
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/smtp_server.py");
+        let mut command = vec![
+            script.to_string(),
+            "--tls".into(),
+            tls.into(),
+            "--cert".into(),
+            cert.to_string_lossy().into_owned(),
+            "--key".into(),
+            key.to_string_lossy().into_owned(),
+        ];
+        if let Some((user, password)) = auth {
+            command.extend([
+                "--user".into(),
+                user.into(),
+                "--password".into(),
+                password.into(),
+            ]);
+        }
+        server.command = command;
+        server.resume();
+        (server, ca)
     }
 
     /// `smtp://127.0.0.1:PORT`.
@@ -74,17 +173,18 @@ impl SmtpServer {
     /// Starts (again) listening on the port.
     pub(crate) fn resume(&mut self) {
         assert!(self.child.is_none(), "already running");
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{}", self.port),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(&self.maildir)
+        let mut command = Command::new("python3");
+        command.args(&self.command);
+        if self.command[0] == "-m" {
+            command
+                .args(["-l", &format!("127.0.0.1:{}", self.port)])
+                .arg(&self.maildir);
+        } else {
+            command
+                .args(["--port", &self.port.to_string(), "--maildir"])
+                .arg(&self.maildir);
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -148,5 +248,6 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.pause();
         let _ = std::fs::remove_dir_all(&self.maildir);
+        let _ = std::fs::remove_dir_all(self.maildir.with_extension("tls"));
     }
 }
