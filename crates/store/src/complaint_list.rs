@@ -145,6 +145,26 @@ pub(crate) const COLUMNS: &str = "reference, customer_id, customer_name, custome
     personal_data_erased, event_count, last_position, last_heard_at, priority_rank, search_text, \
     company_id, tier, customer_phone, satisfaction_score";
 
+/// The triggers that keep SQLite's search index (as migration 0009 creates them).
+const SQLITE_SEARCH_TRIGGERS: [&str; 3] = [
+    "CREATE TRIGGER complaint_search_insert AFTER INSERT ON complaint_list
+     BEGIN
+         INSERT INTO complaint_search (rowid, search_text) VALUES (new.rowid, new.search_text);
+     END",
+    "CREATE TRIGGER complaint_search_delete AFTER DELETE ON complaint_list
+     BEGIN
+         INSERT INTO complaint_search (complaint_search, rowid, search_text)
+         VALUES ('delete', old.rowid, old.search_text);
+     END",
+    "CREATE TRIGGER complaint_search_update AFTER UPDATE OF search_text ON complaint_list
+         WHEN old.search_text IS NOT new.search_text
+     BEGIN
+         INSERT INTO complaint_search (complaint_search, rowid, search_text)
+         VALUES ('delete', old.rowid, old.search_text);
+         INSERT INTO complaint_search (rowid, search_text) VALUES (new.rowid, new.search_text);
+     END",
+];
+
 /// The projector that keeps `complaint_list`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ComplaintListProjector;
@@ -162,6 +182,34 @@ impl Projector for ComplaintListProjector {
 
     fn tables(&self) -> &'static [&'static str] {
         &["complaint_list", "complaint_categories", "company_activity"]
+    }
+
+    /// On SQLite the search index's triggers are set aside for the replay (they would index
+    /// every row one at a time, and unindex every old row on the way) and the index is built
+    /// in one pass at the end, in the same transaction: readers never see it half-made.
+    async fn before_rebuild(&self, tx: &mut Tx) -> Result<(), StoreError> {
+        if let Tx::Sqlite(_) = tx {
+            for statement in [
+                "DROP TRIGGER IF EXISTS complaint_search_insert",
+                "DROP TRIGGER IF EXISTS complaint_search_delete",
+                "DROP TRIGGER IF EXISTS complaint_search_update",
+                "INSERT INTO complaint_search (complaint_search) VALUES ('delete-all')",
+            ] {
+                tx.execute_plain(statement).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn after_rebuild(&self, tx: &mut Tx) -> Result<(), StoreError> {
+        if let Tx::Sqlite(_) = tx {
+            for statement in SQLITE_SEARCH_TRIGGERS {
+                tx.execute_plain(statement).await?;
+            }
+            tx.execute_plain("INSERT INTO complaint_search (complaint_search) VALUES ('rebuild')")
+                .await?;
+        }
+        Ok(())
     }
 
     async fn apply(

@@ -32,6 +32,17 @@ pub trait Projector: Send + Sync {
         keys: &mut KeyRing,
         event: &StoredEvent,
     ) -> Result<(), StoreError>;
+
+    /// Runs in a rebuild's transaction before its tables are emptied (e.g. to set aside an
+    /// index that is cheaper to build once at the end than row by row).
+    async fn before_rebuild(&self, _tx: &mut Tx) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Runs in a rebuild's transaction after the last event, before it commits.
+    async fn after_rebuild(&self, _tx: &mut Tx) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Wakes projectors when events are written (in this process, or, on PostgreSQL, by a
@@ -197,6 +208,7 @@ impl Projections {
         let projector = self.find(name)?;
         let mut tx = self.db.begin().await?;
         lock_checkpoint(&mut tx, projector.name()).await?;
+        projector.before_rebuild(&mut tx).await?;
         for table in projector.tables() {
             tx.execute_plain(&format!("DELETE FROM {table}")).await?;
         }
@@ -215,6 +227,7 @@ impl Projections {
             at = last;
             progress(replayed);
         }
+        projector.after_rebuild(&mut tx).await?;
         save_checkpoint(&mut tx, projector.name(), at).await?;
         tx.commit().await?;
         self.db.optimize_tables(projector.tables()).await?;

@@ -155,6 +155,10 @@ async fn the_queue_search_finds_any_part_of_what_it_searches_through_changes_and
     assert!(found("popescu").await.is_empty());
     assert_eq!(found("\"mo\" o'n").await, one(&quote));
     assert_eq!(found("charged twice").await.len(), 3, "the summary");
+    // After a rebuild the index keeps up with new complaints again.
+    let later = f.receive("Zoë Quist", "zoe@example.nl").await;
+    f.store.projections.run_until_idle().await.unwrap();
+    assert_eq!(found("zoë qu").await, one(&later));
 }
 
 /// A mix of complaints at every stage, projected live in small batches while commands run.
