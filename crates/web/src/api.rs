@@ -12,13 +12,13 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use redress_domain::{
-    Actor, Channel, ComplaintChange, CustomerEmail, Language, NewComplaint, NewCustomer, Priority,
-    Reference, Tier,
+    Actor, Channel, ComplaintChange, CustomerEmail, Language, Priority, Reference,
 };
 use redress_store::{ApiToken, CommandError, ComplaintListRow, QueueCursor, QueueFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::complaints::Intake;
 
 /// Largest JSON body accepted.
 pub const MAX_JSON_BYTES: usize = 64 * 1024;
@@ -188,23 +188,16 @@ pub(crate) async fn create(
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("priority: {e}"))
         })?,
     };
-    let new = NewComplaint {
-        reference: Reference::parse("RDR-0000-0000").map_err(ApiError::bad_request_from)?,
-        customer: NewCustomer {
-            name: body.name,
-            email,
-            phone: body.phone.filter(|p| !p.trim().is_empty()),
-            language,
-        },
-        company: body.company.filter(|c| !c.trim().is_empty()),
-        tier: Tier::Standard,
-        channel: Channel::Api,
-        category: body.category,
-        summary: body.summary,
-        description: body.description,
-        remedy_requested: body.remedy.filter(|r| !r.trim().is_empty()),
-        priority,
-    };
+    let new = Intake {
+        name: &body.name,
+        phone: body.phone.as_deref().unwrap_or(""),
+        company: body.company.as_deref().unwrap_or(""),
+        category: &body.category,
+        summary: &body.summary,
+        description: &body.description,
+        remedy: body.remedy.as_deref().unwrap_or(""),
+    }
+    .complaint(email, language, Channel::Api, priority);
     let by = Actor::System {
         name: format!("API: {}", client.0.name),
     };
@@ -407,12 +400,6 @@ pub(crate) async fn openapi() -> HttpResponse {
         .content_type("application/json")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(OPENAPI)
-}
-
-impl ApiError {
-    fn bad_request_from(error: impl std::fmt::Display) -> Self {
-        ApiError::bad_request(error.to_string())
-    }
 }
 
 /// How a JSON body that cannot be read is answered.

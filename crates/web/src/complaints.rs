@@ -857,6 +857,48 @@ pub(crate) async fn act(
     }
 }
 
+/// A complaint's words as a form or the API sends them; blank optional fields are absent.
+/// (Staff intake, the public form and the JSON API all receive complaints through this.)
+pub(crate) struct Intake<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) phone: &'a str,
+    pub(crate) company: &'a str,
+    pub(crate) category: &'a str,
+    pub(crate) summary: &'a str,
+    pub(crate) description: &'a str,
+    pub(crate) remedy: &'a str,
+}
+
+impl Intake<'_> {
+    /// The complaint to receive (its reference is assigned on receipt).
+    pub(crate) fn complaint(
+        &self,
+        email: CustomerEmail,
+        language: Language,
+        channel: Channel,
+        priority: Priority,
+    ) -> NewComplaint {
+        let given = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
+        NewComplaint {
+            reference: Reference::parse("RDR-0000-0000").expect("a well-formed placeholder"),
+            customer: NewCustomer {
+                name: self.name.to_string(),
+                email,
+                phone: given(self.phone),
+                language,
+            },
+            company: given(self.company),
+            tier: Tier::Standard,
+            channel,
+            category: self.category.to_string(),
+            summary: self.summary.to_string(),
+            description: self.description.to_string(),
+            remedy_requested: given(self.remedy),
+            priority,
+        }
+    }
+}
+
 /// The intake form's fields, kept when it is shown again.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub(crate) struct NewComplaintForm {
@@ -994,25 +1036,16 @@ pub(crate) async fn create(
             .insert_header((header::LOCATION, "/complaints?resubmitted=1"))
             .finish());
     }
-    let blank_to_none = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
-    let new = NewComplaint {
-        reference: Reference::parse("RDR-0000-0000")
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-        customer: NewCustomer {
-            name: form.name.clone(),
-            email,
-            phone: blank_to_none(&form.phone),
-            language,
-        },
-        company: blank_to_none(&form.company),
-        tier: Tier::Standard,
-        channel,
-        category: form.category.clone(),
-        summary: form.summary.clone(),
-        description: form.description.clone(),
-        remedy_requested: blank_to_none(&form.remedy),
-        priority,
-    };
+    let new = Intake {
+        name: &form.name,
+        phone: &form.phone,
+        company: &form.company,
+        category: &form.category,
+        summary: &form.summary,
+        description: &form.description,
+        remedy: &form.remedy,
+    }
+    .complaint(email, language, channel, priority);
     match state
         .store
         .complaints

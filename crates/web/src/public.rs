@@ -8,14 +8,13 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
 use redress_domain::{
-    Actor, Channel, ComplaintError, CustomerEmail, Language, NewComplaint, NewCustomer, Priority,
-    Reference, Tier,
+    Actor, Channel, ComplaintError, CustomerEmail, Language, Priority, Reference,
 };
 use redress_store::CommandError;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{check_csrf, csrf_token};
-use crate::complaints::field_of;
+use crate::complaints::{Intake, field_of};
 use crate::error::AppError;
 use crate::{AppState, render};
 
@@ -160,25 +159,16 @@ pub(crate) async fn submit(
     let (Some(email), Some(language), true) = (email, language, errors.is_empty()) else {
         return render_form(&state, &session, &form, &errors, 422);
     };
-    let blank_to_none = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
-    let new = NewComplaint {
-        reference: Reference::parse("RDR-0000-0000")
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-        customer: NewCustomer {
-            name: form.name.clone(),
-            email,
-            phone: blank_to_none(&form.phone),
-            language,
-        },
-        company: blank_to_none(&form.company),
-        tier: Tier::Standard,
-        channel: Channel::WebForm,
-        category: form.category.clone(),
-        summary: form.summary.clone(),
-        description: form.description.clone(),
-        remedy_requested: blank_to_none(&form.remedy),
-        priority: Priority::Normal,
-    };
+    let new = Intake {
+        name: &form.name,
+        phone: &form.phone,
+        company: &form.company,
+        category: &form.category,
+        summary: &form.summary,
+        description: &form.description,
+        remedy: &form.remedy,
+    }
+    .complaint(email, language, Channel::WebForm, Priority::Normal);
     match state.store.complaints.receive(Actor::Customer, new).await {
         Ok(reference) => {
             state.store.public_intake.record(&client).await?;
