@@ -75,6 +75,11 @@ pub enum AccountError {
     /// No such account.
     #[error("There is no such staff account.")]
     NotFound,
+    /// The change would leave no active admin.
+    #[error(
+        "This is the last active admin account: make someone else an admin first, so the team always keeps someone who can manage staff accounts."
+    )]
+    LastAdmin,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -279,25 +284,59 @@ impl Accounts {
 
     /// Changes an account's role.
     pub async fn set_role(&self, id: Uuid, role: Role) -> Result<(), AccountError> {
-        self.update(id, "role", role.code()).await
+        self.guarded_update(
+            id,
+            "UPDATE staff_accounts SET role = $1, updated_at = $2 WHERE id = $3",
+            role.code(),
+        )
+        .await
+    }
+
+    /// Runs `sql` (binding `value`, now, `id`) unless it would leave no active admin. Every
+    /// change that could remove an admin goes through here: on PostgreSQL the active admins'
+    /// rows are locked first, so two admins demoting each other at the same moment are served
+    /// one after the other and the second is refused; on SQLite the update itself takes the
+    /// database's single write lock before the count.
+    async fn guarded_update(&self, id: Uuid, sql: &str, value: &str) -> Result<(), AccountError> {
+        let mut tx = self.db.begin().await?;
+        if let crate::db::Tx::Postgres(t) = &mut tx {
+            sqlx::query("SELECT id FROM staff_accounts WHERE role = 'admin' AND active FOR UPDATE")
+                .fetch_all(&mut **t)
+                .await?;
+        }
+        let updated = crate::on_db!(&mut tx, |q| sqlx::query(sql)
+            .bind(value)
+            .bind(Utc::now())
+            .bind(id)
+            .execute(q)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Err(AccountError::NotFound);
+        }
+        let admins: i64 = crate::on_db!(&mut tx, |q| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM staff_accounts WHERE role = 'admin' AND active"
+        )
+        .fetch_one(q)
+        .await)?;
+        if admins == 0 {
+            // Dropping the transaction rolls the change back.
+            return Err(AccountError::LastAdmin);
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Activates or deactivates an account. A deactivated account cannot sign in; its past
     /// actions keep its name.
     pub async fn set_active(&self, id: Uuid, active: bool) -> Result<(), AccountError> {
-        let updated = on_pool!(&self.db, |pool| sqlx::query(
-            "UPDATE staff_accounts SET active = $1, updated_at = $2 WHERE id = $3"
+        // `active` travels as text so one guarded statement serves both backends.
+        self.guarded_update(
+            id,
+            "UPDATE staff_accounts SET active = ($1 = 'true'), updated_at = $2 WHERE id = $3",
+            if active { "true" } else { "false" },
         )
-        .bind(active)
-        .bind(Utc::now())
-        .bind(id)
-        .execute(pool)
         .await
-        .map(|r| r.rows_affected()))?;
-        if updated == 0 {
-            return Err(AccountError::NotFound);
-        }
-        Ok(())
     }
 
     /// Sets the time zone an account reads times in (an IANA name the caller has checked).

@@ -188,7 +188,7 @@ fn field_of(error: &AccountError) -> &'static str {
         AccountError::InvalidName => "name",
         AccountError::WeakPassword => "password",
         AccountError::UnknownRole(_) => "role",
-        AccountError::NotFound | AccountError::Store(_) => "form",
+        AccountError::NotFound | AccountError::LastAdmin | AccountError::Store(_) => "form",
     }
 }
 
@@ -285,11 +285,14 @@ pub(crate) async fn change_role(
             "You cannot take away your own admin role. Ask another admin to do it, so the team always keeps someone who can manage staff accounts."
                 .to_string(),
         ),
-        Ok(role) => {
-            state.store.accounts.set_role(account.id, role).await?;
-            tracing::info!(admin = %staff.0.id, account = %account.id, from = %account.role, to = %role, "staff role changed");
-            None
-        }
+        Ok(role) => match state.store.accounts.set_role(account.id, role).await {
+            Ok(()) => {
+                tracing::info!(admin = %staff.0.id, account = %account.id, from = %account.role, to = %role, "staff role changed");
+                None
+            }
+            Err(error @ AccountError::LastAdmin) => Some(error.to_string()),
+            Err(other) => return Err(other.into()),
+        },
     };
     match refusal {
         None => Ok(back_to_page("role")),
@@ -351,7 +354,25 @@ pub(crate) async fn set_active(
         };
         return render_page(&state, &staff, &session, view, 422).await;
     }
-    state.store.accounts.set_active(account.id, active).await?;
+    if let Err(error) = state.store.accounts.set_active(account.id, active).await {
+        let AccountError::LastAdmin = error else {
+            return Err(error.into());
+        };
+        let view = PageView {
+            form: NewAccountForm {
+                role: Role::Agent.code().into(),
+                ..NewAccountForm::default()
+            },
+            row_error: RowError {
+                id: account.id.to_string(),
+                form: "active",
+                message: error.to_string(),
+                role: String::new(),
+            },
+            ..PageView::default()
+        };
+        return render_page(&state, &staff, &session, view, 422).await;
+    }
     tracing::info!(admin = %staff.0.id, account = %account.id, active, "staff account activation changed");
     Ok(back_to_page(if active {
         "reactivated"

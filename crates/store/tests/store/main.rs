@@ -1,6 +1,7 @@
 //! Integration tests of the store, each run on SQLite and on PostgreSQL, each on a database
 //! of its own.
 
+mod accounts;
 mod commands;
 mod erasure;
 mod ordering;
