@@ -295,15 +295,38 @@ impl Accounts {
     /// Runs `sql` (binding `value`, now, `id`) unless it would leave no active admin. Every
     /// change that could remove an admin goes through here: on PostgreSQL the active admins'
     /// rows are locked first, so two admins demoting each other at the same moment are served
-    /// one after the other and the second is refused; on SQLite the update itself takes the
-    /// database's single write lock before the count.
+    /// one after the other and the second is refused; on SQLite a first write takes the
+    /// database's single write lock.
     async fn guarded_update(&self, id: Uuid, sql: &str, value: &str) -> Result<(), AccountError> {
         let mut tx = self.db.begin().await?;
-        if let crate::db::Tx::Postgres(t) = &mut tx {
-            sqlx::query("SELECT id FROM staff_accounts WHERE role = 'admin' AND active FOR UPDATE")
+        match &mut tx {
+            crate::db::Tx::Postgres(t) => {
+                sqlx::query(
+                    "SELECT id FROM staff_accounts WHERE role = 'admin' AND active FOR UPDATE",
+                )
                 .fetch_all(&mut **t)
                 .await?;
+            }
+            // A write first takes SQLite's write lock before anything is read (a read first
+            // would make a second writer fail with SQLITE_BUSY instead of waiting its turn).
+            crate::db::Tx::Sqlite(t) => {
+                sqlx::query("UPDATE staff_accounts SET updated_at = updated_at WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut **t)
+                    .await?;
+            }
         }
+        // Only a change to an active admin can take the last one away (a team may well
+        // have no admin yet, before its first is created).
+        let was_admin: Option<bool> = crate::on_db!(&mut tx, |q| sqlx::query_scalar(
+            "SELECT role = 'admin' AND active FROM staff_accounts WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(q)
+        .await)?;
+        let Some(was_admin) = was_admin else {
+            return Err(AccountError::NotFound);
+        };
         let updated = crate::on_db!(&mut tx, |q| sqlx::query(sql)
             .bind(value)
             .bind(Utc::now())
@@ -319,7 +342,7 @@ impl Accounts {
         )
         .fetch_one(q)
         .await)?;
-        if admins == 0 {
+        if was_admin && admins == 0 {
             // Dropping the transaction rolls the change back.
             return Err(AccountError::LastAdmin);
         }

@@ -68,4 +68,15 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin(db: TestDb) {
         accounts.set_active(last.id, false).await,
         Err(AccountError::LastAdmin)
     ));
+    // Other accounts change freely, with or without admins around.
+    let agent = accounts
+        .create("agent@staff.example", "Agent", Role::Agent, &hash)
+        .await
+        .unwrap();
+    accounts.set_active(agent.id, false).await.unwrap();
+    accounts.set_role(agent.id, Role::Manager).await.unwrap();
+    assert!(matches!(
+        accounts.set_role(uuid::Uuid::new_v4(), Role::Agent).await,
+        Err(AccountError::NotFound)
+    ));
 }
