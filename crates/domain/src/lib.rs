@@ -52,6 +52,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aggregate;
+pub mod calendar;
 pub mod commands;
 pub mod error;
 pub mod events;
@@ -59,6 +60,7 @@ pub mod services;
 pub mod values;
 
 pub use aggregate::{ActionKind, Commitment, Complaint, Progress, Status, Step};
+pub use calendar::{BusinessCalendar, CalendarError};
 pub use commands::{ComplaintAction, ComplaintCommand, NewComplaint, NewCustomer};
 pub use error::{ComplaintError, InvalidValue};
 pub use events::{ComplaintChange, ComplaintEvent, EVENT_VERSION, SealedCustomer};
