@@ -356,9 +356,34 @@ impl Companies {
                 totals[index].1 += 1;
             }
         }
+        // What staff keep about them, in one query for the whole company.
+        let kept: Vec<(Uuid, bool, String, String, DateTime<Utc>, String)> =
+            on_pool!(&self.db, |pool| sqlx::query_as(
+                "SELECT customer_id, major, title, notes, updated_at, updated_by FROM contacts
+                  WHERE customer_id IN (SELECT customer_id FROM complaint_list
+                                         WHERE company_id = $1)"
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await)?;
+        let mut kept: std::collections::HashMap<Uuid, ContactNotes> = kept
+            .into_iter()
+            .map(|(customer, major, title, notes, at, by)| {
+                (
+                    customer,
+                    ContactNotes {
+                        major,
+                        title,
+                        notes,
+                        updated_at: Some(at),
+                        updated_by: Some(by),
+                    },
+                )
+            })
+            .collect();
         for (contact, (total, count)) in contacts.iter_mut().zip(totals) {
             contact.satisfaction = mean(total, count);
-            contact.notes = self.contact(CustomerId(contact.customer_id)).await?;
+            contact.notes = kept.remove(&contact.customer_id).unwrap_or_default();
         }
         contacts.sort_by(|a, b| {
             b.notes

@@ -297,21 +297,36 @@ pub(crate) async fn change_role(
     match refusal {
         None => Ok(back_to_page("role")),
         Some(message) => {
-            let view = PageView {
-                form: NewAccountForm {
-                    role: Role::Agent.code().into(),
-                    ..NewAccountForm::default()
-                },
-                row_error: RowError {
-                    id: account.id.to_string(),
-                    form: "role",
-                    message,
-                    role: form.role.trim().to_ascii_lowercase(),
-                },
-                ..PageView::default()
-            };
+            let view = row_refusal(
+                &account,
+                "role",
+                message,
+                form.role.trim().to_ascii_lowercase(),
+            );
             render_page(&state, &staff, &session, view, 422).await
         }
+    }
+}
+
+/// The page again with a refused row form's reason in that row.
+fn row_refusal(
+    account: &StaffAccount,
+    form: &'static str,
+    message: String,
+    role: String,
+) -> PageView {
+    PageView {
+        form: NewAccountForm {
+            role: Role::Agent.code().into(),
+            ..NewAccountForm::default()
+        },
+        row_error: RowError {
+            id: account.id.to_string(),
+            form,
+            message,
+            role,
+        },
+        ..PageView::default()
     }
 }
 
@@ -337,40 +352,20 @@ pub(crate) async fn set_active(
             )));
         }
     };
-    if account.id == staff.0.id && !active {
-        let view = PageView {
-            form: NewAccountForm {
-                role: Role::Agent.code().into(),
-                ..NewAccountForm::default()
-            },
-            row_error: RowError {
-                id: account.id.to_string(),
-                form: "active",
-                message: "You cannot deactivate your own account. Ask another admin to do it, so the team always keeps someone who can manage staff accounts."
-                    .into(),
-                role: String::new(),
-            },
-            ..PageView::default()
-        };
-        return render_page(&state, &staff, &session, view, 422).await;
-    }
-    if let Err(error) = state.store.accounts.set_active(account.id, active).await {
-        let AccountError::LastAdmin = error else {
-            return Err(error.into());
-        };
-        let view = PageView {
-            form: NewAccountForm {
-                role: Role::Agent.code().into(),
-                ..NewAccountForm::default()
-            },
-            row_error: RowError {
-                id: account.id.to_string(),
-                form: "active",
-                message: error.to_string(),
-                role: String::new(),
-            },
-            ..PageView::default()
-        };
+    let refusal = if account.id == staff.0.id && !active {
+        Some(
+            "You cannot deactivate your own account. Ask another admin to do it, so the team always keeps someone who can manage staff accounts."
+                .to_string(),
+        )
+    } else {
+        match state.store.accounts.set_active(account.id, active).await {
+            Ok(()) => None,
+            Err(error @ AccountError::LastAdmin) => Some(error.to_string()),
+            Err(other) => return Err(other.into()),
+        }
+    };
+    if let Some(message) = refusal {
+        let view = row_refusal(&account, "active", message, String::new());
         return render_page(&state, &staff, &session, view, 422).await;
     }
     tracing::info!(admin = %staff.0.id, account = %account.id, active, "staff account activation changed");

@@ -329,5 +329,59 @@ async fn expired_tampered_or_foreign_links_open_nothing_and_a_fresh_one_goes_onl
     );
     let fresh = link_in_email(&app, &rows[0].id).await;
     assert_eq!(customer.get(&fresh).await.status(), 200);
+
+    // Asking again and again from one address is slowed down.
+    let mut statuses = Vec::new();
+    for _ in 0..redress_web::status::MAX_LINK_REQUESTS {
+        let response = customer
+            .post_form(
+                "/status/fresh-link",
+                &[
+                    ("csrf", &csrf),
+                    ("reference", &mine),
+                    ("email", "x@example.com"),
+                ],
+            )
+            .await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+
+    // An erased customer's link opens nothing any more.
+    let their_link = format!(
+        "/status/{}",
+        app.store.links.token(
+            &Reference::parse(&theirs).unwrap(),
+            Utc::now() + chrono::Duration::days(1)
+        )
+    );
+    assert_eq!(customer.get(&their_link).await.status(), 200);
+    let row = app
+        .store
+        .complaint_list
+        .get(&theirs)
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .complaints
+        .erase_customer(
+            redress_domain::CustomerId(row.customer_id),
+            Actor::System {
+                name: "test".into(),
+            },
+            "request",
+        )
+        .await
+        .unwrap();
+    let response = customer.get(&their_link).await;
+    assert_eq!(response.status(), 404);
+    assert!(
+        !response
+            .text()
+            .await
+            .unwrap()
+            .contains("someone@example.com")
+    );
     app.stop().await;
 }
