@@ -266,7 +266,9 @@ impl ComplaintAction {
     /// Its kind; `None` for receiving, which is not asked of an existing complaint.
     pub fn kind(&self) -> Option<ActionKind> {
         Some(match self {
-            ComplaintAction::Receive(_) => return None,
+            ComplaintAction::Receive(_) | ComplaintAction::RecordBreachCause { .. } => {
+                return None;
+            }
             ComplaintAction::Acknowledge { .. } => ActionKind::Acknowledge,
             ComplaintAction::RecordCustomerStatement { .. } => ActionKind::RecordCustomerStatement,
             ComplaintAction::RecordFact { .. } => ActionKind::RecordFact,
@@ -710,6 +712,19 @@ impl Complaint {
                     reason: text("The reason for erasure", reason, MAX_LINE)?,
                 })
             }
+            // Allowed in any state, even closed: finding the cause often comes afterwards.
+            ComplaintAction::RecordBreachCause {
+                clock,
+                cycle,
+                cause,
+            } => {
+                self.require_received()?;
+                Ok(ComplaintChange::BreachCauseRecorded {
+                    clock,
+                    cycle,
+                    cause: text("The cause of the breach", cause, MAX_TEXT)?,
+                })
+            }
         }
     }
 
@@ -906,6 +921,7 @@ impl Aggregate for Complaint {
             ComplaintChange::PriorityChanged { to, .. } => self.priority = Some(to),
             ComplaintChange::CategoryChanged { to, .. } => self.category = to,
             ComplaintChange::PersonalDataErased { .. } => self.personal_data_erased = true,
+            ComplaintChange::BreachCauseRecorded { .. } => {}
         }
     }
 }

@@ -4,7 +4,7 @@
 //! calendar's zone day by day, so daylight-saving changes fall where they do locally (a
 //! working day that spans a change is an hour shorter or longer).
 //!
-//! This is the first piece of the SLA engine (issue 5); policies and clocks build on it.
+//! SLA policies and clocks ([`crate::sla`]) build on it.
 
 use std::collections::BTreeSet;
 
@@ -114,7 +114,7 @@ impl BusinessCalendar {
 
     /// The instant a local date and time names (the later side of a gap when the clocks
     /// jump forward, the earlier of two when they fall back).
-    fn instant(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    pub(crate) fn instant(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
         let mut local = date.and_time(time);
         for _ in 0..4 {
             match self.time_zone.from_local_datetime(&local) {

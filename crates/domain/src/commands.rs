@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::sla::SlaClock;
 use crate::values::{
     Actor, Channel, CustomerEmail, Direction, Language, Outcome, Priority, Reference, StaffMember,
     Tier,
@@ -170,5 +171,14 @@ pub enum ComplaintAction {
     ErasePersonalData {
         /// Why.
         reason: String,
+    },
+    /// Record why an SLA clock was breached (the store checks the breach exists).
+    RecordBreachCause {
+        /// Which clock.
+        clock: SlaClock,
+        /// Which run of it.
+        cycle: u32,
+        /// The cause, as found.
+        cause: String,
     },
 }

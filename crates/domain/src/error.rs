@@ -29,6 +29,11 @@ pub enum InvalidValue {
     /// Not a known direction.
     #[error("\"{0}\" is not a direction; choose inbound or outbound.")]
     Direction(String),
+    /// Not an SLA target.
+    #[error(
+        "\"{0}\" is not a target; write a number and a unit, e.g. 4 business hours, 3 business days, 8 weeks, 15 days."
+    )]
+    Target(String),
 }
 
 /// A command the complaint refused. Nothing is written when a command is refused.

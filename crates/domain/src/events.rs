@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+use crate::sla::SlaClock;
 use crate::values::{
     Actor, Channel, CustomerId, Direction, Language, Outcome, Priority, Reference, Sealed,
     StaffMember, Tier,
@@ -178,6 +179,15 @@ pub enum ComplaintChange {
         /// Why (a data-subject request, retention).
         reason: String,
     },
+    /// Why an SLA clock was breached ("apologise and find the cause of the failure").
+    BreachCauseRecorded {
+        /// Which clock.
+        clock: SlaClock,
+        /// Which run of it.
+        cycle: u32,
+        /// The cause.
+        cause: String,
+    },
 }
 
 impl ComplaintChange {
@@ -202,6 +212,7 @@ impl ComplaintChange {
             ComplaintChange::CategoryChanged { .. } => "CategoryChanged",
             ComplaintChange::CommunicationRecorded { .. } => "CommunicationRecorded",
             ComplaintChange::PersonalDataErased { .. } => "PersonalDataErased",
+            ComplaintChange::BreachCauseRecorded { .. } => "BreachCauseRecorded",
         }
     }
 }

@@ -57,6 +57,7 @@ pub mod commands;
 pub mod error;
 pub mod events;
 pub mod services;
+pub mod sla;
 pub mod values;
 
 pub use aggregate::{ActionKind, Commitment, Complaint, Progress, Status, Step};
@@ -66,6 +67,9 @@ pub use error::{ComplaintError, InvalidValue};
 pub use events::{ComplaintChange, ComplaintEvent, EVENT_VERSION, SealedCustomer};
 pub use services::{
     Clock, ComplaintServices, ManualClock, PersonalDataVault, SystemClock, VaultError,
+};
+pub use sla::{
+    Basis, ClockStatus, ComplaintSla, Preset, SlaClock, SlaPolicy, Target, Transition, Unit,
 };
 pub use values::{
     Actor, Channel, CompanyId, CustomerEmail, CustomerId, Direction, Language, Outcome, Priority,

@@ -1884,6 +1884,14 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
         ),
         ("CommunicationRecorded", communication_recorded()),
         ("PersonalDataErased", personal_data_erased()),
+        (
+            "BreachCauseRecorded",
+            ComplaintChange::BreachCauseRecorded {
+                clock: redress_domain::SlaClock::Resolve,
+                cycle: 1,
+                cause: "The supplier was late".to_string(),
+            },
+        ),
     ];
     for (_, change) in &changes {
         match change {
@@ -1904,7 +1912,8 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
             | ComplaintChange::PriorityChanged { .. }
             | ComplaintChange::CategoryChanged { .. }
             | ComplaintChange::CommunicationRecorded { .. }
-            | ComplaintChange::PersonalDataErased { .. } => {}
+            | ComplaintChange::PersonalDataErased { .. }
+            | ComplaintChange::BreachCauseRecorded { .. } => {}
         }
     }
     changes
@@ -1924,7 +1933,7 @@ fn every_event_survives_a_round_trip_through_json() {
 #[test]
 fn every_event_is_stored_under_its_variant_name_at_version_1() {
     let changes = one_of_each_change();
-    assert_eq!(changes.len(), 18);
+    assert_eq!(changes.len(), 19);
     for (name, change) in changes {
         // The externally tagged JSON names the variant: the type must be that name.
         let tag = match serde_json::to_value(&change).unwrap() {
