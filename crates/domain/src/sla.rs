@@ -1142,6 +1142,32 @@ impl ComplaintSla {
             .min()
     }
 
+    /// The due time of the oldest breach not yet made good.
+    pub fn breached_since(&self) -> Option<DateTime<Utc>> {
+        self.clocks
+            .iter()
+            .filter(|c| c.started_at.is_some() && c.met_at.is_none())
+            .filter_map(|c| c.breached_at)
+            .min()
+    }
+
+    /// The first at-risk moment of a running, unbreached clock (reached or not).
+    pub fn at_risk_from(&self) -> Option<DateTime<Utc>> {
+        self.clocks
+            .iter()
+            .filter(|c| c.is_open() && c.breached_at.is_none() && c.running_since.is_some())
+            .filter_map(|c| c.at_risk_at)
+            .min()
+    }
+
+    /// When time will next do something to a clock (an at-risk moment or a due time).
+    pub fn next_check(&self) -> Option<DateTime<Utc>> {
+        [self.next_at_risk(), self.next_due().map(|(_, d)| d)]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
     /// Whether a clock is breached and still open (or ended breached, unmet).
     pub fn has_open_breach(&self) -> bool {
         self.clocks

@@ -539,8 +539,10 @@ fn policies_survive_json_and_are_checked() {
         let back: SlaPolicy = serde_json::from_str(&json).unwrap();
         assert_eq!(back, policy);
     }
-    let mut policy = SlaPolicy::default();
-    policy.at_risk_percent = 0;
+    let mut policy = SlaPolicy {
+        at_risk_percent: 0,
+        ..SlaPolicy::default()
+    };
     assert_eq!(policy.validate(), Err(PolicyError::AtRisk));
     policy.at_risk_percent = 25;
     policy.name = " ".into();

@@ -104,7 +104,85 @@ const TEMPLATES: &[(&str, &str)] = &[
         "emails/status_link.html",
         include_str!("../../../templates/emails/status_link.html"),
     ),
+    (
+        "emails/staff_base.html",
+        include_str!("../../../templates/emails/staff_base.html"),
+    ),
+    (
+        "emails/sla_at_risk.txt",
+        include_str!("../../../templates/emails/sla_at_risk.txt"),
+    ),
+    (
+        "emails/sla_at_risk.html",
+        include_str!("../../../templates/emails/sla_at_risk.html"),
+    ),
+    (
+        "emails/sla_breach.txt",
+        include_str!("../../../templates/emails/sla_breach.txt"),
+    ),
+    (
+        "emails/sla_breach.html",
+        include_str!("../../../templates/emails/sla_breach.html"),
+    ),
 ];
+
+/// What a staff alert's template sees (staff read English).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AlertView {
+    /// The subject.
+    pub subject: String,
+    /// Who it goes to (a name; several managers are greeted as "team").
+    pub to_name: String,
+    /// Their addresses.
+    pub to: Vec<String>,
+    /// The complaint.
+    pub reference: String,
+    /// Its summary.
+    pub summary: String,
+    /// The clock's label.
+    pub clock: String,
+    /// Its rule.
+    pub rule: String,
+    /// Its target, in words.
+    pub target: String,
+    /// Its due time, in the calendar's zone.
+    pub due: String,
+    /// That zone.
+    pub time_zone: String,
+    /// Priority label.
+    pub priority: String,
+    /// Tier label.
+    pub tier: String,
+    /// The owner's name.
+    pub owner: Option<String>,
+    /// The complaint page.
+    pub link: String,
+    /// The organisation.
+    pub organisation: String,
+}
+
+impl AlertView {
+    /// A view with every field filled, to check templates.
+    pub fn sample() -> Self {
+        Self {
+            subject: String::new(),
+            to_name: "Maria Ionescu".into(),
+            to: vec!["maria@example.com".into()],
+            reference: "RDR-7KX4-9PQM".into(),
+            summary: "Parcel never arrived".into(),
+            clock: "Resolve".into(),
+            rule: "Starts on receipt.".into(),
+            target: "10 business days".into(),
+            due: "Tue 1 Dec 2026 17:00".into(),
+            time_zone: "Europe/London".into(),
+            priority: "Normal".into(),
+            tier: "Key account".into(),
+            owner: Some("Maria Ionescu".into()),
+            link: "https://example.com/complaints/RDR-7KX4-9PQM".into(),
+            organisation: "Redress".into(),
+        }
+    }
+}
 
 /// Why an email could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -243,7 +321,11 @@ impl Emails {
         // Every template must render: a broken override fails at start, not at send time.
         let emails = Self { tera };
         for kind in EmailKind::ALL {
-            emails.render(kind, &EmailView::sample())?;
+            if kind.is_for_staff() {
+                emails.render_alert(kind, &AlertView::sample())?;
+            } else {
+                emails.render(kind, &EmailView::sample())?;
+            }
         }
         Ok(emails)
     }
@@ -265,6 +347,36 @@ impl Emails {
             html,
             to_name: one_line(&view.name),
             to_email: view.email,
+        })
+    }
+}
+
+impl Emails {
+    /// Renders an alert to staff.
+    pub fn render_alert(&self, kind: EmailKind, view: &AlertView) -> Result<Rendered, RenderError> {
+        let mut view = view.clone();
+        let what = if kind == EmailKind::SlaBreach {
+            "missed"
+        } else {
+            "at risk"
+        };
+        view.subject = one_line(&format!(
+            "[SLA {what}] {}: {} — {}",
+            view.reference, view.clock, view.summary
+        ));
+        let context = tera::Context::from_serialize(&view)?;
+        let text = self
+            .tera
+            .render(&format!("emails/{}.txt", kind.code()), &context)?;
+        let html = self
+            .tera
+            .render(&format!("emails/{}.html", kind.code()), &context)?;
+        Ok(Rendered {
+            subject: view.subject,
+            text,
+            html,
+            to_name: one_line(&view.to_name),
+            to_email: view.to.join(", "),
         })
     }
 }

@@ -17,7 +17,7 @@ use redress_store::projection::EventSignal;
 use redress_store::{EmailKind, Store, StoreError};
 use tokio::sync::watch;
 
-use crate::render::{EmailView, Emails, RenderError, Rendered, Sender, one_line};
+use crate::render::{AlertView, EmailView, Emails, RenderError, Rendered, Sender, one_line};
 
 /// How mail leaves.
 pub enum Transport {
@@ -206,6 +206,38 @@ pub fn build_message(
         .map_err(|e| format!("the message cannot be built: {e}"))
 }
 
+/// Builds a staff alert: text and HTML, to every recipient.
+pub fn build_alert(
+    settings: &MailSettings,
+    id: &str,
+    mail: &Rendered,
+    to: &[(String, String)],
+    date: DateTime<Utc>,
+) -> Result<Message, String> {
+    let from: Mailbox = settings
+        .from
+        .parse()
+        .map_err(|e| format!("the From address {:?} is not usable: {e}", settings.from))?;
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(one_line(&mail.subject))
+        .date(date.into())
+        .message_id(Some(format!("<{}>", message_id(id, &settings.domain))))
+        .header(AutoSubmitted);
+    for (name, email) in to {
+        let address = email
+            .parse()
+            .map_err(|e| format!("the staff address {email:?} is not usable: {e}"))?;
+        builder = builder.to(Mailbox::new(Some(one_line(name)), address));
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(
+            mail.text.clone(),
+            mail.html.clone(),
+        ))
+        .map_err(|e| format!("the message cannot be built: {e}"))
+}
+
 /// Sends what the outbox holds.
 #[derive(Clone)]
 pub struct Mailer {
@@ -266,6 +298,9 @@ impl Mailer {
 
     /// Renders and sends one claimed message, and records what happened.
     pub async fn deliver(&self, claimed: &Claimed) -> Result<(), StoreError> {
+        if claimed.kind.is_for_staff() {
+            return self.deliver_alert(claimed).await;
+        }
         let id = &claimed.row.id;
         let events = self.store.complaints.events_of(&claimed.reference).await?;
         let key = self.store.vault.key(claimed.customer).await?;
@@ -307,6 +342,16 @@ impl Mailer {
                 self.clock.now(),
             ),
         };
+        self.send_and_record(claimed, message).await
+    }
+
+    /// Sends a built message (or records why it could not be built) and records the result.
+    async fn send_and_record(
+        &self,
+        claimed: &Claimed,
+        message: Result<Message, String>,
+    ) -> Result<(), StoreError> {
+        let id = &claimed.row.id;
         let sent = match message {
             Ok(message) => self.transport.send(id, &message).await,
             Err(error) => Err(error),
@@ -330,6 +375,117 @@ impl Mailer {
                 self.store.outbox.mark_failed(id, &error, retry).await
             }
         }
+    }
+
+    /// Sends an SLA alert to the complaint's owner now (or, with no active owner, to the
+    /// team's active managers, or failing them its admins). An at-risk alert whose clock
+    /// was met or breached before it could go out is cancelled: the breach alert or nothing
+    /// takes its place.
+    async fn deliver_alert(&self, claimed: &Claimed) -> Result<(), StoreError> {
+        use redress_domain::SlaClock;
+        use redress_store::Role;
+        let id = &claimed.row.id;
+        let reference = claimed.reference.as_str();
+        let run = id.split('.').nth(1).and_then(|part| {
+            let mut pieces = part.strip_prefix("sla-")?.rsplitn(2, '-');
+            let cycle: u32 = pieces.next()?.parse().ok()?;
+            Some((SlaClock::parse(pieces.next()?)?, cycle))
+        });
+        let Some((clock, cycle)) = run else {
+            return self.store.outbox.cancel(id, "Not an SLA alert id.").await;
+        };
+        let Some((sla, policy)) = self.store.sla.of_complaint(reference).await? else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The complaint has no SLA clocks.")
+                .await;
+        };
+        let state = sla.clock(clock);
+        if claimed.kind == EmailKind::SlaAtRisk
+            && (state.cycle != cycle || !state.is_open() || state.breached_at.is_some())
+        {
+            return self
+                .store
+                .outbox
+                .cancel(
+                    id,
+                    "The clock was met or breached before the alert went out.",
+                )
+                .await;
+        }
+        let mut to = Vec::new();
+        if let Some(owner) = &sla.owner
+            && let Some(account) = self.store.accounts.get(owner.id).await?
+            && account.active
+        {
+            to.push((account.name, account.email));
+        }
+        if to.is_empty() {
+            let accounts = self.store.accounts.list().await?;
+            for role in [Role::Manager, Role::Admin] {
+                to.extend(
+                    accounts
+                        .iter()
+                        .filter(|a| a.active && a.role == role)
+                        .map(|a| (a.name.clone(), a.email.clone())),
+                );
+                if !to.is_empty() {
+                    break;
+                }
+            }
+        }
+        if to.is_empty() {
+            return self
+                .store
+                .outbox
+                .cancel(id, "There is no active owner, manager or admin to tell.")
+                .await;
+        }
+        let summary = self
+            .store
+            .complaint_list
+            .get(reference)
+            .await?
+            .map(|row| row.summary)
+            .unwrap_or_default();
+        let due = state.breached_at.or(state.due_at);
+        let view = AlertView {
+            subject: String::new(),
+            to_name: if to.len() == 1 {
+                to[0].0.clone()
+            } else {
+                "team".into()
+            },
+            to: to.iter().map(|(_, email)| email.clone()).collect(),
+            reference: reference.to_string(),
+            summary,
+            clock: clock.label().into(),
+            rule: clock.rule().into(),
+            target: state.target.map(|t| t.to_string()).unwrap_or_default(),
+            due: due
+                .map(|d| {
+                    d.with_timezone(&policy.calendar.time_zone)
+                        .format("%a %-d %b %Y %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            time_zone: policy.calendar.time_zone.name().to_string(),
+            priority: sla.priority.label().into(),
+            tier: sla.tier.label().into(),
+            owner: sla.owner.as_ref().map(|o| o.name.clone()),
+            link: format!(
+                "{}/complaints/{reference}",
+                self.settings.public_url.trim_end_matches('/')
+            ),
+            organisation: self.settings.sender.organisation.clone(),
+        };
+        let message = self
+            .emails
+            .render_alert(claimed.kind, &view)
+            .map_err(|e| e.to_string())
+            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
+        self.send_and_record(claimed, message).await
     }
 
     /// Sends until shut down: woken when projectors write (new outbox rows), and every `poll`

@@ -188,6 +188,13 @@ pub async fn start(
         poll.max(Duration::from_millis(500)),
         shutdown_rx.clone(),
     ));
+    // Wakes at the next at-risk moment or due time, after every projector batch, and at
+    // least every 30 s.
+    let scheduler = tokio::spawn(store.sla.clone().run(
+        store.projections.projected(),
+        Duration::from_secs(30),
+        shutdown_rx.clone(),
+    ));
     let stop_workers = shutdown.clone();
     let task = tokio::spawn(async move {
         let served = server.await;
@@ -195,6 +202,7 @@ pub async fn start(
         let _ = workers.await;
         let _ = notifier.await;
         let _ = sender.await;
+        let _ = scheduler.await;
         served.context("the web server failed")
     });
     Ok(Running {

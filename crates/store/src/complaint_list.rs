@@ -298,7 +298,8 @@ impl Projector for ComplaintListProjector {
             row.last_contact_at = at;
         };
         match &event.change {
-            ComplaintChange::ComplaintReceived { .. } => {}
+            ComplaintChange::ComplaintReceived { .. }
+            | ComplaintChange::BreachCauseRecorded { .. } => {}
             ComplaintChange::ComplaintAcknowledged { .. } => {
                 progress.acknowledged = true;
                 row.acknowledged_at = Some(at);

@@ -16,6 +16,7 @@ pub mod forms;
 pub mod links;
 pub mod outbox;
 pub mod projection;
+pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod vault;
@@ -39,6 +40,7 @@ pub use forms::{FormTokens, PublicIntake};
 pub use links::{LinkError, StatusLinks};
 pub use outbox::{EmailKind, Outbox, OutboxCounts, OutboxProjector, OutboxRow};
 pub use projection::{EventSignal, Projections, Projector, RebuildReport};
+pub use sla::{Sla, SlaPolicies, SlaProjector};
 pub use vault::{KeyVault, OpenError};
 
 /// A storage failure.
@@ -118,6 +120,8 @@ pub struct Store {
     pub links: StatusLinks,
     /// Tokens of the JSON API.
     pub api_tokens: ApiTokens,
+    /// SLA policies, clocks and the dashboard.
+    pub sla: Sla,
 }
 
 impl Store {
@@ -137,7 +141,12 @@ impl Store {
         let vault = KeyVault::open(db.clone()).await?;
         let signal = EventSignal::default();
         let complaints = Complaints::new(db.clone(), vault.clone(), clock.clone(), signal.clone());
-        let projections = Projections::new(db.clone(), default_projectors(clock));
+        let policies = SlaPolicies::new(db.clone());
+        policies.ensure_initial().await?;
+        let projections = Projections::new(
+            db.clone(),
+            default_projectors(policies.clone(), clock.clone()),
+        );
         let links = StatusLinks::new(instance_secret(&db, "status_links", 32).await?);
         Ok(Self {
             links,
@@ -148,6 +157,7 @@ impl Store {
             public_intake: PublicIntake::new(db.clone()),
             api_tokens: ApiTokens::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
+            sla: Sla::new(db.clone(), policies, clock),
             db,
             vault,
             complaints,
@@ -231,9 +241,10 @@ async fn instance_secret(db: &Database, name: &str, length: usize) -> Result<Vec
 }
 
 /// Every projector Redress runs (time-dependent rules read `clock`).
-pub fn default_projectors(clock: Arc<dyn Clock>) -> Vec<Arc<dyn Projector>> {
+pub fn default_projectors(policies: SlaPolicies, clock: Arc<dyn Clock>) -> Vec<Arc<dyn Projector>> {
     vec![
         Arc::new(ComplaintListProjector),
-        Arc::new(OutboxProjector::new(clock)),
+        Arc::new(OutboxProjector::new(clock.clone())),
+        Arc::new(SlaProjector::new(policies, clock)),
     ]
 }

@@ -44,11 +44,15 @@ pub enum EmailKind {
     Survey,
     /// A fresh link to their status page, which they asked for (not owed by an event).
     StatusLink,
+    /// To staff: an SLA clock is at risk.
+    SlaAtRisk,
+    /// To staff: an SLA clock was breached; record the cause.
+    SlaBreach,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 9] = [
+    pub const ALL: [EmailKind; 11] = [
         EmailKind::Receipt,
         EmailKind::Acknowledgement,
         EmailKind::Owner,
@@ -58,7 +62,15 @@ impl EmailKind {
         EmailKind::Outcome,
         EmailKind::Survey,
         EmailKind::StatusLink,
+        EmailKind::SlaAtRisk,
+        EmailKind::SlaBreach,
     ];
+
+    /// Whether it goes to staff (its row's `customer_id` names the owner, or is nil for the
+    /// team's managers) rather than to the customer.
+    pub fn is_for_staff(self) -> bool {
+        matches!(self, EmailKind::SlaAtRisk | EmailKind::SlaBreach)
+    }
 
     /// The code in the table, the template's name and the Message-ID.
     pub fn code(self) -> &'static str {
@@ -72,6 +84,8 @@ impl EmailKind {
             EmailKind::Outcome => "outcome",
             EmailKind::Survey => "survey",
             EmailKind::StatusLink => "status_link",
+            EmailKind::SlaAtRisk => "sla_at_risk",
+            EmailKind::SlaBreach => "sla_breach",
         }
     }
 
@@ -87,6 +101,8 @@ impl EmailKind {
             EmailKind::Outcome => "The outcome",
             EmailKind::Survey => "Satisfaction survey",
             EmailKind::StatusLink => "A fresh link to their status page",
+            EmailKind::SlaAtRisk => "To staff: an SLA clock is at risk",
+            EmailKind::SlaBreach => "To staff: an SLA clock was breached",
         }
     }
 
@@ -406,6 +422,39 @@ impl Outbox {
         .bind(language)
         .bind(now)
         .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Queues an alert to staff (an SLA clock at risk or breached) in `tx`, to go out at
+    /// `send_at` (within business hours). Its id is derived from the clock's run, so a restart
+    /// or a rebuild never queues it twice.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn enqueue_staff_alert(
+        tx: &mut Tx,
+        id: &str,
+        reference: &str,
+        kind: EmailKind,
+        recipient: Uuid,
+        send_at: DateTime<Utc>,
+        happened_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        on_db!(tx, |q| sqlx::query(
+            "INSERT INTO outbox (id, reference, sequence, kind, customer_id, language, state,
+                                 next_attempt_at, event_at, created_at)
+             VALUES ($1, $2, 0, $3, $4, 'en', 'pending', $5, $6, $7)
+             ON CONFLICT (id) DO NOTHING"
+        )
+        .bind(id)
+        .bind(reference)
+        .bind(kind.code())
+        .bind(recipient)
+        .bind(send_at)
+        .bind(happened_at)
+        .bind(now)
+        .execute(q)
         .await
         .map(|r| r.rows_affected()))?;
         Ok(())

@@ -293,7 +293,7 @@ impl Projections {
 }
 
 /// Serialises batches of one projector and returns its checkpoint.
-async fn lock_checkpoint(tx: &mut Tx, name: &str) -> Result<Checkpoint, StoreError> {
+pub(crate) async fn lock_checkpoint(tx: &mut Tx, name: &str) -> Result<Checkpoint, StoreError> {
     if let Tx::Postgres(t) = tx {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(advisory_key(name))

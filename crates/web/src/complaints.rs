@@ -152,7 +152,8 @@ pub(crate) fn communication_direction(change: &ComplaintChange) -> Option<Direct
         | ComplaintChange::ComplaintReopened { .. }
         | ComplaintChange::PriorityChanged { .. }
         | ComplaintChange::CategoryChanged { .. }
-        | ComplaintChange::PersonalDataErased { .. } => None,
+        | ComplaintChange::PersonalDataErased { .. }
+        | ComplaintChange::BreachCauseRecorded { .. } => None,
     }
 }
 
@@ -302,6 +303,14 @@ pub(crate) fn timeline_entry(
         ComplaintChange::PersonalDataErased { reason } => (
             "Personal data erased".into(),
             vec![line("Why", reason.clone())],
+        ),
+        ComplaintChange::BreachCauseRecorded {
+            clock,
+            cycle,
+            cause,
+        } => (
+            format!("Cause of an SLA breach recorded: {}", clock.label()),
+            vec![line("Run", cycle.to_string()), line("Cause", cause.clone())],
         ),
     };
     TimelineEntry {

@@ -6,6 +6,7 @@ mod commands;
 mod erasure;
 mod ordering;
 mod projections;
+mod sla;
 
 use std::sync::Arc;
 
@@ -22,10 +23,7 @@ use uuid::Uuid;
 pub(crate) struct Fixture {
     pub(crate) store: Store,
     pub(crate) clock: ManualClock,
-    #[expect(
-        dead_code,
-        reason = "keeps the test database alive until the fixture is dropped"
-    )]
+    /// Keeps the test database alive until the fixture is dropped; opens more stores on it.
     pub(crate) db: TestDb,
 }
 

@@ -1,0 +1,1095 @@
+//! SLA clocks as a read model: the versioned policies admins edit, the `sla` projector that
+//! keeps every complaint's clocks from its events, the scheduler tick that records what the
+//! passing of time does (at risk, breached) without any new event, and the dashboard's
+//! queries.
+//!
+//! Breaches are recorded at their due time, whoever notices first (an event being projected,
+//! or the tick), so a rebuild gives the same rows. The tick runs only when the projector has
+//! applied every committed event, and only up to a moment a little in the past, so it never
+//! records a breach that an event already in the stream would have prevented.
+//!
+//! Alerts to staff go through the outbox with ids derived from the clock's run: the breach
+//! and its alert are written in one transaction, and a restart or a second instance cannot
+//! queue either twice.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration as StdDuration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use redress_domain::sla::{ClockOutcome, Transition};
+use redress_domain::{
+    Actor, Clock, ClockStatus, ComplaintChange, ComplaintSla, SlaClock, SlaPolicy,
+};
+use serde::Serialize;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::db::{Database, Tx};
+use crate::event_log::{self, StoredEvent};
+use crate::outbox::{EmailKind, Outbox};
+use crate::projection::{EventSignal, Projector, lock_checkpoint};
+use crate::vault::KeyRing;
+use crate::{StoreError, on_db, on_pool};
+
+/// One saved version of the policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyVersion {
+    /// Its number, from 1.
+    pub version: i64,
+    /// The policy.
+    pub policy: Arc<SlaPolicy>,
+    /// What changed, in the editor's words.
+    pub note: String,
+    /// When it took effect.
+    pub created_at: DateTime<Utc>,
+    /// Who saved it.
+    pub created_by: String,
+}
+
+/// The versions of the team's SLA policy. Versions are never changed once saved, so they
+/// are cached.
+#[derive(Clone)]
+pub struct SlaPolicies {
+    db: Database,
+    cache: Arc<RwLock<HashMap<i64, Arc<SlaPolicy>>>>,
+}
+
+impl SlaPolicies {
+    /// The policies in `db`.
+    pub fn new(db: Database) -> Self {
+        Self {
+            db,
+            cache: Arc::default(),
+        }
+    }
+
+    /// Saves version 1, the default policy, in effect since the beginning of time, unless a
+    /// version exists.
+    pub async fn ensure_initial(&self) -> Result<(), StoreError> {
+        let json = serde_json::to_string(&SlaPolicy::default())
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO sla_policy_versions (version, definition, note, created_at, created_by)
+             VALUES (1, $1, 'The default policy Redress starts with.', $2, 'Redress')
+             ON CONFLICT (version) DO NOTHING"
+        )
+        .bind(&json)
+        .bind(DateTime::<Utc>::UNIX_EPOCH)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    fn parse(json: &str, version: i64) -> Result<Arc<SlaPolicy>, StoreError> {
+        serde_json::from_str(json)
+            .map(Arc::new)
+            .map_err(|e| StoreError::Corrupt(format!("SLA policy version {version}: {e}")))
+    }
+
+    /// Every version, newest first.
+    pub async fn versions(&self) -> Result<Vec<PolicyVersion>, StoreError> {
+        let rows: Vec<(i64, String, String, DateTime<Utc>, String)> =
+            on_pool!(&self.db, |pool| sqlx::query_as(
+                "SELECT version, definition, note, created_at, created_by
+                   FROM sla_policy_versions ORDER BY version DESC"
+            )
+            .fetch_all(pool)
+            .await)?;
+        rows.into_iter()
+            .map(|(version, json, note, created_at, created_by)| {
+                Ok(PolicyVersion {
+                    version,
+                    policy: Self::parse(&json, version)?,
+                    note,
+                    created_at,
+                    created_by,
+                })
+            })
+            .collect()
+    }
+
+    /// The version in effect now (the newest).
+    pub async fn current(&self) -> Result<PolicyVersion, StoreError> {
+        self.ensure_initial().await?;
+        let row: (i64, String, String, DateTime<Utc>, String) =
+            on_pool!(&self.db, |pool| sqlx::query_as(
+                "SELECT version, definition, note, created_at, created_by
+                   FROM sla_policy_versions ORDER BY version DESC LIMIT 1"
+            )
+            .fetch_one(pool)
+            .await)?;
+        Ok(PolicyVersion {
+            version: row.0,
+            policy: Self::parse(&row.1, row.0)?,
+            note: row.2,
+            created_at: row.3,
+            created_by: row.4,
+        })
+    }
+
+    /// Saves a new version, in effect from `now` (or just after the last version, should the
+    /// clock be behind it). Returns its number.
+    pub async fn save(
+        &self,
+        policy: &SlaPolicy,
+        note: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        policy
+            .validate()
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let note: String = note.trim().chars().take(500).collect();
+        for _ in 0..3 {
+            let last: Option<(i64, DateTime<Utc>)> = on_pool!(&self.db, |pool| sqlx::query_as(
+                "SELECT version, created_at FROM sla_policy_versions
+                  ORDER BY version DESC LIMIT 1"
+            )
+            .fetch_optional(pool)
+            .await)?;
+            let (version, at) = match last {
+                Some((v, at)) => (v + 1, now.max(at + Duration::milliseconds(1))),
+                None => (1, now),
+            };
+            let inserted = on_pool!(&self.db, |pool| {
+                sqlx::query(
+                "INSERT INTO sla_policy_versions (version, definition, note, created_at, created_by)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version) DO NOTHING"
+            )
+            .bind(version)
+            .bind(&json)
+            .bind(&note)
+            .bind(at)
+            .bind(by)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+            if inserted == 1 {
+                return Ok(version);
+            }
+        }
+        Err(StoreError::Config(
+            "someone else saved the SLA policy at the same moment; reload and try again".into(),
+        ))
+    }
+
+    /// One version's policy.
+    pub async fn get(&self, version: i64) -> Result<Option<Arc<SlaPolicy>>, StoreError> {
+        if let Some(policy) = self.cached(version) {
+            return Ok(Some(policy));
+        }
+        let json: Option<String> = on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT definition FROM sla_policy_versions WHERE version = $1"
+        )
+        .bind(version)
+        .fetch_optional(pool)
+        .await)?;
+        json.map(|json| self.remember(version, &json)).transpose()
+    }
+
+    fn cached(&self, version: i64) -> Option<Arc<SlaPolicy>> {
+        self.cache
+            .read()
+            .ok()
+            .and_then(|cache| cache.get(&version).cloned())
+    }
+
+    fn remember(&self, version: i64, json: &str) -> Result<Arc<SlaPolicy>, StoreError> {
+        let policy = Self::parse(json, version)?;
+        if let Ok(mut cache) = self.cache.write() {
+            cache.insert(version, policy.clone());
+        }
+        Ok(policy)
+    }
+
+    /// In a projector's transaction: the version in effect at `at` (the newest saved at or
+    /// before it; the oldest, for events older than every version), and its policy.
+    async fn in_effect(
+        &self,
+        tx: &mut Tx,
+        at: DateTime<Utc>,
+    ) -> Result<(i64, Arc<SlaPolicy>), StoreError> {
+        let mut row: Option<(i64, String)> = on_db!(tx, |q| sqlx::query_as(
+            "SELECT version, definition FROM sla_policy_versions
+              WHERE created_at <= $1 ORDER BY created_at DESC, version DESC LIMIT 1"
+        )
+        .bind(at)
+        .fetch_optional(q)
+        .await)?;
+        if row.is_none() {
+            row = on_db!(tx, |q| sqlx::query_as(
+                "SELECT version, definition FROM sla_policy_versions ORDER BY version LIMIT 1"
+            )
+            .fetch_optional(q)
+            .await)?;
+        }
+        match row {
+            Some((version, json)) => Ok((
+                version,
+                self.cached(version)
+                    .map_or_else(|| self.remember(version, &json), Ok)?,
+            )),
+            None => Ok((0, Arc::new(SlaPolicy::default()))),
+        }
+    }
+
+    /// In a transaction: one version's policy (the default for version 0).
+    async fn of_version(&self, tx: &mut Tx, version: i64) -> Result<Arc<SlaPolicy>, StoreError> {
+        if let Some(policy) = self.cached(version) {
+            return Ok(policy);
+        }
+        let json: Option<String> = on_db!(tx, |q| sqlx::query_scalar(
+            "SELECT definition FROM sla_policy_versions WHERE version = $1"
+        )
+        .bind(version)
+        .fetch_optional(q)
+        .await)?;
+        match json {
+            Some(json) => self.remember(version, &json),
+            None => Ok(Arc::new(SlaPolicy::default())),
+        }
+    }
+}
+
+/// How old an at-risk moment or breach may be when first recorded and still alert staff:
+/// older ones (a rebuild, demo data, a scheduler down for a day) are on the dashboard only.
+pub const ALERT_MAX_AGE: Duration = Duration::hours(24);
+
+/// The projector that keeps every complaint's SLA clocks.
+pub struct SlaProjector {
+    policies: SlaPolicies,
+    clock: Arc<dyn Clock>,
+}
+
+impl SlaProjector {
+    /// Its name.
+    pub const NAME: &'static str = "sla";
+
+    /// The projector, reading policies from `policies`; `clock` decides which alerts are
+    /// still worth sending.
+    pub fn new(policies: SlaPolicies, clock: Arc<dyn Clock>) -> Self {
+        Self { policies, clock }
+    }
+}
+
+#[async_trait]
+impl Projector for SlaProjector {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["sla_complaints", "sla_clock_states", "sla_breaches"]
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut Tx,
+        _keys: &mut KeyRing,
+        stored: &StoredEvent,
+    ) -> Result<(), StoreError> {
+        let reference = stored.reference.as_str();
+        let event = &stored.event;
+        match &event.change {
+            ComplaintChange::ComplaintReceived {
+                tier,
+                priority,
+                category,
+                ..
+            } => {
+                let (version, policy) = self.policies.in_effect(tx, event.occurred_at).await?;
+                let sla = ComplaintSla::received(
+                    u32::try_from(version).unwrap_or(0),
+                    &policy,
+                    *tier,
+                    *priority,
+                    category.clone(),
+                    event.occurred_at,
+                );
+                save(tx, reference, &sla, true).await
+            }
+            _ => {
+                let Some(mut sla) = load(tx, reference).await? else {
+                    return Err(StoreError::Corrupt(format!(
+                        "event {reference}#{} arrived before its complaint was received",
+                        stored.sequence
+                    )));
+                };
+                let policy = self
+                    .policies
+                    .of_version(tx, i64::from(sla.policy_version))
+                    .await?;
+                let transitions = sla.advance(event.occurred_at);
+                record(tx, reference, &sla, &policy, &transitions, self.clock.now()).await?;
+                if let ComplaintChange::BreachCauseRecorded {
+                    clock,
+                    cycle,
+                    cause,
+                } = &event.change
+                {
+                    record_cause(tx, reference, event, *clock, *cycle, cause).await?;
+                }
+                let outcomes = sla.apply(&policy, event);
+                record_outcomes(tx, reference, &outcomes).await?;
+                save(tx, reference, &sla, false).await
+            }
+        }
+    }
+}
+
+async fn record_cause(
+    tx: &mut Tx,
+    reference: &str,
+    event: &redress_domain::ComplaintEvent,
+    clock: SlaClock,
+    cycle: u32,
+    cause: &str,
+) -> Result<(), StoreError> {
+    let by = match &event.by {
+        Actor::Staff(member) => member.name.clone(),
+        other => other.display_name().to_string(),
+    };
+    on_db!(tx, |q| sqlx::query(
+        "UPDATE sla_breaches SET cause = $1, cause_by = $2, cause_at = $3
+          WHERE reference = $4 AND clock = $5 AND cycle = $6"
+    )
+    .bind(cause)
+    .bind(&by)
+    .bind(event.occurred_at)
+    .bind(reference)
+    .bind(clock.code())
+    .bind(i64::from(cycle))
+    .execute(q)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+async fn load(tx: &mut Tx, reference: &str) -> Result<Option<ComplaintSla>, StoreError> {
+    let json: Option<String> = on_db!(tx, |q| sqlx::query_scalar(
+        "SELECT state FROM sla_clock_states WHERE reference = $1"
+    )
+    .bind(reference)
+    .fetch_optional(q)
+    .await)?;
+    json.map(|json| {
+        serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("SLA clocks of {reference}: {e}")))
+    })
+    .transpose()
+}
+
+async fn save(
+    tx: &mut Tx,
+    reference: &str,
+    sla: &ComplaintSla,
+    new: bool,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(sla).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (next_due_clock, next_due_at) = sla
+        .next_due()
+        .map(|(clock, at)| (Some(clock.code()), Some(at)))
+        .unwrap_or((None, None));
+    let sql = if new {
+        "INSERT INTO sla_complaints (reference, policy_version, tier, priority, category,
+                owner_id, owner_name, open, paused, breached_since, next_due_at, next_due_clock,
+                at_risk_from, next_check_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (reference) DO NOTHING"
+    } else {
+        "UPDATE sla_complaints SET policy_version = $2, tier = $3, priority = $4, category = $5,
+                owner_id = $6, owner_name = $7, open = $8, paused = $9, breached_since = $10,
+                next_due_at = $11, next_due_clock = $12, at_risk_from = $13, next_check_at = $14
+          WHERE reference = $1"
+    };
+    on_db!(tx, |q| sqlx::query(sql)
+        .bind(reference)
+        .bind(i64::from(sla.policy_version))
+        .bind(sla.tier.code())
+        .bind(sla.priority.code())
+        .bind(&sla.category)
+        .bind(sla.owner.as_ref().map(|o| o.id))
+        .bind(sla.owner.as_ref().map(|o| o.name.clone()))
+        .bind(!sla.resolved)
+        .bind(sla.is_paused())
+        .bind(sla.breached_since())
+        .bind(next_due_at)
+        .bind(next_due_clock)
+        .bind(sla.at_risk_from())
+        .bind(sla.next_check())
+        .execute(q)
+        .await
+        .map(|r| r.rows_affected()))?;
+    let sql = if new {
+        "INSERT INTO sla_clock_states (reference, state) VALUES ($1, $2)
+         ON CONFLICT (reference) DO NOTHING"
+    } else {
+        "UPDATE sla_clock_states SET state = $2 WHERE reference = $1"
+    };
+    on_db!(tx, |q| sqlx::query(sql)
+        .bind(reference)
+        .bind(&json)
+        .execute(q)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Records breaches, and queues alerts for transitions recent enough to be worth one.
+async fn record(
+    tx: &mut Tx,
+    reference: &str,
+    sla: &ComplaintSla,
+    policy: &SlaPolicy,
+    transitions: &[Transition],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for transition in transitions {
+        let (clock, cycle, kind) = match *transition {
+            Transition::AtRisk { clock, cycle, .. } => (clock, cycle, EmailKind::SlaAtRisk),
+            Transition::Breached {
+                clock,
+                cycle,
+                due_at,
+            } => {
+                on_db!(tx, |q| sqlx::query(
+                    "INSERT INTO sla_breaches (reference, clock, cycle, due_at, policy_version,
+                            tier, priority, category, owner_id, owner_name)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                     ON CONFLICT (reference, clock, cycle) DO NOTHING"
+                )
+                .bind(reference)
+                .bind(clock.code())
+                .bind(i64::from(cycle))
+                .bind(due_at)
+                .bind(i64::from(sla.policy_version))
+                .bind(sla.tier.code())
+                .bind(sla.priority.code())
+                .bind(&sla.category)
+                .bind(sla.owner.as_ref().map(|o| o.id))
+                .bind(sla.owner.as_ref().map(|o| o.name.clone()))
+                .execute(q)
+                .await
+                .map(|r| r.rows_affected()))?;
+                (clock, cycle, EmailKind::SlaBreach)
+            }
+        };
+        let happened = transition.at();
+        if now - happened > ALERT_MAX_AGE {
+            continue;
+        }
+        // An at-risk moment already overtaken by the breach needs no alert of its own.
+        let breached_too = transitions.iter().any(|t| {
+            matches!(t, Transition::Breached { clock: c, cycle: n, .. } if *c == clock && *n == cycle)
+        });
+        if kind == EmailKind::SlaAtRisk && breached_too {
+            continue;
+        }
+        let id = alert_id(reference, clock, cycle, kind);
+        let recipient = sla.owner.as_ref().map_or(Uuid::nil(), |o| o.id);
+        let send_at = policy.next_working_moment(now);
+        Outbox::enqueue_staff_alert(tx, &id, reference, kind, recipient, send_at, happened, now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The outbox id of an alert about one run of one clock.
+pub fn alert_id(reference: &str, clock: SlaClock, cycle: u32, kind: EmailKind) -> String {
+    format!("{reference}.sla-{}-{cycle}.{}", clock.code(), kind.code())
+}
+
+async fn record_outcomes(
+    tx: &mut Tx,
+    reference: &str,
+    outcomes: &[ClockOutcome],
+) -> Result<(), StoreError> {
+    for outcome in outcomes {
+        let Some(met_at) = outcome.met_at else {
+            continue;
+        };
+        on_db!(tx, |q| sqlx::query(
+            "UPDATE sla_breaches SET met_at = $1
+              WHERE reference = $2 AND clock = $3 AND cycle = $4"
+        )
+        .bind(met_at)
+        .bind(reference)
+        .bind(outcome.clock.code())
+        .bind(i64::from(outcome.cycle))
+        .execute(q)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// One breach, as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct BreachRow {
+    /// The complaint.
+    pub reference: String,
+    /// The clock's code.
+    pub clock: String,
+    /// The run.
+    pub cycle: i64,
+    /// When it fell due (the moment of the breach).
+    pub due_at: DateTime<Utc>,
+    /// When it was met after all.
+    pub met_at: Option<DateTime<Utc>>,
+    /// The policy version.
+    pub policy_version: i64,
+    /// Tier code.
+    pub tier: String,
+    /// Priority code.
+    pub priority: String,
+    /// Category.
+    pub category: String,
+    /// The owner then.
+    pub owner_id: Option<Uuid>,
+    /// Their name.
+    pub owner_name: Option<String>,
+    /// The cause, once recorded.
+    pub cause: Option<String>,
+    /// Who recorded it.
+    pub cause_by: Option<String>,
+    /// When.
+    pub cause_at: Option<DateTime<Utc>>,
+}
+
+const BREACH_COLUMNS: &str = "reference, clock, cycle, due_at, met_at, policy_version, tier, \
+    priority, category, owner_id, owner_name, cause, cause_by, cause_at";
+
+/// What the dashboard narrows to (all optional; they go in its URL).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SlaFilter {
+    /// One owner (nil: unassigned).
+    pub owner: Option<Uuid>,
+    /// One category.
+    pub category: Option<String>,
+    /// One tier (code).
+    pub tier: Option<String>,
+    /// One priority (code).
+    pub priority: Option<String>,
+}
+
+impl SlaFilter {
+    /// `AND ...` clauses over table alias `t`, with parameters numbered from `first`, and the
+    /// values to bind in order.
+    fn clauses(&self, first: usize) -> (String, Vec<FilterValue>) {
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        let mut n = first;
+        if let Some(owner) = self.owner {
+            if owner.is_nil() {
+                sql.push_str(" AND t.owner_id IS NULL");
+            } else {
+                sql.push_str(&format!(" AND t.owner_id = ${n}"));
+                values.push(FilterValue::Uuid(owner));
+                n += 1;
+            }
+        }
+        for (column, value) in [
+            ("category", &self.category),
+            ("tier", &self.tier),
+            ("priority", &self.priority),
+        ] {
+            if let Some(value) = value {
+                sql.push_str(&format!(" AND t.{column} = ${n}"));
+                values.push(FilterValue::Text(value.clone()));
+                n += 1;
+            }
+        }
+        (sql, values)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum FilterValue {
+    Uuid(Uuid),
+    Text(String),
+}
+
+macro_rules! bind_filters {
+    ($query:expr, $values:expr) => {{
+        let mut query = $query;
+        for value in $values {
+            query = match value {
+                FilterValue::Uuid(v) => query.bind(*v),
+                FilterValue::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query
+    }};
+}
+
+/// Open complaints by SLA state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StateCounts {
+    /// Past a due time.
+    pub breached: i64,
+    /// Less than the at-risk share left.
+    pub at_risk: i64,
+    /// Plenty of time.
+    pub on_track: i64,
+    /// Every clock paused (waiting on the customer).
+    pub paused: i64,
+}
+
+/// One open complaint on a dashboard list.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct DashboardRow {
+    /// The complaint.
+    pub reference: String,
+    /// Its summary.
+    pub summary: Option<String>,
+    /// Priority code.
+    pub priority: String,
+    /// Tier code.
+    pub tier: String,
+    /// Category.
+    pub category: String,
+    /// The owner.
+    pub owner_name: Option<String>,
+    /// The next due time of a running clock.
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// That clock's code.
+    pub next_due_clock: Option<String>,
+    /// The oldest breach not made good.
+    pub breached_since: Option<DateTime<Utc>>,
+}
+
+/// A count per value of one dimension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// The value (a code or a name; empty for none).
+    pub key: String,
+    /// How many.
+    pub count: i64,
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Dashboard {
+    /// Open complaints by state.
+    pub counts: StateCounts,
+    /// Breached, the longest overdue first.
+    pub breached: Vec<DashboardRow>,
+    /// At risk, the least time left first.
+    pub at_risk: Vec<DashboardRow>,
+    /// Falling due in the day asked for, soonest first.
+    pub due_today: Vec<DashboardRow>,
+    /// Breaches since the period's start, by clock.
+    pub by_clock: Vec<Tally>,
+    /// ... by owner.
+    pub by_owner: Vec<Tally>,
+    /// ... by category.
+    pub by_category: Vec<Tally>,
+    /// ... by tier.
+    pub by_tier: Vec<Tally>,
+}
+
+/// Queries over the SLA read model, and its scheduler.
+#[derive(Clone)]
+pub struct Sla {
+    db: Database,
+    /// The policy versions.
+    pub policies: SlaPolicies,
+    clock: Arc<dyn Clock>,
+}
+
+/// What one scheduler tick did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Complaints looked at.
+    pub complaints: usize,
+    /// Whether the projector was behind, so the tick waited for it.
+    pub behind: bool,
+}
+
+impl Sla {
+    /// How far behind the present the tick records: an event committed a moment late still
+    /// lands before the tick judges the time it happened.
+    pub const GRACE: Duration = Duration::seconds(2);
+
+    /// Complaints per tick transaction.
+    const TICK_BATCH: i64 = 500;
+
+    /// The read model in `db`.
+    pub fn new(db: Database, policies: SlaPolicies, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            policies,
+            clock,
+        }
+    }
+
+    /// One complaint's clocks and the policy they run under.
+    pub async fn of_complaint(
+        &self,
+        reference: &str,
+    ) -> Result<Option<(ComplaintSla, Arc<SlaPolicy>)>, StoreError> {
+        let json: Option<String> = on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT state FROM sla_clock_states WHERE reference = $1"
+        )
+        .bind(reference)
+        .fetch_optional(pool)
+        .await)?;
+        let Some(json) = json else { return Ok(None) };
+        let sla: ComplaintSla = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("SLA clocks of {reference}: {e}")))?;
+        let policy = self
+            .policies
+            .get(i64::from(sla.policy_version))
+            .await?
+            .unwrap_or_else(|| Arc::new(SlaPolicy::default()));
+        Ok(Some((sla, policy)))
+    }
+
+    /// One complaint's breaches, in order.
+    pub async fn breaches_of(&self, reference: &str) -> Result<Vec<BreachRow>, StoreError> {
+        let sql = format!(
+            "SELECT {BREACH_COLUMNS} FROM sla_breaches WHERE reference = $1 ORDER BY due_at"
+        );
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(reference)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// One breach.
+    pub async fn breach(
+        &self,
+        reference: &str,
+        clock: SlaClock,
+        cycle: u32,
+    ) -> Result<Option<BreachRow>, StoreError> {
+        let sql = format!(
+            "SELECT {BREACH_COLUMNS} FROM sla_breaches
+              WHERE reference = $1 AND clock = $2 AND cycle = $3"
+        );
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(reference)
+            .bind(clock.code())
+            .bind(i64::from(cycle))
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// The dashboard at `now`: counts and lists of open complaints matching `filter`, the
+    /// complaints due in `[day_start, day_end)`, and breaches since `since`.
+    pub async fn dashboard(
+        &self,
+        filter: &SlaFilter,
+        now: DateTime<Utc>,
+        day: (DateTime<Utc>, DateTime<Utc>),
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Dashboard, StoreError> {
+        let (clauses, values) = filter.clauses(2);
+        let counts_sql = format!(
+            "SELECT COALESCE(SUM(CASE WHEN breached_since IS NOT NULL OR next_due_at <= $1
+                                      THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN breached_since IS NULL AND next_due_at > $1
+                                       AND at_risk_from <= $1 THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN breached_since IS NULL AND next_due_at > $1
+                                       AND (at_risk_from IS NULL OR at_risk_from > $1)
+                                      THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN breached_since IS NULL AND next_due_at IS NULL
+                                       AND paused THEN 1 ELSE 0 END), 0)
+               FROM sla_complaints t WHERE open{clauses}"
+        );
+        let (breached, at_risk, on_track, paused): (i64, i64, i64, i64) = on_pool!(
+            &self.db,
+            |pool| bind_filters!(sqlx::query_as(&counts_sql).bind(now), &values)
+                .fetch_one(pool)
+                .await
+        )?;
+        let counts = StateCounts {
+            breached,
+            at_risk,
+            on_track,
+            paused,
+        };
+        let select = "SELECT t.reference, c.summary, t.priority, t.tier, t.category, t.owner_name,
+                             t.next_due_at, t.next_due_clock, t.breached_since
+                        FROM sla_complaints t
+                        LEFT JOIN complaint_list c ON c.reference = t.reference";
+        let n = values.len() + 2;
+        let breached_sql = format!(
+            "{select} WHERE t.open AND (t.breached_since IS NOT NULL OR t.next_due_at <= $1)
+                 {clauses}
+              ORDER BY COALESCE(t.breached_since, t.next_due_at), t.reference LIMIT ${n}"
+        );
+        let at_risk_sql = format!(
+            "{select} WHERE t.open AND t.breached_since IS NULL AND t.next_due_at > $1
+                 AND t.at_risk_from <= $1 {clauses}
+              ORDER BY t.next_due_at, t.reference LIMIT ${n}"
+        );
+        let mut lists = Vec::new();
+        for sql in [&breached_sql, &at_risk_sql] {
+            let rows: Vec<DashboardRow> = on_pool!(&self.db, |pool| bind_filters!(
+                sqlx::query_as(sql).bind(now),
+                &values
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?;
+            lists.push(rows);
+        }
+        let (clauses3, values3) = filter.clauses(3);
+        let n3 = values3.len() + 3;
+        let due_sql = format!(
+            "{select} WHERE t.next_due_at >= $1 AND t.next_due_at < $2 {clauses3}
+              ORDER BY t.next_due_at, t.reference LIMIT ${n3}"
+        );
+        let due_today: Vec<DashboardRow> = on_pool!(&self.db, |pool| bind_filters!(
+            sqlx::query_as(&due_sql).bind(day.0).bind(day.1),
+            &values3
+        )
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+        let mut tallies = Vec::new();
+        for column in ["clock", "owner_name", "category", "tier"] {
+            let sql = format!(
+                "SELECT COALESCE(t.{column}, ''), COUNT(*) FROM sla_breaches t
+                  WHERE t.due_at >= $1 {clauses}
+                  GROUP BY COALESCE(t.{column}, '') ORDER BY COUNT(*) DESC, 1 LIMIT 20"
+            );
+            let rows: Vec<(String, i64)> = on_pool!(&self.db, |pool| bind_filters!(
+                sqlx::query_as(&sql).bind(since),
+                &values
+            )
+            .fetch_all(pool)
+            .await)?;
+            tallies.push(
+                rows.into_iter()
+                    .map(|(key, count)| Tally { key, count })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let mut lists = lists.into_iter();
+        let mut tallies = tallies.into_iter();
+        Ok(Dashboard {
+            counts,
+            breached: lists.next().unwrap_or_default(),
+            at_risk: lists.next().unwrap_or_default(),
+            due_today,
+            by_clock: tallies.next().unwrap_or_default(),
+            by_owner: tallies.next().unwrap_or_default(),
+            by_category: tallies.next().unwrap_or_default(),
+            by_tier: tallies.next().unwrap_or_default(),
+        })
+    }
+
+    /// The categories that have SLA rows (for the dashboard's filter).
+    pub async fn categories(&self) -> Result<Vec<String>, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT DISTINCT category FROM sla_complaints WHERE open ORDER BY category LIMIT 200"
+        )
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// Records what time did to the clocks up to `now` minus [`Sla::GRACE`]: at-risk moments
+    /// reached and breaches, with their alerts. Does nothing while the projector is behind
+    /// (it records the same as it catches up).
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
+        let until = now - Self::GRACE;
+        let mut report = TickReport::default();
+        loop {
+            let mut tx = self.db.begin().await?;
+            // The projector's lock: its batches and ticks never interleave.
+            let checkpoint = lock_checkpoint(&mut tx, SlaProjector::NAME).await?;
+            if !event_log::read_after(&mut tx, checkpoint, 1)
+                .await?
+                .is_empty()
+            {
+                report.behind = true;
+                return Ok(report);
+            }
+            let rows: Vec<String> = on_db!(&mut tx, |q| sqlx::query_scalar(
+                "SELECT reference FROM sla_complaints
+                  WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2"
+            )
+            .bind(until)
+            .bind(Self::TICK_BATCH)
+            .fetch_all(q)
+            .await)?;
+            for reference in &rows {
+                let Some(mut sla) = load(&mut tx, reference).await? else {
+                    continue;
+                };
+                let policy = self
+                    .policies
+                    .of_version(&mut tx, i64::from(sla.policy_version))
+                    .await?;
+                let transitions = sla.advance(until);
+                record(&mut tx, reference, &sla, &policy, &transitions, now).await?;
+                save(&mut tx, reference, &sla, false).await?;
+            }
+            tx.commit().await?;
+            report.complaints += rows.len();
+            if (rows.len() as i64) < Self::TICK_BATCH {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// When the tick must next run: the earliest moment time will do something.
+    pub async fn next_check(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT MIN(next_check_at) FROM sla_complaints"
+        )
+        .fetch_one(pool)
+        .await)?)
+    }
+
+    /// The scheduler: ticks when the next at-risk moment or due time passes, after every
+    /// projector batch (which may move them), and at least every `poll`. After a restart
+    /// the first tick catches up on everything that fell due while it was down.
+    pub async fn run(
+        self,
+        projected: EventSignal,
+        poll: StdDuration,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut wake = projected.subscribe();
+        let mut failures = 0u32;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let now = self.clock.now();
+            let pause = match self.tick(now).await {
+                Ok(report) => {
+                    failures = 0;
+                    if report.complaints > 0 {
+                        tracing::debug!(complaints = report.complaints, "SLA clocks advanced");
+                    }
+                    match self.next_check().await {
+                        Ok(Some(next)) => {
+                            let wait = (next + Self::GRACE - now)
+                                .to_std()
+                                .unwrap_or(StdDuration::from_millis(100));
+                            wait.clamp(StdDuration::from_millis(100), poll)
+                        }
+                        Ok(None) => poll,
+                        Err(error) => {
+                            tracing::warn!(%error, "cannot read the next SLA deadline");
+                            poll
+                        }
+                    }
+                }
+                Err(error) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(%error, failures, "the SLA scheduler failed; retrying");
+                    poll.min(StdDuration::from_millis(200 * 2u64.pow(failures.min(6))))
+                }
+            };
+            tokio::select! {
+                _ = wake.changed() => {}
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+/// A clock as the complaint page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClockView {
+    /// Code.
+    pub clock: &'static str,
+    /// Label.
+    pub label: &'static str,
+    /// Its rule.
+    pub rule: &'static str,
+    /// The run.
+    pub cycle: u32,
+    /// The target, in words.
+    pub target: Option<String>,
+    /// State code.
+    pub status: &'static str,
+    /// State label.
+    pub status_label: &'static str,
+    /// When the run started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it falls due (while running).
+    pub due_at: Option<DateTime<Utc>>,
+    /// When it was met.
+    pub met_at: Option<DateTime<Utc>>,
+    /// When it was breached.
+    pub breached_at: Option<DateTime<Utc>>,
+    /// Time paused in this run, in words.
+    pub paused: Option<String>,
+    /// Time left (or overdue), in words.
+    pub left: Option<String>,
+}
+
+impl ClockView {
+    /// Every clock of a complaint at `now`.
+    pub fn all(sla: &ComplaintSla, policy: &SlaPolicy, now: DateTime<Utc>) -> Vec<ClockView> {
+        sla.clocks
+            .iter()
+            .map(|state| {
+                let status = state.status(now);
+                let paused = state.paused_secs
+                    + state
+                        .paused_since
+                        .filter(|_| state.is_open())
+                        .map_or(0, |since| (now - since).num_seconds().max(0));
+                ClockView {
+                    clock: state.clock.code(),
+                    label: state.clock.label(),
+                    rule: state.clock.rule(),
+                    cycle: state.cycle,
+                    target: state.target.map(|t| t.to_string()),
+                    status: status.code(),
+                    status_label: status.label(),
+                    started_at: state.started_at,
+                    due_at: state.due_at,
+                    met_at: state.met_at,
+                    breached_at: state.breached_at,
+                    paused: (paused > 0).then(|| words(paused)),
+                    left: match status {
+                        ClockStatus::OnTrack | ClockStatus::AtRisk | ClockStatus::Paused => {
+                            state.left_secs(policy, now).map(|s| {
+                                let unit = match state.target.map(|t| t.basis) {
+                                    Some(redress_domain::Basis::Business) => " of working time",
+                                    _ => "",
+                                };
+                                format!("{}{unit} left", words(s.max(0)))
+                            })
+                        }
+                        ClockStatus::Breached => state
+                            .breached_at
+                            .or(state.due_at)
+                            .map(|due| format!("{} overdue", words((now - due).num_seconds()))),
+                        _ => None,
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+/// A duration in words: "2 d 3 h", "45 min".
+pub fn words(seconds: i64) -> String {
+    let seconds = seconds.max(0);
+    let (d, h, m) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3_600,
+        seconds % 3_600 / 60,
+    );
+    match (d, h, m) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
