@@ -395,6 +395,37 @@ async function main() {
   await page.goto(`${baseUrl}/account`);
   await checkPage('account');
 
+  step('opening the SLA dashboard');
+  await page.goto(`${baseUrl}/sla`);
+  check(
+    (await page.getByRole('heading', { name: 'SLA dashboard', exact: true }).count()) === 1,
+    `/sla does not show the dashboard: ${await alertText()}`,
+  );
+  await checkPage('sla-dashboard');
+  step('letting the dashboard refresh itself');
+  const live = page.locator('#sla-live');
+  const before = await live.getAttribute('data-refreshed');
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await page.waitForFunction(
+    (previous) => document.querySelector('#sla-live').getAttribute('data-refreshed') !== previous,
+    before,
+    { timeout: 10000 },
+  );
+  check(
+    (await live.locator('[data-count="on_track"]').count()) === 1,
+    'the refreshed dashboard lost its counts',
+  );
+  step('filtering the dashboard by tier (the filter goes in the URL)');
+  await page.selectOption('#f-tier', 'key_account');
+  await submitAndWait(page.getByRole('button', { name: 'Show', exact: true }));
+  check(
+    new URL(page.url()).searchParams.get('tier') === 'key_account',
+    `the tier filter is not in the URL: ${page.url()}`,
+  );
+  await checkPage('sla-dashboard-filtered');
+  await page.goto(`${baseUrl}/sla/rules`);
+  await checkPage('sla-rules');
+
   step('opening an address where nothing is');
   expectedStatuses.add('404 GET /no-such-page');
   await page.goto(`${baseUrl}/no-such-page`);
@@ -421,6 +452,15 @@ async function main() {
     await checkPage('staff-accounts');
     await page.goto(`${baseUrl}/admin/mail`);
     await checkPage('customer-emails');
+    step('choosing the FCA preset as the SLA policy');
+    await page.goto(`${baseUrl}/admin/sla`);
+    await checkPage('sla-policy');
+    await submitAndWait(page.getByRole('button', { name: 'Use UK FCA DISP', exact: true }));
+    check(
+      (await page.getByRole('status').filter({ hasText: 'Saved as version 2' }).count()) === 1,
+      `the preset was not saved: ${await alertText()}`,
+    );
+    await checkPage('sla-policy-saved');
   } else {
     console.log('(no REDRESS_E2E_ADMIN_EMAIL/_PASSWORD: the staff accounts page is not checked)');
   }

@@ -21,3 +21,40 @@
     hint.hidden = false;
   });
 })();
+
+// The SLA dashboard refreshes its live part every 30 seconds without a full reload (the
+// server renders the same HTML with ?partial=1). Without JavaScript, reload the page.
+(function () {
+  "use strict";
+  var live = document.querySelector("[data-refresh]");
+  if (!live || !window.fetch) {
+    return;
+  }
+  var url = live.getAttribute("data-refresh");
+  var every = parseInt(live.getAttribute("data-refresh-seconds") || "30", 10) * 1000;
+  function refresh() {
+    if (document.hidden) {
+      return;
+    }
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(response.status);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        live.innerHTML = html;
+        live.setAttribute("data-refreshed", String(Date.now()));
+      })
+      .catch(function () {
+        // Keep what is shown; the next round tries again.
+      });
+  }
+  setInterval(refresh, every);
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) {
+      refresh();
+    }
+  });
+})();

@@ -728,6 +728,11 @@ impl Sla {
         }
     }
 
+    /// The time by the clock the read model judges with.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     /// One complaint's clocks and the policy they run under.
     pub async fn of_complaint(
         &self,

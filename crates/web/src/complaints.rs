@@ -12,8 +12,8 @@ use cqrs_es::Aggregate;
 use redress_domain::{
     ActionKind, Actor, Channel, CompanyId, Complaint, ComplaintAction, ComplaintChange,
     ComplaintCommand, ComplaintError, ComplaintEvent, CustomerEmail, CustomerId, Direction,
-    Language, NewComplaint, NewCustomer, Outcome, Priority, Reference, Sealed, StaffMember, Step,
-    Tier,
+    Language, NewComplaint, NewCustomer, Outcome, Priority, Reference, Sealed, SlaClock,
+    StaffMember, Step, Tier,
 };
 use redress_store::CommandError;
 use redress_store::vault::SealingKey;
@@ -585,7 +585,148 @@ async fn render_page(
             .to_string(),
     );
     context.insert("erased", &complaint.personal_data_erased());
+    insert_sla(state, &mut context, reference.as_str()).await?;
     render(state, "complaints/show.html", &context, status)
+}
+
+/// The complaint's SLA clocks, with their rules, and its breaches with their causes.
+async fn insert_sla(
+    state: &AppState,
+    context: &mut tera::Context,
+    reference: &str,
+) -> Result<(), AppError> {
+    let now = state.store.sla.now();
+    if let Some((sla, policy)) = state.store.sla.of_complaint(reference).await? {
+        context.insert(
+            "sla",
+            &serde_json::json!({
+                "policy_name": policy.name,
+                "version": sla.policy_version,
+                "time_zone": policy.calendar.time_zone.name(),
+                "status": sla.status(now).code(),
+                "status_label": sla.status(now).label(),
+                "clocks": redress_store::sla::ClockView::all(&sla, &policy, now),
+            }),
+        );
+    }
+    let breaches: Vec<serde_json::Value> = state
+        .store
+        .sla
+        .breaches_of(reference)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let label = SlaClock::parse(&b.clock).map_or("", |c| c.label());
+            let mut value = serde_json::to_value(&b).unwrap_or_default();
+            value["label"] = label.into();
+            value
+        })
+        .collect();
+    context.insert("breaches", &breaches);
+    Ok(())
+}
+
+/// The breach-cause form.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CauseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    form_token: Option<String>,
+    #[serde(default)]
+    clock: String,
+    #[serde(default)]
+    cycle: String,
+    #[serde(default)]
+    cause: String,
+}
+
+/// POST /complaints/{reference}/sla/cause: records why a clock was breached. Only a breach
+/// the SLA clocks know of can be explained.
+pub(crate) async fn record_cause(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<CauseForm>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(&session, &form.csrf)?;
+    let reference_text = path.into_inner();
+    let reference = Reference::parse(&reference_text).map_err(|_| AppError::NotFound)?;
+    let clock = SlaClock::parse(&form.clock)
+        .ok_or_else(|| AppError::BadForm(format!("{:?} is not an SLA clock.", form.clock)))?;
+    let cycle: u32 = form
+        .cycle
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadForm(format!("{:?} is not a run number.", form.cycle)))?;
+    if state
+        .store
+        .sla
+        .breach(reference.as_str(), clock, cycle)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    if let Some(token) = &form.form_token
+        && !state.store.forms.claim(token).await?
+    {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/complaints/{reference}?resubmitted=1#sla"),
+            ))
+            .finish());
+    }
+    let command = ComplaintCommand::new(
+        Actor::Staff(staff.0.member()),
+        ComplaintAction::RecordBreachCause {
+            clock,
+            cycle,
+            cause: form.cause.clone(),
+        },
+    );
+    let result = state.store.complaints.execute(&reference, command).await;
+    if result.is_err()
+        && let Some(token) = &form.form_token
+    {
+        state.store.forms.release(token).await?;
+    }
+    let failed = |error: String, status: u16| {
+        let mut values = BTreeMap::new();
+        values.insert("clock".to_string(), clock.code().to_string());
+        values.insert("cycle".to_string(), cycle.to_string());
+        values.insert("cause".to_string(), form.cause.clone());
+        (
+            FailedForm {
+                code: "breach_cause".into(),
+                error,
+                values,
+            },
+            status,
+        )
+    };
+    let (failed, status) = match result {
+        Ok(()) => {
+            return Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/complaints/{reference}#sla")))
+                .finish());
+        }
+        Err(CommandError::Rejected(rejection)) => failed(rejection.to_string(), 422),
+        Err(CommandError::Conflict) => failed(CommandError::Conflict.to_string(), 409),
+        Err(other) => return Err(other.into()),
+    };
+    render_page(
+        &state,
+        &staff,
+        &session,
+        &reference_text,
+        false,
+        Some(failed),
+        status,
+    )
+    .await
 }
 
 fn labelled<T: Copy>(

@@ -13,6 +13,7 @@ pub mod files;
 pub mod mail;
 pub mod public;
 pub mod queue;
+pub mod sla;
 pub mod status;
 
 pub use auth::CurrentStaff;
@@ -95,6 +96,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/mail.html",
         include_str!("../../../templates/admin/mail.html"),
+    ),
+    (
+        "sla/dashboard.html",
+        include_str!("../../../templates/sla/dashboard.html"),
+    ),
+    (
+        "sla/live.html",
+        include_str!("../../../templates/sla/live.html"),
+    ),
+    (
+        "sla/rules.html",
+        include_str!("../../../templates/sla/rules.html"),
+    ),
+    (
+        "admin/sla.html",
+        include_str!("../../../templates/admin/sla.html"),
     ),
     (
         "account/settings.html",
@@ -253,6 +270,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/complaints/new", web::post().to(complaints::create))
         .route("/complaints/{reference}", web::get().to(complaints::show))
         .route(
+            "/complaints/{reference}/sla/cause",
+            web::post().to(complaints::record_cause),
+        )
+        .route(
             "/complaints/{reference}/{action}",
             web::post().to(complaints::act),
         )
@@ -265,6 +286,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/companies/{id}", web::post().to(files::update))
         .route("/customers/{id}", web::get().to(files::contact))
         .route("/customers/{id}", web::post().to(files::update_contact))
+        .route("/sla", web::get().to(sla::dashboard))
+        .route("/sla/rules", web::get().to(sla::rules))
         .route("/account", web::get().to(auth::settings_page))
         .route("/account", web::post().to(auth::save_settings));
     config
@@ -297,6 +320,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
             web::post().to(api_tokens::revoke),
         );
     config
+        .route("/admin/sla", web::get().to(sla::policy))
+        .route("/admin/sla", web::post().to(sla::save_policy))
         .route("/admin/mail", web::get().to(mail::page))
         .route("/admin/mail/{id}/retry", web::post().to(mail::retry));
     config.route("/admin/users", web::get().to(admin::users));

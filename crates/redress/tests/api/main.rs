@@ -13,6 +13,7 @@ mod json_api;
 mod mail;
 mod pages;
 mod public;
+mod sla;
 mod smtp;
 mod status;
 mod workers;
@@ -54,6 +55,16 @@ impl TestApp {
             store: self.store.clone(),
             client: client(),
         }
+    }
+
+    /// Stops the server (gracefully) and starts a new one on the same database with
+    /// `extra` settings: a restart.
+    pub(crate) async fn restart(mut self, extra: &[(&str, &str)]) -> TestApp {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("the server stops cleanly");
+        }
+        let TestApp { db, .. } = self;
+        spawn_app_with(db, extra).await
     }
 
     pub(crate) async fn stop(mut self) {

@@ -48,6 +48,10 @@ async fn every_page_renders_with_the_demo_data(db: TestDb) {
         "/admin/users",
         "/admin/mail",
         "/admin/api-tokens",
+        "/admin/sla",
+        "/sla",
+        "/sla?owner=none&tier=key_account&priority=high&period=7",
+        "/sla/rules",
         "/complain",
         "/complain/thanks?reference=RDR-0000-0000",
     ]

@@ -1,0 +1,493 @@
+//! SLA clocks through the running server: breach alerts by real SMTP (once, across a
+//! restart), the cause recorded from the complaint page, the dashboard and its filters, and
+//! the policy editor, on both backends.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use redress_domain::{
+    Actor, BusinessCalendar, Channel, CustomerEmail, Language, ManualClock, NewComplaint,
+    NewCustomer, Preset, Priority, Reference, SlaClock, SlaPolicy, StaffMember, Target, Tier,
+};
+use redress_store::testing::TestDb;
+use redress_store::{Role, Store, on_both_backends};
+
+use crate::smtp::SmtpServer;
+use crate::{TestApp, csrf_in, settings_for, spawn_app, spawn_app_with};
+
+on_both_backends!(
+    a_breach_alerts_the_owner_once_across_a_restart_and_the_cause_is_recorded_on_the_page,
+    the_dashboard_shows_states_and_takes_its_filters_from_the_url,
+    admins_keep_the_policy_in_versions_and_nobody_else_may,
+);
+
+/// A policy whose acknowledgement is due 30 minutes after receipt, around the clock.
+fn half_hour_policy() -> SlaPolicy {
+    let mut policy = Preset::Default.policy(BusinessCalendar::always());
+    for tier in Tier::ALL {
+        for priority in Priority::ALL {
+            policy.set_target(
+                *tier,
+                *priority,
+                SlaClock::Acknowledge,
+                Some(Target::parse("30 minutes").unwrap()),
+            );
+        }
+    }
+    policy
+}
+
+fn complaint(name: &str, email: &str, tier: Tier) -> NewComplaint {
+    NewComplaint {
+        reference: Reference::parse("RDR-0000-0000").unwrap(),
+        customer: NewCustomer {
+            name: name.into(),
+            email: CustomerEmail::parse(email).unwrap(),
+            phone: None,
+            language: Language::En,
+        },
+        company: None,
+        tier,
+        channel: Channel::Phone,
+        category: "Delivery".into(),
+        summary: "The parcel never came".into(),
+        description: "Ordered in May; nothing arrived.".into(),
+        remedy_requested: None,
+        priority: Priority::Normal,
+    }
+}
+
+/// A store over the app's database whose clock is set in the past, to write what happened
+/// an hour ago.
+async fn past(app: &TestApp) -> (Store, ManualClock) {
+    let clock = ManualClock::at(Utc::now() - chrono::Duration::hours(2));
+    let store = redress::open_store_with_clock(&settings_for(&app.db), Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    (store, clock)
+}
+
+async fn sla_messages(smtp: &SmtpServer) -> Vec<String> {
+    smtp.received()
+        .iter()
+        .filter_map(|m| {
+            let subject = m.parsed().subject().unwrap_or_default().to_string();
+            subject.starts_with("[SLA").then_some(subject)
+        })
+        .collect()
+}
+
+async fn a_breach_alerts_the_owner_once_across_a_restart_and_the_cause_is_recorded_on_the_page(
+    db: TestDb,
+) {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let extra = [
+        ("REDRESS_SMTP_URL", url.as_str()),
+        ("REDRESS_MAIL_FROM", "Complaints <complaints@shop.example>"),
+    ];
+    let app = spawn_app_with(db, &extra).await;
+    let owner = app.sign_in_as(Role::Agent).await;
+    let (store, clock) = past(&app).await;
+    store
+        .sla
+        .policies
+        .save(&half_hour_policy(), "Fast", "Test", clock_now(&clock))
+        .await
+        .unwrap();
+    // An hour ago: received, and an owner named at once; nobody acknowledged it.
+    clock.advance(chrono::Duration::hours(1));
+    let reference = store
+        .complaints
+        .receive(
+            Actor::Customer,
+            complaint("Olivia Bennett", "olivia@example.co.uk", Tier::Standard),
+        )
+        .await
+        .unwrap();
+    store
+        .complaints
+        .execute(
+            &reference,
+            redress_domain::ComplaintCommand::new(
+                Actor::System {
+                    name: "test".into(),
+                },
+                redress_domain::ComplaintAction::AssignOwner {
+                    owner: StaffMember {
+                        id: owner.id,
+                        name: owner.name.clone(),
+                    },
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    app.store.signal.notify();
+
+    // The running server projects it, its scheduler finds the breach (due half an hour ago)
+    // and the mailer tells the owner.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let alert = loop {
+        let alerts: Vec<_> = smtp
+            .received()
+            .into_iter()
+            .filter(|m| {
+                m.parsed()
+                    .subject()
+                    .is_some_and(|s| s.starts_with("[SLA missed]"))
+            })
+            .collect();
+        if let Some(alert) = alerts.into_iter().next() {
+            break alert;
+        }
+        assert!(Instant::now() < deadline, "no SLA alert arrived");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let parsed = alert.parsed();
+    let to = parsed
+        .to()
+        .unwrap()
+        .first()
+        .unwrap()
+        .address()
+        .unwrap()
+        .to_string();
+    assert_eq!(to, owner.email);
+    let subject = parsed.subject().unwrap();
+    assert!(subject.contains(reference.as_str()), "{subject}");
+    assert!(subject.contains("Acknowledge"), "{subject}");
+    let text = parsed.body_text(0).unwrap().to_string();
+    assert!(text.contains("record the cause"), "{text}");
+    assert!(
+        text.contains(&format!("/complaints/{reference}#sla")),
+        "{text}"
+    );
+
+    // A restart during the breach window: nothing is lost or sent twice.
+    let app = app.restart(&extra).await;
+    app.store.projections.run_until_idle().await.unwrap();
+    app.store.sla.tick(Utc::now()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(sla_messages(&smtp).await.len(), 1, "one alert, once");
+    assert_eq!(
+        app.store
+            .sla
+            .breaches_of(reference.as_str())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The owner records the cause from the complaint page.
+    app.sign_in(&owner.email, crate::PASSWORD).await;
+    let page_path = format!("/complaints/{reference}");
+    let html = app.get(&page_path).await.text().await.unwrap();
+    assert!(html.contains("id=\"sla\""), "the page shows the clocks");
+    assert!(html.contains("data-clock=\"acknowledge\" data-status=\"breached\""));
+    assert!(html.contains("Record the cause"));
+    let csrf = csrf_in(&html);
+    let token_marker = "name=\"form_token\" value=\"";
+    let start = html.find(token_marker).unwrap() + token_marker.len();
+    let form_token = html[start..start + html[start..].find('"').unwrap()].to_string();
+    let cause_path = format!("{page_path}/sla/cause");
+
+    // Empty: refused beside the form, nothing written.
+    let response = app
+        .post_form(
+            &cause_path,
+            &[
+                ("csrf", &csrf),
+                ("form_token", &form_token),
+                ("clock", "acknowledge"),
+                ("cycle", "1"),
+                ("cause", "  "),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("The cause of the breach must not be empty"),
+        "{body}"
+    );
+    // A clock that was not breached, a clock that does not exist, no CSRF token.
+    for (clock, cycle, csrf, status) in [
+        ("owner", "1", csrf.as_str(), 404),
+        ("lunch", "1", csrf.as_str(), 400),
+        ("acknowledge", "one", csrf.as_str(), 400),
+        ("acknowledge", "1", "forged", 403),
+    ] {
+        let response = app
+            .post_form(
+                &cause_path,
+                &[
+                    ("csrf", csrf),
+                    ("clock", clock),
+                    ("cycle", cycle),
+                    ("cause", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), status, "{clock} {cycle} {csrf}");
+    }
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("form_token", form_token.as_str()),
+        ("clock", "acknowledge"),
+        ("cycle", "1"),
+        ("cause", "The weekend rota had nobody on the phone queue."),
+    ];
+    let response = app.post_form(&cause_path, &form).await;
+    assert_eq!(response.status(), 303);
+    // The same form again (a double click, a back button): recognised, nothing twice.
+    let again = app.post_form(&cause_path, &form).await;
+    assert_eq!(again.status(), 303);
+    assert!(
+        again.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("resubmitted=1")
+    );
+    let events = app.store.complaints.events_of(&reference).await.unwrap();
+    let causes = events
+        .iter()
+        .filter(|e| e.change.name() == "BreachCauseRecorded")
+        .count();
+    assert_eq!(causes, 1);
+    app.store.projections.run_until_idle().await.unwrap();
+    let html = app.get(&page_path).await.text().await.unwrap();
+    assert!(
+        html.contains("The weekend rota had nobody on the phone queue."),
+        "the cause is shown"
+    );
+    let breach = app
+        .store
+        .sla
+        .breach(reference.as_str(), SlaClock::Acknowledge, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(breach.cause_by.as_deref(), Some(owner.name.as_str()));
+    app.stop().await;
+}
+
+fn clock_now(clock: &ManualClock) -> chrono::DateTime<Utc> {
+    use redress_domain::Clock;
+    clock.now()
+}
+
+async fn the_dashboard_shows_states_and_takes_its_filters_from_the_url(db: TestDb) {
+    let app = spawn_app(db).await;
+    app.sign_in_as(Role::Agent).await;
+    let (store, clock) = past(&app).await;
+    store
+        .sla
+        .policies
+        .save(&half_hour_policy(), "Fast", "Test", clock_now(&clock))
+        .await
+        .unwrap();
+    clock.advance(chrono::Duration::hours(1));
+    let late = store
+        .complaints
+        .receive(
+            Actor::Customer,
+            complaint("Olivia Bennett", "olivia@example.co.uk", Tier::Standard),
+        )
+        .await
+        .unwrap();
+    clock.set(Utc::now());
+    let fresh = store
+        .complaints
+        .receive(
+            Actor::Customer,
+            complaint("Zoë Qu", "zoe@example.com", Tier::KeyAccount),
+        )
+        .await
+        .unwrap();
+    app.store.projections.run_until_idle().await.unwrap();
+    app.store.sla.tick(Utc::now()).await.unwrap();
+
+    let count = |html: &str, state: &str| -> i64 {
+        let marker = format!("data-count=\"{state}\">");
+        let start = html.find(&marker).expect("a count") + marker.len();
+        html[start..start + html[start..].find('<').unwrap()]
+            .parse()
+            .unwrap()
+    };
+    let response = app.get("/sla").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert_eq!(count(&html, "breached"), 1);
+    assert_eq!(count(&html, "on_track") + count(&html, "at_risk"), 1);
+    let breached_section =
+        &html[html.find("id=\"breached\"").unwrap()..html.find("id=\"at_risk\"").unwrap()];
+    assert!(breached_section.contains(late.as_str()));
+    assert!(!breached_section.contains(fresh.as_str()));
+
+    let keys = app.get("/sla?tier=key_account").await.text().await.unwrap();
+    assert_eq!(count(&keys, "breached"), 0);
+    assert!(keys.contains("<option value=\"key_account\" selected>"));
+    // The live part alone, for the page's own refresh.
+    let partial = app.get("/sla?tier=key_account&partial=1").await;
+    assert_eq!(partial.status(), 200);
+    let partial = partial.text().await.unwrap();
+    assert!(!partial.contains("<html"));
+    assert_eq!(count(&partial, "breached"), 0);
+    // A filter that makes no sense is refused with what to do.
+    for (query, says) in [
+        ("priority=whenever", "is not a priority"),
+        ("owner=someone", "is not a member of staff"),
+        ("period=12", "is not a period"),
+    ] {
+        let response = app.get(&format!("/sla?{query}")).await;
+        assert_eq!(response.status(), 400, "{query}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains(says), "{query}: {body}");
+    }
+    let rules = app.get("/sla/rules").await.text().await.unwrap();
+    assert!(rules.contains("pauses while we wait on the customer"));
+    assert!(
+        rules.contains("30 minutes"),
+        "the policy in effect is shown"
+    );
+    app.stop().await;
+}
+
+async fn admins_keep_the_policy_in_versions_and_nobody_else_may(db: TestDb) {
+    let app = spawn_app(db).await;
+    let agent = app.another_visitor();
+    agent.sign_in_as(Role::Manager).await;
+    assert_eq!(agent.get("/admin/sla").await.status(), 403);
+    let html = agent.get("/sla").await.text().await.unwrap();
+    let response = agent
+        .post_form(
+            "/admin/sla",
+            &[("csrf", &csrf_in(&html)), ("preset", "cfpb")],
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+
+    app.sign_in_as(Role::Admin).await;
+    let page = app.get("/admin/sla").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let csrf = csrf_in(&html);
+    let versions = || async { app.store.sla.policies.versions().await.unwrap() };
+    assert_eq!(versions().await.len(), 1);
+
+    // Mistakes: each named, nothing saved.
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf".into(), csrf.clone()),
+        ("name".into(), "Our standards".into()),
+        ("time_zone".into(), "Europe/Narnia".into()),
+        ("hours_mon".into(), "9 till 5".into()),
+        ("at_risk_percent".into(), "20".into()),
+        ("t_standard_normal_resolve".into(), "a fortnight".into()),
+    ];
+    let response = app
+        .client
+        .post(format!("{}/admin/sla", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.unwrap();
+    for says in [
+        "is not a time zone",
+        "Monday: &quot;9 till 5&quot; is not a span of hours",
+        "Standard, normal priority, resolve",
+    ] {
+        assert!(body.contains(says), "{says}: {body}");
+    }
+    assert!(
+        body.contains("value=\"Our standards\""),
+        "what was typed is kept"
+    );
+    assert_eq!(versions().await.len(), 1);
+
+    // A preset: a new version, the calendar kept.
+    let response = app
+        .post_form("/admin/sla", &[("csrf", &csrf), ("preset", "fca_disp")])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/admin/sla?saved=2");
+    let saved = app.get("/admin/sla?saved=2").await.text().await.unwrap();
+    assert!(saved.contains("Saved as version 2"));
+    let current = app.store.sla.policies.current().await.unwrap();
+    assert_eq!(current.policy.name, "UK FCA DISP");
+    assert_eq!(current.created_by, "Test admin");
+
+    // An edit: London hours, a holiday, one target.
+    form = vec![
+        ("csrf".into(), csrf.clone()),
+        ("name".into(), "Our standards".into()),
+        ("time_zone".into(), "Europe/London".into()),
+        ("at_risk_percent".into(), "20".into()),
+        (
+            "holidays".into(),
+            "2026-12-25 Christmas Day\n2026-12-28".into(),
+        ),
+        ("t_standard_normal_resolve".into(), "8 weeks".into()),
+        (
+            "t_key_account_urgent_acknowledge".into(),
+            "1 business hour".into(),
+        ),
+        ("note".into(), "London office hours".into()),
+    ];
+    for day in ["mon", "tue", "wed", "thu", "fri"] {
+        form.push((format!("hours_{day}"), "09:00-12:30, 13:30-17:30".into()));
+    }
+    let response = app
+        .client
+        .post(format!("{}/admin/sla", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    let current = app.store.sla.policies.current().await.unwrap();
+    assert_eq!(current.version, 3);
+    assert_eq!(current.note, "London office hours");
+    let policy = &current.policy;
+    assert_eq!(policy.calendar.time_zone.name(), "Europe/London");
+    assert_eq!(policy.calendar.hours[0].len(), 2);
+    assert!(policy.calendar.hours[5].is_empty());
+    assert_eq!(policy.calendar.holidays.len(), 2);
+    assert_eq!(
+        policy
+            .target(Tier::Standard, Priority::Normal, SlaClock::Resolve)
+            .map(|t| t.to_string()),
+        Some("8 weeks".into())
+    );
+    assert_eq!(
+        policy.target(Tier::Standard, Priority::Normal, SlaClock::Acknowledge),
+        None,
+        "an empty field is no target"
+    );
+    // The same again: no new version.
+    let response = app
+        .client
+        .post(format!("{}/admin/sla", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert!(response.text().await.unwrap().contains("Nothing changed"));
+    assert_eq!(versions().await.len(), 3);
+    // Without the CSRF token: refused.
+    form[0].1 = "forged".into();
+    let response = app
+        .client
+        .post(format!("{}/admin/sla", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    app.stop().await;
+}

@@ -1,0 +1,667 @@
+//! The SLA dashboard (every role) and the SLA policy editor (admins).
+//!
+//! The dashboard's filters live in its URL, so a view can be bookmarked and shared; with
+//! JavaScript on, it fetches its own live part again every 30 seconds
+//! (`?partial=1`, the same HTML without the page around it).
+
+use std::collections::BTreeMap;
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use redress_domain::sla::PolicyError;
+use redress_domain::{BusinessCalendar, Preset, Priority, SlaClock, SlaPolicy, Target, Tier};
+use redress_store::Role;
+use redress_store::sla::{DashboardRow, SlaFilter, words};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::{CurrentStaff, check_csrf};
+use crate::error::AppError;
+use crate::{AppState, page_context, render, viewer_zone};
+
+/// Rows per list.
+const LIST_LIMIT: i64 = 50;
+
+/// The dashboard's query: its filters.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct DashboardQuery {
+    owner: Option<String>,
+    category: Option<String>,
+    tier: Option<String>,
+    priority: Option<String>,
+    period: Option<String>,
+    partial: Option<String>,
+}
+
+/// A list line, with the time left in words.
+#[derive(Debug, Serialize)]
+struct Line {
+    #[serde(flatten)]
+    row: DashboardRow,
+    clock_label: &'static str,
+    left: String,
+}
+
+fn lines(rows: Vec<DashboardRow>, now: DateTime<Utc>) -> Vec<Line> {
+    rows.into_iter()
+        .map(|row| {
+            let clock_label = row
+                .next_due_clock
+                .as_deref()
+                .and_then(SlaClock::parse)
+                .map_or("", |c| c.label());
+            let left = match (row.breached_since, row.next_due_at) {
+                (Some(since), _) => format!("{} overdue", words((now - since).num_seconds())),
+                (None, Some(due)) if due <= now => {
+                    format!("{} overdue", words((now - due).num_seconds()))
+                }
+                (None, Some(due)) => format!("{} left", words((due - now).num_seconds())),
+                (None, None) => String::new(),
+            };
+            Line {
+                row,
+                clock_label,
+                left,
+            }
+        })
+        .collect()
+}
+
+fn blank(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// GET /sla
+pub(crate) async fn dashboard(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    query: web::Query<DashboardQuery>,
+) -> Result<HttpResponse, AppError> {
+    let owner = match blank(&query.owner).as_deref() {
+        None => None,
+        Some("none") => Some(Uuid::nil()),
+        Some("me") => Some(staff.0.id),
+        Some(id) => Some(Uuid::parse_str(id).map_err(|_| {
+            AppError::BadForm(format!(
+                "{id:?} is not a member of staff; choose one from the list."
+            ))
+        })?),
+    };
+    let tier = blank(&query.tier);
+    if let Some(tier) = &tier {
+        Tier::parse(tier).map_err(|e| AppError::BadForm(e.to_string()))?;
+    }
+    let priority = blank(&query.priority);
+    if let Some(priority) = &priority {
+        Priority::parse(priority).map_err(|e| AppError::BadForm(e.to_string()))?;
+    }
+    let period: i64 = match blank(&query.period).as_deref() {
+        None => 30,
+        Some(p) => p
+            .parse()
+            .ok()
+            .filter(|d| [7, 30, 90, 365].contains(d))
+            .ok_or_else(|| {
+                AppError::BadForm(format!(
+                    "{p:?} is not a period; choose 7, 30, 90 or 365 days."
+                ))
+            })?,
+    };
+    let filter = SlaFilter {
+        owner,
+        category: blank(&query.category),
+        tier,
+        priority,
+    };
+    let now = state.store.sla.now();
+    let zone = viewer_zone(&staff);
+    let today = now.with_timezone(&zone).date_naive();
+    let midnight = |date: NaiveDate| {
+        zone.from_local_datetime(&date.and_time(NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(now)
+    };
+    let day = (midnight(today), midnight(today.succ_opt().unwrap_or(today)));
+    let dashboard = state
+        .store
+        .sla
+        .dashboard(&filter, now, day, now - Duration::days(period), LIST_LIMIT)
+        .await?;
+    let mut context = page_context(&staff, &session)?;
+    context.insert("counts", &dashboard.counts);
+    let list = |id: &str, title: &str, note: &str, empty: &str, rows| {
+        serde_json::json!({
+            "id": id, "title": title, "note": note, "empty": empty, "lines": lines(rows, now),
+        })
+    };
+    context.insert(
+        "lists",
+        &[
+            list(
+                "breached",
+                "Breached",
+                "longest overdue first",
+                "Nothing is breached.",
+                dashboard.breached,
+            ),
+            list(
+                "at_risk",
+                "At risk",
+                "least time left first",
+                "Nothing is at risk.",
+                dashboard.at_risk,
+            ),
+            list(
+                "due_today",
+                "Due today",
+                "the next deadline of each complaint, soonest first",
+                "Nothing else falls due today.",
+                dashboard.due_today,
+            ),
+        ],
+    );
+    let label = |key: &str, parse: &dyn Fn(&str) -> Option<&'static str>| {
+        parse(key).map_or_else(|| key.to_string(), str::to_string)
+    };
+    let tally = |column: &str,
+                 tallies: &[redress_store::sla::Tally],
+                 parse: &dyn Fn(&str) -> Option<&'static str>| {
+        let rows: Vec<(String, i64)> = tallies
+            .iter()
+            .map(|t| (label(&t.key, parse), t.count))
+            .collect();
+        serde_json::json!({ "column": column, "rows": rows })
+    };
+    let none = |_: &str| None;
+    context.insert(
+        "tallies",
+        &[
+            tally("Step", &dashboard.by_clock, &|k| {
+                SlaClock::parse(k).map(|c| c.label())
+            }),
+            tally("Owner", &dashboard.by_owner, &none),
+            tally("Category", &dashboard.by_category, &none),
+            tally("Tier", &dashboard.by_tier, &|k| {
+                Tier::parse(k).ok().map(|t| t.label())
+            }),
+        ],
+    );
+    context.insert("periods", &[7, 30, 90, 365]);
+    context.insert("period", &period);
+    context.insert("now", &now);
+    let mut params: Vec<(&str, String)> = Vec::new();
+    for (name, value) in [
+        ("owner", blank(&query.owner)),
+        ("category", filter.category.clone()),
+        ("tier", filter.tier.clone()),
+        ("priority", filter.priority.clone()),
+        ("period", blank(&query.period)),
+    ] {
+        if let Some(value) = value {
+            params.push((name, value));
+        }
+    }
+    let encoded = serde_urlencoded::to_string(&params).unwrap_or_default();
+    context.insert("query", &encoded);
+    let mut selected: BTreeMap<&str, String> = ["owner", "category", "tier", "priority", "period"]
+        .into_iter()
+        .map(|name| (name, String::new()))
+        .collect();
+    selected.extend(params.iter().cloned());
+    context.insert("selected", &selected);
+    if query.partial.is_some() {
+        return render(&state, "sla/live.html", &context, 200);
+    }
+    let owners: Vec<(String, String)> = state
+        .store
+        .accounts
+        .list()
+        .await?
+        .into_iter()
+        .filter(|a| a.active)
+        .map(|a| (a.id.to_string(), a.name))
+        .collect();
+    context.insert("owners", &owners);
+    context.insert("categories", &state.store.sla.categories().await?);
+    context.insert(
+        "tiers",
+        &Tier::ALL
+            .iter()
+            .map(|t| (t.code(), t.label()))
+            .collect::<Vec<_>>(),
+    );
+    context.insert(
+        "priorities",
+        &Priority::ALL
+            .iter()
+            .map(|p| (p.code(), p.label()))
+            .collect::<Vec<_>>(),
+    );
+    render(&state, "sla/dashboard.html", &context, 200)
+}
+
+const WEEKDAYS: [(&str, &str); 7] = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+];
+
+/// The policy as the editor's fields.
+fn fields_of(policy: &SlaPolicy) -> BTreeMap<String, String> {
+    let mut fields = BTreeMap::new();
+    fields.insert("name".into(), policy.name.clone());
+    fields.insert(
+        "time_zone".into(),
+        policy.calendar.time_zone.name().to_string(),
+    );
+    fields.insert("at_risk_percent".into(), policy.at_risk_percent.to_string());
+    for (i, (code, _)) in WEEKDAYS.iter().enumerate() {
+        let hours: Vec<String> = policy.calendar.hours[i]
+            .iter()
+            .map(|(from, to)| {
+                let to = if *to == NaiveTime::MIN {
+                    "24:00".to_string()
+                } else {
+                    to.format("%H:%M").to_string()
+                };
+                format!("{}-{to}", from.format("%H:%M"))
+            })
+            .collect();
+        fields.insert(format!("hours_{code}"), hours.join(", "));
+    }
+    let holidays: Vec<String> = policy
+        .calendar
+        .holidays
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    fields.insert("holidays".into(), holidays.join("\n"));
+    for tier in Tier::ALL {
+        for priority in Priority::ALL {
+            for clock in SlaClock::ALL {
+                fields.insert(
+                    target_field(*tier, *priority, clock),
+                    policy
+                        .target(*tier, *priority, clock)
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                );
+            }
+        }
+    }
+    fields
+}
+
+fn target_field(tier: Tier, priority: Priority, clock: SlaClock) -> String {
+    format!("t_{}_{}_{}", tier.code(), priority.code(), clock.code())
+}
+
+fn time(text: &str) -> Option<NaiveTime> {
+    if text.trim() == "24:00" {
+        return Some(NaiveTime::MIN);
+    }
+    NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()
+}
+
+/// Reads the editor's fields into a policy, or every problem found, each naming its field.
+fn policy_from(
+    fields: &BTreeMap<String, String>,
+    preset: Option<String>,
+) -> Result<SlaPolicy, Vec<String>> {
+    let get = |name: &str| fields.get(name).map(|v| v.trim()).unwrap_or_default();
+    let mut problems = Vec::new();
+    let time_zone = match get("time_zone").parse() {
+        Ok(zone) => zone,
+        Err(_) => {
+            problems.push(format!(
+                "Time zone: {:?} is not a time zone; write one like Europe/London.",
+                get("time_zone")
+            ));
+            chrono_tz::UTC
+        }
+    };
+    let mut hours: [Vec<(NaiveTime, NaiveTime)>; 7] = Default::default();
+    for (i, (code, label)) in WEEKDAYS.iter().enumerate() {
+        let text = get(&format!("hours_{code}"));
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let interval = part
+                .split_once('-')
+                .and_then(|(from, to)| Some((time(from)?, time(to)?)));
+            match interval {
+                Some(interval) => hours[i].push(interval),
+                None => problems.push(format!(
+                    "{label}: {part:?} is not a span of hours; write 09:00-17:00 (several \
+                     separated by commas, 24:00 for midnight)."
+                )),
+            }
+        }
+    }
+    let mut holidays = std::collections::BTreeSet::new();
+    for line in get("holidays")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        let date = line.split_whitespace().next().unwrap_or_default();
+        match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+            Ok(date) => {
+                holidays.insert(date);
+            }
+            Err(_) => problems.push(format!(
+                "Holidays: {line:?} does not start with a date like 2026-12-25."
+            )),
+        }
+    }
+    let at_risk_percent = match get("at_risk_percent").parse::<u8>() {
+        Ok(p) => p,
+        Err(_) => {
+            problems.push("At risk: write a whole number of percent, 1 to 90.".into());
+            25
+        }
+    };
+    let mut policy = SlaPolicy {
+        name: get("name").to_string(),
+        preset,
+        calendar: BusinessCalendar {
+            time_zone,
+            hours,
+            holidays,
+        },
+        at_risk_percent,
+        standard: Default::default(),
+        key_account: Default::default(),
+    };
+    for tier in Tier::ALL {
+        for priority in Priority::ALL {
+            for clock in SlaClock::ALL {
+                let text = get(&target_field(*tier, *priority, clock));
+                if text.is_empty() {
+                    continue;
+                }
+                match Target::parse(text) {
+                    Ok(target) => policy.set_target(*tier, *priority, clock, Some(target)),
+                    Err(e) => problems.push(format!(
+                        "{}, {} priority, {}: {e}",
+                        tier.label(),
+                        priority.label().to_lowercase(),
+                        clock.label().to_lowercase()
+                    )),
+                }
+            }
+        }
+    }
+    if let Err(error) = policy.validate() {
+        problems.push(match error {
+            PolicyError::Calendar(e) => format!("Working hours: {e}."),
+            other => format!(
+                "{}{}.",
+                other.to_string()[..1].to_uppercase(),
+                &other.to_string()[1..]
+            ),
+        });
+    }
+    if problems.is_empty() {
+        Ok(policy)
+    } else {
+        Err(problems)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PolicyQuery {
+    saved: Option<String>,
+}
+
+async fn policy_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    session: &Session,
+    fields: BTreeMap<String, String>,
+    problems: Vec<String>,
+    notice: Option<String>,
+    status: u16,
+) -> Result<HttpResponse, AppError> {
+    let current = state.store.sla.policies.current().await?;
+    let versions = state.store.sla.policies.versions().await?;
+    // Every field the page shows has a value (empty when the form did not send it).
+    let mut all = fields_of(&SlaPolicy::default());
+    for value in all.values_mut() {
+        value.clear();
+    }
+    all.extend(fields);
+    let mut context = page_context(staff, session)?;
+    context.insert("current", &current);
+    context.insert("versions", &versions);
+    context.insert("fields", &all);
+    context.insert("problems", &problems);
+    context.insert("notice", &notice);
+    context.insert(
+        "weekdays",
+        &WEEKDAYS.iter().map(|(c, l)| (*c, *l)).collect::<Vec<_>>(),
+    );
+    let tiers: Vec<(&str, &str)> = Tier::ALL.iter().map(|t| (t.code(), t.label())).collect();
+    let priorities: Vec<(&str, &str)> = Priority::ALL
+        .iter()
+        .map(|p| (p.code(), p.label()))
+        .collect();
+    let clocks: Vec<(&str, &str, &str)> = SlaClock::ALL
+        .iter()
+        .map(|c| (c.code(), c.label(), c.rule()))
+        .collect();
+    context.insert("tiers", &tiers);
+    context.insert("priorities", &priorities);
+    context.insert("clocks", &clocks);
+    let presets: Vec<(&str, &str, &str)> = Preset::ALL
+        .iter()
+        .map(|p| (p.code(), p.label(), p.description()))
+        .collect();
+    context.insert("presets", &presets);
+    render(state, "admin/sla.html", &context, status)
+}
+
+/// GET /admin/sla
+pub(crate) async fn policy(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    query: web::Query<PolicyQuery>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Role::Admin)?;
+    let current = state.store.sla.policies.current().await?;
+    let notice = query
+        .saved
+        .as_deref()
+        .map(|v| format!("Saved as version {v}. New complaints are held to it from now on; complaints already received keep the version they arrived under."));
+    policy_page(
+        &state,
+        &staff,
+        &session,
+        fields_of(&current.policy),
+        vec![],
+        notice,
+        200,
+    )
+    .await
+}
+
+/// The editor's form: every field by name.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PolicyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    fields: BTreeMap<String, String>,
+}
+
+/// POST /admin/sla: saves the edited policy as a new version, or shows what to fix (nothing
+/// is saved then).
+pub(crate) async fn save_policy(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    form: web::Form<PolicyForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Role::Admin)?;
+    check_csrf(&session, &form.csrf)?;
+    let fields = form.into_inner().fields;
+    let current = state.store.sla.policies.current().await?;
+    let policy = if let Some(code) = fields.get("preset").filter(|c| !c.is_empty()) {
+        // A preset keeps the team's calendar and replaces the name and targets.
+        let preset = Preset::parse(code).ok_or_else(|| {
+            AppError::BadForm(format!(
+                "{code:?} is not a preset; choose one from the list."
+            ))
+        })?;
+        preset.policy(current.policy.calendar.clone())
+    } else {
+        match policy_from(&fields, current.policy.preset.clone()) {
+            Ok(policy) => policy,
+            Err(problems) => {
+                return policy_page(&state, &staff, &session, fields, problems, None, 422).await;
+            }
+        }
+    };
+    if policy == *current.policy {
+        return policy_page(
+            &state,
+            &staff,
+            &session,
+            fields_of(&policy),
+            vec!["Nothing changed, so no new version was saved.".into()],
+            None,
+            422,
+        )
+        .await;
+    }
+    let note = fields.get("note").cloned().unwrap_or_default();
+    let note = if note.trim().is_empty() {
+        match fields.get("preset").filter(|c| !c.is_empty()) {
+            Some(code) => format!(
+                "Applied the {} preset.",
+                Preset::parse(code).map_or("", |p| p.label())
+            ),
+            None => String::new(),
+        }
+    } else {
+        note
+    };
+    let version = state
+        .store
+        .sla
+        .policies
+        .save(&policy, &note, &staff.0.name, state.store.sla.now())
+        .await?;
+    tracing::info!(version, staff = %staff.0.id, "SLA policy saved");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/admin/sla?saved={version}")))
+        .finish())
+}
+
+/// GET /sla/rules: how the clocks work, and the policy in effect.
+pub(crate) async fn rules(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    let current = state.store.sla.policies.current().await?;
+    let fields = fields_of(&current.policy);
+    let hours: Vec<(&str, String)> = WEEKDAYS
+        .iter()
+        .map(|(code, label)| (*label, fields[&format!("hours_{code}")].clone()))
+        .collect();
+    let holidays: Vec<String> = current
+        .policy
+        .calendar
+        .holidays
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    let targets: Vec<serde_json::Value> = Tier::ALL
+        .iter()
+        .map(|tier| {
+            let rows: Vec<serde_json::Value> = Priority::ALL
+                .iter()
+                .map(|priority| {
+                    let targets: Vec<Option<String>> = SlaClock::ALL
+                        .iter()
+                        .map(|clock| {
+                            current
+                                .policy
+                                .target(*tier, *priority, *clock)
+                                .map(|t| t.to_string())
+                        })
+                        .collect();
+                    serde_json::json!({ "label": priority.label(), "targets": targets })
+                })
+                .collect();
+            serde_json::json!({ "label": tier.label(), "rows": rows })
+        })
+        .collect();
+    let clocks: Vec<(&str, &str, &str)> = SlaClock::ALL
+        .iter()
+        .map(|c| (c.code(), c.label(), c.rule()))
+        .collect();
+    let mut context = page_context(&staff, &session)?;
+    context.insert("current", &current);
+    context.insert("hours", &hours);
+    context.insert("holidays", &holidays);
+    context.insert("targets", &targets);
+    context.insert("clocks", &clocks);
+    render(&state, "sla/rules.html", &context, 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_editor_reads_back_what_it_shows() {
+        for preset in Preset::ALL {
+            let policy = preset.policy(BusinessCalendar::weekdays(
+                "Europe/Bucharest".parse().unwrap(),
+                NaiveTime::from_hms_opt(8, 30, 0).unwrap(),
+                NaiveTime::MIN,
+                [NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()],
+            ));
+            let fields = fields_of(&policy);
+            assert_eq!(fields["hours_mon"], "08:30-24:00");
+            assert_eq!(policy_from(&fields, policy.preset.clone()), Ok(policy));
+        }
+    }
+
+    #[test]
+    fn every_problem_is_named_with_its_field() {
+        let mut fields = fields_of(&SlaPolicy::default());
+        fields.insert("time_zone".into(), "Mars/Olympus".into());
+        fields.insert("hours_tue".into(), "nine to five".into());
+        fields.insert("holidays".into(), "Christmas".into());
+        fields.insert("t_key_account_urgent_resolve".into(), "soon".into());
+        let problems = policy_from(&fields, None).unwrap_err();
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].starts_with("Time zone"));
+        assert!(problems[1].starts_with("Tuesday"));
+        assert!(problems[2].starts_with("Holidays"));
+        assert!(problems[3].starts_with("Key account, urgent priority, resolve"));
+        let mut closed = fields_of(&SlaPolicy::default());
+        for (code, _) in WEEKDAYS {
+            closed.insert(format!("hours_{code}"), String::new());
+        }
+        let problems = policy_from(&closed, None).unwrap_err();
+        assert_eq!(
+            problems,
+            vec!["Working hours: the calendar has no working hours."]
+        );
+    }
+}
