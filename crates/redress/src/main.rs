@@ -100,6 +100,19 @@ enum BenchCommand {
         #[arg(long)]
         skip_rebuild: bool,
     },
+    /// Times the SLA dashboard with many open complaints. Point REDRESS_DATABASE_URL at a
+    /// scratch database: when it is empty, open complaints are generated into it first.
+    Sla {
+        /// Open complaints to generate into an empty database.
+        #[arg(long, default_value_t = 100_000)]
+        complaints: usize,
+        /// Timed requests per page.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        /// Time the pages without rebuilding the projections first.
+        #[arg(long)]
+        skip_rebuild: bool,
+    },
     /// Sends customer emails through the outbox to REDRESS_SMTP_URL (a local SMTP server) beside
     /// lettre alone, and times each email from its event to the server's acceptance under a
     /// steady load. Point REDRESS_DATABASE_URL at an empty scratch database.
@@ -294,6 +307,19 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => {
             let report =
                 redress::bench::pages(&settings, complaints, requests, !skip_rebuild).await?;
+            print!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            which:
+                BenchCommand::Sla {
+                    complaints,
+                    requests,
+                    skip_rebuild,
+                },
+        } => {
+            let report =
+                redress::bench::sla(&settings, complaints, requests, !skip_rebuild).await?;
             print!("{report}");
             Ok(())
         }

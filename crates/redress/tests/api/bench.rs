@@ -1,7 +1,25 @@
 use redress_store::testing::TestDb;
 use redress_store::{ComplaintListProjector, QueueFilter, on_both_backends};
 
-on_both_backends!(generated_complaints_project_like_real_ones_and_the_queue_caps_its_count);
+on_both_backends!(
+    generated_complaints_project_like_real_ones_and_the_queue_caps_its_count,
+    the_sla_bench_runs_its_pages_over_open_complaints,
+);
+
+/// `redress bench sla` on a small load: open complaints only, every dashboard page timed.
+async fn the_sla_bench_runs_its_pages_over_open_complaints(db: TestDb) {
+    let settings = crate::settings_for(&db);
+    let report = redress::bench::sla(&settings, 300, 3, true).await.unwrap();
+    assert!(report.contains("generated 300 complaints"), "{report}");
+    assert!(report.contains("rebuilt sla from"), "{report}");
+    assert!(
+        report.contains("open complaints on the dashboard: 300"),
+        "{report}"
+    );
+    for page in ["dashboard", "dashboard, key accounts, high", "dashboard, one owner"] {
+        assert!(report.contains(&format!("\n{page} ")), "{page}: {report}");
+    }
+}
 
 /// The benchmark's bulk generator writes events the projector reads like any others (sealed
 /// fields open, steps follow), and a backlog over 1,000 is reported as "more than 1,000".
