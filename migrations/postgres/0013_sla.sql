@@ -30,10 +30,14 @@ CREATE TABLE sla_complaints
     next_due_at    timestamptz,            -- the first due time of a running, unbreached clock
     next_due_clock text,
     at_risk_from   timestamptz,            -- the first at-risk moment of a running, unbreached clock
+    urgent_at      timestamptz,            -- breached_since, else next_due_at: breached when <= now
     next_check_at  timestamptz             -- when the scheduler must next look (at risk or due)
 );
 CREATE INDEX sla_complaints_check ON sla_complaints (next_check_at) WHERE next_check_at IS NOT NULL;
 CREATE INDEX sla_complaints_due ON sla_complaints (next_due_at) WHERE next_due_at IS NOT NULL;
+-- The dashboard's counts read this index alone; its lists walk it in order of urgency.
+CREATE INDEX sla_complaints_state ON sla_complaints (open, urgent_at, at_risk_from, paused);
+CREATE INDEX sla_complaints_urgent ON sla_complaints (urgent_at, reference);
 
 -- Each complaint's clocks in full (JSON, redress_domain::ComplaintSla), kept apart so the
 -- dashboard's scans stay narrow.
@@ -64,3 +68,18 @@ CREATE TABLE sla_breaches
     PRIMARY KEY (reference, clock, cycle)
 );
 CREATE INDEX sla_breaches_due ON sla_breaches (due_at);
+
+-- Breaches counted per day (of their due time, UTC) and dimension, so the dashboard's
+-- "breaches by step, owner, category and tier" read a few thousand rows, not every breach.
+CREATE TABLE sla_breach_days
+(
+    day        text NOT NULL,    -- YYYY-MM-DD
+    clock      text NOT NULL,
+    owner_key  text NOT NULL,    -- the owner's id, or '' for none
+    owner_name text NOT NULL,
+    category   text NOT NULL,
+    tier       text NOT NULL,
+    priority   text NOT NULL,
+    breaches   bigint NOT NULL,
+    PRIMARY KEY (day, clock, owner_key, owner_name, category, tier, priority)
+);

@@ -27,7 +27,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::db::{Database, Tx};
-use crate::event_log::{self, StoredEvent};
+use crate::event_log::StoredEvent;
 use crate::outbox::{EmailKind, Outbox};
 use crate::projection::{EventSignal, Projector, lock_checkpoint};
 use crate::vault::KeyRing;
@@ -284,7 +284,12 @@ impl Projector for SlaProjector {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["sla_complaints", "sla_clock_states", "sla_breaches"]
+        &[
+            "sla_complaints",
+            "sla_clock_states",
+            "sla_breaches",
+            "sla_breach_days",
+        ]
     }
 
     async fn apply(
@@ -398,13 +403,14 @@ async fn save(
     let sql = if new {
         "INSERT INTO sla_complaints (reference, policy_version, tier, priority, category,
                 owner_id, owner_name, open, paused, breached_since, next_due_at, next_due_clock,
-                at_risk_from, next_check_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                at_risk_from, next_check_at, urgent_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (reference) DO NOTHING"
     } else {
         "UPDATE sla_complaints SET policy_version = $2, tier = $3, priority = $4, category = $5,
                 owner_id = $6, owner_name = $7, open = $8, paused = $9, breached_since = $10,
-                next_due_at = $11, next_due_clock = $12, at_risk_from = $13, next_check_at = $14
+                next_due_at = $11, next_due_clock = $12, at_risk_from = $13, next_check_at = $14,
+                urgent_at = $15
           WHERE reference = $1"
     };
     on_db!(tx, |q| sqlx::query(sql)
@@ -422,6 +428,7 @@ async fn save(
         .bind(next_due_clock)
         .bind(sla.at_risk_from())
         .bind(sla.next_check())
+        .bind(sla.breached_since().or(next_due_at))
         .execute(q)
         .await
         .map(|r| r.rows_affected()))?;
@@ -457,7 +464,7 @@ async fn record(
                 cycle,
                 due_at,
             } => {
-                on_db!(tx, |q| sqlx::query(
+                let inserted = on_db!(tx, |q| sqlx::query(
                     "INSERT INTO sla_breaches (reference, clock, cycle, due_at, policy_version,
                             tier, priority, category, owner_id, owner_name)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -476,6 +483,9 @@ async fn record(
                 .execute(q)
                 .await
                 .map(|r| r.rows_affected()))?;
+                if inserted == 1 {
+                    count_breach_day(tx, sla, clock, due_at).await?;
+                }
                 (clock, cycle, EmailKind::SlaBreach)
             }
         };
@@ -496,6 +506,33 @@ async fn record(
         Outbox::enqueue_staff_alert(tx, &id, reference, kind, recipient, send_at, happened, now)
             .await?;
     }
+    Ok(())
+}
+
+/// Counts one breach in its day's row of `sla_breach_days`.
+async fn count_breach_day(
+    tx: &mut Tx,
+    sla: &ComplaintSla,
+    clock: SlaClock,
+    due_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    on_db!(tx, |q| sqlx::query(
+        "INSERT INTO sla_breach_days (day, clock, owner_key, owner_name, category, tier,
+                priority, breaches)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
+         ON CONFLICT (day, clock, owner_key, owner_name, category, tier, priority)
+         DO UPDATE SET breaches = sla_breach_days.breaches + 1"
+    )
+    .bind(due_at.date_naive().to_string())
+    .bind(clock.code())
+    .bind(sla.owner.as_ref().map_or(String::new(), |o| o.id.to_string()))
+    .bind(sla.owner.as_ref().map_or(String::new(), |o| o.name.clone()))
+    .bind(&sla.category)
+    .bind(sla.tier.code())
+    .bind(sla.priority.code())
+    .execute(q)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -581,16 +618,32 @@ impl SlaFilter {
     /// `AND ...` clauses over table alias `t`, with parameters numbered from `first`, and the
     /// values to bind in order.
     fn clauses(&self, first: usize) -> (String, Vec<FilterValue>) {
+        self.clauses_on(first, false)
+    }
+
+    /// The same, over `sla_breach_days` (whose owner is a text key).
+    fn day_clauses(&self, first: usize) -> (String, Vec<FilterValue>) {
+        self.clauses_on(first, true)
+    }
+
+    fn clauses_on(&self, first: usize, owner_key: bool) -> (String, Vec<FilterValue>) {
         let mut sql = String::new();
         let mut values = Vec::new();
         let mut n = first;
         if let Some(owner) = self.owner {
-            if owner.is_nil() {
-                sql.push_str(" AND t.owner_id IS NULL");
-            } else {
-                sql.push_str(&format!(" AND t.owner_id = ${n}"));
-                values.push(FilterValue::Uuid(owner));
-                n += 1;
+            match (owner.is_nil(), owner_key) {
+                (true, false) => sql.push_str(" AND t.owner_id IS NULL"),
+                (true, true) => sql.push_str(" AND t.owner_key = ''"),
+                (false, false) => {
+                    sql.push_str(&format!(" AND t.owner_id = ${n}"));
+                    values.push(FilterValue::Uuid(owner));
+                    n += 1;
+                }
+                (false, true) => {
+                    sql.push_str(&format!(" AND t.owner_key = ${n}"));
+                    values.push(FilterValue::Text(owner.to_string()));
+                    n += 1;
+                }
             }
         }
         for (column, value) in [
@@ -683,7 +736,7 @@ pub struct Dashboard {
     pub at_risk: Vec<DashboardRow>,
     /// Falling due in the day asked for, soonest first.
     pub due_today: Vec<DashboardRow>,
-    /// Breaches since the period's start, by clock.
+    /// Breaches due since the period's first day (UTC), by clock.
     pub by_clock: Vec<Tally>,
     /// ... by owner.
     pub by_owner: Vec<Tally>,
@@ -796,16 +849,16 @@ impl Sla {
         limit: i64,
     ) -> Result<Dashboard, StoreError> {
         let (clauses, values) = filter.clauses(2);
+        // urgent_at is breached_since, else next_due_at; a breach is always in the past, so
+        // "urgent_at <= now" is exactly "breached now".
         let counts_sql = format!(
-            "SELECT COALESCE(SUM(CASE WHEN breached_since IS NOT NULL OR next_due_at <= $1
+            "SELECT COALESCE(SUM(CASE WHEN urgent_at <= $1 THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN urgent_at > $1 AND at_risk_from <= $1
                                       THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN breached_since IS NULL AND next_due_at > $1
-                                       AND at_risk_from <= $1 THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN breached_since IS NULL AND next_due_at > $1
+                    COALESCE(SUM(CASE WHEN urgent_at > $1
                                        AND (at_risk_from IS NULL OR at_risk_from > $1)
                                       THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN breached_since IS NULL AND next_due_at IS NULL
-                                       AND paused THEN 1 ELSE 0 END), 0)
+                    COALESCE(SUM(CASE WHEN urgent_at IS NULL AND paused THEN 1 ELSE 0 END), 0)
                FROM sla_complaints t WHERE open{clauses}"
         );
         let (breached, at_risk, on_track, paused): (i64, i64, i64, i64) = on_pool!(
@@ -826,14 +879,12 @@ impl Sla {
                         LEFT JOIN complaint_list c ON c.reference = t.reference";
         let n = values.len() + 2;
         let breached_sql = format!(
-            "{select} WHERE t.open AND (t.breached_since IS NOT NULL OR t.next_due_at <= $1)
-                 {clauses}
-              ORDER BY COALESCE(t.breached_since, t.next_due_at), t.reference LIMIT ${n}"
+            "{select} WHERE t.urgent_at <= $1 AND t.open {clauses}
+              ORDER BY t.urgent_at, t.reference LIMIT ${n}"
         );
         let at_risk_sql = format!(
-            "{select} WHERE t.open AND t.breached_since IS NULL AND t.next_due_at > $1
-                 AND t.at_risk_from <= $1 {clauses}
-              ORDER BY t.next_due_at, t.reference LIMIT ${n}"
+            "{select} WHERE t.urgent_at > $1 AND t.at_risk_from <= $1 AND t.open {clauses}
+              ORDER BY t.urgent_at, t.reference LIMIT ${n}"
         );
         let mut lists = Vec::new();
         for sql in [&breached_sql, &at_risk_sql] {
@@ -859,16 +910,18 @@ impl Sla {
         .bind(limit)
         .fetch_all(pool)
         .await)?;
+        let (day_clauses, day_values) = filter.day_clauses(2);
+        let since_day = since.date_naive().to_string();
         let mut tallies = Vec::new();
         for column in ["clock", "owner_name", "category", "tier"] {
             let sql = format!(
-                "SELECT COALESCE(t.{column}, ''), COUNT(*) FROM sla_breaches t
-                  WHERE t.due_at >= $1 {clauses}
-                  GROUP BY COALESCE(t.{column}, '') ORDER BY COUNT(*) DESC, 1 LIMIT 20"
+                "SELECT t.{column}, CAST(SUM(t.breaches) AS BIGINT) FROM sla_breach_days t
+                  WHERE t.day >= $1 {day_clauses}
+                  GROUP BY t.{column} ORDER BY 2 DESC, 1 LIMIT 20"
             );
             let rows: Vec<(String, i64)> = on_pool!(&self.db, |pool| bind_filters!(
-                sqlx::query_as(&sql).bind(since),
-                &values
+                sqlx::query_as(&sql).bind(&since_day),
+                &day_values
             )
             .fetch_all(pool)
             .await)?;
@@ -911,10 +964,29 @@ impl Sla {
             let mut tx = self.db.begin().await?;
             // The projector's lock: its batches and ticks never interleave.
             let checkpoint = lock_checkpoint(&mut tx, SlaProjector::NAME).await?;
-            if !event_log::read_after(&mut tx, checkpoint, 1)
-                .await?
-                .is_empty()
-            {
+            // Any committed event beyond the checkpoint, even one the projector may not read
+            // yet (held back on PostgreSQL by an older transaction), might meet a clock.
+            let behind: bool = match &mut tx {
+                Tx::Sqlite(t) => {
+                    sqlx::query_scalar(
+                        "SELECT EXISTS (SELECT 1 FROM events WHERE global_position > $1)",
+                    )
+                    .bind(checkpoint.position)
+                    .fetch_one(&mut **t)
+                    .await?
+                }
+                Tx::Postgres(t) => {
+                    sqlx::query_scalar(
+                        "SELECT EXISTS (SELECT 1 FROM events
+                          WHERE (transaction_id, global_position) > ($1::text::xid8, $2))",
+                    )
+                    .bind(checkpoint.transaction_id.to_string())
+                    .bind(checkpoint.position)
+                    .fetch_one(&mut **t)
+                    .await?
+                }
+            };
+            if behind {
                 report.behind = true;
                 return Ok(report);
             }

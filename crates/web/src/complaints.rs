@@ -556,7 +556,6 @@ async fn render_page(
     context.insert("owner", &complaint.owner());
     context.insert("outcome", &complaint.outcome().map(|o| o.label()));
     context.insert("actions", &actions);
-    context.insert("timeline", &timeline);
     context.insert("oldest_first", &oldest_first);
     context.insert("failing_emails", &failing_emails);
     context.insert("failed", &failed);
@@ -585,7 +584,8 @@ async fn render_page(
             .to_string(),
     );
     context.insert("erased", &complaint.personal_data_erased());
-    insert_sla(state, &mut context, reference.as_str()).await?;
+    insert_sla(state, &mut context, reference.as_str(), &mut timeline).await?;
+    context.insert("timeline", &timeline);
     render(state, "complaints/show.html", &context, status)
 }
 
@@ -594,9 +594,17 @@ async fn insert_sla(
     state: &AppState,
     context: &mut tera::Context,
     reference: &str,
+    timeline: &mut [TimelineEntry],
 ) -> Result<(), AppError> {
     let now = state.store.sla.now();
     if let Some((sla, policy)) = state.store.sla.of_complaint(reference).await? {
+        // The receipt says which policy version the complaint is held to.
+        if let Some(receipt) = timeline.iter_mut().find(|e| e.sequence == 1) {
+            receipt.lines.push(line(
+                "SLA policy",
+                format!("{}, version {}", policy.name, sla.policy_version),
+            ));
+        }
         context.insert(
             "sla",
             &serde_json::json!({

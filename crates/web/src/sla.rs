@@ -579,7 +579,10 @@ pub(crate) async fn rules(
     let fields = fields_of(&current.policy);
     let hours: Vec<(&str, String)> = WEEKDAYS
         .iter()
-        .map(|(code, label)| (*label, fields[&format!("hours_{code}")].clone()))
+        .map(|(code, label)| {
+            let hours = fields.get(&format!("hours_{code}")).cloned();
+            (*label, hours.unwrap_or_default())
+        })
         .collect();
     let holidays: Vec<String> = current
         .policy

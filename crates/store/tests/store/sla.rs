@@ -557,6 +557,25 @@ async fn a_rebuild_gives_the_same_clocks_breaches_and_causes(db: TestDb) {
         live[0].1
     );
     let alerts_before = alerts(&f).await;
+    let board = || async {
+        f.store
+            .sla
+            .dashboard(
+                &SlaFilter::default(),
+                at("2026-03-05T18:00:00Z"),
+                (at("2026-03-05T00:00:00Z"), at("2026-03-06T00:00:00Z")),
+                at("2026-01-01T00:00:00Z"),
+                50,
+            )
+            .await
+            .unwrap()
+    };
+    let board_live = board().await;
+    assert_eq!(
+        board_live.by_clock.iter().map(|t| t.count).sum::<i64>(),
+        live.iter().map(|(_, b)| b.len() as i64).sum::<i64>(),
+        "every breach is counted once in the day aggregates"
+    );
     f.store
         .projections
         .rebuild(SlaProjector::NAME, &|_| {})
@@ -564,6 +583,7 @@ async fn a_rebuild_gives_the_same_clocks_breaches_and_causes(db: TestDb) {
         .unwrap();
     tick(&f).await;
     assert_eq!(snapshot(&f).await, live);
+    assert_eq!(board().await, board_live);
     assert_eq!(
         alerts(&f).await,
         alerts_before,
