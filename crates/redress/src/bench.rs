@@ -41,12 +41,7 @@ pub async fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<
 
 /// Inserts `count` complaints' events of `mix` straight into the event store, built with the
 /// domain's own types. Returns the number of events written.
-pub async fn generate_mix(
-    store: &Store,
-    count: usize,
-    seed: u64,
-    mix: Mix,
-) -> anyhow::Result<u64> {
+pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> anyhow::Result<u64> {
     let mut rng = StdRng::seed_from_u64(seed);
     let staff = crate::demo::staff();
     let now = Utc::now();
@@ -331,34 +326,44 @@ async fn prepare(
     if existing == 0 {
         let started = Instant::now();
         let events = generate_mix(store, complaints, 2026, mix).await?;
-        note(&mut report, format!(
-            "generated {complaints} complaints ({events} events) in {:.1} s\n",
-            started.elapsed().as_secs_f64()
-        ));
+        note(
+            &mut report,
+            format!(
+                "generated {complaints} complaints ({events} events) in {:.1} s\n",
+                started.elapsed().as_secs_f64()
+            ),
+        );
     } else {
-        note(&mut report, format!(
-            "using the {existing} events already in the database\n"
-        ));
+        note(
+            &mut report,
+            format!("using the {existing} events already in the database\n"),
+        );
     }
     if rebuild {
         for name in store.projections.names() {
             let started = Instant::now();
             let replayed = store.projections.rebuild(name, &|_| {}).await?.events;
             let took = started.elapsed();
-            note(&mut report, format!(
-                "rebuilt {name} from {replayed} events in {:.1} s ({:.0} events/s)\n",
-                took.as_secs_f64(),
-                replayed as f64 / took.as_secs_f64()
-            ));
+            note(
+                &mut report,
+                format!(
+                    "rebuilt {name} from {replayed} events in {:.1} s ({:.0} events/s)\n",
+                    took.as_secs_f64(),
+                    replayed as f64 / took.as_secs_f64()
+                ),
+            );
         }
     }
     // On PostgreSQL a rebuild leaves out events an older transaction anywhere in the cluster
     // still holds back; they are projected now, as the live projectors would.
     let late = store.projections.run_until_idle().await?;
     if late > 0 {
-        note(&mut report, format!(
-            "{late} projector applications of events held back by other transactions came after\n"
-        ));
+        note(
+            &mut report,
+            format!(
+                "{late} projector applications of events held back by other transactions came after\n"
+            ),
+        );
     }
     Ok(report)
 }
@@ -377,14 +382,17 @@ fn table(timings: &[Timing]) -> String {
         "page", "p50 ms", "p95 ms", "p99 ms", "p50/healthz"
     );
     for t in timings {
-        note(&mut report, format!(
-            "{:<34} {:>9.2} {:>9.2} {:>9.2} {:>11.1}x\n",
-            t.name,
-            t.p50.as_secs_f64() * 1e3,
-            t.p95.as_secs_f64() * 1e3,
-            t.p99.as_secs_f64() * 1e3,
-            t.p50.as_secs_f64() / baseline
-        ));
+        note(
+            &mut report,
+            format!(
+                "{:<34} {:>9.2} {:>9.2} {:>9.2} {:>11.1}x\n",
+                t.name,
+                t.p50.as_secs_f64() * 1e3,
+                t.p95.as_secs_f64() * 1e3,
+                t.p99.as_secs_f64() * 1e3,
+                t.p50.as_secs_f64() / baseline
+            ),
+        );
     }
     report
 }
@@ -402,11 +410,14 @@ pub async fn sla(
     // The scheduler's first pass records every breach since the complaints arrived.
     let started = Instant::now();
     let ticked = store.sla.tick(Utc::now()).await?;
-    note(&mut report, format!(
-        "first scheduler pass: {} complaints in {:.1} s\n",
-        ticked.complaints,
-        started.elapsed().as_secs_f64()
-    ));
+    note(
+        &mut report,
+        format!(
+            "first scheduler pass: {} complaints in {:.1} s\n",
+            ticked.complaints,
+            started.elapsed().as_secs_f64()
+        ),
+    );
     let (running, client, base) = signed_in_server(&store, settings).await?;
     let owner = crate::demo::staff()
         .first()
@@ -421,7 +432,10 @@ pub async fn sla(
             "/sla?tier=key_account&priority=high".to_string(),
         ),
         ("dashboard, one owner", format!("/sla?owner={owner}")),
-        ("dashboard, a year of breaches", "/sla?period=365".to_string()),
+        (
+            "dashboard, a year of breaches",
+            "/sla?period=365".to_string(),
+        ),
     ];
     let mut timings = Vec::new();
     for (name, path) in &pages {
@@ -439,7 +453,10 @@ pub async fn sla(
         )
         .await
         .map(|d| d.counts.breached + d.counts.at_risk + d.counts.on_track + d.counts.paused)?;
-    note(&mut report, format!("open complaints on the dashboard: {open}\n"));
+    note(
+        &mut report,
+        format!("open complaints on the dashboard: {open}\n"),
+    );
     report.push_str(&table(&timings));
     Ok(report)
 }

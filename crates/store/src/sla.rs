@@ -525,7 +525,11 @@ async fn count_breach_day(
     )
     .bind(due_at.date_naive().to_string())
     .bind(clock.code())
-    .bind(sla.owner.as_ref().map_or(String::new(), |o| o.id.to_string()))
+    .bind(
+        sla.owner
+            .as_ref()
+            .map_or(String::new(), |o| o.id.to_string())
+    )
     .bind(sla.owner.as_ref().map_or(String::new(), |o| o.name.clone()))
     .bind(&sla.category)
     .bind(sla.tier.code())

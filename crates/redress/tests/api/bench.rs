@@ -16,7 +16,11 @@ async fn the_sla_bench_runs_its_pages_over_open_complaints(db: TestDb) {
         report.contains("open complaints on the dashboard: 300"),
         "{report}"
     );
-    for page in ["dashboard", "dashboard, key accounts, high", "dashboard, one owner"] {
+    for page in [
+        "dashboard",
+        "dashboard, key accounts, high",
+        "dashboard, one owner",
+    ] {
         assert!(report.contains(&format!("\n{page} ")), "{page}: {report}");
     }
 }
