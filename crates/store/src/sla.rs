@@ -949,15 +949,6 @@ impl Sla {
         })
     }
 
-    /// The categories that have SLA rows (for the dashboard's filter).
-    pub async fn categories(&self) -> Result<Vec<String>, StoreError> {
-        Ok(on_pool!(&self.db, |pool| sqlx::query_scalar(
-            "SELECT DISTINCT category FROM sla_complaints WHERE open ORDER BY category LIMIT 200"
-        )
-        .fetch_all(pool)
-        .await)?)
-    }
-
     /// Records what time did to the clocks up to `now` minus [`Sla::GRACE`]: at-risk moments
     /// reached and breaches, with their alerts. Does nothing while the projector is behind
     /// (it records the same as it catches up).

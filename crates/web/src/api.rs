@@ -226,6 +226,28 @@ pub(crate) struct ComplaintStatus {
     next_update_on: Option<NaiveDate>,
     outcome: Option<String>,
     updated_at: DateTime<Utc>,
+    sla: Option<SlaStatus>,
+}
+
+/// Where a complaint stands against its service standards.
+#[derive(Debug, Serialize)]
+struct SlaStatus {
+    state: &'static str,
+    policy: String,
+    policy_version: u32,
+    clocks: Vec<SlaClockStatus>,
+}
+
+#[derive(Debug, Serialize)]
+struct SlaClockStatus {
+    clock: &'static str,
+    run: u32,
+    state: &'static str,
+    target: Option<String>,
+    started_at: Option<DateTime<Utc>>,
+    due_at: Option<DateTime<Utc>>,
+    met_at: Option<DateTime<Utc>>,
+    breached_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -270,7 +292,33 @@ pub(crate) async fn show(
         ComplaintChange::ProgressUpdateSent { next_update_on, .. } => Some(*next_update_on),
         _ => None,
     });
+    let now = state.store.sla.now();
+    let sla = state
+        .store
+        .sla
+        .of_complaint(reference.as_str())
+        .await?
+        .map(|(sla, policy)| SlaStatus {
+            state: sla.status(now).code(),
+            policy: policy.name.clone(),
+            policy_version: sla.policy_version,
+            clocks: sla
+                .clocks
+                .iter()
+                .map(|c| SlaClockStatus {
+                    clock: c.clock.code(),
+                    run: c.cycle,
+                    state: c.status(now).code(),
+                    target: c.target.map(|t| t.to_string()),
+                    started_at: c.started_at,
+                    due_at: c.due_at,
+                    met_at: c.met_at,
+                    breached_at: c.breached_at,
+                })
+                .collect(),
+        });
     let status = ComplaintStatus {
+        sla,
         reference: reference.to_string(),
         status: complaint.status().code().to_string(),
         next_step: (!progress.closed).then(|| progress.step().code().to_string()),

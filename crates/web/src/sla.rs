@@ -94,14 +94,15 @@ pub(crate) async fn dashboard(
             ))
         })?),
     };
-    let tier = blank(&query.tier);
-    if let Some(tier) = &tier {
-        Tier::parse(tier).map_err(|e| AppError::BadForm(e.to_string()))?;
-    }
-    let priority = blank(&query.priority);
-    if let Some(priority) = &priority {
-        Priority::parse(priority).map_err(|e| AppError::BadForm(e.to_string()))?;
-    }
+    let bad = |e: redress_domain::InvalidValue| AppError::BadForm(e.to_string());
+    let tier = blank(&query.tier)
+        .map(|t| Tier::parse(&t).map(|t| t.code().to_string()))
+        .transpose()
+        .map_err(bad)?;
+    let priority = blank(&query.priority)
+        .map(|p| Priority::parse(&p).map(|p| p.code().to_string()))
+        .transpose()
+        .map_err(bad)?;
     let period: i64 = match blank(&query.period).as_deref() {
         None => 30,
         Some(p) => p
@@ -230,7 +231,10 @@ pub(crate) async fn dashboard(
         .map(|a| (a.id.to_string(), a.name))
         .collect();
     context.insert("owners", &owners);
-    context.insert("categories", &state.store.sla.categories().await?);
+    context.insert(
+        "categories",
+        &state.store.complaint_list.categories().await?,
+    );
     context.insert(
         "tiers",
         &Tier::ALL

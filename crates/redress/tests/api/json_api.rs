@@ -93,6 +93,38 @@ async fn an_integration_files_a_complaint_reads_its_status_and_lists_complaints(
     .unwrap();
     assert_eq!(status["reference"], references[0].as_str());
     assert_eq!(status["status"], "open");
+    // Its SLA clocks, once the projection has seen it (the projectors run every 50 ms).
+    let mut status = status;
+    for _ in 0..100 {
+        if !status["sla"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        status = api(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/complaints/{}", references[0]),
+            Some(&token),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    }
+    assert_eq!(status["sla"]["policy"], "Redress default");
+    assert_eq!(status["sla"]["policy_version"], 1);
+    let clocks = status["sla"]["clocks"].as_array().unwrap();
+    assert_eq!(clocks.len(), 5);
+    assert_eq!(clocks[0]["clock"], "acknowledge");
+    assert_eq!(
+        clocks[0]["target"], "2 business hours",
+        "high priority, standard"
+    );
+    assert!(clocks[0]["due_at"].is_string());
+    assert_eq!(clocks[3]["clock"], "update");
+    assert_eq!(clocks[3]["state"], "idle", "starts on acknowledgement");
     assert_eq!(status["next_step"], "acknowledge");
     assert_eq!(status["channel"], "api");
     assert_eq!(status["priority"], "high");
