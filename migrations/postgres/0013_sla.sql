@@ -31,6 +31,7 @@ CREATE TABLE sla_complaints
     next_due_clock text,
     at_risk_from   timestamptz,            -- the first at-risk moment of a running, unbreached clock
     urgent_at      timestamptz,            -- breached_since, else next_due_at: breached when <= now
+    urgent_clock   text,                   -- the clock urgent_at belongs to
     next_check_at  timestamptz             -- when the scheduler must next look (at risk or due)
 );
 CREATE INDEX sla_complaints_check ON sla_complaints (next_check_at) WHERE next_check_at IS NOT NULL;

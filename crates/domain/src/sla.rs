@@ -19,7 +19,7 @@
 //! - **Pauses**: `WaitingOnCustomer` pauses the clocks marked above; `CustomerResponded`
 //!   resumes them with the time they had left. Time paused never counts.
 //! - **Priority changes** re-target every clock not yet met, measured from its start (a breach
-//!   already recorded stays recorded).
+//!   already recorded stays recorded); a clock left with no time falls due at the change.
 //! - A complaint keeps the policy version it was received under, and the tier its company had
 //!   then; later policy edits apply to new complaints only.
 //! - **Targets** are written `4 business hours`, `3 business days`, `8 weeks`, `15 days`,
@@ -396,6 +396,14 @@ pub enum PolicyError {
     /// At-risk share out of range.
     #[error("the at-risk share must be between 1 and 90 percent")]
     AtRisk,
+    /// A target beyond three years of the calendar's working time.
+    #[error(
+        "the target {target} does not fall due within three years of this calendar's working time; shorten it"
+    )]
+    Unreachable {
+        /// The target, in words.
+        target: String,
+    },
 }
 
 /// A starting point a complaints team can pick.
@@ -600,6 +608,31 @@ impl SlaPolicy {
             return Err(PolicyError::AtRisk);
         }
         self.calendar.validate()?;
+        // Every target must fall due within the calendar's reach (three years of days), from
+        // any day of the week.
+        let monday = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .map(|t| t.and_utc());
+        for tier in Tier::ALL {
+            for priority in Priority::ALL {
+                for clock in SlaClock::ALL {
+                    let Some(target) = self.target(*tier, *priority, clock) else {
+                        continue;
+                    };
+                    let reachable = (0..7).all(|day| {
+                        monday
+                            .map(|m| m + Duration::days(day))
+                            .and_then(|start| target.due(start, &self.calendar))
+                            .is_some()
+                    });
+                    if !reachable {
+                        return Err(PolicyError::Unreachable {
+                            target: target.to_string(),
+                        });
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
@@ -665,8 +698,12 @@ pub struct ClockState {
     pub started_at: Option<DateTime<Utc>>,
     /// The time it is allowed, in its basis, measured from its start (seconds).
     pub allowance_secs: i64,
-    /// Time counted before `running_since` (seconds, in its basis).
-    pub consumed_secs: i64,
+    /// Working time (by the policy's calendar) counted before `running_since`, seconds.
+    /// Both measures are kept, so a priority change to a target of the other basis still
+    /// counts the run from its start.
+    pub consumed_business_secs: i64,
+    /// Elapsed time counted before `running_since`, seconds.
+    pub consumed_elapsed_secs: i64,
     /// Since when it runs; none while paused, met or not started.
     pub running_since: Option<DateTime<Utc>>,
     /// Since when it is paused.
@@ -748,7 +785,8 @@ impl ClockState {
             target: None,
             started_at: None,
             allowance_secs: 0,
-            consumed_secs: 0,
+            consumed_business_secs: 0,
+            consumed_elapsed_secs: 0,
             running_since: None,
             paused_since: None,
             paused_secs: 0,
@@ -798,6 +836,14 @@ impl ClockState {
         }
     }
 
+    /// Time counted before `running_since`, in `basis`.
+    pub fn consumed(&self, basis: Basis) -> i64 {
+        match basis {
+            Basis::Business => self.consumed_business_secs,
+            Basis::Calendar => self.consumed_elapsed_secs,
+        }
+    }
+
     /// Time left at `now` in its basis (negative once past due); none unless it runs or is
     /// paused with a target.
     pub fn left_secs(&self, policy: &SlaPolicy, now: DateTime<Utc>) -> Option<i64> {
@@ -805,7 +851,7 @@ impl ClockState {
         if !self.is_open() {
             return None;
         }
-        let mut used = self.consumed_secs;
+        let mut used = self.consumed(target.basis);
         if let Some(since) = self.running_since {
             used += policy.measure(target.basis, since, now).num_seconds();
             if let Some(due) = self.due_at
@@ -862,6 +908,10 @@ pub struct ClockOutcome {
     pub cycle: u32,
     /// When it was met (none: ended without being met).
     pub met_at: Option<DateTime<Utc>>,
+    /// The breach recorded for this run was premature: the event that met the clock happened
+    /// before its due time but was seen after the scheduler had judged it breached (an event
+    /// committed late). The breach must be taken back.
+    pub revoked_breach: Option<DateTime<Utc>>,
 }
 
 /// Every clock of one complaint: what the SLA projector keeps per complaint.
@@ -883,6 +933,9 @@ pub struct ComplaintSla {
     pub waiting: bool,
     /// The five clocks, in [`SlaClock::ALL`] order.
     pub clocks: Vec<ClockState>,
+    /// Breaches taken back while applying the current event: `(clock, run, due)`.
+    #[serde(skip)]
+    revoked: Vec<(SlaClock, u32, DateTime<Utc>)>,
 }
 
 impl ComplaintSla {
@@ -904,6 +957,7 @@ impl ComplaintSla {
             resolved: false,
             waiting: false,
             clocks: SlaClock::ALL.into_iter().map(ClockState::new).collect(),
+            revoked: Vec::new(),
         };
         for clock in [
             SlaClock::Acknowledge,
@@ -941,14 +995,24 @@ impl ComplaintSla {
         } else {
             state.running_since = Some(at);
         }
-        retarget(state, policy, target);
+        retarget(state, policy, target, at);
     }
 
     fn meet(&mut self, clock: SlaClock, at: DateTime<Utc>) {
         let state = self.clock_mut(clock);
         if state.is_open() {
             state.met_at = Some(at);
+            // Met before its due time, though seen after: never breached (a rebuild, seeing
+            // the event in order, agrees).
+            let revoked = state.breached_at.filter(|due| *due > at);
+            if revoked.is_some() {
+                state.breached_at = None;
+            }
+            let cycle = state.cycle;
             stop(state);
+            if let Some(due) = revoked {
+                self.revoked.push((clock, cycle, due));
+            }
         }
     }
 
@@ -958,9 +1022,10 @@ impl ComplaintSla {
                 continue;
             }
             if let Some(since) = state.running_since.take() {
-                if let Some(target) = state.target {
-                    state.consumed_secs += policy.measure(target.basis, since, at).num_seconds();
-                }
+                state.consumed_business_secs +=
+                    policy.measure(Basis::Business, since, at).num_seconds();
+                state.consumed_elapsed_secs +=
+                    policy.measure(Basis::Calendar, since, at).num_seconds();
                 state.paused_since = Some(at);
                 state.due_at = None;
                 state.at_risk_at = None;
@@ -976,7 +1041,7 @@ impl ComplaintSla {
             if let Some(since) = state.paused_since.take() {
                 state.paused_secs += (at - since).num_seconds().max(0);
                 state.running_since = Some(at);
-                schedule(state, policy);
+                schedule(state, policy, at);
             }
         }
     }
@@ -1071,14 +1136,15 @@ impl ComplaintSla {
                     let state = self.clock_mut(clock);
                     if state.is_open() {
                         state.target = target;
-                        retarget(state, policy, target);
+                        retarget(state, policy, target, at);
                     }
                 }
             }
             ComplaintChange::CategoryChanged { to, .. } => self.category = to.clone(),
             _ => {}
         }
-        self.clocks
+        let mut outcomes: Vec<ClockOutcome> = self
+            .clocks
             .iter()
             .zip(before)
             .filter(|(state, (cycle, was_open))| {
@@ -1092,8 +1158,18 @@ impl ComplaintSla {
                 } else {
                     Some(at)
                 },
+                revoked_breach: None,
             })
-            .collect()
+            .collect();
+        for (clock, cycle, due) in self.revoked.drain(..) {
+            if let Some(outcome) = outcomes
+                .iter_mut()
+                .find(|o| o.clock == clock && o.cycle == cycle)
+            {
+                outcome.revoked_breach = Some(due);
+            }
+        }
+        outcomes
     }
 
     /// The customer was told how things stand: the update clock's run is met and a new one
@@ -1144,11 +1220,16 @@ impl ComplaintSla {
 
     /// The due time of the oldest breach not yet made good.
     pub fn breached_since(&self) -> Option<DateTime<Utc>> {
+        self.oldest_breach().map(|(_, due)| due)
+    }
+
+    /// The clock of the oldest breach not yet made good, and its due time.
+    pub fn oldest_breach(&self) -> Option<(SlaClock, DateTime<Utc>)> {
         self.clocks
             .iter()
             .filter(|c| c.started_at.is_some() && c.met_at.is_none())
-            .filter_map(|c| c.breached_at)
-            .min()
+            .filter_map(|c| c.breached_at.map(|due| (c.clock, due)))
+            .min_by_key(|(_, due)| *due)
     }
 
     /// The first at-risk moment of a running, unbreached clock (reached or not).
@@ -1193,32 +1274,50 @@ impl ComplaintSla {
 }
 
 /// Sets a clock's allowance from its target, measured from its start, and its due times.
-fn retarget(state: &mut ClockState, policy: &SlaPolicy, target: Option<Target>) {
+fn retarget(state: &mut ClockState, policy: &SlaPolicy, target: Option<Target>, at: DateTime<Utc>) {
     let (Some(target), Some(start)) = (target, state.started_at) else {
         state.allowance_secs = 0;
         state.due_at = None;
         state.at_risk_at = None;
         return;
     };
-    state.allowance_secs = match target.due(start, &policy.calendar) {
-        Some(due) => policy.measure(target.basis, start, due).num_seconds(),
-        // No working time in reach: nothing can be owed.
-        None => i64::MAX / 4,
-    };
-    schedule(state, policy);
+    match target.due(start, &policy.calendar) {
+        Some(due) => {
+            state.allowance_secs = policy.measure(target.basis, start, due).num_seconds();
+            schedule(state, policy, at);
+        }
+        // No working time in reach (policies are checked for this when saved): nothing can
+        // fall due.
+        None => {
+            state.allowance_secs = 0;
+            state.target = None;
+            state.due_at = None;
+            state.at_risk_at = None;
+        }
+    }
 }
 
-/// Sets a running clock's due and at-risk moments from what it has left.
-fn schedule(state: &mut ClockState, policy: &SlaPolicy) {
+/// Sets a running clock's due and at-risk moments from what it has left, not before `at`.
+fn schedule(state: &mut ClockState, policy: &SlaPolicy, at: DateTime<Utc>) {
     let (Some(target), Some(since)) = (state.target, state.running_since) else {
         state.due_at = None;
         state.at_risk_at = None;
         return;
     };
-    let left = (state.allowance_secs - state.consumed_secs).max(0);
-    let risk = state.allowance_secs * i64::from(policy.at_risk_percent) / 100;
-    state.due_at = policy.add(target.basis, since, Duration::seconds(left));
-    state.at_risk_at = policy.add(target.basis, since, Duration::seconds((left - risk).max(0)));
+    let left = state
+        .allowance_secs
+        .saturating_sub(state.consumed(target.basis))
+        .max(0);
+    let risk = state
+        .allowance_secs
+        .saturating_mul(i64::from(policy.at_risk_percent))
+        / 100;
+    let after = |secs: i64| {
+        Duration::try_seconds(secs).and_then(|span| policy.add(target.basis, since, span))
+    };
+    // A clock left with no time (a re-target to a shorter target) falls due at the change.
+    state.due_at = after(left).map(|due| due.max(at));
+    state.at_risk_at = after(left.saturating_sub(risk).max(0)).map(|risky| risky.max(at));
 }
 
 fn stop(state: &mut ClockState) {

@@ -231,7 +231,7 @@ fn waiting_on_the_customer_pauses_commit_update_and_resolve_but_not_the_owner_cl
     step(&mut sla, &policy, at(LONDON, 2026, 3, 23, 13, 0), wait());
     let resolve = sla.clock(SlaClock::Resolve);
     assert_eq!(resolve.running_since, None);
-    assert_eq!(resolve.consumed_secs, 4 * 3600);
+    assert_eq!(resolve.consumed_business_secs, 4 * 3600);
     assert_eq!(
         resolve.status(at(LONDON, 2026, 3, 26, 9, 0)),
         ClockStatus::Paused
@@ -624,4 +624,104 @@ fn measure(
         Basis::Business => calendar.between(from, to),
         Basis::Calendar => to - from,
     }
+}
+
+#[test]
+fn a_breach_judged_before_a_late_event_is_taken_back() {
+    let policy = Preset::Default.policy(london_office());
+    let start = at(LONDON, 2026, 3, 23, 9, 0);
+    let mut sla = received(&policy, start);
+    // The scheduler judged 13:05: acknowledging (due 13:00) breached.
+    let transitions = sla.advance(at(LONDON, 2026, 3, 23, 13, 5));
+    assert!(transitions.iter().any(|t| matches!(
+        t,
+        Transition::Breached {
+            clock: SlaClock::Acknowledge,
+            ..
+        }
+    )));
+    // Then an acknowledgement stamped 12:59 arrives (its transaction committed late).
+    let outcomes = sla.apply(&policy, &event(at(LONDON, 2026, 3, 23, 12, 59), ack()));
+    let outcome = outcomes
+        .iter()
+        .find(|o| o.clock == SlaClock::Acknowledge)
+        .unwrap();
+    assert_eq!(outcome.revoked_breach, Some(at(LONDON, 2026, 3, 23, 13, 0)));
+    let clock = sla.clock(SlaClock::Acknowledge);
+    assert_eq!(clock.breached_at, None);
+    assert_eq!(
+        clock.status(at(LONDON, 2026, 3, 24, 9, 0)),
+        ClockStatus::Met
+    );
+}
+
+#[test]
+fn a_priority_change_to_a_target_of_the_other_basis_counts_the_run_from_its_start() {
+    let mut policy = Preset::Default.policy(london_office());
+    policy.set_target(
+        Tier::Standard,
+        Priority::Normal,
+        SlaClock::Resolve,
+        Some(Target::parse("10 business days").unwrap()),
+    );
+    policy.set_target(
+        Tier::Standard,
+        Priority::Urgent,
+        SlaClock::Resolve,
+        Some(Target::parse("48 hours").unwrap()),
+    );
+    // Monday 09:00 to Friday 17:00 running (104 h elapsed), waiting over the weekend.
+    let mut sla = received(&policy, at(LONDON, 2026, 3, 9, 9, 0));
+    step(&mut sla, &policy, at(LONDON, 2026, 3, 9, 9, 30), ack());
+    step(&mut sla, &policy, at(LONDON, 2026, 3, 13, 17, 0), wait());
+    step(
+        &mut sla,
+        &policy,
+        at(LONDON, 2026, 3, 16, 9, 0),
+        responded(),
+    );
+    // Urgent on Monday 10:00: 48 elapsed hours were used up long ago; due at the change.
+    let change = at(LONDON, 2026, 3, 16, 10, 0);
+    step(
+        &mut sla,
+        &policy,
+        change,
+        ComplaintChange::PriorityChanged {
+            from: Priority::Normal,
+            to: Priority::Urgent,
+        },
+    );
+    let resolve = sla.clock(SlaClock::Resolve);
+    assert_eq!(resolve.consumed_elapsed_secs, 104 * 3600);
+    assert_eq!(resolve.due_at, Some(change));
+    assert_eq!(resolve.status(change), ClockStatus::Breached);
+}
+
+#[test]
+fn a_target_out_of_the_calendars_reach_is_refused_and_never_panics() {
+    let mut policy = Preset::Default.policy(london_office());
+    let huge = Target::parse("8000 business hours").unwrap();
+    policy.set_target(
+        Tier::Standard,
+        Priority::Normal,
+        SlaClock::Resolve,
+        Some(huge),
+    );
+    let error = policy.validate().unwrap_err().to_string();
+    assert!(error.contains("8000 business hours"), "{error}");
+    // Even unchecked, such a clock simply never falls due.
+    let sla = received(&policy, at(LONDON, 2026, 3, 9, 9, 0));
+    assert_eq!(sla.clock(SlaClock::Resolve).due_at, None);
+    let mut sla = sla;
+    assert!(
+        sla.advance(at(LONDON, 2030, 1, 1, 9, 0))
+            .iter()
+            .all(|t| !matches!(
+                t,
+                Transition::Breached {
+                    clock: SlaClock::Resolve,
+                    ..
+                }
+            ))
+    );
 }

@@ -449,7 +449,23 @@ impl Mailer {
             .await?
             .map(|row| row.summary)
             .unwrap_or_default();
-        let due = state.breached_at.or(state.due_at);
+        // A breach alert tells of its own run (a later run may have started since).
+        let due = if claimed.kind == EmailKind::SlaBreach {
+            self.store
+                .sla
+                .breach(reference, clock, cycle)
+                .await?
+                .map(|b| b.due_at)
+        } else {
+            state.due_at
+        };
+        let Some(due) = due else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The breach was taken back: the clock was met in time.")
+                .await;
+        };
         let view = AlertView {
             subject: String::new(),
             to_name: if to.len() == 1 {
@@ -464,12 +480,9 @@ impl Mailer {
             rule: clock.rule().into(),
             target: state.target.map(|t| t.to_string()).unwrap_or_default(),
             due: due
-                .map(|d| {
-                    d.with_timezone(&policy.calendar.time_zone)
-                        .format("%a %-d %b %Y %H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default(),
+                .with_timezone(&policy.calendar.time_zone)
+                .format("%a %-d %b %Y %H:%M")
+                .to_string(),
             time_zone: policy.calendar.time_zone.name().to_string(),
             priority: sla.priority.label().into(),
             tier: sla.tier.label().into(),

@@ -141,7 +141,7 @@ impl Store {
         let vault = KeyVault::open(db.clone()).await?;
         let signal = EventSignal::default();
         let complaints = Complaints::new(db.clone(), vault.clone(), clock.clone(), signal.clone());
-        let policies = SlaPolicies::new(db.clone());
+        let policies = SlaPolicies::new(db.clone(), clock.clone());
         policies.ensure_initial().await?;
         let projections = Projections::new(
             db.clone(),

@@ -54,14 +54,16 @@ pub struct PolicyVersion {
 pub struct SlaPolicies {
     db: Database,
     cache: Arc<RwLock<HashMap<i64, Arc<SlaPolicy>>>>,
+    clock: Arc<dyn Clock>,
 }
 
 impl SlaPolicies {
-    /// The policies in `db`.
-    pub fn new(db: Database) -> Self {
+    /// The policies in `db`; a saved version takes effect at `clock`'s time.
+    pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
         Self {
             db,
             cache: Arc::default(),
+            clock,
         }
     }
 
@@ -111,16 +113,24 @@ impl SlaPolicies {
             .collect()
     }
 
-    /// The version in effect now (the newest).
+    /// The version in effect now (the newest; [`SlaPolicies::ensure_initial`] runs at start).
     pub async fn current(&self) -> Result<PolicyVersion, StoreError> {
-        self.ensure_initial().await?;
-        let row: (i64, String, String, DateTime<Utc>, String) =
+        let row: Option<(i64, String, String, DateTime<Utc>, String)> =
             on_pool!(&self.db, |pool| sqlx::query_as(
                 "SELECT version, definition, note, created_at, created_by
                    FROM sla_policy_versions ORDER BY version DESC LIMIT 1"
             )
-            .fetch_one(pool)
+            .fetch_optional(pool)
             .await)?;
+        let Some(row) = row else {
+            return Ok(PolicyVersion {
+                version: 0,
+                policy: Arc::new(SlaPolicy::default()),
+                note: String::new(),
+                created_at: DateTime::<Utc>::UNIX_EPOCH,
+                created_by: "Redress".into(),
+            });
+        };
         Ok(PolicyVersion {
             version: row.0,
             policy: Self::parse(&row.1, row.0)?,
@@ -132,50 +142,41 @@ impl SlaPolicies {
 
     /// Saves a new version, in effect from `now` (or just after the last version, should the
     /// clock be behind it). Returns its number.
-    pub async fn save(
-        &self,
-        policy: &SlaPolicy,
-        note: &str,
-        by: &str,
-        now: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
+    pub async fn save(&self, policy: &SlaPolicy, note: &str, by: &str) -> Result<i64, StoreError> {
         policy
             .validate()
             .map_err(|e| StoreError::Config(e.to_string()))?;
         let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let note: String = note.trim().chars().take(500).collect();
-        for _ in 0..3 {
-            let last: Option<(i64, DateTime<Utc>)> = on_pool!(&self.db, |pool| sqlx::query_as(
-                "SELECT version, created_at FROM sla_policy_versions
-                  ORDER BY version DESC LIMIT 1"
-            )
-            .fetch_optional(pool)
-            .await)?;
-            let (version, at) = match last {
-                Some((v, at)) => (v + 1, now.max(at + Duration::milliseconds(1))),
-                None => (1, now),
-            };
-            let inserted = on_pool!(&self.db, |pool| {
-                sqlx::query(
-                "INSERT INTO sla_policy_versions (version, definition, note, created_at, created_by)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version) DO NOTHING"
-            )
-            .bind(version)
-            .bind(&json)
-            .bind(&note)
-            .bind(at)
-            .bind(by)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-            })?;
-            if inserted == 1 {
-                return Ok(version);
-            }
-        }
-        Err(StoreError::Config(
-            "someone else saved the SLA policy at the same moment; reload and try again".into(),
-        ))
+        // Under the SLA projector's lock, and stamped once it is held: every complaint the
+        // projector has placed so far arrived before the stamp (and keeps the version before),
+        // every later one after it, live and on a rebuild alike.
+        let mut tx = self.db.begin().await?;
+        lock_checkpoint(&mut tx, SlaProjector::NAME).await?;
+        let now = self.clock.now();
+        let last: Option<(i64, DateTime<Utc>)> = on_db!(&mut tx, |q| sqlx::query_as(
+            "SELECT version, created_at FROM sla_policy_versions ORDER BY version DESC LIMIT 1"
+        )
+        .fetch_optional(q)
+        .await)?;
+        let (version, at) = match last {
+            Some((v, at)) => (v + 1, now.max(at + Duration::milliseconds(1))),
+            None => (1, now),
+        };
+        on_db!(&mut tx, |q| sqlx::query(
+            "INSERT INTO sla_policy_versions (version, definition, note, created_at, created_by)
+             VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(version)
+        .bind(&json)
+        .bind(&note)
+        .bind(at)
+        .bind(by)
+        .execute(q)
+        .await
+        .map(|r| r.rows_affected()))?;
+        tx.commit().await?;
+        Ok(version)
     }
 
     /// One version's policy.
@@ -396,6 +397,7 @@ async fn save(
     new: bool,
 ) -> Result<(), StoreError> {
     let json = serde_json::to_string(sla).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let urgent = sla.oldest_breach().or(sla.next_due());
     let (next_due_clock, next_due_at) = sla
         .next_due()
         .map(|(clock, at)| (Some(clock.code()), Some(at)))
@@ -403,14 +405,14 @@ async fn save(
     let sql = if new {
         "INSERT INTO sla_complaints (reference, policy_version, tier, priority, category,
                 owner_id, owner_name, open, paused, breached_since, next_due_at, next_due_clock,
-                at_risk_from, next_check_at, urgent_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                at_risk_from, next_check_at, urgent_at, urgent_clock)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (reference) DO NOTHING"
     } else {
         "UPDATE sla_complaints SET policy_version = $2, tier = $3, priority = $4, category = $5,
                 owner_id = $6, owner_name = $7, open = $8, paused = $9, breached_since = $10,
                 next_due_at = $11, next_due_clock = $12, at_risk_from = $13, next_check_at = $14,
-                urgent_at = $15
+                urgent_at = $15, urgent_clock = $16
           WHERE reference = $1"
     };
     on_db!(tx, |q| sqlx::query(sql)
@@ -428,7 +430,8 @@ async fn save(
         .bind(next_due_clock)
         .bind(sla.at_risk_from())
         .bind(sla.next_check())
-        .bind(sla.breached_since().or(next_due_at))
+        .bind(urgent.map(|(_, at)| at))
+        .bind(urgent.map(|(clock, _)| clock.code()))
         .execute(q)
         .await
         .map(|r| r.rows_affected()))?;
@@ -551,6 +554,10 @@ async fn record_outcomes(
     outcomes: &[ClockOutcome],
 ) -> Result<(), StoreError> {
     for outcome in outcomes {
+        if outcome.revoked_breach.is_some() {
+            revoke_breach(tx, reference, outcome.clock, outcome.cycle).await?;
+            continue;
+        }
         let Some(met_at) = outcome.met_at else {
             continue;
         };
@@ -566,6 +573,61 @@ async fn record_outcomes(
         .await
         .map(|r| r.rows_affected()))?;
     }
+    Ok(())
+}
+
+/// Takes back a breach recorded too early (see `ClockOutcome::revoked_breach`): its row, its
+/// count in its day, and its alert if not yet sent.
+async fn revoke_breach(
+    tx: &mut Tx,
+    reference: &str,
+    clock: SlaClock,
+    cycle: u32,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "SELECT {BREACH_COLUMNS} FROM sla_breaches
+          WHERE reference = $1 AND clock = $2 AND cycle = $3"
+    );
+    let row: Option<BreachRow> = on_db!(tx, |q| sqlx::query_as(&sql)
+        .bind(reference)
+        .bind(clock.code())
+        .bind(i64::from(cycle))
+        .fetch_optional(q)
+        .await)?;
+    let Some(row) = row else { return Ok(()) };
+    on_db!(tx, |q| sqlx::query(
+        "DELETE FROM sla_breaches WHERE reference = $1 AND clock = $2 AND cycle = $3"
+    )
+    .bind(reference)
+    .bind(clock.code())
+    .bind(i64::from(cycle))
+    .execute(q)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on_db!(tx, |q| sqlx::query(
+        "UPDATE sla_breach_days SET breaches = breaches - 1
+          WHERE day = $1 AND clock = $2 AND owner_key = $3 AND owner_name = $4
+            AND category = $5 AND tier = $6 AND priority = $7"
+    )
+    .bind(row.due_at.date_naive().to_string())
+    .bind(clock.code())
+    .bind(row.owner_id.map_or(String::new(), |id| id.to_string()))
+    .bind(row.owner_name.clone().unwrap_or_default())
+    .bind(&row.category)
+    .bind(&row.tier)
+    .bind(&row.priority)
+    .execute(q)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on_db!(tx, |q| sqlx::query(
+        "UPDATE outbox SET state = 'cancelled',
+                last_error = 'The clock was met in time after all (its event was seen late).'
+          WHERE id = $1 AND state = 'pending'"
+    )
+    .bind(alert_id(reference, clock, cycle, EmailKind::SlaBreach))
+    .execute(q)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -716,6 +778,8 @@ pub struct DashboardRow {
     pub next_due_at: Option<DateTime<Utc>>,
     /// That clock's code.
     pub next_due_clock: Option<String>,
+    /// The clock of the oldest open breach, else of the next due time.
+    pub urgent_clock: Option<String>,
     /// The oldest breach not made good.
     pub breached_since: Option<DateTime<Utc>>,
 }
@@ -878,7 +942,7 @@ impl Sla {
             paused,
         };
         let select = "SELECT t.reference, c.summary, t.priority, t.tier, t.category, t.owner_name,
-                             t.next_due_at, t.next_due_clock, t.breached_since
+                             t.next_due_at, t.next_due_clock, t.urgent_clock, t.breached_since
                         FROM sla_complaints t
                         LEFT JOIN complaint_list c ON c.reference = t.reference";
         let n = values.len() + 2;
@@ -921,7 +985,8 @@ impl Sla {
             let sql = format!(
                 "SELECT t.{column}, CAST(SUM(t.breaches) AS BIGINT) FROM sla_breach_days t
                   WHERE t.day >= $1 {day_clauses}
-                  GROUP BY t.{column} ORDER BY 2 DESC, 1 LIMIT 20"
+                  GROUP BY t.{column} HAVING SUM(t.breaches) > 0
+                  ORDER BY 2 DESC, 1 LIMIT 20"
             );
             let rows: Vec<(String, i64)> = on_pool!(&self.db, |pool| bind_filters!(
                 sqlx::query_as(&sql).bind(&since_day),

@@ -44,15 +44,19 @@ struct Line {
     left: String,
 }
 
-fn lines(rows: Vec<DashboardRow>, now: DateTime<Utc>) -> Vec<Line> {
+/// Each line names its most urgent clock (`urgent`: the oldest breach, else the next due
+/// time), or its next due clock.
+fn lines(rows: Vec<DashboardRow>, now: DateTime<Utc>, urgent: bool) -> Vec<Line> {
     rows.into_iter()
         .map(|row| {
-            let clock_label = row
-                .next_due_clock
-                .as_deref()
-                .and_then(SlaClock::parse)
-                .map_or("", |c| c.label());
-            let left = match (row.breached_since, row.next_due_at) {
+            let clock = if urgent {
+                row.urgent_clock.as_deref()
+            } else {
+                row.next_due_clock.as_deref()
+            };
+            let clock_label = clock.and_then(SlaClock::parse).map_or("", |c| c.label());
+            let breached_since = if urgent { row.breached_since } else { None };
+            let left = match (breached_since, row.next_due_at) {
                 (Some(since), _) => format!("{} overdue", words((now - since).num_seconds())),
                 (None, Some(due)) if due <= now => {
                     format!("{} overdue", words((now - due).num_seconds()))
@@ -138,9 +142,10 @@ pub(crate) async fn dashboard(
         .await?;
     let mut context = page_context(&staff, &session)?;
     context.insert("counts", &dashboard.counts);
-    let list = |id: &str, title: &str, note: &str, empty: &str, rows| {
+    let list = |id: &str, title: &str, note: &str, empty: &str, rows, urgent| {
         serde_json::json!({
-            "id": id, "title": title, "note": note, "empty": empty, "lines": lines(rows, now),
+            "id": id, "title": title, "note": note, "empty": empty,
+            "lines": lines(rows, now, urgent),
         })
     };
     context.insert(
@@ -152,6 +157,7 @@ pub(crate) async fn dashboard(
                 "longest overdue first",
                 "Nothing is breached.",
                 dashboard.breached,
+                true,
             ),
             list(
                 "at_risk",
@@ -159,6 +165,7 @@ pub(crate) async fn dashboard(
                 "least time left first",
                 "Nothing is at risk.",
                 dashboard.at_risk,
+                true,
             ),
             list(
                 "due_today",
@@ -166,6 +173,7 @@ pub(crate) async fn dashboard(
                 "the next deadline of each complaint, soonest first",
                 "Nothing else falls due today.",
                 dashboard.due_today,
+                false,
             ),
         ],
     );
@@ -565,7 +573,7 @@ pub(crate) async fn save_policy(
         .store
         .sla
         .policies
-        .save(&policy, &note, &staff.0.name, state.store.sla.now())
+        .save(&policy, &note, &staff.0.name)
         .await?;
     tracing::info!(version, staff = %staff.0.id, "SLA policy saved");
     Ok(HttpResponse::SeeOther()

@@ -93,7 +93,7 @@ async fn a_breach_alerts_the_owner_once_across_a_restart_and_the_cause_is_record
     store
         .sla
         .policies
-        .save(&half_hour_policy(), "Fast", "Test", clock_now(&clock))
+        .save(&half_hour_policy(), "Fast", "Test")
         .await
         .unwrap();
     // An hour ago: received, and an owner named at once; nobody acknowledged it.
@@ -274,11 +274,6 @@ async fn a_breach_alerts_the_owner_once_across_a_restart_and_the_cause_is_record
     app.stop().await;
 }
 
-fn clock_now(clock: &ManualClock) -> chrono::DateTime<Utc> {
-    use redress_domain::Clock;
-    clock.now()
-}
-
 async fn the_dashboard_shows_states_and_takes_its_filters_from_the_url(db: TestDb) {
     let app = spawn_app(db).await;
     app.sign_in_as(Role::Agent).await;
@@ -286,7 +281,7 @@ async fn the_dashboard_shows_states_and_takes_its_filters_from_the_url(db: TestD
     store
         .sla
         .policies
-        .save(&half_hour_policy(), "Fast", "Test", clock_now(&clock))
+        .save(&half_hour_policy(), "Fast", "Test")
         .await
         .unwrap();
     clock.advance(chrono::Duration::hours(1));

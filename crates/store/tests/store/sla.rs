@@ -15,6 +15,7 @@ on_both_backends!(
     clocks_follow_the_events_and_breaches_appear_without_any_event,
     a_restart_during_a_breach_window_neither_loses_nor_duplicates_the_breach_or_its_alert,
     the_tick_waits_for_the_projector,
+    a_breach_judged_before_a_late_event_is_taken_back_with_its_count_and_alert,
     alerts_wait_for_business_hours,
     a_complaint_keeps_the_policy_version_it_arrived_under,
     the_dashboard_counts_lists_and_filters,
@@ -311,7 +312,6 @@ async fn alerts_wait_for_business_hours(db: TestDb) {
 }
 
 async fn a_complaint_keeps_the_policy_version_it_arrived_under(db: TestDb) {
-    use redress_domain::Clock;
     let f = Fixture::new(db).await;
     let before = f.receive("Ana Pop", "ana@example.ro").await;
     f.clock.advance(Duration::minutes(5));
@@ -329,7 +329,6 @@ async fn a_complaint_keeps_the_policy_version_it_arrived_under(db: TestDb) {
             &Preset::FcaDisp.policy(calendar),
             "Adopt the FCA's DISP timescales.",
             "Admin",
-            f.clock.now(),
         )
         .await
         .unwrap();
@@ -382,7 +381,7 @@ async fn a_complaint_keeps_the_policy_version_it_arrived_under(db: TestDb) {
         .store
         .sla
         .policies
-        .save(&broken, "", "Admin", f.clock.now())
+        .save(&broken, "", "Admin")
         .await
         .unwrap_err();
     assert!(error.to_string().contains("at-risk share"), "{error}");
@@ -588,5 +587,60 @@ async fn a_rebuild_gives_the_same_clocks_breaches_and_causes(db: TestDb) {
         alerts(&f).await,
         alerts_before,
         "a rebuild queues no alert again"
+    );
+}
+
+/// An acknowledgement stamped 10:59 whose transaction commits after the scheduler judged
+/// 11:30 (acknowledging was due at 11:00): the breach, its count and its alert are taken back,
+/// so the live rows equal a rebuild's.
+async fn a_breach_judged_before_a_late_event_is_taken_back_with_its_count_and_alert(db: TestDb) {
+    let f = Fixture::new(db).await;
+    let reference = f.receive("Ana Pop", "ana@example.ro").await;
+    let r = reference.as_str();
+    f.store.projections.run_until_idle().await.unwrap();
+    f.clock.set(at("2026-03-02T10:59:00Z"));
+    f.store.sla.tick(at("2026-03-02T11:30:00Z")).await.unwrap();
+    assert_eq!(f.store.sla.breaches_of(r).await.unwrap().len(), 1);
+    let breach_alert = alert_id(r, SlaClock::Acknowledge, 1, EmailKind::SlaBreach);
+    assert!(alerts(&f).await.iter().any(|(id, _)| *id == breach_alert));
+    f.run(
+        &reference,
+        ComplaintAction::Acknowledge {
+            apology: "We are sorry.".into(),
+        },
+    )
+    .await
+    .unwrap();
+    f.store.projections.run_until_idle().await.unwrap();
+    assert!(f.store.sla.breaches_of(r).await.unwrap().is_empty());
+    assert_eq!(
+        clock_status(&f, r, SlaClock::Acknowledge).await,
+        ClockStatus::Met
+    );
+    let state: String = on_pool!(&f.store.db, |pool| sqlx::query_scalar(
+        "SELECT state FROM outbox WHERE id = $1"
+    )
+    .bind(&breach_alert)
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(state, "cancelled");
+    let board = f
+        .store
+        .sla
+        .dashboard(
+            &SlaFilter::default(),
+            at("2026-03-02T11:30:00Z"),
+            (at("2026-03-02T00:00:00Z"), at("2026-03-03T00:00:00Z")),
+            at("2026-03-01T00:00:00Z"),
+            50,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        board.by_clock.iter().map(|t| t.count).sum::<i64>(),
+        0,
+        "{:?}",
+        board.by_clock
     );
 }
