@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use chrono::Utc;
 use redress_domain::{Clock, SystemClock};
 use redress_store::{ConnectOptions, Store};
 use tokio::sync::watch;
@@ -125,6 +126,9 @@ pub async fn seed_demo_if_empty(settings: &Settings, count: usize) -> anyhow::Re
     }
     let report = demo::load(&store, &clock, count, 2026).await?;
     demo::create_accounts(&store).await?;
+    // Project at the real present: the outbox and the SLA alerts judge what is recent by the
+    // clock, and the demo's back-dated clock stops wherever its last complaint left it.
+    clock.set(Utc::now());
     store.projections.run_until_idle().await?;
     tracing::info!(
         complaints = report.complaints,
