@@ -156,6 +156,11 @@ macro_rules! text_enum {
                 match self { $($name::$variant => $label,)+ }
             }
 
+            /// Every value as `(code, label)`, in display order: a form's choices.
+            pub fn options() -> Vec<(&'static str, &'static str)> {
+                Self::ALL.iter().map(|v| (v.code(), v.label())).collect()
+            }
+
             /// Parses a code (case-insensitive).
             pub fn parse(input: &str) -> Result<Self, InvalidValue> {
                 let lower = input.trim().to_ascii_lowercase();

@@ -560,22 +560,10 @@ async fn render_page(
     context.insert("failing_emails", &failing_emails);
     context.insert("failed", &failed);
     context.insert("owners", &owners);
-    context.insert(
-        "channels",
-        &labelled(Channel::ALL, |c| (c.code(), c.label())),
-    );
-    context.insert(
-        "priorities",
-        &labelled(Priority::ALL, |p| (p.code(), p.label())),
-    );
-    context.insert(
-        "outcomes",
-        &labelled(Outcome::ALL, |o| (o.code(), o.label())),
-    );
-    context.insert(
-        "directions",
-        &labelled(Direction::ALL, |d| (d.code(), d.label())),
-    );
+    context.insert("channels", &Channel::options());
+    context.insert("priorities", &Priority::options());
+    context.insert("outcomes", &Outcome::options());
+    context.insert("directions", &Direction::options());
     context.insert(
         "today",
         &Utc::now()
@@ -1110,20 +1098,14 @@ async fn render_new(
             ("summary", "Summary (one line)", "text", true),
         ],
     );
-    context.insert(
-        "languages",
-        &labelled(Language::ALL, |l| (l.code(), l.label())),
-    );
+    context.insert("languages", &Language::options());
     context.insert(
         "channels",
         &labelled(&[Channel::Phone, Channel::InPerson, Channel::Email], |c| {
             (c.code(), c.label())
         }),
     );
-    context.insert(
-        "priorities",
-        &labelled(Priority::ALL, |p| (p.code(), p.label())),
-    );
+    context.insert("priorities", &Priority::options());
     render(state, "complaints/new.html", &context, status)
 }
 

@@ -30,7 +30,7 @@ const LOG_COMPLAINTS: usize = 25;
 const LOG_ENTRIES: usize = 200;
 
 fn tiers() -> Vec<(&'static str, &'static str)> {
-    Tier::ALL.iter().map(|t| (t.code(), t.label())).collect()
+    Tier::options()
 }
 
 fn file_error(error: FileError) -> AppError {

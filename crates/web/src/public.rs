@@ -73,13 +73,7 @@ fn render_form(
     context.insert("form", form);
     context.insert("errors", errors);
     context.insert("categories", CATEGORIES);
-    context.insert(
-        "languages",
-        &Language::ALL
-            .iter()
-            .map(|l| (l.code(), l.label()))
-            .collect::<Vec<_>>(),
-    );
+    context.insert("languages", &Language::options());
     render(state, "public/complain.html", &context, status)
 }
 

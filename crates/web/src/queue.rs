@@ -209,20 +209,8 @@ pub(crate) async fn list(
     context.insert("owners", &owners);
     context.insert("categories", &categories);
     context.insert("steps", &Step::ALL.map(|s| (s.code(), s.label())).to_vec());
-    context.insert(
-        "priorities",
-        &Priority::ALL
-            .iter()
-            .map(|p| (p.code(), p.label()))
-            .collect::<Vec<_>>(),
-    );
-    context.insert(
-        "channels",
-        &Channel::ALL
-            .iter()
-            .map(|c| (c.code(), c.label()))
-            .collect::<Vec<_>>(),
-    );
+    context.insert("priorities", &Priority::options());
+    context.insert("channels", &Channel::options());
     context.insert(
         "statuses",
         &[

@@ -243,20 +243,8 @@ pub(crate) async fn dashboard(
         "categories",
         &state.store.complaint_list.categories().await?,
     );
-    context.insert(
-        "tiers",
-        &Tier::ALL
-            .iter()
-            .map(|t| (t.code(), t.label()))
-            .collect::<Vec<_>>(),
-    );
-    context.insert(
-        "priorities",
-        &Priority::ALL
-            .iter()
-            .map(|p| (p.code(), p.label()))
-            .collect::<Vec<_>>(),
-    );
+    context.insert("tiers", &Tier::options());
+    context.insert("priorities", &Priority::options());
     render(&state, "sla/dashboard.html", &context, 200)
 }
 
@@ -463,17 +451,12 @@ async fn policy_page(
         "weekdays",
         &WEEKDAYS.iter().map(|(c, l)| (*c, *l)).collect::<Vec<_>>(),
     );
-    let tiers: Vec<(&str, &str)> = Tier::ALL.iter().map(|t| (t.code(), t.label())).collect();
-    let priorities: Vec<(&str, &str)> = Priority::ALL
-        .iter()
-        .map(|p| (p.code(), p.label()))
-        .collect();
     let clocks: Vec<(&str, &str, &str)> = SlaClock::ALL
         .iter()
         .map(|c| (c.code(), c.label(), c.rule()))
         .collect();
-    context.insert("tiers", &tiers);
-    context.insert("priorities", &priorities);
+    context.insert("tiers", &Tier::options());
+    context.insert("priorities", &Priority::options());
     context.insert("clocks", &clocks);
     let presets: Vec<(&str, &str, &str)> = Preset::ALL
         .iter()

@@ -58,13 +58,20 @@ fn complaint(name: &str, email: &str, tier: Tier) -> NewComplaint {
     }
 }
 
-/// A store over the app's database whose clock is set in the past, to write what happened
-/// an hour ago.
+/// A store over the app's database with the half-hour policy in effect since two hours ago,
+/// and its clock set an hour ago, to write what happened then.
 async fn past(app: &TestApp) -> (Store, ManualClock) {
     let clock = ManualClock::at(Utc::now() - chrono::Duration::hours(2));
     let store = redress::open_store_with_clock(&settings_for(&app.db), Arc::new(clock.clone()))
         .await
         .unwrap();
+    store
+        .sla
+        .policies
+        .save(&half_hour_policy(), "Fast", "Test")
+        .await
+        .unwrap();
+    clock.advance(chrono::Duration::hours(1));
     (store, clock)
 }
 
@@ -89,15 +96,8 @@ async fn a_breach_alerts_the_owner_once_across_a_restart_and_the_cause_is_record
     ];
     let app = spawn_app_with(db, &extra).await;
     let owner = app.sign_in_as(Role::Agent).await;
-    let (store, clock) = past(&app).await;
-    store
-        .sla
-        .policies
-        .save(&half_hour_policy(), "Fast", "Test")
-        .await
-        .unwrap();
+    let (store, _clock) = past(&app).await;
     // An hour ago: received, and an owner named at once; nobody acknowledged it.
-    clock.advance(chrono::Duration::hours(1));
     let reference = store
         .complaints
         .receive(
@@ -278,13 +278,6 @@ async fn the_dashboard_shows_states_and_takes_its_filters_from_the_url(db: TestD
     let app = spawn_app(db).await;
     app.sign_in_as(Role::Agent).await;
     let (store, clock) = past(&app).await;
-    store
-        .sla
-        .policies
-        .save(&half_hour_policy(), "Fast", "Test")
-        .await
-        .unwrap();
-    clock.advance(chrono::Duration::hours(1));
     let late = store
         .complaints
         .receive(

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use redress_domain::{BusinessCalendar, ClockStatus, ComplaintAction, Preset, SlaClock, Tier};
-use redress_store::sla::{SlaFilter, alert_id};
+use redress_store::sla::{Dashboard, SlaFilter, alert_id};
 use redress_store::testing::TestDb;
 use redress_store::{EmailKind, SlaProjector, on_both_backends, on_pool};
 
@@ -21,6 +21,22 @@ on_both_backends!(
     the_dashboard_counts_lists_and_filters,
     a_rebuild_gives_the_same_clocks_breaches_and_causes,
 );
+
+/// The dashboard at `now`: today is `now`'s UTC day; breaches counted since 1 January.
+async fn board(f: &Fixture, filter: SlaFilter, now: DateTime<Utc>) -> Dashboard {
+    let day = now.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    f.store
+        .sla
+        .dashboard(
+            &filter,
+            now,
+            (day, day + Duration::days(1)),
+            at("2026-01-01T00:00:00Z"),
+            50,
+        )
+        .await
+        .unwrap()
+}
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
@@ -163,18 +179,7 @@ async fn clocks_follow_the_events_and_breaches_appear_without_any_event(db: Test
             "{clock}"
         );
     }
-    let dashboard = f
-        .store
-        .sla
-        .dashboard(
-            &SlaFilter::default(),
-            at("2026-03-02T14:00:00Z"),
-            (at("2026-03-02T00:00:00Z"), at("2026-03-03T00:00:00Z")),
-            at("2026-03-01T00:00:00Z"),
-            50,
-        )
-        .await
-        .unwrap();
+    let dashboard = board(&f, SlaFilter::default(), at("2026-03-02T14:00:00Z")).await;
     assert_eq!(dashboard.counts.paused, 1);
     assert_eq!(dashboard.counts.breached, 0, "the breach was made good");
     // A week passes while paused: nothing is breached.
@@ -415,14 +420,7 @@ async fn the_dashboard_counts_lists_and_filters(db: TestDb) {
     f.clock.set(at("2026-03-02T11:15:00Z"));
     tick(&f).await;
     let now = at("2026-03-02T11:15:00Z");
-    let day = (at("2026-03-02T00:00:00Z"), at("2026-03-03T00:00:00Z"));
-    let since = at("2026-02-01T00:00:00Z");
-    let all = f
-        .store
-        .sla
-        .dashboard(&SlaFilter::default(), now, day, since, 50)
-        .await
-        .unwrap();
+    let all = board(&f, SlaFilter::default(), now).await;
     // The key account (acknowledge in 1 business hour) and the plain one (2) are breached.
     assert_eq!(all.counts.breached, 2, "{all:?}");
     assert_eq!(all.counts.on_track + all.counts.at_risk, 1);
@@ -447,57 +445,39 @@ async fn the_dashboard_counts_lists_and_filters(db: TestDb) {
     let due: Vec<&str> = all.due_today.iter().map(|r| r.reference.as_str()).collect();
     assert!(due.contains(&breached.as_str()), "{due:?}");
     assert!(!due.contains(&on_track.as_str()), "{due:?}");
-    let keys = f
-        .store
-        .sla
-        .dashboard(
-            &SlaFilter {
-                tier: Some("key_account".into()),
-                ..SlaFilter::default()
-            },
-            now,
-            day,
-            since,
-            50,
-        )
-        .await
-        .unwrap();
+    let keys = board(
+        &f,
+        SlaFilter {
+            tier: Some("key_account".into()),
+            ..SlaFilter::default()
+        },
+        now,
+    )
+    .await;
     assert_eq!(keys.counts.breached, 1);
     assert_eq!(keys.breached.len(), 1);
     assert_eq!(keys.by_tier.len(), 1);
-    let mine = f
-        .store
-        .sla
-        .dashboard(
-            &SlaFilter {
-                owner: Some(agent().id),
-                category: Some("Billing".into()),
-                ..SlaFilter::default()
-            },
-            now,
-            day,
-            since,
-            50,
-        )
-        .await
-        .unwrap();
+    let mine = board(
+        &f,
+        SlaFilter {
+            owner: Some(agent().id),
+            category: Some("Billing".into()),
+            ..SlaFilter::default()
+        },
+        now,
+    )
+    .await;
     assert_eq!(mine.counts.breached, 0);
     assert_eq!(mine.counts.on_track + mine.counts.at_risk, 1);
-    let unassigned = f
-        .store
-        .sla
-        .dashboard(
-            &SlaFilter {
-                owner: Some(uuid::Uuid::nil()),
-                ..SlaFilter::default()
-            },
-            now,
-            day,
-            since,
-            50,
-        )
-        .await
-        .unwrap();
+    let unassigned = board(
+        &f,
+        SlaFilter {
+            owner: Some(uuid::Uuid::nil()),
+            ..SlaFilter::default()
+        },
+        now,
+    )
+    .await;
     assert_eq!(unassigned.counts.breached, 2);
 }
 
@@ -556,20 +536,8 @@ async fn a_rebuild_gives_the_same_clocks_breaches_and_causes(db: TestDb) {
         live[0].1
     );
     let alerts_before = alerts(&f).await;
-    let board = || async {
-        f.store
-            .sla
-            .dashboard(
-                &SlaFilter::default(),
-                at("2026-03-05T18:00:00Z"),
-                (at("2026-03-05T00:00:00Z"), at("2026-03-06T00:00:00Z")),
-                at("2026-01-01T00:00:00Z"),
-                50,
-            )
-            .await
-            .unwrap()
-    };
-    let board_live = board().await;
+    let evening = at("2026-03-05T18:00:00Z");
+    let board_live = board(&f, SlaFilter::default(), evening).await;
     assert_eq!(
         board_live.by_clock.iter().map(|t| t.count).sum::<i64>(),
         live.iter().map(|(_, b)| b.len() as i64).sum::<i64>(),
@@ -582,7 +550,7 @@ async fn a_rebuild_gives_the_same_clocks_breaches_and_causes(db: TestDb) {
         .unwrap();
     tick(&f).await;
     assert_eq!(snapshot(&f).await, live);
-    assert_eq!(board().await, board_live);
+    assert_eq!(board(&f, SlaFilter::default(), evening).await, board_live);
     assert_eq!(
         alerts(&f).await,
         alerts_before,
@@ -625,22 +593,11 @@ async fn a_breach_judged_before_a_late_event_is_taken_back_with_its_count_and_al
     .await)
     .unwrap();
     assert_eq!(state, "cancelled");
-    let board = f
-        .store
-        .sla
-        .dashboard(
-            &SlaFilter::default(),
-            at("2026-03-02T11:30:00Z"),
-            (at("2026-03-02T00:00:00Z"), at("2026-03-03T00:00:00Z")),
-            at("2026-03-01T00:00:00Z"),
-            50,
-        )
-        .await
-        .unwrap();
+    let taken_back = board(&f, SlaFilter::default(), at("2026-03-02T11:30:00Z")).await;
     assert_eq!(
-        board.by_clock.iter().map(|t| t.count).sum::<i64>(),
+        taken_back.by_clock.iter().map(|t| t.count).sum::<i64>(),
         0,
         "{:?}",
-        board.by_clock
+        taken_back.by_clock
     );
 }
