@@ -56,6 +56,7 @@ pub mod calendar;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod histogram;
 pub mod services;
 pub mod sla;
 pub mod values;
@@ -65,11 +66,13 @@ pub use calendar::{BusinessCalendar, CalendarError};
 pub use commands::{ComplaintAction, ComplaintCommand, NewComplaint, NewCustomer};
 pub use error::{ComplaintError, InvalidValue};
 pub use events::{ComplaintChange, ComplaintEvent, EVENT_VERSION, SealedCustomer};
+pub use histogram::Histogram;
 pub use services::{
     Clock, ComplaintServices, ManualClock, PersonalDataVault, SystemClock, VaultError,
 };
 pub use sla::{
-    Basis, ClockStatus, ComplaintSla, Preset, SlaClock, SlaPolicy, Target, Transition, Unit,
+    Basis, ClockStatus, ComplaintSla, Preset, RunMeasure, SlaClock, SlaPolicy, Target, Transition,
+    Unit,
 };
 pub use values::{
     Actor, Channel, CompanyId, CustomerEmail, CustomerId, Direction, Language, Outcome, Priority,

@@ -664,7 +664,8 @@ impl SlaPolicy {
         targets.get_mut(priority).set(clock, target);
     }
 
-    fn measure(&self, basis: Basis, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+    /// The time from `from` to `to` that counts in `basis` (working time only, or all).
+    pub fn measure(&self, basis: Basis, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
         match basis {
             Basis::Business => self.calendar.between(from, to),
             Basis::Calendar => (to - from).max(Duration::zero()),
@@ -912,6 +913,27 @@ pub struct ClockOutcome {
     /// before its due time but was seen after the scheduler had judged it breached (an event
     /// committed late). The breach must be taken back.
     pub revoked_breach: Option<DateTime<Utc>>,
+}
+
+/// One met run of a clock, measured (see [`ComplaintSla::apply_measured`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunMeasure {
+    /// Which clock.
+    pub clock: SlaClock,
+    /// Which run.
+    pub cycle: u32,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it was met.
+    pub met_at: DateTime<Utc>,
+    /// Working time it took (the policy calendar's hours), paused time left out.
+    pub business_secs: i64,
+    /// Elapsed time it took, paused time left out.
+    pub calendar_secs: i64,
+    /// Its target (none: the clock was not tracked for this complaint).
+    pub target: Option<Target>,
+    /// Whether it was met only after its due time.
+    pub breached: bool,
 }
 
 /// Every clock of one complaint: what the SLA projector keeps per complaint.
@@ -1170,6 +1192,49 @@ impl ComplaintSla {
             }
         }
         outcomes
+    }
+
+    /// Like [`ComplaintSla::apply`], and also measures every run the event met: how long it
+    /// took in working and in elapsed time (time paused not counted), and whether it was met
+    /// within its target. What the response-speed reports count.
+    pub fn apply_measured(
+        &mut self,
+        policy: &SlaPolicy,
+        event: &ComplaintEvent,
+    ) -> (Vec<ClockOutcome>, Vec<RunMeasure>) {
+        let before = self.clocks.clone();
+        let outcomes = self.apply(policy, event);
+        let measures = outcomes
+            .iter()
+            .filter_map(|outcome| {
+                let met_at = outcome.met_at?;
+                let run = before
+                    .iter()
+                    .find(|c| c.clock == outcome.clock && c.cycle == outcome.cycle)?;
+                let started_at = run.started_at?;
+                let (business, calendar) = match run.running_since {
+                    Some(since) => (
+                        run.consumed_business_secs
+                            + policy.measure(Basis::Business, since, met_at).num_seconds(),
+                        run.consumed_elapsed_secs
+                            + policy.measure(Basis::Calendar, since, met_at).num_seconds(),
+                    ),
+                    None => (run.consumed_business_secs, run.consumed_elapsed_secs),
+                };
+                Some(RunMeasure {
+                    clock: outcome.clock,
+                    cycle: outcome.cycle,
+                    started_at,
+                    met_at,
+                    business_secs: business.max(0),
+                    calendar_secs: calendar.max(0),
+                    target: run.target,
+                    breached: run.breached_at.is_some_and(|due| due <= met_at)
+                        && outcome.revoked_breach.is_none(),
+                })
+            })
+            .collect();
+        (outcomes, measures)
     }
 
     /// The customer was told how things stand: the update clock's run is met and a new one

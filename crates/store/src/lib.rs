@@ -16,6 +16,7 @@ pub mod forms;
 pub mod links;
 pub mod outbox;
 pub mod projection;
+pub mod reports;
 pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -40,6 +41,7 @@ pub use forms::{FormTokens, PublicIntake};
 pub use links::{LinkError, StatusLinks};
 pub use outbox::{EmailKind, Outbox, OutboxCounts, OutboxProjector, OutboxRow};
 pub use projection::{EventSignal, Projections, Projector, RebuildReport};
+pub use reports::{Reports, ReportsProjector};
 pub use sla::{Sla, SlaPolicies, SlaProjector};
 pub use vault::{KeyVault, OpenError};
 
@@ -122,6 +124,8 @@ pub struct Store {
     pub api_tokens: ApiTokens,
     /// SLA policies, clocks and the dashboard.
     pub sla: Sla,
+    /// The managers' reports.
+    pub reports: Reports,
 }
 
 impl Store {
@@ -158,6 +162,7 @@ impl Store {
             api_tokens: ApiTokens::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
             sla: Sla::new(db.clone(), policies, clock),
+            reports: Reports::new(db.clone()),
             db,
             vault,
             complaints,
@@ -245,6 +250,7 @@ pub fn default_projectors(policies: SlaPolicies, clock: Arc<dyn Clock>) -> Vec<A
     vec![
         Arc::new(ComplaintListProjector),
         Arc::new(OutboxProjector::new(clock.clone())),
-        Arc::new(SlaProjector::new(policies, clock)),
+        Arc::new(SlaProjector::new(policies.clone(), clock)),
+        Arc::new(ReportsProjector::new(policies)),
     ]
 }

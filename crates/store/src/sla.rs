@@ -210,7 +210,7 @@ impl SlaPolicies {
 
     /// In a projector's transaction: the version in effect at `at` (the newest saved at or
     /// before it; the oldest, for events older than every version), and its policy.
-    async fn in_effect(
+    pub(crate) async fn in_effect(
         &self,
         tx: &mut Tx,
         at: DateTime<Utc>,
@@ -240,7 +240,11 @@ impl SlaPolicies {
     }
 
     /// In a transaction: one version's policy (the default for version 0).
-    async fn of_version(&self, tx: &mut Tx, version: i64) -> Result<Arc<SlaPolicy>, StoreError> {
+    pub(crate) async fn of_version(
+        &self,
+        tx: &mut Tx,
+        version: i64,
+    ) -> Result<Arc<SlaPolicy>, StoreError> {
         if let Some(policy) = self.cached(version) {
             return Ok(policy);
         }

@@ -6,6 +6,7 @@ mod commands;
 mod erasure;
 mod ordering;
 mod projections;
+mod reports;
 mod sla;
 
 use std::sync::Arc;
