@@ -31,6 +31,10 @@ pub enum Mix {
     /// Open complaints only (received, at most updated), received 4 to 34 days ago, one in ten
     /// a key account: an SLA dashboard's worst day.
     Open,
+    /// A year of complaints in the order they arrived: every stage, nine in ten closed (most
+    /// with a satisfaction score), one in ten a key account; customers complain about three
+    /// times each on average. What the reports read.
+    Year,
 }
 
 /// Inserts `count` complaints' events straight into the event store, at every stage, spread
@@ -45,7 +49,18 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
     let mut rng = StdRng::seed_from_u64(seed);
     let staff = crate::demo::staff();
     let now = Utc::now();
-    let customers = (count / 3).max(1);
+    let customers = match mix {
+        Mix::Year => (count / 10).max(1),
+        _ => (count / 3).max(1),
+    };
+    // A year's arrival times, in order (the Year mix writes complaints as they arrived).
+    let mut arrivals: Vec<i64> = match mix {
+        Mix::Year => (0..count)
+            .map(|_| rng.gen_range(60..365 * 24 * 60))
+            .collect(),
+        _ => Vec::new(),
+    };
+    arrivals.sort_unstable();
     let mut keys = Vec::with_capacity(customers);
     for i in 0..customers {
         let email = CustomerEmail::parse(&format!("customer{i}.{seed}@bench.example"))?;
@@ -72,10 +87,13 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
         // Open complaints end four days ago: old enough that they owe the customer no email
         // and staff no alert, so no mail is sent while pages are timed.
         let (latest, window) = match mix {
-            Mix::Lifecycle => (now, 365 * 24 * 60),
+            Mix::Lifecycle | Mix::Year => (now, 365 * 24 * 60),
             Mix::Open => (now - Span::days(4), 30 * 24 * 60),
         };
-        let mut at = latest - Span::minutes(rng.gen_range(60..window));
+        let ago = arrivals
+            .pop()
+            .unwrap_or_else(|| rng.gen_range(60..window));
+        let mut at = latest - Span::minutes(ago);
         let owner = staff.choose(&mut rng).expect("staff").clone();
         let agent = Actor::Staff(owner.clone());
         let mut events = vec![ComplaintEvent {
@@ -93,7 +111,7 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
                 company: rng
                     .gen_bool(0.3)
                     .then(|| format!("Company {}", rng.gen_range(0..500))),
-                tier: if mix == Mix::Open && rng.gen_bool(0.1) {
+                tier: if mix != Mix::Lifecycle && rng.gen_bool(0.1) {
                     Tier::KeyAccount
                 } else {
                     Tier::Standard
@@ -111,10 +129,22 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
         }];
         let stage = match mix {
             Mix::Lifecycle => rng.gen_range(0..9),
+            Mix::Year => {
+                if rng.gen_bool(0.9) {
+                    10
+                } else {
+                    rng.gen_range(0..8)
+                }
+            }
             // Up to the progress update: never resolved.
             Mix::Open => rng.gen_range(0..7),
         };
         let due = (at + Span::days(10)).date_naive();
+        let outcome = *[Outcome::Upheld, Outcome::PartlyUpheld, Outcome::NotUpheld]
+            .choose(&mut rng)
+            .expect("outcomes");
+        let paid = rng.gen_bool(0.5).then(|| rng.gen_range(0..20_000));
+        let score = rng.gen_range(1..=5);
         let mut step = |change: ComplaintChange, events: &mut Vec<ComplaintEvent>| {
             at += Span::minutes(rng.gen_range(10..3_000));
             events.push(ComplaintEvent {
@@ -147,12 +177,17 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
                 next_update_on: due,
             },
             ComplaintChange::ComplaintResolved {
-                outcome: Outcome::Upheld,
+                outcome,
                 reasons: "Our error.".into(),
                 remedy: None,
-                redress_paid_cents: Some(995),
+                redress_paid_cents: paid,
             },
             ComplaintChange::ComplaintClosed,
+            ComplaintChange::SatisfactionRecorded {
+                score,
+                comment: None,
+                would_change: None,
+            },
         ];
         for change in plan.into_iter().take(stage) {
             step(change, &mut events);
@@ -459,6 +494,110 @@ pub async fn sla(
         (
             "dashboard, a year of breaches",
             "/sla?period=365".to_string(),
+        ),
+    ];
+    let mut timings = Vec::new();
+    for (name, path) in &pages {
+        timings.push(time_page(&client, &base, name, path, requests).await?);
+    }
+    running.stop().await?;
+    report.push_str(&table(&timings));
+    Ok(report)
+}
+
+/// Runs `redress bench reports`: one-year reports over `complaints` complaints (generated
+/// into an empty database), beside `/healthz`; returns the table it prints.
+pub async fn reports(
+    settings: &Settings,
+    complaints: usize,
+    requests: usize,
+    rebuild: bool,
+) -> anyhow::Result<String> {
+    let store = crate::open_store(settings).await?;
+    let mut report = String::new();
+    let existing = store.projections.event_count().await?;
+    if existing == 0 {
+        let started = Instant::now();
+        let events = generate_mix(&store, complaints, 2026, Mix::Year).await?;
+        note(
+            &mut report,
+            format!(
+                "generated {complaints} complaints ({events} events) in {:.1} s\n",
+                started.elapsed().as_secs_f64()
+            ),
+        );
+    } else {
+        note(
+            &mut report,
+            format!("using the {existing} events already in the database\n"),
+        );
+    }
+    let name = redress_store::ReportsProjector::NAME;
+    if rebuild {
+        let started = Instant::now();
+        let replayed = store.projections.rebuild(name, &|_| {}).await?.events;
+        let took = started.elapsed();
+        note(
+            &mut report,
+            format!(
+                "rebuilt {name} from {replayed} events in {:.1} s ({:.0} events/s)\n",
+                took.as_secs_f64(),
+                replayed as f64 / took.as_secs_f64()
+            ),
+        );
+    }
+    // Only the reports projection is brought up to date: the server's projectors would
+    // otherwise start replaying millions of events while pages are timed.
+    for other in store.projections.names() {
+        if other != name {
+            let at = store.projections.checkpoint(name).await?;
+            redress_store::on_pool!(&store.db, |pool| sqlx::query(
+                "INSERT INTO projector_checkpoints (name, transaction_id, position)
+                 VALUES ($1, $2, $3)
+                 ON CONFLICT (name) DO UPDATE SET transaction_id = $2, position = $3"
+            )
+            .bind(other)
+            .bind(at.transaction_id)
+            .bind(at.position)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        }
+    }
+    store
+        .db
+        .optimize_tables(&["report_speed", "report_days", "report_complaints"])
+        .await?;
+    let rows: i64 = redress_store::on_pool!(&store.db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM report_speed"
+    )
+    .fetch_one(pool)
+    .await)?;
+    note(&mut report, format!("report_speed rows: {rows}\n"));
+    let (running, client, base) = signed_in_server(&store, settings).await?;
+    let today = Utc::now().date_naive();
+    let from = today - Span::days(364);
+    let year = format!("from={from}&to={today}");
+    let pages = [
+        ("/healthz (baseline)", "/healthz".to_string()),
+        ("a year, by month", format!("/reports?{year}&group=month")),
+        (
+            "a year, by week, elapsed time",
+            format!("/reports?{year}&group=week&basis=calendar"),
+        ),
+        (
+            "a year, by month, by owner",
+            format!("/reports?{year}&group=month&by=owner"),
+        ),
+        (
+            "a year, key accounts only",
+            format!("/reports?{year}&group=month&by=tier&only=key_account"),
+        ),
+        ("FCA return, a year", format!("/reports/fca?{year}")),
+        ("companies, a year", format!("/reports/customers?{year}")),
+        (
+            "a year, speed as CSV",
+            format!("/reports?{year}&group=month&format=csv&table=speed"),
         ),
     ];
     let mut timings = Vec::new();

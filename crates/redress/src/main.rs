@@ -113,6 +113,20 @@ enum BenchCommand {
         #[arg(long)]
         skip_rebuild: bool,
     },
+    /// Times the managers' reports over a year of complaints: generates them into an empty
+    /// database (chronologically, nine in ten closed), rebuilds the reports projection, and
+    /// times one-year reports beside /healthz.
+    Reports {
+        /// Complaints to generate into an empty database.
+        #[arg(long, default_value_t = 1_000_000)]
+        complaints: usize,
+        /// Timed requests per page.
+        #[arg(long, default_value_t = 50)]
+        requests: usize,
+        /// Time the pages without rebuilding the reports projection first.
+        #[arg(long)]
+        skip_rebuild: bool,
+    },
     /// Sends customer emails through the outbox to REDRESS_SMTP_URL (a local SMTP server) beside
     /// lettre alone, and times each email from its event to the server's acceptance under a
     /// steady load. Point REDRESS_DATABASE_URL at an empty scratch database.
@@ -307,6 +321,19 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => {
             let report =
                 redress::bench::pages(&settings, complaints, requests, !skip_rebuild).await?;
+            print!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            which:
+                BenchCommand::Reports {
+                    complaints,
+                    requests,
+                    skip_rebuild,
+                },
+        } => {
+            let report =
+                redress::bench::reports(&settings, complaints, requests, !skip_rebuild).await?;
             print!("{report}");
             Ok(())
         }

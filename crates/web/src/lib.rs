@@ -7,12 +7,14 @@ pub mod admin;
 pub mod api;
 pub mod api_tokens;
 pub mod auth;
+pub mod charts;
 pub mod complaints;
 pub mod error;
 pub mod files;
 pub mod mail;
 pub mod public;
 pub mod queue;
+pub mod reports;
 pub mod sla;
 pub mod status;
 
@@ -288,6 +290,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/customers/{id}", web::post().to(files::update_contact))
         .route("/sla", web::get().to(sla::dashboard))
         .route("/sla/rules", web::get().to(sla::rules))
+        .route("/reports", web::get().to(reports::overview))
+        .route("/reports/feedback", web::get().to(reports::feedback))
+        .route("/reports/customers", web::get().to(reports::customers))
+        .route("/reports/fca", web::get().to(reports::fca))
         .route("/account", web::get().to(auth::settings_page))
         .route("/account", web::post().to(auth::save_settings));
     config
