@@ -10,6 +10,7 @@ CREATE TABLE report_complaints
     customer    text NOT NULL,
     received_at timestamptz NOT NULL,
     open        boolean NOT NULL,   -- not closed
+    closed_at   timestamptz,            -- the latest closure
     owner       text NOT NULL,      -- the owner's name, '' for none
     category    text NOT NULL,
     channel     text NOT NULL,
@@ -19,6 +20,8 @@ CREATE TABLE report_complaints
     state       text NOT NULL       -- JSON: the projector's state of this complaint
 );
 CREATE INDEX report_complaints_open ON report_complaints (open, received_at);
+-- The complaints open at a past moment: received before it, and open now or closed after.
+CREATE INDEX report_complaints_received ON report_complaints (received_at);
 
 -- Response speed: every met run of an SLA clock, by the local day it was met (in the
 -- complaint's policy calendar), clock and one dimension. dim is one of all, owner, category,

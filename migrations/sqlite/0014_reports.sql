@@ -10,6 +10,7 @@ CREATE TABLE report_complaints
     customer    TEXT NOT NULL,
     received_at TEXT NOT NULL,
     open        INTEGER NOT NULL,   -- not closed
+    closed_at   TEXT,            -- the latest closure
     owner       TEXT NOT NULL,      -- the owner's name, '' for none
     category    TEXT NOT NULL,
     channel     TEXT NOT NULL,
@@ -19,6 +20,8 @@ CREATE TABLE report_complaints
     state       TEXT NOT NULL       -- JSON: the projector's state of this complaint
 );
 CREATE INDEX report_complaints_open ON report_complaints (open, received_at);
+-- The complaints open at a past moment: received before it, and open now or closed after.
+CREATE INDEX report_complaints_received ON report_complaints (received_at);
 
 -- Response speed: every met run of an SLA clock, by the local day it was met (in the
 -- complaint's policy calendar), clock and one dimension. dim is one of all, owner, category,

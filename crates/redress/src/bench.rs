@@ -90,9 +90,7 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
             Mix::Lifecycle | Mix::Year => (now, 365 * 24 * 60),
             Mix::Open => (now - Span::days(4), 30 * 24 * 60),
         };
-        let ago = arrivals
-            .pop()
-            .unwrap_or_else(|| rng.gen_range(60..window));
+        let ago = arrivals.pop().unwrap_or_else(|| rng.gen_range(60..window));
         let mut at = latest - Span::minutes(ago);
         let owner = staff.choose(&mut rng).expect("staff").clone();
         let agent = Actor::Staff(owner.clone());

@@ -113,7 +113,8 @@ pub fn mailer(store: &Store, settings: &Settings) -> anyhow::Result<redress_noti
             lease: Duration::from_secs(120),
             public_url: settings.public_url.clone(),
         },
-        Arc::new(SystemClock),
+        // The store's clock: sending times agree with event times (and tests can move it).
+        store.clock.clone(),
     ))
 }
 

@@ -267,6 +267,48 @@ impl Complaints {
             .collect()
     }
 
+    /// The events of several complaints, each in order.
+    pub async fn events_of_many(
+        &self,
+        references: &[String],
+    ) -> Result<HashMap<String, Vec<ComplaintEvent>>, StoreError> {
+        let mut out: HashMap<String, Vec<ComplaintEvent>> = HashMap::new();
+        for chunk in references.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let cast = match &self.db {
+                Database::Sqlite(_) => "",
+                Database::Postgres(_) => "::text",
+            };
+            let sql = format!(
+                "SELECT aggregate_id, sequence, event_version, payload{cast} FROM events
+                  WHERE aggregate_type = 'Complaint' AND aggregate_id IN ({list})
+                  ORDER BY aggregate_id, sequence"
+            );
+            let rows: Vec<(String, i64, String, String)> = crate::on_pool!(&self.db, |pool| {
+                let mut query = sqlx::query_as(&sql);
+                for reference in chunk {
+                    query = query.bind(reference);
+                }
+                query.fetch_all(pool).await
+            })?;
+            for (reference, sequence, version, payload) in rows {
+                if version != redress_domain::EVENT_VERSION {
+                    return Err(StoreError::Corrupt(format!(
+                        "event {reference}#{sequence} has version {version:?}, which has no upcaster"
+                    )));
+                }
+                let event = serde_json::from_str(&payload).map_err(|e| {
+                    StoreError::Corrupt(format!("event {reference}#{sequence}: {e}"))
+                })?;
+                out.entry(reference).or_default().push(event);
+            }
+        }
+        Ok(out)
+    }
+
     /// The references of every complaint received from `customer`, read from the event
     /// stream itself (not from a read model that might lag).
     pub async fn references_of(&self, customer: CustomerId) -> Result<Vec<Reference>, StoreError> {

@@ -126,6 +126,8 @@ pub struct Store {
     pub sla: Sla,
     /// The managers' reports.
     pub reports: Reports,
+    /// The clock every time-dependent rule reads.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Store {
@@ -161,7 +163,8 @@ impl Store {
             public_intake: PublicIntake::new(db.clone()),
             api_tokens: ApiTokens::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
-            sla: Sla::new(db.clone(), policies, clock),
+            sla: Sla::new(db.clone(), policies, clock.clone()),
+            clock,
             reports: Reports::new(db.clone()),
             db,
             vault,

@@ -47,6 +47,9 @@ struct Tracked {
     channel: Channel,
     company: Option<String>,
     open: bool,
+    /// The latest closure.
+    #[serde(default)]
+    closed_at: Option<DateTime<Utc>>,
     /// The FCA's "within 3 business days" and "within 8 weeks" moments for this complaint.
     fca_3_days: Option<DateTime<Utc>>,
     fca_8_weeks: Option<DateTime<Utc>>,
@@ -302,6 +305,7 @@ impl ReportsProjector {
                 channel: *channel,
                 company: company.clone(),
                 open: true,
+                closed_at: None,
                 fca_3_days: three_days.due(at, &policy.calendar),
                 fca_8_weeks: eight_weeks.due(at, &policy.calendar),
             };
@@ -397,6 +401,7 @@ impl ReportsProjector {
             }
             ComplaintChange::ComplaintClosed if tracked.open => {
                 tracked.open = false;
+                tracked.closed_at = Some(at);
                 let within_3 = tracked.fca_3_days.is_some_and(|due| at <= due);
                 let within_8 = tracked.fca_8_weeks.is_some_and(|due| at <= due);
                 batch.each_dim(&day, &with_company, |c| {
@@ -546,6 +551,7 @@ enum Val {
     T(String),
     OT(Option<String>),
     D(DateTime<Utc>),
+    OD(Option<DateTime<Utc>>),
     B(bool),
 }
 
@@ -586,6 +592,7 @@ async fn bulk(tx: &mut Tx, head: &str, tail: &str, rows: &[Vec<Val>]) -> Result<
                         Val::T(v) => query.bind(v.as_str()),
                         Val::OT(v) => query.bind(v.as_deref()),
                         Val::D(v) => query.bind(*v),
+                        Val::OD(v) => query.bind(*v),
                         Val::B(v) => query.bind(*v),
                     };
                 }
@@ -725,6 +732,7 @@ async fn write(tx: &mut Tx, batch: Batch) -> Result<(), StoreError> {
                 Val::T(t.customer.to_string()),
                 Val::D(t.received_at),
                 Val::B(t.open),
+                t.closed_at.map_or(Val::OD(None), |c| Val::OD(Some(c))),
                 Val::T(t.owner()),
                 Val::T(t.sla.category.clone()),
                 Val::T(t.channel.code().to_string()),
@@ -737,9 +745,10 @@ async fn write(tx: &mut Tx, batch: Batch) -> Result<(), StoreError> {
         .collect::<Result<_, StoreError>>()?;
     bulk(
         tx,
-        "INSERT INTO report_complaints (reference, customer, received_at, open, owner, category,
-                channel, priority, tier, company, state)",
-        "ON CONFLICT (reference) DO UPDATE SET open = excluded.open, owner = excluded.owner,
+        "INSERT INTO report_complaints (reference, customer, received_at, open, closed_at, owner,
+                category, channel, priority, tier, company, state)",
+        "ON CONFLICT (reference) DO UPDATE SET open = excluded.open,
+                closed_at = excluded.closed_at, owner = excluded.owner,
                 category = excluded.category, priority = excluded.priority,
                 tier = excluded.tier, state = excluded.state",
         &rows,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use cqrs_es::Aggregate;
 use redress_domain::{
     ActionKind, Actor, Channel, CompanyId, Complaint, ComplaintAction, ComplaintChange,
@@ -66,6 +66,19 @@ pub(crate) struct EmailStatus {
 }
 
 impl EmailStatus {
+    /// As it stood at `at`: sent if it had been by then, else waiting (attempts and errors
+    /// between then and now are not kept, so none are shown).
+    fn as_at(&mut self, at: DateTime<Utc>) {
+        if self.sent_at.is_some_and(|sent| sent <= at) {
+            return;
+        }
+        self.sent_at = None;
+        self.state = "pending".into();
+        self.attempts = 0;
+        self.last_error = None;
+        self.failing = false;
+    }
+
     pub(crate) fn of(row: redress_store::OutboxRow) -> Self {
         Self {
             kind: redress_store::EmailKind::from_code(&row.kind)
@@ -426,6 +439,35 @@ pub(crate) fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<Ste
 pub(crate) struct PageQuery {
     order: Option<String>,
     resubmitted: Option<String>,
+    /// A past moment to show the complaint at (time travel).
+    at: Option<String>,
+}
+
+/// Reads a moment: RFC 3339 (`2026-03-02T10:15:00Z`), or a local date and time as a
+/// `datetime-local` field sends it (`2026-03-02T10:15`, in `zone`).
+pub(crate) fn parse_moment(text: &str, zone: chrono_tz::Tz) -> Result<DateTime<Utc>, AppError> {
+    use chrono::TimeZone;
+    let text = text.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.to_utc());
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(local) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return zone
+                .from_local_datetime(&local)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| {
+                    AppError::BadForm(format!(
+                        "{text} does not exist in {} (the clocks went forward); choose another time.",
+                        zone.name()
+                    ))
+                });
+        }
+    }
+    Err(AppError::BadForm(format!(
+        "{text:?} is not a moment; give a date and time like 2026-03-02T10:15."
+    )))
 }
 
 pub(crate) async fn load(
@@ -444,6 +486,7 @@ pub(crate) async fn load(
     Ok((reference, events, complaint))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_page(
     state: &AppState,
     staff: &CurrentStaff,
@@ -452,8 +495,28 @@ async fn render_page(
     oldest_first: bool,
     failed: Option<FailedForm>,
     status: u16,
+    past: Option<DateTime<Utc>>,
 ) -> Result<HttpResponse, AppError> {
-    let (reference, events, complaint) = load(state, reference).await?;
+    let (reference, mut events, mut complaint) = load(state, reference).await?;
+    if let Some(at) = past {
+        // Time travel: the complaint as its events up to that moment made it.
+        let received = events[0].occurred_at;
+        events.retain(|e| e.occurred_at <= at);
+        if events.is_empty() {
+            return Err(AppError::BadForm(format!(
+                "Complaint {reference} had not arrived yet at {}; it arrived at {}. Choose a later moment.",
+                at.with_timezone(&crate::viewer_zone(staff))
+                    .format("%Y-%m-%d %H:%M %Z"),
+                received
+                    .with_timezone(&crate::viewer_zone(staff))
+                    .format("%Y-%m-%d %H:%M %Z"),
+            )));
+        }
+        complaint = Complaint::default();
+        for event in &events {
+            complaint.apply(event.clone());
+        }
+    }
     let customer = complaint
         .customer()
         .ok_or_else(|| AppError::Internal("a received complaint without a customer".into()))?;
@@ -505,7 +568,10 @@ async fn render_page(
         .collect();
     let mut failing_emails = 0;
     for row in state.store.outbox.of_complaint(reference.as_str()).await? {
-        let email = EmailStatus::of(row);
+        let mut email = EmailStatus::of(row);
+        if let Some(at) = past {
+            email.as_at(at);
+        }
         failing_emails += usize::from(email.failing);
         let sequence = email
             .id
@@ -520,7 +586,12 @@ async fn render_page(
         timeline.reverse();
     }
     let failed = failed.unwrap_or_default();
-    let mut kinds = complaint.allowed_actions();
+    // Nothing can be done in the past.
+    let mut kinds = if past.is_some() {
+        Vec::new()
+    } else {
+        complaint.allowed_actions()
+    };
     // A refused action stays on the page, with its reason and the agent's text, even when
     // the complaint does not offer it now.
     if let Some(kind) = ActionKind::from_code(&failed.code)
@@ -572,7 +643,39 @@ async fn render_page(
             .to_string(),
     );
     context.insert("erased", &complaint.personal_data_erased());
-    insert_sla(state, &mut context, reference.as_str(), &mut timeline).await?;
+    context.insert("past", &past);
+    context.insert(
+        "at_query",
+        &past.map(|at| {
+            serde_urlencoded::to_string([("at", at.to_rfc3339_opts(SecondsFormat::AutoSi, true))])
+                .unwrap_or_default()
+        }),
+    );
+    context.insert(
+        "received_local",
+        &events[0]
+            .occurred_at
+            .with_timezone(&crate::viewer_zone(staff))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+    );
+    context.insert(
+        "at_local",
+        &past.map(|at| {
+            at.with_timezone(&crate::viewer_zone(staff))
+                .format("%Y-%m-%dT%H:%M:%S")
+                .to_string()
+        }),
+    );
+    insert_sla(
+        state,
+        &mut context,
+        reference.as_str(),
+        &events,
+        &mut timeline,
+        past,
+    )
+    .await?;
     context.insert("timeline", &timeline);
     render(state, "complaints/show.html", &context, status)
 }
@@ -582,10 +685,15 @@ async fn insert_sla(
     state: &AppState,
     context: &mut tera::Context,
     reference: &str,
+    events: &[ComplaintEvent],
     timeline: &mut [TimelineEntry],
+    past: Option<DateTime<Utc>>,
 ) -> Result<(), AppError> {
-    let now = state.store.sla.now();
-    if let Some((sla, policy)) = state.store.sla.of_complaint(reference).await? {
+    let now = past.unwrap_or_else(|| state.store.sla.now());
+    if let Some((mut sla, policy)) = state.store.sla.of_complaint(reference).await? {
+        if let Some(at) = past {
+            sla = replay_sla(events, &policy, sla.policy_version, at).unwrap_or(sla);
+        }
         // The receipt says which policy version the complaint is held to.
         if let Some(receipt) = timeline.iter_mut().find(|e| e.sequence == 1) {
             receipt.lines.push(line(
@@ -611,7 +719,19 @@ async fn insert_sla(
         .breaches_of(reference)
         .await?
         .into_iter()
-        .map(|b| {
+        .filter(|b| past.is_none_or(|at| b.due_at <= at))
+        .map(|mut b| {
+            if let Some(at) = past {
+                // What was known then: not yet met, no cause yet.
+                if b.met_at.is_some_and(|m| m > at) {
+                    b.met_at = None;
+                }
+                if b.cause_at.is_some_and(|c| c > at) {
+                    b.cause = None;
+                    b.cause_by = None;
+                    b.cause_at = None;
+                }
+            }
             let label = SlaClock::parse(&b.clock).map_or("", |c| c.label());
             let mut value = serde_json::to_value(&b).unwrap_or_default();
             value["label"] = label.into();
@@ -620,6 +740,40 @@ async fn insert_sla(
         .collect();
     context.insert("breaches", &breaches);
     Ok(())
+}
+
+/// The complaint's clocks as its events up to `at` set them, judged at `at` (what the SLA
+/// projector and its scheduler had recorded then).
+fn replay_sla(
+    events: &[ComplaintEvent],
+    policy: &redress_domain::SlaPolicy,
+    version: u32,
+    at: DateTime<Utc>,
+) -> Option<redress_domain::ComplaintSla> {
+    let (first, rest) = events.split_first()?;
+    let ComplaintChange::ComplaintReceived {
+        tier,
+        priority,
+        category,
+        ..
+    } = &first.change
+    else {
+        return None;
+    };
+    let mut sla = redress_domain::ComplaintSla::received(
+        version,
+        policy,
+        *tier,
+        *priority,
+        category.clone(),
+        first.occurred_at,
+    );
+    for event in rest {
+        sla.advance(event.occurred_at);
+        sla.apply(policy, event);
+    }
+    sla.advance(at);
+    Some(sla)
 }
 
 /// The breach-cause form.
@@ -721,6 +875,7 @@ pub(crate) async fn record_cause(
         false,
         Some(failed),
         status,
+        None,
     )
     .await
 }
@@ -745,7 +900,25 @@ pub(crate) async fn show(
         error: "That form had already been sent; nothing was done twice.".into(),
         values: BTreeMap::new(),
     });
-    render_page(&state, &staff, &session, &path, oldest_first, failed, 200).await
+    let past = match query.at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(text) => {
+            let at = parse_moment(text, crate::viewer_zone(&staff))?;
+            // The present (or a moment not yet come) is the live page.
+            (at < state.store.sla.now()).then_some(at)
+        }
+    };
+    render_page(
+        &state,
+        &staff,
+        &session,
+        &path,
+        oldest_first,
+        failed,
+        200,
+        past,
+    )
+    .await
 }
 
 /// Every field any action form may send; each action reads the ones it needs.
@@ -958,6 +1131,7 @@ pub(crate) async fn act(
                 false,
                 Some(failed(problem)),
                 422,
+                None,
             )
             .await;
         }
@@ -984,6 +1158,7 @@ pub(crate) async fn act(
                 false,
                 Some(failed(rejection.to_string())),
                 422,
+                None,
             )
             .await
         }
@@ -996,6 +1171,7 @@ pub(crate) async fn act(
                 false,
                 Some(failed(CommandError::Conflict.to_string())),
                 409,
+                None,
             )
             .await
         }

@@ -119,6 +119,34 @@ const TEMPLATES: &[(&str, &str)] = &[
         "account/settings.html",
         include_str!("../../../templates/account/settings.html"),
     ),
+    (
+        "reports/overview.html",
+        include_str!("../../../templates/reports/overview.html"),
+    ),
+    (
+        "reports/feedback.html",
+        include_str!("../../../templates/reports/feedback.html"),
+    ),
+    (
+        "reports/customers.html",
+        include_str!("../../../templates/reports/customers.html"),
+    ),
+    (
+        "reports/fca.html",
+        include_str!("../../../templates/reports/fca.html"),
+    ),
+    (
+        "reports/filters.html",
+        include_str!("../../../templates/reports/filters.html"),
+    ),
+    (
+        "reports/tables.html",
+        include_str!("../../../templates/reports/tables.html"),
+    ),
+    (
+        "reports/nav.html",
+        include_str!("../../../templates/reports/nav.html"),
+    ),
 ];
 
 const STYLESHEET: &str = include_str!("../../../static/redress.css");

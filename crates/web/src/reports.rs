@@ -35,15 +35,20 @@ pub(crate) struct ReportQuery {
     table: Option<String>,
 }
 
+/// One cell: its text, and where it links to (empty: nowhere).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Cell {
+    text: String,
+    link: String,
+}
+
 /// One table of a report: what the page shows and the CSV export writes.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Table {
     id: &'static str,
     title: String,
     headers: Vec<String>,
-    rows: Vec<Vec<String>>,
-    /// Links per cell (same shape as rows; empty string: none).
-    links: Vec<Vec<String>>,
+    rows: Vec<Vec<Cell>>,
     /// The chart of the same numbers (SVG), if any.
     chart: String,
     note: String,
@@ -56,20 +61,24 @@ impl Table {
             title: title.into(),
             headers: headers.iter().map(|h| h.to_string()).collect(),
             rows: Vec::new(),
-            links: Vec::new(),
             chart: String::new(),
             note: String::new(),
         }
     }
 
     fn row(&mut self, cells: Vec<String>) {
-        self.links.push(vec![String::new(); cells.len()]);
-        self.rows.push(cells);
+        let links = vec![String::new(); cells.len()];
+        self.linked_row(cells, links);
     }
 
     fn linked_row(&mut self, cells: Vec<String>, links: Vec<String>) {
-        self.links.push(links);
-        self.rows.push(cells);
+        self.rows.push(
+            cells
+                .into_iter()
+                .zip(links)
+                .map(|(text, link)| Cell { text, link })
+                .collect(),
+        );
     }
 
     fn csv(&self) -> Result<String, AppError> {
@@ -77,7 +86,9 @@ impl Table {
         let internal = |e: csv::Error| AppError::Internal(e.to_string());
         writer.write_record(&self.headers).map_err(internal)?;
         for row in &self.rows {
-            writer.write_record(row).map_err(internal)?;
+            writer
+                .write_record(row.iter().map(|c| c.text.as_str()))
+                .map_err(internal)?;
         }
         let bytes = writer
             .into_inner()
@@ -122,11 +133,7 @@ fn parse(
         }),
     };
     let to = date("to", &query.to, today)?;
-    let from = date(
-        "from",
-        &query.from,
-        to - Duration::days(default_days - 1),
-    )?;
+    let from = date("from", &query.from, to - Duration::days(default_days - 1))?;
     if from > to {
         return Err(AppError::BadForm(format!(
             "The range starts ({from}) after it ends ({to}); swap the dates."
@@ -141,13 +148,14 @@ fn parse(
     let grouping = match blank(&query.group) {
         None => default_group,
         Some(g) => Grouping::parse(&g).ok_or_else(|| {
-            AppError::BadForm(format!("{g:?} is not a grouping; choose day, week or month."))
+            AppError::BadForm(format!(
+                "{g:?} is not a grouping; choose day, week or month."
+            ))
         })?,
     };
     if grouping == Grouping::Day && (to - from).num_days() > 92 {
         return Err(AppError::BadForm(
-            "Group by day covers at most 93 days; choose week or month for a longer range."
-                .into(),
+            "Group by day covers at most 93 days; choose week or month for a longer range.".into(),
         ));
     }
     let by = match blank(&query.by) {
@@ -314,7 +322,11 @@ fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
     }
     summary.note = "Time from the start of each step's clock to the moment it was met, paused time (waiting on the customer) left out; percentiles by nearest rank, exact to the minute under 2 hours and within 1.6% above.".into();
     let mut headers = vec!["Period".to_string()];
-    headers.extend(speeds.iter().map(|c| format!("{} median (h)", c.clock.label())));
+    headers.extend(
+        speeds
+            .iter()
+            .map(|c| format!("{} median (h)", c.clock.label())),
+    );
     let mut periods = Table::new("speed_periods", "Median time per step, by period", &[]);
     periods.headers = headers;
     let starts: Vec<NaiveDate> = speeds
@@ -397,7 +409,14 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
     let mut volume = Table::new(
         "volume",
         "Received and closed",
-        &["Period", "Received", "From repeat complainants", "Closed", "Reopened", "Open at end"],
+        &[
+            "Period",
+            "Received",
+            "From repeat complainants",
+            "Closed",
+            "Reopened",
+            "Open at end",
+        ],
     );
     for ((_, v, open), label) in report.periods.iter().zip(&labels) {
         volume.row(vec![
@@ -417,10 +436,7 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
         report.total.reopened.to_string(),
         report.backlog_end().to_string(),
     ]);
-    volume.note = format!(
-        "{} open when the range began.",
-        report.backlog_start
-    );
+    volume.note = format!("{} open when the range began.", report.backlog_start);
     volume.chart = charts::bars(
         "Complaints received and closed, by period",
         &labels,
@@ -428,18 +444,33 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
         &[
             (
                 "Received".into(),
-                report.periods.iter().map(|(_, v, _)| v.received as f64).collect(),
+                report
+                    .periods
+                    .iter()
+                    .map(|(_, v, _)| v.received as f64)
+                    .collect(),
             ),
             (
                 "Closed".into(),
-                report.periods.iter().map(|(_, v, _)| v.closed as f64).collect(),
+                report
+                    .periods
+                    .iter()
+                    .map(|(_, v, _)| v.closed as f64)
+                    .collect(),
             ),
         ],
     );
     let mut outcomes = Table::new(
         "outcomes",
         "Outcomes",
-        &["Period", "Decided", "Upheld", "Partly upheld", "Not upheld", "Redress paid"],
+        &[
+            "Period",
+            "Decided",
+            "Upheld",
+            "Partly upheld",
+            "Not upheld",
+            "Redress paid",
+        ],
     );
     for ((_, v, _), label) in report.periods.iter().zip(&labels) {
         outcomes.row(vec![
@@ -465,21 +496,45 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
         &labels,
         "decisions",
         &[
-            ("Upheld".into(), report.periods.iter().map(|(_, v, _)| v.upheld as f64).collect()),
+            (
+                "Upheld".into(),
+                report
+                    .periods
+                    .iter()
+                    .map(|(_, v, _)| v.upheld as f64)
+                    .collect(),
+            ),
             (
                 "Partly upheld".into(),
-                report.periods.iter().map(|(_, v, _)| v.partly_upheld as f64).collect(),
+                report
+                    .periods
+                    .iter()
+                    .map(|(_, v, _)| v.partly_upheld as f64)
+                    .collect(),
             ),
             (
                 "Not upheld".into(),
-                report.periods.iter().map(|(_, v, _)| v.not_upheld as f64).collect(),
+                report
+                    .periods
+                    .iter()
+                    .map(|(_, v, _)| v.not_upheld as f64)
+                    .collect(),
             ),
         ],
     );
     let mut satisfaction = Table::new(
         "satisfaction",
         "Satisfaction",
-        &["Period", "Answers", "Mean score (1–5)", "1", "2", "3", "4", "5"],
+        &[
+            "Period",
+            "Answers",
+            "Mean score (1–5)",
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+        ],
     );
     for ((_, v, _), label) in report.periods.iter().zip(&labels) {
         let mut row = vec![label.clone(), v.sat_n.to_string(), mean(v)];
@@ -492,7 +547,11 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
         "mean score (1–5)",
         &[(
             "Mean score".into(),
-            report.periods.iter().map(|(_, v, _)| v.satisfaction()).collect(),
+            report
+                .periods
+                .iter()
+                .map(|(_, v, _)| v.satisfaction())
+                .collect(),
         )],
     );
     let mut by_owner = Table::new(
@@ -500,11 +559,18 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
         "Satisfaction by owner",
         &["Owner", "Answers", "Mean score (1–5)"],
     );
-    let mut owners: Vec<&(String, Volume, i64)> =
-        owners.breakdown.iter().filter(|(_, v, _)| v.sat_n > 0).collect();
+    let mut owners: Vec<&(String, Volume, i64)> = owners
+        .breakdown
+        .iter()
+        .filter(|(_, v, _)| v.sat_n > 0)
+        .collect();
     owners.sort_by(|a, b| b.1.sat_n.cmp(&a.1.sat_n));
     for (owner, v, _) in owners {
-        by_owner.row(vec![value_label("owner", owner), v.sat_n.to_string(), mean(v)]);
+        by_owner.row(vec![
+            value_label("owner", owner),
+            v.sat_n.to_string(),
+            mean(v),
+        ]);
     }
     let mut tables = vec![volume, outcomes, satisfaction, by_owner];
     if p.filter.by != "all" {
@@ -549,11 +615,7 @@ async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<Table>, App
         })
         .await?;
     let ages = reports
-        .ages(
-            state.store.sla.now(),
-            p.filter.by,
-            p.filter.only.as_deref(),
-        )
+        .ages(state.store.sla.now(), p.filter.by, p.filter.only.as_deref())
         .await?;
     let breaches = reports.breaches(p.filter.range, p.zone, 50).await?;
     let mut tables = speed_tables(&speeds, p);
@@ -588,7 +650,7 @@ async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<Table>, App
         age.row(cells);
     }
     if p.filter.by == "all" && !ages.is_empty() {
-        age.rows[0][0] = "All".into();
+        age.rows[0][0].text = "All".into();
     }
     age.chart = charts::bars(
         "Open complaints by age",
@@ -796,7 +858,10 @@ pub(crate) async fn feedback(
         );
     }
     table.note = if total > table.rows.len() as i64 {
-        format!("{total} answers match; the latest {} are shown.", table.rows.len())
+        format!(
+            "{total} answers match; the latest {} are shown.",
+            table.rows.len()
+        )
     } else {
         format!("{total} answers match.")
     };
@@ -827,7 +892,14 @@ pub(crate) async fn customers(
     let mut customers = Table::new(
         "repeat_customers",
         "Repeat complainants",
-        &["Customer", "Company", "Complaints (all time)", "First", "Latest", "Latest complaint"],
+        &[
+            "Customer",
+            "Company",
+            "Complaints (all time)",
+            "First",
+            "Latest",
+            "Latest complaint",
+        ],
     );
     for c in repeat {
         customers.linked_row(
@@ -835,8 +907,14 @@ pub(crate) async fn customers(
                 c.name.unwrap_or_else(|| "(erased)".into()),
                 c.company.clone().unwrap_or_default(),
                 c.complaints.to_string(),
-                c.first_at.with_timezone(&zone).format("%Y-%m-%d").to_string(),
-                c.last_at.with_timezone(&zone).format("%Y-%m-%d").to_string(),
+                c.first_at
+                    .with_timezone(&zone)
+                    .format("%Y-%m-%d")
+                    .to_string(),
+                c.last_at
+                    .with_timezone(&zone)
+                    .format("%Y-%m-%d")
+                    .to_string(),
                 c.last_reference.clone(),
             ],
             vec![
@@ -862,7 +940,14 @@ pub(crate) async fn customers(
     let mut table = Table::new(
         "companies",
         "Companies with the most complaints",
-        &["Company", "Received", "Closed", "Open at end", "Upheld (in full or part)", "Mean satisfaction"],
+        &[
+            "Company",
+            "Received",
+            "Closed",
+            "Open at end",
+            "Upheld (in full or part)",
+            "Mean satisfaction",
+        ],
     );
     for (company, v, open) in companies.breakdown.iter().take(50) {
         table.row(vec![
@@ -942,4 +1027,41 @@ pub(crate) async fn fca(
         "reports/fca.html",
         "/reports/fca",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_templates_render_a_table_with_links_and_a_chart() {
+        let tera = crate::templates().unwrap();
+        let mut table = Table::new("volume", "Received", &["Period", "Received"]);
+        table.linked_row(
+            vec!["w/c 02 Mar".into(), "3".into()],
+            vec![String::new(), "/complaints/RDR-0000-0000".into()],
+        );
+        table.chart = charts::bars("Received", &["a".into()], "n", &[("R".into(), vec![1.0])]);
+        let mut context = tera::Context::new();
+        context.insert("tables", &vec![table]);
+        context.insert("query", "from=2026-03-01");
+        context.insert("path", "/reports");
+        context.insert("zone", "Europe/London");
+        context.insert("groups", &group_options());
+        context.insert("bys", &by_options());
+        context.insert(
+            "selected",
+            &serde_json::json!({"from": "2026-03-01", "to": "2026-03-31", "group": "week",
+                "by": "all", "only": "", "basis": "business", "q": ""}),
+        );
+        for page in ["overview", "feedback", "customers", "fca"] {
+            let html = tera
+                .render(&format!("reports/{page}.html"), &context)
+                .map_err(|e| format!("{e:?}"))
+                .unwrap();
+            assert!(html.contains("<a href=\"/complaints/RDR-0000-0000\">3</a>"));
+            assert!(html.contains("<svg role=\"img\""));
+            assert!(html.contains("format=csv&amp;table=volume"));
+        }
+    }
 }

@@ -33,6 +33,8 @@ pub(crate) struct DashboardQuery {
     priority: Option<String>,
     period: Option<String>,
     partial: Option<String>,
+    /// A past moment to show the dashboard at (time travel).
+    at: Option<String>,
 }
 
 /// A list line, with the time left in words.
@@ -125,8 +127,16 @@ pub(crate) async fn dashboard(
         tier,
         priority,
     };
-    let now = state.store.sla.now();
     let zone = viewer_zone(&staff);
+    let present = state.store.sla.now();
+    let past = match blank(&query.at) {
+        None => None,
+        Some(text) => {
+            let at = crate::complaints::parse_moment(&text, zone)?;
+            (at < present).then_some(at)
+        }
+    };
+    let now = past.unwrap_or(present);
     let today = now.with_timezone(&zone).date_naive();
     let midnight = |date: NaiveDate| {
         zone.from_local_datetime(&date.and_time(NaiveTime::MIN))
@@ -135,11 +145,31 @@ pub(crate) async fn dashboard(
             .unwrap_or(now)
     };
     let day = (midnight(today), midnight(today.succ_opt().unwrap_or(today)));
-    let dashboard = state
-        .store
-        .sla
-        .dashboard(&filter, now, day, now - Duration::days(period), LIST_LIMIT)
-        .await?;
+    let dashboard = match past {
+        None => {
+            state
+                .store
+                .sla
+                .dashboard(&filter, now, day, now - Duration::days(period), LIST_LIMIT)
+                .await?
+        }
+        Some(at) => state
+            .store
+            .sla
+            .dashboard_at(
+                &state.store.complaints,
+                &filter,
+                at,
+                day,
+                at - Duration::days(period),
+                LIST_LIMIT,
+            )
+            .await
+            .map_err(|e| match e {
+                redress_store::StoreError::Config(message) => AppError::BadForm(message),
+                other => other.into(),
+            })?,
+    };
     let mut context = page_context(&staff, &session)?;
     context.insert("counts", &dashboard.counts);
     let list = |id: &str, title: &str, note: &str, empty: &str, rows, urgent| {
@@ -213,6 +243,10 @@ pub(crate) async fn dashboard(
         ("tier", filter.tier.clone()),
         ("priority", filter.priority.clone()),
         ("period", blank(&query.period)),
+        (
+            "at",
+            past.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        ),
     ] {
         if let Some(value) = value {
             params.push((name, value));
@@ -220,10 +254,16 @@ pub(crate) async fn dashboard(
     }
     let encoded = serde_urlencoded::to_string(&params).unwrap_or_default();
     context.insert("query", &encoded);
-    let mut selected: BTreeMap<&str, String> = ["owner", "category", "tier", "priority", "period"]
-        .into_iter()
-        .map(|name| (name, String::new()))
-        .collect();
+    context.insert("past", &past);
+    context.insert(
+        "at_local",
+        &past.map(|at| at.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string()),
+    );
+    let mut selected: BTreeMap<&str, String> =
+        ["owner", "category", "tier", "priority", "period", "at"]
+            .into_iter()
+            .map(|name| (name, String::new()))
+            .collect();
     selected.extend(params.iter().cloned());
     context.insert("selected", &selected);
     if query.partial.is_some() {

@@ -13,6 +13,7 @@ mod json_api;
 mod mail;
 mod pages;
 mod public;
+mod reports;
 mod sla;
 mod smtp;
 mod status;
@@ -111,6 +112,27 @@ pub(crate) async fn spawn_app(db: TestDb) -> TestApp {
 pub(crate) async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
     let settings = settings_with(&db, extra);
     let store = redress::open_store(&settings)
+        .await
+        .expect("open the store");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let running = redress::start(listener, store.clone(), &settings)
+        .await
+        .expect("start the server");
+    TestApp {
+        visitor: Visitor {
+            address: format!("http://{}", running.address),
+            store,
+            client: client(),
+        },
+        db,
+        running: Some(running),
+    }
+}
+
+/// A server whose store reads `clock` (a test moves time by hand).
+pub(crate) async fn spawn_app_on_clock(db: TestDb, clock: redress_domain::ManualClock) -> TestApp {
+    let settings = settings_for(&db);
+    let store = redress::open_store_with_clock(&settings, std::sync::Arc::new(clock))
         .await
         .expect("open the store");
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");

@@ -644,19 +644,26 @@ impl Reports {
             .iter()
             .map(|days| now - Duration::days(*days))
             .collect();
+        let sum =
+            |condition: &str| format!("COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)");
         let sql = format!(
-            "SELECT {column},
-                    SUM(CASE WHEN received_at >= $1 THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN received_at < $1 AND received_at >= $2 THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN received_at < $2 AND received_at >= $3 THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN received_at < $3 AND received_at >= $4 THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN received_at < $4 AND received_at >= $5 THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN received_at < $5 THEN 1 ELSE 0 END)
-               FROM report_complaints WHERE open{} GROUP BY {column}",
+            "SELECT {column}, {}, {}, {}, {}, {}, {}
+               FROM report_complaints WHERE open{}{}",
+            sum("received_at >= $1"),
+            sum("received_at < $1 AND received_at >= $2"),
+            sum("received_at < $2 AND received_at >= $3"),
+            sum("received_at < $3 AND received_at >= $4"),
+            sum("received_at < $4 AND received_at >= $5"),
+            sum("received_at < $5"),
             if only.is_some() {
                 format!(" AND {column} = $6")
             } else {
                 String::new()
+            },
+            if column == "''" {
+                String::new()
+            } else {
+                format!(" GROUP BY {column}")
             }
         );
         #[allow(clippy::type_complexity)]
@@ -676,6 +683,7 @@ impl Reports {
                 value,
                 buckets: [a, b, c, d, e, f],
             })
+            .filter(|row| row.buckets.iter().any(|n| *n > 0))
             .collect();
         rows.sort_by(|a, b| {
             let total = |r: &AgeRow| r.buckets.iter().sum::<i64>();
@@ -770,9 +778,8 @@ impl Reports {
             String,
             Option<String>,
             Option<String>,
-        )> =
-            on_pool!(&self.db, |pool| {
-                sqlx::query_as(
+        )> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
             "SELECT c.customer, c.complaints, c.first_at, c.last_at, c.last_reference, c.company,
                     l.customer_name
                FROM report_customers c
@@ -785,7 +792,7 @@ impl Reports {
         .bind(limit)
         .fetch_all(pool)
         .await
-            })?;
+        })?;
         Ok(rows
             .into_iter()
             .map(
