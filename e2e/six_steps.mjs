@@ -426,6 +426,34 @@ async function main() {
   await page.goto(`${baseUrl}/sla/rules`);
   await checkPage('sla-rules');
 
+  step('travelling back in time on the complaint page');
+  await page.goto(`${baseUrl}${complaintPath}`);
+  const arrived = await page.locator('#tt-at').getAttribute('min');
+  // Two seconds after it arrived (the field reads the viewer's local time, here UTC).
+  const moment = new Date(Date.parse(`${arrived}Z`) + 2_000).toISOString().slice(0, 19);
+  await page.locator('#tt-at').fill(moment);
+  await submitAndWait(page.locator('form.time-travel').getByRole('button', { name: 'Show', exact: true }));
+  check(
+    (await page.getByRole('status').filter({ hasText: 'A view of the past' }).count()) === 1,
+    `the complaint page did not travel back: ${page.url()} ${await alertText()}`,
+  );
+  check(
+    (await page.locator('form[action$="/acknowledge"]').count()) === 0,
+    'the past view offers actions',
+  );
+  await checkPage('complaint-past');
+  step('travelling back in time on the SLA dashboard');
+  await page.goto(`${baseUrl}/sla?at=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`);
+  check(
+    (await page.getByRole('status').filter({ hasText: 'A view of the past' }).count()) === 1,
+    `the dashboard did not travel back: ${await alertText()}`,
+  );
+  await checkPage('sla-dashboard-past');
+  step('the reports are for managers');
+  expectedStatuses.add('403 GET /reports');
+  await page.goto(`${baseUrl}/reports`);
+  await checkPage('reports-not-allowed');
+
   step('opening an address where nothing is');
   expectedStatuses.add('404 GET /no-such-page');
   await page.goto(`${baseUrl}/no-such-page`);
@@ -461,6 +489,29 @@ async function main() {
       `the preset was not saved: ${await alertText()}`,
     );
     await checkPage('sla-policy-saved');
+    step('reading the reports');
+    await page.goto(`${baseUrl}/reports`);
+    check(
+      (await page.locator('svg[role="img"]').count()) > 0,
+      `/reports shows no chart: ${await alertText()}`,
+    );
+    await checkPage('reports');
+    await page.selectOption('#r-by', 'owner');
+    await page.selectOption('#r-group', 'month');
+    await submitAndWait(page.getByRole('button', { name: 'Show', exact: true }));
+    check(
+      new URL(page.url()).searchParams.get('by') === 'owner',
+      `the breakdown is not in the URL: ${page.url()}`,
+    );
+    await checkPage('reports-by-owner');
+    for (const [path, name] of [
+      ['/reports/feedback', 'reports-feedback'],
+      ['/reports/customers', 'reports-customers'],
+      ['/reports/fca', 'reports-fca'],
+    ]) {
+      await page.goto(`${baseUrl}${path}`);
+      await checkPage(name);
+    }
   } else {
     console.log('(no REDRESS_E2E_ADMIN_EMAIL/_PASSWORD: the staff accounts page is not checked)');
   }

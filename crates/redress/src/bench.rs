@@ -81,8 +81,13 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
     ];
     let mut rows: Vec<(String, i64, ComplaintEvent)> = Vec::with_capacity(BATCH * 2);
     let mut written = 0u64;
+    // Random references collide now and then among a million (the birthday problem).
+    let mut used = std::collections::HashSet::with_capacity(count);
     for _ in 0..count {
-        let reference = Reference::generate(&mut rng);
+        let mut reference = Reference::generate(&mut rng);
+        while !used.insert(reference.to_string()) {
+            reference = Reference::generate(&mut rng);
+        }
         let (customer, key, email) = &keys[rng.gen_range(0..customers)];
         // Open complaints end four days ago: old enough that they owe the customer no email
         // and staff no alert, so no mail is sent while pages are timed.

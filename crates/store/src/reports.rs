@@ -561,7 +561,9 @@ async fn bulk(tx: &mut Tx, head: &str, tail: &str, rows: &[Vec<Val>]) -> Result<
     let Some(width) = rows.first().map(Vec::len) else {
         return Ok(());
     };
-    for chunk in rows.chunks((30_000 / width).clamp(1, 1_000)) {
+    // Statements of ~2,000 parameters: much larger ones get slower per row (SQLite binds
+    // numbered parameters by searching for each).
+    for chunk in rows.chunks((2_000 / width).clamp(1, 500)) {
         let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * width * 6);
         sql.push_str(head);
         sql.push_str(" VALUES ");

@@ -1053,6 +1053,8 @@ impl Sla {
         }
         let references: Vec<String> = candidates.iter().map(|(r, _)| r.clone()).collect();
         let events = complaints.events_of_many(&references).await?;
+        // Each open complaint, with its urgent moment, at-risk moment and whether it waits.
+        #[allow(clippy::type_complexity)]
         let mut rows: Vec<(
             DashboardRow,
             Option<DateTime<Utc>>,

@@ -127,7 +127,7 @@ pub fn bars(label: &str, x: &[String], y_unit: &str, series: &[(String, Vec<f64>
             .x_labels(width)
             .x_label_formatter(&|i| {
                 let group = i / (per + 1);
-                if i % (per + 1) == per / 2 && group % step == 0 {
+                if i % (per + 1) == per / 2 && group.is_multiple_of(step) {
                     x.get(group).cloned().unwrap_or_default()
                 } else {
                     String::new()

@@ -656,7 +656,7 @@ async fn render_page(
         &events[0]
             .occurred_at
             .with_timezone(&crate::viewer_zone(staff))
-            .format("%Y-%m-%dT%H:%M")
+            .format("%Y-%m-%dT%H:%M:%S")
             .to_string(),
     );
     context.insert(

@@ -564,7 +564,7 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
         .iter()
         .filter(|(_, v, _)| v.sat_n > 0)
         .collect();
-    owners.sort_by(|a, b| b.1.sat_n.cmp(&a.1.sat_n));
+    owners.sort_by_key(|o| std::cmp::Reverse(o.1.sat_n));
     for (owner, v, _) in owners {
         by_owner.row(vec![
             value_label("owner", owner),

@@ -70,6 +70,7 @@ async fn step(f: &Fixture, reference: &Reference, when: &str, action: ComplaintA
         .expect("the command is accepted");
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn receive(
     f: &Fixture,
     when: &str,
