@@ -60,6 +60,7 @@ CREATE TABLE report_days
     not_upheld      bigint NOT NULL DEFAULT 0,
     redress_cents   bigint NOT NULL DEFAULT 0,
     backlog_delta   bigint NOT NULL DEFAULT 0,  -- open complaints gained (lost) this day
+    open_received   bigint NOT NULL DEFAULT 0,  -- of those received this day, how many are open
     sat_n           bigint NOT NULL DEFAULT 0,
     sat_sum         bigint NOT NULL DEFAULT 0,
     sat_1           bigint NOT NULL DEFAULT 0,

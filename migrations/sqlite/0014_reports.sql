@@ -60,6 +60,7 @@ CREATE TABLE report_days
     not_upheld      INTEGER NOT NULL DEFAULT 0,
     redress_cents   INTEGER NOT NULL DEFAULT 0,
     backlog_delta   INTEGER NOT NULL DEFAULT 0,  -- open complaints gained (lost) this day
+    open_received   INTEGER NOT NULL DEFAULT 0,  -- of those received this day, how many are open
     sat_n           INTEGER NOT NULL DEFAULT 0,
     sat_sum         INTEGER NOT NULL DEFAULT 0,
     sat_1           INTEGER NOT NULL DEFAULT 0,

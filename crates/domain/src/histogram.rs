@@ -8,7 +8,6 @@
 //! above never more than 1.6% under the true value. Two histograms merge by adding counts,
 //! so a year's percentile is read from 365 daily rows without touching a single complaint.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Minutes below this have a bucket each.
@@ -16,11 +15,25 @@ const EXACT: u64 = 128;
 /// Buckets per doubling above [`EXACT`].
 const SUB: u64 = 64;
 
-/// Counts of durations by bucket.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Counts of durations by bucket (dense: a year is under 1,000 buckets, and adding two
+/// histograms is adding two arrays).
+#[derive(Debug, Clone, Default)]
 pub struct Histogram {
-    counts: BTreeMap<u32, u64>,
+    counts: Vec<u64>,
 }
+
+impl PartialEq for Histogram {
+    fn eq(&self, other: &Self) -> bool {
+        let (short, long) = if self.counts.len() <= other.counts.len() {
+            (&self.counts, &other.counts)
+        } else {
+            (&other.counts, &self.counts)
+        };
+        short == &long[..short.len()] && long[short.len()..].iter().all(|c| *c == 0)
+    }
+}
+
+impl Eq for Histogram {}
 
 /// The bucket of a duration of `minutes`.
 pub fn bucket(minutes: u64) -> u32 {
@@ -57,24 +70,35 @@ impl Histogram {
 
     /// Counts one duration of `minutes`.
     pub fn record_minutes(&mut self, minutes: u64) {
-        *self.counts.entry(bucket(minutes)).or_default() += 1;
+        self.add(bucket(minutes), 1);
+    }
+
+    fn add(&mut self, bucket: u32, count: u64) {
+        let i = bucket as usize;
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1, 0);
+        }
+        self.counts[i] += count;
     }
 
     /// Adds every count of `other`.
     pub fn merge(&mut self, other: &Histogram) {
-        for (bucket, count) in &other.counts {
-            *self.counts.entry(*bucket).or_default() += count;
+        if other.counts.len() > self.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += theirs;
         }
     }
 
     /// How many durations it holds.
     pub fn count(&self) -> u64 {
-        self.counts.values().sum()
+        self.counts.iter().sum()
     }
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.count() == 0
     }
 
     /// The `percent`-th percentile in minutes (nearest rank: the smallest value with at least
@@ -86,10 +110,10 @@ impl Histogram {
         }
         let rank = ((percent / 100.0 * total as f64).ceil() as u64).clamp(1, total);
         let mut seen = 0;
-        for (bucket, count) in &self.counts {
+        for (bucket, count) in self.counts.iter().enumerate() {
             seen += count;
             if seen >= rank {
-                return Some(lower_bound(*bucket));
+                return Some(lower_bound(bucket as u32));
             }
         }
         None
@@ -97,8 +121,8 @@ impl Histogram {
 
     /// The compact text form stored in the database: `bucket:count` pairs, space-separated.
     pub fn encode(&self) -> String {
-        let mut out = String::with_capacity(self.counts.len() * 6);
-        for (bucket, count) in &self.counts {
+        let mut out = String::with_capacity(self.counts.len() * 4);
+        for (bucket, count) in self.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
             if !out.is_empty() {
                 out.push(' ');
             }
@@ -119,7 +143,11 @@ impl Histogram {
     pub fn merge_encoded(&mut self, text: &str) -> Option<()> {
         for pair in text.split_ascii_whitespace() {
             let (bucket, count) = pair.split_once(':')?;
-            *self.counts.entry(bucket.parse().ok()?).or_default() += count.parse::<u64>().ok()?;
+            let bucket: u32 = bucket.parse().ok()?;
+            if bucket > 4_096 {
+                return None; // beyond any duration (2^70 minutes)
+            }
+            self.add(bucket, count.parse().ok()?);
         }
         Some(())
     }

@@ -529,6 +529,8 @@ pub async fn reports(
                 started.elapsed().as_secs_f64()
             ),
         );
+        // Statistics for the freshly loaded table, as autovacuum would gather soon after.
+        store.db.optimize_tables(&["events"]).await?;
     } else {
         note(
             &mut report,

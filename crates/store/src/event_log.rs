@@ -45,13 +45,16 @@ SELECT global_position, 0, aggregate_type, aggregate_id, sequence, event_version
  ORDER BY global_position
  LIMIT $2";
 
+// `ORDER BY events.transaction_id`, qualified: unqualified, the name would mean the output
+// column `transaction_id::text::bigint`, and PostgreSQL would sort the whole table by that
+// expression on every batch instead of walking the `events_global_order` index.
 const POSTGRES_READ: &str = "
 SELECT global_position, transaction_id::text::bigint, aggregate_type, aggregate_id, sequence,
        event_version, payload::text
   FROM events
  WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY transaction_id, global_position
+ ORDER BY events.transaction_id, events.global_position
  LIMIT $3";
 
 /// Reads up to `limit` events after `after`, in global order.

@@ -111,13 +111,14 @@ struct DayCell {
     not_upheld: i64,
     redress_cents: i64,
     backlog_delta: i64,
+    open_received: i64,
     sat_n: i64,
     sat_sum: i64,
     sat: [i64; 5],
 }
 
 impl DayCell {
-    fn values(&self) -> [i64; 20] {
+    fn values(&self) -> [i64; 21] {
         [
             self.received,
             self.repeat_received,
@@ -132,6 +133,7 @@ impl DayCell {
             self.not_upheld,
             self.redress_cents,
             self.backlog_delta,
+            self.open_received,
             self.sat_n,
             self.sat_sum,
             self.sat[0],
@@ -143,7 +145,7 @@ impl DayCell {
     }
 }
 
-const DAY_COLUMNS: [&str; 20] = [
+const DAY_COLUMNS: [&str; 21] = [
     "received",
     "repeat_received",
     "closed",
@@ -157,6 +159,7 @@ const DAY_COLUMNS: [&str; 20] = [
     "not_upheld",
     "redress_cents",
     "backlog_delta",
+    "open_received",
     "sat_n",
     "sat_sum",
     "sat_1",
@@ -328,6 +331,7 @@ impl ReportsProjector {
                 c.received += 1;
                 c.repeat_received += repeat;
                 c.backlog_delta += 1;
+                c.open_received += 1;
             });
             let cell = batch
                 .customers
@@ -363,6 +367,7 @@ impl ReportsProjector {
             .of_version(tx, i64::from(tracked.sla.policy_version))
             .await?;
         let day = day_of(&policy, at);
+        let received_day = day_of(&policy, tracked.received_at);
         let dims_before = tracked.dims();
         tracked.sla.advance(at);
         let (_, measures) = tracked.sla.apply_measured(&policy, event);
@@ -404,6 +409,7 @@ impl ReportsProjector {
                 tracked.closed_at = Some(at);
                 let within_3 = tracked.fca_3_days.is_some_and(|due| at <= due);
                 let within_8 = tracked.fca_8_weeks.is_some_and(|due| at <= due);
+                batch.each_dim(&received_day, &with_company, |c| c.open_received -= 1);
                 batch.each_dim(&day, &with_company, |c| {
                     c.closed += 1;
                     c.backlog_delta -= 1;
@@ -418,6 +424,7 @@ impl ReportsProjector {
             }
             ComplaintChange::ComplaintReopened { .. } if !tracked.open => {
                 tracked.open = true;
+                batch.each_dim(&received_day, &with_company, |c| c.open_received += 1);
                 batch.each_dim(&day, &with_company, |c| {
                     c.reopened += 1;
                     c.backlog_delta += 1;
@@ -476,6 +483,8 @@ impl ReportsProjector {
                 if old != new {
                     batch.day(&day, dim, old).backlog_delta -= 1;
                     batch.day(&day, dim, new).backlog_delta += 1;
+                    batch.day(&received_day, dim, old).open_received -= 1;
+                    batch.day(&received_day, dim, new).open_received += 1;
                 }
             }
         }

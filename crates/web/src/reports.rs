@@ -607,15 +607,20 @@ async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<Table>, App
     let reports = &state.store.reports;
     let speeds = reports.speed(&p.filter).await?;
     let volume = reports.volume(&p.filter).await?;
-    let owners = reports
-        .volume(&ReportFilter {
-            by: "owner",
-            only: None,
-            ..p.filter.clone()
-        })
-        .await?;
+    let owners = if p.filter.by == "owner" && p.filter.only.is_none() {
+        volume.clone()
+    } else {
+        reports
+            .volume(&ReportFilter {
+                by: "owner",
+                only: None,
+                ..p.filter.clone()
+            })
+            .await?
+    };
+    let today = state.store.sla.now().with_timezone(&p.zone).date_naive();
     let ages = reports
-        .ages(state.store.sla.now(), p.filter.by, p.filter.only.as_deref())
+        .ages(today, p.filter.by, p.filter.only.as_deref())
         .await?;
     let breaches = reports.breaches(p.filter.range, p.zone, 50).await?;
     let mut tables = speed_tables(&speeds, p);
@@ -658,7 +663,7 @@ async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<Table>, App
         "open complaints",
         &[("Open".into(), totals.iter().map(|n| *n as f64).collect())],
     );
-    age.note = "Age since the complaint was received, in calendar days, as of now.".into();
+    age.note = "Age in calendar days since the day the complaint was received, as of today.".into();
     tables.push(age);
 
     let mut by_clock = Table::new("breaches", "SLA breaches by step", &["Step", "Breaches"]);

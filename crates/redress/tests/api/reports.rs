@@ -334,53 +334,10 @@ async fn reports_are_for_managers_with_filters_in_the_url_csv_and_charts(db: Tes
     .await;
     app.store.projections.run_until_idle().await.unwrap();
 
-    {
-        use redress_store::reports::*;
-        let today = Utc::now().date_naive();
-        let f = ReportFilter {
-            range: Range {
-                from: today - Duration::days(90),
-                to: today,
-            },
-            grouping: Grouping::Week,
-            by: "all",
-            only: None,
-            basis: redress_domain::Basis::Business,
-        };
-        app.store.reports.speed(&f).await.unwrap();
-        app.store.reports.volume(&f).await.unwrap();
-        app.store
-            .reports
-            .volume(&ReportFilter {
-                by: "owner",
-                ..f.clone()
-            })
-            .await
-            .unwrap();
-        app.store
-            .reports
-            .ages(Utc::now(), "all", None)
-            .await
-            .unwrap();
-        let zone = app
-            .store
-            .sla
-            .policies
-            .current()
-            .await
-            .unwrap()
-            .policy
-            .calendar
-            .time_zone;
-        app.store.reports.breaches(f.range, zone, 50).await.unwrap();
-    }
     let html = app.get("/reports").await.text().await.unwrap();
-    assert!(
-        html.contains("<svg role=\"img\" aria-label=\"Median time per step"),
-        "{}",
-        &html[html.find("speed_periods").unwrap_or(0)..]
-            [..3000.min(html.len() - html.find("speed_periods").unwrap_or(0))]
-    );
+    assert!(html.contains("<svg role=\"img\" aria-label=\"Median time per step"));
+    // The backlog's ages: nothing is open.
+    assert!(html.contains("id=\"backlog_ages\""));
     assert!(html.contains("Response speed (working hours)"));
     assert!(html.contains("format=csv&amp;table=speed"));
     let html = app

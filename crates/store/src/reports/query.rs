@@ -170,11 +170,11 @@ impl Speed {
         (self.tracked > 0).then(|| self.within as f64 * 100.0 / self.tracked as f64)
     }
 
-    fn add(&mut self, runs: i64, tracked: i64, within: i64, histogram: &str) -> Option<()> {
+    fn add(&mut self, runs: i64, tracked: i64, within: i64, histogram: &Histogram) {
         self.runs += runs;
         self.tracked += tracked;
         self.within += within;
-        self.histogram.merge_encoded(histogram)
+        self.histogram.merge(histogram);
     }
 }
 
@@ -220,6 +220,8 @@ pub struct Volume {
     pub redress_cents: i64,
     /// Open complaints gained (negative: lost).
     pub backlog_delta: i64,
+    /// Of the complaints received on the day, how many are open now.
+    pub open_received: i64,
     /// Satisfaction answers.
     pub sat_n: i64,
     /// Their scores added up.
@@ -244,9 +246,10 @@ impl Volume {
             not_upheld: v[10],
             redress_cents: v[11],
             backlog_delta: v[12],
-            sat_n: v[13],
-            sat_sum: v[14],
-            sat: [v[15], v[16], v[17], v[18], v[19]],
+            open_received: v[13],
+            sat_n: v[14],
+            sat_sum: v[15],
+            sat: [v[16], v[17], v[18], v[19], v[20]],
         }
     }
 
@@ -276,6 +279,7 @@ impl AddAssign for Volume {
         self.not_upheld += o.not_upheld;
         self.redress_cents += o.redress_cents;
         self.backlog_delta += o.backlog_delta;
+        self.open_received += o.open_received;
         self.sat_n += o.sat_n;
         self.sat_sum += o.sat_sum;
         for (a, b) in self.sat.iter_mut().zip(o.sat) {
@@ -428,26 +432,25 @@ impl Reports {
                 starts.iter().map(|s| (*s, Speed::default())).collect();
             for row in series.iter().filter(|r| r.1 == clock.code()) {
                 let (day, _, _, runs, tracked, within, hist) = row;
-                let corrupt = || StoreError::Corrupt(format!("histogram of {day}"));
-                total
-                    .add(*runs, *tracked, *within, hist)
-                    .ok_or_else(corrupt)?;
+                let hist = Histogram::decode(hist)
+                    .ok_or_else(|| StoreError::Corrupt(format!("histogram of {day}")))?;
+                total.add(*runs, *tracked, *within, &hist);
                 if let Some(date) = parse_day(day) {
                     periods
                         .entry(filter.grouping.start(date))
                         .or_default()
-                        .add(*runs, *tracked, *within, hist)
-                        .ok_or_else(corrupt)?;
+                        .add(*runs, *tracked, *within, &hist);
                 }
             }
             let mut breakdown: BTreeMap<String, Speed> = BTreeMap::new();
             for row in split.iter().flatten().filter(|r| r.1 == clock.code()) {
                 let (day, _, value, runs, tracked, within, hist) = row;
+                let hist = Histogram::decode(hist)
+                    .ok_or_else(|| StoreError::Corrupt(format!("histogram of {day}")))?;
                 breakdown
                     .entry(value.clone())
                     .or_default()
-                    .add(*runs, *tracked, *within, hist)
-                    .ok_or_else(|| StoreError::Corrupt(format!("histogram of {day}")))?;
+                    .add(*runs, *tracked, *within, &hist);
             }
             let mut breakdown: Vec<(String, Speed)> = breakdown.into_iter().collect();
             breakdown.sort_by(|a, b| b.1.runs.cmp(&a.1.runs).then(a.0.cmp(&b.0)));
@@ -531,10 +534,11 @@ impl Reports {
             let before = self
                 .backlog_before(filter.range.from, filter.by, None)
                 .await?;
-            let mut values: BTreeMap<String, Volume> = BTreeMap::new();
-            for (_, value, volume) in self.day_rows(filter.range, filter.by, None).await? {
-                *values.entry(value).or_default() += volume;
-            }
+            let mut values: BTreeMap<String, Volume> = self
+                .totals_by_value(filter.range, filter.by)
+                .await?
+                .into_iter()
+                .collect();
             for (value, start) in &before {
                 if *start != 0 {
                     values.entry(value.clone()).or_default();
@@ -586,7 +590,7 @@ impl Reports {
                         use sqlx::Row;
                         let day: String = row.try_get(0)?;
                         let value: String = row.try_get(1)?;
-                        let mut counts = [0i64; 20];
+                        let mut counts = [0i64; 21];
                         for (i, c) in counts.iter_mut().enumerate() {
                             *c = row.try_get(i + 2)?;
                         }
@@ -594,6 +598,46 @@ impl Reports {
                     })
                     .collect::<Result<Vec<_>, sqlx::Error>>()
             })
+        })??;
+        Ok(rows)
+    }
+
+    /// Each value of `dim` with its counts added up over `range` (in the database).
+    async fn totals_by_value(
+        &self,
+        range: Range,
+        dim: &str,
+    ) -> Result<Vec<(String, Volume)>, StoreError> {
+        let (from, to) = range.bounds();
+        let sums: Vec<String> = DAY_COLUMNS
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+            .collect();
+        let sql = format!(
+            "SELECT value, {} FROM report_days
+              WHERE dim = $1 AND day >= $2 AND day <= $3 GROUP BY value",
+            sums.join(", ")
+        );
+        let rows = on_pool!(&self.db, |pool| {
+            sqlx::query(&sql)
+                .bind(dim)
+                .bind(&from)
+                .bind(&to)
+                .fetch_all(pool)
+                .await
+                .map(|rows| {
+                    rows.iter()
+                        .map(|row| {
+                            use sqlx::Row;
+                            let value: String = row.try_get(0)?;
+                            let mut counts = [0i64; 21];
+                            for (i, c) in counts.iter_mut().enumerate() {
+                                *c = row.try_get::<Option<i64>, _>(i + 1)?.unwrap_or(0);
+                            }
+                            Ok((value, Volume::from_row(&counts)))
+                        })
+                        .collect::<Result<Vec<_>, sqlx::Error>>()
+                })
         })??;
         Ok(rows)
     }
@@ -628,62 +672,45 @@ impl Reports {
             .collect())
     }
 
-    /// Open complaints by age at `now`, per value of `by` (one row, value empty, for `all`).
+    /// Open complaints by age on `today` (calendar days since the day each was received),
+    /// per value of `by` (one row, value empty, for `all`).
     pub async fn ages(
         &self,
-        now: DateTime<Utc>,
+        today: NaiveDate,
         by: &str,
         only: Option<&str>,
     ) -> Result<Vec<AgeRow>, StoreError> {
-        let column = match by {
-            "owner" | "category" | "channel" | "priority" | "tier" => by,
-            "company" => "COALESCE(company, '')",
-            _ => "''",
-        };
-        let limits: Vec<DateTime<Utc>> = AGE_BUCKETS
-            .iter()
-            .map(|days| now - Duration::days(*days))
-            .collect();
-        let sum =
-            |condition: &str| format!("COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)");
+        let dim = breakdown(by).unwrap_or("all");
         let sql = format!(
-            "SELECT {column}, {}, {}, {}, {}, {}, {}
-               FROM report_complaints WHERE open{}{}",
-            sum("received_at >= $1"),
-            sum("received_at < $1 AND received_at >= $2"),
-            sum("received_at < $2 AND received_at >= $3"),
-            sum("received_at < $3 AND received_at >= $4"),
-            sum("received_at < $4 AND received_at >= $5"),
-            sum("received_at < $5"),
+            "SELECT day, value, open_received FROM report_days
+              WHERE dim = $1 AND open_received <> 0{}",
             if only.is_some() {
-                format!(" AND {column} = $6")
+                " AND value = $2"
             } else {
-                String::new()
-            },
-            if column == "''" {
-                String::new()
-            } else {
-                format!(" GROUP BY {column}")
+                ""
             }
         );
-        #[allow(clippy::type_complexity)]
-        let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = on_pool!(&self.db, |pool| {
-            let mut query = sqlx::query_as(&sql);
-            for limit in &limits {
-                query = query.bind(*limit);
-            }
+        let rows: Vec<(String, String, i64)> = on_pool!(&self.db, |pool| {
+            let mut query = sqlx::query_as(&sql).bind(dim);
             if let Some(value) = only {
                 query = query.bind(value);
             }
             query.fetch_all(pool).await
         })?;
-        let mut rows: Vec<AgeRow> = rows
+        let mut by_value: BTreeMap<String, [i64; 6]> = BTreeMap::new();
+        for (day, value, open) in rows {
+            let Some(day) = parse_day(&day) else { continue };
+            let age = (today - day).num_days();
+            let bucket = AGE_BUCKETS
+                .iter()
+                .position(|limit| age <= *limit)
+                .unwrap_or(AGE_BUCKETS.len());
+            by_value.entry(value).or_default()[bucket] += open;
+        }
+        let mut rows: Vec<AgeRow> = by_value
             .into_iter()
-            .map(|(value, a, b, c, d, e, f)| AgeRow {
-                value,
-                buckets: [a, b, c, d, e, f],
-            })
-            .filter(|row| row.buckets.iter().any(|n| *n > 0))
+            .map(|(value, buckets)| AgeRow { value, buckets })
+            .filter(|row| row.buckets.iter().any(|n| *n != 0))
             .collect();
         rows.sort_by(|a, b| {
             let total = |r: &AgeRow| r.buckets.iter().sum::<i64>();

@@ -427,7 +427,11 @@ async fn reports_match_the_figures_worked_out_by_hand(db: TestDb) {
 
     // The backlog's ages a week later: B and C are 6 days old.
     let ages = reports
-        .ages(at("2026-03-09T09:00:00Z"), "category", None)
+        .ages(
+            NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(),
+            "category",
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(ages.len(), 1);
