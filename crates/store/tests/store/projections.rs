@@ -269,7 +269,7 @@ async fn rebuilding_an_unknown_projection_names_the_known_ones(db: TestDb) {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "there is no projection called \"complaints\"; the projections are: complaint_list, outbox, sla"
+        "there is no projection called \"complaints\"; the projections are: complaint_list, outbox, sla, reports"
     );
 }
 
