@@ -86,6 +86,7 @@ CREATE TABLE report_feedback
     tier         text NOT NULL,
     would_change text,
     comment      text,
+    search_text  text,           -- both, lowercased (Unicode) for the search
     PRIMARY KEY (reference, sequence)
 );
 CREATE INDEX report_feedback_day ON report_feedback (day);

@@ -86,6 +86,7 @@ CREATE TABLE report_feedback
     tier         TEXT NOT NULL,
     would_change TEXT,
     comment      TEXT,
+    search_text  TEXT,           -- both, lowercased (Unicode) for the search
     PRIMARY KEY (reference, sequence)
 );
 CREATE INDEX report_feedback_day ON report_feedback (day);

@@ -226,6 +226,16 @@ struct FeedbackRow {
     comment: Option<String>,
 }
 
+/// The customer's words, lowercased by Unicode rules (SQLite's LOWER knows only ASCII), for
+/// a search that behaves the same on both databases.
+fn search_text(would_change: &Option<String>, comment: &Option<String>) -> Option<String> {
+    let words: Vec<&str> = [would_change, comment]
+        .into_iter()
+        .filter_map(|w| w.as_deref())
+        .collect();
+    (!words.is_empty()).then(|| words.join("\n").to_lowercase())
+}
+
 /// What a batch adds up before it writes.
 #[derive(Default)]
 struct Batch {
@@ -891,6 +901,7 @@ async fn write(tx: &mut Tx, batch: Batch) -> Result<(), StoreError> {
                 Val::T(f.owner),
                 Val::T(f.category),
                 Val::T(f.tier),
+                Val::OT(search_text(&f.would_change, &f.comment)),
                 Val::OT(f.would_change),
                 Val::OT(f.comment),
             ]
@@ -899,14 +910,15 @@ async fn write(tx: &mut Tx, batch: Batch) -> Result<(), StoreError> {
     bulk(
         tx,
         "INSERT INTO report_feedback (reference, sequence, answered_at, day, score, owner,
-                category, tier, would_change, comment)",
+                category, tier, search_text, would_change, comment)",
         "ON CONFLICT (reference, sequence) DO NOTHING",
         &rows,
     )
     .await?;
     for reference in batch.erased {
         on_db!(tx, |q| sqlx::query(
-            "UPDATE report_feedback SET would_change = NULL, comment = NULL WHERE reference = $1"
+            "UPDATE report_feedback SET would_change = NULL, comment = NULL, search_text = NULL
+              WHERE reference = $1"
         )
         .bind(&reference)
         .execute(q)

@@ -1046,7 +1046,7 @@ impl Sla {
         .await)?;
         if candidates.len() > Self::PAST_LIMIT {
             return Err(StoreError::Config(format!(
-                "{} complaints may have been open then; a view of the past reconstructs at most {}. Filter by owner, category, tier or priority, or choose a later moment.",
+                "{} complaints may have been open then; a view of the past reconstructs at most {}. Choose a later moment.",
                 candidates.len(),
                 Self::PAST_LIMIT
             )));
@@ -1167,7 +1167,12 @@ impl Sla {
                 .map(|(_, r)| r)
                 .collect::<Vec<_>>()
         };
-        // Breaches recorded with due times in the window, with the filter applied.
+        // Breaches recorded with due times from the start of `since`'s UTC day (as the live
+        // dashboard counts its daily rows) to `at`, with the filter applied.
+        let since = since
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map_or(since, |midnight| midnight.and_utc());
         #[allow(clippy::type_complexity)]
         let recorded: Vec<(String, Option<Uuid>, Option<String>, String, String, String)> =
             on_pool!(&self.db, |pool| sqlx::query_as(

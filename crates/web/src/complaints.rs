@@ -448,11 +448,17 @@ pub(crate) struct PageQuery {
 pub(crate) fn parse_moment(text: &str, zone: chrono_tz::Tz) -> Result<DateTime<Utc>, AppError> {
     use chrono::TimeZone;
     let text = text.trim();
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+    use chrono::Datelike;
+    let sane = |year: i32| (1970..=9999).contains(&year);
+    if let Ok(at) = DateTime::parse_from_rfc3339(text)
+        && sane(at.year())
+    {
         return Ok(at.to_utc());
     }
     for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
-        if let Ok(local) = chrono::NaiveDateTime::parse_from_str(text, format) {
+        if let Ok(local) = chrono::NaiveDateTime::parse_from_str(text, format)
+            && sane(local.year())
+        {
             return zone
                 .from_local_datetime(&local)
                 .earliest()

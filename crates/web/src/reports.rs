@@ -7,7 +7,7 @@
 use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use redress_domain::{Basis, Channel, Priority, SlaClock, Tier};
 use redress_store::Role;
@@ -87,13 +87,27 @@ impl Table {
         writer.write_record(&self.headers).map_err(internal)?;
         for row in &self.rows {
             writer
-                .write_record(row.iter().map(|c| c.text.as_str()))
+                .write_record(row.iter().map(|c| csv_cell(&c.text).into_owned()))
                 .map_err(internal)?;
         }
         let bytes = writer
             .into_inner()
             .map_err(|e| AppError::Internal(e.to_string()))?;
         String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))
+    }
+}
+
+/// A cell as a spreadsheet should read it: no value is empty, and text a spreadsheet would
+/// run as a formula (a customer's words starting with `=`, `+`, `-`, `@`) starts with `'`.
+fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text == "–" {
+        return "".into();
+    }
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula && text.parse::<f64>().is_err() {
+        format!("'{text}").into()
+    } else {
+        text.into()
     }
 }
 
@@ -120,17 +134,23 @@ const MAX_DAYS: i64 = 3 * 366;
 fn parse(
     query: &ReportQuery,
     zone: Tz,
+    now: chrono::DateTime<Utc>,
     default_days: i64,
     default_group: Grouping,
 ) -> Result<Parsed, AppError> {
-    let today = Utc::now().with_timezone(&zone).date_naive();
-    let date = |name: &str, value: &Option<String>, default: NaiveDate| match blank(value) {
+    let today = now.with_timezone(&zone).date_naive();
+    let date = |name: &str, value: &Option<String>, default: NaiveDate| {
+        match blank(value) {
         None => Ok(default),
-        Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
-            AppError::BadForm(format!(
-                "{name} {text:?} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31."
-            ))
-        }),
+        Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .ok()
+            .filter(|d| (1970..=9999).contains(&d.year()))
+            .ok_or_else(|| {
+                AppError::BadForm(format!(
+                    "{name} {text:?} is not a date between 1970 and 9999; write it as YYYY-MM-DD, e.g. 2026-01-31."
+                ))
+            }),
+    }
     };
     let to = date("to", &query.to, today)?;
     let from = date("from", &query.from, to - Duration::days(default_days - 1))?;
@@ -320,7 +340,13 @@ fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
             percent(c.total.within_percent()),
         ]);
     }
-    summary.note = "Time from the start of each step's clock to the moment it was met, paused time (waiting on the customer) left out; percentiles by nearest rank, exact to the minute under 2 hours and within 1.6% above.".into();
+    summary.note = if p.filter.by == "company" {
+        "Response speed is not kept per company: these are the figures of all complaints. "
+            .to_string()
+    } else {
+        String::new()
+    };
+    summary.note += "Time from the start of each step's clock to the moment it was met, paused time (waiting on the customer) left out; percentiles by nearest rank, exact to the minute under 2 hours and within 1.6% above.";
     let mut headers = vec!["Period".to_string()];
     headers.extend(
         speeds
@@ -572,6 +598,10 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
             mean(v),
         ]);
     }
+    if p.filter.only.is_some() {
+        by_owner.title = "Satisfaction by owner (all complaints)".into();
+        by_owner.note = "Kept per owner for all complaints; not narrowed to one value.".into();
+    }
     let mut tables = vec![volume, outcomes, satisfaction, by_owner];
     if p.filter.by != "all" {
         let mut split = Table::new(
@@ -666,7 +696,16 @@ async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<Table>, App
     age.note = "Age in calendar days since the day the complaint was received, as of today.".into();
     tables.push(age);
 
-    let mut by_clock = Table::new("breaches", "SLA breaches by step", &["Step", "Breaches"]);
+    let every = if p.filter.by == "all" {
+        ""
+    } else {
+        " (all complaints)"
+    };
+    let mut by_clock = Table::new(
+        "breaches",
+        format!("SLA breaches by step{every}"),
+        &["Step", "Breaches"],
+    );
     for (clock, n) in &breaches.by_clock {
         by_clock.row(vec![clock.label().to_string(), n.to_string()]);
     }
@@ -676,7 +715,11 @@ async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<Table>, App
         breaches.with_cause()
     );
     tables.push(by_clock);
-    let mut causes = Table::new("causes", "Causes of breaches", &["Cause", "Breaches"]);
+    let mut causes = Table::new(
+        "causes",
+        format!("Causes of breaches{every}"),
+        &["Cause", "Breaches"],
+    );
     for (cause, n) in &breaches.causes {
         causes.row(vec![cause.clone(), n.to_string()]);
     }
@@ -789,7 +832,7 @@ pub(crate) async fn overview(
 ) -> Result<HttpResponse, AppError> {
     staff.require(Role::Manager)?;
     let zone = report_zone(&state).await?;
-    let parsed = parse(&query, zone, 91, Grouping::Week)?;
+    let parsed = parse(&query, zone, state.store.sla.now(), 91, Grouping::Week)?;
     let tables = overview_tables(&state, &parsed).await?;
     respond(
         &state,
@@ -812,7 +855,7 @@ pub(crate) async fn feedback(
 ) -> Result<HttpResponse, AppError> {
     staff.require(Role::Manager)?;
     let zone = report_zone(&state).await?;
-    let parsed = parse(&query, zone, 91, Grouping::Week)?;
+    let parsed = parse(&query, zone, state.store.sla.now(), 91, Grouping::Week)?;
     let search = blank(&query.q).unwrap_or_default();
     if search.chars().count() > 200 {
         return Err(AppError::BadForm(
@@ -891,9 +934,12 @@ pub(crate) async fn customers(
 ) -> Result<HttpResponse, AppError> {
     staff.require(Role::Manager)?;
     let zone = report_zone(&state).await?;
-    let parsed = parse(&query, zone, 365, Grouping::Month)?;
-    let (since, _) = parsed.filter.range.instants(zone);
-    let repeat = state.store.reports.repeat_customers(since, 50).await?;
+    let parsed = parse(&query, zone, state.store.sla.now(), 365, Grouping::Month)?;
+    let repeat = state
+        .store
+        .reports
+        .repeat_customers(parsed.filter.range.instants(zone), 50)
+        .await?;
     let mut customers = Table::new(
         "repeat_customers",
         "Repeat complainants",
@@ -985,7 +1031,7 @@ pub(crate) async fn fca(
 ) -> Result<HttpResponse, AppError> {
     staff.require(Role::Manager)?;
     let zone = report_zone(&state).await?;
-    let mut parsed = parse(&query, zone, 182, Grouping::Month)?;
+    let mut parsed = parse(&query, zone, state.store.sla.now(), 182, Grouping::Month)?;
     parsed.filter.by = "category";
     parsed.filter.only = None;
     let report = state.store.reports.volume(&parsed.filter).await?;
@@ -1037,6 +1083,18 @@ pub(crate) async fn fca(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_are_safe_to_open_in_a_spreadsheet() {
+        assert_eq!(csv_cell("–"), "");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("-12.5"), "-12.5");
+        assert_eq!(csv_cell("Faster refunds"), "Faster refunds");
+    }
 
     #[test]
     fn the_report_templates_render_a_table_with_links_and_a_chart() {

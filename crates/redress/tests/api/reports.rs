@@ -233,6 +233,8 @@ async fn the_complaint_page_travels_back_to_each_moment_of_its_lifecycle(db: Tes
     let before = app.get(&format!("{page}?at=2026-03-01T09:00")).await;
     assert_eq!(before.status(), 400);
     assert!(before.text().await.unwrap().contains("had not arrived yet"));
+    let far = app.get(&format!("{page}?at=%2B262143-12-31T00:00")).await;
+    assert_eq!(far.status(), 400);
     let nonsense = app.get(&format!("{page}?at=yesterday")).await;
     assert_eq!(nonsense.status(), 400);
     assert!(nonsense.text().await.unwrap().contains("is not a moment"));
@@ -421,6 +423,12 @@ async fn reports_are_for_managers_with_filters_in_the_url_csv_and_charts(db: Tes
         ("/reports?format=csv&table=nope", "choose one of: speed"),
         ("/reports?format=pdf", "is not a format"),
         ("/reports?from=2020-01-01&to=2026-01-01", "at most"),
+        ("/reports?to=%2B262143-12-31", "between 1970 and 9999"),
+        (
+            "/reports/customers?from=-262144-01-01",
+            "between 1970 and 9999",
+        ),
+        ("/sla?at=-262144-01-05T00:00&period=365", "is not a moment"),
     ] {
         let response = app.get(url).await;
         assert_eq!(response.status(), 400, "{url}");

@@ -410,16 +410,16 @@ impl Reports {
     }
 
     /// Response speed of every clock over the filter's range, in its basis.
+    /// Speed is not kept per company: for that breakdown the figures are those of all
+    /// complaints.
     pub async fn speed(&self, filter: &ReportFilter) -> Result<Vec<ClockSpeed>, StoreError> {
-        let series_dim = if filter.only.is_some() {
-            filter.by
-        } else {
-            "all"
+        let per_value = filter.by != "all" && filter.by != "company";
+        let (series_dim, only) = match &filter.only {
+            Some(value) if per_value => (filter.by, Some(value.as_str())),
+            _ => ("all", None),
         };
-        let by = (filter.by != "all" && filter.by != "company").then_some(filter.by);
-        let series = self
-            .speed_rows(filter, series_dim, filter.only.as_deref())
-            .await?;
+        let by = per_value.then_some(filter.by);
+        let series = self.speed_rows(filter, series_dim, only).await?;
         let split = match by {
             Some(dim) => Some(self.speed_rows(filter, dim, None).await?),
             None => None,
@@ -737,10 +737,7 @@ impl Reports {
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         );
-        let filter = "day >= $1 AND day <= $2
-             AND (would_change IS NOT NULL OR comment IS NOT NULL)
-             AND (LOWER(COALESCE(would_change, '')) LIKE $3 ESCAPE '\\'
-                  OR LOWER(COALESCE(comment, '')) LIKE $3 ESCAPE '\\')";
+        let filter = "day >= $1 AND day <= $2 AND search_text LIKE $3 ESCAPE '\\'";
         let sql = format!(
             "SELECT reference, answered_at, score, owner, category, would_change, comment
                FROM report_feedback WHERE {filter}
@@ -789,11 +786,11 @@ impl Reports {
         ))
     }
 
-    /// Customers with more than one complaint whose latest came at or after `since`, the
-    /// most complaints first.
+    /// Customers with more than one complaint whose latest came in `[since, until)`, the most
+    /// complaints first.
     pub async fn repeat_customers(
         &self,
-        since: DateTime<Utc>,
+        (since, until): (DateTime<Utc>, DateTime<Utc>),
         limit: i64,
     ) -> Result<Vec<RepeatCustomer>, StoreError> {
         #[allow(clippy::type_complexity)]
@@ -811,11 +808,12 @@ impl Reports {
                     l.customer_name
                FROM report_customers c
                LEFT JOIN complaint_list l ON l.reference = c.last_reference
-              WHERE c.complaints > 1 AND c.last_at >= $1
+              WHERE c.complaints > 1 AND c.last_at >= $1 AND c.last_at < $2
               ORDER BY c.complaints DESC, c.last_at DESC
-              LIMIT $2"
+              LIMIT $3"
         )
         .bind(since)
+        .bind(until)
         .bind(limit)
         .fetch_all(pool)
         .await
@@ -845,13 +843,13 @@ impl Reports {
         zone: Tz,
         limit: i64,
     ) -> Result<BreachReport, StoreError> {
-        let (from, to) = range.bounds();
-        let counts: Vec<(String, Option<i64>)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT clock, CAST(SUM(breaches) AS BIGINT) FROM sla_breach_days
-              WHERE day >= $1 AND day <= $2 GROUP BY clock"
+        let (start, end) = range.instants(zone);
+        let counts: Vec<(String, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT clock, COUNT(*) FROM sla_breaches
+              WHERE due_at >= $1 AND due_at < $2 GROUP BY clock"
         )
-        .bind(&from)
-        .bind(&to)
+        .bind(start)
+        .bind(end)
         .fetch_all(pool)
         .await)?;
         let by_clock = SlaClock::ALL
@@ -860,8 +858,7 @@ impl Reports {
                 let n = counts
                     .iter()
                     .find(|(c, _)| c == clock.code())
-                    .and_then(|(_, n)| *n)
-                    .unwrap_or(0);
+                    .map_or(0, |(_, n)| *n);
                 (clock, n)
             })
             .collect();

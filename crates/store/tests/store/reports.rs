@@ -222,7 +222,7 @@ async fn worked_example(f: &Fixture) -> (Reference, Reference, Reference) {
         "2026-03-04T12:40:00Z",
         ComplaintAction::RecordSatisfaction {
             score: 4,
-            comment: Some("Kind people.".into()),
+            comment: Some("Très aimables.".into()),
             would_change: Some("Answer the PHONE faster".into()),
         },
     )
@@ -451,13 +451,23 @@ async fn reports_match_the_figures_worked_out_by_hand(db: TestDb) {
         (4, "Maria Ionescu")
     );
     assert_eq!(reports.feedback(week(), "refund", 50).await.unwrap().1, 0);
+    // Lowercased by Unicode rules on both databases (SQLite's LOWER knows only ASCII).
+    assert_eq!(reports.feedback(week(), "TRÈS", 50).await.unwrap().1, 1);
     assert_eq!(reports.feedback(week(), "50%", 50).await.unwrap().1, 0);
 
     // Ana complained twice.
     let repeat = reports
-        .repeat_customers(at("2026-03-01T00:00:00Z"), 10)
+        .repeat_customers((at("2026-03-01T00:00:00Z"), at("2026-03-09T00:00:00Z")), 10)
         .await
         .unwrap();
+    // Her latest complaint came after a range that ends on 1 March.
+    assert!(
+        reports
+            .repeat_customers((at("2026-02-01T00:00:00Z"), at("2026-03-01T00:00:00Z")), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(repeat.len(), 1);
     assert_eq!(repeat[0].complaints, 2);
     assert_eq!(repeat[0].name.as_deref(), Some("Ana Pop"));
