@@ -590,7 +590,9 @@ pub async fn load(
                 ComplaintAction::RecordSatisfaction {
                     score: rng.gen_range(1..=5),
                     comment: None,
-                    would_change: rng.gen_bool(0.5).then(|| scenario.remedy.into()),
+                    would_change: rng
+                        .gen_bool(0.5)
+                        .then(|| would_change(reference.as_str()).into()),
                 },
             )
             .await?;
@@ -632,6 +634,25 @@ async fn run(
         .complaints
         .execute(reference, ComplaintCommand::new(by, action))
         .await
+}
+
+/// Answers customers give to "If you ran this company, what would you change?", picked by
+/// the reference (the demo's random sequence stays as it was).
+fn would_change(reference: &str) -> &'static str {
+    const ANSWERS: [&str; 8] = [
+        "Answer the phone faster; I waited 40 minutes.",
+        "Tell me who is dealing with my complaint from the first day.",
+        "Keep me updated without me having to chase you.",
+        "Check parcels before they leave the warehouse.",
+        "Let me talk to someone who can actually decide.",
+        "Refund first, investigate afterwards, for small amounts.",
+        "Write to me in plain words, not in policy language.",
+        "Fix the website so the order status is right.",
+    ];
+    let hash = reference.bytes().fold(0usize, |h, b| {
+        h.wrapping_mul(31).wrapping_add(usize::from(b))
+    });
+    ANSWERS[hash % ANSWERS.len()]
 }
 
 /// An address for a demo customer: ASCII letters of their name where there are some.

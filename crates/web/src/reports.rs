@@ -40,6 +40,28 @@ pub(crate) struct ReportQuery {
 pub(crate) struct Cell {
     text: String,
     link: String,
+    /// What the CSV export writes instead of the text (a duration in minutes).
+    #[serde(skip)]
+    raw: Option<String>,
+}
+
+impl Cell {
+    fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            link: String::new(),
+            raw: None,
+        }
+    }
+
+    /// A duration: in words on the page ("45 min", "19.5 h"), in minutes in the CSV.
+    fn duration(minutes: Option<u64>) -> Self {
+        Self {
+            text: duration_words(minutes),
+            link: String::new(),
+            raw: Some(minutes.map(|m| m.to_string()).unwrap_or_default()),
+        }
+    }
 }
 
 /// One table of a report: what the page shows and the CSV export writes.
@@ -48,6 +70,9 @@ pub(crate) struct Table {
     id: &'static str,
     title: String,
     headers: Vec<String>,
+    /// The CSV's headers, where they differ (units).
+    #[serde(skip)]
+    csv_headers: Vec<String>,
     rows: Vec<Vec<Cell>>,
     /// The chart of the same numbers (SVG), if any.
     chart: String,
@@ -60,6 +85,7 @@ impl Table {
             id,
             title: title.into(),
             headers: headers.iter().map(|h| h.to_string()).collect(),
+            csv_headers: Vec::new(),
             rows: Vec::new(),
             chart: String::new(),
             note: String::new(),
@@ -76,18 +102,35 @@ impl Table {
             cells
                 .into_iter()
                 .zip(links)
-                .map(|(text, link)| Cell { text, link })
+                .map(|(text, link)| Cell {
+                    text,
+                    link,
+                    raw: None,
+                })
                 .collect(),
         );
+    }
+
+    fn cells(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
     }
 
     fn csv(&self) -> Result<String, AppError> {
         let mut writer = csv::Writer::from_writer(Vec::new());
         let internal = |e: csv::Error| AppError::Internal(e.to_string());
-        writer.write_record(&self.headers).map_err(internal)?;
+        let headers = if self.csv_headers.is_empty() {
+            &self.headers
+        } else {
+            &self.csv_headers
+        };
+        writer.write_record(headers).map_err(internal)?;
         for row in &self.rows {
             writer
-                .write_record(row.iter().map(|c| csv_cell(&c.text).into_owned()))
+                .write_record(row.iter().map(|c| {
+                    c.raw
+                        .clone()
+                        .unwrap_or_else(|| csv_cell(&c.text).into_owned())
+                }))
                 .map_err(internal)?;
         }
         let bytes = writer
@@ -252,9 +295,13 @@ async fn report_zone(state: &AppState) -> Result<Tz, AppError> {
         .time_zone)
 }
 
-/// Hours with one decimal, from minutes.
-fn hours(minutes: Option<u64>) -> String {
-    minutes.map_or_else(|| "–".into(), |m| format!("{:.1}", m as f64 / 60.0))
+/// A duration in words: minutes under two hours, else hours with one decimal.
+fn duration_words(minutes: Option<u64>) -> String {
+    match minutes {
+        None => "–".into(),
+        Some(m) if m < 120 => format!("{m} min"),
+        Some(m) => format!("{:.1} h", m as f64 / 60.0),
+    }
 }
 
 fn percent(value: Option<f64>) -> String {
@@ -324,20 +371,30 @@ fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
         &[
             "Step",
             "Met",
-            "Median (h)",
-            "90th percentile (h)",
-            "95th percentile (h)",
+            "Median",
+            "90th percentile",
+            "95th percentile",
             "Within target",
         ],
     );
+    summary.csv_headers = [
+        "Step",
+        "Met",
+        "Median (minutes)",
+        "90th percentile (minutes)",
+        "95th percentile (minutes)",
+        "Within target",
+    ]
+    .map(String::from)
+    .to_vec();
     for c in speeds {
-        summary.row(vec![
-            c.clock.label().to_string(),
-            c.total.runs.to_string(),
-            hours(c.total.p50()),
-            hours(c.total.p90()),
-            hours(c.total.p95()),
-            percent(c.total.within_percent()),
+        summary.cells(vec![
+            Cell::text(c.clock.label()),
+            Cell::text(c.total.runs.to_string()),
+            Cell::duration(c.total.p50()),
+            Cell::duration(c.total.p90()),
+            Cell::duration(c.total.p95()),
+            Cell::text(percent(c.total.within_percent())),
         ]);
     }
     summary.note = if p.filter.by == "company" {
@@ -347,14 +404,17 @@ fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
         String::new()
     };
     summary.note += "Time from the start of each step's clock to the moment it was met, paused time (waiting on the customer) left out; percentiles by nearest rank, exact to the minute under 2 hours and within 1.6% above.";
-    let mut headers = vec!["Period".to_string()];
-    headers.extend(
-        speeds
-            .iter()
-            .map(|c| format!("{} median (h)", c.clock.label())),
-    );
     let mut periods = Table::new("speed_periods", "Median time per step, by period", &[]);
-    periods.headers = headers;
+    periods.headers = std::iter::once("Period".to_string())
+        .chain(speeds.iter().map(|c| format!("{} median", c.clock.label())))
+        .collect();
+    periods.csv_headers = std::iter::once("Period".to_string())
+        .chain(
+            speeds
+                .iter()
+                .map(|c| format!("{} median (minutes)", c.clock.label())),
+        )
+        .collect();
     let starts: Vec<NaiveDate> = speeds
         .first()
         .map(|c| c.periods.iter().map(|(s, _)| *s).collect())
@@ -364,9 +424,9 @@ fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
         .map(|s| period_label(*s, p.filter.grouping))
         .collect();
     for (i, label) in labels.iter().enumerate() {
-        let mut row = vec![label.clone()];
-        row.extend(speeds.iter().map(|c| hours(c.periods[i].1.p50())));
-        periods.row(row);
+        let mut row = vec![Cell::text(label.clone())];
+        row.extend(speeds.iter().map(|c| Cell::duration(c.periods[i].1.p50())));
+        periods.cells(row);
     }
     let series: Vec<(String, Vec<Option<f64>>)> = speeds
         .iter()
@@ -389,9 +449,13 @@ fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
     let mut tables = vec![summary, periods];
     if p.filter.by != "all" && p.filter.by != "company" {
         let mut headers = vec![by_label(p.filter.by).to_string()];
+        let mut csv_headers = headers.clone();
         for c in speeds {
-            headers.push(format!("{} median (h)", c.clock.label()));
-            headers.push(format!("{} within target", c.clock.label()));
+            headers.push(format!("{} median", c.clock.label()));
+            csv_headers.push(format!("{} median (minutes)", c.clock.label()));
+            for h in [&mut headers, &mut csv_headers] {
+                h.push(format!("{} within target", c.clock.label()));
+            }
         }
         let mut split = Table::new(
             "speed_by",
@@ -399,6 +463,7 @@ fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
             &[],
         );
         split.headers = headers;
+        split.csv_headers = csv_headers;
         let mut values: Vec<String> = Vec::new();
         for c in speeds {
             for (v, _) in &c.breakdown {
@@ -409,17 +474,17 @@ fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
         }
         let none = Speed::default();
         for value in values {
-            let mut row = vec![value_label(p.filter.by, &value)];
+            let mut row = vec![Cell::text(value_label(p.filter.by, &value))];
             for c in speeds {
                 let s = c
                     .breakdown
                     .iter()
                     .find(|(v, _)| *v == value)
                     .map_or(&none, |(_, s)| s);
-                row.push(hours(s.p50()));
-                row.push(percent(s.within_percent()));
+                row.push(Cell::duration(s.p50()));
+                row.push(Cell::text(percent(s.within_percent())));
             }
-            split.row(row);
+            split.cells(row);
         }
         tables.push(split);
     }
@@ -1083,6 +1148,21 @@ pub(crate) async fn fca(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_words_on_the_page_and_as_minutes_in_the_csv() {
+        assert_eq!(duration_words(Some(45)), "45 min");
+        assert_eq!(duration_words(Some(1170)), "19.5 h");
+        assert_eq!(duration_words(None), "–");
+        let mut table = Table::new("speed", "Speed", &["Step", "Median"]);
+        table.csv_headers = vec!["Step".into(), "Median (minutes)".into()];
+        table.cells(vec![Cell::text("Resolve"), Cell::duration(Some(1170))]);
+        table.cells(vec![Cell::text("Commit"), Cell::duration(None)]);
+        assert_eq!(
+            table.csv().unwrap(),
+            "Step,Median (minutes)\nResolve,1170\nCommit,\n"
+        );
+    }
 
     #[test]
     fn csv_cells_are_safe_to_open_in_a_spreadsheet() {
