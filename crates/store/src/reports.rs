@@ -14,13 +14,12 @@
 //! aggregate row once per batch.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use redress_domain::{
     Channel, ComplaintChange, ComplaintSla, CustomerId, Histogram, Outcome, RunMeasure, SlaClock,
-    SlaPolicy, Target,
+    SlaPolicy, Target, Unit,
 };
 use serde::{Deserialize, Serialize};
 
@@ -85,14 +84,12 @@ fn day_of(policy: &SlaPolicy, at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-fn fca_targets() -> &'static (Target, Target) {
-    static TARGETS: OnceLock<(Target, Target)> = OnceLock::new();
-    TARGETS.get_or_init(|| {
-        (
-            Target::parse("3 business days").expect("a valid target"),
-            Target::parse("8 weeks").expect("a valid target"),
-        )
-    })
+/// The FCA's "within 3 business days" and "within 8 weeks" of receipt.
+fn fca_targets() -> (Target, Target) {
+    (
+        Target::business(3, Unit::Days),
+        Target::calendar(8, Unit::Weeks),
+    )
 }
 
 /// One day × dimension value's counters (added to what is stored).
@@ -247,6 +244,19 @@ struct Batch {
     known_customers: HashMap<CustomerId, i64>,
     feedback: Vec<FeedbackRow>,
     erased: Vec<String>,
+    /// The policy versions by when they took effect, read once per batch.
+    versions: Vec<(DateTime<Utc>, i64)>,
+}
+
+/// The policy version in effect at `at`: the newest saved at or before it, else the oldest
+/// (as [`SlaPolicies`] chooses for the SLA projector); 0, the default, when there is none.
+fn in_effect(versions: &[(DateTime<Utc>, i64)], at: DateTime<Utc>) -> i64 {
+    versions
+        .iter()
+        .filter(|(created, _)| *created <= at)
+        .max()
+        .or_else(|| versions.iter().min_by_key(|(_, version)| *version))
+        .map_or(0, |(_, version)| *version)
 }
 
 impl Batch {
@@ -301,7 +311,8 @@ impl ReportsProjector {
             if batch.states.contains_key(reference) {
                 return Ok(()); // already counted (never happens: one receipt per stream)
             }
-            let (version, policy) = self.policies.in_effect(tx, at).await?;
+            let version = in_effect(&batch.versions, at);
+            let policy = self.policies.of_version(tx, version).await?;
             let sla = ComplaintSla::received(
                 u32::try_from(version).unwrap_or(0),
                 &policy,
@@ -557,6 +568,11 @@ impl Projector for ReportsProjector {
             .into_iter()
             .collect();
         batch.known_customers = load_customers(tx, &customers).await?;
+        batch.versions = on_db!(tx, |q| sqlx::query_as(
+            "SELECT created_at, version FROM sla_policy_versions"
+        )
+        .fetch_all(q)
+        .await)?;
         for event in events {
             self.apply_one(tx, keys, &mut batch, event).await?;
         }
@@ -926,4 +942,33 @@ async fn write(tx: &mut Tx, batch: Batch) -> Result<(), StoreError> {
         .map(|r| r.rows_affected()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn the_policy_in_effect_is_the_newest_saved_by_then_else_the_oldest() {
+        let versions = vec![
+            (at("2026-01-01T00:00:00Z"), 1),
+            (at("2026-03-01T00:00:00Z"), 2),
+            (at("2026-03-01T00:00:00Z"), 3),
+        ];
+        assert_eq!(in_effect(&versions, at("2026-02-01T00:00:00Z")), 1);
+        assert_eq!(in_effect(&versions, at("2026-03-01T00:00:00Z")), 3);
+        assert_eq!(in_effect(&versions, at("2025-06-01T00:00:00Z")), 1);
+        assert_eq!(in_effect(&[], at("2026-02-01T00:00:00Z")), 0);
+    }
+
+    #[test]
+    fn the_fca_targets_are_three_business_days_and_eight_weeks() {
+        let (three, eight) = fca_targets();
+        assert_eq!(Some(three), Target::parse("3 business days").ok());
+        assert_eq!(Some(eight), Target::parse("8 weeks").ok());
+    }
 }

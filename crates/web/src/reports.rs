@@ -93,22 +93,18 @@ impl Table {
     }
 
     fn row(&mut self, cells: Vec<String>) {
-        let links = vec![String::new(); cells.len()];
-        self.linked_row(cells, links);
+        self.linked_row(cells, Vec::new());
     }
 
-    fn linked_row(&mut self, cells: Vec<String>, links: Vec<String>) {
-        self.rows.push(
-            cells
-                .into_iter()
-                .zip(links)
-                .map(|(text, link)| Cell {
-                    text,
-                    link,
-                    raw: None,
-                })
-                .collect(),
-        );
+    /// A row whose cells at the given columns link somewhere.
+    fn linked_row(&mut self, cells: Vec<String>, links: Vec<(usize, String)>) {
+        let mut row: Vec<Cell> = cells.into_iter().map(Cell::text).collect();
+        for (column, link) in links {
+            if let Some(cell) = row.get_mut(column) {
+                cell.link = link;
+            }
+        }
+        self.rows.push(row);
     }
 
     fn cells(&mut self, cells: Vec<Cell>) {
@@ -280,6 +276,25 @@ fn parse(
         query: encoded,
         selected,
     })
+}
+
+/// What every report page starts with: the role check, then the filters.
+async fn begin(
+    state: &AppState,
+    staff: &CurrentStaff,
+    query: &ReportQuery,
+    default_days: i64,
+    default_group: Grouping,
+) -> Result<Parsed, AppError> {
+    staff.require(Role::Manager)?;
+    let zone = report_zone(state).await?;
+    parse(
+        query,
+        zone,
+        state.store.sla.now(),
+        default_days,
+        default_group,
+    )
 }
 
 /// The zone report days are counted in: the SLA policy's calendar.
@@ -806,13 +821,7 @@ async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<Table>, App
                 b.owner.clone().unwrap_or_default(),
                 b.cause.clone(),
             ],
-            vec![
-                format!("/complaints/{}", b.reference),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ],
+            vec![(0, format!("/complaints/{}", b.reference))],
         );
     }
     tables.push(caused);
@@ -895,9 +904,7 @@ pub(crate) async fn overview(
     session: Session,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Manager)?;
-    let zone = report_zone(&state).await?;
-    let parsed = parse(&query, zone, state.store.sla.now(), 91, Grouping::Week)?;
+    let parsed = begin(&state, &staff, &query, 91, Grouping::Week).await?;
     let tables = overview_tables(&state, &parsed).await?;
     respond(
         &state,
@@ -918,9 +925,8 @@ pub(crate) async fn feedback(
     session: Session,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Manager)?;
-    let zone = report_zone(&state).await?;
-    let parsed = parse(&query, zone, state.store.sla.now(), 91, Grouping::Week)?;
+    let parsed = begin(&state, &staff, &query, 91, Grouping::Week).await?;
+    let zone = parsed.zone;
     let search = blank(&query.q).unwrap_or_default();
     if search.chars().count() > 200 {
         return Err(AppError::BadForm(
@@ -959,15 +965,7 @@ pub(crate) async fn feedback(
                 f.would_change.unwrap_or_default(),
                 f.comment.unwrap_or_default(),
             ],
-            vec![
-                String::new(),
-                format!("/complaints/{}", f.reference),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ],
+            vec![(1, format!("/complaints/{}", f.reference))],
         );
     }
     table.note = if total > table.rows.len() as i64 {
@@ -997,9 +995,8 @@ pub(crate) async fn customers(
     session: Session,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Manager)?;
-    let zone = report_zone(&state).await?;
-    let parsed = parse(&query, zone, state.store.sla.now(), 365, Grouping::Month)?;
+    let parsed = begin(&state, &staff, &query, 365, Grouping::Month).await?;
+    let zone = parsed.zone;
     let repeat = state
         .store
         .reports
@@ -1034,12 +1031,8 @@ pub(crate) async fn customers(
                 c.last_reference.clone(),
             ],
             vec![
-                format!("/customers/{}", c.customer),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                format!("/complaints/{}", c.last_reference),
+                (0, format!("/customers/{}", c.customer)),
+                (5, format!("/complaints/{}", c.last_reference)),
             ],
         );
     }
@@ -1094,9 +1087,7 @@ pub(crate) async fn fca(
     session: Session,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Manager)?;
-    let zone = report_zone(&state).await?;
-    let mut parsed = parse(&query, zone, state.store.sla.now(), 182, Grouping::Month)?;
+    let mut parsed = begin(&state, &staff, &query, 182, Grouping::Month).await?;
     parsed.filter.by = "category";
     parsed.filter.only = None;
     let report = state.store.reports.volume(&parsed.filter).await?;
@@ -1182,7 +1173,7 @@ mod tests {
         let mut table = Table::new("volume", "Received", &["Period", "Received"]);
         table.linked_row(
             vec!["w/c 02 Mar".into(), "3".into()],
-            vec![String::new(), "/complaints/RDR-0000-0000".into()],
+            vec![(1, "/complaints/RDR-0000-0000".into())],
         );
         table.chart = charts::bars("Received", &["a".into()], "n", &[("R".into(), vec![1.0])]);
         let mut context = tera::Context::new();
