@@ -1,15 +1,20 @@
 //! The `Complaint` aggregate: decides which commands are allowed now and what they record.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
-use crate::commands::{ComplaintAction, ComplaintCommand, NewComplaint};
+use crate::commands::{ComplaintAction, ComplaintCommand, EmailDetails, NewComplaint};
 use crate::error::ComplaintError;
-use crate::events::{ComplaintChange, ComplaintEvent, SealedCustomer};
+use crate::events::{AttachedFile, ComplaintChange, ComplaintEvent, RefusedFile, SealedCustomer};
 use crate::services::{ComplaintServices, VaultError};
-use crate::values::{CustomerId, Outcome, Priority, Reference, StaffMember, Tier};
+use crate::values::{
+    Channel, CustomerId, Direction, Outcome, Priority, Reference, StaffMember, Tier,
+};
 
 /// Longest one-line summary or category.
 pub const MAX_LINE: usize = 200;
@@ -266,7 +271,10 @@ impl ComplaintAction {
     /// Its kind; `None` for receiving, which is not asked of an existing complaint.
     pub fn kind(&self) -> Option<ActionKind> {
         Some(match self {
-            ComplaintAction::Receive(_) | ComplaintAction::RecordBreachCause { .. } => {
+            ComplaintAction::Receive(_)
+            | ComplaintAction::ReceiveEmail { .. }
+            | ComplaintAction::RecordEmail { .. }
+            | ComplaintAction::RecordBreachCause { .. } => {
                 return None;
             }
             ComplaintAction::Acknowledge { .. } => ActionKind::Acknowledge,
@@ -316,9 +324,17 @@ pub struct Complaint {
     outcome: Option<Outcome>,
     satisfaction_recorded: bool,
     personal_data_erased: bool,
+    /// The emails recorded (a retried intake records each once).
+    #[serde(default)]
+    emails: BTreeSet<Uuid>,
 }
 
 impl Complaint {
+    /// Whether the email with this intake id has been recorded on it.
+    pub fn has_email(&self, id: Uuid) -> bool {
+        self.emails.contains(&id)
+    }
+
     /// Its reference, once received.
     pub fn reference(&self) -> Option<&Reference> {
         self.reference.as_ref()
@@ -542,19 +558,33 @@ impl Complaint {
         Ok(())
     }
 
-    /// Decides a command: the change it makes, or why it is refused. The complaint's state is
-    /// checked first, by [`Complaint::check_allowed`]; the arms below check only the command's
-    /// own values.
+    /// Decides a command: the changes it makes (one, but for emails), or why it is refused.
+    /// The complaint's state is checked first, by [`Complaint::check_allowed`]; the arms below
+    /// check only the command's own values. Every change is decided before any is written, so
+    /// a refused command writes nothing.
     async fn decide(
         &self,
         action: ComplaintAction,
         services: &ComplaintServices,
-    ) -> Result<ComplaintChange, ComplaintError> {
+    ) -> Result<Vec<ComplaintChange>, ComplaintError> {
         let today = services.clock.now().date_naive();
         if let Some(kind) = action.kind() {
             self.check_allowed(kind)?;
         }
-        match action {
+        let change = match action {
+            ComplaintAction::ReceiveEmail { new, email } => {
+                return self.receive_email(*new, email, services).await;
+            }
+            ComplaintAction::RecordEmail {
+                email,
+                text,
+                sender,
+                reopen,
+            } => {
+                return self
+                    .record_email(email, text, sender, reopen, services)
+                    .await;
+            }
             ComplaintAction::Receive(new) => self.receive(*new, services).await,
             ComplaintAction::Acknowledge { apology } => {
                 Ok(ComplaintChange::ComplaintAcknowledged {
@@ -725,7 +755,74 @@ impl Complaint {
                     cause: text("The cause of the breach", cause, MAX_TEXT)?,
                 })
             }
+        };
+        change.map(|change| vec![change])
+    }
+
+    /// A complaint that arrived by email: its receipt, then the email.
+    async fn receive_email(
+        &self,
+        new: NewComplaint,
+        email: EmailDetails,
+        services: &ComplaintServices,
+    ) -> Result<Vec<ComplaintChange>, ComplaintError> {
+        let received = self.receive(new, services).await?;
+        let ComplaintChange::ComplaintReceived { customer, .. } = &received else {
+            return Err(ComplaintError::UnknownComplaint);
+        };
+        let email = email_received(customer.id, email, None, services).await?;
+        Ok(vec![received, email])
+    }
+
+    /// An email about this complaint: what it says, recorded as the complaint's state calls
+    /// for (see [`ComplaintAction::RecordEmail`]), then the email itself.
+    async fn record_email(
+        &self,
+        email: EmailDetails,
+        words: String,
+        sender: Option<String>,
+        reopen: bool,
+        services: &ComplaintServices,
+    ) -> Result<Vec<ComplaintChange>, ComplaintError> {
+        self.require_received()?;
+        if self.emails.contains(&email.id) {
+            return Err(ComplaintError::EmailAlreadyRecorded);
         }
+        let customer = self.require_personal_data()?;
+        let words = text("What the email says", words, MAX_TEXT)?;
+        let sealed = seal(services, customer, &words).await?;
+        let communication = |summary| ComplaintChange::CommunicationRecorded {
+            direction: Direction::Inbound,
+            channel: Channel::Email,
+            summary,
+        };
+        let statement = |statement| ComplaintChange::CustomerStatementRecorded {
+            channel: Channel::Email,
+            statement,
+        };
+        let mut changes = Vec::new();
+        if sender.is_some() {
+            changes.push(communication(sealed));
+        } else if self.progress.resolved && !self.progress.closed {
+            // Decided, not closed: often the customer's reaction to the outcome. Staff see it
+            // and reopen if it calls for that; a "thank you" must not undo the decision.
+            changes.push(communication(sealed));
+        } else if self.progress.closed {
+            if reopen {
+                changes.push(ComplaintChange::ComplaintReopened {
+                    reason: "The customer wrote again by email.".into(),
+                });
+                changes.push(statement(sealed));
+            } else {
+                changes.push(communication(sealed));
+            }
+        } else if self.waiting_on_customer {
+            changes.push(ComplaintChange::CustomerResponded { response: sealed });
+        } else {
+            changes.push(statement(sealed));
+        }
+        changes.push(email_received(customer, email, sender, services).await?);
+        Ok(changes)
     }
 
     async fn receive(
@@ -786,6 +883,50 @@ impl Complaint {
     }
 }
 
+/// The `EmailReceived` change: the email's subject, files and (when not the customer's own)
+/// sender, sealed with the customer's key.
+async fn email_received(
+    customer: CustomerId,
+    email: EmailDetails,
+    sender: Option<String>,
+    services: &ComplaintServices,
+) -> Result<ComplaintChange, ComplaintError> {
+    let subject = email.subject.trim();
+    if subject.chars().count() > MAX_LINE {
+        return Err(ComplaintError::TooLong {
+            field: "The subject",
+            max: MAX_LINE,
+        });
+    }
+    let mut attachments = Vec::with_capacity(email.attachments.len());
+    for file in email.attachments {
+        attachments.push(AttachedFile {
+            id: file.id,
+            name: seal(services, customer, &file.name).await?,
+            content_type: file.content_type,
+            size: file.size,
+        });
+    }
+    let mut refused = Vec::with_capacity(email.refused.len());
+    for file in email.refused {
+        refused.push(RefusedFile {
+            name: seal(services, customer, &file.name).await?,
+            size: file.size,
+            reason: file.reason,
+        });
+    }
+    Ok(ComplaintChange::EmailReceived {
+        id: email.id,
+        subject: seal(services, customer, subject).await?,
+        sender: match sender {
+            Some(sender) => Some(seal(services, customer, &sender).await?),
+            None => None,
+        },
+        attachments,
+        refused,
+    })
+}
+
 fn vault_error(error: VaultError) -> ComplaintError {
     match error {
         VaultError::Erased => ComplaintError::PersonalDataErased,
@@ -805,7 +946,9 @@ async fn seal(
         .map_err(vault_error)
 }
 
-/// A required text: trimmed, not empty, not longer than `max` characters.
+/// A required text: trimmed, not empty, not longer than `max` characters, and without
+/// control characters other than line breaks and tabs (a NUL, an escape sequence or a
+/// backspace is never someone's words, and some databases cannot store a NUL).
 fn text(field: &'static str, value: String, max: usize) -> Result<String, ComplaintError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
@@ -813,6 +956,12 @@ fn text(field: &'static str, value: String, max: usize) -> Result<String, Compla
     }
     if trimmed.chars().count() > max {
         return Err(ComplaintError::TooLong { field, max });
+    }
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ComplaintError::ControlCharacter { field });
     }
     Ok(trimmed.to_string())
 }
@@ -854,13 +1003,16 @@ impl Aggregate for Complaint {
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        let change = self.decide(command.action, services).await?;
-        let event = ComplaintEvent {
-            occurred_at: services.clock.now(),
-            by: command.by,
-            change,
-        };
-        sink.write(event, self).await;
+        let changes = self.decide(command.action, services).await?;
+        let occurred_at = services.clock.now();
+        for change in changes {
+            let event = ComplaintEvent {
+                occurred_at,
+                by: command.by.clone(),
+                change,
+            };
+            sink.write(event, self).await;
+        }
         Ok(())
     }
 
@@ -921,6 +1073,9 @@ impl Aggregate for Complaint {
             ComplaintChange::PriorityChanged { to, .. } => self.priority = Some(to),
             ComplaintChange::CategoryChanged { to, .. } => self.category = to,
             ComplaintChange::PersonalDataErased { .. } => self.personal_data_erased = true,
+            ComplaintChange::EmailReceived { id, .. } => {
+                self.emails.insert(id);
+            }
             ComplaintChange::BreachCauseRecorded { .. } => {}
         }
     }

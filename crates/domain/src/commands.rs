@@ -63,6 +63,44 @@ pub struct NewComplaint {
     pub priority: Priority,
 }
 
+/// An email as the intake read it (its words travel beside it in the command).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailDetails {
+    /// The intake's id for the message: the same on every attempt to record it, so a
+    /// complaint records one message once.
+    pub id: uuid::Uuid,
+    /// Its subject.
+    pub subject: String,
+    /// The files kept from it (stored by the intake under their ids).
+    pub attachments: Vec<AttachmentMeta>,
+    /// The files it carried that were not kept, and why.
+    pub refused: Vec<RefusedAttachment>,
+}
+
+/// A file kept from an email.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentMeta {
+    /// Where the intake stored it.
+    pub id: uuid::Uuid,
+    /// Its file name, as the sender gave it.
+    pub name: String,
+    /// Its media type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// A file an email carried that was not kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefusedAttachment {
+    /// Its file name, as the sender gave it.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Why it was not kept, in words for staff ("larger than the 10 MB limit").
+    pub reason: String,
+}
+
 /// What can be asked of a complaint.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ComplaintAction {
@@ -171,6 +209,30 @@ pub enum ComplaintAction {
     ErasePersonalData {
         /// Why.
         reason: String,
+    },
+    /// Receive a new complaint that arrived by email: the complaint, and the email it came in
+    /// (its subject and files), recorded together.
+    ReceiveEmail {
+        /// The complaint (its description is the email's words).
+        new: Box<NewComplaint>,
+        /// The email.
+        email: EmailDetails,
+    },
+    /// Record an email about an existing complaint. The complaint decides what it is: the
+    /// customer's answer while we wait on them, what the customer said (step 2) while the
+    /// complaint is open, and otherwise an inbound communication; on a closed complaint,
+    /// `reopen` reopens it first (a resolved one not yet closed is never reopened by mail).
+    /// An email from another address than the customer's is always recorded as a
+    /// communication, naming the sender.
+    RecordEmail {
+        /// The email.
+        email: EmailDetails,
+        /// Its words, with quoted earlier mail and signatures trimmed.
+        text: String,
+        /// The sender's address when it is not the customer's own.
+        sender: Option<String>,
+        /// Whether an email reopens a resolved or closed complaint (else it is attached).
+        reopen: bool,
     },
     /// Record why an SLA clock was breached (the store checks the breach exists).
     RecordBreachCause {

@@ -45,6 +45,9 @@ pub enum ComplaintError {
     /// Receiving twice under one reference.
     #[error("A complaint with this reference has already been received.")]
     AlreadyReceived,
+    /// Recording one email twice.
+    #[error("This email has already been recorded on the complaint.")]
+    EmailAlreadyRecorded,
     /// A value that could not be parsed.
     #[error(transparent)]
     Invalid(#[from] InvalidValue),
@@ -61,6 +64,12 @@ pub enum ComplaintError {
         field: &'static str,
         /// The limit.
         max: usize,
+    },
+    /// A text held a control character (other than a line break or a tab).
+    #[error("{field} contains a control character (such as a NUL or an escape); remove it.")]
+    ControlCharacter {
+        /// Which field.
+        field: &'static str,
     },
     /// A text that must fit on one line had a line break.
     #[error("{field} must fit on one line; remove the line breaks.")]

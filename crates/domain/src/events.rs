@@ -38,6 +38,30 @@ pub struct SealedCustomer {
     pub phone: Option<Sealed>,
 }
 
+/// A file kept from an email (its bytes are stored apart, sealed with the same key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachedFile {
+    /// Where it is stored.
+    pub id: uuid::Uuid,
+    /// Its file name.
+    pub name: Sealed,
+    /// Its media type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// A file an email carried that was not kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefusedFile {
+    /// Its file name.
+    pub name: Sealed,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Why it was not kept.
+    pub reason: String,
+}
+
 /// What happened. Personal data is [`Sealed`]; timings, steps, outcomes and categories stay in
 /// the clear so reports survive erasure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,6 +203,20 @@ pub enum ComplaintChange {
         /// Why (a data-subject request, retention).
         reason: String,
     },
+    /// An email about the complaint arrived (its words are in the event before it: the
+    /// complaint's receipt, the customer's statement or answer, or a communication).
+    EmailReceived {
+        /// The intake's id for the message (the original is kept under it).
+        id: uuid::Uuid,
+        /// Its subject.
+        subject: Sealed,
+        /// The sender's address, when it is not the customer's own.
+        sender: Option<Sealed>,
+        /// The files kept from it.
+        attachments: Vec<AttachedFile>,
+        /// The files it carried that were not kept, and why.
+        refused: Vec<RefusedFile>,
+    },
     /// Why an SLA clock was breached ("apologise and find the cause of the failure").
     BreachCauseRecorded {
         /// Which clock.
@@ -212,6 +250,7 @@ impl ComplaintChange {
             ComplaintChange::CategoryChanged { .. } => "CategoryChanged",
             ComplaintChange::CommunicationRecorded { .. } => "CommunicationRecorded",
             ComplaintChange::PersonalDataErased { .. } => "PersonalDataErased",
+            ComplaintChange::EmailReceived { .. } => "EmailReceived",
             ComplaintChange::BreachCauseRecorded { .. } => "BreachCauseRecorded",
         }
     }

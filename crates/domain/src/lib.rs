@@ -63,9 +63,14 @@ pub mod values;
 
 pub use aggregate::{ActionKind, Commitment, Complaint, Progress, Status, Step};
 pub use calendar::{BusinessCalendar, CalendarError};
-pub use commands::{ComplaintAction, ComplaintCommand, NewComplaint, NewCustomer};
+pub use commands::{
+    AttachmentMeta, ComplaintAction, ComplaintCommand, EmailDetails, NewComplaint, NewCustomer,
+    RefusedAttachment,
+};
 pub use error::{ComplaintError, InvalidValue};
-pub use events::{ComplaintChange, ComplaintEvent, EVENT_VERSION, SealedCustomer};
+pub use events::{
+    AttachedFile, ComplaintChange, ComplaintEvent, EVENT_VERSION, RefusedFile, SealedCustomer,
+};
 pub use histogram::Histogram;
 pub use services::{
     Clock, ComplaintServices, ManualClock, PersonalDataVault, SystemClock, VaultError,

@@ -1884,6 +1884,7 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
         ),
         ("CommunicationRecorded", communication_recorded()),
         ("PersonalDataErased", personal_data_erased()),
+        ("EmailReceived", email_received(None)),
         (
             "BreachCauseRecorded",
             ComplaintChange::BreachCauseRecorded {
@@ -1913,6 +1914,7 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
             | ComplaintChange::CategoryChanged { .. }
             | ComplaintChange::CommunicationRecorded { .. }
             | ComplaintChange::PersonalDataErased { .. }
+            | ComplaintChange::EmailReceived { .. }
             | ComplaintChange::BreachCauseRecorded { .. } => {}
         }
     }
@@ -1933,7 +1935,7 @@ fn every_event_survives_a_round_trip_through_json() {
 #[test]
 fn every_event_is_stored_under_its_variant_name_at_version_1() {
     let changes = one_of_each_change();
-    assert_eq!(changes.len(), 19);
+    assert_eq!(changes.len(), 20);
     for (name, change) in changes {
         // The externally tagged JSON names the variant: the type must be that name.
         let tag = match serde_json::to_value(&change).unwrap() {
@@ -1958,4 +1960,242 @@ fn the_complaint_survives_a_round_trip_through_json_as_a_snapshot() {
     let json = serde_json::to_string(&complaint).unwrap();
     let back: Complaint = serde_json::from_str(&json).unwrap();
     assert_eq!(back, complaint);
+}
+
+// ---------------------------------------------------------------------------------------
+// Email
+
+const EMAIL_ID: u128 = 0xe3a1;
+const SUBJECT: &str = "Broken vase";
+const EMAIL_WORDS: &str = "The vase is still broken, photo attached.";
+
+fn email_details() -> redress_domain::EmailDetails {
+    redress_domain::EmailDetails {
+        id: uuid::Uuid::from_u128(EMAIL_ID),
+        subject: SUBJECT.into(),
+        attachments: vec![redress_domain::AttachmentMeta {
+            id: uuid::Uuid::from_u128(1),
+            name: "vase.jpg".into(),
+            content_type: "image/jpeg".into(),
+            size: 120_000,
+        }],
+        refused: vec![redress_domain::RefusedAttachment {
+            name: "video.mp4".into(),
+            size: 40_000_000,
+            reason: "larger than the 10 MB limit for one file".into(),
+        }],
+    }
+}
+
+fn email_received(sender: Option<&str>) -> ComplaintChange {
+    ComplaintChange::EmailReceived {
+        id: uuid::Uuid::from_u128(EMAIL_ID),
+        subject: sealed(SUBJECT),
+        sender: sender.map(sealed),
+        attachments: vec![redress_domain::AttachedFile {
+            id: uuid::Uuid::from_u128(1),
+            name: sealed("vase.jpg"),
+            content_type: "image/jpeg".into(),
+            size: 120_000,
+        }],
+        refused: vec![redress_domain::RefusedFile {
+            name: sealed("video.mp4"),
+            size: 40_000_000,
+            reason: "larger than the 10 MB limit for one file".into(),
+        }],
+    }
+}
+
+fn record_email(sender: Option<&str>, reopen: bool) -> ComplaintAction {
+    ComplaintAction::RecordEmail {
+        email: email_details(),
+        text: padded(EMAIL_WORDS),
+        sender: sender.map(str::to_string),
+        reopen,
+    }
+}
+
+fn by_customer(changes: Vec<ComplaintChange>) -> Vec<ComplaintEvent> {
+    changes
+        .into_iter()
+        .map(|change| event_by(Actor::Customer, change))
+        .collect()
+}
+
+#[test]
+fn a_complaint_by_email_is_received_with_its_email_in_one_command() {
+    let mut new = new_complaint();
+    new.channel = Channel::Email;
+    let mut received = complaint_received();
+    if let ComplaintChange::ComplaintReceived { channel, .. } = &mut received {
+        *channel = Channel::Email;
+    }
+    given_nothing()
+        .when(command_by(
+            Actor::Customer,
+            ComplaintAction::ReceiveEmail {
+                new: Box::new(new),
+                email: email_details(),
+            },
+        ))
+        .then_expect_events(by_customer(vec![received, email_received(None)]));
+}
+
+#[test]
+fn an_email_while_the_complaint_is_open_is_what_the_customer_said() {
+    given(acknowledged())
+        .when(command_by(Actor::Customer, record_email(None, true)))
+        .then_expect_events(by_customer(vec![
+            ComplaintChange::CustomerStatementRecorded {
+                channel: Channel::Email,
+                statement: sealed(EMAIL_WORDS),
+            },
+            email_received(None),
+        ]));
+}
+
+#[test]
+fn an_email_while_we_wait_on_the_customer_is_their_answer_and_ends_the_wait() {
+    given(waiting())
+        .when(command_by(Actor::Customer, record_email(None, true)))
+        .then_expect_events(by_customer(vec![
+            ComplaintChange::CustomerResponded {
+                response: sealed(EMAIL_WORDS),
+            },
+            email_received(None),
+        ]));
+}
+
+#[test]
+fn an_email_to_a_closed_complaint_reopens_it_when_the_rule_says_so() {
+    given(closed())
+        .when(command_by(Actor::Customer, record_email(None, true)))
+        .then_expect_events(by_customer(vec![
+            ComplaintChange::ComplaintReopened {
+                reason: "The customer wrote again by email.".into(),
+            },
+            ComplaintChange::CustomerStatementRecorded {
+                channel: Channel::Email,
+                statement: sealed(EMAIL_WORDS),
+            },
+            email_received(None),
+        ]));
+    let after = state(then(
+        closed(),
+        vec![
+            ComplaintChange::ComplaintReopened {
+                reason: "The customer wrote again by email.".into(),
+            },
+            email_received(None),
+        ],
+    ));
+    assert_eq!(after.status(), Status::Open);
+}
+
+#[test]
+fn an_email_to_a_resolved_or_closed_complaint_is_attached_when_the_rule_says_so() {
+    for history in [resolved(), closed()] {
+        given(history)
+            .when(command_by(Actor::Customer, record_email(None, false)))
+            .then_expect_events(by_customer(vec![
+                ComplaintChange::CommunicationRecorded {
+                    direction: Direction::Inbound,
+                    channel: Channel::Email,
+                    summary: sealed(EMAIL_WORDS),
+                },
+                email_received(None),
+            ]));
+    }
+}
+
+#[test]
+fn an_email_to_a_resolved_complaint_not_yet_closed_never_reopens_it() {
+    given(resolved())
+        .when(command_by(Actor::Customer, record_email(None, true)))
+        .then_expect_events(by_customer(vec![
+            ComplaintChange::CommunicationRecorded {
+                direction: Direction::Inbound,
+                channel: Channel::Email,
+                summary: sealed(EMAIL_WORDS),
+            },
+            email_received(None),
+        ]));
+}
+
+#[test]
+fn an_email_from_another_address_is_a_communication_naming_its_sender() {
+    given(acknowledged())
+        .when(command_by(
+            Actor::Customer,
+            record_email(Some("colleague@example.ro"), true),
+        ))
+        .then_expect_events(by_customer(vec![
+            ComplaintChange::CommunicationRecorded {
+                direction: Direction::Inbound,
+                channel: Channel::Email,
+                summary: sealed(EMAIL_WORDS),
+            },
+            email_received(Some("colleague@example.ro")),
+        ]));
+}
+
+#[test]
+fn one_email_is_recorded_once_however_often_it_is_sent() {
+    let history = then(
+        acknowledged(),
+        vec![
+            ComplaintChange::CustomerStatementRecorded {
+                channel: Channel::Email,
+                statement: sealed(EMAIL_WORDS),
+            },
+            email_received(None),
+        ],
+    );
+    assert!(state(history.clone()).has_email(uuid::Uuid::from_u128(EMAIL_ID)));
+    given(history)
+        .when(command_by(Actor::Customer, record_email(None, true)))
+        .then_expect_error(ComplaintError::EmailAlreadyRecorded);
+}
+
+refusals! {
+    an_email_cannot_be_recorded_on_a_complaint_that_does_not_exist:
+        given vec![], when record_email(None, true), then ComplaintError::UnknownComplaint;
+    an_email_cannot_be_recorded_once_the_customers_data_is_erased:
+        given erased(acknowledged()), when record_email(None, true),
+        then ComplaintError::PersonalDataErased;
+    an_email_without_words_is_refused:
+        given acknowledged(),
+        when ComplaintAction::RecordEmail {
+            email: email_details(), text: BLANK.into(), sender: None, reopen: true,
+        },
+        then ComplaintError::Empty { field: "What the email says" };
+    an_email_with_a_subject_too_long_is_refused:
+        given acknowledged(),
+        when ComplaintAction::RecordEmail {
+            email: redress_domain::EmailDetails { subject: too_long(200), ..email_details() },
+            text: EMAIL_WORDS.into(), sender: None, reopen: true,
+        },
+        then ComplaintError::TooLong { field: "The subject", max: 200 };
+}
+
+refusals! {
+    a_nul_or_an_escape_in_a_text_is_refused_with_the_field_named:
+        given vec![],
+        when receive_with(|new| new.description = "My order\u{0} never came".into()),
+        then ComplaintError::ControlCharacter { field: "What happened" };
+    an_escape_sequence_in_the_name_is_refused:
+        given vec![],
+        when receive_with(|new| new.customer.name = "Ana \u{1b}[31mPop".into()),
+        then ComplaintError::ControlCharacter { field: "The customer's name" };
+}
+
+#[test]
+fn line_breaks_and_tabs_are_words_not_control_characters() {
+    given_nothing()
+        .when(command_by(
+            Actor::Customer,
+            receive_with(|new| new.description = "First line\n\tSecond line".into()),
+        ))
+        .inspect_result()
+        .expect("line breaks and tabs are accepted");
 }

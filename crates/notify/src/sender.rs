@@ -290,8 +290,19 @@ impl Mailer {
             .outbox
             .claim(self.clock.now(), lease, self.settings.batch)
             .await?;
-        for message in &claimed {
-            self.deliver(message).await?;
+        for mut message in claimed.iter().cloned() {
+            // A batch can outlast its lease (a slow SMTP server): each message's lease is
+            // renewed just before it is sent, and one claimed by another sender since is left.
+            if !self
+                .store
+                .outbox
+                .renew(&mut message, self.clock.now(), lease)
+                .await?
+            {
+                tracing::info!(id = %message.row.id, "lease lost to another sender; leaving it");
+                continue;
+            }
+            self.deliver(&message).await?;
         }
         Ok(claimed.len())
     }
@@ -360,7 +371,7 @@ impl Mailer {
         match sent {
             Ok(()) => {
                 tracing::debug!(%id, "email sent");
-                self.store.outbox.mark_sent(id, now).await
+                self.record_sent(id, now).await
             }
             Err(error) => {
                 let retry = self.retry_at(claimed.row.attempts, now);
@@ -373,6 +384,26 @@ impl Mailer {
                     }
                 }
                 self.store.outbox.mark_failed(id, &error, retry).await
+            }
+        }
+    }
+
+    /// Records a message the server accepted as sent. If the database cannot be reached just
+    /// then, this keeps trying for as long as the lease holds (the message stays claimed):
+    /// giving up at once would have it sent again once the database is back.
+    async fn record_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let deadline = std::time::Instant::now() + self.settings.lease;
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match self.store.outbox.mark_sent(id, at).await {
+                Err(error)
+                    if error.is_unavailable() && std::time::Instant::now() + pause < deadline =>
+                {
+                    tracing::warn!(%id, %error, "sent, but cannot record it yet; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                other => return other,
             }
         }
     }

@@ -3,6 +3,12 @@
 //! times the staff pages over HTTP on loopback beside a `/healthz` baseline measured in the
 //! same run.
 
+mod commands;
+mod intake;
+
+pub use commands::{CommandRun, commands};
+pub use intake::intake;
+
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -276,6 +282,19 @@ async fn time_page(
     path: &str,
     requests: usize,
 ) -> anyhow::Result<Timing> {
+    time_page_with(client, base, name, path, requests, 1).await
+}
+
+/// Times `requests` GETs of `path` from `concurrency` clients at once (each sending its next
+/// request as soon as the last is answered, as wrk does), after a warm-up.
+async fn time_page_with(
+    client: &reqwest::Client,
+    base: &str,
+    name: &str,
+    path: &str,
+    requests: usize,
+    concurrency: usize,
+) -> anyhow::Result<Timing> {
     for _ in 0..10 {
         client
             .get(format!("{base}{path}"))
@@ -284,17 +303,31 @@ async fn time_page(
             .bytes()
             .await?;
     }
+    let concurrency = concurrency.max(1);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..concurrency {
+        let client = client.clone();
+        let url = format!("{base}{path}");
+        let share = requests / concurrency + usize::from(i < requests % concurrency);
+        tasks.spawn(async move {
+            let mut samples = Vec::with_capacity(share);
+            for _ in 0..share {
+                let started = Instant::now();
+                let response = client.get(&url).send().await?;
+                anyhow::ensure!(
+                    response.status().is_success(),
+                    "{url} answered {}",
+                    response.status()
+                );
+                response.bytes().await?;
+                samples.push(started.elapsed());
+            }
+            Ok(samples)
+        });
+    }
     let mut samples = Vec::with_capacity(requests);
-    for _ in 0..requests {
-        let started = Instant::now();
-        let response = client.get(format!("{base}{path}")).send().await?;
-        anyhow::ensure!(
-            response.status().is_success(),
-            "{path} answered {}",
-            response.status()
-        );
-        response.bytes().await?;
-        samples.push(started.elapsed());
+    while let Some(done) = tasks.join_next().await {
+        samples.extend(done??);
     }
     samples.sort();
     Ok(Timing {
@@ -351,14 +384,8 @@ async fn signed_in_server(
     Ok((running, client, base))
 }
 
-/// Fills an empty database with `complaints` of `mix` (or reports what it holds), and
-/// rebuilds every projection when asked; returns the report so far.
-async fn prepare(
-    store: &Store,
-    complaints: usize,
-    mix: Mix,
-    rebuild: bool,
-) -> anyhow::Result<String> {
+/// Fills an empty database with `complaints` of `mix`, or reports what it holds.
+async fn fill(store: &Store, complaints: usize, mix: Mix) -> anyhow::Result<String> {
     let mut report = String::new();
     let existing = store.projections.event_count().await?;
     if existing == 0 {
@@ -377,6 +404,18 @@ async fn prepare(
             format!("using the {existing} events already in the database\n"),
         );
     }
+    Ok(report)
+}
+
+/// Fills an empty database with `complaints` of `mix` (or reports what it holds), and
+/// rebuilds every projection when asked; returns the report so far.
+async fn prepare(
+    store: &Store,
+    complaints: usize,
+    mix: Mix,
+    rebuild: bool,
+) -> anyhow::Result<String> {
+    let mut report = fill(store, complaints, mix).await?;
     if rebuild {
         for name in store.projections.names() {
             let started = Instant::now();
@@ -404,6 +443,32 @@ async fn prepare(
         );
     }
     Ok(report)
+}
+
+/// This process's peak resident memory (`VmHWM` in /proc/self/status), as a line for the
+/// report; empty where /proc is not there.
+pub fn peak_memory_line() -> String {
+    status_kb("VmHWM:")
+        .map(|kb| {
+            format!(
+                "\npeak resident memory of this process (server, load and any generation or \
+                 rebuild it did): {:.0} MB\n",
+                kb as f64 / 1024.0
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// A field of this process's `/proc/self/status` in KiB (`VmHWM:`, `VmRSS:`), where there is one.
+fn status_kb(field: &str) -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 /// Adds a line to the report, and shows it at once on standard error (a long run shows
@@ -505,6 +570,7 @@ pub async fn sla(
     }
     running.stop().await?;
     report.push_str(&table(&timings));
+    report.push_str(&peak_memory_line());
     Ok(report)
 }
 
@@ -611,6 +677,64 @@ pub async fn reports(
     }
     running.stop().await?;
     report.push_str(&table(&timings));
+    report.push_str(&peak_memory_line());
+    Ok(report)
+}
+
+/// Runs `redress bench generate`: fills an empty database with a year of `complaints`
+/// complaints (as `bench reports` and `bench rebuild` make them) and projects nothing; then
+/// `redress rebuild` and `bench pages --skip-rebuild` can run over them.
+pub async fn generate_only(settings: &Settings, complaints: usize) -> anyhow::Result<String> {
+    let store = crate::open_store(settings).await?;
+    fill(&store, complaints, Mix::Year).await
+}
+
+/// Runs `redress bench rebuild`: fills an empty database with `complaints` complaints (a year
+/// of them, as `bench reports` makes), rebuilds every projection one after another, then (on
+/// PostgreSQL) all at once; returns the table it prints.
+pub async fn rebuild(settings: &Settings, complaints: usize) -> anyhow::Result<String> {
+    let store = crate::open_store(settings).await?;
+    let mut report = fill(&store, complaints, Mix::Year).await?;
+    let events = store.projections.event_count().await?;
+    note(
+        &mut report,
+        format!("\n{:<32} {:>10} {:>12}\n", "rebuild", "seconds", "events/s"),
+    );
+    let line = |name: &str, took: Duration| {
+        format!(
+            "{:<32} {:>10.1} {:>12.0}\n",
+            name,
+            took.as_secs_f64(),
+            events as f64 / took.as_secs_f64()
+        )
+    };
+    let all = Instant::now();
+    for name in store.projections.names() {
+        let started = Instant::now();
+        store.projections.rebuild(name, &|_| {}).await?;
+        note(&mut report, line(name, started.elapsed()));
+    }
+    note(&mut report, line("all, one after another", all.elapsed()));
+    if let Database::Postgres(_) = &store.db {
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for name in store.projections.names() {
+            let projections = store.projections.clone();
+            tasks.spawn(async move { projections.rebuild(name, &|_| {}).await });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done??;
+        }
+        note(
+            &mut report,
+            line("all at once (redress rebuild)", started.elapsed()),
+        );
+    }
+    note(
+        &mut report,
+        format!("events/s: events in the stream ({events}) per second of rebuilding\n"),
+    );
+    report.push_str(&peak_memory_line());
     Ok(report)
 }
 
@@ -619,6 +743,7 @@ pub async fn pages(
     settings: &Settings,
     complaints: usize,
     requests: usize,
+    concurrency: usize,
     rebuild: bool,
 ) -> anyhow::Result<String> {
     let store = crate::open_store(settings).await?;
@@ -646,13 +771,35 @@ pub async fn pages(
             "complaint page",
             format!("/complaints/{}", sample.reference),
         ),
+        ("SLA dashboard", "/sla".to_string()),
+        ("a year's report, by month", {
+            let today = Utc::now().date_naive();
+            format!(
+                "/reports?from={}&to={today}&group=month",
+                today - Span::days(364)
+            )
+        }),
     ];
     let mut timings = Vec::new();
+    // Resident memory after each page (now, and the peak so far): which page raises the peak.
+    let mut memory = String::from("\nresident memory after each page, MB: now / peak so far\n");
+    let mb = |field| status_kb(field).map_or(f64::NAN, |kb| kb as f64 / 1024.0);
     for (name, path) in &pages {
-        timings.push(time_page(&client, &base, name, path, requests).await?);
+        timings.push(time_page_with(&client, &base, name, path, requests, concurrency).await?);
+        memory.push_str(&format!(
+            "{name:<34} {:>9.0} {:>9.0}\n",
+            mb("VmRSS:"),
+            mb("VmHWM:")
+        ));
     }
+    note(
+        &mut report,
+        format!("\n{concurrency} clients at once, {requests} requests per page\n"),
+    );
     running.stop().await?;
     report.push_str(&table(&timings));
+    report.push_str(&memory);
+    report.push_str(&peak_memory_line());
     Ok(report)
 }
 
@@ -788,7 +935,7 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
         shutdown_rx.clone(),
     ));
     let sender = tokio::spawn(mailer.clone().run(
-        store.projections.projected(),
+        store.projections.mail_due(),
         poll.max(Duration::from_millis(500)),
         shutdown_rx,
     ));

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod load;
 pub mod settings;
 
 use std::net::TcpListener;
@@ -110,12 +111,56 @@ pub fn mailer(store: &Store, settings: &Settings) -> anyhow::Result<redress_noti
                 ombudsman: settings.ombudsman.clone(),
             },
             batch: 50,
-            lease: Duration::from_secs(120),
+            lease: Duration::from_secs(settings.mail_lease_seconds.max(1)),
             public_url: settings.public_url.clone(),
         },
         // The store's clock: sending times agree with event times (and tests can move it).
         store.clock.clone(),
     ))
+}
+
+/// The email intake the settings describe, if `imap_url` is set.
+pub fn intake_settings(
+    settings: &Settings,
+) -> anyhow::Result<Option<redress_intake::IntakeSettings>> {
+    let url = settings.imap_url.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let ca = match settings.imap_ca_file.trim() {
+        "" => None,
+        path => Some(std::fs::read(path).with_context(|| format!("imap_ca_file {path}"))?),
+    };
+    let mailbox = redress_intake::MailboxSettings::from_url(url, ca).context("imap_url")?;
+    let from = settings
+        .mail_from
+        .parse::<redress_notify::Mailbox>()
+        .map_err(|e| {
+            anyhow::anyhow!("mail_from {:?} is not an address: {e}", settings.mail_from)
+        })?;
+    let our_domain = from.email.domain().to_string();
+    let language = redress_domain::Language::parse(settings.intake_language.trim())
+        .map_err(|e| anyhow::anyhow!("intake_language: {e}"))?;
+    if settings.intake_category.trim().is_empty() {
+        anyhow::bail!("intake_category is empty; name the category of complaints by email");
+    }
+    Ok(Some(redress_intake::IntakeSettings {
+        mailbox,
+        folder: settings.imap_folder.clone(),
+        processed_folder: settings.imap_processed_folder.clone(),
+        quarantine_folder: settings.imap_quarantine_folder.clone(),
+        poll: Duration::from_secs(settings.imap_poll_seconds.clamp(5, 29 * 60)),
+        max_file_bytes: settings.intake_max_file_mb.max(1) * 1024 * 1024,
+        max_files: settings.intake_max_files,
+        max_message_bytes: settings.intake_max_email_mb.max(1) * 1024 * 1024,
+        max_new_per_hour: settings.intake_max_new_per_hour.max(1),
+        closed_rule: redress_intake::ClosedRule::parse(&settings.intake_closed_rule)
+            .context("intake_closed_rule")?,
+        category: settings.intake_category.trim().to_string(),
+        language,
+        our_domain,
+        our_address: from.email.to_string(),
+    }))
 }
 
 /// Loads demo data unless the store already holds complaints.
@@ -138,6 +183,40 @@ pub async fn seed_demo_if_empty(settings: &Settings, count: usize) -> anyhow::Re
     );
     store.db.close().await;
     Ok(true)
+}
+
+/// How long the audit trail is kept (two years).
+pub const AUDIT_DAYS: i64 = 730;
+
+/// Every hour: forgets staff sessions that have expired (the sign-in check refuses them
+/// anyway; this keeps the table small), rate-limit windows and failed sign-ins over a day
+/// old, and audit entries older than [`AUDIT_DAYS`].
+async fn housekeeping(
+    store: Store,
+    absolute: chrono::Duration,
+    idle: chrono::Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let now = store.clock.now();
+        let day_ago = now - chrono::Duration::days(1);
+        let results = [
+            store.sessions.prune(now - absolute, now - idle).await,
+            store.rate_limits.prune(day_ago).await,
+            store.accounts.prune_failures(day_ago).await,
+            store
+                .audit
+                .prune(now - chrono::Duration::days(AUDIT_DAYS))
+                .await,
+        ];
+        for error in results.iter().filter_map(|r| r.as_ref().err()) {
+            tracing::debug!(%error, "housekeeping failed; trying again in an hour");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60 * 60)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
 }
 
 /// A running server: its address, and a way to stop it.
@@ -165,20 +244,73 @@ impl Running {
     }
 }
 
+/// What a `redress serve` process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServeRole {
+    /// The web server and the background workers (projectors, mail sender, SLA scheduler).
+    #[default]
+    All,
+    /// The web server only (`--web-only`): another process runs the workers.
+    WebOnly,
+    /// The workers, with only `/healthz` and `/metrics` on the web port (`--workers-only`).
+    WorkersOnly,
+}
+
 /// Starts the web server on `listener` and the background workers, with `store`.
 pub async fn start(
     listener: TcpListener,
     store: Store,
     settings: &Settings,
 ) -> anyhow::Result<Running> {
+    start_as(listener, store, settings, ServeRole::All).await
+}
+
+/// Starts what `role` says on `listener`, with `store`.
+pub async fn start_as(
+    listener: TcpListener,
+    store: Store,
+    settings: &Settings,
+    role: ServeRole,
+) -> anyhow::Result<Running> {
     let address = listener.local_addr()?;
     let mailer = mailer(&store, settings)?;
-    let web_settings = redress_web::WebSettings::from_store(&store, settings.secure_cookies)
+    let intake = intake_settings(settings)?;
+    let intake_status = intake
+        .as_ref()
+        .map(|_| redress_intake::StatusBoard::default());
+    let mut web_settings = redress_web::WebSettings::from_store(&store, settings.secure_cookies)
         .await
         .context("cannot read the session key")?;
+    web_settings.ops_only = role == ServeRole::WorkersOnly;
+    web_settings.intake = intake_status.clone();
+    web_settings.sessions = redress_web::auth::SessionLimits {
+        idle: chrono::Duration::minutes(settings.session_idle_minutes.max(1)),
+        absolute: chrono::Duration::hours(settings.session_absolute_hours.max(1)),
+    };
+    web_settings.clients = redress_web::security::ClientAddresses {
+        trust_forwarded_for: settings.trust_forwarded_for,
+    };
+    web_settings.api_per_minute = settings.api_requests_per_minute.max(1);
+    web_settings.retention_days = settings.retention_days;
     let server = redress_web::serve(listener, store.clone(), web_settings)?;
     let handle = server.handle();
     let (shutdown, shutdown_rx) = watch::channel(false);
+    if role == ServeRole::WebOnly {
+        let stop_workers = shutdown.clone();
+        let task = tokio::spawn(async move {
+            let served = server.await;
+            let _ = stop_workers.send(true);
+            tracing::info!("stopped");
+            served.context("the web server failed")
+        });
+        return Ok(Running {
+            address,
+            store,
+            server: handle,
+            shutdown,
+            task,
+        });
+    }
     let poll = Duration::from_millis(settings.projector_poll_ms.max(10));
     let projections = store.projections.clone();
     let signal = store.signal.clone();
@@ -189,17 +321,39 @@ pub async fn start(
         tokio::spawn(async move { store.forward_notifications(shutdown_rx).await })
     };
     let sender = tokio::spawn(mailer.run(
-        store.projections.projected(),
+        store.projections.mail_due(),
         poll.max(Duration::from_millis(500)),
         shutdown_rx.clone(),
     ));
-    // Wakes at the next at-risk moment or due time, after every projector batch, and at
-    // least every 30 s.
+    // Wakes at the next at-risk moment or due time, after every batch of the sla projector,
+    // and at least every 30 s.
     let scheduler = tokio::spawn(store.sla.clone().run(
-        store.projections.projected(),
+        store.projections.sla_moved(),
         Duration::from_secs(30),
         shutdown_rx.clone(),
+        store.projections.leadership(),
     ));
+    // Daily: personal data past its retention period, and expired sessions and rate-limit
+    // windows (one instance at a time).
+    let retention = tokio::spawn(
+        store
+            .retention
+            .clone()
+            .run(settings.retention_days, shutdown_rx.clone()),
+    );
+    let housekeeping = tokio::spawn(housekeeping(
+        store.clone(),
+        chrono::Duration::hours(settings.session_absolute_hours.max(1)),
+        chrono::Duration::minutes(settings.session_idle_minutes.max(1)),
+        shutdown_rx.clone(),
+    ));
+    // One instance at a time reads the mailbox; the others stand by.
+    let reader = match (intake, intake_status) {
+        (Some(intake), Some(status)) => Some(tokio::spawn(
+            redress_intake::Intake::new(store.clone(), intake, status).run(shutdown_rx.clone()),
+        )),
+        _ => None,
+    };
     let stop_workers = shutdown.clone();
     let task = tokio::spawn(async move {
         let served = server.await;
@@ -208,6 +362,12 @@ pub async fn start(
         let _ = notifier.await;
         let _ = sender.await;
         let _ = scheduler.await;
+        if let Some(reader) = reader {
+            let _ = reader.await;
+        }
+        let _ = retention.await;
+        let _ = housekeeping.await;
+        tracing::info!("stopped: requests finished, workers at their checkpoints");
         served.context("the web server failed")
     });
     Ok(Running {

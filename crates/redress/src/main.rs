@@ -38,6 +38,19 @@ enum Command {
         /// Load demo data first if the database holds no complaints yet.
         #[arg(long)]
         demo: bool,
+        /// Serve the web pages and API only; another process runs the workers.
+        #[arg(long, conflicts_with = "workers_only")]
+        web_only: bool,
+        /// Run the workers only (projectors, mail sender, SLA scheduler); the web port answers
+        /// /healthz and /metrics.
+        #[arg(long)]
+        workers_only: bool,
+    },
+    /// Check that every projection equals a rebuild from the events (after an incident).
+    /// Changes nothing; exits 1 and shows the differing rows when one does not.
+    Check {
+        /// A projection's name, e.g. complaint_list (default: all).
+        name: Option<String>,
     },
     /// Apply database migrations, then exit.
     Migrate,
@@ -87,6 +100,18 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Times commands: concurrent members of staff working complaints through the six steps
+    /// over HTTP, beside raw PostgreSQL inserts of the same event rows in the same process,
+    /// with the projection lag sampled throughout. Point REDRESS_DATABASE_URL at a scratch
+    /// PostgreSQL database.
+    Commands {
+        /// Concurrent clients, one run each.
+        #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
+        clients: Vec<usize>,
+        /// Complaints each client works from receipt to closure (ten commands each).
+        #[arg(long, default_value_t = 50)]
+        lifecycles: usize,
+    },
     /// Times the staff pages with many complaints. Point REDRESS_DATABASE_URL at a scratch
     /// database: when it is empty, complaints are generated into it first.
     Pages {
@@ -96,6 +121,9 @@ enum BenchCommand {
         /// Timed requests per page.
         #[arg(long, default_value_t = 200)]
         requests: usize,
+        /// Clients requesting at once (each sends its next request when answered, as wrk).
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
         /// Time the pages without rebuilding the projections first.
         #[arg(long)]
         skip_rebuild: bool,
@@ -126,6 +154,30 @@ enum BenchCommand {
         /// Time the pages without rebuilding the reports projection first.
         #[arg(long)]
         skip_rebuild: bool,
+    },
+    /// Times rebuilding every projection: generates a year of complaints into an empty
+    /// database (as `bench reports` does), then rebuilds each projection in turn and, on
+    /// PostgreSQL, all at once. Point REDRESS_DATABASE_URL at a scratch database.
+    Rebuild {
+        /// Complaints to generate into an empty database (about 9.5 events each).
+        #[arg(long, default_value_t = 1_060_000)]
+        complaints: usize,
+    },
+    /// Generates a year of complaints into an empty database and projects nothing (for
+    /// `redress rebuild` and `bench pages --skip-rebuild` over a large stream).
+    Generate {
+        /// Complaints to generate (about 9.5 events each).
+        #[arg(long, default_value_t = 1_000_000)]
+        complaints: usize,
+    },
+    /// Ingests a mailbox of many messages (new complaints in four languages, replies,
+    /// auto-replies) with the email intake, beside the raw IMAP fetch of the same messages.
+    /// Starts a throwaway Dovecot of its own (needs dovecot-imapd and openssl). Point
+    /// REDRESS_DATABASE_URL at an empty scratch database.
+    Intake {
+        /// Messages in the mailbox.
+        #[arg(long, default_value_t = 10_000)]
+        messages: usize,
     },
     /// Sends customer emails through the outbox to REDRESS_SMTP_URL (a local SMTP server) beside
     /// lettre alone, and times each email from its event to the server's acceptance under a
@@ -165,20 +217,37 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = Settings::load(cli.config.as_deref()).context("invalid settings")?;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&settings.log)
-                .context("REDRESS_LOG is not a valid log filter")?,
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log)
+        .context("REDRESS_LOG is not a valid log filter")?;
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match settings.log_format.trim() {
+        "text" => logs.init(),
+        // One JSON object per line, with the request's span (request_id, method, path).
+        "json" => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        other => anyhow::bail!("REDRESS_LOG_FORMAT (log_format) is {other:?}; write text or json"),
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(run(cli.command, settings))
 }
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Serve { demo } => {
+        Command::Serve {
+            demo,
+            web_only,
+            workers_only,
+        } => {
+            let role = match (web_only, workers_only) {
+                (true, _) => redress::ServeRole::WebOnly,
+                (_, true) => redress::ServeRole::WorkersOnly,
+                _ => redress::ServeRole::All,
+            };
             if demo && redress::seed_demo_if_empty(&settings, 300).await? {
                 println!("Loaded 300 demo complaints.");
                 print_demo_accounts();
@@ -186,7 +255,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let store = redress::open_store(&settings).await?;
             let listener = TcpListener::bind(&settings.bind)
                 .with_context(|| format!("cannot listen on {}", settings.bind))?;
-            let running = redress::start(listener, store, &settings).await?;
+            let running = redress::start_as(listener, store, &settings, role).await?;
             println!("Redress is listening on http://{}", running.address);
             running.wait().await
         }
@@ -200,16 +269,30 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Rebuild { name } => {
             let store = redress::open_store(&settings).await?;
-            let names: Vec<String> = match name {
-                Some(name) => vec![name],
-                None => store
-                    .projections
-                    .names()
-                    .into_iter()
-                    .map(String::from)
-                    .collect(),
-            };
+            let names = projection_names(&store, name);
             let total = store.projections.event_count().await?;
+            if names.len() > 1 && store.db.backend() == redress_store::Backend::Postgres {
+                // Each projection in its own transaction, all at once: PostgreSQL works on
+                // them side by side (SQLite has one writer, so there they go one by one).
+                let bars = indicatif::MultiProgress::new();
+                let mut tasks = tokio::task::JoinSet::new();
+                for name in names {
+                    let bar = bars.add(progress_bar(total, &name));
+                    let projections = store.projections.clone();
+                    tasks.spawn(async move {
+                        let report = projections
+                            .rebuild(&name, &|done| bar.set_position(done))
+                            .await;
+                        bar.finish_and_clear();
+                        report.map(|r| (name, r))
+                    });
+                }
+                while let Some(done) = tasks.join_next().await {
+                    let (name, report) = done??;
+                    println!("Rebuilt {name} from {} events.", report.events);
+                }
+                return Ok(());
+            }
             for name in names {
                 let bar = progress_bar(total, &name);
                 let report = store
@@ -220,6 +303,51 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 println!("Rebuilt {name} from {} events.", report.events);
             }
             Ok(())
+        }
+        Command::Check { name } => {
+            let store = redress::open_store(&settings).await?;
+            let names = projection_names(&store, name);
+            let mut differing = Vec::new();
+            for name in names {
+                let report = store.projections.check(&name).await?;
+                if report.matches() {
+                    let rows: u64 = report.tables.iter().map(|t| t.live_rows).sum();
+                    println!(
+                        "{name}: matches a rebuild from {} events ({rows} rows).",
+                        report.events
+                    );
+                    continue;
+                }
+                println!(
+                    "{name}: DIFFERS from a rebuild from {} events:",
+                    report.events
+                );
+                for table in report.tables.iter().filter(|t| !t.matches()) {
+                    println!(
+                        "  {}: {} rows live, {} rebuilt; {} live rows a rebuild does not give, {} rebuilt rows missing",
+                        table.table,
+                        table.live_rows,
+                        table.rebuilt_rows,
+                        table.only_live,
+                        table.only_rebuilt
+                    );
+                    for row in &table.only_live_sample {
+                        println!("    live only:    {row}");
+                    }
+                    for row in &table.only_rebuilt_sample {
+                        println!("    rebuild only: {row}");
+                    }
+                }
+                differing.push(name);
+            }
+            if differing.is_empty() {
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "{} differ from a rebuild; `redress rebuild NAME` replaces a projection with its rebuild",
+                    differing.join(", ")
+                )
+            }
         }
         Command::DemoData { complaints, seed } => {
             let clock = demo::clock();
@@ -262,6 +390,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
                 (None, None) => anyhow::bail!("give --email or --customer-id"),
             };
+            store
+                .audit
+                .record(
+                    store.clock.now(),
+                    redress_store::AuditAction::CustomerErased,
+                    &redress_store::AuditActor::system("redress erase-customer"),
+                    &report.customer.0.to_string(),
+                    &format!("{reason}; {} complaint(s)", report.complaints.len()),
+                    "command line",
+                )
+                .await?;
             store.projections.run_until_idle().await?;
             println!(
                 "Erased customer {}: {} complaint(s) recorded the erasure; key {}.",
@@ -288,6 +427,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     })
                     .await??;
                     let account = store.accounts.create(&email, &name, role, &hash).await?;
+                    store
+                        .audit
+                        .record(
+                            store.clock.now(),
+                            redress_store::AuditAction::AccountCreated,
+                            &redress_store::AuditActor::system("redress user add"),
+                            &account.email,
+                            &format!("role {role}"),
+                            "command line",
+                        )
+                        .await?;
                     println!(
                         "Created {} <{}> as {}.",
                         account.name, account.email, account.role
@@ -311,49 +461,52 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Bench {
-            which:
+        Command::Bench { which } => {
+            let report = match which {
                 BenchCommand::Pages {
                     complaints,
                     requests,
+                    concurrency,
                     skip_rebuild,
-                },
-        } => {
-            let report =
-                redress::bench::pages(&settings, complaints, requests, !skip_rebuild).await?;
-            print!("{report}");
-            Ok(())
-        }
-        Command::Bench {
-            which:
+                } => {
+                    redress::bench::pages(
+                        &settings,
+                        complaints,
+                        requests,
+                        concurrency,
+                        !skip_rebuild,
+                    )
+                    .await?
+                }
                 BenchCommand::Reports {
                     complaints,
                     requests,
                     skip_rebuild,
-                },
-        } => {
-            let report =
-                redress::bench::reports(&settings, complaints, requests, !skip_rebuild).await?;
-            print!("{report}");
-            Ok(())
-        }
-        Command::Bench {
-            which:
+                } => {
+                    redress::bench::reports(&settings, complaints, requests, !skip_rebuild).await?
+                }
                 BenchCommand::Sla {
                     complaints,
                     requests,
                     skip_rebuild,
-                },
-        } => {
-            let report =
-                redress::bench::sla(&settings, complaints, requests, !skip_rebuild).await?;
-            print!("{report}");
-            Ok(())
-        }
-        Command::Bench {
-            which: BenchCommand::Mail { emails, rate },
-        } => {
-            let report = redress::bench::mail(&settings, emails, rate).await?;
+                } => redress::bench::sla(&settings, complaints, requests, !skip_rebuild).await?,
+                BenchCommand::Commands {
+                    clients,
+                    lifecycles,
+                } => redress::bench::commands(&settings, &clients, lifecycles).await?,
+                BenchCommand::Generate { complaints } => {
+                    redress::bench::generate_only(&settings, complaints).await?
+                }
+                BenchCommand::Rebuild { complaints } => {
+                    redress::bench::rebuild(&settings, complaints).await?
+                }
+                BenchCommand::Intake { messages } => {
+                    redress::bench::intake(&settings, messages).await?
+                }
+                BenchCommand::Mail { emails, rate } => {
+                    redress::bench::mail(&settings, emails, rate).await?
+                }
+            };
             print!("{report}");
             Ok(())
         }
@@ -384,6 +537,19 @@ fn read_new_password() -> anyhow::Result<String> {
             .read_line(&mut line)
             .context("cannot read the password from standard input")?;
         Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+/// The projection named, or all of them.
+fn projection_names(store: &redress_store::Store, name: Option<String>) -> Vec<String> {
+    match name {
+        Some(name) => vec![name],
+        None => store
+            .projections
+            .names()
+            .into_iter()
+            .map(String::from)
+            .collect(),
     }
 }
 

@@ -38,7 +38,7 @@ pub const SETTINGS: &[SettingDoc] = &[
         key: "database_max_connections",
         env: "REDRESS_DATABASE_MAX_CONNECTIONS",
         default: "16",
-        help: "Largest number of pooled database connections (SQLite uses at most 8).",
+        help: "Largest number of pooled database connections (SQLite uses at most 4).",
     },
     SettingDoc {
         key: "projector_poll_ms",
@@ -106,6 +106,13 @@ pub const SETTINGS: &[SettingDoc] = &[
                long (at most six hours).",
     },
     SettingDoc {
+        key: "mail_lease_seconds",
+        env: "REDRESS_MAIL_LEASE_SECONDS",
+        default: "120",
+        help: "How long a sender holds an email it is sending; if its instance dies, another \
+               sends the email once this has passed. Longer than the SMTP timeout (15 s).",
+    },
+    SettingDoc {
         key: "mail_templates_dir",
         env: "REDRESS_MAIL_TEMPLATES_DIR",
         default: "\"\"",
@@ -120,10 +127,140 @@ pub const SETTINGS: &[SettingDoc] = &[
                email (an ombudsman or regulator, with how to reach them).",
     },
     SettingDoc {
+        key: "imap_url",
+        env: "REDRESS_IMAP_URL",
+        default: "\"\"",
+        help: "The complaints mailbox, read for new complaints and replies: \
+               imaps://USER:PASSWORD@HOST:993 (TLS) or imap://USER:PASSWORD@HOST:143 \
+               (STARTTLS, required); user and password percent-encoded. Empty: no email intake.",
+    },
+    SettingDoc {
+        key: "imap_ca_file",
+        env: "REDRESS_IMAP_CA_FILE",
+        default: "\"\"",
+        help: "A PEM file with the certificate authority of the IMAP server, trusted beside the \
+               public roots. Empty: public roots only.",
+    },
+    SettingDoc {
+        key: "imap_folder",
+        env: "REDRESS_IMAP_FOLDER",
+        default: "\"INBOX\"",
+        help: "The folder new mail arrives in; every message in it is handled, then moved out.",
+    },
+    SettingDoc {
+        key: "imap_processed_folder",
+        env: "REDRESS_IMAP_PROCESSED_FOLDER",
+        default: "\"Processed\"",
+        help: "Where handled messages are moved (created if missing).",
+    },
+    SettingDoc {
+        key: "imap_quarantine_folder",
+        env: "REDRESS_IMAP_QUARANTINE_FOLDER",
+        default: "\"Quarantine\"",
+        help: "Where messages that cannot be read are moved for people to look at (created if \
+               missing); admins see them listed on /admin/intake.",
+    },
+    SettingDoc {
+        key: "imap_poll_seconds",
+        env: "REDRESS_IMAP_POLL_SECONDS",
+        default: "60",
+        help: "How often the mailbox is looked at when the server has no IDLE; with IDLE, new \
+               mail is read at once and the IDLE is renewed this often.",
+    },
+    SettingDoc {
+        key: "intake_max_file_mb",
+        env: "REDRESS_INTAKE_MAX_FILE_MB",
+        default: "10",
+        help: "The largest file kept from an email, in MB; larger ones are refused with a note \
+               on the complaint.",
+    },
+    SettingDoc {
+        key: "intake_max_files",
+        env: "REDRESS_INTAKE_MAX_FILES",
+        default: "10",
+        help: "The most files kept from one email; the rest are refused with a note.",
+    },
+    SettingDoc {
+        key: "intake_max_email_mb",
+        env: "REDRESS_INTAKE_MAX_EMAIL_MB",
+        default: "25",
+        help: "The largest email read, in MB; a larger one is not downloaded but quarantined \
+               (listed on /admin/intake with its sender and subject).",
+    },
+    SettingDoc {
+        key: "intake_max_new_per_hour",
+        env: "REDRESS_INTAKE_MAX_NEW_PER_HOUR",
+        default: "5",
+        help: "The most new complaints one sender's mail makes in an hour; more is set aside \
+               (so a misbehaving robot or a spam run makes no flood of complaints and receipts).",
+    },
+    SettingDoc {
+        key: "intake_closed_rule",
+        env: "REDRESS_INTAKE_CLOSED_RULE",
+        default: "\"reopen\"",
+        help: "What a closed complaint does when its customer writes again: reopen (the email \
+               is what they said) or attach (recorded as a communication). A resolved complaint \
+               not yet closed always keeps it as a communication.",
+    },
+    SettingDoc {
+        key: "intake_category",
+        env: "REDRESS_INTAKE_CATEGORY",
+        default: "\"General\"",
+        help: "The category of complaints that arrive by email (staff change it as needed).",
+    },
+    SettingDoc {
+        key: "intake_language",
+        env: "REDRESS_INTAKE_LANGUAGE",
+        default: "\"en\"",
+        help: "The language for customers who write by email when it cannot be told from their \
+               words: en, es, ro or zh.",
+    },
+    SettingDoc {
+        key: "session_idle_minutes",
+        env: "REDRESS_SESSION_IDLE_MINUTES",
+        default: "60",
+        help: "A staff session unused this long ends (the next page asks to sign in again).",
+    },
+    SettingDoc {
+        key: "session_absolute_hours",
+        env: "REDRESS_SESSION_ABSOLUTE_HOURS",
+        default: "12",
+        help: "A staff session ends this long after sign-in, however busy.",
+    },
+    SettingDoc {
+        key: "trust_forwarded_for",
+        env: "REDRESS_TRUST_FORWARDED_FOR",
+        default: "false",
+        help: "Behind a reverse proxy that appends the client's address to X-Forwarded-For, \
+               set to true: rate limits and the audit trail then use that address. Never \
+               true without such a proxy (anyone can write the header).",
+    },
+    SettingDoc {
+        key: "api_requests_per_minute",
+        env: "REDRESS_API_REQUESTS_PER_MINUTE",
+        default: "600",
+        help: "Requests one API token may make per minute; beyond, 429 until the minute ends.",
+    },
+    SettingDoc {
+        key: "retention_days",
+        env: "REDRESS_RETENTION_DAYS",
+        default: "2190",
+        help: "Days a customer's personal data is kept after their last complaint closed \
+               (2190: six years; the UK FCA asks for at least three), then erased by a daily \
+               job (their complaints keep their figures). 0: kept until erased on request.",
+    },
+    SettingDoc {
         key: "log",
         env: "REDRESS_LOG",
         default: "\"info\"",
         help: "Log filter, e.g. info or redress_store=debug,info.",
+    },
+    SettingDoc {
+        key: "log_format",
+        env: "REDRESS_LOG_FORMAT",
+        default: "\"text\"",
+        help: "text (for people) or json (one object per line, for log collectors). Every line \
+               of a request carries its request_id, also sent back in X-Request-Id.",
     },
 ];
 
@@ -143,6 +280,8 @@ pub struct Settings {
     /// See [`SETTINGS`].
     pub log: String,
     /// See [`SETTINGS`].
+    pub log_format: String,
+    /// See [`SETTINGS`].
     pub public_url: String,
     /// See [`SETTINGS`].
     pub organisation: String,
@@ -159,9 +298,47 @@ pub struct Settings {
     /// See [`SETTINGS`].
     pub mail_retry_seconds: u64,
     /// See [`SETTINGS`].
+    pub mail_lease_seconds: u64,
+    /// See [`SETTINGS`].
     pub mail_templates_dir: String,
     /// See [`SETTINGS`].
     pub ombudsman: String,
+    /// See [`SETTINGS`].
+    pub session_idle_minutes: i64,
+    /// See [`SETTINGS`].
+    pub session_absolute_hours: i64,
+    /// See [`SETTINGS`].
+    pub trust_forwarded_for: bool,
+    /// See [`SETTINGS`].
+    pub api_requests_per_minute: i64,
+    /// See [`SETTINGS`].
+    pub retention_days: u32,
+    /// See [`SETTINGS`].
+    pub imap_url: String,
+    /// See [`SETTINGS`].
+    pub imap_ca_file: String,
+    /// See [`SETTINGS`].
+    pub imap_folder: String,
+    /// See [`SETTINGS`].
+    pub imap_processed_folder: String,
+    /// See [`SETTINGS`].
+    pub imap_quarantine_folder: String,
+    /// See [`SETTINGS`].
+    pub imap_poll_seconds: u64,
+    /// See [`SETTINGS`].
+    pub intake_max_file_mb: u64,
+    /// See [`SETTINGS`].
+    pub intake_max_files: usize,
+    /// See [`SETTINGS`].
+    pub intake_max_email_mb: u64,
+    /// See [`SETTINGS`].
+    pub intake_max_new_per_hour: i64,
+    /// See [`SETTINGS`].
+    pub intake_closed_rule: String,
+    /// See [`SETTINGS`].
+    pub intake_category: String,
+    /// See [`SETTINGS`].
+    pub intake_language: String,
 }
 
 impl Settings {

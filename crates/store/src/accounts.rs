@@ -120,7 +120,7 @@ impl StaffAccount {
     }
 }
 
-type AccountRow = (
+pub(crate) type AccountRow = (
     Uuid,
     String,
     String,
@@ -131,7 +131,7 @@ type AccountRow = (
     Option<String>,
 );
 
-fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreError> {
+pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreError> {
     let (id, email, name, role, active, created_at, hash, time_zone) = row;
     let role = Role::parse(&role)
         .map_err(|_| StoreError::Corrupt(format!("account {id} has the role {role:?}")))?;
@@ -409,6 +409,17 @@ impl Accounts {
         .bind(Utc::now() - window)
         .fetch_one(pool)
         .await)?)
+    }
+
+    /// Forgets failed sign-ins older than `before` (housekeeping).
+    pub async fn prune_failures(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query(
+            "DELETE FROM sign_in_failures WHERE failed_at < $1"
+        )
+        .bind(before)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?)
     }
 
     /// Forgets an address's failures (after a successful sign-in).

@@ -10,6 +10,7 @@ use redress_domain::{
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::db::values;
 use crate::db::{Database, Tx};
 use crate::event_log::StoredEvent;
 use crate::projection::Projector;
@@ -218,6 +219,69 @@ impl Projector for ComplaintListProjector {
         keys: &mut KeyRing,
         stored: &StoredEvent,
     ) -> Result<(), StoreError> {
+        let existing = match stored.event.change {
+            ComplaintChange::ComplaintReceived { .. } => None,
+            _ => load(tx, stored.reference.as_str()).await?,
+        };
+        let mut side = Side::default();
+        let row = apply_to(tx, keys, stored, existing, &mut side).await?;
+        side.write(tx).await?;
+        save(tx, &row).await
+    }
+
+    /// The batch's rows are read in one query, changed in memory event by event, and each
+    /// written once at the end.
+    async fn apply_batch(
+        &self,
+        tx: &mut Tx,
+        keys: &mut KeyRing,
+        events: &[StoredEvent],
+    ) -> Result<(), StoreError> {
+        let wanted = crate::event_log::received_before(events);
+        let mut rows = load_many(tx, &wanted).await?;
+        let customers: Vec<CustomerId> = events
+            .iter()
+            .filter_map(|e| match &e.event.change {
+                ComplaintChange::ComplaintReceived { customer, .. } => Some(customer.id),
+                _ => None,
+            })
+            .collect();
+        keys.preload(tx, &customers).await?;
+        let mut side = Side::default();
+        // Written in the order first touched: the same statements, in the same order, on
+        // every run.
+        let mut order: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for stored in events {
+            let existing = match stored.event.change {
+                ComplaintChange::ComplaintReceived { .. } => None,
+                _ => rows.remove(stored.reference.as_str()),
+            };
+            let row = apply_to(tx, keys, stored, existing, &mut side).await?;
+            if seen.insert(row.reference.clone()) {
+                order.push(row.reference.clone());
+            }
+            rows.insert(row.reference.clone(), row);
+        }
+        side.write(tx).await?;
+        let touched: Vec<&ComplaintListRow> = order
+            .iter()
+            .filter_map(|reference| rows.get(reference))
+            .collect();
+        save_many(tx, &touched).await
+    }
+}
+
+/// Applies one event to a complaint's row (`existing`: its row before, `None` for a receipt),
+/// keeping the categories and the company's counts; returns the row after.
+async fn apply_to(
+    tx: &mut Tx,
+    keys: &mut KeyRing,
+    stored: &StoredEvent,
+    existing: Option<ComplaintListRow>,
+    side: &mut Side,
+) -> Result<ComplaintListRow, StoreError> {
+    {
         let event = &stored.event;
         let at = event.occurred_at;
         let mut row = if let ComplaintChange::ComplaintReceived {
@@ -278,7 +342,7 @@ impl Projector for ComplaintListProjector {
             row.set_progress(Progress::default());
             row
         } else {
-            load(tx, stored.reference.as_str()).await?.ok_or_else(|| {
+            existing.ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "event {}#{} arrived before its complaint was received",
                     stored.reference, stored.sequence
@@ -298,8 +362,10 @@ impl Projector for ComplaintListProjector {
             row.last_contact_at = at;
         };
         match &event.change {
+            // An email's words come in the event before it, which counts the contact.
             ComplaintChange::ComplaintReceived { .. }
-            | ComplaintChange::BreachCauseRecorded { .. } => {}
+            | ComplaintChange::BreachCauseRecorded { .. }
+            | ComplaintChange::EmailReceived { .. } => {}
             ComplaintChange::ComplaintAcknowledged { .. } => {
                 progress.acknowledged = true;
                 row.acknowledged_at = Some(at);
@@ -385,87 +451,176 @@ impl Projector for ComplaintListProjector {
         if let ComplaintChange::ComplaintReceived { category, .. }
         | ComplaintChange::CategoryChanged { to: category, .. } = &event.change
         {
-            on_db!(tx, |q| sqlx::query(
-                "INSERT INTO complaint_categories (category) VALUES ($1) ON CONFLICT DO NOTHING"
-            )
-            .bind(category)
-            .execute(q)
-            .await
-            .map(|r| r.rows_affected()))?;
+            side.categories.insert(category.clone());
         }
         if let Some(company_id) = row.company_id {
-            count_for_company(tx, company_id, &row, before, &event.change).await?;
+            side.count_for_company(company_id, &row, before, &event.change);
         }
         row.updated_at = at;
         row.event_count += 1;
         row.last_position = stored.checkpoint.position;
-        save(tx, &row).await
+        Ok(row)
     }
 }
 
-/// Keeps `company_activity` (and opens the company's file the first time a complaint names
-/// it): counts change only when a complaint arrives, closes or reopens, or is rated.
-async fn count_for_company(
-    tx: &mut Tx,
-    company_id: Uuid,
-    row: &ComplaintListRow,
-    before: Option<(bool, Option<i32>)>,
-    change: &ComplaintChange,
-) -> Result<(), StoreError> {
-    let after = (row.closed, row.satisfaction_score);
-    let (complaints, open, total, count) = match before {
-        None => {
-            if let ComplaintChange::ComplaintReceived {
-                company: Some(name),
-                ..
-            } = change
-            {
-                on_db!(tx, |q| sqlx::query(
-                    "INSERT INTO companies (company_id, name, created_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (company_id) DO NOTHING"
-                )
-                .bind(company_id)
-                .bind(name)
-                .bind(row.received_at)
-                .execute(q)
-                .await
-                .map(|r| r.rows_affected()))?;
+/// What a batch changes beside the complaints' rows, summed in memory and written once at
+/// the end: the categories seen, the companies' files opened, and `company_activity`.
+#[derive(Default)]
+struct Side {
+    categories: std::collections::BTreeSet<String>,
+    /// Companies named for the first time: id → (name, first receipt).
+    companies: std::collections::BTreeMap<Uuid, (String, DateTime<Utc>)>,
+    activity: std::collections::BTreeMap<Uuid, Activity>,
+}
+
+/// Changes to one company's counts.
+struct Activity {
+    complaints: i64,
+    open: i64,
+    satisfaction_total: i64,
+    satisfaction_count: i64,
+    /// The last receipt's time (when `complaints` > 0).
+    last_received_at: DateTime<Utc>,
+}
+
+impl Side {
+    /// Counts an event in its company's activity (and opens the company's file the first time
+    /// a complaint names it): counts change only when a complaint arrives, closes or reopens,
+    /// or is rated.
+    fn count_for_company(
+        &mut self,
+        company_id: Uuid,
+        row: &ComplaintListRow,
+        before: Option<(bool, Option<i32>)>,
+        change: &ComplaintChange,
+    ) {
+        let after = (row.closed, row.satisfaction_score);
+        let (complaints, open, total, count) = match before {
+            None => {
+                if let ComplaintChange::ComplaintReceived {
+                    company: Some(name),
+                    ..
+                } = change
+                {
+                    self.companies
+                        .entry(company_id)
+                        .or_insert_with(|| (name.clone(), row.received_at));
+                }
+                (1, 1, 0, 0)
             }
-            (1, 1, 0, 0)
+            Some(before) if before == after => return,
+            Some((was_closed, old_score)) => (
+                0,
+                i64::from(was_closed) - i64::from(row.closed),
+                i64::from(after.1.unwrap_or(0) - old_score.unwrap_or(0)),
+                i64::from(old_score.is_none() && after.1.is_some()),
+            ),
+        };
+        let activity = self.activity.entry(company_id).or_insert(Activity {
+            complaints: 0,
+            open: 0,
+            satisfaction_total: 0,
+            satisfaction_count: 0,
+            last_received_at: row.received_at,
+        });
+        activity.complaints += complaints;
+        activity.open += open;
+        activity.satisfaction_total += total;
+        activity.satisfaction_count += count;
+        if complaints > 0 {
+            activity.last_received_at = row.received_at;
         }
-        Some(before) if before == after => return Ok(()),
-        Some((was_closed, old_score)) => (
-            0,
-            i64::from(was_closed) - i64::from(row.closed),
-            i64::from(after.1.unwrap_or(0) - old_score.unwrap_or(0)),
-            i64::from(old_score.is_none() && after.1.is_some()),
-        ),
-    };
-    on_db!(tx, |q| {
-        sqlx::query(
-        "INSERT INTO company_activity (company_id, complaints, open_complaints, last_received_at,
-                                       satisfaction_total, satisfaction_count)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (company_id) DO UPDATE SET
-             complaints = company_activity.complaints + excluded.complaints,
-             open_complaints = company_activity.open_complaints + excluded.open_complaints,
-             last_received_at = CASE WHEN excluded.complaints > 0
-                                     THEN excluded.last_received_at
-                                     ELSE company_activity.last_received_at END,
-             satisfaction_total = company_activity.satisfaction_total + excluded.satisfaction_total,
-             satisfaction_count = company_activity.satisfaction_count + excluded.satisfaction_count"
-    )
-    .bind(company_id)
-    .bind(complaints)
-    .bind(open)
-    .bind(row.received_at)
-    .bind(total)
-    .bind(count)
-    .execute(q)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
-    Ok(())
+    }
+
+    async fn write(self, tx: &mut Tx) -> Result<(), StoreError> {
+        let categories: Vec<String> = self.categories.into_iter().collect();
+        for chunk in categories.chunks(500) {
+            let sql = format!(
+                "INSERT INTO complaint_categories (category) VALUES {} ON CONFLICT DO NOTHING",
+                values(tx.backend(), chunk.len(), 1)
+            );
+            on_db!(tx, |q| {
+                let mut query = sqlx::query(&sql);
+                for category in chunk {
+                    query = query.bind(category);
+                }
+                query.execute(q).await.map(|r| r.rows_affected())
+            })?;
+        }
+        let companies: Vec<_> = self.companies.into_iter().collect();
+        for chunk in companies.chunks(500) {
+            let sql = format!(
+                "INSERT INTO companies (company_id, name, created_at) VALUES {}
+                 ON CONFLICT (company_id) DO NOTHING",
+                values(tx.backend(), chunk.len(), 3)
+            );
+            on_db!(tx, |q| {
+                let mut query = sqlx::query(&sql);
+                for (id, (name, at)) in chunk {
+                    query = query.bind(*id).bind(name).bind(*at);
+                }
+                query.execute(q).await.map(|r| r.rows_affected())
+            })?;
+        }
+        let activity: Vec<_> = self.activity.into_iter().collect();
+        for chunk in activity.chunks(300) {
+            let sql = format!(
+                "INSERT INTO company_activity (company_id, complaints, open_complaints,
+                        last_received_at, satisfaction_total, satisfaction_count)
+                 VALUES {}
+                 ON CONFLICT (company_id) DO UPDATE SET
+                     complaints = company_activity.complaints + excluded.complaints,
+                     open_complaints = company_activity.open_complaints + excluded.open_complaints,
+                     last_received_at = CASE WHEN excluded.complaints > 0
+                                             THEN excluded.last_received_at
+                                             ELSE company_activity.last_received_at END,
+                     satisfaction_total =
+                         company_activity.satisfaction_total + excluded.satisfaction_total,
+                     satisfaction_count =
+                         company_activity.satisfaction_count + excluded.satisfaction_count",
+                values(tx.backend(), chunk.len(), 6)
+            );
+            on_db!(tx, |q| {
+                let mut query = sqlx::query(&sql);
+                for (id, a) in chunk {
+                    query = query
+                        .bind(*id)
+                        .bind(a.complaints)
+                        .bind(a.open)
+                        .bind(a.last_received_at)
+                        .bind(a.satisfaction_total)
+                        .bind(a.satisfaction_count);
+                }
+                query.execute(q).await.map(|r| r.rows_affected())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The rows of `references` (those that exist), by reference: one query per 500.
+async fn load_many(
+    tx: &mut Tx,
+    references: &[&str],
+) -> Result<std::collections::HashMap<String, ComplaintListRow>, StoreError> {
+    let mut unique: Vec<&str> = references.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut rows = std::collections::HashMap::with_capacity(unique.len());
+    for chunk in unique.chunks(500) {
+        let placeholders = crate::db::placeholders(tx.backend(), 1, chunk.len());
+        let sql =
+            format!("SELECT {COLUMNS} FROM complaint_list WHERE reference IN ({placeholders})");
+        let found: Vec<ComplaintListRow> = on_db!(tx, |q| {
+            let mut query = sqlx::query_as(&sql);
+            for reference in chunk {
+                query = query.bind(*reference);
+            }
+            query.fetch_all(q).await
+        })?;
+        rows.extend(found.into_iter().map(|row| (row.reference.clone(), row)));
+    }
+    Ok(rows)
 }
 
 async fn load(tx: &mut Tx, reference: &str) -> Result<Option<ComplaintListRow>, StoreError> {
@@ -477,6 +632,12 @@ async fn load(tx: &mut Tx, reference: &str) -> Result<Option<ComplaintListRow>, 
 }
 
 async fn save(tx: &mut Tx, row: &ComplaintListRow) -> Result<(), StoreError> {
+    save_many(tx, &[row]).await
+}
+
+/// Writes rows, many per statement (up to ~2,000 parameters each).
+async fn save_many(tx: &mut Tx, rows: &[&ComplaintListRow]) -> Result<(), StoreError> {
+    let columns = COLUMNS.split(',').count();
     let updates = COLUMNS
         .split(", ")
         .map(str::trim)
@@ -484,55 +645,56 @@ async fn save(tx: &mut Tx, row: &ComplaintListRow) -> Result<(), StoreError> {
         .map(|c| format!("{c} = excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let placeholders = (1..=COLUMNS.split(',').count())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "INSERT INTO complaint_list ({COLUMNS}) VALUES ({placeholders})
-         ON CONFLICT (reference) DO UPDATE SET {updates}"
-    );
-    on_db!(tx, |q| sqlx::query(&sql)
-        .bind(&row.reference)
-        .bind(row.customer_id)
-        .bind(&row.customer_name)
-        .bind(&row.customer_email)
-        .bind(&row.company)
-        .bind(&row.language)
-        .bind(&row.channel)
-        .bind(&row.category)
-        .bind(&row.summary)
-        .bind(&row.priority)
-        .bind(&row.status)
-        .bind(&row.step)
-        .bind(row.acknowledged)
-        .bind(row.investigation_concluded)
-        .bind(row.action_committed)
-        .bind(row.owner_named)
-        .bind(row.resolved)
-        .bind(row.closed)
-        .bind(row.waiting_on_customer)
-        .bind(row.owner_id)
-        .bind(&row.owner_name)
-        .bind(&row.outcome)
-        .bind(row.received_at)
-        .bind(row.acknowledged_at)
-        .bind(row.last_contact_at)
-        .bind(row.customer_informed_at)
-        .bind(row.updated_at)
-        .bind(row.personal_data_erased)
-        .bind(row.event_count)
-        .bind(row.last_position)
-        .bind(row.last_heard_at)
-        .bind(row.priority_rank)
-        .bind(&row.search_text)
-        .bind(row.company_id)
-        .bind(&row.tier)
-        .bind(&row.customer_phone)
-        .bind(row.satisfaction_score)
-        .execute(q)
-        .await
-        .map(|r| r.rows_affected()))?;
+    for chunk in rows.chunks((2_000 / columns).max(1)) {
+        let values = values(tx.backend(), chunk.len(), columns);
+        let sql = format!(
+            "INSERT INTO complaint_list ({COLUMNS}) VALUES {values}
+             ON CONFLICT (reference) DO UPDATE SET {updates}"
+        );
+        on_db!(tx, |q| {
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query.bind(&row.reference);
+                query = query.bind(row.customer_id);
+                query = query.bind(&row.customer_name);
+                query = query.bind(&row.customer_email);
+                query = query.bind(&row.company);
+                query = query.bind(&row.language);
+                query = query.bind(&row.channel);
+                query = query.bind(&row.category);
+                query = query.bind(&row.summary);
+                query = query.bind(&row.priority);
+                query = query.bind(&row.status);
+                query = query.bind(&row.step);
+                query = query.bind(row.acknowledged);
+                query = query.bind(row.investigation_concluded);
+                query = query.bind(row.action_committed);
+                query = query.bind(row.owner_named);
+                query = query.bind(row.resolved);
+                query = query.bind(row.closed);
+                query = query.bind(row.waiting_on_customer);
+                query = query.bind(row.owner_id);
+                query = query.bind(&row.owner_name);
+                query = query.bind(&row.outcome);
+                query = query.bind(row.received_at);
+                query = query.bind(row.acknowledged_at);
+                query = query.bind(row.last_contact_at);
+                query = query.bind(row.customer_informed_at);
+                query = query.bind(row.updated_at);
+                query = query.bind(row.personal_data_erased);
+                query = query.bind(row.event_count);
+                query = query.bind(row.last_position);
+                query = query.bind(row.last_heard_at);
+                query = query.bind(row.priority_rank);
+                query = query.bind(&row.search_text);
+                query = query.bind(row.company_id);
+                query = query.bind(&row.tier);
+                query = query.bind(&row.customer_phone);
+                query = query.bind(row.satisfaction_score);
+            }
+            query.execute(q).await.map(|r| r.rows_affected())
+        })?;
+    }
     Ok(())
 }
 

@@ -6,11 +6,20 @@
 //! PostgreSQL hands out identity values at insert time, so a transaction that inserted first
 //! may commit last; `global_position > $last` would step over its events for good. Each event
 //! also records the id of the transaction that wrote it, and readers only read events of
-//! transactions older than the oldest one still running (`pg_snapshot_xmin`), in
-//! `(transaction_id, global_position)` order. An event can then never appear behind a
-//! checkpoint that has already passed it.
+//! transactions older than the oldest one still running, in `(transaction_id,
+//! global_position)` order. An event can then never appear behind a checkpoint that has
+//! already passed it.
+//!
+//! "Still running" means running in *this* database ([`POSTGRES_HORIZON`]). Transaction ids
+//! are shared by every database of a PostgreSQL server, so `pg_snapshot_xmin` alone would let
+//! a long transaction of another application (or another test's database) hold back every
+//! projector here, though it can never write to this events table. A transaction that
+//! `pg_stat_activity` shows, by its backend, to belong to another database is passed over;
+//! anything not positively known to be elsewhere (a transaction that ended meanwhile, a
+//! prepared one, one we may not see) still holds the horizon, so the rule only ever errs
+//! towards waiting.
 
-use redress_domain::{ComplaintEvent, EVENT_VERSION, Reference};
+use redress_domain::{ComplaintChange, ComplaintEvent, EVENT_VERSION, Reference};
 
 use crate::StoreError;
 use crate::db::Tx;
@@ -38,6 +47,24 @@ pub struct StoredEvent {
     pub event: ComplaintEvent,
 }
 
+/// The oldest transaction still running in this database, as of the statement's snapshot (its
+/// `xmax` when none is): every transaction below it has ended, or runs in another database
+/// and cannot have written here. A backend's `backend_xid` is a 32-bit `xid`, the snapshot's
+/// are 64-bit `xid8`s: transactions running at once are within 2^31 of each other, so the
+/// low 32 bits name one. `pg_current_snapshot()` is the statement's snapshot, the same at
+/// both calls.
+macro_rules! horizon_sql {
+    () => {
+        "COALESCE(
+    (SELECT MIN(running.xid) FROM pg_snapshot_xip(pg_current_snapshot()) AS running(xid)
+      WHERE running.xid::text::bigint % 4294967296 NOT IN (
+            SELECT elsewhere.backend_xid::text::bigint FROM pg_stat_activity AS elsewhere
+             WHERE elsewhere.backend_xid IS NOT NULL AND elsewhere.datname IS NOT NULL
+               AND elsewhere.datname <> current_database())),
+    pg_snapshot_xmax(pg_current_snapshot()))"
+    };
+}
+
 const SQLITE_READ: &str = "
 SELECT global_position, 0, aggregate_type, aggregate_id, sequence, event_version, payload
   FROM events
@@ -48,14 +75,65 @@ SELECT global_position, 0, aggregate_type, aggregate_id, sequence, event_version
 // `ORDER BY events.transaction_id`, qualified: unqualified, the name would mean the output
 // column `transaction_id::text::bigint`, and PostgreSQL would sort the whole table by that
 // expression on every batch instead of walking the `events_global_order` index.
-const POSTGRES_READ: &str = "
+const POSTGRES_READ: &str = concat!(
+    "
 SELECT global_position, transaction_id::text::bigint, aggregate_type, aggregate_id, sequence,
        event_version, payload::text
   FROM events
  WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+   AND transaction_id < ",
+    horizon_sql!(),
+    "
+ ORDER BY events.transaction_id, events.global_position
+ LIMIT $3"
+);
+
+/// [`horizon_sql`] as a statement (a `bigint`).
+pub(crate) const POSTGRES_HORIZON: &str = concat!("SELECT (", horizon_sql!(), ")::text::bigint");
+
+const POSTGRES_READ_BELOW: &str = "
+SELECT global_position, transaction_id::text::bigint, aggregate_type, aggregate_id, sequence,
+       event_version, payload::text
+  FROM events
+ WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+   AND transaction_id < $4::text::xid8
  ORDER BY events.transaction_id, events.global_position
  LIMIT $3";
+
+/// The horizon of the reads now (PostgreSQL: the oldest transaction still running in this
+/// database, [`POSTGRES_HORIZON`]; `None` on SQLite). Reads bounded by one horizon see the
+/// same events however long they take ([`read_below`]).
+pub async fn horizon(tx: &mut Tx) -> Result<Option<i64>, StoreError> {
+    Ok(match tx {
+        Tx::Sqlite(_) => None,
+        Tx::Postgres(t) => Some(
+            sqlx::query_scalar(POSTGRES_HORIZON)
+                .fetch_one(&mut **t)
+                .await?,
+        ),
+    })
+}
+
+/// Like [`read_after`], only events of transactions below `horizon` (from [`horizon`]).
+pub async fn read_below(
+    tx: &mut Tx,
+    after: Checkpoint,
+    limit: i64,
+    horizon: Option<i64>,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let (Tx::Postgres(t), Some(horizon)) = (&mut *tx, horizon) else {
+        return read_after(tx, after, limit).await;
+    };
+    let rows: Vec<(i64, i64, String, String, i64, String, String)> =
+        sqlx::query_as(POSTGRES_READ_BELOW)
+            .bind(after.transaction_id.to_string())
+            .bind(after.position)
+            .bind(limit)
+            .bind(horizon.to_string())
+            .fetch_all(&mut **t)
+            .await?;
+    rows.into_iter().map(decode).collect()
+}
 
 /// Reads up to `limit` events after `after`, in global order.
 pub async fn read_after(
@@ -81,6 +159,16 @@ pub async fn read_after(
         }
     };
     rows.into_iter().map(decode).collect()
+}
+
+/// The complaints of a batch's events other than receipts: those whose read-model rows must
+/// already exist, to be read once for the batch (with repeats; callers dedupe).
+pub fn received_before(events: &[StoredEvent]) -> Vec<&str> {
+    events
+        .iter()
+        .filter(|e| !matches!(e.event.change, ComplaintChange::ComplaintReceived { .. }))
+        .map(|e| e.reference.as_str())
+        .collect()
 }
 
 /// How many events the store holds.

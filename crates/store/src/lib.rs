@@ -13,10 +13,13 @@ pub mod complaints;
 pub mod db;
 pub mod event_log;
 pub mod forms;
+pub mod inbound;
 pub mod links;
 pub mod outbox;
 pub mod projection;
 pub mod reports;
+pub mod retention;
+pub mod security;
 pub mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -34,14 +37,22 @@ pub use complaint_list::{
     ComplaintList, ComplaintListProjector, ComplaintListRow, QueueCursor, QueueFilter, QueuePage,
     QueueSort,
 };
-pub use complaints::{CommandError, Complaints, ErasureReport};
+pub use complaints::{CommandError, CommandStats, Complaints, ErasureReport};
 pub use db::{Backend, ConnectOptions, Database, Tx};
 pub use event_log::{Checkpoint, StoredEvent};
 pub use forms::{FormTokens, PublicIntake};
+pub use inbound::{Claim, Inbound, InboundCounts, InboundState, MailboxPlace, SetAside};
 pub use links::{LinkError, StatusLinks};
 pub use outbox::{EmailKind, Outbox, OutboxCounts, OutboxProjector, OutboxRow};
-pub use projection::{EventSignal, Projections, Projector, RebuildReport};
+pub use projection::{
+    CheckReport, EventSignal, Leadership, Projections, Projector, ProjectorPosition, RebuildReport,
+    SoleWorker, TableCheck,
+};
 pub use reports::{Reports, ReportsProjector};
+pub use retention::{Retention, RetentionReport};
+pub use security::{
+    AuditAction, AuditActor, AuditEntry, AuditTrail, LiveSession, RateLimits, StaffSessions,
+};
 pub use sla::{Sla, SlaPolicies, SlaProjector};
 pub use vault::{KeyVault, OpenError};
 
@@ -67,29 +78,41 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// Whether a database error means the database is unreachable (rather than refusing
+/// something): the request may succeed later, so it gets a 503.
+pub fn unreachable_database(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        // PostgreSQL: connection exceptions (08), insufficient resources (53), operator
+        // intervention such as a shutdown (57), and a database that is gone (3D000).
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57")
+                || code == "3D000"
+        }),
+        _ => false,
+    }
+}
+
 impl StoreError {
     /// Whether the database is unreachable (rather than refusing something): the request
     /// may succeed later, so it gets a 503.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::Io(_)
-                | sqlx::Error::Tls(_),
-            ) => true,
-            // PostgreSQL: connection exceptions (08), insufficient resources (53), operator
-            // intervention such as a shutdown (57), and a database that is gone (3D000).
-            StoreError::Database(sqlx::Error::Database(error)) => {
-                error.code().is_some_and(|code| {
-                    code.starts_with("08")
-                        || code.starts_with("53")
-                        || code.starts_with("57")
-                        || code == "3D000"
-                })
-            }
+            StoreError::Database(error) => unreachable_database(error),
             _ => false,
         }
+    }
+
+    /// Whether the database refused a text it cannot store (PostgreSQL and a NUL character,
+    /// 22021): the input's fault, not the server's.
+    pub fn is_unstorable_text(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(error))
+            if error.code().as_deref() == Some("22021"))
     }
 }
 
@@ -126,6 +149,16 @@ pub struct Store {
     pub sla: Sla,
     /// The managers' reports.
     pub reports: Reports,
+    /// Email intake's records of messages read and files kept.
+    pub inbound: Inbound,
+    /// Staff sessions, kept on the server.
+    pub sessions: StaffSessions,
+    /// Who did what (sign-ins, account changes, exports, erasures...).
+    pub audit: AuditTrail,
+    /// Request counts for rate limits.
+    pub rate_limits: RateLimits,
+    /// Erasure of personal data past its retention period.
+    pub retention: Retention,
     /// The clock every time-dependent rule reads.
     pub clock: Arc<dyn Clock>,
 }
@@ -164,8 +197,19 @@ impl Store {
             api_tokens: ApiTokens::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
             sla: Sla::new(db.clone(), policies, clock.clone()),
-            clock,
             reports: Reports::new(db.clone()),
+            inbound: Inbound::new(db.clone(), vault.clone()),
+            sessions: StaffSessions::new(db.clone()),
+            audit: AuditTrail::new(db.clone()),
+            rate_limits: RateLimits::new(db.clone()),
+            retention: Retention::new(
+                db.clone(),
+                complaints.clone(),
+                vault.clone(),
+                AuditTrail::new(db.clone()),
+                clock.clone(),
+            ),
+            clock,
             db,
             vault,
             complaints,
@@ -180,7 +224,7 @@ impl Store {
         instance_secret(&self.db, name, length).await
     }
 
-    /// On PostgreSQL, forwards `NOTIFY redress_events` (sent by a trigger on every insert, from
+    /// On PostgreSQL, forwards `NOTIFY redress_events` (sent after commands commit, from
     /// any instance) to the signal, reconnecting after failures. Returns at once on SQLite,
     /// whose only writer is this process.
     pub async fn forward_notifications(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {

@@ -262,6 +262,12 @@ impl Projector for OutboxProjector {
         let Some(kind) = EmailKind::for_change(change) else {
             return Ok(());
         };
+        let now = self.clock.now();
+        let at = stored.event.occurred_at;
+        if now - at > self.max_age {
+            // Too old to tell the customer now (and a rebuild must not re-send history).
+            return Ok(());
+        }
         let recipient: Option<(Uuid, String, bool)> = on_db!(tx, |q| sqlx::query_as(
             "SELECT customer_id, language, erased FROM outbox_recipients WHERE reference = $1"
         )
@@ -274,12 +280,6 @@ impl Projector for OutboxProjector {
                 stored.sequence
             )));
         };
-        let now = self.clock.now();
-        let at = stored.event.occurred_at;
-        if now - at > self.max_age {
-            // Too old to tell the customer now (and a rebuild must not re-send history).
-            return Ok(());
-        }
         let (state, note) = if erased {
             (
                 "cancelled",
@@ -392,6 +392,35 @@ impl Outbox {
         }
         claimed.sort_by_key(|c| (c.row.next_attempt_at, c.row.id.clone()));
         Ok(claimed)
+    }
+
+    /// Renews the lease on a claimed message just before it is sent, if this sender still
+    /// holds it (its lease, as claimed, is still the one recorded, and the message still
+    /// waits). A sender slowed down past its lease (a slow SMTP server, a paused process)
+    /// finds that another sender has claimed the message since, and leaves it to them: the
+    /// same email is never sent by two senders because of an expired lease.
+    pub async fn renew(
+        &self,
+        claimed: &mut Claimed,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let Some(held) = claimed.row.claimed_until else {
+            return Ok(false);
+        };
+        let renewed: Option<DateTime<Utc>> = on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "UPDATE outbox SET claimed_until = $1
+              WHERE id = $2 AND state = 'pending' AND claimed_until = $3 AND $4 < claimed_until
+              RETURNING claimed_until"
+        )
+        .bind(now + lease)
+        .bind(&claimed.row.id)
+        .bind(held)
+        .bind(now)
+        .fetch_optional(pool)
+        .await)?;
+        claimed.row.claimed_until = renewed.or(claimed.row.claimed_until);
+        Ok(renewed.is_some())
     }
 
     /// Queues an email with a fresh status link, which the customer asked for at `now`. Its
@@ -571,6 +600,26 @@ impl Outbox {
         )
         .fetch_all(pool)
         .await)?)
+    }
+
+    /// Like [`Outbox::counts`] without `sent` (left 0), reading only the unsent rows through
+    /// the state index: cheap enough for every `/metrics` scrape however many were sent.
+    pub async fn depth(&self) -> Result<OutboxCounts, StoreError> {
+        let (pending, failing, dead): (i64, i64, i64) = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN state = 'pending' AND last_error IS NOT NULL
+                                      THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), 0)
+               FROM outbox WHERE state IN ('pending', 'dead')"
+        )
+        .fetch_one(pool)
+        .await)?;
+        Ok(OutboxCounts {
+            pending,
+            failing,
+            dead,
+            sent: 0,
+        })
     }
 
     /// How many messages are in each state.

@@ -5,12 +5,22 @@
 //! Batches of one projector never overlap: on PostgreSQL a transaction-scoped advisory lock
 //! (keyed by the projector's name) serialises them across every instance; on SQLite the
 //! batch's first statement is a write, which takes the database's single write lock.
+//!
+//! On PostgreSQL each projector is also *led* by one instance at a time: [`Projections::run`]
+//! runs only the projectors whose session-level advisory lock it holds, on a connection of its
+//! own ([`Leadership`]). When that instance dies its connection closes, PostgreSQL releases the
+//! lock, and another instance takes it at its next try (every [`Projections::LEADER_RETRY`]).
+//! Leadership saves work; correctness never depends on it: should two instances ever both
+//! believe they lead (a leader cut off from the database for a moment), the batch lock and the
+//! checkpoint written in the batch's transaction still apply every event exactly once.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::Utc;
+use sqlx::Connection;
 use tokio::sync::watch;
 
 use crate::db::{Database, Tx};
@@ -83,6 +93,120 @@ impl EventSignal {
     }
 }
 
+/// The projectors this instance leads (see the module's documentation). Shared by the
+/// runner, the SLA scheduler (which runs beside the `sla` projector's leader) and `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct Leadership(Arc<Mutex<BTreeSet<&'static str>>>);
+
+impl Leadership {
+    /// Whether this instance leads the projector called `name`.
+    pub fn leads(&self, name: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(name)
+    }
+
+    /// The projectors this instance leads, by name.
+    pub fn led(&self) -> Vec<&'static str> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .copied()
+            .collect()
+    }
+
+    fn set(&self, names: BTreeSet<&'static str>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = names;
+    }
+}
+
+/// The connection holding this instance's leadership locks (PostgreSQL).
+struct LeaderConnection {
+    connection: Option<sqlx::PgConnection>,
+    held: BTreeSet<&'static str>,
+}
+
+impl LeaderConnection {
+    const QUERY_TIMEOUT: Duration = Duration::from_secs(3);
+
+    /// Tries to take the locks of the projectors not yet led and checks that the connection
+    /// holding the others still answers. On any failure every lock is given up (the server
+    /// releases them when the connection goes) and the next call starts again.
+    async fn refresh(&mut self, pool: &sqlx::PgPool, names: &[&'static str]) {
+        if let Err(error) = self.try_refresh(pool, names).await {
+            if !self.held.is_empty() {
+                tracing::warn!(%error, "lost the projector leadership connection; leading nothing until it is back");
+            } else {
+                tracing::debug!(%error, "cannot reach the database to take projector leadership");
+            }
+            self.held.clear();
+            if let Some(connection) = self.connection.take() {
+                // Dropped, not closed politely: the server may be gone.
+                drop(connection);
+            }
+        }
+    }
+
+    async fn try_refresh(
+        &mut self,
+        pool: &sqlx::PgPool,
+        names: &[&'static str],
+    ) -> Result<(), StoreError> {
+        let connection = match &mut self.connection {
+            Some(connection) => connection,
+            None => {
+                let options = pool
+                    .connect_options()
+                    .as_ref()
+                    .clone()
+                    .application_name("redress-leader");
+                let connection = tokio::time::timeout(
+                    Self::QUERY_TIMEOUT,
+                    sqlx::PgConnection::connect_with(&options),
+                )
+                .await
+                .map_err(|_| StoreError::Config("timed out connecting".into()))??;
+                self.connection.insert(connection)
+            }
+        };
+        for name in names {
+            if self.held.contains(name) {
+                continue;
+            }
+            let taken: bool = tokio::time::timeout(
+                Self::QUERY_TIMEOUT,
+                sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(leader_key(name))
+                    .fetch_one(&mut *connection),
+            )
+            .await
+            .map_err(|_| StoreError::Config("timed out taking a lock".into()))??;
+            if taken {
+                tracing::info!(projector = name, "leading projector");
+                self.held.insert(name);
+            }
+        }
+        if !self.held.is_empty() {
+            tokio::time::timeout(Self::QUERY_TIMEOUT, connection.ping())
+                .await
+                .map_err(|_| {
+                    StoreError::Config("the leadership connection stopped answering".into())
+                })??;
+        }
+        Ok(())
+    }
+
+    /// Gives up every lock (at shutdown: the others take over at once).
+    async fn release(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            let _ = tokio::time::timeout(Self::QUERY_TIMEOUT, connection.close()).await;
+        }
+        self.held.clear();
+    }
+}
+
 /// The registered projectors, and how to run them.
 #[derive(Clone)]
 pub struct Projections {
@@ -90,6 +214,112 @@ pub struct Projections {
     projectors: Vec<Arc<dyn Projector>>,
     batch_size: i64,
     projected: EventSignal,
+    mail_due: EventSignal,
+    sla_moved: EventSignal,
+    leadership: Leadership,
+}
+
+/// Where one projector stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectorPosition {
+    /// The projector.
+    pub name: &'static str,
+    /// The global position of the last event it applied.
+    pub position: i64,
+    /// Global positions between it and the last event written: the events it has still to
+    /// apply (on PostgreSQL an upper bound: positions of rolled-back writes are never used).
+    pub behind: i64,
+}
+
+/// How a projection compared with a rebuild ([`Projections::check`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// The projection.
+    pub name: &'static str,
+    /// Events replayed by the rebuild.
+    pub events: u64,
+    /// Each of its tables.
+    pub tables: Vec<TableCheck>,
+}
+
+impl CheckReport {
+    /// Whether every table held exactly the rows a rebuild gives.
+    pub fn matches(&self) -> bool {
+        self.tables.iter().all(TableCheck::matches)
+    }
+}
+
+/// One table of a [`CheckReport`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableCheck {
+    /// The table.
+    pub table: &'static str,
+    /// Rows in the live projection.
+    pub live_rows: u64,
+    /// Rows after a rebuild.
+    pub rebuilt_rows: u64,
+    /// Live rows that a rebuild does not give (a changed row counts here and below).
+    pub only_live: u64,
+    /// Rows a rebuild gives that the live projection lacks.
+    pub only_rebuilt: u64,
+    /// Up to [`TableCheck::SAMPLE`] of the first, as text.
+    pub only_live_sample: Vec<String>,
+    /// Up to [`TableCheck::SAMPLE`] of the second, as text.
+    pub only_rebuilt_sample: Vec<String>,
+}
+
+impl TableCheck {
+    /// Differing rows shown per table.
+    pub const SAMPLE: usize = 5;
+
+    /// Whether the live rows are exactly the rebuilt ones.
+    pub fn matches(&self) -> bool {
+        self.only_live == 0 && self.only_rebuilt == 0 && self.live_rows == self.rebuilt_rows
+    }
+}
+
+/// Calls `each` with every row of `table` as text (PostgreSQL's row literal; on SQLite each
+/// column `quote`d, joined by `|`) and a 128-bit hash of that text.
+async fn for_each_row(
+    tx: &mut Tx,
+    table: &str,
+    each: &mut (dyn FnMut(&str, u128) + Send),
+) -> Result<(), StoreError> {
+    use futures::TryStreamExt;
+    use sha2::Digest;
+    let hash = |text: &str| {
+        let digest = sha2::Sha256::digest(text.as_bytes());
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&digest[..16]);
+        u128::from_le_bytes(first)
+    };
+    match tx {
+        Tx::Postgres(t) => {
+            let sql = format!("SELECT t::text FROM {table} t");
+            let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut **t);
+            while let Some(text) = rows.try_next().await? {
+                each(&text, hash(&text));
+            }
+        }
+        Tx::Sqlite(t) => {
+            let columns: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+                    .bind(table)
+                    .fetch_all(&mut **t)
+                    .await?;
+            let expression = columns
+                .iter()
+                .map(|c| format!("quote(\"{c}\")"))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            let sql = format!("SELECT {expression} FROM {table}");
+            let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut **t);
+            while let Some(text) = rows.try_next().await? {
+                each(&text, hash(&text));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What a rebuild did.
@@ -107,12 +337,32 @@ impl Projections {
             projectors,
             batch_size: 500,
             projected: EventSignal::default(),
+            mail_due: EventSignal::default(),
+            sla_moved: EventSignal::default(),
+            leadership: Leadership::default(),
         }
     }
 
-    /// Notified after every batch that applied events (the mail sender waits on it).
+    /// The projectors this instance leads while [`Projections::run`] runs.
+    pub fn leadership(&self) -> Leadership {
+        self.leadership.clone()
+    }
+
+    /// Notified after every batch that applied events.
     pub fn projected(&self) -> EventSignal {
         self.projected.clone()
+    }
+
+    /// Notified after batches of the projectors that queue email (`outbox`, `sla`), and by
+    /// anything else that queues one: the mail sender waits on it.
+    pub fn mail_due(&self) -> EventSignal {
+        self.mail_due.clone()
+    }
+
+    /// Notified after batches of the `sla` projector, which move the SLA clocks' next
+    /// moments: the SLA scheduler waits on it.
+    pub fn sla_moved(&self) -> EventSignal {
+        self.sla_moved.clone()
     }
 
     /// Events per transaction.
@@ -140,6 +390,7 @@ impl Projections {
 
     /// Applies one batch to one projector. Returns how many events it applied.
     pub async fn catch_up_batch(&self, projector: &dyn Projector) -> Result<usize, StoreError> {
+        let started = Instant::now();
         let mut tx = self.db.begin().await?;
         let from = lock_checkpoint(&mut tx, projector.name()).await?;
         let events = event_log::read_after(&mut tx, from, self.batch_size).await?;
@@ -151,6 +402,20 @@ impl Projections {
         save_checkpoint(&mut tx, projector.name(), last).await?;
         tx.commit().await?;
         self.projected.notify();
+        match projector.name() {
+            "outbox" => self.mail_due.notify(),
+            "sla" => {
+                self.mail_due.notify();
+                self.sla_moved.notify();
+            }
+            _ => {}
+        }
+        tracing::debug!(
+            projector = projector.name(),
+            events = events.len(),
+            millis = started.elapsed().as_secs_f64() * 1e3,
+            "batch applied"
+        );
         Ok(events.len())
     }
 
@@ -158,7 +423,7 @@ impl Projections {
     /// Returns the events applied.
     ///
     /// On PostgreSQL a committed event can be held back for a moment by an older transaction
-    /// still running anywhere in the cluster (see [`crate::event_log`]); this waits for it, up
+    /// still running in the database (see [`crate::event_log`]); this waits for it, up
     /// to [`Projections::IDLE_WAIT`], and then reports which projector is held back.
     pub async fn run_until_idle(&self) -> Result<u64, StoreError> {
         let mut total = 0;
@@ -199,8 +464,11 @@ impl Projections {
             }
             Database::Postgres(pool) => {
                 sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM events
-                      WHERE (transaction_id, global_position) > ($1::text::xid8, $2))",
+                    // Not EXISTS: PostgreSQL drops a LIMIT inside EXISTS and then scans the
+                    // whole table when nothing is there; a LIMIT in FROM walks the index.
+                    "SELECT COUNT(*) > 0 FROM (SELECT 1 FROM events
+                      WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+                      ORDER BY events.transaction_id, events.global_position LIMIT 1) AS next",
                 )
                 .bind(at.transaction_id.to_string())
                 .bind(at.position)
@@ -221,6 +489,7 @@ impl Projections {
         let projector = self.find(name)?;
         let mut tx = self.db.begin().await?;
         lock_checkpoint(&mut tx, projector.name()).await?;
+        tx.bulk_cache(true).await?;
         projector.before_rebuild(&mut tx).await?;
         for table in projector.tables() {
             tx.execute_plain(&format!("DELETE FROM {table}")).await?;
@@ -240,6 +509,7 @@ impl Projections {
         }
         projector.after_rebuild(&mut tx).await?;
         save_checkpoint(&mut tx, projector.name(), at).await?;
+        tx.bulk_cache(false).await?;
         tx.commit().await?;
         self.db.optimize_tables(projector.tables()).await?;
         Ok(RebuildReport { events: replayed })
@@ -248,12 +518,146 @@ impl Projections {
     /// Events read at a time by a rebuild.
     pub const REBUILD_BATCH: i64 = 5_000;
 
+    /// Checks that one projection equals a rebuild from the events, changing nothing: in one
+    /// transaction (holding the projector's batch lock, so the running projector waits) it
+    /// brings the projection up to the last event, reads its rows, rebuilds it behind a
+    /// savepoint, compares the rows, and rolls everything back.
+    pub async fn check(&self, name: &str) -> Result<CheckReport, StoreError> {
+        let projector = self.find(name)?;
+        let mut tx = self.db.begin().await?;
+        let mut at = lock_checkpoint(&mut tx, projector.name()).await?;
+        tx.bulk_cache(true).await?;
+        // One horizon for the catch-up and the rebuild: both see the same events.
+        let horizon = event_log::horizon(&mut tx).await?;
+        let mut keys = KeyRing::default();
+        loop {
+            let events = event_log::read_below(&mut tx, at, Self::REBUILD_BATCH, horizon).await?;
+            let Some(last) = events.last().map(|e| e.checkpoint) else {
+                break;
+            };
+            projector.apply_batch(&mut tx, &mut keys, &events).await?;
+            at = last;
+        }
+        let mut live = Vec::new();
+        for table in projector.tables() {
+            let mut hashes = Vec::new();
+            for_each_row(&mut tx, table, &mut |_, hash| hashes.push(hash)).await?;
+            hashes.sort_unstable();
+            live.push(hashes);
+        }
+        tx.execute_plain("SAVEPOINT redress_check").await?;
+        projector.before_rebuild(&mut tx).await?;
+        for table in projector.tables() {
+            tx.execute_plain(&format!("DELETE FROM {table}")).await?;
+        }
+        let mut keys = KeyRing::default();
+        let mut from = Checkpoint::default();
+        let mut events = 0u64;
+        loop {
+            let batch = event_log::read_below(&mut tx, from, Self::REBUILD_BATCH, horizon).await?;
+            let Some(last) = batch.last().map(|e| e.checkpoint) else {
+                break;
+            };
+            projector.apply_batch(&mut tx, &mut keys, &batch).await?;
+            events += batch.len() as u64;
+            from = last;
+        }
+        projector.after_rebuild(&mut tx).await?;
+        let mut tables = Vec::new();
+        let mut rebuilt = Vec::new();
+        for (table, live) in projector.tables().iter().zip(&live) {
+            let mut check = TableCheck {
+                table,
+                live_rows: live.len() as u64,
+                ..TableCheck::default()
+            };
+            let mut hashes = Vec::new();
+            for_each_row(&mut tx, table, &mut |text, hash| {
+                hashes.push(hash);
+                if live.binary_search(&hash).is_err() {
+                    check.only_rebuilt += 1;
+                    if check.only_rebuilt_sample.len() < TableCheck::SAMPLE {
+                        check.only_rebuilt_sample.push(text.to_string());
+                    }
+                }
+            })
+            .await?;
+            check.rebuilt_rows = hashes.len() as u64;
+            hashes.sort_unstable();
+            rebuilt.push(hashes);
+            tables.push(check);
+        }
+        tx.execute_plain("ROLLBACK TO SAVEPOINT redress_check")
+            .await?;
+        for (check, rebuilt) in tables.iter_mut().zip(&rebuilt) {
+            if check.only_rebuilt == 0 && check.live_rows == check.rebuilt_rows {
+                continue;
+            }
+            for_each_row(&mut tx, check.table, &mut |text, hash| {
+                if rebuilt.binary_search(&hash).is_err() {
+                    check.only_live += 1;
+                    if check.only_live_sample.len() < TableCheck::SAMPLE {
+                        check.only_live_sample.push(text.to_string());
+                    }
+                }
+            })
+            .await?;
+        }
+        tx.bulk_cache(false).await?;
+        tx.rollback().await?;
+        Ok(CheckReport {
+            name: projector.name(),
+            events,
+            tables,
+        })
+    }
+
     /// The total number of events in the store (for progress bars).
     pub async fn event_count(&self) -> Result<u64, StoreError> {
         let mut tx = self.db.begin().await?;
         let n = event_log::count(&mut tx).await?;
         tx.commit().await?;
         Ok(n as u64)
+    }
+
+    /// Where every projector stands against the last event written (for `/metrics` and the
+    /// benchmarks): the head's global position and each projector's.
+    pub async fn positions(&self) -> Result<(i64, Vec<ProjectorPosition>), StoreError> {
+        // The last event in reading order, through the index (on PostgreSQL MAX(global_position)
+        // would read the whole table: only (transaction_id, global_position) is indexed).
+        let head: Option<i64> =
+            crate::on_pool!(&self.db, |pool| sqlx::query_scalar(match &self.db {
+                Database::Sqlite(_) => "SELECT MAX(global_position) FROM events",
+                Database::Postgres(_) => {
+                    "SELECT global_position FROM events
+                      ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
+                }
+            })
+            .fetch_optional(pool)
+            .await)?
+            .flatten();
+        let head = head.unwrap_or(0);
+        let rows: Vec<(String, i64)> = crate::on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT name, position FROM projector_checkpoints"
+        )
+        .fetch_all(pool)
+        .await)?;
+        let positions = self
+            .projectors
+            .iter()
+            .map(|p| {
+                let position = rows
+                    .iter()
+                    .find(|(name, _)| name == p.name())
+                    .map_or(0, |(_, position)| *position);
+                ProjectorPosition {
+                    name: p.name(),
+                    position,
+                    behind: (head - position).max(0),
+                }
+            })
+            .collect();
+        Ok((head, positions))
     }
 
     /// Where a projector stands.
@@ -272,31 +676,91 @@ impl Projections {
             .unwrap_or_default())
     }
 
-    /// Keeps every projector caught up until `shutdown` turns true: woken by `signal`, and
-    /// polling every `poll` in case a wake-up was missed. Errors are logged and retried.
+    /// Keeps the projectors this instance leads caught up until `shutdown` turns true, each in
+    /// a task of its own (a slow projector never holds up the others): woken by `signal`, and
+    /// polling every `poll` in case a wake-up was missed. Errors are logged and retried. On
+    /// PostgreSQL it tries to take the lead of the others every [`Projections::LEADER_RETRY`];
+    /// on SQLite (one process) it leads them all.
     pub async fn run(
         self,
         signal: EventSignal,
         poll: Duration,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        let mut wake = signal.subscribe();
-        let mut failures = 0u32;
-        loop {
-            if *shutdown.borrow() {
-                break;
+        let names = self.names();
+        if let Database::Sqlite(_) = &self.db {
+            self.leadership.set(names.iter().copied().collect());
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for projector in &self.projectors {
+            tasks.spawn(self.clone().keep_up(
+                projector.clone(),
+                signal.subscribe(),
+                poll,
+                shutdown.clone(),
+            ));
+        }
+        let mut leader = LeaderConnection {
+            connection: None,
+            held: BTreeSet::new(),
+        };
+        if let Database::Postgres(pool) = &self.db {
+            while !*shutdown.borrow() {
+                leader.refresh(pool, &names).await;
+                self.leadership.set(leader.held.clone());
+                tokio::select! {
+                    _ = tokio::time::sleep(Self::LEADER_RETRY) => {}
+                    _ = shutdown.changed() => {}
+                }
             }
-            let pause = match self.run_until_idle().await {
-                Ok(_) => {
-                    failures = 0;
-                    poll
+        }
+        while tasks.join_next().await.is_some() {}
+        // Every projector stopped between batches: each checkpoint is where its last
+        // transaction left it. Only now are the locks given up.
+        leader.release().await;
+        self.leadership.set(BTreeSet::new());
+        tracing::info!("projectors stopped at their checkpoints");
+    }
+
+    /// One projector's loop in [`Projections::run`].
+    async fn keep_up(
+        self,
+        projector: Arc<dyn Projector>,
+        mut wake: watch::Receiver<u64>,
+        poll: Duration,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let name = projector.name();
+        let mut failures = 0u32;
+        while !*shutdown.borrow() {
+            let mut pause = poll;
+            if self.leadership.leads(name) {
+                loop {
+                    if *shutdown.borrow() {
+                        return;
+                    }
+                    match self.catch_up_batch(projector.as_ref()).await {
+                        Ok(applied) if applied == self.batch_size as usize => continue,
+                        Ok(_) => {
+                            failures = 0;
+                            // Events committed but held back by an older transaction still
+                            // running (PostgreSQL): look again in a moment.
+                            if self.has_unprojected(name).await.unwrap_or(false) {
+                                pause = Duration::from_millis(5);
+                            }
+                        }
+                        Err(error) => {
+                            failures = failures.saturating_add(1);
+                            tracing::warn!(%error, projector = name, failures, "projector failed; retrying");
+                            pause =
+                                poll.min(Duration::from_millis(200 * 2u64.pow(failures.min(6))));
+                        }
+                    }
+                    break;
                 }
-                Err(error) => {
-                    failures = failures.saturating_add(1);
-                    tracing::warn!(%error, failures, "projectors failed; retrying");
-                    poll.min(Duration::from_millis(200 * 2u64.pow(failures.min(6))))
-                }
-            };
+            } else {
+                pause = pause.min(Self::LEADER_RETRY);
+            }
             tokio::select! {
                 _ = wake.changed() => {}
                 _ = tokio::time::sleep(pause) => {}
@@ -304,6 +768,10 @@ impl Projections {
             }
         }
     }
+
+    /// How often an instance that does not lead every projector tries to take the rest, and
+    /// checks that its leadership connection still answers.
+    pub const LEADER_RETRY: Duration = Duration::from_secs(1);
 }
 
 /// Serialises batches of one projector and returns its checkpoint.
@@ -349,10 +817,69 @@ async fn save_checkpoint(tx: &mut Tx, name: &str, at: Checkpoint) -> Result<(), 
     Ok(())
 }
 
-/// A stable 64-bit key for a projector's advisory lock (FNV-1a of its name).
+/// A stable 64-bit key for a projector's batch lock (FNV-1a of its name).
 fn advisory_key(name: &str) -> i64 {
+    fnv_key(&format!("redress.projector.{name}"))
+}
+
+/// A lock that lets one instance at a time run a worker (the email intake): on PostgreSQL a
+/// session advisory lock on a connection of its own, released when this is dropped or the
+/// connection dies; on SQLite (one process) always granted.
+pub struct SoleWorker {
+    connection: Option<sqlx::PgConnection>,
+}
+
+impl std::fmt::Debug for SoleWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SoleWorker").finish_non_exhaustive()
+    }
+}
+
+impl SoleWorker {
+    /// Takes the lock of the worker called `name`, if no other instance holds it.
+    pub async fn try_take(db: &Database, name: &str) -> Result<Option<Self>, StoreError> {
+        let Database::Postgres(pool) = db else {
+            return Ok(Some(Self { connection: None }));
+        };
+        let options = pool
+            .connect_options()
+            .as_ref()
+            .clone()
+            .application_name("redress-worker");
+        let mut connection = sqlx::PgConnection::connect_with(&options).await?;
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(leader_key(name))
+            .fetch_one(&mut connection)
+            .await?;
+        Ok(taken.then_some(Self {
+            connection: Some(connection),
+        }))
+    }
+
+    /// Whether the lock still holds (its connection answers).
+    pub async fn holds(&mut self) -> bool {
+        match &mut self.connection {
+            None => true,
+            Some(connection) => {
+                matches!(
+                    tokio::time::timeout(Duration::from_secs(3), connection.ping()).await,
+                    Ok(Ok(()))
+                )
+            }
+        }
+    }
+}
+
+/// The key of a projector's leadership lock: not the batch lock's (a session lock and a
+/// transaction lock on one key would block the leader's own batches, which run on pooled
+/// connections).
+fn leader_key(name: &str) -> i64 {
+    fnv_key(&format!("redress.leader.{name}"))
+}
+
+fn fnv_key(text: &str) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in format!("redress.projector.{name}").bytes() {
+    for byte in text.bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }

@@ -23,7 +23,8 @@ use redress_domain::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::db::Tx;
+use crate::db::placeholders;
+use crate::db::{Backend, Tx};
 use crate::event_log::StoredEvent;
 use crate::projection::Projector;
 use crate::sla::SlaPolicies;
@@ -248,17 +249,6 @@ struct Batch {
     versions: Vec<(DateTime<Utc>, i64)>,
 }
 
-/// The policy version in effect at `at`: the newest saved at or before it, else the oldest
-/// (as [`SlaPolicies`] chooses for the SLA projector); 0, the default, when there is none.
-fn in_effect(versions: &[(DateTime<Utc>, i64)], at: DateTime<Utc>) -> i64 {
-    versions
-        .iter()
-        .filter(|(created, _)| *created <= at)
-        .max()
-        .or_else(|| versions.iter().min_by_key(|(_, version)| *version))
-        .map_or(0, |(_, version)| *version)
-}
-
 impl Batch {
     fn day(&mut self, day: &str, dim: &'static str, value: &str) -> &mut DayCell {
         self.days
@@ -311,7 +301,7 @@ impl ReportsProjector {
             if batch.states.contains_key(reference) {
                 return Ok(()); // already counted (never happens: one receipt per stream)
             }
-            let version = in_effect(&batch.versions, at);
+            let version = crate::sla::version_in_effect(&batch.versions, at);
             let policy = self.policies.of_version(tx, version).await?;
             let sla = ComplaintSla::received(
                 u32::try_from(version).unwrap_or(0),
@@ -596,8 +586,7 @@ async fn bulk(tx: &mut Tx, head: &str, tail: &str, rows: &[Vec<Val>]) -> Result<
     let Some(width) = rows.first().map(Vec::len) else {
         return Ok(());
     };
-    // Statements of ~2,000 parameters: much larger ones get slower per row (SQLite binds
-    // numbered parameters by searching for each).
+    // Statements of ~2,000 parameters.
     for chunk in rows.chunks((2_000 / width).clamp(1, 500)) {
         let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * width * 6);
         sql.push_str(head);
@@ -613,8 +602,14 @@ async fn bulk(tx: &mut Tx, head: &str, tail: &str, rows: &[Vec<Val>]) -> Result<
                     sql.push(',');
                 }
                 n += 1;
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                match tx.backend() {
+                    // Anonymous, bound by position (see `crate::db::placeholders`).
+                    Backend::Sqlite => sql.push('?'),
+                    Backend::Postgres => {
+                        sql.push('$');
+                        sql.push_str(&n.to_string());
+                    }
+                }
             }
             sql.push(')');
         }
@@ -640,14 +635,6 @@ async fn bulk(tx: &mut Tx, head: &str, tail: &str, rows: &[Vec<Val>]) -> Result<
     Ok(())
 }
 
-/// `$first, $first+1, ...` for `count` parameters.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 async fn load_states(
     tx: &mut Tx,
     references: &[String],
@@ -656,7 +643,7 @@ async fn load_states(
     for chunk in references.chunks(500) {
         let sql = format!(
             "SELECT reference, state FROM report_complaints WHERE reference IN ({})",
-            placeholders(1, chunk.len())
+            placeholders(tx.backend(), 1, chunk.len())
         );
         let rows: Vec<(String, String)> = on_db!(tx, |q| {
             let mut query = sqlx::query_as(&sql);
@@ -682,7 +669,7 @@ async fn load_customers(
     for chunk in customers.chunks(500) {
         let sql = format!(
             "SELECT customer, complaints FROM report_customers WHERE customer IN ({})",
-            placeholders(1, chunk.len())
+            placeholders(tx.backend(), 1, chunk.len())
         );
         let rows: Vec<(String, i64)> = on_db!(tx, |q| {
             let mut query = sqlx::query_as(&sql);
@@ -711,8 +698,8 @@ async fn load_speed(
         let sql = format!(
             "SELECT day, clock, dim, value, runs, tracked, met_within, business, calendar
                FROM report_speed WHERE day IN ({}) AND clock IN ({})",
-            placeholders(1, chunk.len()),
-            placeholders(1 + chunk.len(), clocks.len())
+            placeholders(tx.backend(), 1, chunk.len()),
+            placeholders(tx.backend(), 1 + chunk.len(), clocks.len())
         );
         #[allow(clippy::type_complexity)]
         let rows: Vec<(
@@ -954,6 +941,7 @@ mod tests {
 
     #[test]
     fn the_policy_in_effect_is_the_newest_saved_by_then_else_the_oldest() {
+        use crate::sla::version_in_effect as in_effect;
         let versions = vec![
             (at("2026-01-01T00:00:00Z"), 1),
             (at("2026-03-01T00:00:00Z"), 2),

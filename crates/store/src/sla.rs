@@ -26,7 +26,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::db::{Database, Tx};
+use crate::db::{Database, Tx, values};
 use crate::event_log::StoredEvent;
 use crate::outbox::{EmailKind, Outbox};
 use crate::projection::{EventSignal, Projector, lock_checkpoint};
@@ -335,7 +335,16 @@ impl Projector for SlaProjector {
                     .of_version(tx, i64::from(sla.policy_version))
                     .await?;
                 let transitions = sla.advance(event.occurred_at);
-                record(tx, reference, &sla, &policy, &transitions, self.clock.now()).await?;
+                record(
+                    tx,
+                    reference,
+                    &sla,
+                    &policy,
+                    &transitions,
+                    self.clock.now(),
+                    None,
+                )
+                .await?;
                 if let ComplaintChange::BreachCauseRecorded {
                     clock,
                     cycle,
@@ -344,12 +353,386 @@ impl Projector for SlaProjector {
                 {
                     record_cause(tx, reference, event, *clock, *cycle, cause).await?;
                 }
+                let breached = breached_runs(&sla);
                 let outcomes = sla.apply(&policy, event);
-                record_outcomes(tx, reference, &outcomes).await?;
+                record_outcomes(tx, reference, &outcomes, &breached).await?;
                 save(tx, reference, &sla, false).await
             }
         }
     }
+
+    /// The batch's clocks are read in one query and the policy versions once, changed in
+    /// memory event by event, and each complaint's clocks written once at the end; so are
+    /// its breaches and the breached runs it sees met ([`Breaches`]). Causes, taken-back
+    /// breaches and alerts are written as they happen, as [`Projector::apply`] does.
+    async fn apply_batch(
+        &self,
+        tx: &mut Tx,
+        _keys: &mut KeyRing,
+        events: &[StoredEvent],
+    ) -> Result<(), StoreError> {
+        let wanted = crate::event_log::received_before(events);
+        // reference → (clocks, received in this batch)
+        let mut states: HashMap<String, (ComplaintSla, bool)> = load_many(tx, &wanted)
+            .await?
+            .into_iter()
+            .map(|(reference, sla)| (reference, (sla, false)))
+            .collect();
+        let mut order: Vec<String> = Vec::new();
+        let mut policies: HashMap<i64, Arc<SlaPolicy>> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut breaches = Breaches::default();
+        let versions: Vec<(DateTime<Utc>, i64)> = on_db!(tx, |q| sqlx::query_as(
+            "SELECT created_at, version FROM sla_policy_versions"
+        )
+        .fetch_all(q)
+        .await)?;
+        let now = self.clock.now();
+        for stored in events {
+            let reference = stored.reference.as_str();
+            let event = &stored.event;
+            if let ComplaintChange::ComplaintReceived {
+                tier,
+                priority,
+                category,
+                ..
+            } = &event.change
+            {
+                let version = version_in_effect(&versions, event.occurred_at);
+                let policy = self.policies.of_version(tx, version).await?;
+                let sla = ComplaintSla::received(
+                    u32::try_from(version).unwrap_or(0),
+                    &policy,
+                    *tier,
+                    *priority,
+                    category.clone(),
+                    event.occurred_at,
+                );
+                if !states.contains_key(reference) {
+                    states.insert(reference.to_string(), (sla, true));
+                    seen.insert(reference.to_string());
+                    order.push(reference.to_string());
+                }
+                continue;
+            }
+            let Some((sla, _)) = states.get_mut(reference) else {
+                return Err(StoreError::Corrupt(format!(
+                    "event {reference}#{} arrived before its complaint was received",
+                    stored.sequence
+                )));
+            };
+            let version = i64::from(sla.policy_version);
+            let policy = match policies.get(&version) {
+                Some(policy) => policy.clone(),
+                None => {
+                    let policy = self.policies.of_version(tx, version).await?;
+                    policies.insert(version, policy.clone());
+                    policy
+                }
+            };
+            let transitions = sla.advance(event.occurred_at);
+            record(
+                tx,
+                reference,
+                sla,
+                &policy,
+                &transitions,
+                now,
+                Some(&mut breaches),
+            )
+            .await?;
+            if let ComplaintChange::BreachCauseRecorded {
+                clock,
+                cycle,
+                cause,
+            } = &event.change
+            {
+                // Rare: write what is buffered first, so the row is there to update.
+                std::mem::take(&mut breaches).write(tx).await?;
+                record_cause(tx, reference, event, *clock, *cycle, cause).await?;
+            }
+            let breached = breached_runs(sla);
+            let outcomes = sla.apply(&policy, event);
+            if outcomes.iter().any(|o| o.revoked_breach.is_some()) {
+                // Rare (an event committed late): written first, then taken back as usual.
+                std::mem::take(&mut breaches).write(tx).await?;
+                record_outcomes(tx, reference, &outcomes, &breached).await?;
+            } else {
+                for outcome in &outcomes {
+                    if let Some(met_at) = outcome.met_at
+                        && breached.contains(&(outcome.clock, outcome.cycle))
+                    {
+                        breaches.met(reference, outcome.clock, outcome.cycle, met_at);
+                    }
+                }
+            }
+            if seen.insert(reference.to_string()) {
+                order.push(reference.to_string());
+            }
+        }
+        breaches.write(tx).await?;
+        let touched: Vec<(&str, &ComplaintSla, bool)> = order
+            .iter()
+            .filter_map(|reference| {
+                states
+                    .get(reference)
+                    .map(|(sla, new)| (reference.as_str(), sla, *new))
+            })
+            .collect();
+        save_many(tx, &touched).await
+    }
+}
+
+/// The breaches a projector batch records, and the breached runs it sees met, kept in memory
+/// and written at the batch's end, many rows per statement.
+#[derive(Default)]
+struct Breaches {
+    /// New breach rows by (reference, clock, cycle), with their met time if met in the batch.
+    new: std::collections::BTreeMap<(String, &'static str, i64), NewBreach>,
+    /// Breaches recorded before the batch and met in it.
+    met: std::collections::BTreeMap<(String, &'static str, i64), DateTime<Utc>>,
+}
+
+/// A row of `sla_breach_days`: day, clock, owner id (or ""), owner name, category, tier,
+/// priority.
+type DayKey = (
+    String,
+    &'static str,
+    String,
+    String,
+    String,
+    &'static str,
+    &'static str,
+);
+
+struct NewBreach {
+    due_at: DateTime<Utc>,
+    policy_version: i64,
+    tier: &'static str,
+    priority: &'static str,
+    category: String,
+    owner: Option<(Uuid, String)>,
+    met_at: Option<DateTime<Utc>>,
+}
+
+impl Breaches {
+    fn add(
+        &mut self,
+        reference: &str,
+        sla: &ComplaintSla,
+        clock: SlaClock,
+        cycle: u32,
+        due_at: DateTime<Utc>,
+    ) {
+        self.new
+            .entry((reference.to_string(), clock.code(), i64::from(cycle)))
+            .or_insert_with(|| NewBreach {
+                due_at,
+                policy_version: i64::from(sla.policy_version),
+                tier: sla.tier.code(),
+                priority: sla.priority.code(),
+                category: sla.category.clone(),
+                owner: sla.owner.as_ref().map(|o| (o.id, o.name.clone())),
+                met_at: None,
+            });
+    }
+
+    fn met(&mut self, reference: &str, clock: SlaClock, cycle: u32, at: DateTime<Utc>) {
+        let key = (reference.to_string(), clock.code(), i64::from(cycle));
+        match self.new.get_mut(&key) {
+            Some(new) => new.met_at = Some(at),
+            None => {
+                self.met.insert(key, at);
+            }
+        }
+    }
+
+    /// Inserts the new breaches (those already there are left, as one at a time would),
+    /// counts the ones inserted in their days, and marks the met ones.
+    async fn write(self, tx: &mut Tx) -> Result<(), StoreError> {
+        let new: Vec<_> = self.new.into_iter().collect();
+        let mut days: std::collections::BTreeMap<DayKey, i64> = std::collections::BTreeMap::new();
+        for chunk in new.chunks(180) {
+            let sql = format!(
+                "INSERT INTO sla_breaches (reference, clock, cycle, due_at, policy_version, tier,
+                        priority, category, owner_id, owner_name, met_at)
+                 VALUES {}
+                 ON CONFLICT (reference, clock, cycle) DO NOTHING
+                 RETURNING reference, clock, cycle",
+                values(tx.backend(), chunk.len(), 11)
+            );
+            let inserted: Vec<(String, String, i64)> = on_db!(tx, |q| {
+                let mut query = sqlx::query_as(&sql);
+                for ((reference, clock, cycle), b) in chunk {
+                    query = query
+                        .bind(reference.as_str())
+                        .bind(*clock)
+                        .bind(*cycle)
+                        .bind(b.due_at)
+                        .bind(b.policy_version)
+                        .bind(b.tier)
+                        .bind(b.priority)
+                        .bind(b.category.as_str())
+                        .bind(b.owner.as_ref().map(|(id, _)| *id))
+                        .bind(b.owner.as_ref().map(|(_, name)| name.as_str()))
+                        .bind(b.met_at);
+                }
+                query.fetch_all(q).await
+            })?;
+            let inserted: std::collections::HashSet<(String, String, i64)> =
+                inserted.into_iter().collect();
+            for ((reference, clock, cycle), b) in chunk {
+                if !inserted.contains(&(reference.clone(), clock.to_string(), *cycle)) {
+                    continue;
+                }
+                let (owner_key, owner_name) = b
+                    .owner
+                    .as_ref()
+                    .map_or((String::new(), String::new()), |(id, name)| {
+                        (id.to_string(), name.clone())
+                    });
+                *days
+                    .entry((
+                        b.due_at.date_naive().to_string(),
+                        clock,
+                        owner_key,
+                        owner_name,
+                        b.category.clone(),
+                        b.tier,
+                        b.priority,
+                    ))
+                    .or_default() += 1;
+            }
+        }
+        let days: Vec<_> = days.into_iter().collect();
+        for chunk in days.chunks(250) {
+            let sql = format!(
+                "INSERT INTO sla_breach_days (day, clock, owner_key, owner_name, category, tier,
+                        priority, breaches)
+                 VALUES {}
+                 ON CONFLICT (day, clock, owner_key, owner_name, category, tier, priority)
+                 DO UPDATE SET breaches = sla_breach_days.breaches + excluded.breaches",
+                values(tx.backend(), chunk.len(), 8)
+            );
+            on_db!(tx, |q| {
+                let mut query = sqlx::query(&sql);
+                for ((day, clock, owner_key, owner_name, category, tier, priority), n) in chunk {
+                    query = query
+                        .bind(day.as_str())
+                        .bind(*clock)
+                        .bind(owner_key.as_str())
+                        .bind(owner_name.as_str())
+                        .bind(category.as_str())
+                        .bind(*tier)
+                        .bind(*priority)
+                        .bind(*n);
+                }
+                query.execute(q).await.map(|r| r.rows_affected())
+            })?;
+        }
+        let met: Vec<_> = self.met.into_iter().collect();
+        for chunk in met.chunks(400) {
+            let sql = match tx {
+                Tx::Postgres(_) => format!(
+                    "UPDATE sla_breaches AS b SET met_at = v.met_at
+                       FROM (VALUES {}) AS v(reference, clock, cycle, met_at)
+                      WHERE b.reference = v.reference AND b.clock = v.clock
+                        AND b.cycle = v.cycle",
+                    typed_values(chunk.len())
+                ),
+                Tx::Sqlite(_) => format!(
+                    "UPDATE sla_breaches SET met_at = v.column4
+                       FROM (VALUES {}) AS v
+                      WHERE sla_breaches.reference = v.column1 AND sla_breaches.clock = v.column2
+                        AND sla_breaches.cycle = v.column3",
+                    values(crate::db::Backend::Sqlite, chunk.len(), 4)
+                ),
+            };
+            on_db!(tx, |q| {
+                let mut query = sqlx::query(&sql);
+                for ((reference, clock, cycle), at) in chunk {
+                    query = query
+                        .bind(reference.as_str())
+                        .bind(*clock)
+                        .bind(*cycle)
+                        .bind(*at);
+                }
+                query.execute(q).await.map(|r| r.rows_affected())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// PostgreSQL `VALUES` rows of (text, text, bigint, timestamptz) parameters, typed (a
+/// `VALUES` list in `FROM` gives its columns the types of its first row).
+fn typed_values(rows: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let n = r * 4;
+            format!(
+                "(${}::text, ${}::text, ${}::bigint, ${}::timestamptz)",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The policy version in effect at `at`: the newest saved at or before it, else the oldest
+/// (as [`SlaPolicies::in_effect`] chooses); 0, the default, when there is none. `versions`
+/// are (saved at, version), read once per batch.
+pub(crate) fn version_in_effect(versions: &[(DateTime<Utc>, i64)], at: DateTime<Utc>) -> i64 {
+    versions
+        .iter()
+        .filter(|(created, _)| *created <= at)
+        .max()
+        .or_else(|| versions.iter().min_by_key(|(_, version)| *version))
+        .map_or(0, |(_, version)| *version)
+}
+
+/// The runs (clock, cycle) breached in `sla`: only their breach rows can be met.
+fn breached_runs(sla: &ComplaintSla) -> Vec<(SlaClock, u32)> {
+    SlaClock::ALL
+        .iter()
+        .filter_map(|clock| {
+            let state = sla.clock(*clock);
+            state.breached_at.map(|_| (*clock, state.cycle))
+        })
+        .collect()
+}
+
+/// The clocks of `references` (those that exist), by reference: one query per 500.
+async fn load_many(
+    tx: &mut Tx,
+    references: &[&str],
+) -> Result<HashMap<String, ComplaintSla>, StoreError> {
+    let mut unique: Vec<&str> = references.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut states = HashMap::with_capacity(unique.len());
+    for chunk in unique.chunks(500) {
+        let placeholders = crate::db::placeholders(tx.backend(), 1, chunk.len());
+        let sql = format!(
+            "SELECT reference, state FROM sla_clock_states WHERE reference IN ({placeholders})"
+        );
+        let rows: Vec<(String, String)> = on_db!(tx, |q| {
+            let mut query = sqlx::query_as(&sql);
+            for reference in chunk {
+                query = query.bind(*reference);
+            }
+            query.fetch_all(q).await
+        })?;
+        for (reference, json) in rows {
+            let sla = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("SLA clocks of {reference}: {e}")))?;
+            states.insert(reference, sla);
+        }
+    }
+    Ok(states)
 }
 
 async fn record_cause(
@@ -400,61 +783,97 @@ async fn save(
     sla: &ComplaintSla,
     new: bool,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(sla).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let urgent = sla.oldest_breach().or(sla.next_due());
-    let (next_due_clock, next_due_at) = sla
-        .next_due()
-        .map(|(clock, at)| (Some(clock.code()), Some(at)))
-        .unwrap_or((None, None));
-    let sql = if new {
-        "INSERT INTO sla_complaints (reference, policy_version, tier, priority, category,
-                owner_id, owner_name, open, paused, breached_since, next_due_at, next_due_clock,
-                at_risk_from, next_check_at, urgent_at, urgent_clock)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         ON CONFLICT (reference) DO NOTHING"
-    } else {
-        "UPDATE sla_complaints SET policy_version = $2, tier = $3, priority = $4, category = $5,
-                owner_id = $6, owner_name = $7, open = $8, paused = $9, breached_since = $10,
-                next_due_at = $11, next_due_clock = $12, at_risk_from = $13, next_check_at = $14,
-                urgent_at = $15, urgent_clock = $16
-          WHERE reference = $1"
-    };
-    on_db!(tx, |q| sqlx::query(sql)
-        .bind(reference)
-        .bind(i64::from(sla.policy_version))
-        .bind(sla.tier.code())
-        .bind(sla.priority.code())
-        .bind(&sla.category)
-        .bind(sla.owner.as_ref().map(|o| o.id))
-        .bind(sla.owner.as_ref().map(|o| o.name.clone()))
-        .bind(!sla.resolved)
-        .bind(sla.is_paused())
-        .bind(sla.breached_since())
-        .bind(next_due_at)
-        .bind(next_due_clock)
-        .bind(sla.at_risk_from())
-        .bind(sla.next_check())
-        .bind(urgent.map(|(_, at)| at))
-        .bind(urgent.map(|(clock, _)| clock.code()))
-        .execute(q)
-        .await
-        .map(|r| r.rows_affected()))?;
-    let sql = if new {
-        "INSERT INTO sla_clock_states (reference, state) VALUES ($1, $2)
-         ON CONFLICT (reference) DO NOTHING"
-    } else {
-        "UPDATE sla_clock_states SET state = $2 WHERE reference = $1"
-    };
-    on_db!(tx, |q| sqlx::query(sql)
-        .bind(reference)
-        .bind(&json)
-        .execute(q)
-        .await
-        .map(|r| r.rows_affected()))?;
+    save_many(tx, &[(reference, sla, new)]).await
+}
+
+/// Writes the clocks of many complaints, many per statement: `new` ones inserted (kept as they
+/// are if already there), the others replaced.
+async fn save_many(tx: &mut Tx, items: &[(&str, &ComplaintSla, bool)]) -> Result<(), StoreError> {
+    const COLUMNS: &str = "reference, policy_version, tier, priority, category, owner_id, \
+        owner_name, open, paused, breached_since, next_due_at, next_due_clock, at_risk_from, \
+        next_check_at, urgent_at, urgent_clock";
+    for new in [true, false] {
+        let group: Vec<&(&str, &ComplaintSla, bool)> =
+            items.iter().filter(|(_, _, n)| *n == new).collect();
+        let on_conflict = if new {
+            "DO NOTHING".to_string()
+        } else {
+            let updates = COLUMNS
+                .split(',')
+                .map(str::trim)
+                .filter(|c| *c != "reference")
+                .map(|c| format!("{c} = excluded.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("DO UPDATE SET {updates}")
+        };
+        for chunk in group.chunks(125) {
+            let sql = format!(
+                "INSERT INTO sla_complaints ({COLUMNS}) VALUES {}
+                 ON CONFLICT (reference) {on_conflict}",
+                values(tx.backend(), chunk.len(), 16)
+            );
+            on_db!(tx, |q| {
+                let mut query = sqlx::query(&sql);
+                for (reference, sla, _) in chunk.iter().copied() {
+                    let urgent = sla.oldest_breach().or(sla.next_due());
+                    let (next_due_clock, next_due_at) = sla
+                        .next_due()
+                        .map(|(clock, at)| (Some(clock.code()), Some(at)))
+                        .unwrap_or((None, None));
+                    query = query
+                        .bind(*reference)
+                        .bind(i64::from(sla.policy_version))
+                        .bind(sla.tier.code())
+                        .bind(sla.priority.code())
+                        .bind(sla.category.clone())
+                        .bind(sla.owner.as_ref().map(|o| o.id))
+                        .bind(sla.owner.as_ref().map(|o| o.name.clone()))
+                        .bind(!sla.resolved)
+                        .bind(sla.is_paused())
+                        .bind(sla.breached_since())
+                        .bind(next_due_at)
+                        .bind(next_due_clock)
+                        .bind(sla.at_risk_from())
+                        .bind(sla.next_check())
+                        .bind(urgent.map(|(_, at)| at))
+                        .bind(urgent.map(|(clock, _)| clock.code()));
+                }
+                query.execute(q).await.map(|r| r.rows_affected())
+            })?;
+            let states = chunk
+                .iter()
+                .map(|(reference, sla, _)| {
+                    serde_json::to_string(sla)
+                        .map(|json| (*reference, json))
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let sql = format!(
+                "INSERT INTO sla_clock_states (reference, state) VALUES {}
+                 ON CONFLICT (reference) {}",
+                values(tx.backend(), states.len(), 2),
+                if new {
+                    "DO NOTHING"
+                } else {
+                    "DO UPDATE SET state = excluded.state"
+                }
+            );
+            on_db!(tx, |q| {
+                let mut query = sqlx::query(&sql);
+                for (reference, json) in &states {
+                    query = query.bind(*reference).bind(json.as_str());
+                }
+                query.execute(q).await.map(|r| r.rows_affected())
+            })?;
+        }
+    }
     Ok(())
 }
 
 /// Records breaches, and queues alerts for transitions recent enough to be worth one.
+/// With `buffer` (a projector batch), breach rows are kept in it and written at the batch's
+/// end ([`Breaches::write`]).
 async fn record(
     tx: &mut Tx,
     reference: &str,
@@ -462,10 +881,21 @@ async fn record(
     policy: &SlaPolicy,
     transitions: &[Transition],
     now: DateTime<Utc>,
+    mut buffer: Option<&mut Breaches>,
 ) -> Result<(), StoreError> {
     for transition in transitions {
         let (clock, cycle, kind) = match *transition {
             Transition::AtRisk { clock, cycle, .. } => (clock, cycle, EmailKind::SlaAtRisk),
+            Transition::Breached {
+                clock,
+                cycle,
+                due_at,
+            } if buffer.is_some() => {
+                if let Some(buffer) = buffer.as_deref_mut() {
+                    buffer.add(reference, sla, clock, cycle, due_at);
+                }
+                (clock, cycle, EmailKind::SlaBreach)
+            }
             Transition::Breached {
                 clock,
                 cycle,
@@ -552,10 +982,13 @@ pub fn alert_id(reference: &str, clock: SlaClock, cycle: u32, kind: EmailKind) -
     format!("{reference}.sla-{}-{cycle}.{}", clock.code(), kind.code())
 }
 
+/// Records met runs on their breach rows, and takes back premature breaches. `breached`:
+/// the runs breached before the event (only they have a breach row to mark).
 async fn record_outcomes(
     tx: &mut Tx,
     reference: &str,
     outcomes: &[ClockOutcome],
+    breached: &[(SlaClock, u32)],
 ) -> Result<(), StoreError> {
     for outcome in outcomes {
         if outcome.revoked_breach.is_some() {
@@ -565,6 +998,9 @@ async fn record_outcomes(
         let Some(met_at) = outcome.met_at else {
             continue;
         };
+        if !breached.contains(&(outcome.clock, outcome.cycle)) {
+            continue;
+        }
         on_db!(tx, |q| sqlx::query(
             "UPDATE sla_breaches SET met_at = $1
               WHERE reference = $2 AND clock = $3 AND cycle = $4"
@@ -1246,8 +1682,11 @@ impl Sla {
                 }
                 Tx::Postgres(t) => {
                     sqlx::query_scalar(
-                        "SELECT EXISTS (SELECT 1 FROM events
-                          WHERE (transaction_id, global_position) > ($1::text::xid8, $2))",
+                        // Not EXISTS: PostgreSQL drops a LIMIT inside EXISTS and then scans the
+                        // whole table when nothing is there; a LIMIT in FROM walks the index.
+                        "SELECT COUNT(*) > 0 FROM (SELECT 1 FROM events
+                      WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+                      ORDER BY events.transaction_id, events.global_position LIMIT 1) AS next",
                     )
                     .bind(checkpoint.transaction_id.to_string())
                     .bind(checkpoint.position)
@@ -1276,7 +1715,7 @@ impl Sla {
                     .of_version(&mut tx, i64::from(sla.policy_version))
                     .await?;
                 let transitions = sla.advance(until);
-                record(&mut tx, reference, &sla, &policy, &transitions, now).await?;
+                record(&mut tx, reference, &sla, &policy, &transitions, now, None).await?;
                 save(&mut tx, reference, &sla, false).await?;
             }
             tx.commit().await?;
@@ -1296,20 +1735,41 @@ impl Sla {
         .await)?)
     }
 
+    /// Open complaints with a clock past its due time now (for `/metrics`).
+    pub async fn open_breaches(&self) -> Result<i64, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sla_complaints WHERE open AND breached_since IS NOT NULL"
+        )
+        .fetch_one(pool)
+        .await)?)
+    }
+
     /// The scheduler: ticks when the next at-risk moment or due time passes, after every
     /// projector batch (which may move them), and at least every `poll`. After a restart
     /// the first tick catches up on everything that fell due while it was down.
+    ///
+    /// It ticks only while this instance leads the `sla` projector (`leadership`); ticks on
+    /// two instances would still be safe (each takes the projector's batch lock), only wasted.
     pub async fn run(
         self,
         projected: EventSignal,
         poll: StdDuration,
         mut shutdown: watch::Receiver<bool>,
+        leadership: crate::Leadership,
     ) {
         let mut wake = projected.subscribe();
         let mut failures = 0u32;
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if !leadership.leads(SlaProjector::NAME) {
+                tokio::select! {
+                    _ = wake.changed() => {}
+                    _ = tokio::time::sleep(poll.min(StdDuration::from_secs(1))) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
             }
             let now = self.clock.now();
             let pause = match self.tick(now).await {

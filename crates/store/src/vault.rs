@@ -75,6 +75,42 @@ impl SealingKey {
         Sealed(format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(out)))
     }
 
+    /// Seals bytes (a file, an original email): nonce then ciphertext, the customer bound in
+    /// as with [`SealingKey::seal`].
+    pub fn seal_bytes(&self, customer: CustomerId, plaintext: &[u8]) -> Vec<u8> {
+        let cipher = Aes256Gcm::new(&self.0);
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let ciphertext = cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: customer.0.as_bytes(),
+                },
+            )
+            .expect("AES-GCM encryption of an in-memory buffer cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ciphertext);
+        out
+    }
+
+    /// Opens bytes sealed with [`SealingKey::seal_bytes`].
+    pub fn open_bytes(&self, customer: CustomerId, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+        if sealed.len() <= NONCE_LEN {
+            return Err(OpenError::Damaged);
+        }
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        Aes256Gcm::new(&self.0)
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: customer.0.as_bytes(),
+                },
+            )
+            .map_err(|_| OpenError::Damaged)
+    }
+
     /// Opens a value sealed with [`SealingKey::seal`].
     pub fn open(&self, customer: CustomerId, sealed: &Sealed) -> Result<String, OpenError> {
         let bytes = sealed
@@ -141,6 +177,12 @@ impl KeyVault {
             .expect("HMAC takes a key of any length");
         mac.update(email.normalised().as_bytes());
         mac.finalize().into_bytes().to_vec()
+    }
+
+    /// The digest an address is known by (an HMAC under this installation's secret): the
+    /// same for every spelling of the address, and no use without the secret.
+    pub fn digest_of(&self, email: &CustomerEmail) -> Vec<u8> {
+        self.digest(email)
     }
 
     /// The customer known by this address, if any (and not erased).
@@ -269,6 +311,43 @@ impl KeyRing {
             }),
             None => Ok(None),
         }
+    }
+
+    /// Reads the keys of `customers` not yet known, one query per 500 (a batch's worth at
+    /// once, instead of one query per customer in [`KeyRing::open`]).
+    pub async fn preload(
+        &mut self,
+        tx: &mut Tx,
+        customers: &[CustomerId],
+    ) -> Result<(), StoreError> {
+        let mut wanted: Vec<CustomerId> = customers
+            .iter()
+            .filter(|c| !self.keys.contains_key(c))
+            .copied()
+            .collect();
+        wanted.sort_unstable_by_key(|c| c.0);
+        wanted.dedup();
+        for chunk in wanted.chunks(500) {
+            let placeholders = crate::db::placeholders(tx.backend(), 1, chunk.len());
+            let sql = format!(
+                "SELECT customer_id, sealing_key FROM customer_keys WHERE customer_id IN ({placeholders})"
+            );
+            let found: Vec<(Uuid, Vec<u8>)> = on_db!(tx, |q| {
+                let mut query = sqlx::query_as(&sql);
+                for customer in chunk {
+                    query = query.bind(customer.0);
+                }
+                query.fetch_all(q).await
+            })?;
+            for customer in chunk {
+                self.keys.insert(*customer, None);
+            }
+            for (id, bytes) in found {
+                self.keys
+                    .insert(CustomerId(id), SealingKey::from_bytes(&bytes));
+            }
+        }
+        Ok(())
     }
 
     /// Forgets a key (after an erasure event, so later events in the batch see it gone).

@@ -9,14 +9,15 @@ use std::collections::BTreeMap;
 
 use actix_session::Session;
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use redress_domain::CustomerEmail;
-use redress_store::{AccountError, Role, StaffAccount, accounts};
+use redress_store::{AccountError, AuditAction, Role, StaffAccount, accounts};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::{CurrentStaff, check_csrf};
 use crate::error::AppError;
+use crate::security::audit;
 use crate::{AppState, page_context, render};
 
 /// The page's address.
@@ -169,7 +170,6 @@ pub(crate) async fn users(
     session: Session,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Admin)?;
     let view = PageView {
         form: NewAccountForm {
             role: Role::Agent.code().into(),
@@ -213,9 +213,9 @@ pub(crate) async fn create(
     state: web::Data<AppState>,
     staff: CurrentStaff,
     session: Session,
+    request: HttpRequest,
     form: web::Form<NewAccountForm>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Admin)?;
     check_csrf(&session, &form.csrf)?;
     let form = form.into_inner();
     let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
@@ -258,6 +258,15 @@ pub(crate) async fn create(
     match created {
         Ok(account) => {
             tracing::info!(admin = %staff.0.id, account = %account.id, role = %role, "staff account created");
+            audit(
+                &state,
+                &request,
+                &staff,
+                AuditAction::AccountCreated,
+                &account.email,
+                &format!("role {role}"),
+            )
+            .await?;
             Ok(back_to_page("created"))
         }
         Err(AccountError::Store(error)) => Err(error.into()),
@@ -273,10 +282,10 @@ pub(crate) async fn change_role(
     state: web::Data<AppState>,
     staff: CurrentStaff,
     session: Session,
+    request: HttpRequest,
     path: web::Path<String>,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Admin)?;
     check_csrf(&session, &form.csrf)?;
     let account = account_in_path(&state, &path).await?;
     let refusal = match Role::parse(&form.role) {
@@ -285,9 +294,22 @@ pub(crate) async fn change_role(
             "You cannot take away your own admin role. Ask another admin to do it, so the team always keeps someone who can manage staff accounts."
                 .to_string(),
         ),
+        // Nothing to change: nothing done (and nobody signed out).
+        Ok(role) if role == account.role => None,
         Ok(role) => match state.store.accounts.set_role(account.id, role).await {
             Ok(()) => {
                 tracing::info!(admin = %staff.0.id, account = %account.id, from = %account.role, to = %role, "staff role changed");
+                // What they may do changed: they sign in again under the new role.
+                let ended = state.store.sessions.end_all(account.id).await?;
+                audit(
+                    &state,
+                    &request,
+                    &staff,
+                    AuditAction::RoleChanged,
+                    &account.email,
+                    &format!("{} to {role}; {ended} session(s) ended", account.role),
+                )
+                .await?;
                 None
             }
             Err(error @ AccountError::LastAdmin) => Some(error.to_string()),
@@ -336,10 +358,10 @@ pub(crate) async fn set_active(
     state: web::Data<AppState>,
     staff: CurrentStaff,
     session: Session,
+    request: HttpRequest,
     path: web::Path<String>,
     form: web::Form<ActiveForm>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Admin)?;
     check_csrf(&session, &form.csrf)?;
     let account = account_in_path(&state, &path).await?;
     let active = match form.active.trim() {
@@ -369,6 +391,24 @@ pub(crate) async fn set_active(
         return render_page(&state, &staff, &session, view, 422).await;
     }
     tracing::info!(admin = %staff.0.id, account = %account.id, active, "staff account activation changed");
+    let ended = if active {
+        0
+    } else {
+        state.store.sessions.end_all(account.id).await?
+    };
+    audit(
+        &state,
+        &request,
+        &staff,
+        AuditAction::AccountActivity,
+        &account.email,
+        &if active {
+            "reactivated".to_string()
+        } else {
+            format!("deactivated; {ended} session(s) ended")
+        },
+    )
+    .await?;
     Ok(back_to_page(if active {
         "reactivated"
     } else {

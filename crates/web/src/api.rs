@@ -98,6 +98,13 @@ impl From<CommandError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, rejection.to_string())
             }
             CommandError::Conflict => ApiError::new(StatusCode::CONFLICT, error.to_string()),
+            CommandError::Unavailable(message) => {
+                tracing::warn!(%message, "api: database unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The database is unavailable; try again shortly.",
+                )
+            }
             CommandError::Storage(message) => {
                 tracing::error!(%message, "api: a command failed");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")
@@ -106,7 +113,12 @@ impl From<CommandError> for ApiError {
     }
 }
 
-/// The integration calling, known by its token.
+/// API requests one token may make per minute (the app's data).
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRate(pub i64);
+
+/// The integration calling, known by its token. Every use is counted against the token's
+/// rate (429 beyond it) and recorded in the audit trail.
 #[derive(Debug, Clone)]
 pub struct ApiClient(pub ApiToken);
 
@@ -122,6 +134,9 @@ impl FromRequest for ApiClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_string());
+        let per_minute = req.app_data::<web::Data<ApiRate>>().map_or(600, |r| r.0);
+        let address = crate::security::client_address(req);
+        let what = format!("{} {}", req.method(), req.path());
         Box::pin(async move {
             let unauthorized = || {
                 ApiError::new(
@@ -131,10 +146,41 @@ impl FromRequest for ApiClient {
             };
             let state = state.ok_or_else(|| ApiError::bad_request("no state"))?;
             let token = token.ok_or_else(unauthorized)?;
-            match state.store.api_tokens.authenticate(&token).await? {
-                Some(found) => Ok(ApiClient(found)),
-                None => Err(unauthorized()),
+            let Some(found) = state.store.api_tokens.authenticate(&token).await? else {
+                return Err(unauthorized());
+            };
+            let now = state.store.clock.now();
+            let this_minute = state
+                .store
+                .rate_limits
+                .count_hit(&format!("api:{}", found.id), now, 60)
+                .await?;
+            if this_minute > per_minute {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "Too many requests: one token may make {per_minute} a minute. Wait a \
+                         minute and try again."
+                    ),
+                ));
             }
+            // Recorded once a minute per token (its first request of the minute): the
+            // trail shows who used the API when, without a row per request.
+            if this_minute == 1 {
+                state
+                    .store
+                    .audit
+                    .record(
+                        now,
+                        redress_store::AuditAction::TokenUsed,
+                        &redress_store::AuditActor::token(found.id, &found.name),
+                        &found.name,
+                        &format!("{what} (the token's first request this minute)"),
+                        &address,
+                    )
+                    .await?;
+            }
+            Ok(ApiClient(found))
         })
     }
 }

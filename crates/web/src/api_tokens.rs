@@ -4,7 +4,6 @@
 use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use redress_store::Role;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -41,7 +40,6 @@ pub(crate) async fn page(
     session: Session,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Admin)?;
     let _ = query.done;
     render_page(&state, &staff, &session, None, None, 200).await
 }
@@ -59,9 +57,9 @@ pub(crate) async fn create(
     state: web::Data<AppState>,
     staff: CurrentStaff,
     session: Session,
+    request: actix_web::HttpRequest,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Admin)?;
     check_csrf(&session, &form.csrf)?;
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
@@ -77,6 +75,15 @@ pub(crate) async fn create(
     }
     let (token, record) = state.store.api_tokens.create(name, &staff.0.name).await?;
     tracing::info!(token = %record.id, staff = %staff.0.id, "API token created");
+    crate::security::audit(
+        &state,
+        &request,
+        &staff,
+        redress_store::AuditAction::TokenCreated,
+        &record.name,
+        &record.id.to_string(),
+    )
+    .await?;
     render_page(
         &state,
         &staff,
@@ -99,16 +106,25 @@ pub(crate) async fn revoke(
     state: web::Data<AppState>,
     staff: CurrentStaff,
     session: Session,
+    request: actix_web::HttpRequest,
     path: web::Path<String>,
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Admin)?;
     check_csrf(&session, &form.csrf)?;
     let id = Uuid::parse_str(&path).map_err(|_| AppError::NotFound)?;
     if !state.store.api_tokens.revoke(id).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(token = %id, staff = %staff.0.id, "API token revoked");
+    crate::security::audit(
+        &state,
+        &request,
+        &staff,
+        redress_store::AuditAction::TokenRevoked,
+        &id.to_string(),
+        "",
+    )
+    .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin/api-tokens?done=revoked"))
         .finish())

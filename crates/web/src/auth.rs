@@ -1,9 +1,12 @@
 //! Signing in and out, who is signed in, and CSRF tokens.
 //!
-//! Sessions live in a signed and encrypted cookie (HttpOnly, SameSite=Strict), keyed by a
-//! secret every instance shares through the database. The session holds only the staff id
-//! and the CSRF token; the account is read on every request, so a deactivation or a role
-//! change takes effect at once.
+//! The browser keeps a signed and encrypted cookie (HttpOnly, SameSite=Strict, keyed by a
+//! secret every instance shares through the database) holding a random session token and
+//! the CSRF token. The session itself lives on the server (`staff_sessions`, by the token's
+//! SHA-256), read with the account on every request: signing out ends it for every copy of
+//! the cookie, a deactivation or a role change ends all of the account's sessions at once, a
+//! session unused for `session_idle` or older than `session_absolute` ends, and signing in
+//! always starts a new one under a new cookie.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,24 +14,51 @@ use std::pin::Pin;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use rand::RngCore;
-use redress_store::{Role, StaffAccount, accounts};
+use redress_store::{AuditAction, AuditActor, Role, StaffAccount, accounts};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::{AppState, render};
 
-const STAFF_KEY: &str = "staff_id";
+const SESSION_KEY: &str = "session";
 const CSRF_KEY: &str = "csrf";
 /// Failed sign-ins for one address within [`FAILURE_WINDOW_MINUTES`] before it is refused.
 pub const MAX_FAILURES: i64 = 5;
 /// The window failed sign-ins are counted in.
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+/// How long staff sessions last.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    /// A session unused this long ends.
+    pub idle: Duration,
+    /// A session this old ends, however busy.
+    pub absolute: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        Self {
+            idle: Duration::minutes(60),
+            absolute: Duration::hours(12),
+        }
+    }
+}
+
+/// How often a session's last use is written: at most once a minute per session.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+/// Failed sign-ins from one client address per window before it is refused (besides the
+/// per-account lockout): guessing across many accounts is slowed down too, and successful
+/// sign-ins of a team behind one address never count.
+pub const MAX_SIGN_INS_PER_ADDRESS: i64 = 30;
+/// The window those are counted in, in seconds.
+pub const SIGN_IN_WINDOW_SECONDS: i64 = 600;
 
 /// The member of staff signed in. Extracting it from a request without a valid session
 /// sends the visitor to the sign-in page.
@@ -51,6 +81,10 @@ impl FromRequest for CurrentStaff {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Already read by the access check (crate::access) for this request.
+        if let Some(staff) = req.extensions().get::<CurrentStaff>().cloned() {
+            return Box::pin(async move { Ok(staff) });
+        }
         let session = req.get_session();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let here = req
@@ -58,14 +92,30 @@ impl FromRequest for CurrentStaff {
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".into());
+        let limits = req
+            .app_data::<web::Data<SessionLimits>>()
+            .map_or_else(SessionLimits::default, |l| *l.get_ref());
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;
-            let id: Option<Uuid> = session.get(STAFF_KEY).map_err(AppError::session)?;
-            let Some(id) = id else {
+            let token: Option<String> = session.get(SESSION_KEY).map_err(AppError::session)?;
+            let Some(token) = token else {
                 return Err(AppError::SignInRequired(here));
             };
-            match state.store.accounts.get(id).await? {
-                Some(account) if account.active => Ok(CurrentStaff(account)),
+            let now = state.store.clock.now();
+            match state.store.sessions.find(&token).await? {
+                Some(live) if live.account.active => {
+                    if now - live.last_seen_at > limits.idle
+                        || now - live.started_at > limits.absolute
+                    {
+                        state.store.sessions.end(&token).await?;
+                        session.purge();
+                        return Err(AppError::SessionExpired(here));
+                    }
+                    if now - live.last_seen_at > TOUCH_EVERY {
+                        state.store.sessions.touch(&token, now).await?;
+                    }
+                    Ok(CurrentStaff(live.account))
+                }
                 _ => {
                     session.purge();
                     Err(AppError::SignInRequired(here))
@@ -115,6 +165,7 @@ fn safe_next(next: Option<&str>) -> String {
 #[derive(Debug, Deserialize)]
 pub(crate) struct SignInQuery {
     next: Option<String>,
+    expired: Option<String>,
 }
 
 pub(crate) async fn sign_in_page(
@@ -126,6 +177,12 @@ pub(crate) async fn sign_in_page(
     context.insert("csrf", &csrf_token(&session)?);
     context.insert("next", &safe_next(query.next.as_deref()));
     context.insert("email", "");
+    if query.expired.is_some() {
+        context.insert(
+            "notice",
+            "Your session ended (unused for a while, or signed in for too long). Please sign in again.",
+        );
+    }
     render(&state, "auth/sign_in.html", &context, 200)
 }
 
@@ -143,17 +200,33 @@ pub(crate) struct SignInForm {
 pub(crate) async fn sign_in(
     state: web::Data<AppState>,
     session: Session,
+    request: HttpRequest,
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
     check_csrf(&session, &form.csrf)?;
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
-    let email = form.email.trim().to_lowercase();
-    let failures = state
-        .store
-        .accounts
-        .recent_failures(&email, Duration::minutes(FAILURE_WINDOW_MINUTES))
-        .await?;
+    let email: String = form.email.trim().to_lowercase().chars().take(320).collect();
+    let address = crate::security::client_address(&request);
+    let now = state.store.clock.now();
+    let audit_failure = |reason: &str| {
+        let state = state.clone();
+        let (email, address, reason) = (email.clone(), address.clone(), reason.to_string());
+        async move {
+            state
+                .store
+                .audit
+                .record(
+                    now,
+                    AuditAction::SignInFailed,
+                    &AuditActor::anonymous(&email),
+                    &email,
+                    &reason,
+                    &address,
+                )
+                .await
+        }
+    };
     let refuse = |status: u16, message: &str| -> Result<HttpResponse, AppError> {
         let mut context = tera::Context::new();
         context.insert("csrf", &csrf_token(&session)?);
@@ -162,11 +235,52 @@ pub(crate) async fn sign_in(
         context.insert("error", message);
         render(&state, "auth/sign_in.html", &context, status)
     };
-    if failures >= MAX_FAILURES {
+    let client_key = format!("sign-in:{address}");
+    let failed_here = || {
+        let state = state.clone();
+        let key = client_key.clone();
+        async move {
+            state
+                .store
+                .rate_limits
+                .count_hit(&key, now, SIGN_IN_WINDOW_SECONDS)
+                .await
+        }
+    };
+    if state
+        .store
+        .rate_limits
+        .count(&client_key, now, SIGN_IN_WINDOW_SECONDS)
+        .await?
+        >= MAX_SIGN_INS_PER_ADDRESS
+    {
+        audit_failure("too many failed sign-ins from this address").await?;
         return refuse(
             429,
             &format!(
-                "Too many failed sign-ins for this address. Wait {FAILURE_WINDOW_MINUTES} minutes, or ask an administrator to reset your password."
+                "Too many failed sign-ins from your network. Wait {} minutes and try again.",
+                SIGN_IN_WINDOW_SECONDS / 60
+            ),
+        );
+    }
+    if form.email.chars().any(char::is_control) {
+        // No address has one: refused like any unknown address (and never sent to the
+        // database, which may not store it).
+        audit_failure("the address contains a control character").await?;
+        failed_here().await?;
+        return refuse(401, "The email address or the password is not right.");
+    }
+    let failures = state
+        .store
+        .accounts
+        .recent_failures(&email, Duration::minutes(FAILURE_WINDOW_MINUTES))
+        .await?;
+    if failures >= MAX_FAILURES {
+        audit_failure("locked: too many failed sign-ins for this address").await?;
+        return refuse(
+            429,
+            &format!(
+                "Too many failed sign-ins for this address. Wait {FAILURE_WINDOW_MINUTES} minutes and try again; an administrator can see the attempts in the audit trail."
             ),
         );
     }
@@ -183,11 +297,37 @@ pub(crate) async fn sign_in(
     match account {
         Some(account) if matches && account.active => {
             state.store.accounts.clear_failures(&email).await?;
+            // A new session under a new cookie: nothing from before sign-in carries over.
+            if let Some(old) = session.get::<String>(SESSION_KEY).ok().flatten() {
+                state.store.sessions.end(&old).await?;
+            }
             session.renew();
             session.remove(CSRF_KEY);
+            let user_agent = request
+                .headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let token = state
+                .store
+                .sessions
+                .start(account.id, now, &address, user_agent)
+                .await?;
             session
-                .insert(STAFF_KEY, account.id)
+                .insert(SESSION_KEY, token)
                 .map_err(AppError::session)?;
+            state
+                .store
+                .audit
+                .record(
+                    now,
+                    AuditAction::SignIn,
+                    &AuditActor::staff(&account),
+                    &account.email,
+                    "",
+                    &address,
+                )
+                .await?;
             if account.time_zone.is_none()
                 && let Some(zone) = form.time_zone.as_deref().and_then(known_zone)
             {
@@ -200,6 +340,7 @@ pub(crate) async fn sign_in(
         }
         Some(account) if matches => {
             tracing::info!(staff = %account.id, "sign-in refused: account deactivated");
+            audit_failure("the account is deactivated").await?;
             refuse(
                 403,
                 "This account has been deactivated. Ask an administrator if you need it again.",
@@ -207,6 +348,13 @@ pub(crate) async fn sign_in(
         }
         _ => {
             state.store.accounts.record_failure(&email).await?;
+            failed_here().await?;
+            audit_failure(if account.is_some() {
+                "wrong password"
+            } else {
+                "no account with this address"
+            })
+            .await?;
             refuse(401, "The email address or the password is not right.")
         }
     }
@@ -218,10 +366,30 @@ pub(crate) struct CsrfForm {
 }
 
 pub(crate) async fn sign_out(
+    state: web::Data<AppState>,
     session: Session,
+    request: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
     check_csrf(&session, &form.csrf)?;
+    if let Some(token) = session.get::<String>(SESSION_KEY).ok().flatten() {
+        if let Some(live) = state.store.sessions.find(&token).await? {
+            state
+                .store
+                .audit
+                .record(
+                    state.store.clock.now(),
+                    AuditAction::SignOut,
+                    &AuditActor::staff(&live.account),
+                    &live.account.email,
+                    "",
+                    &crate::security::client_address(&request),
+                )
+                .await?;
+        }
+        // Every copy of the cookie is worthless from now on.
+        state.store.sessions.end(&token).await?;
+    }
     session.purge();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/sign-in"))

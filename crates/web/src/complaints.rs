@@ -50,6 +50,30 @@ pub(crate) struct TimelineEntry {
     pub(crate) lines: Vec<(String, String)>,
     /// The email this event owed the customer, and how its delivery stands.
     pub(crate) email: Option<EmailStatus>,
+    /// An email that arrived: its files and its original, for staff to open.
+    pub(crate) inbound: Option<InboundView>,
+}
+
+/// An email that arrived, as staff see it on the timeline.
+#[derive(Debug, Serialize)]
+pub(crate) struct InboundView {
+    /// The intake's id of the message (its original is at `/emails/{id}`).
+    id: String,
+    /// Files kept: (id, name, size in words).
+    files: Vec<(String, String, String)>,
+    /// Files refused: (name, why).
+    refused: Vec<(String, String)>,
+}
+
+/// "12 KB", "3.4 MB", "64 bytes".
+fn size_words(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else if bytes >= 1024 {
+        format!("{} KB", bytes.div_ceil(1024))
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 /// An email to the customer, as staff see it on the timeline.
@@ -126,7 +150,12 @@ pub(crate) struct Opener {
 }
 
 impl Opener {
-    fn open(&self, sealed: &Sealed) -> String {
+    /// Whether the customer's key is still held (not erased).
+    pub(crate) fn holds_key(&self) -> bool {
+        self.key.is_some()
+    }
+
+    pub(crate) fn open(&self, sealed: &Sealed) -> String {
         match &self.key {
             Some(key) => key
                 .open(self.customer, sealed)
@@ -166,6 +195,8 @@ pub(crate) fn communication_direction(change: &ComplaintChange) -> Option<Direct
         | ComplaintChange::PriorityChanged { .. }
         | ComplaintChange::CategoryChanged { .. }
         | ComplaintChange::PersonalDataErased { .. }
+        // The email's words are the event before it, which is counted.
+        | ComplaintChange::EmailReceived { .. }
         | ComplaintChange::BreachCauseRecorded { .. } => None,
     }
 }
@@ -183,6 +214,7 @@ pub(crate) fn timeline_entry(
     event: &ComplaintEvent,
     opener: &Opener,
 ) -> TimelineEntry {
+    let mut inbound = None;
     let (title, lines): (String, Vec<(String, String)>) = match &event.change {
         ComplaintChange::ComplaintReceived {
             channel,
@@ -325,6 +357,45 @@ pub(crate) fn timeline_entry(
             format!("Cause of an SLA breach recorded: {}", clock.label()),
             vec![line("Run", cycle.to_string()), line("Cause", cause.clone())],
         ),
+        ComplaintChange::EmailReceived {
+            id,
+            subject,
+            sender,
+            attachments,
+            refused,
+        } => {
+            inbound = Some(InboundView {
+                id: id.to_string(),
+                files: attachments
+                    .iter()
+                    .map(|f| (f.id.to_string(), opener.open(&f.name), size_words(f.size)))
+                    .collect(),
+                refused: refused
+                    .iter()
+                    .map(|f| {
+                        (
+                            opener.open(&f.name),
+                            format!("{} ({})", f.reason, size_words(f.size)),
+                        )
+                    })
+                    .collect(),
+            });
+            (
+                "Email received".into(),
+                [
+                    Some(line("Subject", opener.open(subject))),
+                    sender.as_ref().map(|s| {
+                        line(
+                            "From",
+                            format!("{} (not the customer's address)", opener.open(s)),
+                        )
+                    }),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+            )
+        }
     };
     TimelineEntry {
         sequence,
@@ -333,6 +404,7 @@ pub(crate) fn timeline_entry(
         title,
         lines,
         email: None,
+        inbound,
     }
 }
 

@@ -15,12 +15,18 @@ pub enum AppError {
     /// Not signed in; carries the address to come back to.
     #[error("sign-in required")]
     SignInRequired(String),
+    /// The session ended (idle or too old); carries the address to come back to.
+    #[error("session expired")]
+    SessionExpired(String),
     /// Signed in, but the role does not allow it.
     #[error("forbidden")]
     Forbidden,
     /// A form or query that could not be read (too large, malformed, wrong types).
     #[error("{0}")]
     BadForm(String),
+    /// A request body larger than allowed (413).
+    #[error("{0}")]
+    TooLarge(String),
     /// A form without this session's CSRF token.
     #[error("CSRF token missing or wrong")]
     CsrfRejected,
@@ -42,6 +48,10 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         if error.is_unavailable() {
             AppError::Unavailable(error)
+        } else if error.is_unstorable_text() {
+            AppError::BadForm(
+                "The text contains a character that cannot be stored (a NUL); remove it.".into(),
+            )
         } else {
             AppError::Internal(error.to_string())
         }
@@ -55,6 +65,9 @@ impl From<CommandError> for AppError {
             CommandError::Rejected(rejection) => AppError::Rejected(rejection.to_string()),
             CommandError::Conflict => AppError::Conflict(error.to_string()),
             CommandError::Storage(message) => AppError::Internal(message),
+            CommandError::Unavailable(message) => {
+                AppError::Unavailable(redress_store::StoreError::Config(message))
+            }
         }
     }
 }
@@ -75,9 +88,10 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
+            AppError::SignInRequired(_) | AppError::SessionExpired(_) => StatusCode::SEE_OTHER,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::BadForm(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -87,23 +101,32 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if let AppError::SignInRequired(here) = self {
-            let query = serde_urlencoded::to_string([("next", here.as_str())]).unwrap_or_default();
+        if let AppError::SignInRequired(here) | AppError::SessionExpired(here) = self {
+            let mut query = vec![("next", here.as_str())];
+            if let AppError::SessionExpired(_) = self {
+                query.push(("expired", "1"));
+            }
+            let query = serde_urlencoded::to_string(query).unwrap_or_default();
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/sign-in?{query}")))
                 .finish();
         }
-        if status.is_server_error() {
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(error = %self, "request failed");
+        } else if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
         let (title, message) = match self {
             AppError::NotFound => ("Not found", "There is nothing at this address."),
-            AppError::SignInRequired(_) => ("Sign in", "Please sign in."),
+            AppError::SignInRequired(_) | AppError::SessionExpired(_) => {
+                ("Sign in", "Please sign in.")
+            }
             AppError::Forbidden => (
                 "Not allowed",
                 "Your role does not allow this. Ask an administrator if you need it.",
             ),
             AppError::BadForm(reason) => ("The form could not be read", reason.as_str()),
+            AppError::TooLarge(reason) => ("Too large", reason.as_str()),
             AppError::CsrfRejected => (
                 "Form expired",
                 "This form has expired or did not come from Redress. Go back, reload the page and try again.",

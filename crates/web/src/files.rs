@@ -72,6 +72,7 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "opened" => "The company's file was opened.",
         "existed" => "This company already had a file; here it is.",
         "saved" => "The file was saved.",
+        "erased" => "The customer's personal data was erased; their complaints keep their figures.",
         _ => return None,
     })
 }

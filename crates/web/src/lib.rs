@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod admin;
 pub mod api;
 pub mod api_tokens;
@@ -11,10 +12,14 @@ pub mod charts;
 pub mod complaints;
 pub mod error;
 pub mod files;
+pub mod inbound;
 pub mod mail;
+pub mod metrics;
+pub mod privacy;
 pub mod public;
 pub mod queue;
 pub mod reports;
+pub mod security;
 pub mod sla;
 pub mod status;
 
@@ -100,6 +105,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/admin/mail.html"),
     ),
     (
+        "admin/intake.html",
+        include_str!("../../../templates/admin/intake.html"),
+    ),
+    (
+        "complaints/email.html",
+        include_str!("../../../templates/complaints/email.html"),
+    ),
+    (
+        "customers/export.html",
+        include_str!("../../../templates/customers/export.html"),
+    ),
+    (
+        "customers/erase.html",
+        include_str!("../../../templates/customers/erase.html"),
+    ),
+    (
+        "admin/audit.html",
+        include_str!("../../../templates/admin/audit.html"),
+    ),
+    (
+        "admin/retention.html",
+        include_str!("../../../templates/admin/retention.html"),
+    ),
+    (
         "sla/dashboard.html",
         include_str!("../../../templates/sla/dashboard.html"),
     ),
@@ -165,6 +194,8 @@ pub struct AppState {
     pub store: Store,
     /// Templates.
     pub tera: Tera,
+    /// The email intake's status on this instance, when the intake is configured.
+    pub intake: Option<redress_intake::StatusBoard>,
 }
 
 /// Settings of the web layer.
@@ -174,6 +205,20 @@ pub struct WebSettings {
     pub session_key: Key,
     /// Mark cookies `Secure` (serve over HTTPS).
     pub secure_cookies: bool,
+    /// Metrics and leadership, for `/metrics`.
+    pub ops: metrics::Ops,
+    /// Serve only `/healthz` and `/metrics` (an instance started with `--workers-only`).
+    pub ops_only: bool,
+    /// The email intake's status, when it is configured.
+    pub intake: Option<redress_intake::StatusBoard>,
+    /// How long staff sessions last.
+    pub sessions: auth::SessionLimits,
+    /// Where client addresses come from.
+    pub clients: security::ClientAddresses,
+    /// API requests one token may make per minute.
+    pub api_per_minute: i64,
+    /// Days personal data is kept after a customer's last complaint closed (0: forever).
+    pub retention_days: u32,
 }
 
 impl WebSettings {
@@ -186,6 +231,16 @@ impl WebSettings {
         Ok(Self {
             session_key: Key::from(&key),
             secure_cookies,
+            ops: metrics::Ops {
+                metrics: std::sync::Arc::new(metrics::Metrics::new()),
+                leadership: store.projections.leadership(),
+            },
+            ops_only: false,
+            intake: None,
+            sessions: auth::SessionLimits::default(),
+            clients: security::ClientAddresses::default(),
+            api_per_minute: 600,
+            retention_days: 0,
         })
     }
 }
@@ -356,8 +411,22 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/admin/sla", web::get().to(sla::policy))
         .route("/admin/sla", web::post().to(sla::save_policy))
+        .route("/admin/intake", web::get().to(inbound::page))
+        .route(
+            "/admin/intake/{id}/dismiss",
+            web::post().to(inbound::dismiss),
+        )
+        .route("/emails/{id}", web::get().to(inbound::original))
+        .route("/files/{id}", web::get().to(inbound::file))
         .route("/admin/mail", web::get().to(mail::page))
         .route("/admin/mail/{id}/retry", web::post().to(mail::retry));
+    config
+        .route("/customers/{id}/export", web::get().to(privacy::export))
+        .route("/customers/{id}/erase", web::get().to(privacy::erase_page))
+        .route("/customers/{id}/erase", web::post().to(privacy::erase))
+        .route("/admin/audit", web::get().to(privacy::audit_page))
+        .route("/admin/retention", web::get().to(privacy::retention_page))
+        .route("/admin/retention", web::post().to(privacy::retention_run));
     config.route("/admin/users", web::get().to(admin::users));
     config.route("/admin/users", web::post().to(admin::create));
     config.route("/admin/users/{id}/role", web::post().to(admin::change_role));
@@ -377,7 +446,17 @@ pub fn serve(
     settings: WebSettings,
 ) -> std::io::Result<Server> {
     let tera = templates().map_err(std::io::Error::other)?;
-    let state = web::Data::new(AppState { store, tera });
+    let state = web::Data::new(AppState {
+        store,
+        tera,
+        intake: settings.intake.clone(),
+    });
+    let ops = web::Data::new(settings.ops.clone());
+    let https = web::Data::new(security::Https(settings.secure_cookies));
+    let limits = web::Data::new(settings.sessions);
+    let clients = web::Data::new(settings.clients);
+    let api_limit = web::Data::new(api::ApiRate(settings.api_per_minute));
+    let retention = web::Data::new(privacy::RetentionDays(settings.retention_days));
     let server = HttpServer::new(move || {
         let sessions =
             SessionMiddleware::builder(CookieSessionStore::default(), settings.session_key.clone())
@@ -388,20 +467,45 @@ pub fn serve(
                 .cookie_content_security(CookieContentSecurity::Private)
                 .session_lifecycle(BrowserSession::default())
                 .build();
-        App::new()
+        // The last wrapped runs first: metrics, headers, the session, then the access check.
+        let app = App::new()
+            .wrap(actix_web::middleware::from_fn(access::authorize))
             .wrap(sessions)
+            .wrap(actix_web::middleware::from_fn(security::headers))
+            .wrap(actix_web::middleware::from_fn(metrics::observe))
             .app_data(state.clone())
+            .app_data(ops.clone())
+            .app_data(https.clone())
+            .app_data(limits.clone())
+            .app_data(clients.clone())
+            .app_data(api_limit.clone())
+            .app_data(retention.clone())
             .app_data(
                 web::FormConfig::default()
                     .limit(MAX_FORM_BYTES)
-                    .error_handler(|error, _| AppError::BadForm(error.to_string()).into()),
+                    .error_handler(|error, _| {
+                        use actix_web::error::UrlencodedError;
+                        match error {
+                            UrlencodedError::Overflow { .. } => AppError::TooLarge(format!(
+                                "The form is larger than {} KB; shorten what you wrote.",
+                                MAX_FORM_BYTES / 1024
+                            )),
+                            other => AppError::BadForm(other.to_string()),
+                        }
+                        .into()
+                    }),
             )
             .app_data(
                 web::QueryConfig::default()
                     .error_handler(|error, _| AppError::BadForm(error.to_string()).into()),
             )
-            .configure(routes)
-            .default_service(web::to(not_found))
+            .route("/metrics", web::get().to(metrics::metrics));
+        if settings.ops_only {
+            app.route("/healthz", web::get().to(healthz))
+                .default_service(web::to(not_found))
+        } else {
+            app.configure(routes).default_service(web::to(not_found))
+        }
     })
     .listen(listener)?
     .shutdown_timeout(10)

@@ -5,7 +5,6 @@ use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use redress_store::Role;
 use serde::Deserialize;
 
 use crate::auth::{CurrentStaff, check_csrf};
@@ -36,7 +35,6 @@ pub(crate) async fn page(
     session: Session,
     query: web::Query<MailQuery>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Admin)?;
     let counts = state.store.outbox.counts().await?;
     let troubled: Vec<Troubled> = state
         .store
@@ -76,7 +74,6 @@ pub(crate) async fn retry(
     path: web::Path<String>,
     form: web::Form<RetryForm>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require(Role::Admin)?;
     check_csrf(&session, &form.csrf)?;
     let id = path.into_inner();
     if state.store.outbox.get(&id).await?.is_none() {

@@ -101,12 +101,9 @@ pub(crate) async fn form(
     render_form(&state, &session, &form, &BTreeMap::new(), 200)
 }
 
-/// The client's address: the peer of the connection (a proxy in front should limit too).
+/// The client's address (see `crate::security::client_address`).
 fn client_of(request: &HttpRequest) -> String {
-    request
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    crate::security::client_address(request)
 }
 
 /// POST /complain

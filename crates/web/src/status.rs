@@ -347,13 +347,7 @@ pub(crate) async fn fresh_link(
     form: web::Form<FreshLinkForm>,
 ) -> Result<HttpResponse, AppError> {
     check_csrf(&session, &form.csrf)?;
-    let client = format!(
-        "link:{}",
-        request
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default()
-    );
+    let client = format!("link:{}", crate::security::client_address(&request));
     let mut context = tera::Context::new();
     context.insert("csrf", &csrf_token(&session)?);
     context.insert("expired", &false);
@@ -385,7 +379,7 @@ pub(crate) async fn fresh_link(
             .outbox
             .enqueue_link(&reference, customer, &row.language, Utc::now())
             .await?;
-        state.store.projections.projected().notify();
+        state.store.projections.mail_due().notify();
         tracing::info!(%reference, "a fresh status link was asked for and queued");
     }
     context.insert("sent", &true);

@@ -189,13 +189,13 @@ async fn an_oversized_or_malformed_form_gets_a_clear_error(db: TestDb) {
             &[("email", &huge), ("password", "p"), ("csrf", "t")],
         )
         .await;
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 413);
     assert!(
         response
             .text()
             .await
             .unwrap()
-            .contains("The form could not be read")
+            .contains("The form is larger than 256 KB")
     );
     let garbage = app
         .client

@@ -168,6 +168,67 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
             .token(&reference, chrono::Utc::now() + chrono::Duration::days(1))
     );
 
+    // Emails read by the intake (handed to it directly: no mailbox is needed for the pages):
+    // a complaint by email with a file kept and one refused, an auto-reply ignored, a broken
+    // message quarantined.
+    let intake = redress_intake::Intake::new(
+        app.store.clone(),
+        redress_intake::IntakeSettings {
+            max_file_bytes: 64,
+            ..crate::intake::test_settings()
+        },
+        redress_intake::StatusBoard::default(),
+    );
+    let by_email = "From: =?UTF-8?Q?Ana_=C8=98tef=C4=83nescu?= <ana@example.ro>\r\n\
+         Subject: Colet deteriorat\r\nMessage-ID: <browser-1@mail.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nColetul a ajuns deteriorat. Vreau banii \
+         \u{ee}napoi.\r\n\r\n-- \r\nAna\r\n--b\r\nContent-Type: image/png\r\n\
+         Content-Disposition: attachment; filename=\"poza.png\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b\r\n\
+         Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"factura.pdf\"\r\n\r\n\
+         %PDF-1.4 this file is larger than the sixty-four bytes the test allows, so it is refused.\r\n--b--\r\n";
+    let auto_reply = "From: ana@example.ro\r\nSubject: Out of office\r\n\
+         Message-ID: <browser-2@mail.example>\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n";
+    let broken = "From: ana@example.ro\r\nSubject: Broken\r\nMessage-ID: <browser-3@mail.example>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"never\"\r\n\r\nHello\r\n";
+    let mut email_complaint = None;
+    for (uid, raw) in [by_email, auto_reply, broken].into_iter().enumerate() {
+        let place = redress_store::MailboxPlace {
+            folder: "INBOX".into(),
+            uid_validity: 1,
+            uid: uid as u32 + 1,
+        };
+        if let redress_intake::Outcome::Created(reference) =
+            intake.ingest(&place, raw.as_bytes()).await.unwrap()
+        {
+            email_complaint = Some(reference);
+        }
+    }
+    let email_complaint = email_complaint.expect("the email became a complaint");
+    let original = app
+        .store
+        .complaints
+        .events_of(&Reference::parse(&email_complaint).unwrap())
+        .await
+        .unwrap()
+        .iter()
+        .find_map(|e| match &e.change {
+            redress_domain::ComplaintChange::EmailReceived { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("the email on the complaint");
+
+    app.store.projections.run_until_idle().await.unwrap();
+    let customer = app
+        .store
+        .complaint_list
+        .get(reference.as_str())
+        .await
+        .unwrap()
+        .expect("the status page's complaint is listed")
+        .customer_id;
+
     let dir = artifacts_dir();
     std::fs::create_dir_all(&dir).unwrap();
     let screenshot = dir.join("complaint-page.png");
@@ -192,6 +253,12 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
         .env("REDRESS_E2E_ADMIN_EMAIL", &admin_email)
         .env("REDRESS_E2E_ADMIN_PASSWORD", admin_password)
         .env("REDRESS_E2E_STATUS_PATH", &status_path)
+        .env(
+            "REDRESS_E2E_EMAIL_COMPLAINT",
+            format!("/complaints/{email_complaint}"),
+        )
+        .env("REDRESS_E2E_ORIGINAL_PATH", format!("/emails/{original}"))
+        .env("REDRESS_E2E_CUSTOMER", format!("/customers/{customer}"))
         .current_dir(&workspace)
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&stdout_path).unwrap())

@@ -25,7 +25,84 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-on_both_backends!(migrate_demo_data_rebuild_and_erase_customer_work_from_the_command_line);
+on_both_backends!(
+    migrate_demo_data_rebuild_and_erase_customer_work_from_the_command_line,
+    check_passes_on_exact_projections_and_fails_with_the_rows_when_one_differs,
+);
+
+/// `redress check` after an incident: exit 0 and "matches" for every projection, then, with a
+/// row tampered with, exit 1 naming the projection, its table and the differing rows, and
+/// the tampered row still there (the check changes nothing).
+async fn check_passes_on_exact_projections_and_fails_with_the_rows_when_one_differs(db: TestDb) {
+    stdout(&redress(
+        &db,
+        &["demo-data", "--complaints", "6", "--seed", "5"],
+    ));
+    let fine = stdout(&redress(&db, &["check"]));
+    for name in ["complaint_list", "outbox", "sla", "reports"] {
+        assert!(
+            fine.contains(&format!("{name}: matches a rebuild")),
+            "{fine}"
+        );
+    }
+    let store = db
+        .store(std::sync::Arc::new(redress_domain::SystemClock))
+        .await;
+    let reference = store
+        .complaint_list
+        .all()
+        .await
+        .unwrap()
+        .remove(0)
+        .reference;
+    redress_store::on_pool!(&store.db, |pool| sqlx::query(
+        "UPDATE complaint_list SET summary = 'tampered' WHERE reference = $1"
+    )
+    .bind(&reference)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
+    let differs = redress(&db, &["check"]);
+    assert_eq!(differs.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&differs.stdout);
+    assert!(out.contains("complaint_list: DIFFERS"), "{out}");
+    assert!(
+        out.contains("live only:") && out.contains("tampered"),
+        "{out}"
+    );
+    assert!(out.contains("rebuild only:"), "{out}");
+    assert!(out.contains("sla: matches a rebuild"), "{out}");
+    assert!(
+        String::from_utf8_lossy(&differs.stderr).contains("redress rebuild NAME"),
+        "{}",
+        String::from_utf8_lossy(&differs.stderr)
+    );
+    let summary: String = redress_store::on_pool!(&store.db, |pool| sqlx::query_scalar(
+        "SELECT summary FROM complaint_list WHERE reference = $1"
+    )
+    .bind(&reference)
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(summary, "tampered");
+    stdout(&redress(&db, &["rebuild", "complaint_list"]));
+    assert!(stdout(&redress(&db, &["check", "complaint_list"])).contains("matches"));
+}
+
+#[test]
+fn an_unknown_log_format_is_refused_with_what_to_write() {
+    let output = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .arg("migrate")
+        .env("REDRESS_LOG_FORMAT", "xml")
+        .env("REDRESS_DATABASE_URL", "sqlite::memory:")
+        .env_remove("REDRESS_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"xml\"; write text or json"), "{stderr}");
+}
 
 async fn migrate_demo_data_rebuild_and_erase_customer_work_from_the_command_line(db: TestDb) {
     assert!(stdout(&redress(&db, &["migrate"])).contains("Migrations applied"));

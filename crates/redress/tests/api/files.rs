@@ -444,7 +444,7 @@ async fn bad_file_requests_get_clear_errors_and_write_nothing(db: TestDb) {
     let response = app
         .post_form(&path, &[("csrf", &csrf), ("notes", &huge)])
         .await;
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 413);
     let company = app
         .store
         .companies

@@ -1,19 +1,24 @@
 //! End-to-end tests of the `redress` binary and its web server, on SQLite and PostgreSQL.
 
+mod access;
 mod admin;
 mod auth;
 mod bench;
 mod browser;
 mod cli;
 mod complaint_page;
+mod crash;
 mod demo;
 mod files;
 mod health;
+mod hostile;
+mod intake;
 mod json_api;
 mod mail;
 mod pages;
 mod public;
 mod reports;
+mod security;
 mod sla;
 mod smtp;
 mod status;
@@ -68,6 +73,29 @@ impl TestApp {
         spawn_app_with(db, extra).await
     }
 
+    /// A test app around a server a test started itself (with settings or a clock of its
+    /// own).
+    pub(crate) fn from_running(db: TestDb, store: Store, running: Running) -> TestApp {
+        TestApp {
+            visitor: Visitor {
+                address: format!("http://{}", running.address),
+                store,
+                client: client(),
+            },
+            db,
+            running: Some(running),
+        }
+    }
+
+    /// Stops the server (gracefully) and gives back its database, to start another on.
+    pub(crate) async fn stop_keeping_database(mut self) -> TestDb {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("the server stops cleanly");
+        }
+        let TestApp { db, .. } = self;
+        db
+    }
+
     pub(crate) async fn stop(mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("the server stops cleanly");
@@ -84,6 +112,16 @@ pub(crate) fn settings_with(db: &TestDb, extra: &[(&str, &str)]) -> Settings {
     let mut env: Vec<(String, String)> = vec![
         ("REDRESS_DATABASE_URL".to_string(), db.url.clone()),
         ("REDRESS_PROJECTOR_POLL_MS".to_string(), "50".to_string()),
+        // Sessions read the store's clock, which some tests move by months: they time out
+        // only in the tests of timeouts.
+        (
+            "REDRESS_SESSION_IDLE_MINUTES".to_string(),
+            "52560000".to_string(),
+        ),
+        (
+            "REDRESS_SESSION_ABSOLUTE_HOURS".to_string(),
+            "876000".to_string(),
+        ),
         (
             "REDRESS_MAIL_DIR".to_string(),
             mail_dir_for(db).to_string_lossy().into_owned(),
@@ -131,7 +169,16 @@ pub(crate) async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestAp
 
 /// A server whose store reads `clock` (a test moves time by hand).
 pub(crate) async fn spawn_app_on_clock(db: TestDb, clock: redress_domain::ManualClock) -> TestApp {
-    let settings = settings_for(&db);
+    spawn_app_on_clock_with(db, clock, &[]).await
+}
+
+/// A server whose store reads `clock`, with `extra` settings (environment variables).
+pub(crate) async fn spawn_app_on_clock_with(
+    db: TestDb,
+    clock: redress_domain::ManualClock,
+    extra: &[(&str, &str)],
+) -> TestApp {
+    let settings = settings_with(&db, extra);
     let store = redress::open_store_with_clock(&settings, std::sync::Arc::new(clock))
         .await
         .expect("open the store");

@@ -124,7 +124,7 @@ async fn mistakes_are_shown_beside_their_fields_and_nothing_is_written(db: TestD
     let huge = "x".repeat(redress_web::MAX_FORM_BYTES + 1);
     let mut fields = GOOD.to_vec();
     fields[4] = ("description", &huge);
-    assert_eq!(send(&app, &fields).await.status(), 400);
+    assert_eq!(send(&app, &fields).await.status(), 413);
     assert_eq!(event_count(&app).await, before, "nothing was written");
     app.stop().await;
 }

@@ -1,7 +1,7 @@
 //! A real SMTP server for the mail tests: Python's aiosmtpd (installed by `.ci/run`), run as
 //! its own process, writing what it receives to a Maildir the tests read back.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -36,13 +36,11 @@ impl Received {
     }
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on now, and which no other test of this process will be given
+/// (see `spare_port`: not from the kernel's ephemeral range, which hands released ports out
+/// again).
 pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    redress_intake::dovecot::spare_port().expect("a spare port")
 }
 
 impl SmtpServer {

@@ -356,6 +356,7 @@ async fn expired_tampered_or_foreign_links_open_nothing_and_a_fresh_one_goes_onl
         )
     );
     assert_eq!(customer.get(&their_link).await.status(), 200);
+    app.store.projections.run_until_idle().await.unwrap();
     let row = app
         .store
         .complaint_list

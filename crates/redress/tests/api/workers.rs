@@ -13,7 +13,7 @@ on_both_backends!(a_write_from_another_instance_wakes_the_servers_projector_with
 
 /// Polling is set to an hour, so only a wake-up can bring the complaint into the list: on
 /// PostgreSQL the write comes from a second store (another pool, as another instance would
-/// be), so it is the NOTIFY trigger that wakes the server; on SQLite, the one writer is the
+/// be), so it is its NOTIFY, sent after the command commits, that wakes the server; on SQLite, the one writer is the
 /// process itself.
 async fn a_write_from_another_instance_wakes_the_servers_projector_without_polling(db: TestDb) {
     let mut settings = crate::settings_for(&db);

@@ -9,7 +9,35 @@ use crate::Fixture;
 on_both_backends!(
     erasing_a_customer_blanks_their_personal_data_and_keeps_everything_else,
     an_erasure_interrupted_before_the_key_is_deleted_finishes_when_run_again,
+    retention_keeps_a_customer_whose_new_complaint_the_reports_have_not_seen_yet,
 );
+
+/// Retention picks customers from the reports projection, which runs behind the events; the
+/// events decide. A customer long closed who has just complained again keeps their data,
+/// even before the projection has seen the new complaint; once closed long enough, both go.
+async fn retention_keeps_a_customer_whose_new_complaint_the_reports_have_not_seen_yet(db: TestDb) {
+    let f = Fixture::new(db).await;
+    let old = f.receive("Ana Pop", "ana@example.ro").await;
+    f.work_to_closure(&old).await;
+    f.store.projections.run_until_idle().await.unwrap();
+    f.clock.advance(chrono::Duration::days(100));
+    let cutoff = f.store.clock.now() - chrono::Duration::days(30);
+    assert_eq!(f.store.retention.due(cutoff).await.unwrap().len(), 1);
+    // A new complaint, not yet projected.
+    let new = f.receive("Ana Pop", "ana@example.ro").await;
+    let by = redress_store::AuditActor::system("test");
+    let report = f.store.retention.pass(cutoff, &by, "").await.unwrap();
+    assert_eq!(report.customers, 0, "the events show an open complaint");
+    f.store.projections.run_until_idle().await.unwrap();
+    assert!(f.store.retention.due(cutoff).await.unwrap().is_empty());
+    // Closed, and long enough ago: the customer goes, both complaints record it.
+    f.work_to_closure(&new).await;
+    f.store.projections.run_until_idle().await.unwrap();
+    f.clock.advance(chrono::Duration::days(31));
+    let cutoff = f.store.clock.now() - chrono::Duration::days(30);
+    let report = f.store.retention.pass(cutoff, &by, "").await.unwrap();
+    assert_eq!((report.customers, report.complaints), (1, 2));
+}
 
 fn admin() -> Actor {
     Actor::System {

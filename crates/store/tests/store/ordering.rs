@@ -143,6 +143,71 @@ async fn the_projector_waits_for_a_transaction_that_commits_late_then_sees_both_
     }
 }
 
+/// Transaction ids are shared by every database of a PostgreSQL server; a transaction that
+/// writes in another database (another application, another test) can never write to this
+/// events table, so it holds nothing back here, however long it runs. One in this database
+/// still does (the test above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_transaction_in_another_database_holds_no_projector_back() {
+    let f = Fixture::new(TestDb::postgres().await).await;
+    let elsewhere = TestDb::postgres().await;
+    let Database::Postgres(other_pool) = elsewhere.database().await else {
+        unreachable!()
+    };
+    let mut long = other_pool.begin().await.unwrap();
+    let other_xid: i64 = sqlx::query_scalar("SELECT pg_current_xact_id()::text::bigint")
+        .fetch_one(&mut *long)
+        .await
+        .unwrap();
+
+    let reference = f.receive("Ana Pop", "ana@example.ro").await;
+    let Database::Postgres(pool) = f.store.db.clone() else {
+        unreachable!()
+    };
+    let (written_by, xmin): (i64, i64) = sqlx::query_as(
+        "SELECT transaction_id::text::bigint, pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+           FROM events",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        other_xid < written_by && xmin <= other_xid,
+        "the other database's transaction is older and still running"
+    );
+    // Other tests' transactions may come and go meanwhile; this one stays open throughout.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while f
+        .store
+        .complaint_list
+        .get(reference.as_str())
+        .await
+        .unwrap()
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the projector waited for a transaction of another database"
+        );
+        f.store
+            .projections
+            .catch_up_batch(&ComplaintListProjector)
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let still_running: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_xid::text::bigint = $1)",
+    )
+    .bind(other_xid % (1 << 32))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(still_running);
+    long.rollback().await.unwrap();
+    other_pool.close().await;
+}
+
 on_both_backends!(events_are_read_in_one_global_order_across_complaints);
 
 async fn events_are_read_in_one_global_order_across_complaints(db: TestDb) {

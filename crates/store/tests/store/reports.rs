@@ -35,7 +35,8 @@ use crate::{Fixture, agent, new_complaint, other_agent};
 
 on_both_backends!(
     reports_match_the_figures_worked_out_by_hand,
-    a_rebuild_gives_the_same_reports
+    a_rebuild_gives_the_same_reports,
+    breaches_are_counted_in_the_reports_local_days_whatever_the_zone
 );
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -542,4 +543,88 @@ async fn a_rebuild_gives_the_same_reports(db: TestDb) {
     }
     assert_eq!(before, after);
     assert!(before[0].contains("runs: 3"), "the figures are not empty");
+}
+
+/// The breach counts read whole UTC days from `sla_breach_days` and count only the part-days
+/// at the ends breach by breach: for every zone and range they equal counting every breach.
+/// 600 breaches spread over March 2026 (both DST changes of the zones below fall in it).
+async fn breaches_are_counted_in_the_reports_local_days_whatever_the_zone(db: TestDb) {
+    let f = Fixture::new(db).await;
+    let clocks = SlaClock::ALL;
+    let start = at("2026-03-01T00:00:00Z");
+    let mut breaches = Vec::new();
+    let mut per_day: std::collections::BTreeMap<(String, &str), i64> = Default::default();
+    let mut seed = 7u64;
+    for n in 0..600 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let due = start + chrono::Duration::minutes((seed >> 33) as i64 % (31 * 24 * 60));
+        let clock = clocks[n % clocks.len()].code();
+        breaches.push((due, clock));
+        *per_day
+            .entry((due.date_naive().to_string(), clock))
+            .or_default() += 1;
+        redress_store::on_pool!(&f.store.db, |pool| sqlx::query(
+            "INSERT INTO sla_breaches (reference, clock, cycle, due_at, policy_version, tier,
+                    priority, category)
+             VALUES ($1, $2, 1, $3, 1, 'standard', 'normal', 'Billing')"
+        )
+        .bind(format!("RDR-TEST-{n:04}"))
+        .bind(clock)
+        .bind(due)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+        .unwrap();
+    }
+    for ((day, clock), count) in per_day {
+        redress_store::on_pool!(&f.store.db, |pool| sqlx::query(
+            "INSERT INTO sla_breach_days (day, clock, owner_key, owner_name, category, tier,
+                    priority, breaches)
+             VALUES ($1, $2, '', '', 'Billing', 'standard', 'normal', $3)"
+        )
+        .bind(day)
+        .bind(clock)
+        .bind(count)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+        .unwrap();
+    }
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    let ranges = [
+        (day(1), day(1)),
+        (day(8), day(8)),
+        (day(29), day(29)),
+        (day(2), day(3)),
+        (day(5), day(20)),
+        (day(1), day(31)),
+        (day(28), NaiveDate::from_ymd_opt(2026, 4, 2).unwrap()),
+    ];
+    let zones = [
+        chrono_tz::UTC,
+        chrono_tz::Europe::London,
+        chrono_tz::America::New_York,
+        chrono_tz::Asia::Tokyo,
+        chrono_tz::Asia::Kolkata,
+        chrono_tz::Pacific::Chatham,
+    ];
+    let mut checked = 0;
+    for zone in zones {
+        for (from, to) in ranges {
+            let range = Range { from, to };
+            let (begin, end) = range.instants(zone);
+            let report = f.store.reports.breaches(range, zone, 0).await.unwrap();
+            for (clock, counted) in &report.by_clock {
+                let expected = breaches
+                    .iter()
+                    .filter(|(due, c)| *c == clock.code() && *due >= begin && *due < end)
+                    .count() as i64;
+                assert_eq!(*counted, expected, "{clock:?} {from}..={to} in {zone}");
+            }
+            checked += report.total();
+        }
+    }
+    assert!(checked > 1000, "the ranges hold breaches: {checked}");
 }

@@ -1,0 +1,342 @@
+//! Who may use which route: `docs/access.md` is the rule. This reads its table, checks it
+//! lists exactly the routes the code's table (`redress_web::access::RULES`) knows, then walks
+//! every route as someone not signed in, as an agent, a manager and an admin (and with and
+//! without a customer's link or an API token), asserting what the document says.
+
+use redress_domain::{Actor, ComplaintChange, Reference};
+use redress_store::testing::TestDb;
+use redress_store::{Role, on_both_backends};
+use redress_web::access::{Access, RULES};
+
+use crate::{TestApp, Visitor, csrf_in, spawn_app};
+
+on_both_backends!(every_route_answers_each_role_as_docs_access_md_says);
+
+/// The document's table: (method, route, who).
+fn documented() -> Vec<(String, String, String)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/access.md");
+    let text = std::fs::read_to_string(path).expect("docs/access.md");
+    text.lines()
+        .filter(|l| l.starts_with("| GET") || l.starts_with("| POST"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (
+                cells[1].to_string(),
+                cells[2].trim_matches('`').to_string(),
+                cells[3].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_document_lists_exactly_the_routes_the_code_knows() {
+    let mut docs = documented();
+    let mut code: Vec<(String, String, String)> = RULES
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.path.to_string(),
+                r.access.code().to_string(),
+            )
+        })
+        .collect();
+    docs.sort();
+    code.sort();
+    assert_eq!(
+        docs, code,
+        "docs/access.md and crates/web/src/access.rs differ"
+    );
+}
+
+/// Everything the routes' parameters need, made for real.
+struct Fixtures {
+    reference: String,
+    link_token: String,
+    company: String,
+    customer: String,
+    account: String,
+    api_token: String,
+    revocable_token: String,
+    outbox_id: String,
+    set_aside: String,
+    file: String,
+    email: String,
+}
+
+async fn fixtures(app: &TestApp) -> Fixtures {
+    let store = &app.store;
+    let reference = store
+        .complaints
+        .receive(
+            Actor::Customer,
+            redress_domain::NewComplaint {
+                reference: Reference::parse("RDR-0000-0000").unwrap(),
+                customer: redress_domain::NewCustomer {
+                    name: "Ana Pop".into(),
+                    email: redress_domain::CustomerEmail::parse("ana@example.ro").unwrap(),
+                    phone: None,
+                    language: redress_domain::Language::Ro,
+                },
+                company: Some("Contoso Ltd".into()),
+                tier: redress_domain::Tier::Standard,
+                channel: redress_domain::Channel::Phone,
+                category: "Billing".into(),
+                summary: "Charged twice".into(),
+                description: "I was charged twice.".into(),
+                remedy_requested: None,
+                priority: redress_domain::Priority::Normal,
+            },
+        )
+        .await
+        .unwrap();
+    // An email with a file (a complaint of its own) and an auto-reply set aside.
+    let intake = redress_intake::Intake::new(
+        store.clone(),
+        crate::intake::test_settings(),
+        redress_intake::StatusBoard::default(),
+    );
+    let with_file = "From: ion@example.ro\r\nSubject: Photo\r\nMessage-ID: <access-1@mail.example>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain\r\n\r\nSee the photo.\r\n--b\r\nContent-Type: image/png\r\n\
+         Content-Disposition: attachment; filename=\"p.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         aGVsbG8=\r\n--b--\r\n";
+    let auto = "From: ion@example.ro\r\nSubject: Away\r\nMessage-ID: <access-2@mail.example>\r\n\
+         Auto-Submitted: auto-replied\r\n\r\nAway.\r\n";
+    let place = |uid| redress_store::MailboxPlace {
+        folder: "INBOX".into(),
+        uid_validity: 1,
+        uid,
+    };
+    let redress_intake::Outcome::Created(by_email) = intake
+        .ingest(&place(1), with_file.as_bytes())
+        .await
+        .unwrap()
+    else {
+        panic!("the email became no complaint")
+    };
+    intake.ingest(&place(2), auto.as_bytes()).await.unwrap();
+    let (file, email) = store
+        .complaints
+        .events_of(&Reference::parse(&by_email).unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|e| match e.change {
+            ComplaintChange::EmailReceived {
+                id, attachments, ..
+            } => Some((attachments[0].id.to_string(), id.to_string())),
+            _ => None,
+        })
+        .unwrap();
+    store.projections.run_until_idle().await.unwrap();
+    let row = store
+        .complaint_list
+        .get(reference.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    let hash = redress_store::accounts::hash_password(crate::PASSWORD).unwrap();
+    let account = store
+        .accounts
+        .create("someone@staff.example", "Some One", Role::Agent, &hash)
+        .await
+        .unwrap();
+    let (api_token, _) = store.api_tokens.create("walker", "test").await.unwrap();
+    let (_, revocable) = store.api_tokens.create("to revoke", "test").await.unwrap();
+    Fixtures {
+        link_token: store
+            .links
+            .token(&reference, chrono::Utc::now() + chrono::Duration::days(1)),
+        reference: reference.to_string(),
+        company: redress_domain::CompanyId::for_name("Contoso Ltd")
+            .0
+            .to_string(),
+        customer: row.customer_id.to_string(),
+        account: account.id.to_string(),
+        api_token,
+        revocable_token: revocable.id.to_string(),
+        outbox_id: store.outbox.of_complaint(reference.as_str()).await.unwrap()[0]
+            .id
+            .clone(),
+        set_aside: store.inbound.set_aside_list(5).await.unwrap()[0]
+            .id
+            .to_string(),
+        file,
+        email,
+    }
+}
+
+/// The route with its parameters filled in.
+fn concrete(path: &str, f: &Fixtures, link: &str) -> String {
+    let id = if path.starts_with("/companies/") {
+        &f.company
+    } else if path.starts_with("/customers/") {
+        &f.customer
+    } else if path.starts_with("/admin/users/") {
+        &f.account
+    } else if path.starts_with("/admin/api-tokens/") {
+        &f.revocable_token
+    } else if path.starts_with("/admin/mail/") {
+        &f.outbox_id
+    } else if path.starts_with("/admin/intake/") {
+        &f.set_aside
+    } else if path.starts_with("/files/") {
+        &f.file
+    } else {
+        &f.email
+    };
+    path.replace("{reference}", &f.reference)
+        .replace("{action}", "acknowledge")
+        .replace("{token}", link)
+        .replace("{id}", id)
+}
+
+/// Sends the request as `visitor` (with the session's CSRF token on a POST, and a bearer
+/// token if given); returns (status, where it redirects).
+async fn send(
+    visitor: &Visitor,
+    method: &str,
+    path: &str,
+    csrf: &str,
+    bearer: Option<&str>,
+) -> (u16, String) {
+    let url = format!("{}{path}", visitor.address);
+    let mut request = match method {
+        "GET" => visitor.client.get(&url),
+        _ => visitor.client.post(&url).form(&[("csrf", csrf)]),
+    };
+    if path.starts_with("/api/v1/") && method == "POST" {
+        request = visitor
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body("{}");
+    }
+    if let Some(token) = bearer {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("the server answers");
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (response.status().as_u16(), location)
+}
+
+async fn every_route_answers_each_role_as_docs_access_md_says(db: TestDb) {
+    let app = spawn_app(db).await;
+    let f = fixtures(&app).await;
+    let anonymous = app.another_visitor();
+    let mut staff = Vec::new();
+    for role in [Role::Agent, Role::Manager, Role::Admin] {
+        let visitor = app.another_visitor();
+        visitor.sign_in_as(role).await;
+        let csrf = csrf_in(&visitor.get("/account").await.text().await.unwrap());
+        staff.push((role, visitor, csrf));
+    }
+    let anonymous_csrf = csrf_in(&anonymous.get("/sign-in").await.text().await.unwrap());
+    let documented = documented();
+    assert_eq!(documented.len(), RULES.len());
+    let mut checked = 0;
+    for rule in RULES {
+        // Sign-out ends the session it is sent in: walked last.
+        if rule.path == "/sign-out" {
+            continue;
+        }
+        let allowed = |status: u16, location: &str| {
+            !matches!(status, 401 | 403 | 404) && !location.starts_with("/sign-in")
+        };
+        let path = concrete(rule.path, &f, &f.link_token);
+        let what = format!("{} {}", rule.method, rule.path);
+        match rule.access {
+            Access::Anyone => {
+                for (visitor, csrf) in std::iter::once((&anonymous, &anonymous_csrf))
+                    .chain(staff.iter().map(|(_, v, c)| (v, c)))
+                {
+                    let (status, location) = send(visitor, rule.method, &path, csrf, None).await;
+                    assert!(allowed(status, &location), "{what}: {status} {location}");
+                    checked += 1;
+                }
+            }
+            Access::Link => {
+                let (status, location) =
+                    send(&anonymous, rule.method, &path, &anonymous_csrf, None).await;
+                assert!(allowed(status, &location), "{what} with its link: {status}");
+                let forged = concrete(rule.path, &f, &format!("{}x", f.link_token));
+                let (status, _) =
+                    send(&anonymous, rule.method, &forged, &anonymous_csrf, None).await;
+                assert_eq!(status, 404, "{what} with a tampered link");
+                checked += 2;
+            }
+            Access::Token => {
+                let (status, _) = send(&anonymous, rule.method, &path, &anonymous_csrf, None).await;
+                assert_eq!(status, 401, "{what} without a token");
+                let (status, location) = send(
+                    &anonymous,
+                    rule.method,
+                    &path,
+                    &anonymous_csrf,
+                    Some(&f.api_token),
+                )
+                .await;
+                assert!(allowed(status, &location), "{what} with a token: {status}");
+                checked += 2;
+            }
+            Access::Staff(needed) => {
+                let (status, location) =
+                    send(&anonymous, rule.method, &path, &anonymous_csrf, None).await;
+                assert!(
+                    status == 303 && location.starts_with("/sign-in"),
+                    "{what} not signed in: {status} {location}"
+                );
+                checked += 1;
+                for (role, visitor, csrf) in &staff {
+                    let (status, location) = send(visitor, rule.method, &path, csrf, None).await;
+                    if *role >= needed {
+                        assert!(
+                            allowed(status, &location),
+                            "{what} as {role:?}: {status} {location}"
+                        );
+                    } else {
+                        assert_eq!(status, 403, "{what} as {role:?}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    // Sign-out, for every role, in sessions of its own.
+    for role in [Role::Agent, Role::Manager, Role::Admin] {
+        let visitor = app.another_visitor();
+        visitor.sign_in_as(role).await;
+        let csrf = csrf_in(&visitor.get("/account").await.text().await.unwrap());
+        let (status, location) = send(&visitor, "POST", "/sign-out", &csrf, None).await;
+        assert_eq!((status, location.as_str()), (303, "/sign-in"), "{role:?}");
+        checked += 1;
+    }
+    let (status, location) = send(&anonymous, "POST", "/sign-out", &anonymous_csrf, None).await;
+    assert!(status == 303 && location.starts_with("/sign-in"));
+    assert!(checked > 200, "{checked} requests checked");
+    // A path written with percent-encoded letters is the same route, with the same rule.
+    let (_, agent, agent_csrf) = &staff[0];
+    for (method, path) in [
+        ("GET", "/admin/user%73".to_string()),
+        ("POST", "/admin/user%73".to_string()),
+        ("GET", "/report%73".to_string()),
+        ("GET", format!("/customers/{}/expor%74", f.customer)),
+        ("POST", format!("/admin/users/{}/rol%65", f.account)),
+        ("GET", "/%61dmin/audit".to_string()),
+    ] {
+        let (status, _) = send(agent, method, &path, agent_csrf, None).await;
+        assert_eq!(status, 403, "{method} {path} as an agent");
+    }
+    // A route the table does not know is refused, whatever the role.
+    let (_, admin, csrf) = &staff[2];
+    let (status, _) = send(admin, "POST", "/complaints", csrf, None).await;
+    assert_eq!(status, 404, "a method without a rule");
+    app.stop().await;
+}

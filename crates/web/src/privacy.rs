@@ -1,0 +1,472 @@
+//! Customers' rights over their data, and the admins' view of who did what:
+//!
+//! - `GET /customers/{id}/export`: everything held about one customer (their details, contact
+//!   file, every complaint with every event opened, the emails we sent them, the emails they
+//!   sent us, their survey answers) as a readable page, or as JSON with `?format=json`;
+//! - `GET/POST /customers/{id}/erase`: erasure on request, after a confirmation that names
+//!   what goes and asks for the customer's address typed in; the statistics stay;
+//! - `GET /admin/audit`: the audit trail, newest first, by action;
+//! - `GET/POST /admin/retention`: the retention period, who is due, the last runs, and a
+//!   run now.
+//!
+//! Every export and erasure is recorded in the audit trail. Admins only (`crate::access`).
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use redress_domain::{Actor, ComplaintChange, CustomerEmail, CustomerId};
+use redress_store::{AuditAction, AuditActor, AuditEntry};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::{CurrentStaff, check_csrf};
+use crate::complaints::{TimelineEntry, opener_for, timeline_entry};
+use crate::error::AppError;
+use crate::security::{audit, client_address};
+use crate::{AppState, page_context, render};
+
+/// Audit entries per page.
+const AUDIT_PAGE: i64 = 100;
+
+fn customer_of(path: &str) -> Result<CustomerId, AppError> {
+    Uuid::parse_str(path)
+        .map(CustomerId)
+        .map_err(|_| AppError::NotFound)
+}
+
+/// One complaint in an export.
+#[derive(Debug, Serialize)]
+struct ExportedComplaint {
+    reference: String,
+    events: Vec<TimelineEntry>,
+    /// Emails we sent: (kind, state, sent at).
+    emails_sent: Vec<ExportedEmail>,
+}
+
+/// An email we sent, as listed in an export.
+#[derive(Debug, Serialize)]
+struct ExportedEmail {
+    kind: String,
+    state: String,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+/// Everything held about a customer.
+#[derive(Debug, Serialize)]
+struct Export {
+    exported_at: DateTime<Utc>,
+    customer_id: Uuid,
+    /// Whether their personal data was erased (what remains is not personal).
+    erased: bool,
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    language: String,
+    companies: Vec<String>,
+    contact_file: Option<ContactFile>,
+    complaints: Vec<ExportedComplaint>,
+}
+
+/// The contact file's notes about them.
+#[derive(Debug, Serialize)]
+struct ContactFile {
+    major_contact: bool,
+    title: String,
+    notes: String,
+}
+
+/// Everything held about `customer`, read from the events (every complaint of theirs, however
+/// many, and however far the read models are behind).
+async fn gather(state: &AppState, customer: CustomerId) -> Result<Export, AppError> {
+    let references = state.store.complaints.references_of(customer).await?;
+    if references.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let opener = opener_for(state, customer).await?;
+    let erased = !opener.holds_key();
+    let mut complaints = Vec::with_capacity(references.len());
+    let mut companies: Vec<String> = Vec::new();
+    let (mut name, mut email, mut phone, mut language) = (None, None, None, String::new());
+    let mut latest = None;
+    for reference in &references {
+        let events = state.store.complaints.events_of(reference).await?;
+        if let Some(ComplaintChange::ComplaintReceived {
+            customer: who,
+            company,
+            language: spoken,
+            ..
+        }) = events.first().map(|e| &e.change)
+        {
+            if let Some(company) = company
+                && !companies.contains(company)
+            {
+                companies.push(company.clone());
+            }
+            // The details as the newest complaint gave them.
+            let received = events.first().map(|e| e.occurred_at);
+            if received >= latest {
+                latest = received;
+                if !erased {
+                    name = Some(opener.open(&who.name));
+                    email = Some(opener.open(&who.email));
+                    phone = who.phone.as_ref().map(|p| opener.open(p));
+                }
+                language = spoken.code().to_string();
+            }
+        }
+        let emails_sent = state
+            .store
+            .outbox
+            .of_complaint(reference.as_str())
+            .await?
+            .into_iter()
+            .map(|m| ExportedEmail {
+                kind: m.kind,
+                state: m.state,
+                sent_at: m.sent_at,
+            })
+            .collect();
+        complaints.push(ExportedComplaint {
+            reference: reference.to_string(),
+            events: events
+                .iter()
+                .enumerate()
+                .map(|(i, event)| timeline_entry(i + 1, event, &opener))
+                .collect(),
+            emails_sent,
+        });
+    }
+    let notes = state.store.companies.contact(customer).await?;
+    Ok(Export {
+        exported_at: state.store.clock.now(),
+        customer_id: customer.0,
+        erased,
+        name,
+        email,
+        phone,
+        language,
+        companies,
+        contact_file: (!erased).then_some(ContactFile {
+            major_contact: notes.major,
+            title: notes.title,
+            notes: notes.notes,
+        }),
+        complaints,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ExportQuery {
+    format: Option<String>,
+}
+
+/// GET /customers/{id}/export
+pub(crate) async fn export(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    request: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let customer = customer_of(&path)?;
+    let json = match query.format.as_deref() {
+        None | Some("html") => false,
+        Some("json") => true,
+        Some(other) => {
+            return Err(AppError::BadForm(format!(
+                "{:?} is not an export format; choose html or json.",
+                other.chars().take(20).collect::<String>()
+            )));
+        }
+    };
+    let export = gather(&state, customer).await?;
+    audit(
+        &state,
+        &request,
+        &staff,
+        AuditAction::CustomerExported,
+        &customer.0.to_string(),
+        if json { "as JSON" } else { "as a page" },
+    )
+    .await?;
+    if json {
+        let body =
+            serde_json::to_string_pretty(&export).map_err(|e| AppError::Internal(e.to_string()))?;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"customer-{}.json\"", customer.0),
+            ))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(body));
+    }
+    let mut context = page_context(&staff, &session)?;
+    context.insert("export", &export);
+    render(&state, "customers/export.html", &context, 200)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EraseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirm_email: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn render_erase(
+    state: &AppState,
+    staff: &CurrentStaff,
+    session: &Session,
+    customer: CustomerId,
+    error: Option<&str>,
+    form: &EraseForm,
+    status: u16,
+) -> Result<HttpResponse, AppError> {
+    let references = state.store.complaints.references_of(customer).await?;
+    if references.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let export = gather(state, customer).await?;
+    let mut context = page_context(staff, session)?;
+    context.insert("customer_id", &customer.0);
+    context.insert("name", &export.name);
+    context.insert("erased", &export.erased);
+    context.insert(
+        "references",
+        &references.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+    );
+    context.insert("error", &error);
+    context.insert("reason", &form.reason);
+    render(state, "customers/erase.html", &context, status)
+}
+
+/// GET /customers/{id}/erase: what erasure takes, and the confirmation.
+pub(crate) async fn erase_page(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let customer = customer_of(&path)?;
+    let form = EraseForm {
+        csrf: String::new(),
+        confirm_email: String::new(),
+        reason: "Data-subject erasure request".into(),
+    };
+    render_erase(&state, &staff, &session, customer, None, &form, 200).await
+}
+
+/// POST /customers/{id}/erase: erases once the customer's address is typed in.
+pub(crate) async fn erase(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    request: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<EraseForm>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(&session, &form.csrf)?;
+    let customer = customer_of(&path)?;
+    let form = form.into_inner();
+    if state.store.vault.key(customer).await?.is_none() {
+        return render_erase(
+            &state,
+            &staff,
+            &session,
+            customer,
+            Some("This customer's personal data has already been erased."),
+            &form,
+            422,
+        )
+        .await;
+    }
+    // The address typed must be the one this customer is known by (its digest, kept with
+    // their key): no read model involved.
+    let typed = CustomerEmail::parse(form.confirm_email.trim()).ok();
+    let known = match &typed {
+        Some(typed) => state.store.vault.find_customer(typed).await? == Some(customer),
+        None => false,
+    };
+    if !known {
+        return render_erase(
+            &state,
+            &staff,
+            &session,
+            customer,
+            Some("Type the customer's email address exactly as it is on file to confirm."),
+            &form,
+            422,
+        )
+        .await;
+    }
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 || reason.contains(['\n', '\r']) {
+        return render_erase(
+            &state,
+            &staff,
+            &session,
+            customer,
+            Some("Say why, in one line of at most 200 characters (e.g. the request's date)."),
+            &form,
+            422,
+        )
+        .await;
+    }
+    let report = state
+        .store
+        .complaints
+        .erase_customer(customer, Actor::Staff(staff.0.member()), reason)
+        .await?;
+    audit(
+        &state,
+        &request,
+        &staff,
+        AuditAction::CustomerErased,
+        &customer.0.to_string(),
+        &format!("{reason}; {} complaint(s)", report.complaints.len()),
+    )
+    .await?;
+    state.store.projections.projected().notify();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/customers/{}?done=erased", customer.0),
+        ))
+        .finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AuditQuery {
+    action: Option<String>,
+    before: Option<i64>,
+}
+
+/// GET /admin/audit
+pub(crate) async fn audit_page(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let action = match query.action.as_deref().filter(|a| !a.is_empty()) {
+        None => None,
+        Some(code) => Some(AuditAction::parse(code).ok_or_else(|| {
+            AppError::BadForm(format!(
+                "{:?} is not an action of the audit trail; choose one from the list.",
+                code.chars().take(40).collect::<String>()
+            ))
+        })?),
+    };
+    let entries: Vec<AuditEntry> = state
+        .store
+        .audit
+        .list(action, query.before, AUDIT_PAGE)
+        .await?;
+    let next = (entries.len() as i64 == AUDIT_PAGE)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    let mut context = page_context(&staff, &session)?;
+    context.insert(
+        "actions",
+        &AuditAction::ALL
+            .iter()
+            .map(|a| (a.code(), a.label()))
+            .collect::<Vec<_>>(),
+    );
+    context.insert("action", &action.map(AuditAction::code));
+    context.insert("entries", &entries);
+    context.insert("next", &next);
+    render(&state, "admin/audit.html", &context, 200)
+}
+
+/// The retention period (the app's data).
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionDays(pub u32);
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RetentionQuery {
+    customers: Option<usize>,
+    complaints: Option<usize>,
+}
+
+/// GET /admin/retention
+pub(crate) async fn retention_page(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    days: web::Data<RetentionDays>,
+    query: web::Query<RetentionQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut context = page_context(&staff, &session)?;
+    context.insert("days", &days.0);
+    if days.0 > 0 {
+        let cutoff = state.store.clock.now() - chrono::Duration::days(i64::from(days.0));
+        context.insert("cutoff", &cutoff);
+        context.insert("due", &state.store.retention.due(cutoff).await?.len());
+    }
+    context.insert(
+        "runs",
+        &state
+            .store
+            .audit
+            .list(Some(AuditAction::RetentionRun), None, 20)
+            .await?,
+    );
+    context.insert(
+        "notice",
+        &query
+            .customers
+            .zip(query.complaints)
+            .map(|(customers, complaints)| {
+                format!("Retention ran: erased {customers} customer(s), {complaints} complaint(s).")
+            }),
+    );
+    render(&state, "admin/retention.html", &context, 200)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RunForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// POST /admin/retention: runs a retention pass now.
+pub(crate) async fn retention_run(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    request: HttpRequest,
+    days: web::Data<RetentionDays>,
+    form: web::Form<RunForm>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(&session, &form.csrf)?;
+    if days.0 == 0 {
+        return Err(AppError::Rejected(
+            "Retention is off (retention_days is 0): nothing is erased.".into(),
+        ));
+    }
+    let cutoff = state.store.clock.now() - chrono::Duration::days(i64::from(days.0));
+    let report = state
+        .store
+        .retention
+        .pass(
+            cutoff,
+            &AuditActor::staff(&staff.0),
+            &client_address(&request),
+        )
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!(
+                "/admin/retention?customers={}&complaints={}",
+                report.customers, report.complaints
+            ),
+        ))
+        .finish())
+}
