@@ -719,23 +719,8 @@ impl Intake {
             }
             Err(other) => return Err(command_error(other)),
         }
-        let original = message::stored_original(raw, self.settings.max_file_bytes);
-        if !self
-            .store
-            .inbound
-            .recorded(
-                id,
-                reference.as_str(),
-                customer,
-                &original,
-                false,
-                sender_digest,
-            )
-            .await?
-        {
-            return Ok(Outcome::AlreadyDone(InboundState::Recorded));
-        }
-        Ok(Outcome::Added(reference.to_string()))
+        self.record(id, &reference, customer, raw, false, sender_digest)
+            .await
     }
 
     async fn create(
@@ -878,23 +863,8 @@ impl Intake {
             }
             Err(other) => return Err(command_error(other)),
         }
-        let original = message::stored_original(raw, self.settings.max_file_bytes);
-        if !self
-            .store
-            .inbound
-            .recorded(
-                id,
-                reference.as_str(),
-                customer,
-                &original,
-                true,
-                sender_digest,
-            )
-            .await?
-        {
-            return Ok(Outcome::AlreadyDone(InboundState::Recorded));
-        }
-        Ok(Outcome::Created(reference.to_string()))
+        self.record(id, &reference, customer, raw, true, sender_digest)
+            .await
     }
 
     /// Stores the files of `email` (sealed with `customer`'s key) within the limits, and
@@ -942,6 +912,41 @@ impl Intake {
             ),
             attachments,
             refused,
+        })
+    }
+
+    /// Records `id` as done on `reference` (a new complaint when `created`, else an addition
+    /// to it), keeping the original with its large files left out; unless another pass or
+    /// instance recorded it first.
+    async fn record(
+        &self,
+        id: Uuid,
+        reference: &Reference,
+        customer: CustomerId,
+        raw: &[u8],
+        created: bool,
+        sender_digest: &[u8],
+    ) -> Result<Outcome, IntakeError> {
+        let original = message::stored_original(raw, self.settings.max_file_bytes);
+        let inbound = &self.store.inbound;
+        if !inbound
+            .recorded(
+                id,
+                reference.as_str(),
+                customer,
+                &original,
+                created,
+                sender_digest,
+            )
+            .await?
+        {
+            return Ok(Outcome::AlreadyDone(InboundState::Recorded));
+        }
+        let reference = reference.to_string();
+        Ok(if created {
+            Outcome::Created(reference)
+        } else {
+            Outcome::Added(reference)
         })
     }
 

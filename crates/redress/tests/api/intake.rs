@@ -356,13 +356,7 @@ async fn replies_land_on_their_complaint_by_header_and_by_subject_and_reopen_or_
     )
     .await;
     handled(&app, &imap, 5).await;
-    let row = app
-        .store
-        .complaint_list
-        .get(&reference)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = app.list_row(&reference).await;
     assert!(!row.waiting_on_customer, "the answer ends the wait");
 
     // Closed, the default rule reopens it.
@@ -378,13 +372,7 @@ async fn replies_land_on_their_complaint_by_header_and_by_subject_and_reopen_or_
     )
     .await;
     handled(&app, &imap, 6).await;
-    let row = app
-        .store
-        .complaint_list
-        .get(&reference)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = app.list_row(&reference).await;
     assert!(!row.closed && row.outcome.is_none(), "reopened: {row:?}");
 
     // With the rule "attach", a closed complaint stays closed and keeps the email.
@@ -408,13 +396,7 @@ async fn replies_land_on_their_complaint_by_header_and_by_subject_and_reopen_or_
     )
     .await;
     handled(&app, &imap, 7).await;
-    let row = app
-        .store
-        .complaint_list
-        .get(&reference)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = app.list_row(&reference).await;
     assert!(row.closed, "attached, still closed");
     let last = app
         .store

@@ -285,14 +285,7 @@ async fn with_smtp_down_complaints_flow_and_every_email_arrives_once_when_it_ret
     // Meanwhile the first customer asks to be forgotten: their queued emails are cancelled.
     let first = pages[0].trim_start_matches("/complaints/").to_string();
     app.store.projections.run_until_idle().await.unwrap();
-    let customer = app
-        .store
-        .complaint_list
-        .get(&first)
-        .await
-        .unwrap()
-        .unwrap()
-        .customer_id;
+    let customer = app.list_row(&first).await.customer_id;
     app.store
         .complaints
         .erase_customer(

@@ -63,6 +63,20 @@ impl TestApp {
         }
     }
 
+    /// The complaint's row in the complaint list (a read model: wait for the projections
+    /// first where it matters).
+    pub(crate) async fn list_row(
+        &self,
+        reference: &str,
+    ) -> redress_store::complaint_list::ComplaintListRow {
+        self.store
+            .complaint_list
+            .get(reference)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{reference} is not in the complaint list"))
+    }
+
     /// Stops the server (gracefully) and starts a new one on the same database with
     /// `extra` settings: a restart.
     pub(crate) async fn restart(mut self, extra: &[(&str, &str)]) -> TestApp {

@@ -474,14 +474,7 @@ async fn a_customers_data_is_exported_whole_and_erased_on_confirmation(db: TestD
         .await
         .unwrap();
     app.store.projections.run_until_idle().await.unwrap();
-    let customer = app
-        .store
-        .complaint_list
-        .get(reference.as_str())
-        .await
-        .unwrap()
-        .unwrap()
-        .customer_id;
+    let customer = app.list_row(reference.as_str()).await.customer_id;
     app.sign_in_as(Role::Admin).await;
     let export: serde_json::Value = app
         .get(&format!("/customers/{customer}/export?format=json"))
@@ -540,15 +533,7 @@ async fn a_customers_data_is_exported_whole_and_erased_on_confirmation(db: TestD
         .await;
     assert_eq!(forged.status(), 403);
     app.store.projections.run_until_idle().await.unwrap();
-    assert!(
-        !app.store
-            .complaint_list
-            .get(reference.as_str())
-            .await
-            .unwrap()
-            .unwrap()
-            .personal_data_erased
-    );
+    assert!(!app.list_row(reference.as_str()).await.personal_data_erased);
     let right = app
         .post_form(
             &path,
@@ -561,13 +546,7 @@ async fn a_customers_data_is_exported_whole_and_erased_on_confirmation(db: TestD
         .await;
     assert_eq!(right.status(), 303);
     app.store.projections.run_until_idle().await.unwrap();
-    let row = app
-        .store
-        .complaint_list
-        .get(reference.as_str())
-        .await
-        .unwrap()
-        .unwrap();
+    let row = app.list_row(reference.as_str()).await;
     assert!(row.personal_data_erased);
     let after: serde_json::Value = app
         .get(&format!("/customers/{customer}/export?format=json"))

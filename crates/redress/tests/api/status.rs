@@ -231,13 +231,7 @@ async fn after_closure_the_customer_rates_the_handling_once(db: TestDb) {
         .await;
     assert_eq!(again.status(), 409, "once is enough");
     app.store.projections.run_until_idle().await.unwrap();
-    let row = app
-        .store
-        .complaint_list
-        .get(&reference)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = app.list_row(&reference).await;
     assert_eq!(row.satisfaction_score, Some(4));
     let staff_page = unescape(
         &app.get(&format!("/complaints/{reference}"))
@@ -361,13 +355,7 @@ async fn expired_tampered_or_foreign_links_open_nothing_and_a_fresh_one_goes_onl
     );
     assert_eq!(customer.get(&their_link).await.status(), 200);
     app.store.projections.run_until_idle().await.unwrap();
-    let row = app
-        .store
-        .complaint_list
-        .get(&theirs)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = app.list_row(&theirs).await;
     app.store
         .complaints
         .erase_customer(
