@@ -121,6 +121,8 @@ async fn gather(state: &AppState, customer: CustomerId) -> Result<Export, AppErr
             .of_complaint(reference.as_str())
             .await?
             .into_iter()
+            // Only what went to them: the SLA alerts about their complaint went to staff.
+            .filter(|m| m.customer_id == customer.0)
             .map(|m| ExportedEmail {
                 kind: m.kind,
                 state: m.state,

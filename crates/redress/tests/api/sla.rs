@@ -181,6 +181,28 @@ async fn a_breach_alerts_the_owner_once_across_a_restart_and_the_cause_is_record
         1
     );
 
+    // The alert went to staff: the customer's export lists only what was sent to them.
+    let admin = app.another_visitor();
+    admin.sign_in_as(Role::Admin).await;
+    let customer = app.list_row(reference.as_str()).await.customer_id;
+    let export: serde_json::Value = admin
+        .get(&format!("/customers/{customer}/export?format=json"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = export["complaints"][0]["emails_sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"receipt"), "{kinds:?}");
+    assert!(
+        !kinds.iter().any(|k| k.starts_with("sla")),
+        "staff alerts are not the customer's: {kinds:?}"
+    );
+
     // The owner records the cause from the complaint page.
     app.sign_in(&owner.email, crate::PASSWORD).await;
     let page_path = format!("/complaints/{reference}");
