@@ -140,7 +140,8 @@ pub fn rule_for(method: &str, pattern: &str) -> Option<&'static Rule> {
 
 /// Enforces [`RULES`]: staff routes need a signed-in member of staff of the role (the
 /// account is read once, and handlers get it from the request); a matched route without a
-/// rule for the method is answered as if it did not exist. Links and tokens are checked by
+/// rule for the method gets 405 with the methods that have one (404 when none has), and
+/// never reaches a handler. Links and tokens are checked by
 /// their handlers' extractors, which know the keys.
 pub(crate) async fn authorize(
     request: ServiceRequest,
@@ -157,8 +158,21 @@ pub(crate) async fn authorize(
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let Some(rule) = rule_for(request.method().as_str(), &pattern) else {
-        tracing::warn!(method = %request.method(), %pattern, "a route without an access rule was refused");
-        return Ok(request.error_response(AppError::NotFound));
+        let allowed: Vec<&str> = RULES
+            .iter()
+            .filter(|r| r.path == pattern)
+            .map(|r| r.method)
+            .collect();
+        if allowed.is_empty() {
+            tracing::warn!(method = %request.method(), %pattern, "a route without an access rule was refused");
+            return Ok(request.error_response(AppError::NotFound));
+        }
+        // Another method on a known route (a HEAD probe, OPTIONS, a stray PUT): what the
+        // router would say, without reaching it.
+        let response = actix_web::HttpResponse::MethodNotAllowed()
+            .insert_header((actix_web::http::header::ALLOW, allowed.join(", ")))
+            .finish();
+        return Ok(request.into_response(response));
     };
     let Access::Staff(role) = rule.access else {
         return Ok(next.call(request).await?.map_into_boxed_body());

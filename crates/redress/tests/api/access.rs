@@ -334,9 +334,25 @@ async fn every_route_answers_each_role_as_docs_access_md_says(db: TestDb) {
         let (status, _) = send(agent, method, &path, agent_csrf, None).await;
         assert_eq!(status, 403, "{method} {path} as an agent");
     }
-    // A route the table does not know is refused, whatever the role.
+    // A method the table does not know on a known route is refused before any handler,
+    // whatever the role, as 405 with the methods it takes (a load balancer's HEAD probe, an
+    // OPTIONS, a stray POST).
     let (_, admin, csrf) = &staff[2];
     let (status, _) = send(admin, "POST", "/complaints", csrf, None).await;
-    assert_eq!(status, 404, "a method without a rule");
+    assert_eq!(status, 405, "a method without a rule");
+    for method in [
+        reqwest::Method::HEAD,
+        reqwest::Method::OPTIONS,
+        reqwest::Method::PUT,
+    ] {
+        let response = admin
+            .client
+            .request(method.clone(), format!("{}/healthz", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{method} /healthz");
+        assert_eq!(response.headers()["allow"], "GET", "{method} /healthz");
+    }
     app.stop().await;
 }
