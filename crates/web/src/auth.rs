@@ -254,7 +254,11 @@ pub(crate) async fn sign_in(
         .await?
         >= MAX_SIGN_INS_PER_ADDRESS
     {
-        audit_failure("too many failed sign-ins from this address").await?;
+        // Audited once per window, not per attempt: a script hammering the form would
+        // otherwise fill the audit trail (kept for years) at the speed of the requests.
+        if failed_here().await? == MAX_SIGN_INS_PER_ADDRESS + 1 {
+            audit_failure("too many failed sign-ins from this address").await?;
+        }
         return refuse(
             429,
             &format!(

@@ -349,6 +349,21 @@ async fn sign_ins_per_address_and_api_requests_per_token_are_limited(db: TestDb)
         "{statuses:?}"
     );
     assert_eq!(statuses.last(), Some(&429));
+    // Hammering on is refused every time, and audited once per window, not per attempt.
+    for n in 0..3 {
+        let response = app.sign_in(&format!("more{n}@staff.example"), "x").await;
+        assert_eq!(response.status(), 429);
+    }
+    let limited = app
+        .store
+        .audit
+        .list(Some(AuditAction::SignInFailed), None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.detail.contains("from this address"))
+        .count();
+    assert_eq!(limited, 1, "one audit entry for the window's refusals");
 
     let (token, _) = app
         .store
