@@ -231,7 +231,8 @@ pub enum ComplaintAction {
         text: String,
         /// The sender's address when it is not the customer's own.
         sender: Option<String>,
-        /// Whether an email reopens a resolved or closed complaint (else it is attached).
+        /// Whether an email reopens a closed complaint (else it is attached; a resolved one
+        /// not yet closed always keeps it as a communication).
         reopen: bool,
     },
     /// Record why an SLA clock was breached (the store checks the breach exists).

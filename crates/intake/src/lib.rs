@@ -33,9 +33,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use redress_domain::{
-    Actor, AttachmentMeta, Channel, ComplaintAction, ComplaintCommand, ComplaintError, CustomerId,
-    EmailDetails, Language, NewComplaint, NewCustomer, PersonalDataVault, Priority, Reference,
-    RefusedAttachment, Tier,
+    Actor, AttachmentMeta, Channel, ComplaintAction, ComplaintCommand, ComplaintError,
+    CustomerEmail, CustomerId, EmailDetails, Language, NewComplaint, NewCustomer,
+    PersonalDataVault, Priority, Reference, RefusedAttachment, Tier,
 };
 use redress_store::{Claim, CommandError, InboundState, MailboxPlace, SoleWorker, Store};
 use serde::Serialize;
@@ -72,7 +72,8 @@ impl From<redress_store::StoreError> for IntakeError {
     }
 }
 
-/// What a resolved or closed complaint does with a new email from its customer.
+/// What a closed complaint does with a new email from its customer (a resolved one that is
+/// not closed yet always keeps it as a communication: staff decide whether to reopen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClosedRule {
     /// It reopens, and the email is what the customer said.
@@ -115,7 +116,7 @@ pub struct IntakeSettings {
     pub max_message_bytes: u64,
     /// The most new complaints one sender's mail makes in an hour; the rest is set aside.
     pub max_new_per_hour: i64,
-    /// What a resolved or closed complaint does with a new email.
+    /// What a closed complaint does with a new email.
     pub closed_rule: ClosedRule,
     /// The category of complaints that arrive by email.
     pub category: String,
@@ -614,11 +615,9 @@ impl Intake {
         if let Some(reason) = &email.automatic {
             return Some(reason.clone());
         }
-        if email
-            .message_id
-            .rsplit_once('@')
-            .is_some_and(|(_, domain)| domain.eq_ignore_ascii_case(&self.settings.our_domain))
-        {
+        // Only our own Message-IDs' shape: colleagues' mail from the company's domain (a
+        // forwarded complaint) is not a loop.
+        if our_reference(&email.message_id, &self.settings.our_domain).is_some() {
             return Some("one of our own emails came back (its Message-ID is ours)".into());
         }
         if email
@@ -959,6 +958,19 @@ impl Intake {
         subject: Option<&str>,
         sender_digest: Option<&[u8]>,
     ) -> Result<Outcome, IntakeError> {
+        // Known by its sender's digest wherever an address can be read, even from the header
+        // of an unreadable message: erasing that customer later blanks it too.
+        let derived = match sender_digest {
+            Some(_) => None,
+            None => sender
+                .map(|s| {
+                    s.rsplit_once('<')
+                        .map_or(s, |(_, rest)| rest.trim_end_matches('>'))
+                })
+                .and_then(|address| CustomerEmail::parse(address).ok())
+                .map(|email| self.store.vault.digest_of(&email)),
+        };
+        let sender_digest = sender_digest.or(derived.as_deref());
         if !self
             .store
             .inbound
@@ -988,15 +1000,8 @@ fn our_reference(message_id: &str, our_domain: &str) -> Option<Reference> {
     if !domain.eq_ignore_ascii_case(our_domain) {
         return None;
     }
-    let mut parts = local.split('.');
-    let reference = Reference::parse(parts.next()?).ok()?;
-    let sequence = parts.next()?;
-    let kind = parts.next()?;
-    (parts.next().is_none()
-        && !sequence.is_empty()
-        && sequence.bytes().all(|b| b.is_ascii_digit())
-        && !kind.is_empty())
-    .then_some(reference)
+    let (reference, _, _) = redress_store::outbox::parse_outbox_id(local)?;
+    Reference::parse(reference).ok()
 }
 
 /// A stand-in Message-ID for a message whose header could not be read.
@@ -1073,6 +1078,34 @@ pub(crate) fn human_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_our_own_message_ids_name_a_complaint() {
+        let id = redress_store::outbox::message_id(
+            &redress_store::outbox::outbox_id(
+                "RDR-7KX4-9PQM",
+                3,
+                redress_store::outbox::EmailKind::Owner,
+            ),
+            "redress.example",
+        );
+        assert_eq!(
+            our_reference(&id, "Redress.Example").map(|r| r.as_str().to_string()),
+            Some("RDR-7KX4-9PQM".to_string())
+        );
+        for other in [
+            // A colleague's mail from the company's own server: not ours, not a loop.
+            "CAF1x.2y@redress.example",
+            "20260302.abc123@redress.example",
+            "RDR-7KX4-9PQM.3.owner.x@redress.example",
+            "RDR-7KX4-9PQM.3.greeting@redress.example",
+            "RDR-7KX4-9PQM.+3.owner@redress.example",
+            "RDR-7KX4-9PQM.3.owner@elsewhere.example",
+            "not-a-reference.3.owner@redress.example",
+        ] {
+            assert_eq!(our_reference(other, "redress.example"), None, "{other}");
+        }
+    }
 
     #[test]
     fn references_are_found_in_subjects_whatever_the_case() {

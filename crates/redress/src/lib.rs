@@ -150,9 +150,15 @@ pub fn intake_settings(
         processed_folder: settings.imap_processed_folder.clone(),
         quarantine_folder: settings.imap_quarantine_folder.clone(),
         poll: Duration::from_secs(settings.imap_poll_seconds.clamp(5, 29 * 60)),
-        max_file_bytes: settings.intake_max_file_mb.max(1) * 1024 * 1024,
+        max_file_bytes: settings
+            .intake_max_file_mb
+            .max(1)
+            .saturating_mul(1024 * 1024),
         max_files: settings.intake_max_files,
-        max_message_bytes: settings.intake_max_email_mb.max(1) * 1024 * 1024,
+        max_message_bytes: settings
+            .intake_max_email_mb
+            .max(1)
+            .saturating_mul(1024 * 1024),
         max_new_per_hour: settings.intake_max_new_per_hour.max(1),
         closed_rule: redress_intake::ClosedRule::parse(&settings.intake_closed_rule)
             .context("intake_closed_rule")?,

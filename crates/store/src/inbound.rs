@@ -407,7 +407,8 @@ impl Inbound {
         subject: Option<&str>,
         sender_digest: Option<&[u8]>,
     ) -> Result<bool, StoreError> {
-        let finished = on_pool!(&self.db, |pool| sqlx::query(
+        let mut tx = self.db.begin().await?;
+        let finished = crate::on_db!(&mut tx, |q| sqlx::query(
             "UPDATE inbound_messages
                 SET state = $1, reason = $2, sender = $3, subject = $4, claimed_until = read_at,
                     sender_digest = $6
@@ -419,16 +420,21 @@ impl Inbound {
         .bind(subject)
         .bind(id)
         .bind(sender_digest)
-        .execute(pool)
+        .execute(q)
         .await
         .map(|r| r.rows_affected()))?;
-        on_pool!(&self.db, |pool| sqlx::query(
-            "DELETE FROM email_attachments WHERE message = $1"
-        )
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
+        // Only this attempt's: when another one finished the message first (recorded it,
+        // say), its files are that message's.
+        if finished == 1 {
+            crate::on_db!(&mut tx, |q| sqlx::query(
+                "DELETE FROM email_attachments WHERE message = $1"
+            )
+            .bind(id)
+            .execute(q)
+            .await
+            .map(|r| r.rows_affected()))?;
+        }
+        tx.commit().await?;
         Ok(finished == 1)
     }
 

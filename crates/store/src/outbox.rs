@@ -134,6 +134,20 @@ pub fn outbox_id(reference: &str, sequence: i64, kind: EmailKind) -> String {
     format!("{reference}.{sequence}.{}", kind.code())
 }
 
+/// The complaint, event and kind of an outbox id ([`outbox_id`]), if `id` is one.
+pub fn parse_outbox_id(id: &str) -> Option<(&str, i64, EmailKind)> {
+    let mut parts = id.split('.');
+    let (reference, sequence, kind) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || !sequence.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((
+        reference,
+        sequence.parse().ok()?,
+        EmailKind::from_code(kind)?,
+    ))
+}
+
 /// The `Message-ID` (without angle brackets) of outbox message `id`.
 pub fn message_id(id: &str, domain: &str) -> String {
     format!("{id}@{domain}")

@@ -598,6 +598,49 @@ async fn machines_and_loops_are_ignored_and_unreadable_mail_is_quarantined_for_a
         )
         .await;
     assert_eq!(forged.status(), 403);
+
+    // Erasing a customer blanks who sent what on their messages set aside: the ignored
+    // auto-reply and the unreadable one too (its sender known only from its header).
+    deliver(
+        &imap,
+        &mail(
+            "Ana Pop <ana@example.ro>",
+            "Charged twice",
+            "",
+            "I was charged twice.",
+        ),
+    )
+    .await;
+    handled(&app, &imap, 8).await;
+    let customer = redress_domain::CustomerId(rows(&app.store).await[0].customer_id);
+    app.store
+        .complaints
+        .erase_customer(
+            customer,
+            Actor::System {
+                name: "test".into(),
+            },
+            "request",
+        )
+        .await
+        .unwrap();
+    let list = app.store.inbound.set_aside_list(10).await.unwrap();
+    let of = |reason: &str| {
+        list.iter()
+            .find(|m| m.reason.contains(reason))
+            .map(|m| (m.sender.clone(), m.subject.clone()))
+            .unwrap_or_else(|| panic!("{reason} in {list:?}"))
+    };
+    assert_eq!(of("MIME structure is broken"), (None, None));
+    assert_eq!(of("Auto-Submitted: auto-replied"), (None, None));
+    assert_eq!(
+        of("for one email"),
+        (
+            Some("big@example.ro".to_string()),
+            Some("A huge scan".to_string())
+        ),
+        "another sender's stay"
+    );
     app.stop().await;
 }
 
