@@ -270,9 +270,13 @@ pub struct Timing {
     pub p99: Duration,
 }
 
+/// The nearest-rank percentile `p` of `sorted` (zero when there is no sample).
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
+    let Some(last) = sorted.len().checked_sub(1) else {
+        return Duration::ZERO;
+    };
+    let index = (last as f64 * p).round() as usize;
+    sorted[index.min(last)]
 }
 
 async fn time_page(
@@ -992,5 +996,6 @@ mod tests {
             percentile(&[Duration::from_millis(7)], 0.95),
             Duration::from_millis(7)
         );
+        assert_eq!(percentile(&[], 0.5), Duration::ZERO);
     }
 }

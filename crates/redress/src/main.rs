@@ -106,10 +106,10 @@ enum BenchCommand {
     /// PostgreSQL database.
     Commands {
         /// Concurrent clients, one run each.
-        #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
+        #[arg(long, value_delimiter = ',', default_value = "1,8,32", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         clients: Vec<usize>,
         /// Complaints each client works from receipt to closure (ten commands each).
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         lifecycles: usize,
     },
     /// Times the staff pages with many complaints. Point REDRESS_DATABASE_URL at a scratch
@@ -119,10 +119,10 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         complaints: usize,
         /// Timed requests per page.
-        #[arg(long, default_value_t = 200)]
+        #[arg(long, default_value_t = 200, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         requests: usize,
         /// Clients requesting at once (each sends its next request when answered, as wrk).
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = 8, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         concurrency: usize,
         /// Time the pages without rebuilding the projections first.
         #[arg(long)]
@@ -135,7 +135,7 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         complaints: usize,
         /// Timed requests per page.
-        #[arg(long, default_value_t = 200)]
+        #[arg(long, default_value_t = 200, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         requests: usize,
         /// Time the pages without rebuilding the projections first.
         #[arg(long)]
@@ -149,7 +149,7 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         complaints: usize,
         /// Timed requests per page.
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         requests: usize,
         /// Time the pages without rebuilding the reports projection first.
         #[arg(long)]

@@ -328,20 +328,12 @@ async fn one_run(
         raw_per_second,
         raw_p50,
         raw_p99,
-        lag_p50: percentile_or_zero(&all_lags, 0.50),
-        lag_p99: percentile_or_zero(&all_lags, 0.99),
-        queue_lag_p99: percentile_or_zero(&queue_lags, 0.99),
+        lag_p50: percentile(&all_lags, 0.50),
+        lag_p99: percentile(&all_lags, 0.99),
+        queue_lag_p99: percentile(&queue_lags, 0.99),
         cpu: cpu_before.share(&cpu_after, commands),
         raw_cpu,
     })
-}
-
-fn percentile_or_zero(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        Duration::ZERO
-    } else {
-        percentile(sorted, p)
-    }
 }
 
 /// Polls the head of the stream and the projectors' checkpoints every 2 ms; each new head
