@@ -196,6 +196,29 @@ impl KeyVault {
             .transpose()
     }
 
+    /// Which of `customers` still have their key (are not erased): one query per 500.
+    pub async fn holding_keys(
+        &self,
+        customers: &[CustomerId],
+    ) -> Result<std::collections::HashSet<CustomerId>, StoreError> {
+        let mut held = std::collections::HashSet::new();
+        for chunk in customers.chunks(500) {
+            let placeholders = crate::db::placeholders(self.db.backend(), 1, chunk.len());
+            let sql = format!(
+                "SELECT customer_id FROM customer_keys WHERE customer_id IN ({placeholders})"
+            );
+            let found: Vec<Uuid> = on_pool!(&self.db, |pool| {
+                let mut query = sqlx::query_scalar(&sql);
+                for customer in chunk {
+                    query = query.bind(customer.0);
+                }
+                query.fetch_all(pool).await
+            })?;
+            held.extend(found.into_iter().map(CustomerId));
+        }
+        Ok(held)
+    }
+
     /// Opens a sealed value; `Err(Erased)` once the key is gone.
     pub async fn open_value(
         &self,

@@ -275,45 +275,29 @@ pub(crate) async fn erase(
     check_csrf(&session, &form.csrf)?;
     let customer = customer_of(&path)?;
     let form = form.into_inner();
-    if state.store.vault.key(customer).await?.is_none() {
-        return render_erase(
-            &state,
-            &staff,
-            &session,
-            customer,
-            Some("This customer's personal data has already been erased."),
-            &form,
-            422,
-        )
-        .await;
-    }
+    let reason = form.reason.trim();
     // The address typed must be the one this customer is known by (its digest, kept with
     // their key): no read model involved.
-    let typed = CustomerEmail::parse(form.confirm_email.trim()).ok();
-    let known = match &typed {
-        Some(typed) => state.store.vault.find_customer(typed).await? == Some(customer),
-        None => false,
+    let confirmed = match CustomerEmail::parse(form.confirm_email.trim()) {
+        Ok(typed) => state.store.vault.find_customer(&typed).await? == Some(customer),
+        Err(_) => false,
     };
-    if !known {
+    let refusal = if state.store.vault.key(customer).await?.is_none() {
+        Some("This customer's personal data has already been erased.")
+    } else if !confirmed {
+        Some("Type the customer's email address exactly as it is on file to confirm.")
+    } else if reason.is_empty() || reason.chars().count() > 200 || reason.contains(['\n', '\r']) {
+        Some("Say why, in one line of at most 200 characters (e.g. the request's date).")
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
         return render_erase(
             &state,
             &staff,
             &session,
             customer,
-            Some("Type the customer's email address exactly as it is on file to confirm."),
-            &form,
-            422,
-        )
-        .await;
-    }
-    let reason = form.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 || reason.contains(['\n', '\r']) {
-        return render_erase(
-            &state,
-            &staff,
-            &session,
-            customer,
-            Some("Say why, in one line of at most 200 characters (e.g. the request's date)."),
+            Some(refusal),
             &form,
             422,
         )
@@ -333,7 +317,6 @@ pub(crate) async fn erase(
         &format!("{reason}; {} complaint(s)", report.complaints.len()),
     )
     .await?;
-    state.store.projections.projected().notify();
     Ok(HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
@@ -461,7 +444,13 @@ pub(crate) async fn retention_run(
             &AuditActor::staff(&staff.0),
             &client_address(&request),
         )
-        .await?;
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(
+                "Another retention run is in progress; what it erases will be in the audit trail."
+                    .into(),
+            )
+        })?;
     Ok(HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,

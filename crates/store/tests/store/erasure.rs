@@ -26,7 +26,13 @@ async fn retention_keeps_a_customer_whose_new_complaint_the_reports_have_not_see
     // A new complaint, not yet projected.
     let new = f.receive("Ana Pop", "ana@example.ro").await;
     let by = redress_store::AuditActor::system("test");
-    let report = f.store.retention.pass(cutoff, &by, "").await.unwrap();
+    let report = f
+        .store
+        .retention
+        .pass(cutoff, &by, "")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(report.customers, 0, "the events show an open complaint");
     f.store.projections.run_until_idle().await.unwrap();
     assert!(f.store.retention.due(cutoff).await.unwrap().is_empty());
@@ -35,8 +41,24 @@ async fn retention_keeps_a_customer_whose_new_complaint_the_reports_have_not_see
     f.store.projections.run_until_idle().await.unwrap();
     f.clock.advance(chrono::Duration::days(31));
     let cutoff = f.store.clock.now() - chrono::Duration::days(30);
-    let report = f.store.retention.pass(cutoff, &by, "").await.unwrap();
+    // Two runs at once (the daily job and an admin's button): one erases, the other
+    // stands aside, and the customer is erased once.
+    let (first, second) = tokio::join!(
+        f.store.retention.pass(cutoff, &by, ""),
+        f.store.retention.pass(cutoff, &by, "")
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert!(second.is_none(), "the second run stands aside: {second:?}");
+    let report = first.expect("the first run erases");
     assert_eq!((report.customers, report.complaints), (1, 2));
+    let again = f
+        .store
+        .retention
+        .pass(cutoff, &by, "")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.customers, 0, "nobody is due twice");
 }
 
 fn admin() -> Actor {
