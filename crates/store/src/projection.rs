@@ -213,7 +213,6 @@ pub struct Projections {
     db: Database,
     projectors: Vec<Arc<dyn Projector>>,
     batch_size: i64,
-    projected: EventSignal,
     mail_due: EventSignal,
     sla_moved: EventSignal,
     leadership: Leadership,
@@ -336,7 +335,6 @@ impl Projections {
             db,
             projectors,
             batch_size: 500,
-            projected: EventSignal::default(),
             mail_due: EventSignal::default(),
             sla_moved: EventSignal::default(),
             leadership: Leadership::default(),
@@ -346,11 +344,6 @@ impl Projections {
     /// The projectors this instance leads while [`Projections::run`] runs.
     pub fn leadership(&self) -> Leadership {
         self.leadership.clone()
-    }
-
-    /// Notified after every batch that applied events.
-    pub fn projected(&self) -> EventSignal {
-        self.projected.clone()
     }
 
     /// Notified after batches of the projectors that queue email (`outbox`, `sla`), and by
@@ -401,7 +394,6 @@ impl Projections {
         projector.apply_batch(&mut tx, &mut keys, &events).await?;
         save_checkpoint(&mut tx, projector.name(), last).await?;
         tx.commit().await?;
-        self.projected.notify();
         match projector.name() {
             "outbox" => self.mail_due.notify(),
             "sla" => {
@@ -732,6 +724,7 @@ impl Projections {
     ) {
         let name = projector.name();
         let mut failures = 0u32;
+        let mut held_back = Duration::ZERO;
         while !*shutdown.borrow() {
             let mut pause = poll;
             if self.leadership.leads(name) {
@@ -741,12 +734,22 @@ impl Projections {
                     }
                     match self.catch_up_batch(projector.as_ref()).await {
                         Ok(applied) if applied == self.batch_size as usize => continue,
-                        Ok(_) => {
+                        Ok(applied) => {
                             failures = 0;
                             // Events committed but held back by an older transaction still
-                            // running (PostgreSQL): look again in a moment.
+                            // running (PostgreSQL): look again in a moment, then less and
+                            // less often while nothing gets through (a long one, such as
+                            // `redress check`), up to `poll`; a command committing wakes
+                            // us before that.
                             if self.has_unprojected(name).await.unwrap_or(false) {
-                                pause = Duration::from_millis(5);
+                                held_back = if applied > 0 || held_back.is_zero() {
+                                    Duration::from_millis(5)
+                                } else {
+                                    (held_back * 2).min(poll)
+                                };
+                                pause = held_back;
+                            } else {
+                                held_back = Duration::ZERO;
                             }
                         }
                         Err(error) => {
@@ -846,7 +849,14 @@ impl SoleWorker {
             .as_ref()
             .clone()
             .application_name("redress-worker");
-        let mut connection = sqlx::PgConnection::connect_with(&options).await?;
+        // Bounded, as the leader's connection is: an unreachable database must not hold a
+        // worker (or its shutdown) for the operating system's connect timeout.
+        let mut connection = tokio::time::timeout(
+            Duration::from_secs(3),
+            sqlx::PgConnection::connect_with(&options),
+        )
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)??;
         let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
             .bind(leader_key(name))
             .fetch_one(&mut connection)
