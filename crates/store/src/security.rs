@@ -453,19 +453,6 @@ impl RateLimits {
         Self { db }
     }
 
-    /// Counts one request for `key` in the window of `window_seconds` holding `now`, and says
-    /// whether it is within `max` (the request that goes over is refused, and counted: a
-    /// client that keeps trying stays refused until the window ends).
-    pub async fn hit(
-        &self,
-        key: &str,
-        now: DateTime<Utc>,
-        window_seconds: i64,
-        max: i64,
-    ) -> Result<bool, StoreError> {
-        Ok(self.count_hit(key, now, window_seconds).await? <= max)
-    }
-
     /// The window of `window_seconds` holding `now`.
     fn window(now: DateTime<Utc>, window_seconds: i64) -> DateTime<Utc> {
         let window_seconds = window_seconds.max(1);
