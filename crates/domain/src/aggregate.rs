@@ -8,9 +8,12 @@ use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::commands::{ComplaintAction, ComplaintCommand, EmailDetails, NewComplaint};
+use crate::commands::{
+    AttachmentMeta, ComplaintAction, ComplaintCommand, EmailDetails, NewComplaint,
+};
 use crate::error::ComplaintError;
 use crate::events::{AttachedFile, ComplaintChange, ComplaintEvent, RefusedFile, SealedCustomer};
+use crate::points::{MAX_POINT, MAX_POINTS, PointDecision, overall_outcome};
 use crate::services::{ComplaintServices, VaultError};
 use crate::values::{
     Channel, CustomerId, Direction, Outcome, Priority, Reference, StaffMember, Tier,
@@ -22,6 +25,8 @@ pub const MAX_LINE: usize = 200;
 pub const MAX_NAME: usize = 200;
 /// Longest free text (the customer's words, facts, findings, updates).
 pub const MAX_TEXT: usize = 20_000;
+/// Most files one reply or upload carries.
+pub const MAX_FILES: usize = 20;
 
 /// Where a complaint stands in the six-step method: the next thing to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +34,9 @@ pub const MAX_TEXT: usize = 20_000;
 pub enum Step {
     /// Step 1: apologise.
     Acknowledge,
-    /// Step 3: establish the facts (step 2, listening, goes on until it is resolved).
+    /// Step 2: listen, and record the points of complaint.
+    Listen,
+    /// Step 3: establish the facts.
     EstablishFacts,
     /// Step 4: commit to an action.
     CommitToAction,
@@ -45,8 +52,9 @@ pub enum Step {
 
 impl Step {
     /// Every step, in the order of the method.
-    pub const ALL: [Step; 7] = [
+    pub const ALL: [Step; 8] = [
         Step::Acknowledge,
+        Step::Listen,
         Step::EstablishFacts,
         Step::CommitToAction,
         Step::NameOwner,
@@ -64,6 +72,7 @@ impl Step {
     pub fn code(self) -> &'static str {
         match self {
             Step::Acknowledge => "acknowledge",
+            Step::Listen => "listen",
             Step::EstablishFacts => "establish_facts",
             Step::CommitToAction => "commit_to_action",
             Step::NameOwner => "name_owner",
@@ -77,6 +86,7 @@ impl Step {
     pub fn label(self) -> &'static str {
         match self {
             Step::Acknowledge => "1 · Acknowledge",
+            Step::Listen => "2 · Listen",
             Step::EstablishFacts => "3 · Establish the facts",
             Step::CommitToAction => "4 · Commit to action",
             Step::NameOwner => "5 · Name the owner",
@@ -93,6 +103,9 @@ impl Step {
 pub struct Progress {
     /// Step 1 done.
     pub acknowledged: bool,
+    /// Step 2 done: the points of complaint are recorded.
+    #[serde(default)]
+    pub listened: bool,
     /// Step 3 done.
     pub investigation_concluded: bool,
     /// Step 4 done.
@@ -114,6 +127,9 @@ impl Progress {
             Step::Resolved
         } else if !self.acknowledged {
             Step::Acknowledge
+        } else if !self.listened && !self.investigation_concluded {
+            // A complaint concluded before points existed has passed step 2 its own way.
+            Step::Listen
         } else if !self.investigation_concluded {
             Step::EstablishFacts
         } else if !self.action_committed {
@@ -159,8 +175,10 @@ impl Status {
 pub enum ActionKind {
     /// Step 1: apologise.
     Acknowledge,
-    /// Step 2: record what the customer said.
+    /// Record what the customer said.
     RecordCustomerStatement,
+    /// Step 2: record the points of complaint.
+    RecordPoints,
     /// Step 3: record a fact.
     RecordFact,
     /// Step 3: conclude the investigation.
@@ -191,13 +209,20 @@ pub enum ActionKind {
     RecordCommunication,
     /// Record that the customer's personal data was erased.
     ErasePersonalData,
+    /// Write to the customer.
+    SendReply,
+    /// A note for staff only.
+    AddInternalNote,
+    /// The customer adds files.
+    AttachFiles,
 }
 
 impl ActionKind {
     /// Every kind, in the order of [`ComplaintAction`] (and of the method).
-    pub const ALL: [ActionKind; 17] = [
+    pub const ALL: [ActionKind; 21] = [
         ActionKind::Acknowledge,
         ActionKind::RecordCustomerStatement,
+        ActionKind::RecordPoints,
         ActionKind::RecordFact,
         ActionKind::ConcludeInvestigation,
         ActionKind::CommitToAction,
@@ -213,6 +238,9 @@ impl ActionKind {
         ActionKind::ChangeCategory,
         ActionKind::RecordCommunication,
         ActionKind::ErasePersonalData,
+        ActionKind::SendReply,
+        ActionKind::AddInternalNote,
+        ActionKind::AttachFiles,
     ];
 
     /// The kind with this code.
@@ -225,6 +253,7 @@ impl ActionKind {
         match self {
             ActionKind::Acknowledge => "acknowledge",
             ActionKind::RecordCustomerStatement => "record_customer_statement",
+            ActionKind::RecordPoints => "record_points",
             ActionKind::RecordFact => "record_fact",
             ActionKind::ConcludeInvestigation => "conclude_investigation",
             ActionKind::CommitToAction => "commit_to_action",
@@ -240,6 +269,9 @@ impl ActionKind {
             ActionKind::ChangeCategory => "change_category",
             ActionKind::RecordCommunication => "record_communication",
             ActionKind::ErasePersonalData => "erase_personal_data",
+            ActionKind::SendReply => "send_reply",
+            ActionKind::AddInternalNote => "add_internal_note",
+            ActionKind::AttachFiles => "attach_files",
         }
     }
 
@@ -248,6 +280,7 @@ impl ActionKind {
         match self {
             ActionKind::Acknowledge => "Acknowledge with an apology",
             ActionKind::RecordCustomerStatement => "Record what the customer said",
+            ActionKind::RecordPoints => "Record the points of complaint",
             ActionKind::RecordFact => "Record a fact",
             ActionKind::ConcludeInvestigation => "Conclude the investigation",
             ActionKind::CommitToAction => "Commit to an action",
@@ -263,6 +296,9 @@ impl ActionKind {
             ActionKind::ChangeCategory => "Change the category",
             ActionKind::RecordCommunication => "Record a communication",
             ActionKind::ErasePersonalData => "Erase the customer's personal data",
+            ActionKind::SendReply => "Reply to the customer",
+            ActionKind::AddInternalNote => "Add an internal note",
+            ActionKind::AttachFiles => "Add files",
         }
     }
 }
@@ -273,12 +309,15 @@ impl ComplaintAction {
         Some(match self {
             ComplaintAction::Receive(_)
             | ComplaintAction::ReceiveEmail { .. }
+            | ComplaintAction::ReceiveWithFiles { .. }
             | ComplaintAction::RecordEmail { .. }
+            | ComplaintAction::AddInformation { .. }
             | ComplaintAction::RecordBreachCause { .. } => {
                 return None;
             }
             ComplaintAction::Acknowledge { .. } => ActionKind::Acknowledge,
             ComplaintAction::RecordCustomerStatement { .. } => ActionKind::RecordCustomerStatement,
+            ComplaintAction::RecordPoints { .. } => ActionKind::RecordPoints,
             ComplaintAction::RecordFact { .. } => ActionKind::RecordFact,
             ComplaintAction::ConcludeInvestigation { .. } => ActionKind::ConcludeInvestigation,
             ComplaintAction::CommitToAction { .. } => ActionKind::CommitToAction,
@@ -294,6 +333,9 @@ impl ComplaintAction {
             ComplaintAction::ChangeCategory { .. } => ActionKind::ChangeCategory,
             ComplaintAction::RecordCommunication { .. } => ActionKind::RecordCommunication,
             ComplaintAction::ErasePersonalData { .. } => ActionKind::ErasePersonalData,
+            ComplaintAction::SendReply { .. } => ActionKind::SendReply,
+            ComplaintAction::AddInternalNote { .. } => ActionKind::AddInternalNote,
+            ComplaintAction::AttachFiles { .. } => ActionKind::AttachFiles,
         })
     }
 }
@@ -318,6 +360,9 @@ pub struct Complaint {
     category: String,
     progress: Progress,
     facts_since_opened: u32,
+    /// How many points of complaint the latest record holds.
+    #[serde(default)]
+    points: u32,
     commitment: Option<Commitment>,
     owner: Option<StaffMember>,
     waiting_on_customer: bool,
@@ -366,6 +411,11 @@ impl Complaint {
     /// The owner, if named.
     pub fn owner(&self) -> Option<&StaffMember> {
         self.owner.as_ref()
+    }
+
+    /// How many points of complaint it has (0 until step 2).
+    pub fn points(&self) -> u32 {
+        self.points
     }
 
     /// The current commitment, if any.
@@ -464,6 +514,10 @@ impl Complaint {
                 self.require_unresolved("record what the customer said")?;
                 self.require_personal_data()?;
             }
+            ActionKind::RecordPoints => {
+                self.require_unresolved("record the points of complaint")?;
+                self.require_personal_data()?;
+            }
             ActionKind::RecordFact => {
                 self.require_unresolved("record a fact")?;
                 self.require_acknowledged("record facts")?;
@@ -476,6 +530,9 @@ impl Complaint {
                 self.require_acknowledged("conclude the investigation")?;
                 if self.progress.investigation_concluded {
                     return Err(ComplaintError::InvestigationAlreadyConcluded);
+                }
+                if !self.progress.listened {
+                    return Err(ComplaintError::NoPoints);
                 }
                 if self.facts_since_opened == 0 {
                     return Err(ComplaintError::NoFactsRecorded);
@@ -554,6 +611,18 @@ impl Complaint {
                     return Err(ComplaintError::AlreadyErased);
                 }
             }
+            ActionKind::SendReply => {
+                self.require_open("reply to the customer")?;
+                self.require_personal_data()?;
+            }
+            // Staff's own notes: any time, closed or not.
+            ActionKind::AddInternalNote => {
+                self.require_personal_data()?;
+            }
+            ActionKind::AttachFiles => {
+                self.require_open("add files")?;
+                self.require_personal_data()?;
+            }
         }
         Ok(())
     }
@@ -585,18 +654,68 @@ impl Complaint {
                     .record_email(email, text, sender, reopen, services)
                     .await;
             }
+            ComplaintAction::ReceiveWithFiles { new, files } => {
+                let received = self.receive(*new, services).await?;
+                let ComplaintChange::ComplaintReceived { customer, .. } = &received else {
+                    return Err(ComplaintError::UnknownComplaint);
+                };
+                if files.is_empty() {
+                    return Ok(vec![received]);
+                }
+                let files = attached(customer.id, files, services).await?;
+                return Ok(vec![received, ComplaintChange::FilesAttached { files }]);
+            }
+            ComplaintAction::AddInformation {
+                text,
+                files,
+                channel,
+            } => return self.add_information(text, files, channel, services).await,
             ComplaintAction::Receive(new) => self.receive(*new, services).await,
             ComplaintAction::Acknowledge { apology } => {
                 Ok(ComplaintChange::ComplaintAcknowledged {
                     apology: text("The apology", apology, MAX_TEXT)?,
                 })
             }
-            ComplaintAction::RecordCustomerStatement { channel, statement } => {
+            ComplaintAction::RecordCustomerStatement {
+                channel,
+                statement,
+                shared,
+            } => {
                 let customer = self.require_personal_data()?;
                 let statement = text("What the customer said", statement, MAX_TEXT)?;
                 Ok(ComplaintChange::CustomerStatementRecorded {
                     channel,
                     statement: seal(services, customer, &statement).await?,
+                    shared,
+                })
+            }
+            ComplaintAction::RecordPoints { points, send } => {
+                let customer = self.require_personal_data()?;
+                let points: Vec<String> = points
+                    .into_iter()
+                    .filter(|p| !p.trim().is_empty())
+                    .map(|p| text("A point of complaint", p, MAX_POINT))
+                    .collect::<Result<_, _>>()?;
+                if points.is_empty() {
+                    return Err(ComplaintError::Empty {
+                        field: "The points of complaint",
+                    });
+                }
+                if points.len() > MAX_POINTS {
+                    return Err(ComplaintError::TooManyPoints { max: MAX_POINTS });
+                }
+                if points.iter().any(|p| p.contains(['\n', '\r'])) {
+                    return Err(ComplaintError::MultiLine {
+                        field: "A point of complaint",
+                    });
+                }
+                let mut sealed = Vec::with_capacity(points.len());
+                for point in &points {
+                    sealed.push(seal(services, customer, point).await?);
+                }
+                Ok(ComplaintChange::PointsOfComplaintRecorded {
+                    points: sealed,
+                    sent: send,
                 })
             }
             ComplaintAction::RecordFact { fact, source } => Ok(ComplaintChange::FactRecorded {
@@ -608,9 +727,15 @@ impl Complaint {
                     findings: text("The findings", findings, MAX_TEXT)?,
                 })
             }
-            ComplaintAction::CommitToAction { action, due_on } => {
+            ComplaintAction::CommitToAction {
+                action,
+                due_on,
+                resolve_by,
+            } => {
                 let action = text("The action", action, MAX_TEXT)?;
-                not_in_past("The date the action will be done by", due_on, today)?;
+                let field = "The date the action will be done by";
+                not_in_past(field, due_on, today)?;
+                within_resolution(field, due_on, resolve_by)?;
                 Ok(ComplaintChange::ActionCommitted { action, due_on })
             }
             ComplaintAction::AssignOwner { owner } => {
@@ -629,9 +754,12 @@ impl Complaint {
             ComplaintAction::SendProgressUpdate {
                 message,
                 next_update_on,
+                resolve_by,
             } => {
                 let message = text("The update", message, MAX_TEXT)?;
-                not_in_past("The date of the next update", next_update_on, today)?;
+                let field = "The date of the next update";
+                not_in_past(field, next_update_on, today)?;
+                within_resolution(field, next_update_on, resolve_by)?;
                 Ok(ComplaintChange::ProgressUpdateSent {
                     message,
                     next_update_on,
@@ -649,10 +777,12 @@ impl Complaint {
             }
             ComplaintAction::Resolve {
                 outcome,
+                decisions,
                 reasons,
                 remedy,
                 redress_paid_cents,
             } => {
+                let (outcome, decisions) = self.decide_points(outcome, decisions)?;
                 let reasons = text("The reasons", reasons, MAX_TEXT)?;
                 let remedy = optional_text("The remedy", remedy, MAX_TEXT)?;
                 if let Some(cents) = redress_paid_cents
@@ -662,6 +792,7 @@ impl Complaint {
                 }
                 Ok(ComplaintChange::ComplaintResolved {
                     outcome,
+                    decisions,
                     reasons,
                     remedy,
                     redress_paid_cents,
@@ -742,6 +873,42 @@ impl Complaint {
                     reason: text("The reason for erasure", reason, MAX_LINE)?,
                 })
             }
+            ComplaintAction::SendReply {
+                message,
+                attachments,
+                saved_reply,
+            } => {
+                let customer = self.require_personal_data()?;
+                let message = text("The reply", message, MAX_TEXT)?;
+                Ok(ComplaintChange::ReplySent {
+                    message: seal(services, customer, &message).await?,
+                    attachments: attached(customer, attachments, services).await?,
+                    saved_reply,
+                })
+            }
+            ComplaintAction::AddInternalNote { note, mentions } => {
+                let customer = self.require_personal_data()?;
+                let note = text("The note", note, MAX_TEXT)?;
+                let mut named: Vec<StaffMember> = Vec::with_capacity(mentions.len());
+                for member in mentions {
+                    if !named.iter().any(|m| m.id == member.id) {
+                        named.push(member);
+                    }
+                }
+                Ok(ComplaintChange::InternalNoteAdded {
+                    note: seal(services, customer, &note).await?,
+                    mentions: named,
+                })
+            }
+            ComplaintAction::AttachFiles { files } => {
+                let customer = self.require_personal_data()?;
+                if files.is_empty() {
+                    return Err(ComplaintError::Empty { field: "The files" });
+                }
+                Ok(ComplaintChange::FilesAttached {
+                    files: attached(customer, files, services).await?,
+                })
+            }
             // Allowed in any state, even closed: finding the cause often comes afterwards.
             ComplaintAction::RecordBreachCause {
                 clock,
@@ -757,6 +924,99 @@ impl Complaint {
             }
         };
         change.map(|change| vec![change])
+    }
+
+    /// The outcome of a resolution and the decisions it records. With points of complaint,
+    /// every point is decided once and the outcome follows from the decisions (one given
+    /// must agree); without (complaints recorded before points existed), the outcome is
+    /// given and there are no decisions.
+    fn decide_points(
+        &self,
+        outcome: Option<Outcome>,
+        mut decisions: Vec<PointDecision>,
+    ) -> Result<(Outcome, Vec<PointDecision>), ComplaintError> {
+        if self.points == 0 {
+            if !decisions.is_empty() {
+                return Err(ComplaintError::NoPointsToDecide);
+            }
+            return outcome
+                .map(|o| (o, decisions))
+                .ok_or(ComplaintError::OutcomeMissing);
+        }
+        let mut seen = BTreeSet::new();
+        for decision in &mut decisions {
+            if decision.point == 0 || decision.point > self.points {
+                return Err(ComplaintError::UnknownPoint(decision.point));
+            }
+            if !seen.insert(decision.point) {
+                return Err(ComplaintError::PointDecidedTwice(decision.point));
+            }
+            decision.reasons = text(
+                "The reasons for a point's decision",
+                std::mem::take(&mut decision.reasons),
+                MAX_TEXT,
+            )?;
+        }
+        let undecided: Vec<u32> = (1..=self.points).filter(|p| !seen.contains(p)).collect();
+        if !undecided.is_empty() {
+            return Err(ComplaintError::PointsUndecided(undecided));
+        }
+        decisions.sort_by_key(|d| d.point);
+        let follows = overall_outcome(&decisions).ok_or(ComplaintError::OutcomeMissing)?;
+        if let Some(given) = outcome
+            && given != follows
+        {
+            return Err(ComplaintError::OutcomeDisagrees {
+                given: given.label().to_lowercase(),
+                follows: follows.label().to_lowercase(),
+            });
+        }
+        Ok((follows, decisions))
+    }
+
+    /// What a customer adds on their status page: their words as the complaint's state calls
+    /// for (see [`ComplaintAction::AddInformation`]), then their files.
+    async fn add_information(
+        &self,
+        text: Option<String>,
+        files: Vec<AttachmentMeta>,
+        channel: Channel,
+        services: &ComplaintServices,
+    ) -> Result<Vec<ComplaintChange>, ComplaintError> {
+        self.require_received()?;
+        self.require_open("add information")?;
+        let customer = self.require_personal_data()?;
+        let text = optional_text("What the customer said", text, MAX_TEXT)?;
+        if text.is_none() && files.is_empty() {
+            return Err(ComplaintError::Empty {
+                field: "What the customer said",
+            });
+        }
+        let mut changes = Vec::new();
+        if let Some(text) = text {
+            let words = seal(services, customer, &text).await?;
+            changes.push(if self.waiting_on_customer && !self.progress.resolved {
+                ComplaintChange::CustomerResponded { response: words }
+            } else if !self.progress.resolved {
+                ComplaintChange::CustomerStatementRecorded {
+                    channel,
+                    statement: words,
+                    shared: false,
+                }
+            } else {
+                ComplaintChange::CommunicationRecorded {
+                    direction: Direction::Inbound,
+                    channel,
+                    summary: words,
+                }
+            });
+        }
+        if !files.is_empty() {
+            changes.push(ComplaintChange::FilesAttached {
+                files: attached(customer, files, services).await?,
+            });
+        }
+        Ok(changes)
     }
 
     /// A complaint that arrived by email: its receipt, then the email.
@@ -799,6 +1059,7 @@ impl Complaint {
         let statement = |statement| ComplaintChange::CustomerStatementRecorded {
             channel: Channel::Email,
             statement,
+            shared: false,
         };
         let mut changes = Vec::new();
         if sender.is_some() {
@@ -927,6 +1188,28 @@ async fn email_received(
     })
 }
 
+/// Files a reply or an upload carries, their names sealed.
+async fn attached(
+    customer: CustomerId,
+    files: Vec<AttachmentMeta>,
+    services: &ComplaintServices,
+) -> Result<Vec<AttachedFile>, ComplaintError> {
+    if files.len() > MAX_FILES {
+        return Err(ComplaintError::TooManyFiles { max: MAX_FILES });
+    }
+    let mut attached = Vec::with_capacity(files.len());
+    for file in files {
+        let name = text("A file's name", file.name, MAX_LINE)?;
+        attached.push(AttachedFile {
+            id: file.id,
+            name: seal(services, customer, &name).await?,
+            content_type: file.content_type,
+            size: file.size,
+        });
+    }
+    Ok(attached)
+}
+
 fn vault_error(error: VaultError) -> ComplaintError {
     match error {
         VaultError::Erased => ComplaintError::PersonalDataErased,
@@ -975,6 +1258,22 @@ fn optional_text(
     match value {
         Some(value) if !value.trim().is_empty() => text(field, value, max).map(Some),
         _ => Ok(None),
+    }
+}
+
+/// A date promised to the customer must not fall after the complaint is due to be resolved.
+fn within_resolution(
+    field: &'static str,
+    date: NaiveDate,
+    resolve_by: Option<NaiveDate>,
+) -> Result<(), ComplaintError> {
+    match resolve_by {
+        Some(resolve_by) if date > resolve_by => Err(ComplaintError::DatePastResolution {
+            field,
+            date,
+            resolve_by,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -1036,7 +1335,14 @@ impl Aggregate for Complaint {
             ComplaintChange::ComplaintAcknowledged { .. } => self.progress.acknowledged = true,
             ComplaintChange::CustomerStatementRecorded { .. }
             | ComplaintChange::CommunicationRecorded { .. }
-            | ComplaintChange::ProgressUpdateSent { .. } => {}
+            | ComplaintChange::ProgressUpdateSent { .. }
+            | ComplaintChange::ReplySent { .. }
+            | ComplaintChange::InternalNoteAdded { .. }
+            | ComplaintChange::FilesAttached { .. } => {}
+            ComplaintChange::PointsOfComplaintRecorded { points, .. } => {
+                self.points = u32::try_from(points.len()).unwrap_or(u32::MAX);
+                self.progress.listened = true;
+            }
             ComplaintChange::FactRecorded { .. } => self.facts_since_opened += 1,
             ComplaintChange::InvestigationConcluded { .. } => {
                 self.progress.investigation_concluded = true;

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::points::PointDecision;
 use crate::sla::SlaClock;
 use crate::values::{
     Actor, Channel, CustomerEmail, Direction, Language, Outcome, Priority, Reference, StaffMember,
@@ -77,10 +78,10 @@ pub struct EmailDetails {
     pub refused: Vec<RefusedAttachment>,
 }
 
-/// A file kept from an email.
+/// A file kept from an email, or sent with a reply or an upload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttachmentMeta {
-    /// Where the intake stored it.
+    /// Where it is stored.
     pub id: uuid::Uuid,
     /// Its file name, as the sender gave it.
     pub name: String,
@@ -111,12 +112,22 @@ pub enum ComplaintAction {
         /// The apology.
         apology: String,
     },
-    /// Step 2: record what the customer said on a contact.
+    /// Record what the customer said on a contact (their own words when they give it, else
+    /// staff's record of a call or visit).
     RecordCustomerStatement {
         /// The channel of the contact.
         channel: Channel,
         /// What they said.
         statement: String,
+        /// Staff's record only: show it to the customer as "our summary of what you told us".
+        shared: bool,
+    },
+    /// Step 2: record the points of complaint (replacing any recorded before).
+    RecordPoints {
+        /// One short statement a point.
+        points: Vec<String>,
+        /// Send them to the customer ("here is what we understood").
+        send: bool,
     },
     /// Step 3: record an established fact.
     RecordFact {
@@ -136,6 +147,9 @@ pub enum ComplaintAction {
         action: String,
         /// Done by.
         due_on: NaiveDate,
+        /// The last day the resolution target allows, when it is still ahead (the store fills
+        /// it in from the complaint's SLA clocks; `None`: no limit).
+        resolve_by: Option<NaiveDate>,
     },
     /// Step 5: name (or change) the owner.
     AssignOwner {
@@ -148,6 +162,47 @@ pub enum ComplaintAction {
         message: String,
         /// When they will hear from us next.
         next_update_on: NaiveDate,
+        /// As for [`ComplaintAction::CommitToAction`].
+        resolve_by: Option<NaiveDate>,
+    },
+    /// Write to the customer in our own words (emailed in the complaint's thread).
+    SendReply {
+        /// The message.
+        message: String,
+        /// Files to send with it (stored by the caller under their ids).
+        attachments: Vec<AttachmentMeta>,
+        /// The saved reply it started from.
+        saved_reply: Option<uuid::Uuid>,
+    },
+    /// A note for staff only.
+    AddInternalNote {
+        /// The note.
+        note: String,
+        /// The colleagues it mentions (the caller resolves each `@name`).
+        mentions: Vec<StaffMember>,
+    },
+    /// The customer adds files (stored by the caller under their ids).
+    AttachFiles {
+        /// The files.
+        files: Vec<AttachmentMeta>,
+    },
+    /// The customer adds information on their status page: words, files or both. The
+    /// complaint decides what the words are, as for an email: their answer while we wait on
+    /// them, what they said while it is open, an inbound communication once decided.
+    AddInformation {
+        /// What they wrote (blank: files only).
+        text: Option<String>,
+        /// Their files (stored by the caller under their ids).
+        files: Vec<AttachmentMeta>,
+        /// How it reached us.
+        channel: Channel,
+    },
+    /// Receive a new complaint with the files the customer sent with it (the public form).
+    ReceiveWithFiles {
+        /// The complaint.
+        new: Box<NewComplaint>,
+        /// Its files (stored by the caller under their ids).
+        files: Vec<AttachmentMeta>,
     },
     /// Ask the customer for something and wait for it.
     WaitOnCustomer {
@@ -161,8 +216,11 @@ pub enum ComplaintAction {
     },
     /// Decide the complaint.
     Resolve {
-        /// The decision.
-        outcome: Outcome,
+        /// The decision: given for complaints without points of complaint (recorded before
+        /// points existed); with points it follows from `decisions` and may be left out.
+        outcome: Option<Outcome>,
+        /// The decision on each point of complaint, one per point.
+        decisions: Vec<PointDecision>,
         /// Why.
         reasons: String,
         /// What we do to put it right.

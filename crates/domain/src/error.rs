@@ -90,6 +90,18 @@ pub enum ComplaintError {
         /// Today, by the clock the command was handled with.
         today: NaiveDate,
     },
+    /// A date must fall within the resolution target.
+    #[error(
+        "{field} is {date}, after the complaint is due to be resolved ({resolve_by}); choose {resolve_by} or an earlier date."
+    )]
+    DatePastResolution {
+        /// Which field.
+        field: &'static str,
+        /// The date given.
+        date: NaiveDate,
+        /// The last day the resolution target allows.
+        resolve_by: NaiveDate,
+    },
     /// Step 1 has not been done.
     #[error("The complaint must be acknowledged with an apology (step 1) before you can {action}.")]
     NotAcknowledged {
@@ -107,6 +119,48 @@ pub enum ComplaintError {
     /// Concluding with nothing established.
     #[error("Record at least one fact (step 3) before concluding the investigation.")]
     NoFactsRecorded,
+    /// Concluding before listening.
+    #[error(
+        "Record the points of complaint (step 2: what we understood the customer to complain about) before concluding the investigation."
+    )]
+    NoPoints,
+    /// Too many points of complaint.
+    #[error("A complaint can have at most {max} points; put related ones together.")]
+    TooManyPoints {
+        /// The limit.
+        max: usize,
+    },
+    /// A point decided that does not exist.
+    #[error("There is no point {0} of complaint to decide.")]
+    UnknownPoint(u32),
+    /// A point decided twice.
+    #[error("Point {0} of complaint is decided twice; decide each point once.")]
+    PointDecidedTwice(u32),
+    /// Points left undecided.
+    #[error("Decide every point of complaint: {} without a decision.", points_words(.0))]
+    PointsUndecided(Vec<u32>),
+    /// Decisions given where there are no points.
+    #[error("This complaint has no points of complaint to decide; choose one outcome for it.")]
+    NoPointsToDecide,
+    /// An outcome that is not what the points' decisions add up to.
+    #[error(
+        "The points' decisions make the complaint {follows}, not {given}; change a point's decision or leave the outcome to them."
+    )]
+    OutcomeDisagrees {
+        /// The outcome given (its label, lower case).
+        given: String,
+        /// What the points add up to (its label, lower case).
+        follows: String,
+    },
+    /// No outcome for a complaint without points.
+    #[error("Choose an outcome: upheld, partly upheld or not upheld.")]
+    OutcomeMissing,
+    /// Too many files at once.
+    #[error("At most {max} files can be sent at once; send the rest separately.")]
+    TooManyFiles {
+        /// The limit.
+        max: usize,
+    },
     /// Committing before the facts are established.
     #[error(
         "Facts must be established and the investigation concluded (step 3) before committing to an action."
@@ -178,4 +232,19 @@ pub enum ComplaintError {
     /// The personal-data vault failed (a storage error); nothing was written.
     #[error("Personal data could not be sealed, so nothing was saved: {0}")]
     Sealing(String),
+}
+
+/// "point 2" or "points 2 and 3", as an agent reads it.
+fn points_words(points: &[u32]) -> String {
+    match points {
+        [one] => format!("point {one} is"),
+        [rest @ .., last] => format!(
+            "points {} and {last} are",
+            rest.iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        [] => "no point is".into(),
+    }
 }

@@ -1,17 +1,21 @@
 //! The events: the record of everything that happened to a complaint. They are the schema;
-//! a change of shape gets a new `event_version` and an upcaster.
+//! a change of shape gets a new `event_version` and an upcaster ([`crate::upcast`]).
+//!
+//! Every text an event carries is either for the customer or for staff only; which one is
+//! decided in [`crate::audience`], and customer surfaces ask it.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+use crate::points::PointDecision;
 use crate::sla::SlaClock;
 use crate::values::{
     Actor, Channel, CustomerId, Direction, Language, Outcome, Priority, Reference, Sealed,
     StaffMember, Tier,
 };
 
-/// The version every event is written with today.
+/// The version events are written with when their shape never changed.
 pub const EVENT_VERSION: &str = "1";
 
 /// One thing that happened to a complaint: what changed, who did it and when.
@@ -38,7 +42,8 @@ pub struct SealedCustomer {
     pub phone: Option<Sealed>,
 }
 
-/// A file kept from an email (its bytes are stored apart, sealed with the same key).
+/// A file kept from an email, a reply or a customer's upload (its bytes are stored apart,
+/// sealed with the same key).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttachedFile {
     /// Where it is stored.
@@ -98,12 +103,26 @@ pub enum ComplaintChange {
         /// The apology, as sent to the customer.
         apology: String,
     },
-    /// Step 2: what the customer told us on one contact. Every contact is kept.
+    /// What the customer told us on one contact: their own words when they wrote it (the
+    /// status page, an email), else staff's record of a call or a visit. Every contact is
+    /// kept. (Version 2 added `shared`.)
     CustomerStatementRecorded {
         /// The channel of the contact.
         channel: Channel,
         /// What they said.
         statement: Sealed,
+        /// Whether staff chose to show their record to the customer, as "our summary of what
+        /// you told us" (a customer's own words are always theirs to see).
+        shared: bool,
+    },
+    /// Step 2: what we understood the customer to complain about, one short statement a
+    /// point; a later record replaces the points before it.
+    PointsOfComplaintRecorded {
+        /// The points, in order (point 1 first).
+        points: Vec<Sealed>,
+        /// Whether they were sent to the customer ("here is what we understood; reply if we
+        /// missed something").
+        sent: bool,
     },
     /// Step 3: one fact established.
     FactRecorded {
@@ -148,10 +167,13 @@ pub enum ComplaintChange {
         /// What they said.
         response: Sealed,
     },
-    /// The decision, with reasons.
+    /// The decision, with reasons. (Version 2 added `decisions`.)
     ComplaintResolved {
-        /// Upheld, partly upheld or not upheld.
+        /// Upheld, partly upheld or not upheld (with points: what their decisions add up to).
         outcome: Outcome,
+        /// The decision on each point of complaint, in the points' order (empty for
+        /// complaints recorded before points existed).
+        decisions: Vec<PointDecision>,
         /// Why.
         reasons: String,
         /// What we give or do to put it right, if anything.
@@ -217,6 +239,28 @@ pub enum ComplaintChange {
         /// The files it carried that were not kept, and why.
         refused: Vec<RefusedFile>,
     },
+    /// Staff wrote to the customer in their own words (sent by email in the complaint's
+    /// thread, and shown on their status page).
+    ReplySent {
+        /// The message.
+        message: Sealed,
+        /// The files sent with it.
+        attachments: Vec<AttachedFile>,
+        /// The saved reply it started from, if any.
+        saved_reply: Option<uuid::Uuid>,
+    },
+    /// A note for staff only: never emailed, never on the customer's pages.
+    InternalNoteAdded {
+        /// The note.
+        note: Sealed,
+        /// The colleagues it mentions (`@name`), who are told.
+        mentions: Vec<StaffMember>,
+    },
+    /// The customer added files (on the complaint form or their status page).
+    FilesAttached {
+        /// The files.
+        files: Vec<AttachedFile>,
+    },
     /// Why an SLA clock was breached ("apologise and find the cause of the failure").
     BreachCauseRecorded {
         /// Which clock.
@@ -252,7 +296,16 @@ impl ComplaintChange {
             ComplaintChange::PersonalDataErased { .. } => "PersonalDataErased",
             ComplaintChange::EmailReceived { .. } => "EmailReceived",
             ComplaintChange::BreachCauseRecorded { .. } => "BreachCauseRecorded",
+            ComplaintChange::PointsOfComplaintRecorded { .. } => "PointsOfComplaintRecorded",
+            ComplaintChange::ReplySent { .. } => "ReplySent",
+            ComplaintChange::InternalNoteAdded { .. } => "InternalNoteAdded",
+            ComplaintChange::FilesAttached { .. } => "FilesAttached",
         }
+    }
+
+    /// The version of this event's shape (see [`crate::upcast`] for how older ones are read).
+    pub fn version(&self) -> &'static str {
+        crate::upcast::current_version(self.name())
     }
 }
 
@@ -262,6 +315,6 @@ impl DomainEvent for ComplaintEvent {
     }
 
     fn event_version(&self) -> String {
-        EVENT_VERSION.to_string()
+        self.change.version().to_string()
     }
 }

@@ -9,16 +9,20 @@
 //!                    │
 //!                    ▼
 //!   ┌──────────── Received ────────────┐   any time until resolved:
-//!   │  (1) Acknowledge (an apology)    │     (2) record what the customer said
-//!   ▼                                  │     (5) name / change the owner
-//! Acknowledged                         │     change priority or category
-//!   │  (3) Record fact, fact, ...      │     record a communication (even closed)
-//!   │  (3) Conclude investigation      │   after acknowledging, until resolved:
-//!   ▼      (needs ≥ 1 fact)            │     (6) send a progress update
-//! Investigated                         │     wait on the customer ⇄ customer responded
+//!   │  (1) Acknowledge (an apology)    │     (2) record the points of complaint
+//!   ▼                                  │     record what the customer said
+//! Acknowledged                         │     (5) name / change the owner
+//!   │  (2) Points of complaint         │     change priority or category
+//!   │  (3) Record fact, fact, ...      │   until closed: reply to the customer
+//!   │  (3) Conclude investigation      │   any time: an internal note; record a
+//!   ▼      (needs points and ≥ 1 fact) │     communication
+//! Investigated                         │   after acknowledging, until resolved:
+//!   │                                  │     (6) send a progress update
+//!   │                                  │     wait on the customer ⇄ customer responded
 //!   │  (4) Commit to action (date ≥ today; may be revised)
 //!   ▼
-//! Committed ── (5) owner named? ──► Resolve (upheld / partly / not upheld, with reasons)
+//! Committed ── (5) owner named? ──► Resolve (each point upheld / partly / not upheld,
+//!                                      │          with reasons; the outcome follows)
 //!                                      │
 //!                                      ▼
 //!                                   Resolved ── Close ──► Closed
@@ -33,9 +37,18 @@
 //! - Acknowledgement comes first: facts, the conclusion, a commitment, updates, waiting on
 //!   the customer and resolving all need it. Listening (recording what the customer says),
 //!   naming an owner and triage (priority, category) may happen before it.
-//! - The investigation is concluded only after at least one fact is recorded, and no fact is
-//!   recorded after it is concluded (reopen to investigate again).
-//! - A commitment needs a concluded investigation, and its date is today or later.
+//! - Listening is done when the points of complaint are recorded: what we understood the
+//!   customer to complain about, one short statement a point. A later record replaces them
+//!   (until resolved), and they may be sent to the customer.
+//! - The investigation is concluded only after the points are recorded and at least one fact,
+//!   and no fact is recorded after it is concluded (reopen to investigate again).
+//! - A commitment needs a concluded investigation; its date, and the next update's date, are
+//!   today or later and not after the complaint is due to be resolved.
+//! - Resolving decides each point (upheld, partly upheld or not upheld, with reasons); the
+//!   complaint's outcome follows from them. A complaint recorded before points existed is
+//!   decided as a whole.
+//! - A reply to the customer is possible at any step until closure; an internal note at any
+//!   time.
 //! - Resolving needs an acknowledgement, a concluded investigation, a commitment and an owner.
 //! - Nothing changes a resolved complaint but closing, reopening, satisfaction, recording a
 //!   communication and erasure; nothing changes a closed one but reopening, satisfaction,
@@ -47,21 +60,30 @@
 //! ([`ComplaintError`]).
 //!
 //! Personal data (name, email, phone, the customer's words and what they said on each
-//! contact, survey comments) travels in events only as [`Sealed`] values.
+//! contact, survey comments, the points of complaint, replies, internal notes and file names)
+//! travels in events only as [`Sealed`] values.
+//!
+//! Who may read each text (the customer, or staff only) is decided in [`audience`].
 
 #![forbid(unsafe_code)]
 
 pub mod aggregate;
+pub mod audience;
 pub mod calendar;
 pub mod commands;
 pub mod error;
 pub mod events;
 pub mod histogram;
+pub mod mentions;
+pub mod placeholders;
+pub mod points;
 pub mod services;
 pub mod sla;
+pub mod upcast;
 pub mod values;
 
-pub use aggregate::{ActionKind, Commitment, Complaint, Progress, Status, Step};
+pub use aggregate::{ActionKind, Commitment, Complaint, MAX_FILES, Progress, Status, Step};
+pub use audience::{Audience, CustomerEntry, Said, audience, customer_entry, for_customer};
 pub use calendar::{BusinessCalendar, CalendarError};
 pub use commands::{
     AttachmentMeta, ComplaintAction, ComplaintCommand, EmailDetails, NewComplaint, NewCustomer,
@@ -72,6 +94,7 @@ pub use events::{
     AttachedFile, ComplaintChange, ComplaintEvent, EVENT_VERSION, RefusedFile, SealedCustomer,
 };
 pub use histogram::Histogram;
+pub use points::{PointDecision, overall_outcome, split_points};
 pub use services::{
     Clock, ComplaintServices, ManualClock, PersonalDataVault, SystemClock, VaultError,
 };

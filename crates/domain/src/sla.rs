@@ -11,6 +11,11 @@
 //! | Commit (step 4) | on receipt; afresh on reopening | yes | an action is committed to |
 //! | Update (step 6) | on acknowledgement; afresh after every update | yes | the customer is told how things stand (a progress update, an outbound communication, a request to them, the outcome) |
 //! | Resolve | on receipt; afresh on reopening | yes | the complaint is resolved |
+//! | Promise (the next update's date) | with each progress update, due at the end of the date it gives for the next one | no | the next message to the customer (an update, a reply, a request, the points sent, the outcome) |
+//! | Action (the commitment's date) | when an action is committed to, due at the end of its "done by" date; afresh on a new commitment | no | the complaint is resolved (a new commitment ends the run before it, unmet) |
+//!
+//! The last two are promises made to the customer: their due times are the dates we gave, not
+//! a policy's targets, and they breach like the others (alerts, causes, dashboard, reports).
 //!
 //! - A clock is **breached** at its due time if it is not met by then; the breach is recorded
 //!   at the due time (not when someone notices), stays recorded when the clock is met late,
@@ -34,7 +39,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{BusinessCalendar, CalendarError};
@@ -56,17 +61,37 @@ pub enum SlaClock {
     Update,
     /// Time to resolve.
     Resolve,
+    /// The date we promised the next update by (a progress update's "next update by").
+    Promise,
+    /// The date we committed to do the action by (step 4's "done by").
+    Action,
 }
 
 impl SlaClock {
-    /// Every clock, in the order of the method's steps as staff meet them.
-    pub const ALL: [SlaClock; 5] = [
+    /// Every clock, in the order of the method's steps as staff meet them, then the promises.
+    pub const ALL: [SlaClock; 7] = [
+        SlaClock::Acknowledge,
+        SlaClock::Owner,
+        SlaClock::Commit,
+        SlaClock::Update,
+        SlaClock::Resolve,
+        SlaClock::Promise,
+        SlaClock::Action,
+    ];
+
+    /// The clocks a policy sets targets for (the promises are due when we said).
+    pub const TARGETED: [SlaClock; 5] = [
         SlaClock::Acknowledge,
         SlaClock::Owner,
         SlaClock::Commit,
         SlaClock::Update,
         SlaClock::Resolve,
     ];
+
+    /// Whether its due time is a date promised to the customer rather than a policy target.
+    pub fn is_promise(self) -> bool {
+        matches!(self, SlaClock::Promise | SlaClock::Action)
+    }
 
     /// The code in tables and URLs.
     pub fn code(self) -> &'static str {
@@ -76,6 +101,8 @@ impl SlaClock {
             SlaClock::Commit => "commit",
             SlaClock::Update => "update",
             SlaClock::Resolve => "resolve",
+            SlaClock::Promise => "promise",
+            SlaClock::Action => "action",
         }
     }
 
@@ -87,6 +114,8 @@ impl SlaClock {
             SlaClock::Commit => "Commit to an action",
             SlaClock::Update => "Update the customer",
             SlaClock::Resolve => "Resolve",
+            SlaClock::Promise => "Next update as promised",
+            SlaClock::Action => "Action by its date",
         }
     }
 
@@ -108,6 +137,16 @@ impl SlaClock {
             SlaClock::Resolve => {
                 "Starts on receipt (afresh on reopening); met when the complaint is resolved; \
                  pauses while we wait on the customer."
+            }
+            SlaClock::Promise => {
+                "Starts with each progress update; due at the end of the day it promised the \
+                 next update by; met by the next message to the customer or the outcome; never \
+                 pauses."
+            }
+            SlaClock::Action => {
+                "Starts when an action is committed to; due at the end of its \"done by\" date; \
+                 met when the complaint is resolved; a new commitment starts it afresh; never \
+                 pauses."
             }
         }
     }
@@ -318,10 +357,11 @@ impl ClockTargets {
             SlaClock::Commit => self.commit,
             SlaClock::Update => self.update,
             SlaClock::Resolve => self.resolve,
+            SlaClock::Promise | SlaClock::Action => None,
         }
     }
 
-    /// Sets one clock's target.
+    /// Sets one clock's target (the promises have none: setting one changes nothing).
     pub fn set(&mut self, clock: SlaClock, target: Option<Target>) {
         let slot = match clock {
             SlaClock::Acknowledge => &mut self.acknowledge,
@@ -329,6 +369,7 @@ impl ClockTargets {
             SlaClock::Commit => &mut self.commit,
             SlaClock::Update => &mut self.update,
             SlaClock::Resolve => &mut self.resolve,
+            SlaClock::Promise | SlaClock::Action => return,
         };
         *slot = target;
     }
@@ -615,7 +656,7 @@ impl SlaPolicy {
             .map(|t| t.and_utc());
         for tier in Tier::ALL {
             for priority in Priority::ALL {
-                for clock in SlaClock::ALL {
+                for clock in SlaClock::TARGETED {
                     let Some(target) = self.target(*tier, *priority, clock) else {
                         continue;
                     };
@@ -693,8 +734,11 @@ pub struct ClockState {
     /// The run of this clock (1 first; the update clock starts a new run after each update,
     /// the commit and resolve clocks on reopening).
     pub cycle: u32,
-    /// Its target now (none: not tracked).
+    /// Its target now (none: not tracked, or a promise).
     pub target: Option<Target>,
+    /// A promise's date: due at the end of it, in the calendar's time zone.
+    #[serde(default)]
+    pub deadline: Option<NaiveDate>,
     /// When this run started (none: not started).
     pub started_at: Option<DateTime<Utc>>,
     /// The time it is allowed, in its basis, measured from its start (seconds).
@@ -784,6 +828,7 @@ impl ClockState {
             clock,
             cycle: 0,
             target: None,
+            deadline: None,
             started_at: None,
             allowance_secs: 0,
             consumed_business_secs: 0,
@@ -805,9 +850,19 @@ impl ClockState {
         self.started_at.is_some() && self.met_at.is_none() && self.ended_at.is_none()
     }
 
+    /// How its time counts: its target's basis, or elapsed time for a promise's date; none
+    /// when it is not tracked.
+    pub fn basis(&self) -> Option<Basis> {
+        match (self.target, self.deadline) {
+            (Some(target), _) => Some(target.basis),
+            (None, Some(_)) => Some(Basis::Calendar),
+            (None, None) => None,
+        }
+    }
+
     /// Its state at `now`.
     pub fn status(&self, now: DateTime<Utc>) -> ClockStatus {
-        if self.started_at.is_none() || self.target.is_none() && self.is_open() {
+        if self.started_at.is_none() || self.basis().is_none() && self.is_open() {
             return ClockStatus::Idle;
         }
         if self.met_at.is_some() {
@@ -848,13 +903,13 @@ impl ClockState {
     /// Time left at `now` in its basis (negative once past due); none unless it runs or is
     /// paused with a target.
     pub fn left_secs(&self, policy: &SlaPolicy, now: DateTime<Utc>) -> Option<i64> {
-        let target = self.target?;
+        let basis = self.basis()?;
         if !self.is_open() {
             return None;
         }
-        let mut used = self.consumed(target.basis);
+        let mut used = self.consumed(basis);
         if let Some(since) = self.running_since {
-            used += policy.measure(target.basis, since, now).num_seconds();
+            used += policy.measure(basis, since, now).num_seconds();
             if let Some(due) = self.due_at
                 && now > due
             {
@@ -953,11 +1008,35 @@ pub struct ComplaintSla {
     pub resolved: bool,
     /// Whether it waits on the customer.
     pub waiting: bool,
-    /// The five clocks, in [`SlaClock::ALL`] order.
+    /// The clocks, in [`SlaClock::ALL`] order (stored states from before the promises
+    /// existed gain them, not started, when read).
+    #[serde(deserialize_with = "every_clock")]
     pub clocks: Vec<ClockState>,
     /// Breaches taken back while applying the current event: `(clock, run, due)`.
     #[serde(skip)]
     revoked: Vec<(SlaClock, u32, DateTime<Utc>)>,
+    /// Runs ended unmet while applying the current event (a commitment replaced): `(clock,
+    /// run)`.
+    #[serde(skip)]
+    ended: Vec<(SlaClock, u32)>,
+}
+
+/// Reads the stored clocks, adding any clock the state was stored without.
+fn every_clock<'de, D>(deserializer: D) -> Result<Vec<ClockState>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let stored = Vec::<ClockState>::deserialize(deserializer)?;
+    Ok(SlaClock::ALL
+        .into_iter()
+        .map(|clock| {
+            stored
+                .iter()
+                .find(|s| s.clock == clock)
+                .cloned()
+                .unwrap_or_else(|| ClockState::new(clock))
+        })
+        .collect())
 }
 
 impl ComplaintSla {
@@ -980,6 +1059,7 @@ impl ComplaintSla {
             waiting: false,
             clocks: SlaClock::ALL.into_iter().map(ClockState::new).collect(),
             revoked: Vec::new(),
+            ended: Vec::new(),
         };
         for clock in [
             SlaClock::Acknowledge,
@@ -1018,6 +1098,35 @@ impl ComplaintSla {
             state.running_since = Some(at);
         }
         retarget(state, policy, target, at);
+    }
+
+    /// Starts a (new run of a) promise, due at the end of `date` in the calendar's zone.
+    fn start_promise(
+        &mut self,
+        policy: &SlaPolicy,
+        clock: SlaClock,
+        at: DateTime<Utc>,
+        date: NaiveDate,
+    ) {
+        let state = self.clock_mut(clock);
+        let cycle = state.cycle + 1;
+        *state = ClockState::new(clock);
+        state.cycle = cycle;
+        state.started_at = Some(at);
+        state.deadline = Some(date);
+        state.running_since = Some(at);
+        retarget(state, policy, None, at);
+    }
+
+    /// Ends an open run without its being met (a promise replaced or void).
+    fn end(&mut self, clock: SlaClock, at: DateTime<Utc>) {
+        let state = self.clock_mut(clock);
+        if state.is_open() {
+            state.ended_at = Some(at);
+            let cycle = state.cycle;
+            stop(state);
+            self.ended.push((clock, cycle));
+        }
     }
 
     fn meet(&mut self, clock: SlaClock, at: DateTime<Utc>) {
@@ -1120,12 +1229,28 @@ impl ComplaintSla {
                 self.owner = Some(owner.clone());
                 self.meet(SlaClock::Owner, at);
             }
-            ComplaintChange::ActionCommitted { .. } => self.meet(SlaClock::Commit, at),
-            ComplaintChange::ProgressUpdateSent { .. }
-            | ComplaintChange::CommunicationRecorded {
+            ComplaintChange::ActionCommitted { due_on, .. } => {
+                self.meet(SlaClock::Commit, at);
+                // A new commitment replaces the one before: its date no longer holds.
+                self.end(SlaClock::Action, at);
+                if !self.resolved {
+                    self.start_promise(policy, SlaClock::Action, at, *due_on);
+                }
+            }
+            ComplaintChange::ProgressUpdateSent { next_update_on, .. } => {
+                self.updated(policy, at);
+                if !self.resolved {
+                    self.start_promise(policy, SlaClock::Promise, at, *next_update_on);
+                }
+            }
+            ComplaintChange::CommunicationRecorded {
                 direction: Direction::Outbound,
                 ..
-            } => self.updated(policy, at),
+            }
+            | ComplaintChange::ReplySent { .. }
+            | ComplaintChange::PointsOfComplaintRecorded { sent: true, .. } => {
+                self.updated(policy, at)
+            }
             ComplaintChange::WaitingOnCustomer { .. } => {
                 self.updated(policy, at);
                 self.waiting = true;
@@ -1153,7 +1278,7 @@ impl ComplaintSla {
             }
             ComplaintChange::PriorityChanged { to, .. } => {
                 self.priority = *to;
-                for clock in SlaClock::ALL {
+                for clock in SlaClock::TARGETED {
                     let target = policy.target(self.tier, self.priority, clock);
                     let state = self.clock_mut(clock);
                     if state.is_open() {
@@ -1175,7 +1300,9 @@ impl ComplaintSla {
             .map(|(state, (cycle, _))| ClockOutcome {
                 clock: state.clock,
                 cycle,
-                met_at: if state.cycle == cycle {
+                met_at: if self.ended.contains(&(state.clock, cycle)) {
+                    None
+                } else if state.cycle == cycle {
                     state.met_at
                 } else {
                     Some(at)
@@ -1183,6 +1310,7 @@ impl ComplaintSla {
                 revoked_breach: None,
             })
             .collect();
+        self.ended.clear();
         for (clock, cycle, due) in self.revoked.drain(..) {
             if let Some(outcome) = outcomes
                 .iter_mut()
@@ -1240,6 +1368,8 @@ impl ComplaintSla {
     /// The customer was told how things stand: the update clock's run is met and a new one
     /// starts (paused if we wait on them).
     fn updated(&mut self, policy: &SlaPolicy, at: DateTime<Utc>) {
+        // Any message to the customer keeps the promise of the next update.
+        self.meet(SlaClock::Promise, at);
         if self.resolved || self.clock(SlaClock::Update).started_at.is_none() {
             return;
         }
@@ -1338,8 +1468,28 @@ impl ComplaintSla {
     }
 }
 
-/// Sets a clock's allowance from its target, measured from its start, and its due times.
+/// Sets a clock's allowance from its target (or a promise's date), measured from its start,
+/// and its due times.
 fn retarget(state: &mut ClockState, policy: &SlaPolicy, target: Option<Target>, at: DateTime<Utc>) {
+    if let (None, Some(date), Some(start)) = (target, state.deadline, state.started_at) {
+        // Due at the end of the promised day (midnight after it, in the calendar's zone).
+        let due = date
+            .succ_opt()
+            .map(|next| policy.calendar.instant(next, NaiveTime::MIN));
+        match due {
+            Some(due) => {
+                state.allowance_secs = (due - start).num_seconds().max(0);
+                schedule(state, policy, at);
+            }
+            None => {
+                state.deadline = None;
+                state.allowance_secs = 0;
+                state.due_at = None;
+                state.at_risk_at = None;
+            }
+        }
+        return;
+    }
     let (Some(target), Some(start)) = (target, state.started_at) else {
         state.allowance_secs = 0;
         state.due_at = None;
@@ -1364,22 +1514,21 @@ fn retarget(state: &mut ClockState, policy: &SlaPolicy, target: Option<Target>, 
 
 /// Sets a running clock's due and at-risk moments from what it has left, not before `at`.
 fn schedule(state: &mut ClockState, policy: &SlaPolicy, at: DateTime<Utc>) {
-    let (Some(target), Some(since)) = (state.target, state.running_since) else {
+    let (Some(basis), Some(since)) = (state.basis(), state.running_since) else {
         state.due_at = None;
         state.at_risk_at = None;
         return;
     };
     let left = state
         .allowance_secs
-        .saturating_sub(state.consumed(target.basis))
+        .saturating_sub(state.consumed(basis))
         .max(0);
     let risk = state
         .allowance_secs
         .saturating_mul(i64::from(policy.at_risk_percent))
         / 100;
-    let after = |secs: i64| {
-        Duration::try_seconds(secs).and_then(|span| policy.add(target.basis, since, span))
-    };
+    let after =
+        |secs: i64| Duration::try_seconds(secs).and_then(|span| policy.add(basis, since, span));
     // A clock left with no time (a re-target to a shorter target) falls due at the change.
     state.due_at = after(left).map(|due| due.max(at));
     state.at_risk_at = after(left.saturating_sub(risk).max(0)).map(|risky| risky.max(at));

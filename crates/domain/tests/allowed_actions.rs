@@ -67,6 +67,10 @@ fn valid_action(kind: ActionKind, complaint: &Complaint) -> ComplaintAction {
         },
         ActionKind::RecordCommunication => record_communication(),
         ActionKind::ErasePersonalData => erase(),
+        ActionKind::RecordPoints => record_points(),
+        ActionKind::SendReply => reply(),
+        ActionKind::AddInternalNote => note(),
+        ActionKind::AttachFiles => attach_files(),
     }
 }
 
@@ -140,11 +144,15 @@ fn stages() -> Vec<(&'static str, Vec<ComplaintEvent>, Vec<ActionKind>)> {
     let before_acknowledging = vec![
         Acknowledge,
         RecordCustomerStatement,
+        RecordPoints,
         AssignOwner,
         ChangePriority,
         ChangeCategory,
         RecordCommunication,
         ErasePersonalData,
+        SendReply,
+        AddInternalNote,
+        AttachFiles,
     ];
     let resolved_actions = vec![
         Close,
@@ -152,17 +160,22 @@ fn stages() -> Vec<(&'static str, Vec<ComplaintEvent>, Vec<ActionKind>)> {
         RecordSatisfaction,
         RecordCommunication,
         ErasePersonalData,
+        SendReply,
+        AddInternalNote,
+        AttachFiles,
     ];
     let closed_actions = vec![
         Reopen,
         RecordSatisfaction,
         RecordCommunication,
         ErasePersonalData,
+        AddInternalNote,
     ];
     // While being worked after the apology: these, plus `more`, in the order of `ALL`.
     let investigating = |more: &[ActionKind]| {
         let always = [
             RecordCustomerStatement,
+            RecordPoints,
             AssignOwner,
             SendProgressUpdate,
             WaitOnCustomer,
@@ -170,6 +183,9 @@ fn stages() -> Vec<(&'static str, Vec<ComplaintEvent>, Vec<ActionKind>)> {
             ChangeCategory,
             RecordCommunication,
             ErasePersonalData,
+            SendReply,
+            AddInternalNote,
+            AttachFiles,
         ];
         ActionKind::ALL
             .into_iter()
@@ -191,6 +207,12 @@ fn stages() -> Vec<(&'static str, Vec<ComplaintEvent>, Vec<ActionKind>)> {
         ),
         ("acknowledged", acknowledged(), investigating(&[RecordFact])),
         (
+            "a fact recorded before the points of complaint",
+            then(acknowledged(), vec![fact_recorded()]),
+            investigating(&[RecordFact]),
+        ),
+        ("listened", listened(), investigating(&[RecordFact])),
+        (
             "with a fact",
             with_a_fact(),
             investigating(&[RecordFact, ConcludeInvestigation]),
@@ -207,6 +229,7 @@ fn stages() -> Vec<(&'static str, Vec<ComplaintEvent>, Vec<ActionKind>)> {
             waiting(),
             vec![
                 RecordCustomerStatement,
+                RecordPoints,
                 CommitToAction,
                 AssignOwner,
                 SendProgressUpdate,
@@ -216,6 +239,9 @@ fn stages() -> Vec<(&'static str, Vec<ComplaintEvent>, Vec<ActionKind>)> {
                 ChangeCategory,
                 RecordCommunication,
                 ErasePersonalData,
+                SendReply,
+                AddInternalNote,
+                AttachFiles,
             ],
         ),
         (
@@ -248,12 +274,25 @@ fn stages() -> Vec<(&'static str, Vec<ComplaintEvent>, Vec<ActionKind>)> {
         (
             "satisfaction recorded",
             then(resolved(), vec![satisfaction_recorded(5)]),
-            vec![Close, Reopen, RecordCommunication, ErasePersonalData],
+            vec![
+                Close,
+                Reopen,
+                RecordCommunication,
+                ErasePersonalData,
+                SendReply,
+                AddInternalNote,
+                AttachFiles,
+            ],
         ),
         (
             "satisfaction recorded after closing",
             then(closed(), vec![satisfaction_recorded(5)]),
-            vec![Reopen, RecordCommunication, ErasePersonalData],
+            vec![
+                Reopen,
+                RecordCommunication,
+                ErasePersonalData,
+                AddInternalNote,
+            ],
         ),
         (
             "erased after receiving",
@@ -423,6 +462,7 @@ fn codes_are_stable_snake_case_and_match_the_serialised_form() {
         [
             "acknowledge",
             "record_customer_statement",
+            "record_points",
             "record_fact",
             "conclude_investigation",
             "commit_to_action",
@@ -438,6 +478,9 @@ fn codes_are_stable_snake_case_and_match_the_serialised_form() {
             "change_category",
             "record_communication",
             "erase_personal_data",
+            "send_reply",
+            "add_internal_note",
+            "attach_files",
         ]
     );
     for kind in ActionKind::ALL {

@@ -386,6 +386,7 @@ fn what_the_customer_said_is_sealed_trimmed() {
         .when(command(ComplaintAction::RecordCustomerStatement {
             channel: Channel::Phone,
             statement: padded(STATEMENT),
+            shared: false,
         }))
         .then_expect_events(vec![event(statement_recorded())]);
 }
@@ -407,11 +408,11 @@ fn what_the_customer_said_is_not_recorded_when_the_vault_says_their_key_is_erase
 refusals! {
     a_blank_statement_is_refused:
         given received(),
-        when ComplaintAction::RecordCustomerStatement { channel: Channel::Email, statement: BLANK.to_string() },
+        when ComplaintAction::RecordCustomerStatement { channel: Channel::Email, statement: BLANK.to_string(), shared: false },
         then ComplaintError::Empty { field: "What the customer said" };
     a_statement_over_20000_characters_is_refused:
         given received(),
-        when ComplaintAction::RecordCustomerStatement { channel: Channel::Email, statement: too_long(20_000) },
+        when ComplaintAction::RecordCustomerStatement { channel: Channel::Email, statement: too_long(20_000), shared: false },
         then ComplaintError::TooLong { field: "What the customer said", max: 20_000 };
 }
 
@@ -504,7 +505,7 @@ fn the_findings_are_stored_trimmed() {
 
 #[test]
 fn the_investigation_cannot_be_concluded_without_a_fact() {
-    given(acknowledged())
+    given(listened())
         .when(command(conclude()))
         .then_expect_error_message(
             "Record at least one fact (step 3) before concluding the investigation.",
@@ -549,6 +550,7 @@ fn the_action_is_stored_trimmed() {
         .when(command(ComplaintAction::CommitToAction {
             action: padded(ACTION),
             due_on: next_week(),
+            resolve_by: None,
         }))
         .then_expect_events(vec![event(action_committed())]);
 }
@@ -560,6 +562,7 @@ fn a_commitment_can_be_revised() {
         .when(command(ComplaintAction::CommitToAction {
             action: "Refund the vase instead.".to_string(),
             due_on: later,
+            resolve_by: None,
         }))
         .then_expect_events(vec![event(ComplaintChange::ActionCommitted {
             action: "Refund the vase instead.".to_string(),
@@ -609,11 +612,11 @@ refusals! {
         then ComplaintError::NotAcknowledged { action: "commit to an action" };
     a_blank_action_is_refused:
         given investigated(),
-        when ComplaintAction::CommitToAction { action: BLANK.to_string(), due_on: next_week() },
+        when ComplaintAction::CommitToAction { action: BLANK.to_string(), due_on: next_week(), resolve_by: None },
         then ComplaintError::Empty { field: "The action" };
     an_action_over_20000_characters_is_refused:
         given investigated(),
-        when ComplaintAction::CommitToAction { action: too_long(20_000), due_on: next_week() },
+        when ComplaintAction::CommitToAction { action: too_long(20_000), due_on: next_week(), resolve_by: None },
         then ComplaintError::TooLong { field: "The action", max: 20_000 };
 }
 
@@ -684,6 +687,7 @@ fn a_progress_update_is_stored_trimmed() {
         .when(command(ComplaintAction::SendProgressUpdate {
             message: padded(UPDATE),
             next_update_on: next_week(),
+            resolve_by: None,
         }))
         .then_expect_events(vec![event(update_sent())]);
 }
@@ -704,11 +708,11 @@ refusals! {
         then ComplaintError::NotAcknowledged { action: "send a progress update" };
     a_blank_progress_update_is_refused:
         given acknowledged(),
-        when ComplaintAction::SendProgressUpdate { message: BLANK.to_string(), next_update_on: next_week() },
+        when ComplaintAction::SendProgressUpdate { message: BLANK.to_string(), next_update_on: next_week(), resolve_by: None },
         then ComplaintError::Empty { field: "The update" };
     a_progress_update_over_20000_characters_is_refused:
         given acknowledged(),
-        when ComplaintAction::SendProgressUpdate { message: too_long(20_000), next_update_on: next_week() },
+        when ComplaintAction::SendProgressUpdate { message: too_long(20_000), next_update_on: next_week(), resolve_by: None },
         then ComplaintError::TooLong { field: "The update", max: 20_000 };
 }
 
@@ -811,13 +815,15 @@ fn a_complaint_with_facts_a_commitment_and_an_owner_is_resolved_with_reasons() {
 fn the_reasons_and_remedy_are_stored_trimmed_and_a_blank_remedy_is_none() {
     given(owned())
         .when(command(ComplaintAction::Resolve {
-            outcome: Outcome::PartlyUpheld,
+            outcome: None,
+            decisions: decisions([Outcome::Upheld, Outcome::NotUpheld]),
             reasons: padded(REASONS),
             remedy: Some(BLANK.to_string()),
             redress_paid_cents: None,
         }))
         .then_expect_events(vec![event(ComplaintChange::ComplaintResolved {
             outcome: Outcome::PartlyUpheld,
+            decisions: decisions([Outcome::Upheld, Outcome::NotUpheld]),
             reasons: REASONS.to_string(),
             remedy: None,
             redress_paid_cents: None,
@@ -828,13 +834,15 @@ fn the_reasons_and_remedy_are_stored_trimmed_and_a_blank_remedy_is_none() {
 fn a_complaint_waiting_on_the_customer_can_be_resolved() {
     let outcome = ComplaintChange::ComplaintResolved {
         outcome: Outcome::NotUpheld,
+        decisions: decisions([Outcome::NotUpheld, Outcome::NotUpheld]),
         reasons: REASONS.to_string(),
         remedy: Some(REMEDY.to_string()),
         redress_paid_cents: Some(0),
     };
     given(waiting())
         .when(command(ComplaintAction::Resolve {
-            outcome: Outcome::NotUpheld,
+            outcome: Some(Outcome::NotUpheld),
+            decisions: decisions([Outcome::NotUpheld, Outcome::NotUpheld]),
             reasons: REASONS.to_string(),
             remedy: Some(padded(REMEDY)),
             redress_paid_cents: Some(0),
@@ -875,7 +883,8 @@ fn a_complaint_cannot_be_resolved_before_it_is_acknowledged() {
 fn a_negative_redress_payment_is_refused() {
     given(owned())
         .when(command(ComplaintAction::Resolve {
-            outcome: Outcome::Upheld,
+            outcome: None,
+            decisions: decisions([Outcome::Upheld, Outcome::Upheld]),
             reasons: REASONS.to_string(),
             remedy: None,
             redress_paid_cents: Some(-1),
@@ -901,15 +910,15 @@ refusals! {
         then ComplaintError::InvestigationNotConcluded;
     blank_reasons_are_refused:
         given owned(),
-        when ComplaintAction::Resolve { outcome: Outcome::NotUpheld, reasons: BLANK.to_string(), remedy: None, redress_paid_cents: None },
+        when ComplaintAction::Resolve { outcome: None, decisions: decisions([Outcome::NotUpheld; 2]), reasons: BLANK.to_string(), remedy: None, redress_paid_cents: None },
         then ComplaintError::Empty { field: "The reasons" };
     reasons_over_20000_characters_are_refused:
         given owned(),
-        when ComplaintAction::Resolve { outcome: Outcome::NotUpheld, reasons: too_long(20_000), remedy: None, redress_paid_cents: None },
+        when ComplaintAction::Resolve { outcome: None, decisions: decisions([Outcome::NotUpheld; 2]), reasons: too_long(20_000), remedy: None, redress_paid_cents: None },
         then ComplaintError::TooLong { field: "The reasons", max: 20_000 };
     a_remedy_over_20000_characters_is_refused:
         given owned(),
-        when ComplaintAction::Resolve { outcome: Outcome::Upheld, reasons: REASONS.to_string(), remedy: Some(too_long(20_000)), redress_paid_cents: None },
+        when ComplaintAction::Resolve { outcome: None, decisions: decisions([Outcome::Upheld; 2]), reasons: REASONS.to_string(), remedy: Some(too_long(20_000)), redress_paid_cents: None },
         then ComplaintError::TooLong { field: "The remedy", max: 20_000 };
 }
 
@@ -1098,6 +1107,7 @@ fn a_reopened_complaint_is_open_again_at_establishing_the_facts_with_its_owner()
         complaint.progress(),
         Progress {
             acknowledged: true,
+            listened: true,
             investigation_concluded: false,
             action_committed: false,
             owner_named: true,
@@ -1450,7 +1460,7 @@ refusals! {
         then ComplaintError::PersonalDataErased;
     after_erasure_even_a_blank_statement_is_refused_as_personal:
         given erased(received()),
-        when ComplaintAction::RecordCustomerStatement { channel: Channel::Phone, statement: BLANK.to_string() },
+        when ComplaintAction::RecordCustomerStatement { channel: Channel::Phone, statement: BLANK.to_string(), shared: false },
         then ComplaintError::PersonalDataErased;
     a_blank_reason_for_erasure_is_refused:
         given owned(), when ComplaintAction::ErasePersonalData { reason: BLANK.to_string() },
@@ -1478,7 +1488,17 @@ fn after_erasure_only_the_commands_that_carry_personal_text_are_refused() {
     let names: Vec<&str> = refused.iter().map(|(name, _)| name.as_str()).collect();
     // The response and satisfaction are refused earlier here (nothing asked, not resolved);
     // they are covered on their own above.
-    assert_eq!(names, ["RecordCustomerStatement", "RecordCommunication"]);
+    assert_eq!(
+        names,
+        [
+            "RecordCustomerStatement",
+            "RecordPoints",
+            "RecordCommunication",
+            "SendReply",
+            "AddInternalNote",
+            "AttachFiles"
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1551,7 +1571,8 @@ fn a_closed_complaint_accepts_only_reopening_satisfaction_communications_and_era
             "Reopen",
             "RecordSatisfaction",
             "RecordCommunication",
-            "ErasePersonalData"
+            "ErasePersonalData",
+            "AddInternalNote"
         ]
     );
 }
@@ -1612,7 +1633,10 @@ fn a_resolved_complaint_accepts_only_closing_reopening_satisfaction_communicatio
             "Reopen",
             "RecordSatisfaction",
             "RecordCommunication",
-            "ErasePersonalData"
+            "ErasePersonalData",
+            "SendReply",
+            "AddInternalNote",
+            "AttachFiles"
         ]
     );
 }
@@ -1667,11 +1691,15 @@ fn before_the_acknowledgement_only_listening_naming_an_owner_and_triage_are_acce
         [
             "Acknowledge",
             "RecordCustomerStatement",
+            "RecordPoints",
             "AssignOwner",
             "ChangePriority",
             "ChangeCategory",
             "RecordCommunication",
-            "ErasePersonalData"
+            "ErasePersonalData",
+            "SendReply",
+            "AddInternalNote",
+            "AttachFiles"
         ]
     );
 }
@@ -1689,12 +1717,14 @@ fn the_next_step_and_status_follow_the_stages_of_the_method() {
             Step::Acknowledge,
             Status::Open,
         ),
+        ("acknowledged", acknowledged(), Step::Listen, Status::Open),
         (
-            "acknowledged",
-            acknowledged(),
-            Step::EstablishFacts,
+            "a fact recorded before the points",
+            then(acknowledged(), vec![fact_recorded()]),
+            Step::Listen,
             Status::Open,
         ),
+        ("listened", listened(), Step::EstablishFacts, Status::Open),
         (
             "with a fact",
             with_a_fact(),
@@ -1760,6 +1790,7 @@ fn the_next_step_is_the_first_step_not_done() {
     let done = |acknowledged, investigation_concluded, action_committed, owner_named| {
         Progress {
             acknowledged,
+            listened: true,
             investigation_concluded,
             action_committed,
             owner_named,
@@ -1776,6 +1807,17 @@ fn the_next_step_is_the_first_step_not_done() {
     assert_eq!(done(true, true, false, true), Step::CommitToAction);
     assert_eq!(done(true, true, true, false), Step::NameOwner);
     assert_eq!(done(true, true, true, true), Step::KeepInformed);
+    // Listening comes after the apology, before the facts; a complaint whose investigation
+    // was concluded before points existed has passed it.
+    let unheard = |acknowledged, investigation_concluded| Progress {
+        acknowledged,
+        listened: false,
+        investigation_concluded,
+        ..Progress::default()
+    };
+    assert_eq!(unheard(false, false).step(), Step::Acknowledge);
+    assert_eq!(unheard(true, false).step(), Step::Listen);
+    assert_eq!(unheard(true, true).step(), Step::CommitToAction);
 }
 
 #[test]
@@ -1854,6 +1896,10 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
         ("ComplaintReceived", complaint_received()),
         ("ComplaintAcknowledged", acknowledged_change()),
         ("CustomerStatementRecorded", statement_recorded()),
+        ("PointsOfComplaintRecorded", points_recorded()),
+        ("ReplySent", reply_sent()),
+        ("InternalNoteAdded", note_added()),
+        ("FilesAttached", files_attached()),
         ("FactRecorded", fact_recorded()),
         ("InvestigationConcluded", investigation_concluded()),
         ("ActionCommitted", action_committed()),
@@ -1915,7 +1961,11 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
             | ComplaintChange::CommunicationRecorded { .. }
             | ComplaintChange::PersonalDataErased { .. }
             | ComplaintChange::EmailReceived { .. }
-            | ComplaintChange::BreachCauseRecorded { .. } => {}
+            | ComplaintChange::BreachCauseRecorded { .. }
+            | ComplaintChange::PointsOfComplaintRecorded { .. }
+            | ComplaintChange::ReplySent { .. }
+            | ComplaintChange::InternalNoteAdded { .. }
+            | ComplaintChange::FilesAttached { .. } => {}
         }
     }
     changes
@@ -1933,9 +1983,9 @@ fn every_event_survives_a_round_trip_through_json() {
 }
 
 #[test]
-fn every_event_is_stored_under_its_variant_name_at_version_1() {
+fn every_event_is_stored_under_its_variant_name_at_its_version() {
     let changes = one_of_each_change();
-    assert_eq!(changes.len(), 20);
+    assert_eq!(changes.len(), 24);
     for (name, change) in changes {
         // The externally tagged JSON names the variant: the type must be that name.
         let tag = match serde_json::to_value(&change).unwrap() {
@@ -1946,7 +1996,12 @@ fn every_event_is_stored_under_its_variant_name_at_version_1() {
         assert_eq!(tag, name);
         let event = event(change);
         assert_eq!(event.event_type(), name);
-        assert_eq!(event.event_version(), "1");
+        // The two events that changed shape are at version 2; the others never changed.
+        let expected = match name {
+            "ComplaintResolved" | "CustomerStatementRecorded" => "2",
+            _ => "1",
+        };
+        assert_eq!(event.event_version(), expected, "{name}");
     }
     assert_eq!(EVENT_VERSION, "1");
 }
@@ -2049,6 +2104,7 @@ fn an_email_while_the_complaint_is_open_is_what_the_customer_said() {
             ComplaintChange::CustomerStatementRecorded {
                 channel: Channel::Email,
                 statement: sealed(EMAIL_WORDS),
+                shared: false,
             },
             email_received(None),
         ]));
@@ -2077,6 +2133,7 @@ fn an_email_to_a_closed_complaint_reopens_it_when_the_rule_says_so() {
             ComplaintChange::CustomerStatementRecorded {
                 channel: Channel::Email,
                 statement: sealed(EMAIL_WORDS),
+                shared: false,
             },
             email_received(None),
         ]));
@@ -2147,6 +2204,7 @@ fn one_email_is_recorded_once_however_often_it_is_sent() {
             ComplaintChange::CustomerStatementRecorded {
                 channel: Channel::Email,
                 statement: sealed(EMAIL_WORDS),
+                shared: false,
             },
             email_received(None),
         ],

@@ -90,6 +90,7 @@ fn responded() -> ComplaintChange {
 fn resolved() -> ComplaintChange {
     ComplaintChange::ComplaintResolved {
         outcome: Outcome::Upheld,
+        decisions: vec![],
         reasons: "We were wrong".into(),
         remedy: None,
         redress_paid_cents: None,
@@ -724,4 +725,176 @@ fn a_target_out_of_the_calendars_reach_is_refused_and_never_panics() {
                 }
             ))
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Dates promised to the customer: the next update's, and the commitment's
+
+fn update_by(date: NaiveDate) -> ComplaintChange {
+    ComplaintChange::ProgressUpdateSent {
+        message: "Still on it".into(),
+        next_update_on: date,
+    }
+}
+
+fn commit_by(date: NaiveDate) -> ComplaintChange {
+    ComplaintChange::ActionCommitted {
+        action: "Refund".into(),
+        due_on: date,
+    }
+}
+
+#[test]
+fn the_promised_next_update_is_due_at_the_end_of_its_day_and_breaches_when_missed() {
+    let policy = Preset::Default.policy(london_office());
+    let monday = at(LONDON, 2026, 12, 7, 10, 0);
+    let mut sla = received(&policy, monday);
+    step(&mut sla, &policy, monday, ack());
+    // Promised on Monday: the next update by Wednesday 9 December.
+    step(
+        &mut sla,
+        &policy,
+        at(LONDON, 2026, 12, 7, 11, 0),
+        update_by(d(2026, 12, 9)),
+    );
+    let promise = sla.clock(SlaClock::Promise).clone();
+    assert_eq!(promise.deadline, Some(d(2026, 12, 9)));
+    assert_eq!(promise.due_at, Some(at(LONDON, 2026, 12, 10, 0, 0)));
+    assert_eq!(
+        promise.status(at(LONDON, 2026, 12, 8, 12, 0)),
+        ClockStatus::OnTrack
+    );
+    // Nothing on Wednesday: breached at midnight, with an alert's transition.
+    let transitions = sla.advance(at(LONDON, 2026, 12, 10, 9, 0));
+    assert!(transitions.contains(&Transition::Breached {
+        clock: SlaClock::Promise,
+        cycle: 1,
+        due_at: at(LONDON, 2026, 12, 10, 0, 0),
+    }));
+    assert!(sla.has_open_breach());
+    // A reply on Thursday keeps it, late.
+    let reply = ComplaintChange::ReplySent {
+        message: Sealed("sealed".into()),
+        attachments: vec![],
+        saved_reply: None,
+    };
+    let thursday = at(LONDON, 2026, 12, 10, 9, 30);
+    let outcomes = sla.apply(&policy, &event(thursday, reply));
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| o.clock == SlaClock::Promise && o.met_at == Some(thursday))
+    );
+    assert_eq!(
+        sla.clock(SlaClock::Promise).status(thursday),
+        ClockStatus::MetLate
+    );
+}
+
+#[test]
+fn a_new_update_keeps_the_last_promise_and_makes_a_new_one() {
+    let policy = Preset::Default.policy(london_office());
+    let monday = at(LONDON, 2026, 12, 7, 10, 0);
+    let mut sla = received(&policy, monday);
+    step(&mut sla, &policy, monday, ack());
+    step(&mut sla, &policy, monday, update_by(d(2026, 12, 9)));
+    step(
+        &mut sla,
+        &policy,
+        at(LONDON, 2026, 12, 9, 15, 0),
+        update_by(d(2026, 12, 11)),
+    );
+    let promise = sla.clock(SlaClock::Promise);
+    assert_eq!(promise.cycle, 2);
+    assert_eq!(promise.due_at, Some(at(LONDON, 2026, 12, 12, 0, 0)));
+    assert_eq!(promise.breached_at, None);
+    assert!(
+        !sla.advance(at(LONDON, 2026, 12, 11, 23, 0))
+            .iter()
+            .any(|t| matches!(
+                t,
+                Transition::Breached {
+                    clock: SlaClock::Promise,
+                    ..
+                }
+            )),
+        "the first promise was kept"
+    );
+}
+
+#[test]
+fn the_committed_action_is_due_by_its_date_met_by_the_outcome_and_ended_by_a_new_commitment() {
+    let policy = Preset::Default.policy(london_office());
+    let monday = at(LONDON, 2026, 12, 7, 10, 0);
+    let mut sla = received(&policy, monday);
+    step(&mut sla, &policy, monday, ack());
+    step(&mut sla, &policy, monday, commit_by(d(2026, 12, 8)));
+    assert_eq!(
+        sla.clock(SlaClock::Action).due_at,
+        Some(at(LONDON, 2026, 12, 9, 0, 0))
+    );
+    // Revised on Tuesday to Friday: the first promise ends unmet and unbreached.
+    let tuesday = at(LONDON, 2026, 12, 8, 12, 0);
+    sla.advance(tuesday);
+    let outcomes = sla.apply(&policy, &event(tuesday, commit_by(d(2026, 12, 11))));
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| o.clock == SlaClock::Action && o.cycle == 1 && o.met_at.is_none())
+    );
+    let action = sla.clock(SlaClock::Action);
+    assert_eq!(action.cycle, 2);
+    assert_eq!(action.due_at, Some(at(LONDON, 2026, 12, 12, 0, 0)));
+    // Resolved on Thursday: met in time.
+    let thursday = at(LONDON, 2026, 12, 10, 16, 0);
+    step(&mut sla, &policy, thursday, resolved());
+    assert_eq!(
+        sla.clock(SlaClock::Action).status(thursday),
+        ClockStatus::Met
+    );
+}
+
+#[test]
+fn promises_do_not_pause_and_priority_changes_leave_their_dates_alone() {
+    let policy = Preset::Default.policy(london_office());
+    let monday = at(LONDON, 2026, 12, 7, 10, 0);
+    let mut sla = received(&policy, monday);
+    step(&mut sla, &policy, monday, ack());
+    step(&mut sla, &policy, monday, commit_by(d(2026, 12, 8)));
+    step(&mut sla, &policy, monday, wait());
+    step(
+        &mut sla,
+        &policy,
+        monday,
+        ComplaintChange::PriorityChanged {
+            from: Priority::Normal,
+            to: Priority::Urgent,
+        },
+    );
+    let action = sla.clock(SlaClock::Action);
+    // Not paused by the wait: at risk with a quarter of its time left, Tuesday 14:30.
+    assert_eq!(
+        action.status(at(LONDON, 2026, 12, 8, 14, 0)),
+        ClockStatus::OnTrack
+    );
+    assert_eq!(
+        action.status(at(LONDON, 2026, 12, 8, 20, 0)),
+        ClockStatus::AtRisk
+    );
+    assert_eq!(action.due_at, Some(at(LONDON, 2026, 12, 9, 0, 0)));
+    assert!(SlaClock::Action.is_promise() && !SlaClock::Action.pauses());
+}
+
+#[test]
+fn clocks_stored_before_the_promises_existed_read_with_them_not_started() {
+    let policy = Preset::Default.policy(london_office());
+    let sla = received(&policy, at(LONDON, 2026, 12, 7, 10, 0));
+    let mut json: serde_json::Value = serde_json::to_value(&sla).unwrap();
+    let clocks = json["clocks"].as_array_mut().unwrap();
+    clocks.retain(|c| c["clock"] != "promise" && c["clock"] != "action");
+    assert_eq!(clocks.len(), 5);
+    let back: ComplaintSla = serde_json::from_value(json).unwrap();
+    assert_eq!(back.clocks.len(), SlaClock::ALL.len());
+    assert_eq!(back.clock(SlaClock::Promise).started_at, None);
+    assert_eq!(back, sla);
 }

@@ -7,7 +7,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use fluent_templates::{FluentLoader, Loader, static_loader};
-use redress_domain::{ComplaintChange, ComplaintEvent, CustomerId, Language, Outcome, Sealed};
+use redress_domain::{
+    ComplaintChange, ComplaintEvent, CustomerId, Language, Said, Sealed, customer_entry,
+};
 use redress_store::EmailKind;
 use redress_store::vault::SealingKey;
 use serde::Serialize;
@@ -123,6 +125,38 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "emails/sla_breach.html",
         include_str!("../../../templates/emails/sla_breach.html"),
+    ),
+    (
+        "emails/reply.txt",
+        include_str!("../../../templates/emails/reply.txt"),
+    ),
+    (
+        "emails/reply.html",
+        include_str!("../../../templates/emails/reply.html"),
+    ),
+    (
+        "emails/points.txt",
+        include_str!("../../../templates/emails/points.txt"),
+    ),
+    (
+        "emails/points.html",
+        include_str!("../../../templates/emails/points.html"),
+    ),
+    (
+        "emails/notification.txt",
+        include_str!("../../../templates/emails/notification.txt"),
+    ),
+    (
+        "emails/notification.html",
+        include_str!("../../../templates/emails/notification.html"),
+    ),
+    (
+        "emails/digest.txt",
+        include_str!("../../../templates/emails/digest.txt"),
+    ),
+    (
+        "emails/digest.html",
+        include_str!("../../../templates/emails/digest.html"),
     ),
 ];
 
@@ -262,6 +296,74 @@ pub struct EmailView {
     pub remedy: Option<String>,
     /// Money paid, formatted.
     pub amount: Option<String>,
+    /// A reply in our own words.
+    pub reply: Option<String>,
+    /// The names of the files sent with it.
+    pub files: Vec<String>,
+    /// The points of complaint as we understood them.
+    pub points: Vec<String>,
+    /// The outcome's decision on each point.
+    pub decisions: Vec<DecisionView>,
+}
+
+/// One point's decision, as the outcome email tells it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DecisionView {
+    /// The point, as we understood it.
+    pub point: String,
+    /// Its outcome's code.
+    pub outcome: String,
+    /// Why.
+    pub reasons: String,
+}
+
+/// What a staff notification's template sees (staff read English).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NoticeView {
+    /// The subject.
+    pub subject: String,
+    /// Who it goes to (a name; several managers are greeted as "team").
+    pub to_name: String,
+    /// What happened, in a line, with the complaint.
+    pub items: Vec<NoticeItem>,
+    /// Where to change what they hear about.
+    pub preferences_link: String,
+    /// The organisation.
+    pub organisation: String,
+}
+
+/// One thing a notification email tells.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NoticeItem {
+    /// What happened.
+    pub headline: String,
+    /// The complaint.
+    pub reference: String,
+    /// Its summary.
+    pub summary: String,
+    /// When, in words.
+    pub at: String,
+    /// The complaint page.
+    pub link: String,
+}
+
+impl NoticeView {
+    /// A view with every field filled, to check templates.
+    pub fn sample() -> Self {
+        Self {
+            subject: String::new(),
+            to_name: "Maria Ionescu".into(),
+            items: vec![NoticeItem {
+                headline: "James Carter mentioned you in an internal note".into(),
+                reference: "RDR-7KX4-9PQM".into(),
+                summary: "Parcel never arrived".into(),
+                at: "Tue 1 Dec 2026 10:00 UTC".into(),
+                link: "https://example.com/complaints/RDR-7KX4-9PQM".into(),
+            }],
+            preferences_link: "https://example.com/account#notifications".into(),
+            organisation: "Redress".into(),
+        }
+    }
 }
 
 /// A rendered email.
@@ -321,10 +423,17 @@ impl Emails {
         // Every template must render: a broken override fails at start, not at send time.
         let emails = Self { tera };
         for kind in EmailKind::ALL {
-            if kind.is_for_staff() {
-                emails.render_alert(kind, &AlertView::sample())?;
-            } else {
-                emails.render(kind, &EmailView::sample())?;
+            match kind {
+                EmailKind::Notification | EmailKind::Digest => {
+                    emails.render_notice(kind, &NoticeView::sample())?;
+                }
+                kind if kind.is_for_staff() => {
+                    emails.render_alert(kind, &AlertView::sample())?;
+                }
+                kind => {
+                    emails.render(kind, &EmailView::sample())?;
+                    emails.render(kind, &EmailView::sample_without_points())?;
+                }
             }
         }
         Ok(emails)
@@ -352,6 +461,38 @@ impl Emails {
 }
 
 impl Emails {
+    /// Renders a notification (or a digest of them) to staff.
+    pub fn render_notice(
+        &self,
+        kind: EmailKind,
+        view: &NoticeView,
+    ) -> Result<Rendered, RenderError> {
+        let mut view = view.clone();
+        view.subject = one_line(&match (kind, view.items.as_slice()) {
+            (EmailKind::Digest, items) => format!(
+                "[Redress] Your digest: {} notification{}",
+                items.len(),
+                if items.len() == 1 { "" } else { "s" }
+            ),
+            (_, [item, ..]) => format!("[{}] {} — {}", item.reference, item.headline, item.summary),
+            (_, []) => "[Redress] A notification".into(),
+        });
+        let context = tera::Context::from_serialize(&view)?;
+        let text = self
+            .tera
+            .render(&format!("emails/{}.txt", kind.code()), &context)?;
+        let html = self
+            .tera
+            .render(&format!("emails/{}.html", kind.code()), &context)?;
+        Ok(Rendered {
+            subject: view.subject,
+            text,
+            html,
+            to_name: one_line(&view.to_name),
+            to_email: String::new(),
+        })
+    }
+
     /// Renders an alert to staff.
     pub fn render_alert(&self, kind: EmailKind, view: &AlertView) -> Result<Rendered, RenderError> {
         let mut view = view.clone();
@@ -512,6 +653,34 @@ impl EmailView {
             reasons: Some("Reasons".into()),
             remedy: Some("Remedy".into()),
             amount: Some("10.00".into()),
+            reply: Some("Dear Ana, the vase is on its way.".into()),
+            files: vec!["invoice.pdf".into()],
+            points: vec![
+                "The vase arrived broken.".into(),
+                "Nobody called back.".into(),
+            ],
+            decisions: vec![
+                DecisionView {
+                    point: "The vase arrived broken.".into(),
+                    outcome: "upheld".into(),
+                    reasons: "The courier broke it.".into(),
+                },
+                DecisionView {
+                    point: "Nobody called back.".into(),
+                    outcome: "not_upheld".into(),
+                    reasons: "We called twice.".into(),
+                },
+            ],
+        }
+    }
+
+    /// The sample as a complaint recorded before points existed would have it.
+    pub fn sample_without_points() -> Self {
+        Self {
+            files: Vec::new(),
+            points: Vec::new(),
+            decisions: Vec::new(),
+            ..Self::sample()
         }
     }
 
@@ -557,9 +726,12 @@ impl EmailView {
         {
             return Err(RenderError::Erased);
         }
-        let event = events
-            .get(index)
-            .ok_or_else(|| RenderError::Missing(format!("no event number {}", index + 1)))?;
+        if index >= events.len() {
+            return Err(RenderError::Missing(format!(
+                "no event number {}",
+                index + 1
+            )));
+        }
         let language = *language;
         let mut view = EmailView {
             lang: language.code().into(),
@@ -573,54 +745,86 @@ impl EmailView {
         if kind == EmailKind::StatusLink {
             return Ok(view);
         }
-        match &event.change {
-            ComplaintChange::ComplaintReceived { .. } | ComplaintChange::ComplaintClosed => {}
-            ComplaintChange::ComplaintAcknowledged { apology } => {
-                view.apology = Some(apology.clone());
+        // What the customer may read of the event, and nothing else (redress_domain's
+        // audience decides, for every customer surface).
+        let Some(entry) = customer_entry(events, index) else {
+            return Err(RenderError::Missing(format!(
+                "event {} ({}) has nothing for the customer",
+                index + 1,
+                events[index].change.name()
+            )));
+        };
+        match entry.said {
+            Said::Complaint { .. } | Said::Closed => {}
+            Said::Apology(apology) => view.apology = Some(apology.to_string()),
+            Said::Owner(owner) => {
+                view.owner = Some(owner.to_string());
+                if let ComplaintChange::OwnerAssigned {
+                    previous: Some(previous),
+                    ..
+                } = &events[index].change
+                {
+                    view.previous = Some(previous.name.clone());
+                }
             }
-            ComplaintChange::OwnerAssigned { owner, previous } => {
-                view.owner = Some(owner.name.clone());
-                view.previous = previous.as_ref().map(|p| p.name.clone());
+            Said::Commitment { action, due_on } => {
+                view.action = Some(action.to_string());
+                view.due = Some(long_date(due_on, language));
             }
-            ComplaintChange::ActionCommitted { action, due_on } => {
-                view.action = Some(action.clone());
-                view.due = Some(long_date(*due_on, language));
-            }
-            ComplaintChange::ProgressUpdateSent {
+            Said::Update {
                 message,
                 next_update_on,
             } => {
-                view.message = Some(message.clone());
-                view.next = Some(long_date(*next_update_on, language));
+                view.message = Some(message.to_string());
+                view.next = Some(long_date(next_update_on, language));
             }
-            ComplaintChange::WaitingOnCustomer { request } => {
-                view.request = Some(request.clone());
+            Said::Request(request) => view.request = Some(request.to_string()),
+            Said::Reply {
+                message,
+                attachments,
+            } => {
+                view.reply = Some(open(message)?);
+                view.files = attachments
+                    .iter()
+                    .map(|f| open(&f.name))
+                    .collect::<Result<_, _>>()?;
             }
-            ComplaintChange::ComplaintResolved {
+            Said::Points(points) => {
+                view.points = points.iter().map(&open).collect::<Result<_, _>>()?;
+            }
+            Said::Outcome {
                 outcome,
                 reasons,
                 remedy,
                 redress_paid_cents,
+                decisions,
             } => {
-                view.outcome = Some(
-                    match outcome {
-                        Outcome::Upheld => "upheld",
-                        Outcome::PartlyUpheld => "partly_upheld",
-                        Outcome::NotUpheld => "not_upheld",
-                    }
-                    .into(),
-                );
-                view.reasons = Some(reasons.clone());
-                view.remedy = remedy.clone();
+                view.outcome = Some(outcome.code().into());
+                view.reasons = Some(reasons.to_string());
+                view.remedy = remedy.map(str::to_string);
                 view.amount = redress_paid_cents
                     .filter(|c| *c > 0)
                     .map(|c| amount(c, language));
+                view.decisions = decisions
+                    .into_iter()
+                    .map(|(decision, point)| {
+                        Ok(DecisionView {
+                            point: point.map(&open).transpose()?.unwrap_or_default(),
+                            outcome: decision.outcome.code().into(),
+                            reasons: decision.reasons.clone(),
+                        })
+                    })
+                    .collect::<Result<_, RenderError>>()?;
             }
-            other => {
+            Said::TheirWords(_)
+            | Said::OurSummary(_)
+            | Said::Files(_)
+            | Said::Rating { .. }
+            | Said::Reopened => {
                 return Err(RenderError::Missing(format!(
                     "event {} ({}) owes no email",
                     index + 1,
-                    other.name()
+                    events[index].change.name()
                 )));
             }
         }

@@ -8,16 +8,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use redress_domain::Clock;
 use redress_store::outbox::{Claimed, message_id, thread_id};
 use redress_store::projection::EventSignal;
-use redress_store::{EmailKind, Store, StoreError};
+use redress_store::{Delivery, EmailKind, NotificationKind, SentCopy, Store, StoreError};
 use tokio::sync::watch;
 
-use crate::render::{AlertView, EmailView, Emails, RenderError, Rendered, Sender, one_line};
+use crate::render::{
+    AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError, Rendered, Sender, one_line,
+};
+
+/// A file to attach: its name, media type and bytes.
+pub type FileToSend = (String, String, Vec<u8>);
 
 /// How mail leaves.
 pub enum Transport {
@@ -169,13 +174,15 @@ impl lettre::message::header::Header for AutoSubmitted {
     }
 }
 
-/// Builds the message: multipart text and HTML, threaded under the complaint's receipt.
+/// Builds the message: multipart text and HTML (and the files, if any), threaded under the
+/// complaint's receipt.
 pub fn build_message(
     settings: &MailSettings,
     id: &str,
     reference: &str,
     kind: EmailKind,
     mail: &Rendered,
+    files: &[FileToSend],
     date: DateTime<Utc>,
 ) -> Result<Message, String> {
     let from: Mailbox = settings
@@ -198,12 +205,58 @@ pub fn build_message(
         let thread = format!("<{}>", thread_id(reference, &settings.domain));
         builder = builder.in_reply_to(thread.clone()).references(thread);
     }
+    let body = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
+    let body = if files.is_empty() {
+        body
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for (name, content_type, bytes) in files {
+            let content_type = ContentType::parse(content_type).unwrap_or_else(|_| {
+                ContentType::parse("application/octet-stream").expect("a valid media type")
+            });
+            mixed =
+                mixed.singlepart(Attachment::new(one_line(name)).body(bytes.clone(), content_type));
+        }
+        mixed
+    };
     builder
-        .multipart(MultiPart::alternative_plain_html(
-            mail.text.clone(),
-            mail.html.clone(),
-        ))
+        .multipart(body)
         .map_err(|e| format!("the message cannot be built: {e}"))
+}
+
+/// The headers a copy of a sent message keeps, as they were sent.
+const KEPT_HEADERS: [&str; 8] = [
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Auto-Submitted",
+];
+
+/// What staff open of a message once it is sent.
+pub fn copy_of(message: &Message, mail: &Rendered, files: &[FileToSend]) -> SentCopy {
+    SentCopy {
+        headers: KEPT_HEADERS
+            .iter()
+            .filter_map(|name| {
+                message
+                    .headers()
+                    .get_raw(name)
+                    .map(|value| (name.to_string(), value.to_string()))
+            })
+            .collect(),
+        text: mail.text.clone(),
+        html: mail.html.clone(),
+        files: files
+            .iter()
+            .map(|(name, content_type, bytes)| {
+                (name.clone(), content_type.clone(), bytes.len() as u64)
+            })
+            .collect(),
+    }
 }
 
 /// Builds a staff alert: text and HTML, to every recipient.
@@ -309,11 +362,21 @@ impl Mailer {
 
     /// Renders and sends one claimed message, and records what happened.
     pub async fn deliver(&self, claimed: &Claimed) -> Result<(), StoreError> {
-        if claimed.kind.is_for_staff() {
-            return self.deliver_alert(claimed).await;
+        match claimed.kind {
+            EmailKind::Notification => return self.deliver_notification(claimed).await,
+            EmailKind::Digest => return self.deliver_digest(claimed).await,
+            kind if kind.is_for_staff() => return self.deliver_alert(claimed).await,
+            _ => {}
         }
         let id = &claimed.row.id;
-        let events = self.store.complaints.events_of(&claimed.reference).await?;
+        let Some(reference) = &claimed.reference else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The email names no complaint.")
+                .await;
+        };
+        let events = self.store.complaints.events_of(reference).await?;
         let key = self.store.vault.key(claimed.customer).await?;
         let index = usize::try_from(claimed.row.sequence - 1).unwrap_or(usize::MAX);
         let view = EmailView::of(
@@ -324,9 +387,44 @@ impl Mailer {
             key.as_ref(),
             &self.settings.sender,
         );
+        // The files a reply carries, read from the store (sealed with the customer's key).
+        let mut files: Vec<FileToSend> = Vec::new();
+        if let Some(redress_domain::ComplaintEvent {
+            change: redress_domain::ComplaintChange::ReplySent { attachments, .. },
+            ..
+        }) = events.get(index)
+            && let Some(key) = key.as_ref()
+        {
+            for file in attachments {
+                let name = key
+                    .open(claimed.customer, &file.name)
+                    .unwrap_or_else(|_| "file".into());
+                match self.store.attachments.open(file.id).await? {
+                    Some(Ok(opened)) => {
+                        files.push((name, file.content_type.clone(), opened.bytes));
+                    }
+                    Some(Err(redress_store::OpenError::Erased)) => {
+                        return self
+                            .store
+                            .outbox
+                            .cancel(id, "The customer's personal data was erased.")
+                            .await;
+                    }
+                    _ => {
+                        let error = format!("the file {name} is missing from the store");
+                        let retry = self.retry_at(claimed.row.attempts, self.clock.now());
+                        return self
+                            .store
+                            .outbox
+                            .mark_failed(id, &error, self.clock.now(), retry)
+                            .await;
+                    }
+                }
+            }
+        }
         let rendered = view.and_then(|mut view| {
             let token = self.store.links.token(
-                &claimed.reference,
+                reference,
                 self.clock.now() + redress_store::links::LINK_LIFETIME,
             );
             view.status_link = Some(format!(
@@ -347,21 +445,61 @@ impl Mailer {
             Ok(mail) => build_message(
                 &self.settings,
                 id,
-                claimed.reference.as_str(),
+                reference.as_str(),
                 claimed.kind,
                 &mail,
+                &files,
                 self.clock.now(),
-            ),
+            )
+            .map(|message| {
+                let copy = copy_of(&message, &mail, &files);
+                (message, copy)
+            }),
         };
-        self.send_and_record(claimed, message).await
+        let (message, copy) = match message {
+            Ok((message, copy)) => (Ok(message), Some(copy)),
+            Err(error) => (Err(error), None),
+        };
+        let sent = self.send_and_record(claimed, message).await?;
+        if sent && let (Some(copy), Some(key)) = (copy, key.as_ref()) {
+            self.keep_copy(id, claimed.customer, key, &copy).await;
+        }
+        Ok(())
+    }
+
+    /// Keeps a copy of a sent email to a customer, sealed with their key, for staff to open
+    /// from the timeline. The email is sent already: a failure here is logged, not retried.
+    async fn keep_copy(
+        &self,
+        id: &str,
+        customer: redress_domain::CustomerId,
+        key: &redress_store::vault::SealingKey,
+        copy: &SentCopy,
+    ) {
+        let sealed = match serde_json::to_vec(copy) {
+            Ok(json) => key.seal_bytes(customer, &json),
+            Err(error) => {
+                tracing::warn!(%id, %error, "the copy of a sent email cannot be serialised");
+                return;
+            }
+        };
+        if let Err(error) = self
+            .store
+            .outbox
+            .keep_copy(id, customer, &sealed, self.clock.now())
+            .await
+        {
+            tracing::warn!(%id, %error, "the copy of a sent email could not be kept");
+        }
     }
 
     /// Sends a built message (or records why it could not be built) and records the result.
+    /// Returns whether it was sent.
     async fn send_and_record(
         &self,
         claimed: &Claimed,
         message: Result<Message, String>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let id = &claimed.row.id;
         let sent = match message {
             Ok(message) => self.transport.send(id, &message).await,
@@ -371,7 +509,7 @@ impl Mailer {
         match sent {
             Ok(()) => {
                 tracing::debug!(%id, "email sent");
-                self.record_sent(id, now).await
+                self.record_sent(id, now).await.map(|()| true)
             }
             Err(error) => {
                 let retry = self.retry_at(claimed.row.attempts, now);
@@ -383,7 +521,11 @@ impl Mailer {
                         tracing::error!(%id, attempts = claimed.row.attempts, %error, "email failed for the last time; it is dead")
                     }
                 }
-                self.store.outbox.mark_failed(id, &error, retry).await
+                self.store
+                    .outbox
+                    .mark_failed(id, &error, now, retry)
+                    .await
+                    .map(|()| false)
             }
         }
     }
@@ -414,9 +556,14 @@ impl Mailer {
     /// takes its place.
     async fn deliver_alert(&self, claimed: &Claimed) -> Result<(), StoreError> {
         use redress_domain::SlaClock;
-        use redress_store::Role;
         let id = &claimed.row.id;
-        let reference = claimed.reference.as_str();
+        let Some(reference) = claimed.reference.as_ref().map(|r| r.as_str()) else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The alert names no complaint.")
+                .await;
+        };
         let run = id.split('.').nth(1).and_then(|part| {
             let mut pieces = part.strip_prefix("sla-")?.rsplitn(2, '-');
             let cycle: u32 = pieces.next()?.parse().ok()?;
@@ -445,34 +592,16 @@ impl Mailer {
                 )
                 .await;
         }
-        let mut to = Vec::new();
-        if let Some(owner) = &sla.owner
-            && let Some(account) = self.store.accounts.get(owner.id).await?
-            && account.active
-        {
-            to.push((account.name, account.email));
-        }
-        if to.is_empty() {
-            let accounts = self.store.accounts.list().await?;
-            for role in [Role::Manager, Role::Admin] {
-                to.extend(
-                    accounts
-                        .iter()
-                        .filter(|a| a.active && a.role == role)
-                        .map(|a| (a.name.clone(), a.email.clone())),
-                );
-                if !to.is_empty() {
-                    break;
-                }
-            }
-        }
-        if to.is_empty() {
-            return self
-                .store
-                .outbox
-                .cancel(id, "There is no active owner, manager or admin to tell.")
-                .await;
-        }
+        let owner = sla.owner.as_ref().map(|o| o.id);
+        let told = if claimed.kind == EmailKind::SlaBreach {
+            NotificationKind::SlaBreach
+        } else {
+            NotificationKind::SlaAtRisk
+        };
+        let to = match self.recipients(owner, told).await? {
+            Ok(to) => to,
+            Err(why) => return self.store.outbox.cancel(id, why).await,
+        };
         let summary = self
             .store
             .complaint_list
@@ -509,7 +638,11 @@ impl Mailer {
             summary,
             clock: clock.label().into(),
             rule: clock.rule().into(),
-            target: state.target.map(|t| t.to_string()).unwrap_or_default(),
+            target: match (state.target, state.deadline) {
+                (Some(target), _) => target.to_string(),
+                (None, Some(date)) => format!("the date we gave the customer, {date}"),
+                (None, None) => String::new(),
+            },
             due: due
                 .with_timezone(&policy.calendar.time_zone)
                 .format("%a %-d %b %Y %H:%M")
@@ -529,7 +662,156 @@ impl Mailer {
             .render_alert(claimed.kind, &view)
             .map_err(|e| e.to_string())
             .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
-        self.send_and_record(claimed, message).await
+        self.send_and_record(claimed, message).await.map(|_| ())
+    }
+
+    /// Who an email to staff about `owner`'s complaint goes to: the owner, or with no active
+    /// owner the team's active managers (failing them its admins); each only if they take
+    /// this kind by email at once. `Err`: why nobody is told now.
+    async fn recipients(
+        &self,
+        owner: Option<uuid::Uuid>,
+        kind: NotificationKind,
+    ) -> Result<Result<Vec<(String, String)>, &'static str>, StoreError> {
+        use redress_store::Role;
+        let mut people = Vec::new();
+        if let Some(owner) = owner.filter(|o| !o.is_nil())
+            && let Some(account) = self.store.accounts.get(owner).await?
+            && account.active
+        {
+            people.push(account);
+        }
+        if people.is_empty() {
+            let accounts = self.store.accounts.list().await?;
+            for role in [Role::Manager, Role::Admin] {
+                people.extend(
+                    accounts
+                        .iter()
+                        .filter(|a| a.active && a.role == role)
+                        .cloned(),
+                );
+                if !people.is_empty() {
+                    break;
+                }
+            }
+        }
+        if people.is_empty() {
+            return Ok(Err("There is no active owner, manager or admin to tell."));
+        }
+        let mut to = Vec::new();
+        for person in people {
+            if self.store.notifications.preference(person.id, kind).await? == Delivery::Instant {
+                to.push((person.name, person.email));
+            }
+        }
+        if to.is_empty() {
+            return Ok(Err(
+                "Nobody to tell takes this by email at once (digest or none).",
+            ));
+        }
+        Ok(Ok(to))
+    }
+
+    /// Sends a notification to the staff member it names (or the managers).
+    async fn deliver_notification(&self, claimed: &Claimed) -> Result<(), StoreError> {
+        let id = &claimed.row.id;
+        let notification_id = id.strip_prefix("notify.").unwrap_or(id);
+        let Some((recipient, notification)) = self.store.notifications.get(notification_id).await?
+        else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The notification is gone.")
+                .await;
+        };
+        let Some(kind) = NotificationKind::from_code(&notification.kind) else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "Not a kind of notification.")
+                .await;
+        };
+        let to = match self.recipients(Some(recipient), kind).await? {
+            Ok(to) => to,
+            Err(why) => return self.store.outbox.cancel(id, why).await,
+        };
+        let view = NoticeView {
+            subject: String::new(),
+            to_name: if to.len() == 1 {
+                to[0].0.clone()
+            } else {
+                "team".into()
+            },
+            items: vec![self.item(&notification, chrono_tz::UTC)],
+            preferences_link: self.link("/account#notifications"),
+            organisation: self.settings.sender.organisation.clone(),
+        };
+        let message = self
+            .emails
+            .render_notice(EmailKind::Notification, &view)
+            .map_err(|e| e.to_string())
+            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
+        self.send_and_record(claimed, message).await.map(|_| ())
+    }
+
+    /// Sends a member of staff their daily digest.
+    async fn deliver_digest(&self, claimed: &Claimed) -> Result<(), StoreError> {
+        let id = &claimed.row.id;
+        let Some((staff, day)) = redress_store::notifications::parse_digest_id(id) else {
+            return self.store.outbox.cancel(id, "Not a digest id.").await;
+        };
+        let Some(account) = self.store.accounts.get(staff).await?.filter(|a| a.active) else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The account is gone or inactive.")
+                .await;
+        };
+        let zone: chrono_tz::Tz = account
+            .time_zone
+            .as_deref()
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(chrono_tz::UTC);
+        let items = self
+            .store
+            .notifications
+            .digest(staff, account.role, zone, day)
+            .await?;
+        if items.is_empty() {
+            return self.store.outbox.cancel(id, "Nothing to tell.").await;
+        }
+        let view = NoticeView {
+            subject: String::new(),
+            to_name: account.name.clone(),
+            items: items.iter().map(|n| self.item(n, zone)).collect(),
+            preferences_link: self.link("/account#notifications"),
+            organisation: self.settings.sender.organisation.clone(),
+        };
+        let to = [(account.name, account.email)];
+        let message = self
+            .emails
+            .render_notice(EmailKind::Digest, &view)
+            .map_err(|e| e.to_string())
+            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
+        self.send_and_record(claimed, message).await.map(|_| ())
+    }
+
+    fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.public_url.trim_end_matches('/'))
+    }
+
+    fn item(&self, notification: &redress_store::Notification, zone: chrono_tz::Tz) -> NoticeItem {
+        NoticeItem {
+            headline: notification.headline.clone(),
+            reference: notification.reference.clone(),
+            summary: notification.summary.clone().unwrap_or_default(),
+            at: notification
+                .at
+                .with_timezone(&zone)
+                .format("%a %-d %b %Y %H:%M %Z")
+                .to_string(),
+            link: self.link(&format!("/complaints/{}", notification.reference)),
+        }
     }
 
     /// Sends until shut down: woken when projectors write (new outbox rows), and every `poll`
@@ -603,6 +885,7 @@ mod tests {
             "RDR-7KX4-9PQM",
             EmailKind::Owner,
             &rendered("Ana Pop", "Your complaint RDR-7KX4-9PQM"),
+            &[],
             now,
         )
         .unwrap();
@@ -616,6 +899,39 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_carries_its_files_beside_its_text_and_html_and_its_copy_lists_them() {
+        let files = vec![(
+            "factură \"mai\".pdf".to_string(),
+            "application/pdf".to_string(),
+            b"%PDF-1.4 a tiny file".to_vec(),
+        )];
+        let mail = rendered("Ana Pop", "Your complaint RDR-7KX4-9PQM");
+        let message = build_message(
+            &settings(),
+            "RDR-7KX4-9PQM.9.reply",
+            "RDR-7KX4-9PQM",
+            EmailKind::Reply,
+            &mail,
+            &files,
+            Utc::now(),
+        )
+        .unwrap();
+        let text = String::from_utf8(message.formatted()).unwrap();
+        assert!(text.contains("multipart/mixed"), "{text}");
+        assert!(text.contains("multipart/alternative"));
+        assert!(text.contains("Content-Type: application/pdf"));
+        assert!(text.contains("In-Reply-To: <RDR-7KX4-9PQM.1.receipt@redress.example>"));
+        let copy = copy_of(&message, &mail, &files);
+        assert_eq!(
+            copy.files,
+            vec![(files[0].0.clone(), "application/pdf".into(), 20)]
+        );
+        assert!(copy.headers.iter().any(|(name, value)| name == "Message-ID"
+            && value.contains("RDR-7KX4-9PQM.9.reply@redress.example")));
+        assert_eq!(copy.text, "Hello");
+    }
+
+    #[test]
     fn nothing_people_write_can_add_a_header() {
         let message = build_message(
             &settings(),
@@ -626,6 +942,7 @@ mod tests {
                 "Ana\r\nBcc: evil@example.com",
                 "Hi\r\nBcc: evil@example.com\r\n\r\nbody",
             ),
+            &[],
             Utc::now(),
         )
         .unwrap();

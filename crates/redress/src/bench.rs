@@ -137,16 +137,16 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
             },
         }];
         let stage = match mix {
-            Mix::Lifecycle => rng.gen_range(0..9),
+            Mix::Lifecycle => rng.gen_range(0..10),
             Mix::Year => {
                 if rng.gen_bool(0.9) {
-                    10
+                    11
                 } else {
-                    rng.gen_range(0..8)
+                    rng.gen_range(0..9)
                 }
             }
             // Up to the progress update: never resolved.
-            Mix::Open => rng.gen_range(0..7),
+            Mix::Open => rng.gen_range(0..8),
         };
         let due = (at + Span::days(10)).date_naive();
         let outcome = *[Outcome::Upheld, Outcome::PartlyUpheld, Outcome::NotUpheld]
@@ -165,6 +165,10 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
         let plan: Vec<ComplaintChange> = vec![
             ComplaintChange::ComplaintAcknowledged {
                 apology: "We are sorry.".into(),
+            },
+            ComplaintChange::PointsOfComplaintRecorded {
+                points: vec![key.seal(*customer, "The order arrived late and damaged.")],
+                sent: false,
             },
             ComplaintChange::FactRecorded {
                 fact: "Courier scan is late.".into(),
@@ -187,6 +191,11 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
             },
             ComplaintChange::ComplaintResolved {
                 outcome,
+                decisions: vec![redress_domain::PointDecision {
+                    point: 1,
+                    outcome,
+                    reasons: "Our error.".into(),
+                }],
                 reasons: "Our error.".into(),
                 remedy: None,
                 redress_paid_cents: paid,
@@ -223,14 +232,15 @@ async fn insert(db: &Database, rows: &[(String, i64, ComplaintEvent)]) -> anyhow
     };
     let values: Vec<String> = (0..rows.len())
         .map(|i| {
-            let b = i * 5;
+            let b = i * 6;
             format!(
-                "('Complaint', ${}, ${}, ${}, '1', ${}{json_cast}, ${}{json_cast})",
+                "('Complaint', ${}, ${}, ${}, ${}, ${}{json_cast}, ${}{json_cast})",
                 b + 1,
                 b + 2,
                 b + 3,
                 b + 4,
-                b + 5
+                b + 5,
+                b + 6
             )
         })
         .collect();
@@ -249,6 +259,7 @@ async fn insert(db: &Database, rows: &[(String, i64, ComplaintEvent)]) -> anyhow
                 .bind(reference)
                 .bind(sequence)
                 .bind(event.event_type())
+                .bind(event.event_version())
                 .bind(payload)
                 .bind("{}");
         }
@@ -864,6 +875,7 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
             "BENCH",
             redress_store::EmailKind::Receipt,
             &rendered,
+            &[],
             Utc::now(),
         )
         .map_err(anyhow::Error::msg)?;

@@ -80,6 +80,16 @@ struct LanguagePack {
     apology: &'static str,
     update: &'static str,
     request: &'static str,
+    /// A second point of complaint every scenario has (the first is its summary).
+    kept_waiting: &'static str,
+    /// An agent's internal note, mentioning the manager.
+    note: &'static str,
+    /// A reply in the agent's own words.
+    reply: &'static str,
+    /// What a customer adds on their status page.
+    addition: &'static str,
+    /// The reasons for not upholding the second point.
+    second_reasons: &'static str,
     scenarios: &'static [Scenario],
 }
 
@@ -102,6 +112,11 @@ const PACKS: &[LanguagePack] = &[
         apology: "I am truly sorry that we let you down. Thank you for telling us; I will look into this personally and keep you informed.",
         update: "We are still working on this and have chased our warehouse today. You will hear from us again by the date below.",
         request: "Could you send us a photo of the delivery label, please?",
+        kept_waiting: "Nobody answered or called back while the customer waited.",
+        note: "Checked with the warehouse: the second parcel is still on the shelf. @manager can you approve the express courier?",
+        reply: "Thank you for your patience. I have asked the warehouse to send the rest of your order today by express courier, and I will write again as soon as it is on its way.",
+        addition: "I have now received a letter asking me to pay again. Please sort this out.",
+        second_reasons: "Our call records show two calls returned within the day.",
         scenarios: &[
             Scenario {
                 category: "Delivery",
@@ -163,6 +178,11 @@ const PACKS: &[LanguagePack] = &[
         apology: "Lamento sinceramente las molestias que le hemos causado. Gracias por contárnoslo: me ocupo personalmente de su caso y le mantendré informado.",
         update: "Seguimos trabajando en su caso y hoy hemos vuelto a contactar con el almacén. Volverá a tener noticias nuestras, como muy tarde, en la fecha indicada.",
         request: "¿Podría enviarnos una foto de la etiqueta del envío, por favor?",
+        kept_waiting: "Nadie respondió ni devolvió las llamadas mientras el cliente esperaba.",
+        note: "Hablé con el almacén: el segundo paquete sigue en la estantería. @manager ¿apruebas el envío urgente?",
+        reply: "Gracias por su paciencia. He pedido al almacén que le envíe hoy el resto del pedido por mensajería urgente y le escribiré en cuanto esté en camino.",
+        addition: "Ahora me ha llegado una carta pidiéndome que pague otra vez. Por favor, soluciónenlo.",
+        second_reasons: "Nuestro registro muestra dos llamadas devueltas el mismo día.",
         scenarios: &[
             Scenario {
                 category: "Entrega",
@@ -214,6 +234,11 @@ const PACKS: &[LanguagePack] = &[
         apology: "Îmi pare sincer rău pentru neplăcerile pe care vi le-am produs. Vă mulțumim că ne-ați spus; mă ocup personal de reclamația dumneavoastră și vă țin la curent.",
         update: "Lucrăm în continuare la reclamația dumneavoastră și am revenit astăzi la depozit. Veți primi vești de la noi cel târziu la data de mai jos.",
         request: "Ne puteți trimite, vă rog, o fotografie a etichetei coletului?",
+        kept_waiting: "Nimeni nu a răspuns și nu a sunat înapoi cât timp clientul a așteptat.",
+        note: "Am vorbit cu depozitul: al doilea colet e încă pe raft. @manager aprobi curierul rapid?",
+        reply: "Vă mulțumim pentru răbdare. Am cerut depozitului să vă trimită astăzi restul comenzii prin curier rapid și vă scriu imediat ce pleacă.",
+        addition: "Acum am primit o scrisoare prin care mi se cere să plătesc din nou. Vă rog să rezolvați.",
+        second_reasons: "Registrul nostru arată două apeluri returnate în aceeași zi.",
         scenarios: &[
             Scenario {
                 category: "Livrare",
@@ -256,6 +281,11 @@ const PACKS: &[LanguagePack] = &[
         apology: "非常抱歉给您带来了不便。感谢您告诉我们这件事，我会亲自跟进，并随时向您通报进展。",
         update: "我们仍在处理您的投诉，今天已再次联系仓库。我们最迟会在下列日期前再次与您联系。",
         request: "请您提供一张快递面单的照片，好吗？",
+        kept_waiting: "客户等待期间无人接听，也无人回电。",
+        note: "已和仓库确认：第二个包裹还在货架上。@manager 能否批准加急快递？",
+        reply: "感谢您的耐心。我已请仓库今天用加急快递寄出您订单的其余部分，发出后会立即再给您写信。",
+        addition: "我现在又收到一封要求我再次付款的信，请尽快处理。",
+        second_reasons: "我们的通话记录显示当天已两次回电。",
         scenarios: &[
             Scenario {
                 category: "配送",
@@ -470,6 +500,18 @@ pub async fn load(
                 agent.clone(),
                 Duration::minutes(rng.gen_range(10..600)),
             ));
+            // Step 2: what we understood the complaint to be about (some complaints that
+            // have just been acknowledged are still being listened to).
+            if stage >= Stage::Investigating || index % 3 != 0 {
+                plan.push(step(
+                    ComplaintAction::RecordPoints {
+                        points: vec![scenario.summary.into(), pack.kept_waiting.into()],
+                        send: index % 2 == 0,
+                    },
+                    agent.clone(),
+                    hours(1),
+                ));
+            }
         }
         if stage >= Stage::Owned || rng.gen_bool(0.3) {
             plan.push(step(
@@ -485,6 +527,7 @@ pub async fn load(
                 ComplaintAction::RecordCustomerStatement {
                     channel: Channel::Phone,
                     statement: scenario.description.into(),
+                    shared: index % 4 == 0,
                 },
                 agent.clone(),
                 hours(3),
@@ -497,6 +540,16 @@ pub async fn load(
                 agent.clone(),
                 hours(20),
             ));
+            if index % 3 == 0 {
+                plan.push(step(
+                    ComplaintAction::AddInternalNote {
+                        note: pack.note.into(),
+                        mentions: vec![staff[1].clone()],
+                    },
+                    agent.clone(),
+                    hours(1),
+                ));
+            }
             if rng.gen_bool(0.2) {
                 plan.push(step(
                     ComplaintAction::WaitOnCustomer {
@@ -534,12 +587,14 @@ pub async fn load(
                 ComplaintAction::CommitToAction {
                     action: s.action.into(),
                     due_on: today + Duration::days(5),
+                    resolve_by: None,
                 }
             }),
             (Stage::Updated, |_, p, today| {
                 ComplaintAction::SendProgressUpdate {
                     message: p.update.into(),
                     next_update_on: today + Duration::days(3),
+                    resolve_by: None,
                 }
             }),
         ];
@@ -547,9 +602,25 @@ pub async fn load(
             if stage >= *at_stage {
                 clock.set((clock_now(clock) + Duration::hours(rng.gen_range(4..48))).min(now));
                 let action = make(scenario, pack, clock_now(clock).date_naive());
-                run(store, &reference, agent.clone(), action).await?;
+                run_promising(store, &reference, agent.clone(), action).await?;
                 commands += 1;
             }
+        }
+        // A reply in our own words, on every other complaint being kept informed.
+        if stage >= Stage::Updated && index % 2 == 1 {
+            clock.set((clock_now(clock) + Duration::hours(5)).min(now));
+            run(
+                store,
+                &reference,
+                agent.clone(),
+                ComplaintAction::SendReply {
+                    message: pack.reply.into(),
+                    attachments: vec![],
+                    saved_reply: None,
+                },
+            )
+            .await?;
+            commands += 1;
         }
         if stage >= Stage::Resolved {
             clock.set((clock_now(clock) + Duration::hours(rng.gen_range(24..120))).min(now));
@@ -566,7 +637,8 @@ pub async fn load(
                 &reference,
                 agent.clone(),
                 ComplaintAction::Resolve {
-                    outcome,
+                    outcome: None,
+                    decisions: decisions(outcome, scenario.reasons, pack.second_reasons),
                     reasons: scenario.reasons.into(),
                     remedy: (outcome != Outcome::NotUpheld).then(|| scenario.action.into()),
                     redress_paid_cents: (outcome == Outcome::Upheld)
@@ -612,11 +684,145 @@ pub async fn load(
             .await?;
             commands += 1;
         }
+        // A few customers added something to open complaints in the last hours: their owners
+        // (or the managers) have something new to read.
+        if index % 20 == 7 && stage >= Stage::Acknowledged && stage < Stage::Resolved {
+            clock.set((now - Duration::minutes(30 + index as i64)).max(clock_now(clock)));
+            run(
+                store,
+                &reference,
+                Actor::Customer,
+                ComplaintAction::AddInformation {
+                    text: Some(pack.addition.into()),
+                    files: vec![],
+                    channel: Channel::WebForm,
+                },
+            )
+            .await?;
+            commands += 1;
+        }
     }
     Ok(DemoReport {
         complaints: count,
         commands,
     })
+}
+
+/// The decision on each of the demo's two points that makes `outcome`.
+fn decisions(outcome: Outcome, first: &str, second: &str) -> Vec<redress_domain::PointDecision> {
+    let (one, two) = match outcome {
+        Outcome::Upheld => (Outcome::Upheld, Outcome::Upheld),
+        Outcome::PartlyUpheld => (Outcome::Upheld, Outcome::NotUpheld),
+        Outcome::NotUpheld => (Outcome::NotUpheld, Outcome::NotUpheld),
+    };
+    vec![
+        redress_domain::PointDecision {
+            point: 1,
+            outcome: one,
+            reasons: first.into(),
+        },
+        redress_domain::PointDecision {
+            point: 2,
+            outcome: two,
+            reasons: if two == Outcome::NotUpheld {
+                second.into()
+            } else {
+                first.into()
+            },
+        },
+    ]
+}
+
+/// Runs a command that promises the customer a date; a date past the complaint's resolution
+/// target is brought forward to the last day it allows, as an agent would.
+async fn run_promising(
+    store: &Store,
+    reference: &Reference,
+    by: Actor,
+    action: ComplaintAction,
+) -> Result<(), CommandError> {
+    match run(store, reference, by.clone(), action.clone()).await {
+        Err(CommandError::Rejected(redress_domain::ComplaintError::DatePastResolution {
+            resolve_by,
+            ..
+        })) => {
+            let action = match action {
+                ComplaintAction::CommitToAction { action, .. } => ComplaintAction::CommitToAction {
+                    action,
+                    due_on: resolve_by,
+                    resolve_by: Some(resolve_by),
+                },
+                ComplaintAction::SendProgressUpdate { message, .. } => {
+                    ComplaintAction::SendProgressUpdate {
+                        message,
+                        next_update_on: resolve_by,
+                        resolve_by: Some(resolve_by),
+                    }
+                }
+                other => other,
+            };
+            run(store, reference, by, action).await
+        }
+        other => other,
+    }
+}
+
+/// The saved replies a team starts with, in the four languages.
+pub const SAVED_REPLIES: &[(&str, [&str; 4])] = &[
+    (
+        "We are on it",
+        [
+            "Dear {{customer_name}},\n\nThank you for your patience. {{owner}} is handling your complaint {{reference}} and will write to you again by {{next_update_date}}.",
+            "Estimado/a {{customer_name}}:\n\nGracias por su paciencia. {{owner}} lleva su reclamación {{reference}} y volverá a escribirle antes del {{next_update_date}}.",
+            "Stimate/Stimată {{customer_name}},\n\nVă mulțumim pentru răbdare. {{owner}} se ocupă de reclamația {{reference}} și vă va scrie din nou până la {{next_update_date}}.",
+            "尊敬的{{customer_name}}：\n\n感谢您的耐心。{{owner}}正在处理您的投诉 {{reference}}，并将在{{next_update_date}}之前再次给您写信。",
+        ],
+    ),
+    (
+        "What we will do",
+        [
+            "Dear {{customer_name}},\n\nHere is what we will do: {{commitment}}. We will have done it by {{commitment_date}}.",
+            "Estimado/a {{customer_name}}:\n\nEsto es lo que haremos: {{commitment}}. Lo tendremos hecho antes del {{commitment_date}}.",
+            "Stimate/Stimată {{customer_name}},\n\nIată ce vom face: {{commitment}}. Vom face acest lucru până la {{commitment_date}}.",
+            "尊敬的{{customer_name}}：\n\n我们将采取以下行动：{{commitment}}。我们会在{{commitment_date}}之前完成。",
+        ],
+    ),
+    (
+        "Please send a photo",
+        [
+            "Dear {{customer_name}},\n\nTo move your complaint {{reference}} forward, could you reply with a photo of the damage?",
+            "Estimado/a {{customer_name}}:\n\nPara avanzar con su reclamación {{reference}}, ¿podría responder con una foto de los daños?",
+            "Stimate/Stimată {{customer_name}},\n\nPentru a merge mai departe cu reclamația {{reference}}, ne puteți trimite o fotografie a deteriorării?",
+            "尊敬的{{customer_name}}：\n\n为推进您的投诉 {{reference}}，能否回复一张损坏情况的照片？",
+        ],
+    ),
+];
+
+/// After the demo's events are projected: the team's saved replies, and every notification
+/// older than a day marked read (a team that had been using Redress would have read them).
+pub async fn settle(store: &Store) -> anyhow::Result<()> {
+    let now = Utc::now();
+    for (i, (title, bodies)) in SAVED_REPLIES.iter().enumerate() {
+        let draft = redress_store::SavedReplyDraft {
+            title: (*title).into(),
+            bodies: bodies.map(String::from),
+        };
+        let id = Uuid::from_u128(0x5a7e_d000 + i as u128);
+        if let Err(refused) = store
+            .saved_replies
+            .save(id, &draft, "Demo data", now)
+            .await?
+        {
+            anyhow::bail!("the demo's saved reply {title:?} is refused: {refused}");
+        }
+    }
+    for (member, _, role) in accounts() {
+        store
+            .notifications
+            .mark_all_read(member.id, role, now - Duration::days(1))
+            .await?;
+    }
+    Ok(())
 }
 
 fn clock_now(clock: &ManualClock) -> DateTime<Utc> {

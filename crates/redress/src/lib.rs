@@ -182,6 +182,7 @@ pub async fn seed_demo_if_empty(settings: &Settings, count: usize) -> anyhow::Re
     // clock, and the demo's back-dated clock stops wherever its last complaint left it.
     clock.set(Utc::now());
     store.projections.run_until_idle().await?;
+    demo::settle(&store).await?;
     tracing::info!(
         complaints = report.complaints,
         commands = report.commands,
@@ -220,6 +221,24 @@ async fn housekeeping(
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(60 * 60)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Every five minutes: queues the notification digests that are due, and wakes the sender.
+async fn digests(store: Store, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match store.notifications.queue_digests(store.clock.now()).await {
+            Ok(0) => {}
+            Ok(queued) => {
+                tracing::info!(queued, "notification digests queued");
+                store.projections.mail_due().notify();
+            }
+            Err(error) => tracing::debug!(%error, "digests could not be queued; trying again"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(5 * 60)) => {}
             _ = shutdown.changed() => return,
         }
     }
@@ -298,6 +317,14 @@ pub async fn start_as(
     };
     web_settings.api_per_minute = settings.api_requests_per_minute.max(1);
     web_settings.retention_days = settings.retention_days;
+    web_settings.uploads = redress_web::uploads::UploadLimits {
+        max_file_bytes: usize::try_from(settings.upload_max_file_mb.clamp(1, 1024))
+            .unwrap_or(10)
+            .saturating_mul(1024 * 1024),
+        max_files: settings
+            .upload_max_files
+            .clamp(1, redress_domain::MAX_FILES),
+    };
     let server = redress_web::serve(listener, store.clone(), web_settings)?;
     let handle = server.handle();
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -347,6 +374,9 @@ pub async fn start_as(
             .clone()
             .run(settings.retention_days, shutdown_rx.clone()),
     );
+    // Every few minutes: the daily digests of notifications that are due (queued once per
+    // person and day, whichever instance gets there first).
+    let digests = tokio::spawn(digests(store.clone(), shutdown_rx.clone()));
     let housekeeping = tokio::spawn(housekeeping(
         store.clone(),
         chrono::Duration::hours(settings.session_absolute_hours.max(1)),
@@ -368,6 +398,7 @@ pub async fn start_as(
         let _ = notifier.await;
         let _ = sender.await;
         let _ = scheduler.await;
+        let _ = digests.await;
         if let Some(reader) = reader {
             let _ = reader.await;
         }

@@ -355,6 +355,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let report = demo::load(&store, &clock, complaints, seed).await?;
             demo::create_accounts(&store).await?;
             store.projections.run_until_idle().await?;
+            demo::settle(&store).await?;
             println!(
                 "Loaded {} demo complaints ({} commands).",
                 report.complaints, report.commands

@@ -195,6 +195,19 @@ pub const SETTINGS: &[SettingDoc] = &[
                (so a misbehaving robot or a spam run makes no flood of complaints and receipts).",
     },
     SettingDoc {
+        key: "upload_max_file_mb",
+        env: "REDRESS_UPLOAD_MAX_FILE_MB",
+        default: "10",
+        help: "The largest file staff may send with a reply, and customers may add on the form \
+               or their status page, in MB.",
+    },
+    SettingDoc {
+        key: "upload_max_files",
+        env: "REDRESS_UPLOAD_MAX_FILES",
+        default: "5",
+        help: "The most files one reply, complaint form or addition may carry.",
+    },
+    SettingDoc {
         key: "intake_closed_rule",
         env: "REDRESS_INTAKE_CLOSED_RULE",
         default: "\"reopen\"",
@@ -333,6 +346,10 @@ pub struct Settings {
     pub intake_max_email_mb: u64,
     /// See [`SETTINGS`].
     pub intake_max_new_per_hour: i64,
+    /// See [`SETTINGS`].
+    pub upload_max_file_mb: u64,
+    /// See [`SETTINGS`].
+    pub upload_max_files: usize,
     /// See [`SETTINGS`].
     pub intake_closed_rule: String,
     /// See [`SETTINGS`].

@@ -46,6 +46,8 @@ pub struct ComplaintListRow {
     pub step: String,
     /// Step 1 done.
     pub acknowledged: bool,
+    /// Step 2 done: the points of complaint are recorded.
+    pub listened: bool,
     /// Step 3 done.
     pub investigation_concluded: bool,
     /// Step 4 done.
@@ -110,6 +112,7 @@ impl ComplaintListRow {
     fn progress(&self) -> Progress {
         Progress {
             acknowledged: self.acknowledged,
+            listened: self.listened,
             investigation_concluded: self.investigation_concluded,
             action_committed: self.action_committed,
             owner_named: self.owner_named,
@@ -120,6 +123,7 @@ impl ComplaintListRow {
 
     fn set_progress(&mut self, progress: Progress) {
         self.acknowledged = progress.acknowledged;
+        self.listened = progress.listened;
         self.investigation_concluded = progress.investigation_concluded;
         self.action_committed = progress.action_committed;
         self.owner_named = progress.owner_named;
@@ -144,7 +148,7 @@ pub(crate) const COLUMNS: &str = "reference, customer_id, customer_name, custome
     action_committed, owner_named, resolved, closed, waiting_on_customer, owner_id, owner_name, \
     outcome, received_at, acknowledged_at, last_contact_at, customer_informed_at, updated_at, \
     personal_data_erased, event_count, last_position, last_heard_at, priority_rank, search_text, \
-    company_id, tier, customer_phone, satisfaction_score";
+    company_id, tier, customer_phone, satisfaction_score, listened";
 
 /// The triggers that keep SQLite's search index (as migration 0009 creates them).
 const SQLITE_SEARCH_TRIGGERS: [&str; 3] = [
@@ -311,6 +315,7 @@ async fn apply_to(
                 status: String::new(),
                 step: String::new(),
                 acknowledged: false,
+                listened: false,
                 investigation_concluded: false,
                 action_committed: false,
                 owner_named: false,
@@ -378,7 +383,16 @@ async fn apply_to(
                     row.waiting_on_customer = false;
                 }
             }
-            ComplaintChange::FactRecorded { .. } => {}
+            ComplaintChange::FactRecorded { .. }
+            | ComplaintChange::InternalNoteAdded { .. }
+            | ComplaintChange::FilesAttached { .. } => {}
+            ComplaintChange::PointsOfComplaintRecorded { sent, .. } => {
+                progress.listened = true;
+                if *sent {
+                    informed(&mut row);
+                }
+            }
+            ComplaintChange::ReplySent { .. } => informed(&mut row),
             ComplaintChange::InvestigationConcluded { .. } => {
                 progress.investigation_concluded = true;
             }
@@ -691,6 +705,7 @@ async fn save_many(tx: &mut Tx, rows: &[&ComplaintListRow]) -> Result<(), StoreE
                 query = query.bind(&row.tier);
                 query = query.bind(&row.customer_phone);
                 query = query.bind(row.satisfaction_score);
+                query = query.bind(row.listened);
             }
             query.execute(q).await.map(|r| r.rows_affected())
         })?;

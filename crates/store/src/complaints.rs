@@ -19,6 +19,7 @@ use crate::StoreError;
 use crate::companies::Companies;
 use crate::db::Database;
 use crate::projection::EventSignal;
+use crate::sla::Sla;
 use crate::vault::KeyVault;
 
 type SqliteCqrs = CqrsFramework<Complaint, PersistedEventStore<SqliteEventRepository, Complaint>>;
@@ -88,6 +89,11 @@ impl CommandError {
     }
 }
 
+/// The changes of events' shape, for cqrs-es's loads.
+fn upcasters() -> Vec<Box<dyn cqrs_es::persist::EventUpcaster>> {
+    vec![Box::new(redress_domain::upcast::Upcaster)]
+}
+
 /// What an erasure did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErasureReport {
@@ -108,6 +114,7 @@ pub struct Complaints {
     signal: EventSignal,
     announcer: Option<Announcer>,
     companies: Companies,
+    sla: Sla,
     stats: Arc<CommandStats>,
 }
 
@@ -184,16 +191,26 @@ impl Complaints {
     /// The command side over `db`, deciding with `clock`, and telling `signal` of new events.
     /// On PostgreSQL it starts the task that tells other instances (so it must be called
     /// within a tokio runtime).
-    pub fn new(db: Database, vault: KeyVault, clock: Arc<dyn Clock>, signal: EventSignal) -> Self {
+    /// `sla` tells the last day a complaint's resolution target allows, which dates promised
+    /// to the customer must not pass.
+    pub fn new(
+        db: Database,
+        vault: KeyVault,
+        clock: Arc<dyn Clock>,
+        signal: EventSignal,
+        sla: Sla,
+    ) -> Self {
         let services = ComplaintServices::new(clock, Arc::new(vault.clone()));
         let framework = match &db {
             Database::Sqlite(pool) => Framework::Sqlite(CqrsFramework::new(
-                PersistedEventStore::new_event_store(SqliteEventRepository::new(pool.clone())),
+                PersistedEventStore::new_event_store(SqliteEventRepository::new(pool.clone()))
+                    .with_upcasters(upcasters()),
                 vec![],
                 services,
             )),
             Database::Postgres(pool) => Framework::Postgres(CqrsFramework::new(
-                PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
+                PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()))
+                    .with_upcasters(upcasters()),
                 vec![],
                 services,
             )),
@@ -205,6 +222,7 @@ impl Complaints {
         Self {
             framework: Arc::new(framework),
             companies: Companies::new(db.clone()),
+            sla,
             db,
             vault,
             signal,
@@ -247,13 +265,35 @@ impl Complaints {
         result
     }
 
+    /// A date promised to the customer (a commitment's, the next update's) is checked against
+    /// the complaint's resolution target: the command is given the last day it allows, read
+    /// from the complaint's SLA clocks (unless the caller gave one).
+    async fn stamp_resolve_by(
+        &self,
+        reference: &Reference,
+        command: &mut ComplaintCommand,
+    ) -> Result<(), CommandError> {
+        if let ComplaintAction::CommitToAction { resolve_by, .. }
+        | ComplaintAction::SendProgressUpdate { resolve_by, .. } = &mut command.action
+            && resolve_by.is_none()
+        {
+            *resolve_by = self
+                .sla
+                .resolve_by(reference.as_str())
+                .await
+                .map_err(CommandError::from_store)?;
+        }
+        Ok(())
+    }
+
     /// Runs a command on an existing complaint. A conflict with a concurrent writer is retried
     /// once from a fresh load, then reported as [`CommandError::Conflict`].
     pub async fn execute(
         &self,
         reference: &Reference,
-        command: ComplaintCommand,
+        mut command: ComplaintCommand,
     ) -> Result<(), CommandError> {
+        self.stamp_resolve_by(reference, &mut command).await?;
         let result = match self.execute_once(reference, command.clone()).await {
             Err(CommandError::Conflict) => {
                 tracing::debug!(%reference, "conflict; retrying once from a fresh load");
@@ -307,6 +347,73 @@ impl Complaints {
         Err(CommandError::Conflict)
     }
 
+    /// Receives a new complaint with the files its customer sent (the public form): the files
+    /// are stored, sealed with the customer's key, under the complaint's reference, then the
+    /// complaint is received with them in one command. Nothing is left behind when it is
+    /// refused. Returns the reference.
+    pub async fn receive_with_files(
+        &self,
+        by: Actor,
+        mut new: NewComplaint,
+        files: Vec<(String, String, Vec<u8>)>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Reference, CommandError> {
+        use redress_domain::PersonalDataVault;
+        if files.is_empty() {
+            return self.receive(by, new).await;
+        }
+        self.stamp_tier(&mut new).await?;
+        let customer = self
+            .vault
+            .customer_for(&new.customer.email)
+            .await
+            .map_err(|e| CommandError::Unavailable(e.to_string()))?;
+        let attachments = crate::attachments::Attachments::new(self.db.clone(), self.vault.clone());
+        for _ in 0..5 {
+            let reference = Reference::generate(&mut thread_rng());
+            new.reference = reference.clone();
+            let mut metas = Vec::with_capacity(files.len());
+            for (name, content_type, bytes) in &files {
+                let id = uuid::Uuid::new_v4();
+                attachments
+                    .store(id, reference.as_str(), customer, bytes, now)
+                    .await
+                    .map_err(CommandError::from_store)?;
+                metas.push(redress_domain::AttachmentMeta {
+                    id,
+                    name: name.clone(),
+                    content_type: content_type.clone(),
+                    size: bytes.len() as u64,
+                });
+            }
+            let ids: Vec<uuid::Uuid> = metas.iter().map(|m| m.id).collect();
+            let command = ComplaintCommand::new(
+                by.clone(),
+                ComplaintAction::ReceiveWithFiles {
+                    new: Box::new(new.clone()),
+                    files: metas,
+                },
+            );
+            let result = self.execute_once(&reference, command).await;
+            if result.is_err() {
+                attachments
+                    .discard(&ids)
+                    .await
+                    .map_err(CommandError::from_store)?;
+            }
+            match result {
+                Ok(()) => {
+                    self.written();
+                    return Ok(reference);
+                }
+                Err(CommandError::Conflict)
+                | Err(CommandError::Rejected(ComplaintError::AlreadyReceived)) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(CommandError::Conflict)
+    }
+
     /// Receives a complaint under the reference it carries (imports, demo data, tests).
     pub async fn receive_as(&self, by: Actor, mut new: NewComplaint) -> Result<(), CommandError> {
         self.stamp_tier(&mut new).await?;
@@ -329,6 +436,7 @@ impl Complaints {
                 PersistedEventStore::<_, Complaint>::new_event_store(SqliteEventRepository::new(
                     pool.clone(),
                 ))
+                .with_upcasters(upcasters())
                 .load_aggregate(reference.as_str())
                 .await
                 .map(|c| c.aggregate)
@@ -340,6 +448,7 @@ impl Complaints {
                 PersistedEventStore::<_, Complaint>::new_event_store(PostgresEventRepository::new(
                     pool.clone(),
                 ))
+                .with_upcasters(upcasters())
                 .load_aggregate(reference.as_str())
                 .await
                 .map(|c| c.aggregate)
@@ -354,10 +463,10 @@ impl Complaints {
         &self,
         reference: &Reference,
     ) -> Result<Vec<ComplaintEvent>, StoreError> {
-        let rows: Vec<(i64, String, String)> = match &self.db {
+        let rows: Vec<(i64, String, String, String)> = match &self.db {
             Database::Sqlite(pool) => {
                 sqlx::query_as(
-                    "SELECT sequence, event_version, payload FROM events
+                    "SELECT sequence, event_type, event_version, payload FROM events
                       WHERE aggregate_type = 'Complaint' AND aggregate_id = $1 ORDER BY sequence",
                 )
                 .bind(reference.as_str())
@@ -366,7 +475,7 @@ impl Complaints {
             }
             Database::Postgres(pool) => {
                 sqlx::query_as(
-                    "SELECT sequence, event_version, payload::text FROM events
+                    "SELECT sequence, event_type, event_version, payload::text FROM events
                       WHERE aggregate_type = 'Complaint' AND aggregate_id = $1 ORDER BY sequence",
                 )
                 .bind(reference.as_str())
@@ -375,15 +484,14 @@ impl Complaints {
             }
         };
         rows.into_iter()
-            .map(|(sequence, version, payload)| {
-                if version != redress_domain::EVENT_VERSION {
-                    return Err(StoreError::Corrupt(format!(
-                        "event {reference}#{sequence} has version {version:?}, which has no upcaster"
-                    )));
-                }
-                serde_json::from_str(&payload).map_err(|e| {
-                    StoreError::Corrupt(format!("event {reference}#{sequence}: {e}"))
-                })
+            .map(|(sequence, event_type, version, payload)| {
+                crate::event_log::read_event(
+                    reference.as_str(),
+                    sequence,
+                    &event_type,
+                    &version,
+                    &payload,
+                )
             })
             .collect()
     }
@@ -401,26 +509,27 @@ impl Complaints {
                 Database::Postgres(_) => "::text",
             };
             let sql = format!(
-                "SELECT aggregate_id, sequence, event_version, payload{cast} FROM events
+                "SELECT aggregate_id, sequence, event_type, event_version, payload{cast}
+                   FROM events
                   WHERE aggregate_type = 'Complaint' AND aggregate_id IN ({list})
                   ORDER BY aggregate_id, sequence"
             );
-            let rows: Vec<(String, i64, String, String)> = crate::on_pool!(&self.db, |pool| {
-                let mut query = sqlx::query_as(&sql);
-                for reference in chunk {
-                    query = query.bind(reference);
-                }
-                query.fetch_all(pool).await
-            })?;
-            for (reference, sequence, version, payload) in rows {
-                if version != redress_domain::EVENT_VERSION {
-                    return Err(StoreError::Corrupt(format!(
-                        "event {reference}#{sequence} has version {version:?}, which has no upcaster"
-                    )));
-                }
-                let event = serde_json::from_str(&payload).map_err(|e| {
-                    StoreError::Corrupt(format!("event {reference}#{sequence}: {e}"))
+            let rows: Vec<(String, i64, String, String, String)> =
+                crate::on_pool!(&self.db, |pool| {
+                    let mut query = sqlx::query_as(&sql);
+                    for reference in chunk {
+                        query = query.bind(reference);
+                    }
+                    query.fetch_all(pool).await
                 })?;
+            for (reference, sequence, event_type, version, payload) in rows {
+                let event = crate::event_log::read_event(
+                    &reference,
+                    sequence,
+                    &event_type,
+                    &version,
+                    &payload,
+                )?;
                 out.entry(reference).or_default().push(event);
             }
         }
@@ -490,6 +599,14 @@ impl Complaints {
         // The intake's records first: they find the customer's mail by the address digest
         // kept beside the key.
         crate::inbound::Inbound::new(self.db.clone(), self.vault.clone())
+            .forget_customer(customer)
+            .await
+            .map_err(storage)?;
+        crate::attachments::Attachments::new(self.db.clone(), self.vault.clone())
+            .forget_customer(customer)
+            .await
+            .map_err(storage)?;
+        crate::outbox::Outbox::new(self.db.clone())
             .forget_customer(customer)
             .await
             .map_err(storage)?;

@@ -19,7 +19,7 @@
 //! prepared one, one we may not see) still holds the horizon, so the rule only ever errs
 //! towards waiting.
 
-use redress_domain::{ComplaintChange, ComplaintEvent, EVENT_VERSION, Reference};
+use redress_domain::{ComplaintChange, ComplaintEvent, Reference};
 
 use crate::StoreError;
 use crate::db::Tx;
@@ -66,7 +66,8 @@ macro_rules! horizon_sql {
 }
 
 const SQLITE_READ: &str = "
-SELECT global_position, 0, aggregate_type, aggregate_id, sequence, event_version, payload
+SELECT global_position, 0, aggregate_type, aggregate_id, sequence, event_type, event_version,
+       payload
   FROM events
  WHERE global_position > $1
  ORDER BY global_position
@@ -78,7 +79,7 @@ SELECT global_position, 0, aggregate_type, aggregate_id, sequence, event_version
 const POSTGRES_READ: &str = concat!(
     "
 SELECT global_position, transaction_id::text::bigint, aggregate_type, aggregate_id, sequence,
-       event_version, payload::text
+       event_type, event_version, payload::text
   FROM events
  WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
    AND transaction_id < ",
@@ -93,7 +94,7 @@ pub(crate) const POSTGRES_HORIZON: &str = concat!("SELECT (", horizon_sql!(), ")
 
 const POSTGRES_READ_BELOW: &str = "
 SELECT global_position, transaction_id::text::bigint, aggregate_type, aggregate_id, sequence,
-       event_version, payload::text
+       event_type, event_version, payload::text
   FROM events
  WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
    AND transaction_id < $4::text::xid8
@@ -124,14 +125,13 @@ pub async fn read_below(
     let (Tx::Postgres(t), Some(horizon)) = (&mut *tx, horizon) else {
         return read_after(tx, after, limit).await;
     };
-    let rows: Vec<(i64, i64, String, String, i64, String, String)> =
-        sqlx::query_as(POSTGRES_READ_BELOW)
-            .bind(after.transaction_id.to_string())
-            .bind(after.position)
-            .bind(limit)
-            .bind(horizon.to_string())
-            .fetch_all(&mut **t)
-            .await?;
+    let rows: Vec<Row> = sqlx::query_as(POSTGRES_READ_BELOW)
+        .bind(after.transaction_id.to_string())
+        .bind(after.position)
+        .bind(limit)
+        .bind(horizon.to_string())
+        .fetch_all(&mut **t)
+        .await?;
     rows.into_iter().map(decode).collect()
 }
 
@@ -141,7 +141,7 @@ pub async fn read_after(
     after: Checkpoint,
     limit: i64,
 ) -> Result<Vec<StoredEvent>, StoreError> {
-    let rows: Vec<(i64, i64, String, String, i64, String, String)> = match tx {
+    let rows: Vec<Row> = match tx {
         Tx::Sqlite(t) => {
             sqlx::query_as(SQLITE_READ)
                 .bind(after.position)
@@ -180,16 +180,34 @@ pub async fn count(tx: &mut Tx) -> Result<i64, StoreError> {
     .await)?)
 }
 
+/// A row of the events table as the readers select it: position, transaction, aggregate type
+/// and id, sequence, event type and version, payload.
+type Row = (i64, i64, String, String, i64, String, String, String);
+
+/// Reads one stored event of `reference`, in today's shape whatever version it was written
+/// with (see [`redress_domain::upcast`]).
+pub fn read_event(
+    reference: &str,
+    sequence: i64,
+    event_type: &str,
+    version: &str,
+    payload: &str,
+) -> Result<ComplaintEvent, StoreError> {
+    redress_domain::upcast::read(event_type, version, payload)
+        .map_err(|e| StoreError::Corrupt(format!("event {reference}#{sequence}: {e}")))
+}
+
 fn decode(
-    (position, transaction_id, aggregate_type, aggregate_id, sequence, version, payload): (
-        i64,
-        i64,
-        String,
-        String,
-        i64,
-        String,
-        String,
-    ),
+    (
+        position,
+        transaction_id,
+        aggregate_type,
+        aggregate_id,
+        sequence,
+        event_type,
+        version,
+        payload,
+    ): Row,
 ) -> Result<StoredEvent, StoreError> {
     let at = || format!("event {aggregate_id}#{sequence} (position {position})");
     if aggregate_type != "Complaint" {
@@ -198,14 +216,8 @@ fn decode(
             at()
         )));
     }
-    if version != EVENT_VERSION {
-        return Err(StoreError::Corrupt(format!(
-            "{}: event version {version:?} has no upcaster",
-            at()
-        )));
-    }
-    let event: ComplaintEvent = serde_json::from_str(&payload)
-        .map_err(|e| StoreError::Corrupt(format!("{}: {e}", at())))?;
+    let event = read_event(&aggregate_id, sequence, &event_type, &version, &payload)
+        .map_err(|e| StoreError::Corrupt(format!("{e} (position {position})")))?;
     let reference = Reference::parse(&aggregate_id)
         .map_err(|e| StoreError::Corrupt(format!("{}: {e}", at())))?;
     Ok(StoredEvent {

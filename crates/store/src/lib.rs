@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod attachments;
 pub mod companies;
 pub mod complaint_list;
 pub mod complaints;
@@ -15,10 +16,12 @@ pub mod event_log;
 pub mod forms;
 pub mod inbound;
 pub mod links;
+pub mod notifications;
 pub mod outbox;
 pub mod projection;
 pub mod reports;
 pub mod retention;
+pub mod saved_replies;
 pub mod security;
 pub mod sla;
 #[cfg(feature = "testing")]
@@ -32,6 +35,7 @@ use redress_domain::Clock;
 
 pub use accounts::{AccountError, Accounts, Role, StaffAccount};
 pub use api_tokens::{ApiToken, ApiTokens};
+pub use attachments::Attachments;
 pub use companies::{Companies, CompanyFile, ContactNotes, ContactSummary, FileError};
 pub use complaint_list::{
     ComplaintList, ComplaintListProjector, ComplaintListRow, QueueCursor, QueueFilter, QueuePage,
@@ -43,13 +47,17 @@ pub use event_log::{Checkpoint, StoredEvent};
 pub use forms::{FormTokens, PublicIntake};
 pub use inbound::{Claim, Inbound, InboundCounts, InboundState, MailboxPlace, SetAside};
 pub use links::{LinkError, StatusLinks};
-pub use outbox::{EmailKind, Outbox, OutboxCounts, OutboxProjector, OutboxRow};
+pub use notifications::{
+    Delivery, Notification, NotificationKind, Notifications, NotificationsProjector,
+};
+pub use outbox::{Attempt, EmailKind, Outbox, OutboxCounts, OutboxProjector, OutboxRow, SentCopy};
 pub use projection::{
     CheckReport, EventSignal, Leadership, Projections, Projector, ProjectorPosition, RebuildReport,
     SoleWorker, TableCheck,
 };
 pub use reports::{Reports, ReportsProjector};
 pub use retention::{Retention, RetentionReport};
+pub use saved_replies::{SavedReplies, SavedReply, SavedReplyDraft, SavedReplyError};
 pub use security::{
     AuditAction, AuditActor, AuditEntry, AuditTrail, LiveSession, RateLimits, StaffSessions,
 };
@@ -159,6 +167,12 @@ pub struct Store {
     pub rate_limits: RateLimits,
     /// Erasure of personal data past its retention period.
     pub retention: Retention,
+    /// Files on complaints (replies, uploads, email).
+    pub attachments: Attachments,
+    /// The saved replies admins keep.
+    pub saved_replies: SavedReplies,
+    /// Notifications to staff, and their choices.
+    pub notifications: Notifications,
     /// The clock every time-dependent rule reads.
     pub clock: Arc<dyn Clock>,
 }
@@ -179,9 +193,16 @@ impl Store {
     pub async fn from_database(db: Database, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let vault = KeyVault::open(db.clone()).await?;
         let signal = EventSignal::default();
-        let complaints = Complaints::new(db.clone(), vault.clone(), clock.clone(), signal.clone());
         let policies = SlaPolicies::new(db.clone(), clock.clone());
         policies.ensure_initial().await?;
+        let sla = Sla::new(db.clone(), policies.clone(), clock.clone());
+        let complaints = Complaints::new(
+            db.clone(),
+            vault.clone(),
+            clock.clone(),
+            signal.clone(),
+            sla.clone(),
+        );
         let projections = Projections::new(
             db.clone(),
             default_projectors(policies.clone(), clock.clone()),
@@ -196,7 +217,10 @@ impl Store {
             public_intake: PublicIntake::new(db.clone()),
             api_tokens: ApiTokens::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
-            sla: Sla::new(db.clone(), policies, clock.clone()),
+            sla,
+            attachments: Attachments::new(db.clone(), vault.clone()),
+            saved_replies: SavedReplies::new(db.clone()),
+            notifications: Notifications::new(db.clone()),
             reports: Reports::new(db.clone()),
             inbound: Inbound::new(db.clone(), vault.clone()),
             sessions: StaffSessions::new(db.clone()),
@@ -297,7 +321,8 @@ pub fn default_projectors(policies: SlaPolicies, clock: Arc<dyn Clock>) -> Vec<A
     vec![
         Arc::new(ComplaintListProjector),
         Arc::new(OutboxProjector::new(clock.clone())),
-        Arc::new(SlaProjector::new(policies.clone(), clock)),
+        Arc::new(SlaProjector::new(policies.clone(), clock.clone())),
         Arc::new(ReportsProjector::new(policies)),
+        Arc::new(NotificationsProjector::new(clock)),
     ]
 }

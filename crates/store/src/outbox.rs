@@ -48,11 +48,19 @@ pub enum EmailKind {
     SlaAtRisk,
     /// To staff: an SLA clock was breached; record the cause.
     SlaBreach,
+    /// A reply in our own words (step 6, or any time until closure).
+    Reply,
+    /// Step 2: here is what we understood; reply if we missed something.
+    Points,
+    /// To staff: something happened on their complaint (see the notifications module).
+    Notification,
+    /// To staff: the day's notifications they take by digest.
+    Digest,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 11] = [
+    pub const ALL: [EmailKind; 15] = [
         EmailKind::Receipt,
         EmailKind::Acknowledgement,
         EmailKind::Owner,
@@ -64,12 +72,22 @@ impl EmailKind {
         EmailKind::StatusLink,
         EmailKind::SlaAtRisk,
         EmailKind::SlaBreach,
+        EmailKind::Reply,
+        EmailKind::Points,
+        EmailKind::Notification,
+        EmailKind::Digest,
     ];
 
     /// Whether it goes to staff (its row's `customer_id` names the owner, or is nil for the
     /// team's managers) rather than to the customer.
     pub fn is_for_staff(self) -> bool {
-        matches!(self, EmailKind::SlaAtRisk | EmailKind::SlaBreach)
+        matches!(
+            self,
+            EmailKind::SlaAtRisk
+                | EmailKind::SlaBreach
+                | EmailKind::Notification
+                | EmailKind::Digest
+        )
     }
 
     /// The code in the table, the template's name and the Message-ID.
@@ -86,6 +104,10 @@ impl EmailKind {
             EmailKind::StatusLink => "status_link",
             EmailKind::SlaAtRisk => "sla_at_risk",
             EmailKind::SlaBreach => "sla_breach",
+            EmailKind::Reply => "reply",
+            EmailKind::Points => "points",
+            EmailKind::Notification => "notification",
+            EmailKind::Digest => "digest",
         }
     }
 
@@ -103,6 +125,10 @@ impl EmailKind {
             EmailKind::StatusLink => "A fresh link to their status page",
             EmailKind::SlaAtRisk => "To staff: an SLA clock is at risk",
             EmailKind::SlaBreach => "To staff: an SLA clock was breached",
+            EmailKind::Reply => "Reply",
+            EmailKind::Points => "What we understood",
+            EmailKind::Notification => "To staff: a notification",
+            EmailKind::Digest => "To staff: the daily digest",
         }
     }
 
@@ -122,6 +148,8 @@ impl EmailKind {
             ComplaintChange::WaitingOnCustomer { .. } => EmailKind::Request,
             ComplaintChange::ComplaintResolved { .. } => EmailKind::Outcome,
             ComplaintChange::ComplaintClosed => EmailKind::Survey,
+            ComplaintChange::ReplySent { .. } => EmailKind::Reply,
+            ComplaintChange::PointsOfComplaintRecorded { sent: true, .. } => EmailKind::Points,
             _ => return None,
         })
     }
@@ -330,12 +358,38 @@ impl Projector for OutboxProjector {
 pub struct Claimed {
     /// The row as claimed (attempts already counts this one).
     pub row: OutboxRow,
-    /// The complaint.
-    pub reference: Reference,
+    /// The complaint (none for a digest, which tells of several).
+    pub reference: Option<Reference>,
     /// The customer.
     pub customer: CustomerId,
     /// The kind.
     pub kind: EmailKind,
+}
+
+/// One attempt at sending a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Attempt {
+    /// Its number, from 1.
+    pub attempt: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// sent, failed, or failed for the last time.
+    pub outcome: String,
+    /// What the server (or the renderer) said.
+    pub error: Option<String>,
+}
+
+/// An email to a customer as it was sent: what staff open from the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SentCopy {
+    /// The headers, in order, as sent.
+    pub headers: Vec<(String, String)>,
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part.
+    pub html: String,
+    /// The files attached: (name, media type, size in bytes).
+    pub files: Vec<(String, String, u64)>,
 }
 
 /// Counts by state, for operations.
@@ -393,10 +447,15 @@ impl Outbox {
             .await)?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
-            let reference = Reference::parse(&row.reference)
-                .map_err(|e| StoreError::Corrupt(format!("outbox reference: {e}")))?;
             let kind = EmailKind::from_code(&row.kind)
                 .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {:?}", row.kind)))?;
+            let reference = match kind {
+                EmailKind::Digest => None,
+                _ => Some(
+                    Reference::parse(&row.reference)
+                        .map_err(|e| StoreError::Corrupt(format!("outbox reference: {e}")))?,
+                ),
+            };
             claimed.push(Claimed {
                 customer: CustomerId(row.customer_id),
                 reference,
@@ -503,8 +562,91 @@ impl Outbox {
         Ok(())
     }
 
+    /// Records this attempt at a message (its number is the row's attempts so far).
+    async fn record_attempt(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        outcome: &str,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO outbox_attempts (outbox_id, attempt, at, outcome, error)
+             SELECT id, attempts, $2, $3, $4 FROM outbox WHERE id = $1
+             ON CONFLICT (outbox_id, attempt) DO NOTHING"
+        )
+        .bind(id)
+        .bind(at)
+        .bind(outcome)
+        .bind(error)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Every attempt at a message, first first.
+    pub async fn attempts(&self, id: &str) -> Result<Vec<Attempt>, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT attempt, at, outcome, error FROM outbox_attempts
+              WHERE outbox_id = $1 ORDER BY attempt"
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// Keeps a copy of an email to a customer as it was sent (`sealed`: its [`SentCopy`] as
+    /// JSON, sealed with the customer's key by the caller).
+    pub async fn keep_copy(
+        &self,
+        id: &str,
+        customer: CustomerId,
+        sealed: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO sent_emails (outbox_id, customer_id, content, sent_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (outbox_id) DO UPDATE SET content = excluded.content,
+                 sent_at = excluded.sent_at"
+        )
+        .bind(id)
+        .bind(customer.0)
+        .bind(sealed)
+        .bind(at)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The sealed copy of a sent email, with whose key seals it.
+    pub async fn copy(&self, id: &str) -> Result<Option<(CustomerId, Vec<u8>)>, StoreError> {
+        let row: Option<(Uuid, Vec<u8>)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT customer_id, content FROM sent_emails WHERE outbox_id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(row.map(|(customer, content)| (CustomerId(customer), content)))
+    }
+
+    /// Deletes the copies of a customer's emails (erasure).
+    pub async fn forget_customer(&self, customer: CustomerId) -> Result<(), StoreError> {
+        on_pool!(&self.db, |pool| sqlx::query(
+            "DELETE FROM sent_emails WHERE customer_id = $1"
+        )
+        .bind(customer.0)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// Records that the message was accepted.
     pub async fn mark_sent(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.record_attempt(id, at, "sent", None).await?;
         on_pool!(&self.db, |pool| sqlx::query(
             "UPDATE outbox SET state = 'sent', sent_at = $1, claimed_until = NULL,
                     last_error = NULL
@@ -523,9 +665,16 @@ impl Outbox {
         &self,
         id: &str,
         error: &str,
+        at: DateTime<Utc>,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
         let error: String = error.chars().take(1_000).collect();
+        let outcome = if retry_at.is_some() {
+            "failed"
+        } else {
+            "failed for the last time"
+        };
+        self.record_attempt(id, at, outcome, Some(&error)).await?;
         on_pool!(&self.db, |pool| sqlx::query(
             "UPDATE outbox SET state = $1, last_error = $2, claimed_until = NULL,
                     next_attempt_at = COALESCE($3, next_attempt_at)

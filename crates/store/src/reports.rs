@@ -113,10 +113,15 @@ struct DayCell {
     sat_n: i64,
     sat_sum: i64,
     sat: [i64; 5],
+    /// Points of complaint decided, and how.
+    points: i64,
+    points_upheld: i64,
+    points_partly_upheld: i64,
+    points_not_upheld: i64,
 }
 
 impl DayCell {
-    fn values(&self) -> [i64; 21] {
+    fn values(&self) -> [i64; 25] {
         [
             self.received,
             self.repeat_received,
@@ -139,11 +144,15 @@ impl DayCell {
             self.sat[2],
             self.sat[3],
             self.sat[4],
+            self.points,
+            self.points_upheld,
+            self.points_partly_upheld,
+            self.points_not_upheld,
         ]
     }
 }
 
-const DAY_COLUMNS: [&str; 21] = [
+const DAY_COLUMNS: [&str; 25] = [
     "received",
     "repeat_received",
     "closed",
@@ -165,6 +174,10 @@ const DAY_COLUMNS: [&str; 21] = [
     "sat_3",
     "sat_4",
     "sat_5",
+    "points",
+    "points_upheld",
+    "points_partly_upheld",
+    "points_not_upheld",
 ];
 
 /// One day × clock × dimension value's met runs.
@@ -180,7 +193,8 @@ struct SpeedCell {
 impl SpeedCell {
     fn add(&mut self, run: &RunMeasure) {
         self.runs += 1;
-        if run.target.is_some() {
+        // A promise's date is its target: kept or not.
+        if run.target.is_some() || run.clock.is_promise() {
             self.tracked += 1;
             if !run.breached {
                 self.within += 1;
@@ -400,11 +414,20 @@ impl ReportsProjector {
         match &event.change {
             ComplaintChange::ComplaintResolved {
                 outcome,
+                decisions,
                 redress_paid_cents,
                 ..
             } => {
                 let paid = redress_paid_cents.unwrap_or(0);
                 let outcome = *outcome;
+                let count = |wanted: Outcome| {
+                    decisions.iter().filter(|d| d.outcome == wanted).count() as i64
+                };
+                let points = [
+                    count(Outcome::Upheld),
+                    count(Outcome::PartlyUpheld),
+                    count(Outcome::NotUpheld),
+                ];
                 batch.each_dim(&day, &with_company, |c| {
                     c.resolved += 1;
                     match outcome {
@@ -413,6 +436,10 @@ impl ReportsProjector {
                         Outcome::NotUpheld => c.not_upheld += 1,
                     }
                     c.redress_cents += paid;
+                    c.points += points.iter().sum::<i64>();
+                    c.points_upheld += points[0];
+                    c.points_partly_upheld += points[1];
+                    c.points_not_upheld += points[2];
                 });
             }
             ComplaintChange::ComplaintClosed if tracked.open => {

@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration as StdDuration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use redress_domain::sla::{ClockOutcome, Transition};
 use redress_domain::{
     Actor, Clock, ClockStatus, ComplaintChange, ComplaintSla, SlaClock, SlaPolicy,
@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 use crate::db::{Database, Tx, values};
 use crate::event_log::StoredEvent;
+use crate::notifications::NotificationKind;
 use crate::outbox::{EmailKind, Outbox};
 use crate::projection::{EventSignal, Projector, lock_checkpoint};
 use crate::vault::KeyRing;
@@ -942,6 +943,26 @@ async fn record(
         let send_at = policy.next_working_moment(now);
         Outbox::enqueue_staff_alert(tx, &id, reference, kind, recipient, send_at, happened, now)
             .await?;
+        // The same, in the owner's (or the managers') notifications. Like the alert, written
+        // once when it happens, and kept by rebuilds.
+        let told = if kind == EmailKind::SlaBreach {
+            NotificationKind::SlaBreach
+        } else {
+            NotificationKind::SlaAtRisk
+        };
+        crate::notifications::record(
+            tx,
+            crate::notifications::Source::Sla,
+            &crate::notifications::NewNotification {
+                id: format!("{id}.{}", recipient.simple()),
+                recipient,
+                kind: told,
+                reference,
+                actor: "",
+                at: happened,
+            },
+        )
+        .await?;
     }
     Ok(())
 }
@@ -1314,6 +1335,26 @@ impl Sla {
             .await?
             .unwrap_or_else(|| Arc::new(SlaPolicy::default()));
         Ok(Some((sla, policy)))
+    }
+
+    /// The last day the complaint's resolution target allows, while that is still ahead and
+    /// its clock runs (a date promised to the customer must not fall after it). `None`: no
+    /// clocks yet, the resolve clock paused, met, untracked, or already past due.
+    pub async fn resolve_by(&self, reference: &str) -> Result<Option<NaiveDate>, StoreError> {
+        let Some((sla, policy)) = self.of_complaint(reference).await? else {
+            return Ok(None);
+        };
+        let resolve = sla.clock(SlaClock::Resolve);
+        let now = self.now();
+        Ok(resolve
+            .due_at
+            .filter(|due| resolve.is_open() && *due > now)
+            // Due at midnight means by the end of the day before.
+            .map(|due| {
+                (due - Duration::seconds(1))
+                    .with_timezone(&policy.calendar.time_zone)
+                    .date_naive()
+            }))
     }
 
     /// One complaint's breaches, in order.

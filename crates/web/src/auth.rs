@@ -60,10 +60,11 @@ pub const MAX_SIGN_INS_PER_ADDRESS: i64 = 30;
 /// The window those are counted in, in seconds.
 pub const SIGN_IN_WINDOW_SECONDS: i64 = 600;
 
-/// The member of staff signed in. Extracting it from a request without a valid session
+/// The member of staff signed in, and (on pages, which show it in the header) how many of
+/// their notifications are unread. Extracting it from a request without a valid session
 /// sends the visitor to the sign-in page.
 #[derive(Debug, Clone)]
-pub struct CurrentStaff(pub StaffAccount);
+pub struct CurrentStaff(pub StaffAccount, pub i64);
 
 impl CurrentStaff {
     /// Refuses with 403 unless the staff member has at least `role`.
@@ -95,6 +96,7 @@ impl FromRequest for CurrentStaff {
         let limits = req
             .app_data::<web::Data<SessionLimits>>()
             .map_or_else(SessionLimits::default, |l| *l.get_ref());
+        let page = req.method() == actix_web::http::Method::GET;
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;
             let token: Option<String> = session.get(SESSION_KEY).map_err(AppError::session)?;
@@ -114,7 +116,16 @@ impl FromRequest for CurrentStaff {
                     if now - live.last_seen_at > TOUCH_EVERY {
                         state.store.sessions.touch(&token, now).await?;
                     }
-                    Ok(CurrentStaff(live.account))
+                    let unread = if page {
+                        state
+                            .store
+                            .notifications
+                            .unread(live.account.id, live.account.role)
+                            .await?
+                    } else {
+                        0
+                    };
+                    Ok(CurrentStaff(live.account, unread))
                 }
                 _ => {
                     session.purge();
@@ -410,7 +421,7 @@ pub(crate) struct SettingsQuery {
     done: Option<String>,
 }
 
-fn render_settings(
+async fn render_settings(
     state: &AppState,
     staff: &CurrentStaff,
     session: &Session,
@@ -423,6 +434,11 @@ fn render_settings(
     context.insert("zones", &zones);
     context.insert("notice", &notice);
     context.insert("error", &error);
+    context.insert(
+        "notification_choices",
+        &crate::notifications::choices(state, staff).await?,
+    );
+    context.insert("deliveries", &crate::notifications::deliveries());
     render(state, "account/settings.html", &context, status)
 }
 
@@ -433,8 +449,12 @@ pub(crate) async fn settings_page(
     session: Session,
     query: web::Query<SettingsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let notice = (query.done.as_deref() == Some("saved")).then_some("Saved.");
-    render_settings(&state, &staff, &session, notice, None, 200)
+    let notice = match query.done.as_deref() {
+        Some("saved") => Some("Saved."),
+        Some("notifications") => Some("Your choices of notifications are saved."),
+        _ => None,
+    };
+    render_settings(&state, &staff, &session, notice, None, 200).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -458,7 +478,7 @@ pub(crate) async fn save_settings(
             "{:?} is not a time zone we know; pick one from the list, such as Europe/London.",
             form.time_zone.chars().take(60).collect::<String>()
         );
-        return render_settings(&state, &staff, &session, None, Some(&message), 422);
+        return render_settings(&state, &staff, &session, None, Some(&message), 422).await;
     };
     state.store.accounts.set_time_zone(staff.0.id, zone).await?;
     Ok(HttpResponse::SeeOther()

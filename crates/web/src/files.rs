@@ -361,7 +361,7 @@ async fn render_contact(
                     reference: row.reference.clone(),
                     direction: direction.label(),
                     inbound: direction == redress_domain::Direction::Inbound,
-                    entry: timeline_entry(i + 1, event, &opener),
+                    entry: timeline_entry(i + 1, event, events.get(i + 1), &opener),
                 });
             }
         }

@@ -74,7 +74,28 @@ fn disposition(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-/// GET /files/{id}: a file kept from an email, to save.
+/// A file as a download: shown as it is only when its type is one a browser may be given
+/// (else bytes to save), never sniffed, never run as a page of ours.
+pub(crate) fn download(name: &str, content_type: &str, bytes: Vec<u8>) -> HttpResponse {
+    let content_type = if SHOWN_AS_IS.contains(&content_type) {
+        content_type
+    } else {
+        "application/octet-stream"
+    };
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CONTENT_DISPOSITION, disposition(name)))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
+}
+
+/// GET /files/{id}: a file on a complaint (kept from an email, sent with a reply, added by
+/// the customer), to save.
 pub(crate) async fn file(
     state: web::Data<AppState>,
     staff: CurrentStaff,
@@ -82,7 +103,7 @@ pub(crate) async fn file(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id_of(&path.into_inner())?;
-    let opened = match state.store.inbound.file(id).await? {
+    let opened = match state.store.attachments.open(id).await? {
         None => return Err(AppError::NotFound),
         Some(Err(OpenError::Erased)) => return erased(&state, &staff, &session),
         Some(Err(OpenError::Damaged)) => {
@@ -95,7 +116,9 @@ pub(crate) async fn file(
     let customer = complaint.customer().ok_or(AppError::NotFound)?;
     let opener = opener_for(&state, customer).await?;
     let meta = events.iter().find_map(|event| match &event.change {
-        ComplaintChange::EmailReceived { attachments, .. } => {
+        ComplaintChange::EmailReceived { attachments, .. }
+        | ComplaintChange::ReplySent { attachments, .. }
+        | ComplaintChange::FilesAttached { files: attachments } => {
             attachments.iter().find(|f| f.id == id)
         }
         _ => None,
@@ -103,25 +126,12 @@ pub(crate) async fn file(
     let Some(meta) = meta else {
         return Err(AppError::NotFound);
     };
-    let content_type = if SHOWN_AS_IS.contains(&meta.content_type.as_str()) {
-        meta.content_type.as_str()
-    } else {
-        "application/octet-stream"
-    };
     tracing::info!(file = %id, reference = opened.reference, staff = %staff.0.id, "file downloaded");
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            disposition(&opener.open(&meta.name)),
-        ))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "sandbox; default-src 'none'",
-        ))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(opened.bytes))
+    Ok(download(
+        &opener.open(&meta.name),
+        &meta.content_type,
+        opened.bytes,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

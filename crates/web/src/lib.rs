@@ -13,15 +13,19 @@ pub mod complaints;
 pub mod error;
 pub mod files;
 pub mod inbound;
+pub mod locale;
 pub mod mail;
 pub mod metrics;
+pub mod notifications;
 pub mod privacy;
 pub mod public;
 pub mod queue;
 pub mod reports;
+pub mod saved_replies;
 pub mod security;
 pub mod sla;
 pub mod status;
+pub mod uploads;
 
 pub use auth::CurrentStaff;
 pub use error::AppError;
@@ -46,6 +50,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "layouts/base.html",
         include_str!("../../../templates/layouts/base.html"),
+    ),
+    (
+        "layouts/public.html",
+        include_str!("../../../templates/layouts/public.html"),
+    ),
+    (
+        "complaints/sent.html",
+        include_str!("../../../templates/complaints/sent.html"),
+    ),
+    (
+        "notifications/list.html",
+        include_str!("../../../templates/notifications/list.html"),
+    ),
+    (
+        "admin/saved_replies.html",
+        include_str!("../../../templates/admin/saved_replies.html"),
     ),
     (
         "complaints/list.html",
@@ -184,6 +204,7 @@ const SCRIPT: &str = include_str!("../../../static/redress.js");
 /// Builds the template engine from the compiled-in templates.
 pub fn templates() -> Result<Tera, tera::Error> {
     let mut tera = Tera::default();
+    locale::register(&mut tera);
     tera.add_raw_templates(TEMPLATES.iter().copied())?;
     Ok(tera)
 }
@@ -196,6 +217,8 @@ pub struct AppState {
     pub tera: Tera,
     /// The email intake's status on this instance, when the intake is configured.
     pub intake: Option<redress_intake::StatusBoard>,
+    /// What forms with files may carry.
+    pub uploads: uploads::UploadLimits,
 }
 
 /// Settings of the web layer.
@@ -219,6 +242,8 @@ pub struct WebSettings {
     pub api_per_minute: i64,
     /// Days personal data is kept after a customer's last complaint closed (0: forever).
     pub retention_days: u32,
+    /// What forms with files may carry.
+    pub uploads: uploads::UploadLimits,
 }
 
 impl WebSettings {
@@ -241,6 +266,7 @@ impl WebSettings {
             clients: security::ClientAddresses::default(),
             api_per_minute: 600,
             retention_days: 0,
+            uploads: uploads::UploadLimits::default(),
         })
     }
 }
@@ -267,6 +293,7 @@ pub(crate) fn page_context(
 ) -> Result<tera::Context, AppError> {
     let mut context = tera::Context::new();
     context.insert("staff", &staff.0);
+    context.insert("unread", &staff.1);
     context.insert("tz", viewer_zone(staff).name());
     context.insert("csrf", &auth::csrf_token(session)?);
     context.insert("form_token", &redress_store::FormTokens::issue());
@@ -359,6 +386,22 @@ pub fn routes(config: &mut web::ServiceConfig) {
             web::post().to(complaints::record_cause),
         )
         .route(
+            "/complaints/{reference}/reply",
+            web::post().to(complaints::conversation::reply),
+        )
+        .route(
+            "/complaints/{reference}/note",
+            web::post().to(complaints::conversation::note),
+        )
+        .route(
+            "/complaints/{reference}/emails/{id}",
+            web::get().to(complaints::emails::show),
+        )
+        .route(
+            "/complaints/{reference}/emails/{id}/html",
+            web::get().to(complaints::emails::html),
+        )
+        .route(
             "/complaints/{reference}/{action}",
             web::post().to(complaints::act),
         )
@@ -378,7 +421,20 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/reports/customers", web::get().to(reports::customers))
         .route("/reports/fca", web::get().to(reports::fca))
         .route("/account", web::get().to(auth::settings_page))
-        .route("/account", web::post().to(auth::save_settings));
+        .route("/account", web::post().to(auth::save_settings))
+        .route(
+            "/account/notifications",
+            web::post().to(notifications::save_preferences),
+        )
+        .route("/notifications", web::get().to(notifications::list))
+        .route(
+            "/notifications/read-all",
+            web::post().to(notifications::mark_all_read),
+        )
+        .route(
+            "/notifications/{id}/read",
+            web::post().to(notifications::mark_read),
+        );
     config
         .route("/complain", web::get().to(public::form))
         .route("/complain", web::post().to(public::submit))
@@ -386,7 +442,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/status/fresh-link", web::post().to(status::fresh_link))
         .route("/status/{token}", web::get().to(status::page))
         .route("/status/{token}/add", web::post().to(status::add))
-        .route("/status/{token}/survey", web::post().to(status::survey));
+        .route("/status/{token}/survey", web::post().to(status::survey))
+        .route("/status/{token}/files/{id}", web::get().to(status::file));
     config.service(
         web::scope("/api")
             .app_data(api::json_config())
@@ -411,6 +468,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/admin/sla", web::get().to(sla::policy))
         .route("/admin/sla", web::post().to(sla::save_policy))
+        .route("/admin/saved-replies", web::get().to(saved_replies::page))
+        .route("/admin/saved-replies", web::post().to(saved_replies::save))
+        .route(
+            "/admin/saved-replies/{id}/archive",
+            web::post().to(saved_replies::archive),
+        )
         .route("/admin/intake", web::get().to(inbound::page))
         .route(
             "/admin/intake/{id}/dismiss",
@@ -450,6 +513,7 @@ pub fn serve(
         store,
         tera,
         intake: settings.intake.clone(),
+        uploads: settings.uploads,
     });
     let ops = web::Data::new(settings.ops.clone());
     let https = web::Data::new(security::Https(settings.secure_cookies));

@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::{CurrentStaff, check_csrf};
-use crate::complaints::EmailStatus;
+use crate::complaints::timeline::EmailStatus;
 use crate::error::AppError;
 use crate::{AppState, page_context, render};
 

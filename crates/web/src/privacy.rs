@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::{CurrentStaff, check_csrf};
-use crate::complaints::{TimelineEntry, opener_for, timeline_entry};
+use crate::complaints::{opener_for, timeline};
 use crate::error::AppError;
 use crate::security::{audit, client_address};
 use crate::{AppState, page_context, render};
@@ -39,9 +39,21 @@ fn customer_of(path: &str) -> Result<CustomerId, AppError> {
 #[derive(Debug, Serialize)]
 struct ExportedComplaint {
     reference: String,
-    events: Vec<TimelineEntry>,
+    /// What the customer and we said to each other: only what was meant for them (the
+    /// domain's audience decides), newest first.
+    conversation: Vec<crate::status::Message>,
+    /// What staff recorded for each other, by kind and date (their words are staff's
+    /// working notes, not something we told the customer).
+    kept_for_staff: Vec<StaffRecord>,
     /// Emails we sent: (kind, state, sent at).
     emails_sent: Vec<ExportedEmail>,
+}
+
+/// A record staff kept for each other, as an export lists it.
+#[derive(Debug, Serialize)]
+struct StaffRecord {
+    at: DateTime<Utc>,
+    what: String,
 }
 
 /// An email we sent, as listed in an export.
@@ -131,10 +143,14 @@ async fn gather(state: &AppState, customer: CustomerId) -> Result<Export, AppErr
             .collect();
         complaints.push(ExportedComplaint {
             reference: reference.to_string(),
-            events: events
-                .iter()
-                .enumerate()
-                .map(|(i, event)| timeline_entry(i + 1, event, &opener))
+            conversation: crate::status::messages(redress_domain::Language::En, &events, &opener),
+            kept_for_staff: timeline(&events, &opener)
+                .into_iter()
+                .filter(|entry| entry.audience == redress_domain::Audience::Staff)
+                .map(|entry| StaffRecord {
+                    at: entry.at,
+                    what: entry.title,
+                })
                 .collect(),
             emails_sent,
         });

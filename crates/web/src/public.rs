@@ -1,21 +1,25 @@
-//! The public complaint form: anyone may complain, without an account. Spam is kept out with
-//! no third-party service: a honeypot field people never see, and a limit per client address.
+//! The public complaint form: anyone may complain, without an account, in their language
+//! (`?lang=`, else the browser's), with files. Spam is kept out with no third-party service:
+//! a honeypot field people never see, and a limit per client address. Every mistake is said
+//! at once, beside its field, in the customer's words.
 
 use std::collections::BTreeMap;
 
+use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
-use redress_domain::{
-    Actor, Channel, ComplaintError, CustomerEmail, Language, Priority, Reference,
-};
+use redress_domain::{Actor, Channel, CustomerEmail, Language, Priority, Reference};
 use redress_store::CommandError;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{check_csrf, csrf_token};
 use crate::complaints::{Intake, field_of};
 use crate::error::AppError;
+use crate::locale::{self, text, text_with};
+use crate::status::customer_context;
+use crate::uploads::{self, Upload};
 use crate::{AppState, render};
 
 /// Complaints one client address may file through the form per [`WINDOW_MINUTES`].
@@ -23,57 +27,68 @@ pub const MAX_PER_WINDOW: i64 = 5;
 /// The window of [`MAX_PER_WINDOW`].
 pub const WINDOW_MINUTES: i64 = 60;
 
-/// What a complaint can be about, as the public form offers it.
-const CATEGORIES: &[&str] = &[
-    "Billing",
-    "Delivery",
-    "Product quality",
-    "Service",
-    "Staff",
-    "Other",
+/// What a complaint can be about, as the public form offers it: the category staff see, and
+/// the key of its name in the customer's language.
+const CATEGORIES: &[(&str, &str)] = &[
+    ("Billing", "category-billing"),
+    ("Delivery", "category-delivery"),
+    ("Product quality", "category-product"),
+    ("Service", "category-service"),
+    ("Staff", "category-staff"),
+    ("Other", "category-other"),
 ];
 
 /// The form's fields, kept when it is shown again.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub(crate) struct PublicForm {
-    #[serde(default, skip_serializing)]
-    csrf: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     phone: String,
-    #[serde(default)]
     company: String,
-    #[serde(default)]
     category: String,
-    #[serde(default)]
     summary: String,
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     remedy: String,
-    #[serde(default)]
     language: String,
-    /// The honeypot: hidden from people, filled in by bots.
-    #[serde(default, skip_serializing)]
-    website: String,
+}
+
+impl PublicForm {
+    fn from_upload(upload: &Upload) -> Self {
+        Self {
+            name: upload.text("name"),
+            email: upload.text("email"),
+            phone: upload.text("phone"),
+            company: upload.text("company"),
+            category: upload.text("category"),
+            summary: upload.text("summary"),
+            description: upload.text("description"),
+            remedy: upload.text("remedy"),
+            language: upload.text("language"),
+        }
+    }
 }
 
 fn render_form(
     state: &AppState,
     session: &Session,
+    page: Language,
     form: &PublicForm,
     errors: &BTreeMap<&'static str, String>,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
-    let mut context = tera::Context::new();
+    let mut context = customer_context(page);
     context.insert("csrf", &csrf_token(session)?);
     context.insert("form", form);
     context.insert("errors", errors);
-    context.insert("categories", CATEGORIES);
-    context.insert("languages", &Language::options());
+    context.insert(
+        "categories",
+        &CATEGORIES
+            .iter()
+            .map(|(value, key)| (*value, text(page, key)))
+            .collect::<Vec<_>>(),
+    );
+    context.insert("max_files", &state.uploads.max_files);
+    context.insert("max_file_mb", &state.uploads.max_file_mb());
     render(state, "public/complain.html", &context, status)
 }
 
@@ -83,22 +98,26 @@ pub(crate) struct FormQuery {
     lang: Option<String>,
 }
 
+fn accept_language(request: &HttpRequest) -> Option<&str> {
+    request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+}
+
 /// GET /complain
 pub(crate) async fn form(
     state: web::Data<AppState>,
     session: Session,
+    request: HttpRequest,
     query: web::Query<FormQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let language = query
-        .lang
-        .as_deref()
-        .and_then(|l| Language::parse(l).ok())
-        .unwrap_or(Language::En);
+    let page = locale::chosen(query.lang.as_deref(), accept_language(&request));
     let form = PublicForm {
-        language: language.code().into(),
+        language: page.code().into(),
         ..PublicForm::default()
     };
-    render_form(&state, &session, &form, &BTreeMap::new(), 200)
+    render_form(&state, &session, page, &form, &BTreeMap::new(), 200)
 }
 
 /// The client's address (see `crate::security::client_address`).
@@ -106,21 +125,34 @@ fn client_of(request: &HttpRequest) -> String {
     crate::security::client_address(request)
 }
 
-/// POST /complain
+/// POST /complain (a form with files)
 pub(crate) async fn submit(
     state: web::Data<AppState>,
     session: Session,
     request: HttpRequest,
-    form: web::Form<PublicForm>,
+    payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
-    let form = form.into_inner();
-    if !form.website.is_empty() {
+    let upload = uploads::read(payload, state.uploads).await;
+    let page_lang = upload.as_ref().ok().map(|u| u.text("page_lang"));
+    let page = locale::chosen(page_lang.as_deref(), accept_language(&request));
+    let upload = match upload {
+        Ok(upload) => upload,
+        Err(refused) => {
+            let mut errors = BTreeMap::new();
+            errors.insert("files", locale::upload_refusal(page, &refused));
+            let form = PublicForm {
+                language: page.code().into(),
+                ..PublicForm::default()
+            };
+            return render_form(&state, &session, page, &form, &errors, refused.status());
+        }
+    };
+    check_csrf(&session, &upload.text("csrf"))?;
+    let form = PublicForm::from_upload(&upload);
+    if !upload.text("website").is_empty() {
         // A bot: it sees the usual answer, and nothing is written.
         tracing::info!(client = %client_of(&request), "public form: honeypot filled; ignored");
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/complain/thanks"))
-            .finish());
+        return Ok(thanks_redirect(None, page));
     }
     let client = client_of(&request);
     let recent = state
@@ -132,23 +164,34 @@ pub(crate) async fn submit(
     if recent >= MAX_PER_WINDOW {
         errors.insert(
             "form",
-            format!(
-                "We have received {MAX_PER_WINDOW} complaints from your connection within the hour, so we cannot take another now. Please try again later, or call us."
-            ),
+            text_with(page, "error-rate", &[("count", MAX_PER_WINDOW.to_string())]),
         );
-        return render_form(&state, &session, &form, &errors, 429);
+        return render_form(&state, &session, page, &form, &errors, 429);
     }
+    // Every mistake at once: the ones the form can see, then (if none) the complaint's own.
     let email = CustomerEmail::parse(&form.email)
-        .map_err(|e| errors.insert("email", e.to_string()))
+        .map_err(|_| errors.insert("email", text(page, "error-email")))
         .ok();
     let language = Language::parse(&form.language)
-        .map_err(|e| errors.insert("language", e.to_string()))
+        .map_err(|_| errors.insert("language", text(page, "error-language")))
         .ok();
-    if !CATEGORIES.contains(&form.category.as_str()) {
-        errors.insert("category", "Choose what your complaint is about.".into());
+    if !CATEGORIES.iter().any(|(value, _)| *value == form.category) {
+        errors.insert("category", text(page, "error-category"));
+    }
+    for (field, value, words) in [
+        ("name", &form.name, "field-name-words"),
+        ("summary", &form.summary, "field-summary-words"),
+        ("description", &form.description, "field-description-words"),
+    ] {
+        if value.trim().is_empty() {
+            errors.insert(
+                field,
+                text_with(page, "error-empty", &[("field", text(page, words))]),
+            );
+        }
     }
     let (Some(email), Some(language), true) = (email, language, errors.is_empty()) else {
-        return render_form(&state, &session, &form, &errors, 422);
+        return render_form(&state, &session, page, &form, &errors, 422);
     };
     let new = Intake {
         name: &form.name,
@@ -160,51 +203,73 @@ pub(crate) async fn submit(
         remedy: &form.remedy,
     }
     .complaint(email, language, Channel::WebForm, Priority::Normal);
-    match state.store.complaints.receive(Actor::Customer, new).await {
+    let files = upload
+        .files
+        .into_iter()
+        .map(|f| (f.name, f.content_type, f.bytes))
+        .collect();
+    match state
+        .store
+        .complaints
+        .receive_with_files(Actor::Customer, new, files, state.store.clock.now())
+        .await
+    {
         Ok(reference) => {
             state.store.public_intake.record(&client).await?;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    format!("/complain/thanks?reference={reference}"),
-                ))
-                .finish())
+            Ok(thanks_redirect(Some(&reference), language))
         }
         Err(CommandError::Rejected(rejection)) => {
-            errors.insert(field_of(&rejection), public_words(&rejection));
-            render_form(&state, &session, &form, &errors, 422)
+            let field = match field_of(&rejection) {
+                "form"
+                    if matches!(
+                        rejection,
+                        redress_domain::ComplaintError::TooManyFiles { .. }
+                    ) =>
+                {
+                    "files"
+                }
+                field => field,
+            };
+            errors.insert(field, locale::refusal(page, &rejection));
+            render_form(&state, &session, page, &form, &errors, 422)
         }
         Err(other) => Err(other.into()),
     }
 }
 
-/// A refusal in the words of the person filling in the form.
-fn public_words(rejection: &ComplaintError) -> String {
-    rejection
-        .to_string()
-        .replace("The customer's name", "Your name")
-        .replace(
-            "What the customer would like",
-            "What you would like us to do",
-        )
+fn thanks_redirect(reference: Option<&Reference>, language: Language) -> HttpResponse {
+    let location = match reference {
+        Some(reference) => format!(
+            "/complain/thanks?reference={reference}&lang={}",
+            language.code()
+        ),
+        None => format!("/complain/thanks?lang={}", language.code()),
+    };
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ThanksQuery {
     #[serde(default)]
     reference: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 /// GET /complain/thanks
 pub(crate) async fn thanks(
     state: web::Data<AppState>,
+    request: HttpRequest,
     query: web::Query<ThanksQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let page = locale::chosen(query.lang.as_deref(), accept_language(&request));
     let reference = query
         .reference
         .as_deref()
         .and_then(|r| Reference::parse(r).ok());
-    let mut context = tera::Context::new();
+    let mut context = customer_context(page);
     context.insert("reference", &reference.map(|r| r.to_string()));
     render(&state, "public/thanks.html", &context, 200)
 }

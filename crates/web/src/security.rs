@@ -52,10 +52,23 @@ pub(crate) async fn headers(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     let https = request.app_data::<web::Data<Https>>().is_some_and(|h| h.0);
-    let mut response = if announced.is_some_and(|n| n > MAX_BODY_BYTES) {
+    // Forms with files may carry their files (each one is checked again as it is read).
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
+    let limit = if multipart {
+        request
+            .app_data::<web::Data<crate::AppState>>()
+            .map_or(MAX_BODY_BYTES, |state| state.uploads.max_body_bytes())
+    } else {
+        MAX_BODY_BYTES
+    };
+    let mut response = if announced.is_some_and(|n| n > limit) {
         request.error_response(AppError::TooLarge(format!(
             "The request is larger than {} KB; send less at a time.",
-            MAX_BODY_BYTES / 1024
+            limit / 1024
         )))
     } else {
         next.call(request).await?.map_into_boxed_body()

@@ -1,26 +1,29 @@
 //! The customer's status page, reached from the signed, expiring link in every email (no
-//! account): which of the six steps are done, who is responsible, what we committed to and by
-//! when, when they will next hear from us, every message we sent; a form to add information
-//! (an event, shown to staff as the customer's words) and, once the complaint is closed, the
-//! satisfaction survey. An expired or changed link gets a page that offers a fresh link by
-//! email, sent only to the complaint's own address.
+//! account), in the customer's language: which of the six steps are done, who is responsible,
+//! what we committed to and by when, when they will next hear from us, and every message of
+//! the conversation the customer may read (the domain decides which:
+//! [`redress_domain::for_customer`]; nothing staff wrote for each other is here). A form adds
+//! words and files; once the complaint is closed, the satisfaction survey. An expired or
+//! changed link gets a page that offers a fresh link by email, sent only to the complaint's
+//! own address.
 
+use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use redress_domain::{
-    ActionKind, Actor, Channel, Complaint, ComplaintAction, ComplaintChange, ComplaintCommand,
-    ComplaintEvent, CustomerEmail, Direction, Reference,
+    Actor, AttachedFile, AttachmentMeta, Channel, Complaint, ComplaintAction, ComplaintChange,
+    ComplaintCommand, ComplaintEvent, CustomerEmail, Language, Reference, Said, Step, for_customer,
 };
-use redress_store::{CommandError, LinkError};
+use redress_store::{CommandError, LinkError, OpenError};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::auth::{check_csrf, csrf_token};
-use crate::complaints::{
-    TimelineEntry, communication_direction, load, opener_for, steps, timeline_entry,
-};
+use crate::complaints::{Opener, load, opener_for};
 use crate::error::AppError;
+use crate::locale::{self, text, text_with};
 use crate::{AppState, render};
 
 /// Fresh links one client address may ask for per hour.
@@ -29,19 +32,279 @@ pub const MAX_LINK_REQUESTS: i64 = 5;
 /// Longest text a customer adds at once.
 const MAX_ADDITION: usize = 20_000;
 
-/// A message we sent, or something they told us, as the customer sees it.
+/// A file the customer may open from their page.
 #[derive(Debug, Serialize)]
-struct Message {
-    from_us: bool,
-    #[serde(flatten)]
-    entry: TimelineEntry,
+struct FileLink {
+    id: String,
+    name: String,
+    size: String,
 }
 
-fn next_update(events: &[ComplaintEvent]) -> Option<NaiveDate> {
-    events.iter().rev().find_map(|e| match &e.change {
-        ComplaintChange::ProgressUpdateSent { next_update_on, .. } => Some(*next_update_on),
-        _ => None,
-    })
+/// One message of the conversation, as the customer reads it.
+#[derive(Debug, Serialize)]
+pub(crate) struct Message {
+    from_us: bool,
+    title: String,
+    at: DateTime<Utc>,
+    when: String,
+    lines: Vec<(String, String)>,
+    points: Vec<String>,
+    files: Vec<FileLink>,
+}
+
+/// One of the six steps, as the customer sees it.
+#[derive(Debug, Serialize)]
+struct StepView {
+    number: u8,
+    title: String,
+    done: bool,
+    current: bool,
+    when: Option<String>,
+    at: Option<DateTime<Utc>>,
+}
+
+fn files(files: &[AttachedFile], opener: &Opener) -> Vec<FileLink> {
+    files
+        .iter()
+        .map(|f| FileLink {
+            id: f.id.to_string(),
+            name: opener.open(&f.name),
+            size: crate::complaints::timeline::size_words(f.size),
+        })
+        .collect()
+}
+
+/// The conversation as the customer may read it, newest first (also what a customer's
+/// export gives as what was said between us).
+pub(crate) fn messages(
+    language: Language,
+    events: &[ComplaintEvent],
+    opener: &Opener,
+) -> Vec<Message> {
+    let t = |key: &str| text(language, key);
+    let mut out: Vec<Message> = for_customer(events)
+        .into_iter()
+        .map(|entry| {
+            let mut message = Message {
+                from_us: !entry.from_customer,
+                title: String::new(),
+                at: entry.at,
+                when: locale::moment(language, entry.at),
+                lines: Vec::new(),
+                points: Vec::new(),
+                files: Vec::new(),
+            };
+            match entry.said {
+                Said::Complaint {
+                    description,
+                    remedy_requested,
+                    taken_down_by_us,
+                } => {
+                    message.title = t(if taken_down_by_us {
+                        "entry-complaint-taken"
+                    } else {
+                        "entry-complaint"
+                    });
+                    message
+                        .lines
+                        .push((t("line-what-happened"), opener.open(description)));
+                    if let Some(remedy) = remedy_requested {
+                        message
+                            .lines
+                            .push((t("line-asked-for"), opener.open(remedy)));
+                    }
+                }
+                Said::Apology(apology) => {
+                    message.title = t("entry-apology");
+                    message.lines.push((String::new(), apology.to_string()));
+                }
+                Said::TheirWords(words) => {
+                    message.title = t("entry-their-words");
+                    message.lines.push((String::new(), opener.open(words)));
+                }
+                Said::OurSummary(words) => {
+                    message.title = t("entry-our-summary");
+                    message.lines.push((String::new(), opener.open(words)));
+                }
+                Said::Points(points) => {
+                    message.title = t("entry-points");
+                    message.points = points.iter().map(|p| opener.open(p)).collect();
+                }
+                Said::Commitment { action, due_on } => {
+                    message.title = t("entry-commitment");
+                    message.lines.push((String::new(), action.to_string()));
+                    message
+                        .lines
+                        .push((t("line-by"), locale::date(language, due_on)));
+                }
+                Said::Owner(name) => {
+                    message.title = t("entry-owner");
+                    message.lines.push((
+                        String::new(),
+                        text_with(
+                            language,
+                            "line-is-responsible",
+                            &[("name", name.to_string())],
+                        ),
+                    ));
+                }
+                Said::Update {
+                    message: update,
+                    next_update_on,
+                } => {
+                    message.title = t("entry-update");
+                    message.lines.push((String::new(), update.to_string()));
+                    message.lines.push((
+                        t("line-next-update"),
+                        locale::date(language, next_update_on),
+                    ));
+                }
+                Said::Request(request) => {
+                    message.title = t("entry-request");
+                    message.lines.push((String::new(), request.to_string()));
+                }
+                Said::Reply {
+                    message: reply,
+                    attachments,
+                } => {
+                    message.title = t("entry-reply");
+                    message.lines.push((String::new(), opener.open(reply)));
+                    message.files = files(attachments, opener);
+                }
+                Said::Outcome {
+                    outcome,
+                    reasons,
+                    remedy,
+                    redress_paid_cents,
+                    decisions,
+                } => {
+                    message.title = format!(
+                        "{}: {}",
+                        t("entry-outcome"),
+                        t(&format!("outcome-{}", outcome.code()))
+                    );
+                    for (decision, point) in decisions {
+                        message.lines.push((
+                            format!(
+                                "{} · {}",
+                                text_with(
+                                    language,
+                                    "line-point",
+                                    &[("number", decision.point.to_string())]
+                                ),
+                                t(&format!("outcome-{}", decision.outcome.code()))
+                            ),
+                            match point {
+                                Some(point) => {
+                                    format!("{}\n{}", opener.open(point), decision.reasons)
+                                }
+                                None => decision.reasons.clone(),
+                            },
+                        ));
+                    }
+                    message.lines.push((t("line-reasons"), reasons.to_string()));
+                    if let Some(remedy) = remedy {
+                        message.lines.push((t("line-remedy"), remedy.to_string()));
+                    }
+                    if let Some(cents) = redress_paid_cents.filter(|c| *c > 0) {
+                        message.lines.push((
+                            t("line-paid"),
+                            redress_notify::render::amount(cents, language),
+                        ));
+                    }
+                }
+                Said::Files(added) => {
+                    message.title = t("entry-files");
+                    message.files = files(added, opener);
+                }
+                Said::Rating {
+                    score,
+                    comment,
+                    would_change,
+                } => {
+                    message.title =
+                        text_with(language, "entry-rating", &[("score", score.to_string())]);
+                    if let Some(comment) = comment {
+                        message
+                            .lines
+                            .push((t("line-comment"), opener.open(comment)));
+                    }
+                    if let Some(change) = would_change {
+                        message
+                            .lines
+                            .push((t("line-would-change"), opener.open(change)));
+                    }
+                }
+                Said::Reopened => message.title = t("entry-reopened"),
+                Said::Closed => message.title = t("entry-closed"),
+            }
+            message
+        })
+        .collect();
+    out.reverse();
+    out
+}
+
+/// The six steps as the customer sees them, in their language.
+fn steps(language: Language, events: &[ComplaintEvent], complaint: &Complaint) -> Vec<StepView> {
+    let progress = complaint.progress();
+    let current = match progress.step() {
+        Step::Acknowledge => Some(1),
+        Step::Listen => Some(2),
+        Step::EstablishFacts => Some(3),
+        Step::CommitToAction => Some(4),
+        Step::NameOwner => Some(5),
+        Step::KeepInformed => Some(6),
+        Step::Resolved | Step::Closed => None,
+    };
+    let last = |pick: &dyn Fn(&ComplaintChange) -> bool| {
+        events
+            .iter()
+            .rev()
+            .find(|e| pick(&e.change))
+            .map(|e| e.occurred_at)
+    };
+    let done = [
+        (
+            progress.acknowledged,
+            last(&|c| matches!(c, ComplaintChange::ComplaintAcknowledged { .. })),
+        ),
+        (
+            progress.listened || progress.investigation_concluded,
+            last(&|c| matches!(c, ComplaintChange::PointsOfComplaintRecorded { .. })),
+        ),
+        (
+            progress.investigation_concluded,
+            last(&|c| matches!(c, ComplaintChange::InvestigationConcluded { .. })),
+        ),
+        (
+            progress.action_committed,
+            last(&|c| matches!(c, ComplaintChange::ActionCommitted { .. })),
+        ),
+        (
+            progress.owner_named,
+            last(&|c| matches!(c, ComplaintChange::OwnerAssigned { .. })),
+        ),
+        (
+            progress.resolved,
+            last(&|c| matches!(c, ComplaintChange::ComplaintResolved { .. })),
+        ),
+    ];
+    done.into_iter()
+        .enumerate()
+        .map(|(i, (done, at))| {
+            let number = i as u8 + 1;
+            let at = at.filter(|_| done);
+            StepView {
+                number,
+                title: text(language, &format!("step-{number}")),
+                done,
+                current: current == Some(number),
+                when: at.map(|at| locale::date(language, at.date_naive())),
+                at,
+            }
+        })
+        .collect()
 }
 
 fn satisfaction_given(events: &[ComplaintEvent]) -> bool {
@@ -50,11 +313,31 @@ fn satisfaction_given(events: &[ComplaintEvent]) -> bool {
         .any(|e| matches!(e.change, ComplaintChange::SatisfactionRecorded { .. }))
 }
 
-/// What a link opens: the complaint, or the page saying why not.
+/// The complaint's own language (the customer's choice).
+fn language_of(events: &[ComplaintEvent]) -> Language {
+    match events.first().map(|e| &e.change) {
+        Some(ComplaintChange::ComplaintReceived { language, .. }) => *language,
+        _ => Language::En,
+    }
+}
+
+/// The language a request asks for with `?lang=`, or its browser's.
+fn asked(request: &HttpRequest, query: Option<&str>) -> Language {
+    locale::chosen(
+        query,
+        request
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// What a link opens: the complaint, or the page saying why not (in `language`).
 async fn open(
     state: &AppState,
     session: &Session,
     token: &str,
+    language: Language,
 ) -> Result<Result<Reference, HttpResponse>, AppError> {
     match state.store.links.open(token, Utc::now()) {
         Ok(reference) => Ok(Ok(reference)),
@@ -63,7 +346,7 @@ async fn open(
                 LinkError::Expired(reference) => (410, true, Some(reference.to_string())),
                 LinkError::Invalid => (404, false, None),
             };
-            let mut context = tera::Context::new();
+            let mut context = customer_context(language);
             context.insert("csrf", &csrf_token(session)?);
             context.insert("expired", &expired);
             context.insert("reference", &reference);
@@ -73,6 +356,14 @@ async fn open(
     }
 }
 
+/// The context every customer page starts from: its language and the switch.
+pub(crate) fn customer_context(language: Language) -> tera::Context {
+    let mut context = tera::Context::new();
+    context.insert("lang", language.code());
+    context.insert("languages", &locale::switch());
+    context
+}
+
 #[derive(Debug, Default, Serialize)]
 struct Refusal {
     form: &'static str,
@@ -80,11 +371,13 @@ struct Refusal {
     text: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_status(
     state: &AppState,
     session: &Session,
     token: &str,
     reference: &Reference,
+    asked: Option<Language>,
     notice: Option<&str>,
     refusal: Refusal,
     status: u16,
@@ -96,37 +389,53 @@ async fn render_status(
     if complaint.personal_data_erased() {
         return Err(AppError::NotFound);
     }
+    let language = asked.unwrap_or_else(|| language_of(&events));
     let opener = opener_for(state, customer).await?;
-    let messages: Vec<Message> = events
-        .iter()
-        .enumerate()
-        .filter_map(|(i, event)| {
-            communication_direction(&event.change).map(|direction| Message {
-                from_us: direction == Direction::Outbound,
-                entry: timeline_entry(i + 1, event, &opener),
-            })
-        })
-        .rev()
-        .collect();
-    let mut context = tera::Context::new();
+    let next_update = events.iter().rev().find_map(|e| match &e.change {
+        ComplaintChange::ProgressUpdateSent { next_update_on, .. } => Some(*next_update_on),
+        _ => None,
+    });
+    let mut context = customer_context(language);
     context.insert("csrf", &csrf_token(session)?);
     context.insert("token", token);
     context.insert("reference", reference.as_str());
-    context.insert("steps", &steps(&events, &complaint));
-    context.insert("status", &complaint.status().code().replace('_', " "));
+    context.insert("steps", &steps(language, &events, &complaint));
+    context.insert(
+        "status_label",
+        &text(language, &format!("status-{}", complaint.status().code())),
+    );
     context.insert("closed", &complaint.progress().closed);
     context.insert("owner", &complaint.owner().map(|o| o.name.clone()));
-    context.insert("commitment", &complaint.commitment());
-    context.insert("next_update", &next_update(&events));
-    context.insert("outcome", &complaint.outcome().map(|o| o.label()));
-    context.insert("messages", &messages);
+    context.insert(
+        "commitment",
+        &complaint.commitment().map(|c| {
+            serde_json::json!({
+                "action": c.action,
+                "due": locale::date(language, c.due_on),
+                "due_on": c.due_on,
+            })
+        }),
+    );
+    context.insert(
+        "next_update",
+        &next_update.map(|d| serde_json::json!({ "words": locale::date(language, d), "date": d })),
+    );
+    context.insert(
+        "outcome",
+        &complaint
+            .outcome()
+            .map(|o| text(language, &format!("outcome-{}", o.code()))),
+    );
+    context.insert("messages", &messages(language, &events, &opener));
     context.insert(
         "survey_open",
         &(complaint.progress().closed && !satisfaction_given(&events)),
     );
     context.insert("survey_done", &satisfaction_given(&events));
-    context.insert("notice", &notice);
+    context.insert("notice", &notice.map(|key| text(language, key)));
     context.insert("refusal", &refusal);
+    context.insert("max_files", &state.uploads.max_files);
+    context.insert("max_file_mb", &state.uploads.max_file_mb());
     render(state, "public/status.html", &context, status)
 }
 
@@ -134,25 +443,37 @@ async fn render_status(
 pub(crate) struct StatusQuery {
     #[serde(default)]
     done: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+fn chosen_language(lang: Option<&str>) -> Option<Language> {
+    lang.and_then(|l| Language::parse(l).ok())
 }
 
 /// GET /status/{token}
 pub(crate) async fn page(
     state: web::Data<AppState>,
     session: Session,
+    request: HttpRequest,
     path: web::Path<String>,
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let reference = match open(&state, &session, &token).await? {
+    let reference = match open(
+        &state,
+        &session,
+        &token,
+        asked(&request, query.lang.as_deref()),
+    )
+    .await?
+    {
         Ok(reference) => reference,
         Err(page) => return Ok(page),
     };
     let notice = match query.done.as_deref() {
-        Some("added") => {
-            Some("Thank you: what you added is now with the person handling your complaint.")
-        }
-        Some("rated") => Some("Thank you for telling us how we did."),
+        Some("added") => Some("add-done"),
+        Some("rated") => Some("survey-done"),
         _ => None,
     };
     render_status(
@@ -160,6 +481,7 @@ pub(crate) async fn page(
         &session,
         &token,
         &reference,
+        chosen_language(query.lang.as_deref()),
         notice,
         Refusal::default(),
         200,
@@ -167,99 +489,126 @@ pub(crate) async fn page(
     .await
 }
 
-/// The command that carries what a customer adds, as the complaint stands: an answer to what
-/// we asked while we wait on them, a statement while it is open, a recorded communication
-/// after it is decided.
-fn addition(complaint: &Complaint, text: String) -> Option<ComplaintAction> {
-    let candidates = [
-        (
-            ActionKind::RecordCustomerResponse,
-            ComplaintAction::RecordCustomerResponse {
-                response: text.clone(),
-            },
-        ),
-        (
-            ActionKind::RecordCustomerStatement,
-            ComplaintAction::RecordCustomerStatement {
-                channel: Channel::WebForm,
-                statement: text.clone(),
-            },
-        ),
-        (
-            ActionKind::RecordCommunication,
-            ComplaintAction::RecordCommunication {
-                direction: Direction::Inbound,
-                channel: Channel::WebForm,
-                summary: text,
-            },
-        ),
-    ];
-    candidates
-        .into_iter()
-        .find(|(kind, _)| complaint.check_allowed(*kind).is_ok())
-        .map(|(_, action)| action)
+fn back_to(token: &str, lang: Option<Language>, done: &str, anchor: &str) -> HttpResponse {
+    let lang = lang.map_or(String::new(), |l| format!("&lang={}", l.code()));
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/status/{token}?done={done}{lang}{anchor}"),
+        ))
+        .finish()
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct AddForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    text: String,
-}
-
-/// POST /status/{token}/add
+/// POST /status/{token}/add: words, files, or both (a form with files).
 pub(crate) async fn add(
     state: web::Data<AppState>,
     session: Session,
+    request: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<AddForm>,
+    form: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let token = path.into_inner();
-    let reference = match open(&state, &session, &token).await? {
+    let upload = crate::uploads::read(form, state.uploads).await;
+    let fields_lang = upload
+        .as_ref()
+        .ok()
+        .and_then(|u| u.fields.get("lang").cloned());
+    let lang = chosen_language(fields_lang.as_deref());
+    let reference = match open(
+        &state,
+        &session,
+        &token,
+        asked(&request, fields_lang.as_deref()),
+    )
+    .await?
+    {
         Ok(reference) => reference,
         Err(page) => return Ok(page),
     };
-    let form = form.into_inner();
-    let refuse = |message: String, text: String| Refusal {
-        form: "add",
-        message,
-        text,
+    let (_, events, complaint) = load(&state, reference.as_str()).await?;
+    let language = lang.unwrap_or_else(|| language_of(&events));
+    let refuse = |message: String, text: String, status: u16| {
+        let refusal = Refusal {
+            form: "add",
+            message,
+            text,
+        };
+        render_status(
+            &state, &session, &token, &reference, lang, None, refusal, status,
+        )
     };
-    if form.text.chars().count() > MAX_ADDITION {
-        let refusal = refuse(
-            format!("Please keep it under {MAX_ADDITION} characters, or send it in parts."),
-            form.text,
-        );
-        return render_status(&state, &session, &token, &reference, None, refusal, 422).await;
-    }
-    let (_, _, complaint) = load(&state, reference.as_str()).await?;
-    let Some(action) = addition(&complaint, form.text.clone()) else {
-        let refusal = refuse(
-            "This complaint cannot take more information now; please reply to one of our emails instead.".into(),
-            form.text,
-        );
-        return render_status(&state, &session, &token, &reference, None, refusal, 422).await;
-    };
-    let command = ComplaintCommand::new(Actor::Customer, action);
-    match state.store.complaints.execute(&reference, command).await {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/status/{token}?done=added#messages"),
-            ))
-            .finish()),
-        Err(CommandError::Rejected(rejection)) => {
-            let refusal = refuse(
-                rejection
-                    .to_string()
-                    .replace("What the customer said", "What you write"),
-                form.text,
-            );
-            render_status(&state, &session, &token, &reference, None, refusal, 422).await
+    let upload = match upload {
+        Ok(upload) => upload,
+        Err(refused) => {
+            return refuse(
+                locale::upload_refusal(language, &refused),
+                String::new(),
+                refused.status(),
+            )
+            .await;
         }
-        Err(other) => Err(other.into()),
+    };
+    check_csrf(&session, &upload.text("csrf"))?;
+    let words = upload.text("text");
+    if words.chars().count() > MAX_ADDITION {
+        let message = text_with(
+            language,
+            "error-too-long",
+            &[
+                ("field", text(language, "field-text-words")),
+                ("max", MAX_ADDITION.to_string()),
+            ],
+        );
+        return refuse(message, words, 422).await;
+    }
+    let Some(customer) = complaint.customer() else {
+        return Err(AppError::NotFound);
+    };
+    if complaint.progress().closed {
+        return refuse(text(language, "add-closed"), words, 422).await;
+    }
+    let mut stored = Vec::new();
+    let mut metas = Vec::new();
+    for file in &upload.files {
+        let id = Uuid::new_v4();
+        state
+            .store
+            .attachments
+            .store(
+                id,
+                reference.as_str(),
+                customer,
+                &file.bytes,
+                state.store.clock.now(),
+            )
+            .await?;
+        stored.push(id);
+        metas.push(AttachmentMeta {
+            id,
+            name: file.name.clone(),
+            content_type: file.content_type.clone(),
+            size: file.bytes.len() as u64,
+        });
+    }
+    let command = ComplaintCommand::new(
+        Actor::Customer,
+        ComplaintAction::AddInformation {
+            text: (!words.trim().is_empty()).then(|| words.clone()),
+            files: metas,
+            channel: Channel::WebForm,
+        },
+    );
+    match state.store.complaints.execute(&reference, command).await {
+        Ok(()) => Ok(back_to(&token, lang, "added", "#messages")),
+        Err(error) => {
+            state.store.attachments.discard(&stored).await?;
+            match error {
+                CommandError::Rejected(rejection) => {
+                    refuse(locale::refusal(language, &rejection), words, 422).await
+                }
+                other => Err(other.into()),
+            }
+        }
     }
 }
 
@@ -267,6 +616,8 @@ pub(crate) async fn add(
 pub(crate) struct SurveyForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    lang: Option<String>,
     #[serde(default)]
     score: String,
     #[serde(default)]
@@ -279,32 +630,48 @@ pub(crate) struct SurveyForm {
 pub(crate) async fn survey(
     state: web::Data<AppState>,
     session: Session,
+    request: HttpRequest,
     path: web::Path<String>,
     form: web::Form<SurveyForm>,
 ) -> Result<HttpResponse, AppError> {
     check_csrf(&session, &form.csrf)?;
     let token = path.into_inner();
-    let reference = match open(&state, &session, &token).await? {
+    let lang = chosen_language(form.lang.as_deref());
+    let reference = match open(
+        &state,
+        &session,
+        &token,
+        asked(&request, form.lang.as_deref()),
+    )
+    .await?
+    {
         Ok(reference) => reference,
         Err(page) => return Ok(page),
     };
     let form = form.into_inner();
-    let refuse = |message: &str| Refusal {
+    let (_, events, _) = load(&state, reference.as_str()).await?;
+    let language = lang.unwrap_or_else(|| language_of(&events));
+    let refuse = |key: &str| Refusal {
         form: "survey",
-        message: message.to_string(),
+        message: text(language, key),
         text: String::new(),
     };
     let score = match form.score.trim().parse::<u8>() {
         Ok(score @ 1..=5) => score,
         _ => {
-            let refusal = refuse("Choose a score from 1 (very poor) to 5 (excellent).");
-            return render_status(&state, &session, &token, &reference, None, refusal, 422).await;
+            let refusal = refuse("survey-score");
+            return render_status(
+                &state, &session, &token, &reference, lang, None, refusal, 422,
+            )
+            .await;
         }
     };
-    let (_, events, _) = load(&state, reference.as_str()).await?;
     if satisfaction_given(&events) {
-        let refusal = refuse("You have already told us how we did: thank you.");
-        return render_status(&state, &session, &token, &reference, None, refusal, 409).await;
+        let refusal = refuse("survey-twice");
+        return render_status(
+            &state, &session, &token, &reference, lang, None, refusal, 409,
+        )
+        .await;
     }
     let blank_to_none = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
     let command = ComplaintCommand::new(
@@ -316,21 +683,72 @@ pub(crate) async fn survey(
         },
     );
     match state.store.complaints.execute(&reference, command).await {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/status/{token}?done=rated")))
-            .finish()),
+        Ok(()) => Ok(back_to(&token, lang, "rated", "")),
         Err(CommandError::Rejected(rejection)) => {
-            let refusal = refuse(&rejection.to_string());
-            render_status(&state, &session, &token, &reference, None, refusal, 422).await
+            let refusal = Refusal {
+                form: "survey",
+                message: locale::refusal(language, &rejection),
+                text: String::new(),
+            };
+            render_status(
+                &state, &session, &token, &reference, lang, None, refusal, 422,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// GET /status/{token}/files/{id}: a file of the conversation the customer may read (a
+/// reply's, or their own), to save.
+pub(crate) async fn file(
+    state: web::Data<AppState>,
+    session: Session,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (token, id) = path.into_inner();
+    let language = asked(&request, None);
+    let reference = match open(&state, &session, &token, language).await? {
+        Ok(reference) => reference,
+        Err(page) => return Ok(page),
+    };
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let (_, events, complaint) = load(&state, reference.as_str()).await?;
+    let customer = complaint.customer().ok_or(AppError::NotFound)?;
+    // Only what the customer may read: the domain's view lists it.
+    let meta = for_customer(&events)
+        .into_iter()
+        .find_map(|entry| match entry.said {
+            Said::Reply { attachments, .. } | Said::Files(attachments) => {
+                attachments.iter().find(|f| f.id == id).cloned()
+            }
+            _ => None,
+        });
+    let Some(meta) = meta else {
+        return Err(AppError::NotFound);
+    };
+    let opened = match state.store.attachments.open(id).await? {
+        Some(Ok(opened)) if opened.reference == reference.as_str() => opened,
+        Some(Err(OpenError::Erased)) | None | Some(Ok(_)) => return Err(AppError::NotFound),
+        Some(Err(OpenError::Damaged)) => {
+            return Err(AppError::Internal(format!("file {id} does not open")));
+        }
+    };
+    let opener = opener_for(&state, customer).await?;
+    Ok(crate::inbound::download(
+        &opener.open(&meta.name),
+        &meta.content_type,
+        opened.bytes,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct FreshLinkForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    lang: Option<String>,
     #[serde(default)]
     reference: String,
     #[serde(default)]
@@ -347,8 +765,9 @@ pub(crate) async fn fresh_link(
     form: web::Form<FreshLinkForm>,
 ) -> Result<HttpResponse, AppError> {
     check_csrf(&session, &form.csrf)?;
+    let language = asked(&request, form.lang.as_deref());
     let client = format!("link:{}", crate::security::client_address(&request));
-    let mut context = tera::Context::new();
+    let mut context = customer_context(language);
     context.insert("csrf", &csrf_token(&session)?);
     context.insert("expired", &false);
     context.insert("reference", &form.reference.trim());
@@ -359,10 +778,7 @@ pub(crate) async fn fresh_link(
         .await?;
     if recent >= MAX_LINK_REQUESTS {
         context.insert("sent", &false);
-        context.insert(
-            "error",
-            "You have asked for several links within the hour; please try again later.",
-        );
+        context.insert("error", &text(language, "link-too-many"));
         return render(&state, "public/link.html", &context, 429);
     }
     state.store.public_intake.record(&client).await?;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use redress_domain::{
-    Actor, Channel, ComplaintAction, ComplaintChange, ComplaintCommand, ComplaintEvent,
-    ComplaintServices, CustomerEmail, CustomerId, Direction, Language, ManualClock, NewComplaint,
-    NewCustomer, Outcome, PersonalDataVault, Priority, Reference, Sealed, SealedCustomer,
-    StaffMember, Tier, VaultError,
+    Actor, AttachedFile, AttachmentMeta, Channel, ComplaintAction, ComplaintChange,
+    ComplaintCommand, ComplaintEvent, ComplaintServices, CustomerEmail, CustomerId, Direction,
+    Language, ManualClock, NewComplaint, NewCustomer, Outcome, PersonalDataVault, PointDecision,
+    Priority, Reference, Sealed, SealedCustomer, StaffMember, Tier, VaultError,
 };
 use uuid::Uuid;
 
@@ -211,6 +211,21 @@ pub const WOULD_CHANGE: &str = "Use better packaging.";
 pub const NEW_CATEGORY: &str = "Packaging";
 pub const COMMUNICATION: &str = "Called to confirm the delivery address.";
 pub const ERASE_REASON: &str = "Data-subject erasure request";
+pub const POINTS: [&str; 2] = [
+    "The vase arrived broken.",
+    "It was the third parcel this year to arrive damaged.",
+];
+pub const POINT_REASONS: [&str; 2] = [
+    "The courier we chose broke it.",
+    "Our records show two damaged parcels before this one.",
+];
+pub const REPLY: &str = "Dear Ana, the new vase leaves our warehouse tomorrow.";
+pub const NOTE: &str = "I called Mrs Pop; she confirms the courier dropped it, account 88213.";
+pub const FILE_NAME: &str = "invoice.pdf";
+
+pub fn file_id() -> Uuid {
+    Uuid::from_u128(0xf11e)
+}
 
 pub fn new_complaint() -> NewComplaint {
     NewComplaint {
@@ -246,6 +261,44 @@ pub fn record_statement() -> ComplaintAction {
     ComplaintAction::RecordCustomerStatement {
         channel: Channel::Phone,
         statement: STATEMENT.to_string(),
+        shared: false,
+    }
+}
+
+pub fn record_points() -> ComplaintAction {
+    ComplaintAction::RecordPoints {
+        points: POINTS.iter().map(|p| p.to_string()).collect(),
+        send: true,
+    }
+}
+
+pub fn attachment() -> AttachmentMeta {
+    AttachmentMeta {
+        id: file_id(),
+        name: FILE_NAME.to_string(),
+        content_type: "application/pdf".to_string(),
+        size: 2_048,
+    }
+}
+
+pub fn reply() -> ComplaintAction {
+    ComplaintAction::SendReply {
+        message: REPLY.to_string(),
+        attachments: vec![attachment()],
+        saved_reply: None,
+    }
+}
+
+pub fn note() -> ComplaintAction {
+    ComplaintAction::AddInternalNote {
+        note: NOTE.to_string(),
+        mentions: vec![other_agent()],
+    }
+}
+
+pub fn attach_files() -> ComplaintAction {
+    ComplaintAction::AttachFiles {
+        files: vec![attachment()],
     }
 }
 
@@ -270,6 +323,7 @@ pub fn commit_by(due_on: NaiveDate) -> ComplaintAction {
     ComplaintAction::CommitToAction {
         action: ACTION.to_string(),
         due_on,
+        resolve_by: None,
     }
 }
 
@@ -285,6 +339,7 @@ pub fn send_update_for(next_update_on: NaiveDate) -> ComplaintAction {
     ComplaintAction::SendProgressUpdate {
         message: UPDATE.to_string(),
         next_update_on,
+        resolve_by: None,
     }
 }
 
@@ -300,9 +355,24 @@ pub fn record_response() -> ComplaintAction {
     }
 }
 
+/// Each standard point decided so.
+pub fn decisions(outcomes: [Outcome; 2]) -> Vec<PointDecision> {
+    outcomes
+        .into_iter()
+        .zip(POINT_REASONS)
+        .enumerate()
+        .map(|(i, (outcome, reasons))| PointDecision {
+            point: i as u32 + 1,
+            outcome,
+            reasons: reasons.to_string(),
+        })
+        .collect()
+}
+
 pub fn resolve() -> ComplaintAction {
     ComplaintAction::Resolve {
-        outcome: Outcome::Upheld,
+        outcome: None,
+        decisions: decisions([Outcome::Upheld, Outcome::Upheld]),
         reasons: REASONS.to_string(),
         remedy: Some(REMEDY.to_string()),
         redress_paid_cents: Some(4_500),
@@ -364,6 +434,7 @@ pub fn every_action_but_receive() -> Vec<ComplaintAction> {
     vec![
         acknowledge(),
         record_statement(),
+        record_points(),
         record_fact(),
         conclude(),
         commit(),
@@ -380,6 +451,9 @@ pub fn every_action_but_receive() -> Vec<ComplaintAction> {
         change_category(),
         record_communication(),
         erase(),
+        reply(),
+        note(),
+        attach_files(),
     ]
 }
 
@@ -429,6 +503,44 @@ pub fn statement_recorded() -> ComplaintChange {
     ComplaintChange::CustomerStatementRecorded {
         channel: Channel::Phone,
         statement: sealed(STATEMENT),
+        shared: false,
+    }
+}
+
+pub fn points_recorded() -> ComplaintChange {
+    ComplaintChange::PointsOfComplaintRecorded {
+        points: POINTS.iter().map(|p| sealed(p)).collect(),
+        sent: true,
+    }
+}
+
+pub fn attached_file() -> AttachedFile {
+    AttachedFile {
+        id: file_id(),
+        name: sealed(FILE_NAME),
+        content_type: "application/pdf".to_string(),
+        size: 2_048,
+    }
+}
+
+pub fn reply_sent() -> ComplaintChange {
+    ComplaintChange::ReplySent {
+        message: sealed(REPLY),
+        attachments: vec![attached_file()],
+        saved_reply: None,
+    }
+}
+
+pub fn note_added() -> ComplaintChange {
+    ComplaintChange::InternalNoteAdded {
+        note: sealed(NOTE),
+        mentions: vec![other_agent()],
+    }
+}
+
+pub fn files_attached() -> ComplaintChange {
+    ComplaintChange::FilesAttached {
+        files: vec![attached_file()],
     }
 }
 
@@ -486,6 +598,7 @@ pub fn customer_responded() -> ComplaintChange {
 pub fn complaint_resolved() -> ComplaintChange {
     ComplaintChange::ComplaintResolved {
         outcome: Outcome::Upheld,
+        decisions: decisions([Outcome::Upheld, Outcome::Upheld]),
         reasons: REASONS.to_string(),
         remedy: Some(REMEDY.to_string()),
         redress_paid_cents: Some(4_500),
@@ -537,9 +650,14 @@ pub fn acknowledged() -> Vec<ComplaintEvent> {
     then(received(), vec![acknowledged_change()])
 }
 
-/// Acknowledged, with one fact recorded but the investigation still open.
+/// Acknowledged, with the points of complaint recorded (step 2).
+pub fn listened() -> Vec<ComplaintEvent> {
+    then(acknowledged(), vec![points_recorded()])
+}
+
+/// Listened, with one fact recorded but the investigation still open.
 pub fn with_a_fact() -> Vec<ComplaintEvent> {
-    then(acknowledged(), vec![fact_recorded()])
+    then(listened(), vec![fact_recorded()])
 }
 
 pub fn investigated() -> Vec<ComplaintEvent> {

@@ -38,3 +38,13 @@ survey-body = Your complaint is now closed. We would value two minutes of your t
 survey-reply = Answer in two clicks on your complaint's page (the link below), or simply reply to this email.
 
 status_link-body = You asked for a fresh link to follow your complaint. Here it is; it stays valid for 90 days.
+
+reply-files = Attached to this email:
+
+points-intro = We have listened to what you told us. Here is what we understand your complaint to be about:
+points-missed = If we have missed something, or got something wrong, please reply to this email and tell us.
+
+outcome-points = Our decision on each point of your complaint:
+point-upheld = Upheld
+point-partly_upheld = Partly upheld
+point-not_upheld = Not upheld

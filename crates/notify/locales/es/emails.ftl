@@ -38,3 +38,13 @@ survey-body = Su reclamación está cerrada. Le agradeceríamos dos minutos de s
 survey-reply = Puede responder en dos clics en la página de su reclamación (el enlace de abajo) o, simplemente, contestar a este correo.
 
 status_link-body = Nos ha pedido un enlace nuevo para seguir su reclamación. Aquí lo tiene; es válido durante 90 días.
+
+reply-files = Adjuntos a este correo:
+
+points-intro = Hemos escuchado lo que nos contó. Esto es lo que entendemos que motiva su reclamación:
+points-missed = Si hemos omitido algo o entendido algo mal, responda a este correo y díganoslo.
+
+outcome-points = Nuestra decisión sobre cada punto de su reclamación:
+point-upheld = Estimado
+point-partly_upheld = Estimado en parte
+point-not_upheld = No estimado

@@ -38,3 +38,13 @@ survey-body = Reclamația dumneavoastră a fost închisă. Ne-ar ajuta două min
 survey-reply = Puteți răspunde în două clicuri pe pagina reclamației (linkul de mai jos) sau, pur și simplu, la acest e-mail.
 
 status_link-body = Ne-ați cerut un link nou pentru a urmări reclamația. Îl găsiți mai jos; este valabil 90 de zile.
+
+reply-files = Atașate la acest e-mail:
+
+points-intro = Am ascultat ce ne-ați spus. Iată ce am înțeles că reclamați:
+points-missed = Dacă am omis ceva sau am înțeles greșit, vă rugăm să ne răspundeți la acest e-mail.
+
+outcome-points = Decizia noastră pentru fiecare punct al reclamației:
+point-upheld = Admis
+point-partly_upheld = Admis parțial
+point-not_upheld = Respins

@@ -38,3 +38,13 @@ survey-body = 您的投诉已经结案。希望您能抽出两分钟告诉我们
 survey-reply = 您可以在投诉页面（见下方链接）上快速作答，也可以直接回复本邮件。
 
 status_link-body = 您申请了一个新的链接来查看投诉进展。链接如下，有效期为 90 天。
+
+reply-files = 本邮件附件：
+
+points-intro = 我们认真听取了您的意见。以下是我们对您投诉内容的理解：
+points-missed = 如果我们有所遗漏或理解有误，请直接回复本邮件告诉我们。
+
+outcome-points = 我们对您投诉中每一点的决定：
+point-upheld = 成立
+point-partly_upheld = 部分成立
+point-not_upheld = 不成立

@@ -418,16 +418,26 @@ async fn close_after_waiting(store: &Store, reference: &str) {
             fact: "The courier lost it.".into(),
             source: None,
         },
+        ComplaintAction::RecordPoints {
+            points: vec!["The customer was charged twice.".into()],
+            send: false,
+        },
         ComplaintAction::ConcludeInvestigation {
             findings: "Lost in transit.".into(),
         },
         ComplaintAction::CommitToAction {
             action: "Refund.".into(),
             due_on: today,
+            resolve_by: None,
         },
         ComplaintAction::AssignOwner { owner: agent() },
         ComplaintAction::Resolve {
-            outcome: Outcome::Upheld,
+            outcome: None,
+            decisions: vec![redress_domain::PointDecision {
+                point: 1,
+                outcome: Outcome::Upheld,
+                reasons: "Decided on the facts.".into(),
+            }],
             reasons: "Our courier.".into(),
             remedy: None,
             redress_paid_cents: None,
@@ -454,15 +464,25 @@ async fn close_again(store: &Store, reference: &str) {
             fact: "The refund was sent late.".into(),
             source: None,
         },
+        ComplaintAction::RecordPoints {
+            points: vec!["The customer was charged twice.".into()],
+            send: false,
+        },
         ComplaintAction::ConcludeInvestigation {
             findings: "Late refund.".into(),
         },
         ComplaintAction::CommitToAction {
             action: "Refund now.".into(),
             due_on: today,
+            resolve_by: None,
         },
         ComplaintAction::Resolve {
-            outcome: Outcome::Upheld,
+            outcome: None,
+            decisions: vec![redress_domain::PointDecision {
+                point: 1,
+                outcome: Outcome::Upheld,
+                reasons: "Decided on the facts.".into(),
+            }],
             reasons: "Refunded.".into(),
             remedy: None,
             redress_paid_cents: None,

@@ -123,6 +123,13 @@ async fn the_complaint_page_travels_back_to_each_moment_of_its_lifecycle(db: Tes
             }),
         ),
         (
+            5,
+            Some(ComplaintAction::RecordPoints {
+                points: vec!["Charged twice for one invoice.".into()],
+                send: true,
+            }),
+        ),
+        (
             10,
             Some(ComplaintAction::ConcludeInvestigation {
                 findings: "A gateway retry.".into(),
@@ -133,6 +140,7 @@ async fn the_complaint_page_travels_back_to_each_moment_of_its_lifecycle(db: Tes
             Some(ComplaintAction::CommitToAction {
                 action: "Refund the duplicate payment.".into(),
                 due_on: due,
+                resolve_by: None,
             }),
         ),
         (
@@ -152,12 +160,18 @@ async fn the_complaint_page_travels_back_to_each_moment_of_its_lifecycle(db: Tes
             Some(ComplaintAction::SendProgressUpdate {
                 message: "The refund is on its way.".into(),
                 next_update_on: due,
+                resolve_by: None,
             }),
         ),
         (
             60,
             Some(ComplaintAction::Resolve {
-                outcome: Outcome::Upheld,
+                outcome: None,
+                decisions: vec![redress_domain::PointDecision {
+                    point: 1,
+                    outcome: Outcome::Upheld,
+                    reasons: "Decided on the facts.".into(),
+                }],
                 reasons: "Our error.".into(),
                 remedy: Some("Refund of 24.99".into()),
                 redress_paid_cents: Some(2499),
@@ -274,15 +288,25 @@ async fn closed_complaint(
             fact: "Checked.".into(),
             source: None,
         },
+        ComplaintAction::RecordPoints {
+            points: vec!["The customer was charged twice.".into()],
+            send: false,
+        },
         ComplaintAction::ConcludeInvestigation {
             findings: "Found.".into(),
         },
         ComplaintAction::CommitToAction {
             action: "Refund.".into(),
             due_on: due,
+            resolve_by: None,
         },
         ComplaintAction::Resolve {
-            outcome: Outcome::PartlyUpheld,
+            outcome: None,
+            decisions: vec![redress_domain::PointDecision {
+                point: 1,
+                outcome: Outcome::PartlyUpheld,
+                reasons: "Decided on the facts.".into(),
+            }],
             reasons: "Partly ours.".into(),
             remedy: None,
             redress_paid_cents: Some(1250),

@@ -76,16 +76,26 @@ async fn close(app: &TestApp, reference: &Reference) {
             fact: "Two charges.".into(),
             source: None,
         },
+        ComplaintAction::RecordPoints {
+            points: vec!["The customer was charged twice.".into()],
+            send: false,
+        },
         ComplaintAction::ConcludeInvestigation {
             findings: "A retry.".into(),
         },
         ComplaintAction::CommitToAction {
             action: "Refund.".into(),
             due_on: today,
+            resolve_by: None,
         },
         ComplaintAction::AssignOwner { owner: agent() },
         ComplaintAction::Resolve {
-            outcome: Outcome::Upheld,
+            outcome: None,
+            decisions: vec![redress_domain::PointDecision {
+                point: 1,
+                outcome: Outcome::Upheld,
+                reasons: "Decided on the facts.".into(),
+            }],
             reasons: "Our error.".into(),
             remedy: None,
             redress_paid_cents: None,
@@ -483,6 +493,7 @@ async fn a_customers_data_is_exported_whole_and_erased_on_confirmation(db: TestD
                 ComplaintAction::RecordCustomerStatement {
                     channel: redress_domain::Channel::WebForm,
                     statement: "It happened again on 3 March.".into(),
+                    shared: false,
                 },
             ),
         )

@@ -228,6 +228,14 @@ pub struct Volume {
     pub sat_sum: i64,
     /// Answers per score, 1 to 5.
     pub sat: [i64; 5],
+    /// Points of complaint decided (complaints recorded since points exist).
+    pub points: i64,
+    /// Of which upheld.
+    pub points_upheld: i64,
+    /// Partly upheld.
+    pub points_partly_upheld: i64,
+    /// Not upheld.
+    pub points_not_upheld: i64,
 }
 
 impl Volume {
@@ -250,6 +258,10 @@ impl Volume {
             sat_n: v[14],
             sat_sum: v[15],
             sat: [v[16], v[17], v[18], v[19], v[20]],
+            points: v[21],
+            points_upheld: v[22],
+            points_partly_upheld: v[23],
+            points_not_upheld: v[24],
         }
     }
 
@@ -285,6 +297,10 @@ impl AddAssign for Volume {
         for (a, b) in self.sat.iter_mut().zip(o.sat) {
             *a += b;
         }
+        self.points += o.points;
+        self.points_upheld += o.points_upheld;
+        self.points_partly_upheld += o.points_partly_upheld;
+        self.points_not_upheld += o.points_not_upheld;
     }
 }
 
@@ -590,7 +606,7 @@ impl Reports {
                         use sqlx::Row;
                         let day: String = row.try_get(0)?;
                         let value: String = row.try_get(1)?;
-                        let mut counts = [0i64; 21];
+                        let mut counts = [0i64; DAY_COLUMNS.len()];
                         for (i, c) in counts.iter_mut().enumerate() {
                             *c = row.try_get(i + 2)?;
                         }
@@ -630,7 +646,7 @@ impl Reports {
                         .map(|row| {
                             use sqlx::Row;
                             let value: String = row.try_get(0)?;
-                            let mut counts = [0i64; 21];
+                            let mut counts = [0i64; DAY_COLUMNS.len()];
                             for (i, c) in counts.iter_mut().enumerate() {
                                 *c = row.try_get::<Option<i64>, _>(i + 1)?.unwrap_or(0);
                             }

@@ -42,7 +42,8 @@ async fn each_step_moves_the_complaint_along_in_the_list(db: TestDb) {
     let f = Fixture::new(db).await;
     let reference = f.receive("Ana Pop", "ana@example.ro").await;
     let expected_after = [
-        Step::EstablishFacts, // acknowledged
+        Step::Listen,         // acknowledged
+        Step::EstablishFacts, // the points of complaint
         Step::EstablishFacts, // customer statement
         Step::EstablishFacts, // a fact
         Step::CommitToAction, // concluded
@@ -58,13 +59,18 @@ async fn each_step_moves_the_complaint_along_in_the_list(db: TestDb) {
     }
     let row = f.row(&reference).await;
     assert_eq!(row.owner_name.as_deref(), Some("Maria Ionescu"));
-    assert_eq!(row.event_count, 8);
+    assert_eq!(row.event_count, 9);
     assert!(row.customer_informed_at.is_some());
 
     f.ok(
         &reference,
         ComplaintAction::Resolve {
-            outcome: redress_domain::Outcome::Upheld,
+            outcome: None,
+            decisions: vec![redress_domain::PointDecision {
+                point: 1,
+                outcome: redress_domain::Outcome::Upheld,
+                reasons: "Decided on the facts.".into(),
+            }],
             reasons: "Our error.".into(),
             remedy: None,
             redress_paid_cents: None,
@@ -142,19 +148,28 @@ async fn a_refused_command_writes_nothing(db: TestDb) {
     .await;
     f.ok(
         &reference,
+        ComplaintAction::RecordPoints {
+            points: vec!["Charged twice".into()],
+            send: false,
+        },
+    )
+    .await;
+    f.ok(
+        &reference,
         ComplaintAction::ConcludeInvestigation {
             findings: "Gateway retry".into(),
         },
     )
     .await;
     let after_valid = f.event_count().await;
-    assert_eq!(after_valid, before + 3);
+    assert_eq!(after_valid, before + 4);
     let refused = f
         .run(
             &reference,
             ComplaintAction::CommitToAction {
                 action: "Refund".into(),
                 due_on: yesterday,
+                resolve_by: None,
             },
         )
         .await;
@@ -226,6 +241,7 @@ async fn concurrent_commands_on_one_complaint_all_land_or_are_reported_as_confli
                         ComplaintAction::RecordCustomerStatement {
                             channel: redress_domain::Channel::Phone,
                             statement: format!("Call number {i}"),
+                            shared: false,
                         },
                     ),
                 )
@@ -259,6 +275,7 @@ async fn personal_data_is_never_stored_in_the_clear(db: TestDb) {
         ComplaintAction::RecordCustomerStatement {
             channel: redress_domain::Channel::Email,
             statement: "My neighbour Gheorghe signed for it".into(),
+            shared: false,
         },
     )
     .await;

@@ -183,6 +183,7 @@ async fn erasing_a_customer_blanks_their_personal_data_and_keeps_everything_else
             ComplaintAction::RecordCustomerStatement {
                 channel: Channel::Phone,
                 statement: "More".into(),
+                shared: false,
             },
         )
         .await;

@@ -117,7 +117,12 @@ impl Fixture {
         self.ok(
             reference,
             ComplaintAction::Resolve {
-                outcome: Outcome::PartlyUpheld,
+                outcome: None,
+                decisions: vec![redress_domain::PointDecision {
+                    point: 1,
+                    outcome: Outcome::PartlyUpheld,
+                    reasons: "Decided on the facts.".into(),
+                }],
                 reasons: "One of the two payments was ours to refund.".into(),
                 remedy: Some("Refund of 24.99".into()),
                 redress_paid_cents: Some(2499),
@@ -134,9 +139,14 @@ impl Fixture {
             ComplaintAction::Acknowledge {
                 apology: "We are truly sorry.".into(),
             },
+            ComplaintAction::RecordPoints {
+                points: vec!["The customer was charged twice.".into()],
+                send: false,
+            },
             ComplaintAction::RecordCustomerStatement {
                 channel: Channel::Phone,
                 statement: "The second charge appeared a day later.".into(),
+                shared: false,
             },
             ComplaintAction::RecordFact {
                 fact: "Two captures for one invoice.".into(),
@@ -148,11 +158,13 @@ impl Fixture {
             ComplaintAction::CommitToAction {
                 action: "Refund the duplicate payment.".into(),
                 due_on: due,
+                resolve_by: None,
             },
             ComplaintAction::AssignOwner { owner: agent() },
             ComplaintAction::SendProgressUpdate {
                 message: "The refund is on its way.".into(),
                 next_update_on: due,
+                resolve_by: None,
             },
         ]
     }

@@ -154,9 +154,9 @@ async fn the_outbox_owes_one_email_per_telling_step_and_a_rebuild_adds_none(db: 
         .into_iter()
         .map(|r| r.kind)
         .partition(|kind| kind.starts_with("sla_"));
-    // The owner was named at 12:42, after the owner clock (due 13:00) became at risk at 12:00:
-    // its alert to staff sits in the same outbox.
-    assert_eq!(staff, ["sla_at_risk"]);
+    // The owner was named at 13:19, after the owner clock became at risk at 12:00 and was
+    // breached at 13:00: its alerts to staff sit in the same outbox.
+    assert_eq!(staff, ["sla_at_risk", "sla_breach"]);
     assert_eq!(
         kinds,
         [
@@ -187,8 +187,8 @@ async fn the_outbox_owes_one_email_per_telling_step_and_a_rebuild_adds_none(db: 
             .unwrap()
             .is_empty()
     );
-    // Seven to the customer, one to staff.
-    assert_eq!(f.store.outbox.counts().await.unwrap().pending, 8);
+    // Seven to the customer, two to staff.
+    assert_eq!(f.store.outbox.counts().await.unwrap().pending, 9);
 }
 
 /// On SQLite the search reads an FTS5 trigram index kept by triggers, on PostgreSQL a pg_trgm
@@ -382,7 +382,7 @@ async fn rebuilding_an_unknown_projection_names_the_known_ones(db: TestDb) {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "there is no projection called \"complaints\"; the projections are: complaint_list, outbox, sla, reports"
+        "there is no projection called \"complaints\"; the projections are: complaint_list, outbox, sla, reports, notifications"
     );
 }
 
@@ -393,12 +393,12 @@ async fn the_checkpoint_and_the_rows_move_together(db: TestDb) {
     for action in f.six_steps() {
         f.ok(&reference, action).await;
     }
-    // 8 events, at most 2 per batch. (On PostgreSQL a batch may apply fewer while another
+    // 9 events, at most 2 per batch. (On PostgreSQL a batch may apply fewer while another
     // test's transaction holds the cluster's xmin back.) After every batch the row has seen
     // exactly what the checkpoint says.
     let mut applied = 0;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while applied < 8 {
+    while applied < 9 {
         assert!(
             std::time::Instant::now() < deadline,
             "the projector never caught up"

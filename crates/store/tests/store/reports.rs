@@ -108,6 +108,15 @@ async fn commit(f: &Fixture, reference: &Reference, when: DateTime<Utc>) {
     )
     .await
     .unwrap();
+    f.run(
+        reference,
+        ComplaintAction::RecordPoints {
+            points: vec!["It went wrong.".into()],
+            send: false,
+        },
+    )
+    .await
+    .unwrap();
     f.clock.set(when - minute);
     f.run(
         reference,
@@ -123,6 +132,7 @@ async fn commit(f: &Fixture, reference: &Reference, when: DateTime<Utc>) {
         ComplaintAction::CommitToAction {
             action: "Put it right.".into(),
             due_on: when.date_naive() + chrono::Duration::days(3),
+            resolve_by: None,
         },
     )
     .await
@@ -209,7 +219,12 @@ async fn worked_example(f: &Fixture) -> (Reference, Reference, Reference) {
         &a,
         "2026-03-04T12:00:00Z",
         ComplaintAction::Resolve {
-            outcome: Outcome::Upheld,
+            outcome: None,
+            decisions: vec![redress_domain::PointDecision {
+                point: 1,
+                outcome: Outcome::Upheld,
+                reasons: "Decided on the facts.".into(),
+            }],
             reasons: "Our error.".into(),
             remedy: None,
             redress_paid_cents: Some(5000),
@@ -244,7 +259,12 @@ async fn worked_example(f: &Fixture) -> (Reference, Reference, Reference) {
         &b,
         "2026-03-05T15:00:00Z",
         ComplaintAction::Resolve {
-            outcome: Outcome::NotUpheld,
+            outcome: None,
+            decisions: vec![redress_domain::PointDecision {
+                point: 1,
+                outcome: Outcome::NotUpheld,
+                reasons: "Decided on the facts.".into(),
+            }],
             reasons: "Delivered as promised.".into(),
             remedy: None,
             redress_paid_cents: None,

@@ -1,0 +1,446 @@
+//! One complaint on one page: the six steps, the customer, the conversation, a form for each
+//! action the complaint accepts now, the SLA clocks and the timeline, now or as it stood at a
+//! past moment.
+
+use std::collections::BTreeMap;
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, SecondsFormat, Utc};
+use cqrs_es::Aggregate;
+use redress_domain::{
+    ActionKind, Channel, CompanyId, Complaint, ComplaintChange, ComplaintEvent, Direction, Outcome,
+    Priority, Reference, SlaClock, StaffMember,
+};
+use serde::{Deserialize, Serialize};
+
+use super::conversation::{self, Composer};
+use super::timeline::{EmailStatus, TimelineEntry, line, opener_for, steps, timeline};
+use crate::auth::CurrentStaff;
+use crate::error::AppError;
+use crate::{AppState, page_context, render};
+
+/// Actions staff are never offered on the page: erasure goes through the customer's file,
+/// which also deletes their key.
+/// Actions staff are never offered in the list of actions: erasure goes through the
+/// customer's file (which also deletes their key), a customer's files come from the
+/// customer, and replies and notes have the composer of their own.
+pub(crate) const NOT_ON_THE_PAGE: &[ActionKind] = &[
+    ActionKind::ErasePersonalData,
+    ActionKind::AttachFiles,
+    ActionKind::SendReply,
+    ActionKind::AddInternalNote,
+];
+
+/// The customer, opened from the seals (or marked erased).
+#[derive(Debug, Serialize)]
+struct CustomerView {
+    name: String,
+    email: String,
+    phone: Option<String>,
+    erased: bool,
+}
+
+/// An action the complaint accepts now.
+#[derive(Debug, Serialize)]
+struct ActionView {
+    code: &'static str,
+    label: &'static str,
+}
+
+/// A form shown again with the agent's text: refused (with its reason), or with a saved
+/// reply inserted (no error).
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct FailedForm {
+    pub(crate) code: String,
+    pub(crate) error: String,
+    pub(crate) values: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageQuery {
+    order: Option<String>,
+    resubmitted: Option<String>,
+    /// A past moment to show the complaint at (time travel).
+    at: Option<String>,
+}
+
+/// Reads a moment: RFC 3339 (`2026-03-02T10:15:00Z`), or a local date and time as a
+/// `datetime-local` field sends it (`2026-03-02T10:15`, in `zone`).
+pub(crate) fn parse_moment(text: &str, zone: chrono_tz::Tz) -> Result<DateTime<Utc>, AppError> {
+    use chrono::TimeZone;
+    let text = text.trim();
+    use chrono::Datelike;
+    let sane = |year: i32| (1970..=9999).contains(&year);
+    if let Ok(at) = DateTime::parse_from_rfc3339(text)
+        && sane(at.year())
+    {
+        return Ok(at.to_utc());
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(local) = chrono::NaiveDateTime::parse_from_str(text, format)
+            && sane(local.year())
+        {
+            return zone
+                .from_local_datetime(&local)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| {
+                    AppError::BadForm(format!(
+                        "{text} does not exist in {} (the clocks went forward); choose another time.",
+                        zone.name()
+                    ))
+                });
+        }
+    }
+    Err(AppError::BadForm(format!(
+        "{text:?} is not a moment; give a date and time like 2026-03-02T10:15."
+    )))
+}
+
+pub(crate) async fn load(
+    state: &AppState,
+    reference: &str,
+) -> Result<(Reference, Vec<ComplaintEvent>, Complaint), AppError> {
+    let reference = Reference::parse(reference).map_err(|_| AppError::NotFound)?;
+    let events = state.store.complaints.events_of(&reference).await?;
+    if events.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut complaint = Complaint::default();
+    for event in &events {
+        complaint.apply(event.clone());
+    }
+    Ok((reference, events, complaint))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn render_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    session: &Session,
+    reference: &str,
+    oldest_first: bool,
+    failed: Option<FailedForm>,
+    status: u16,
+    past: Option<DateTime<Utc>>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, mut events, mut complaint) = load(state, reference).await?;
+    if let Some(at) = past {
+        // Time travel: the complaint as its events up to that moment made it.
+        let received = events[0].occurred_at;
+        events.retain(|e| e.occurred_at <= at);
+        if events.is_empty() {
+            return Err(AppError::BadForm(format!(
+                "Complaint {reference} had not arrived yet at {}; it arrived at {}. Choose a later moment.",
+                at.with_timezone(&crate::viewer_zone(staff))
+                    .format("%Y-%m-%d %H:%M %Z"),
+                received
+                    .with_timezone(&crate::viewer_zone(staff))
+                    .format("%Y-%m-%d %H:%M %Z"),
+            )));
+        }
+        complaint = Complaint::default();
+        for event in &events {
+            complaint.apply(event.clone());
+        }
+    }
+    let customer = complaint
+        .customer()
+        .ok_or_else(|| AppError::Internal("a received complaint without a customer".into()))?;
+    let opener = opener_for(state, customer).await?;
+    let (customer_view, received) = match &events[0].change {
+        ComplaintChange::ComplaintReceived {
+            customer: sealed,
+            language,
+            company,
+            channel,
+            category,
+            summary,
+            description,
+            remedy_requested,
+            ..
+        } => (
+            CustomerView {
+                name: opener.open(&sealed.name),
+                email: opener.open(&sealed.email),
+                phone: sealed.phone.as_ref().map(|p| opener.open(p)),
+                erased: opener.key.is_none() || complaint.personal_data_erased(),
+            },
+            serde_json::json!({
+                "language": language.label(),
+                "company": company,
+                "company_id": company.as_deref().map(|c| CompanyId::for_name(c).0),
+                "tier": complaint.tier().label(),
+                "customer_id": customer.0,
+                "channel": channel.label(),
+                "category": complaint.category(),
+                "original_category": category,
+                "summary": summary,
+                "description": opener.open(description),
+                "remedy_requested": remedy_requested.as_ref().map(|r| opener.open(r)),
+                "received_at": events[0].occurred_at,
+                "received_by": events[0].by.display_name(),
+            }),
+        ),
+        _ => {
+            return Err(AppError::Internal(
+                "the first event is not a receipt".into(),
+            ));
+        }
+    };
+    let mut timeline: Vec<TimelineEntry> = timeline(&events, &opener);
+    let mut failing_emails = 0;
+    for row in state.store.outbox.of_complaint(reference.as_str()).await? {
+        // The timeline shows the customer's emails; alerts and notifications went to staff.
+        if redress_store::EmailKind::from_code(&row.kind).is_none_or(|k| k.is_for_staff()) {
+            continue;
+        }
+        let mut email = EmailStatus::of(row);
+        if let Some(at) = past {
+            email.as_at(at);
+        }
+        failing_emails += usize::from(email.failing);
+        let sequence = email
+            .id
+            .split('.')
+            .nth(1)
+            .and_then(|n| n.parse::<usize>().ok());
+        if let Some(entry) = sequence.and_then(|n| timeline.get_mut(n.wrapping_sub(1))) {
+            entry.email = Some(email);
+        }
+    }
+    if !oldest_first {
+        timeline.reverse();
+    }
+    let failed = failed.unwrap_or_default();
+    // Nothing can be done in the past.
+    let mut kinds = if past.is_some() {
+        Vec::new()
+    } else {
+        complaint.allowed_actions()
+    };
+    // A refused action stays on the page, with its reason and the agent's text, even when
+    // the complaint does not offer it now.
+    if let Some(kind) = ActionKind::from_code(&failed.code)
+        && !kinds.contains(&kind)
+    {
+        kinds.insert(0, kind);
+    }
+    let actions: Vec<ActionView> = kinds
+        .into_iter()
+        .filter(|kind| !NOT_ON_THE_PAGE.contains(kind))
+        .map(|kind| ActionView {
+            code: kind.code(),
+            label: kind.label(),
+        })
+        .collect();
+    let owners: Vec<StaffMember> = state
+        .store
+        .accounts
+        .list()
+        .await?
+        .into_iter()
+        .filter(|a| a.active)
+        .map(|a| a.member())
+        .collect();
+    let composer: Option<Composer> = if past.is_some() {
+        None
+    } else {
+        Some(conversation::composer(state, &events, &complaint, &opener).await?)
+    };
+    let mut context = page_context(staff, session)?;
+    context.insert("composer", &composer);
+    context.insert("points", &conversation::points(&events, &opener));
+    context.insert("reference", reference.as_str());
+    context.insert("customer", &customer_view);
+    context.insert("received", &received);
+    context.insert("steps", &steps(&events, &complaint));
+    context.insert("status", complaint.status().code());
+    context.insert("step_label", complaint.progress().step().label());
+    context.insert("priority", complaint.priority().code());
+    context.insert("owner", &complaint.owner());
+    context.insert("outcome", &complaint.outcome().map(|o| o.label()));
+    context.insert("actions", &actions);
+    context.insert("oldest_first", &oldest_first);
+    context.insert("failing_emails", &failing_emails);
+    context.insert("failed", &failed);
+    context.insert("owners", &owners);
+    context.insert("channels", &Channel::options());
+    context.insert("priorities", &Priority::options());
+    context.insert("outcomes", &Outcome::options());
+    context.insert("directions", &Direction::options());
+    context.insert(
+        "today",
+        &Utc::now()
+            .with_timezone(&crate::viewer_zone(staff))
+            .date_naive()
+            .to_string(),
+    );
+    context.insert("erased", &complaint.personal_data_erased());
+    context.insert("past", &past);
+    context.insert(
+        "at_query",
+        &past.map(|at| {
+            serde_urlencoded::to_string([("at", at.to_rfc3339_opts(SecondsFormat::AutoSi, true))])
+                .unwrap_or_default()
+        }),
+    );
+    context.insert(
+        "received_local",
+        &events[0]
+            .occurred_at
+            .with_timezone(&crate::viewer_zone(staff))
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string(),
+    );
+    context.insert(
+        "at_local",
+        &past.map(|at| {
+            at.with_timezone(&crate::viewer_zone(staff))
+                .format("%Y-%m-%dT%H:%M:%S")
+                .to_string()
+        }),
+    );
+    insert_sla(
+        state,
+        &mut context,
+        reference.as_str(),
+        &events,
+        &mut timeline,
+        past,
+    )
+    .await?;
+    context.insert("timeline", &timeline);
+    render(state, "complaints/show.html", &context, status)
+}
+
+/// The complaint's SLA clocks, with their rules, and its breaches with their causes.
+async fn insert_sla(
+    state: &AppState,
+    context: &mut tera::Context,
+    reference: &str,
+    events: &[ComplaintEvent],
+    timeline: &mut [TimelineEntry],
+    past: Option<DateTime<Utc>>,
+) -> Result<(), AppError> {
+    let now = past.unwrap_or_else(|| state.store.sla.now());
+    if let Some((mut sla, policy)) = state.store.sla.of_complaint(reference).await? {
+        if let Some(at) = past {
+            sla = replay_sla(events, &policy, sla.policy_version, at).unwrap_or(sla);
+        }
+        // The receipt says which policy version the complaint is held to.
+        if let Some(receipt) = timeline.iter_mut().find(|e| e.sequence == 1) {
+            receipt.lines.push(line(
+                "SLA policy",
+                format!("{}, version {}", policy.name, sla.policy_version),
+            ));
+        }
+        context.insert(
+            "sla",
+            &serde_json::json!({
+                "policy_name": policy.name,
+                "version": sla.policy_version,
+                "time_zone": policy.calendar.time_zone.name(),
+                "status": sla.status(now).code(),
+                "status_label": sla.status(now).label(),
+                "clocks": redress_store::sla::ClockView::all(&sla, &policy, now),
+            }),
+        );
+    }
+    let breaches: Vec<serde_json::Value> = state
+        .store
+        .sla
+        .breaches_of(reference)
+        .await?
+        .into_iter()
+        .filter(|b| past.is_none_or(|at| b.due_at <= at))
+        .map(|mut b| {
+            if let Some(at) = past {
+                // What was known then: not yet met, no cause yet.
+                if b.met_at.is_some_and(|m| m > at) {
+                    b.met_at = None;
+                }
+                if b.cause_at.is_some_and(|c| c > at) {
+                    b.cause = None;
+                    b.cause_by = None;
+                    b.cause_at = None;
+                }
+            }
+            let label = SlaClock::parse(&b.clock).map_or("", |c| c.label());
+            let mut value = serde_json::to_value(&b).unwrap_or_default();
+            value["label"] = label.into();
+            value
+        })
+        .collect();
+    context.insert("breaches", &breaches);
+    Ok(())
+}
+
+/// The complaint's clocks as its events up to `at` set them, judged at `at` (what the SLA
+/// projector and its scheduler had recorded then).
+fn replay_sla(
+    events: &[ComplaintEvent],
+    policy: &redress_domain::SlaPolicy,
+    version: u32,
+    at: DateTime<Utc>,
+) -> Option<redress_domain::ComplaintSla> {
+    let (first, rest) = events.split_first()?;
+    let ComplaintChange::ComplaintReceived {
+        tier,
+        priority,
+        category,
+        ..
+    } = &first.change
+    else {
+        return None;
+    };
+    let mut sla = redress_domain::ComplaintSla::received(
+        version,
+        policy,
+        *tier,
+        *priority,
+        category.clone(),
+        first.occurred_at,
+    );
+    for event in rest {
+        sla.advance(event.occurred_at);
+        sla.apply(policy, event);
+    }
+    sla.advance(at);
+    Some(sla)
+}
+
+pub(crate) async fn show(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let oldest_first = query.order.as_deref() == Some("oldest");
+    let failed = query.resubmitted.is_some().then(|| FailedForm {
+        code: "resubmitted".into(),
+        error: "That form had already been sent; nothing was done twice.".into(),
+        values: BTreeMap::new(),
+    });
+    let past = match query.at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(text) => {
+            let at = parse_moment(text, crate::viewer_zone(&staff))?;
+            // The present (or a moment not yet come) is the live page.
+            (at < state.store.sla.now()).then_some(at)
+        }
+    };
+    render_page(
+        &state,
+        &staff,
+        &session,
+        &path,
+        oldest_first,
+        failed,
+        200,
+        past,
+    )
+    .await
+}

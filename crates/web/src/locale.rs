@@ -1,0 +1,224 @@
+//! The customer's pages in their language: English, Spanish, Romanian and Chinese, from
+//! Fluent files (`crates/web/locales/{lang}/customer.ftl`), as the emails are. Templates ask
+//! `t(key=…, lang=lang)`; handlers ask [`text`]. The language is the complaint's on its
+//! status page, and on the public form the one asked for (`?lang=`, a switch on every page),
+//! else the browser's first supported choice (`Accept-Language`), else English.
+//!
+//! Staff pages stay in English.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{FluentLoader, Loader, static_loader};
+use redress_domain::Language;
+use tera::Tera;
+
+static_loader! {
+    static CUSTOMER = {
+        locales: "./locales",
+        fallback_language: "en",
+        // Text goes into HTML through tera's escaping; isolation marks would show in titles.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// Lets templates call `t(key=…, lang=…, …)`.
+pub fn register(tera: &mut Tera) {
+    tera.register_function("t", FluentLoader::new(&*CUSTOMER));
+}
+
+fn id(language: Language) -> fluent_templates::LanguageIdentifier {
+    language
+        .code()
+        .parse()
+        .unwrap_or_else(|_| fluent_templates::LanguageIdentifier::default())
+}
+
+/// One message in `language`.
+pub fn text(language: Language, key: &str) -> String {
+    CUSTOMER.lookup(&id(language), key)
+}
+
+/// One message in `language`, with its arguments.
+pub fn text_with(language: Language, key: &str, args: &[(&str, String)]) -> String {
+    let args: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(name, value)| {
+            (
+                Cow::Owned(name.to_string()),
+                FluentValue::from(value.clone()),
+            )
+        })
+        .collect();
+    CUSTOMER.lookup_with_args(&id(language), key, &args)
+}
+
+/// The browser's first supported language in an `Accept-Language` header (by its weights,
+/// then its order), if any.
+pub fn from_accept_language(header: &str) -> Option<Language> {
+    let mut choices: Vec<(f32, usize, Language)> = header
+        .split(',')
+        .enumerate()
+        .filter_map(|(order, part)| {
+            let mut pieces = part.split(';');
+            let tag = pieces.next()?.trim();
+            let weight = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+            let language = Language::parse(&primary).ok()?;
+            (weight > 0.0).then_some((weight, order, language))
+        })
+        .collect();
+    choices.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    choices.first().map(|(_, _, language)| *language)
+}
+
+/// The language a customer page speaks: the one asked for in the query, else the browser's.
+pub fn chosen(query: Option<&str>, accept: Option<&str>) -> Language {
+    query
+        .and_then(|l| Language::parse(l).ok())
+        .or_else(|| accept.and_then(from_accept_language))
+        .unwrap_or(Language::En)
+}
+
+/// A date as a person writing in `language` would write it (as the emails write dates).
+pub fn date(language: Language, date: chrono::NaiveDate) -> String {
+    redress_notify::render::long_date(date, language)
+}
+
+/// A moment as a person writing in `language` reads it: the date in words and the time, in
+/// UTC (the customer's zone is not known).
+pub fn moment(language: Language, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{}, {} UTC",
+        date(language, at.date_naive()),
+        at.format("%H:%M")
+    )
+}
+
+/// The languages to switch to, as a switch shows them: (code, name in its own language).
+pub fn switch() -> Vec<(&'static str, &'static str)> {
+    Language::options()
+}
+
+/// The key of a field's name in a refusal, from the name the domain gives it.
+fn field_key(field: &str) -> &'static str {
+    match field {
+        "The customer's name" => "field-name-words",
+        "The phone number" => "field-phone-words",
+        "The company" => "field-company-words",
+        "The summary" => "field-summary-words",
+        "What happened" => "field-description-words",
+        "What the customer would like" => "field-remedy-words",
+        "What the customer said"
+        | "The customer's response"
+        | "The summary of the communication" => "field-text-words",
+        "The comment" => "field-comment-words",
+        "What the customer would change" => "field-would-change-words",
+        "A file's name" => "field-file-words",
+        _ => "field-text-words",
+    }
+}
+
+/// A refusal of the complaint, in the words of the customer who filled in the form.
+pub fn refusal(language: Language, error: &redress_domain::ComplaintError) -> String {
+    use redress_domain::ComplaintError as E;
+    let field = |f: &str| text(language, field_key(f));
+    match error {
+        E::Empty { field: f } => text_with(language, "error-empty", &[("field", field(f))]),
+        E::TooLong { field: f, max } => text_with(
+            language,
+            "error-too-long",
+            &[("field", field(f)), ("max", max.to_string())],
+        ),
+        E::ControlCharacter { field: f } => {
+            text_with(language, "error-control", &[("field", field(f))])
+        }
+        E::MultiLine { field: f } => text_with(language, "error-multiline", &[("field", field(f))]),
+        E::TooManyFiles { max } => text_with(
+            language,
+            "error-too-many-files",
+            &[("max", max.to_string())],
+        ),
+        E::Invalid(redress_domain::InvalidValue::Email(_)) => text(language, "error-email"),
+        E::Invalid(redress_domain::InvalidValue::Language(_)) => text(language, "error-language"),
+        E::Closed { .. } | E::AlreadyResolved { .. } | E::PersonalDataErased => {
+            text(language, "add-closed")
+        }
+        _ => text(language, "error-generic"),
+    }
+}
+
+/// A refused upload, in the customer's words.
+pub fn upload_refusal(language: Language, refusal: &crate::uploads::UploadRefusal) -> String {
+    use crate::uploads::UploadRefusal as R;
+    match refusal {
+        R::FileTooLarge { name, max_mb } => text_with(
+            language,
+            "error-file-too-large",
+            &[("name", name.clone()), ("size", max_mb.clone())],
+        ),
+        R::TooManyFiles { max } => text_with(
+            language,
+            "error-too-many-files",
+            &[("max", max.to_string())],
+        ),
+        R::FormTooLarge => text(language, "error-form-too-large"),
+        R::Malformed(_) => text(language, "error-malformed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_s_first_supported_language_is_chosen_by_weight_then_order() {
+        assert_eq!(
+            from_accept_language("ro-RO,ro;q=0.9,en-US;q=0.8,en;q=0.7"),
+            Some(Language::Ro)
+        );
+        assert_eq!(
+            from_accept_language("fr-FR, de;q=0.9, es;q=0.5, en;q=0.4"),
+            Some(Language::Es)
+        );
+        assert_eq!(from_accept_language("zh-CN"), Some(Language::Zh));
+        assert_eq!(from_accept_language("fr, de"), None);
+        assert_eq!(from_accept_language("en;q=0, ro;q=0.1"), Some(Language::Ro));
+        assert_eq!(from_accept_language(""), None);
+        assert_eq!(chosen(Some("es"), Some("ro")), Language::Es);
+        assert_eq!(chosen(Some("xx"), Some("ro")), Language::Ro);
+        assert_eq!(chosen(None, None), Language::En);
+    }
+
+    #[test]
+    fn every_key_of_the_english_file_is_in_every_language() {
+        let keys = |lang: &str| -> Vec<String> {
+            let path = format!("{}/locales/{lang}/customer.ftl", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{path}: {e}"))
+                .lines()
+                .filter(|l| !l.starts_with('#') && l.contains(" = "))
+                .map(|l| l.split(" = ").next().unwrap_or_default().to_string())
+                .collect()
+        };
+        let english = keys("en");
+        for lang in ["es", "ro", "zh"] {
+            assert_eq!(keys(lang), english, "{lang} differs from en");
+        }
+        for language in Language::ALL {
+            assert!(!text(*language, "form-title").is_empty());
+            assert_ne!(
+                text(*language, "status-closed"),
+                "status-closed",
+                "{language:?} has no status-closed"
+            );
+        }
+        assert_eq!(
+            text_with(Language::Ro, "line-point", &[("number", "2".into())]),
+            "Punctul 2"
+        );
+    }
+}
