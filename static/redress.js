@@ -58,3 +58,24 @@
     }
   });
 })();
+
+// The conversation box: choosing a saved reply puts its text (already filled in for this
+// complaint, in the customer's language) in the reply at once. Without JavaScript, the
+// "Insert" button beside the list does the same through the server.
+(function () {
+  "use strict";
+  var list = document.getElementById("saved_reply");
+  var message = document.getElementById("reply-message");
+  if (!list || !message) {
+    return;
+  }
+  list.addEventListener("change", function () {
+    var chosen = list.options[list.selectedIndex];
+    var body = chosen && chosen.getAttribute("data-body");
+    if (!body) {
+      return;
+    }
+    message.value = message.value.trim() ? message.value.replace(/\s+$/, "") + "\n\n" + body : body;
+    message.focus();
+  });
+})();

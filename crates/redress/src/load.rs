@@ -35,6 +35,9 @@ pub fn event_of(action: &str) -> Option<&'static str> {
     Some(match action {
         "receive" => "ComplaintReceived",
         "acknowledge" => "ComplaintAcknowledged",
+        "record_points" => "PointsOfComplaintRecorded",
+        "note" => "InternalNoteAdded",
+        "reply" | "reply_with_file" => "ReplySent",
         "record_customer_statement" => "CustomerStatementRecorded",
         "record_fact" => "FactRecorded",
         "conclude_investigation" => "InvestigationConcluded",
@@ -125,15 +128,30 @@ impl Worker {
         reference: Option<String>,
         fields: &[(&str, &str)],
     ) -> (Sent, Option<String>) {
+        self.send(path, action, reference, fields, None).await
+    }
+
+    /// Posts a form (with `files`, as `multipart/form-data`); times it.
+    async fn send(
+        &self,
+        path: &str,
+        action: &'static str,
+        reference: Option<String>,
+        fields: &[(&str, &str)],
+        files: Option<&[(&str, &str, &str, &[u8])]>,
+    ) -> (Sent, Option<String>) {
         let mut form = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
+        let request = self.client.post(format!("{}{path}", self.base));
+        let request = match files {
+            None => request.form(&form),
+            Some(files) => {
+                let (content_type, body) = multipart_body(&form, files);
+                request.header("content-type", content_type).body(body)
+            }
+        };
         let started = Instant::now();
-        let answer = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .form(&form)
-            .send()
-            .await;
+        let answer = request.send().await;
         let latency = started.elapsed();
         let (outcome, location) = match answer {
             Ok(response) if response.status() == 303 => {
@@ -158,8 +176,9 @@ impl Worker {
         )
     }
 
-    /// Works complaint number `n` from receipt to closure: ten commands. Stops at the first
-    /// command without a success answer. Returns what every request got back.
+    /// Works complaint number `n` from receipt to closure: fourteen commands (the six steps,
+    /// an internal note, a reply and a reply with a file). Stops at the first command without
+    /// a success answer. Returns what every request got back.
     pub async fn lifecycle(&self, n: u64) -> Vec<Sent> {
         let today = chrono::Utc::now().date_naive().to_string();
         let email = format!("customer{n}@example.com");
@@ -191,14 +210,28 @@ impl Worker {
         let reference = page.trim_start_matches("/complaints/").to_string();
         sent.reference = Some(reference.clone());
         let mut all = vec![sent];
-        let steps: [(&'static str, Vec<(&str, &str)>); 9] = [
+        let steps: [(&'static str, Vec<(&str, &str)>); 13] = [
             ("acknowledge", vec![("apology", "We are sorry.")]),
+            (
+                "record_points",
+                vec![
+                    ("points", "Charged twice for one order\nNobody called back"),
+                    ("send", "on"),
+                ],
+            ),
             (
                 "record_customer_statement",
                 vec![
                     ("channel", "phone"),
                     ("statement", "The second payment appeared a day later."),
                 ],
+            ),
+            (
+                "note",
+                vec![(
+                    "note",
+                    "Called the payment provider: a retry after a timeout, account 88213.",
+                )],
             ),
             (
                 "record_fact",
@@ -217,6 +250,20 @@ impl Worker {
             ),
             ("assign_owner", vec![("owner_id", &self.owner_id)]),
             (
+                "reply",
+                vec![(
+                    "message",
+                    "Dear Ana, the refund of the second payment is on its way.",
+                )],
+            ),
+            (
+                "reply_with_file",
+                vec![(
+                    "message",
+                    "Dear Ana, here is the credit note for the refund.",
+                )],
+            ),
+            (
                 "send_progress_update",
                 vec![
                     ("message", "The refund is on its way."),
@@ -226,7 +273,10 @@ impl Worker {
             (
                 "resolve",
                 vec![
-                    ("outcome", "upheld"),
+                    ("point_outcome_1", "upheld"),
+                    ("point_reasons_1", "The second payment was our error."),
+                    ("point_outcome_2", "not_upheld"),
+                    ("point_reasons_2", "We called back the same day."),
                     ("reasons", "Our error."),
                     ("remedy", "Refund"),
                     ("redress_paid", "24.99"),
@@ -234,13 +284,24 @@ impl Worker {
             ),
             ("close", vec![]),
         ];
+        // A credit note of a few kilobytes, as a reply's file.
+        let credit_note = vec![b'%'; 24 * 1024];
         for (action, fields) in steps {
+            let (route, files): (&str, Option<&[(&str, &str, &str, &[u8])]>) = match action {
+                "reply" => ("reply", Some(&[])),
+                "reply_with_file" => (
+                    "reply",
+                    Some(&[("files", "credit-note.pdf", "application/pdf", &credit_note)]),
+                ),
+                other => (other, None),
+            };
             let (sent, _) = self
-                .post(
-                    &format!("{page}/{action}"),
+                .send(
+                    &format!("{page}/{route}"),
                     action,
                     Some(reference.clone()),
                     &fields,
+                    files,
                 )
                 .await;
             let done = sent.outcome == Outcome::Done;
@@ -251,4 +312,35 @@ impl Worker {
         }
         all
     }
+}
+
+/// A `multipart/form-data` body, as a browser sends a form with files: text fields, then
+/// files as (field, file name, media type, bytes). Returns its content type and the body.
+pub fn multipart_body(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+) -> (String, Vec<u8>) {
+    let boundary = format!("redress-{}", uuid::Uuid::new_v4().simple());
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, filename, content_type, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; \
+                 filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

@@ -325,6 +325,10 @@ pub(crate) async fn show(
     let progress = complaint.progress();
     let steps_done = [
         (progress.acknowledged, "acknowledge"),
+        (
+            progress.listened || progress.investigation_concluded,
+            "listen",
+        ),
         (progress.investigation_concluded, "establish_facts"),
         (progress.action_committed, "commit_to_action"),
         (progress.owner_named, "name_owner"),

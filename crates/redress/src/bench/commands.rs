@@ -47,6 +47,8 @@ pub struct CommandRun {
     pub cpu: CpuShare,
     /// CPU time per raw insert: this process, and the local PostgreSQL server.
     pub raw_cpu: CpuShare,
+    /// Each kind of command: how many, median and 99th percentile latency.
+    pub by_action: Vec<(&'static str, usize, Duration, Duration)>,
 }
 
 /// CPU time per unit of work, split between this process (for Redress: the server, its
@@ -168,8 +170,9 @@ pub async fn commands(
     let base = format!("http://{}", running.address);
     let options = PgConnectOptions::from_str(&settings.database_url)?;
     let mut report = format!(
-        "\nCommands over HTTP (six-step lifecycles, ten commands each) beside raw PostgreSQL \
-         inserts of the same event rows; {} CPUs, pool of {} connections.\n",
+        "\nCommands over HTTP (six-step lifecycles of fourteen commands each, with an internal \
+         note, a reply and a reply with a 24 KB file) beside raw PostgreSQL inserts of the same \
+         event rows; {} CPUs, pool of {} connections.\n",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         settings.database_max_connections
     );
@@ -245,6 +248,23 @@ pub async fn commands(
         runs.push(run);
     }
     note(&mut report, cpu_table);
+    let mut by_action = String::from("\nLatency by command, p50 / p99 ms (the same runs):\n");
+    by_action.push_str(&format!("{:<26}", "command"));
+    for run in &runs {
+        by_action.push_str(&format!(" | {:>7} clients", run.clients));
+    }
+    by_action.push('\n');
+    if let Some(first) = runs.first() {
+        for (i, (action, ..)) in first.by_action.iter().enumerate() {
+            by_action.push_str(&format!("{action:<26}"));
+            for run in &runs {
+                let (_, _, p50, p99) = run.by_action[i];
+                by_action.push_str(&format!(" | {:>6.1} / {:>6.1}", ms(p50), ms(p99)));
+            }
+            by_action.push('\n');
+        }
+    }
+    note(&mut report, by_action);
     running.stop().await?;
     report.push_str(
         "\nratio: Redress commands per second ÷ raw inserts per second at the same concurrency.\n\
@@ -290,11 +310,18 @@ async fn one_run(
         });
     }
     let mut latencies = Vec::new();
+    let mut per_action: Vec<(&'static str, Vec<Duration>)> = Vec::new();
     let mut failed = 0usize;
     while let Some(sent) = tasks.join_next().await {
         for s in sent? {
             match s.outcome {
-                Outcome::Done => latencies.push(s.latency),
+                Outcome::Done => {
+                    latencies.push(s.latency);
+                    match per_action.iter_mut().find(|(a, _)| *a == s.action) {
+                        Some((_, all)) => all.push(s.latency),
+                        None => per_action.push((s.action, vec![s.latency])),
+                    }
+                }
                 _ => failed += 1,
             }
         }
@@ -333,6 +360,15 @@ async fn one_run(
         queue_lag_p99: percentile(&queue_lags, 0.99),
         cpu: cpu_before.share(&cpu_after, commands),
         raw_cpu,
+        by_action: per_action
+            .into_iter()
+            .map(|(action, mut all)| {
+                all.sort();
+                let p50 = percentile(&all, 0.50);
+                let p99 = percentile(&all, 0.99);
+                (action, all.len(), p50, p99)
+            })
+            .collect(),
     })
 }
 

@@ -63,6 +63,8 @@ struct Fixtures {
     set_aside: String,
     file: String,
     email: String,
+    /// A file the link's customer added (they may open it from their page).
+    customer_file: String,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -130,7 +132,73 @@ async fn fixtures(app: &TestApp) -> Fixtures {
             _ => None,
         })
         .unwrap();
+    // A file the customer added on their page.
+    let customer = store
+        .complaints
+        .load(&reference)
+        .await
+        .unwrap()
+        .unwrap()
+        .customer()
+        .unwrap();
+    let customer_file = uuid::Uuid::new_v4();
+    store
+        .attachments
+        .store(
+            customer_file,
+            reference.as_str(),
+            customer,
+            b"%PDF-1.4",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    store
+        .complaints
+        .execute(
+            &reference,
+            redress_domain::ComplaintCommand::new(
+                Actor::Customer,
+                redress_domain::ComplaintAction::AttachFiles {
+                    files: vec![redress_domain::AttachmentMeta {
+                        id: customer_file,
+                        name: "statement.pdf".into(),
+                        content_type: "application/pdf".into(),
+                        size: 8,
+                    }],
+                },
+            ),
+        )
+        .await
+        .unwrap();
     store.projections.run_until_idle().await.unwrap();
+    // The receipt, as if it had been sent: a copy to open.
+    let receipt = store
+        .outbox
+        .of_complaint(reference.as_str())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.kind == "receipt")
+        .unwrap()
+        .id;
+    let key = store.vault.key(customer).await.unwrap().unwrap();
+    let copy = redress_store::SentCopy {
+        headers: vec![("Subject".into(), "Your complaint".into())],
+        text: "Dear Ana".into(),
+        html: "<p>Dear Ana</p>".into(),
+        files: vec![],
+    };
+    store
+        .outbox
+        .keep_copy(
+            &receipt,
+            customer,
+            &key.seal_bytes(customer, &serde_json::to_vec(&copy).unwrap()),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
     let row = store
         .complaint_list
         .get(reference.as_str())
@@ -157,20 +225,23 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         account: account.id.to_string(),
         api_token,
         revocable_token: revocable.id.to_string(),
-        outbox_id: store.outbox.of_complaint(reference.as_str()).await.unwrap()[0]
-            .id
-            .clone(),
+        outbox_id: receipt,
         set_aside: store.inbound.set_aside_list(5).await.unwrap()[0]
             .id
             .to_string(),
         file,
         email,
+        customer_file: customer_file.to_string(),
     }
 }
 
 /// The route with its parameters filled in.
 fn concrete(path: &str, f: &Fixtures, link: &str) -> String {
-    let id = if path.starts_with("/companies/") {
+    let id = if path.starts_with("/status/") {
+        &f.customer_file
+    } else if path.starts_with("/complaints/") {
+        &f.outbox_id
+    } else if path.starts_with("/companies/") {
         &f.company
     } else if path.starts_with("/customers/") {
         &f.customer
@@ -232,12 +303,45 @@ async fn every_route_answers_each_role_as_docs_access_md_says(db: TestDb) {
     let f = fixtures(&app).await;
     let anonymous = app.another_visitor();
     let mut staff = Vec::new();
+    // Each of them has a notification of their own to mark read: the fixture's complaint
+    // assigned to them.
+    let mut notices = Vec::new();
     for role in [Role::Agent, Role::Manager, Role::Admin] {
         let visitor = app.another_visitor();
-        visitor.sign_in_as(role).await;
+        let account = visitor.sign_in_as(role).await;
         let csrf = csrf_in(&visitor.get("/account").await.text().await.unwrap());
+        let reference = Reference::parse(&f.reference).unwrap();
+        app.store
+            .complaints
+            .execute(
+                &reference,
+                redress_domain::ComplaintCommand::new(
+                    Actor::System {
+                        name: "test".into(),
+                    },
+                    redress_domain::ComplaintAction::AssignOwner {
+                        owner: account.member(),
+                    },
+                ),
+            )
+            .await
+            .unwrap();
+        let sequence = app
+            .store
+            .complaints
+            .events_of(&reference)
+            .await
+            .unwrap()
+            .len() as i64;
+        notices.push(redress_store::notifications::notification_id(
+            &f.reference,
+            sequence,
+            redress_store::NotificationKind::Assigned,
+            account.id,
+        ));
         staff.push((role, visitor, csrf));
     }
+    app.store.projections.run_until_idle().await.unwrap();
     let anonymous_csrf = csrf_in(&anonymous.get("/sign-in").await.text().await.unwrap());
     let documented = documented();
     assert_eq!(documented.len(), RULES.len());
@@ -294,7 +398,13 @@ async fn every_route_answers_each_role_as_docs_access_md_says(db: TestDb) {
                     "{what} not signed in: {status} {location}"
                 );
                 checked += 1;
-                for (role, visitor, csrf) in &staff {
+                for (i, (role, visitor, csrf)) in staff.iter().enumerate() {
+                    // One's own notifications only: each marks one of theirs.
+                    let path = if rule.path == "/notifications/{id}/read" {
+                        rule.path.replace("{id}", &notices[i])
+                    } else {
+                        path.clone()
+                    };
                     let (status, location) = send(visitor, rule.method, &path, csrf, None).await;
                     if *role >= needed {
                         assert!(

@@ -55,9 +55,24 @@ async fn the_command_bench_drives_lifecycles_beside_the_raw_baseline() {
         .filter(|cells| cells.len() > 3 && (cells[0] == "1" || cells[0] == "2"))
         .collect();
     assert_eq!(rows.len(), 2, "{report}");
-    // clients × lifecycles × ten commands, all answered with success.
-    assert_eq!(rows[0][1], "20", "{report}");
-    assert_eq!(rows[1][1], "40", "{report}");
+    // clients × lifecycles × fourteen commands, all answered with success.
+    assert_eq!(rows[0][1], "28", "{report}");
+    assert_eq!(rows[1][1], "56", "{report}");
+    // Replies (with and without a file) and notes are timed beside the other commands.
+    for command in [
+        "reply_with_file",
+        "reply ",
+        "note ",
+        "record_points",
+        "resolve",
+    ] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.starts_with(command) && l.contains(" / ")),
+            "{command}: {report}"
+        );
+    }
     assert!(report.contains("ratio"), "{report}");
     // Nothing of the baseline is left behind.
     let store = redress::open_store(&settings).await.unwrap();

@@ -224,6 +224,16 @@ async fn an_agent_takes_a_phone_complaint_and_works_it_through_the_six_steps_to_
             ],
         ),
         (
+            "record_points",
+            vec![
+                (
+                    "points",
+                    "1. Charged twice for one order\n2. Nobody called back",
+                ),
+                ("send", "on"),
+            ],
+        ),
+        (
             "record_fact",
             vec![
                 ("fact", "Two captures for one invoice."),
@@ -249,7 +259,10 @@ async fn an_agent_takes_a_phone_complaint_and_works_it_through_the_six_steps_to_
         (
             "resolve",
             vec![
-                ("outcome", "upheld"),
+                ("point_outcome_1", "upheld"),
+                ("point_reasons_1", "The second payment was our error."),
+                ("point_outcome_2", "not_upheld"),
+                ("point_reasons_2", "We called back the same day."),
                 ("reasons", "Our error."),
                 ("remedy", "Refund"),
                 ("redress_paid", "24.99"),
@@ -280,13 +293,16 @@ async fn an_agent_takes_a_phone_complaint_and_works_it_through_the_six_steps_to_
     for title in [
         "Complaint received (Phone)",
         "Step 1 · Acknowledged with an apology",
-        "Step 2 · The customer said (Phone)",
+        "What the customer told us (Phone)",
+        "Step 2 · Points of complaint, sent to the customer",
         "Step 3 · Fact established",
         "Step 3 · Investigation concluded",
         "Step 4 · Committed to an action",
         &format!("Step 5 · {} is responsible", agent.name),
         "Step 6 · Progress update sent",
-        "Resolved: upheld",
+        "Resolved: partly upheld",
+        "Point 1: upheld",
+        "Point 2: not upheld",
         "Closed",
     ] {
         assert!(html.contains(title), "the timeline lacks {title:?}");

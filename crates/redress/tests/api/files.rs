@@ -40,18 +40,24 @@ async fn take(app: &Visitor, name: &str, email: &str, company: &str) -> String {
 
 /// Takes a complaint through the steps to a decision (upheld).
 async fn resolve(app: &Visitor, page: &str, owner: &str) {
+    let today = chrono::Utc::now().date_naive().to_string();
     for (action, fields) in [
         ("acknowledge", vec![("apology", "We are sorry.")]),
+        ("record_points", vec![("points", "Shipped two weeks late")]),
         ("record_fact", vec![("fact", "Shipped late")]),
         ("conclude_investigation", vec![("findings", "Our fault")]),
         (
             "commit_to_action",
-            vec![("action", "Refund shipping"), ("due_on", "2099-01-01")],
+            vec![("action", "Refund shipping"), ("due_on", today.as_str())],
         ),
         ("assign_owner", vec![("owner_id", owner)]),
         (
             "resolve",
-            vec![("outcome", "upheld"), ("reasons", "We were late")],
+            vec![
+                ("point_outcome_1", "upheld"),
+                ("point_reasons_1", "We shipped it late."),
+                ("reasons", "We were late"),
+            ],
         ),
     ] {
         assert_eq!(act(app, page, action, &fields).await, 303, "{action}");

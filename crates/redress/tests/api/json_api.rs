@@ -115,7 +115,11 @@ async fn an_integration_files_a_complaint_reads_its_status_and_lists_complaints(
     assert_eq!(status["sla"]["policy"], "Redress default");
     assert_eq!(status["sla"]["policy_version"], 1);
     let clocks = status["sla"]["clocks"].as_array().unwrap();
-    assert_eq!(clocks.len(), 5);
+    // The five of the policy, and the two dates promised to the customer (not started yet).
+    assert_eq!(clocks.len(), 7);
+    assert_eq!(clocks[5]["clock"], "promise");
+    assert_eq!(clocks[6]["clock"], "action");
+    assert_eq!(clocks[6]["run"], 0);
     assert_eq!(clocks[0]["clock"], "acknowledge");
     assert_eq!(
         clocks[0]["target"], "2 business hours",

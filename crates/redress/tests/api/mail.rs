@@ -103,6 +103,19 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
     act(
         &app,
         &page,
+        "record_points",
+        &[
+            (
+                "points",
+                "El pedido llegó dos semanas tarde\nNadie me avisó del retraso",
+            ),
+            ("send", "on"),
+        ],
+    )
+    .await;
+    act(
+        &app,
+        &page,
         "record_fact",
         &[("fact", "Salió del almacén tarde")],
     )
@@ -114,13 +127,16 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
         &[("findings", "Fue culpa nuestra")],
     )
     .await;
+    // Dates promised to the customer fall within the resolution target.
+    let soon = chrono::Utc::now().date_naive() + chrono::Duration::days(2);
+    let sooner = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
     act(
         &app,
         &page,
         "commit_to_action",
         &[
             ("action", "Devolver los gastos de envío"),
-            ("due_on", "2099-03-15"),
+            ("due_on", &soon.to_string()),
         ],
     )
     .await;
@@ -131,7 +147,7 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
         "send_progress_update",
         &[
             ("message", "El reembolso está en curso."),
-            ("next_update_on", "2099-03-10"),
+            ("next_update_on", &sooner.to_string()),
         ],
     )
     .await;
@@ -140,7 +156,10 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
         &page,
         "resolve",
         &[
-            ("outcome", "upheld"),
+            ("point_outcome_1", "upheld"),
+            ("point_reasons_1", "El almacén lo envió tarde."),
+            ("point_outcome_2", "upheld"),
+            ("point_reasons_2", "No le avisamos, y debimos hacerlo."),
             ("reasons", "El pedido llegó tarde por nuestra culpa."),
             ("remedy", "Reembolso de los gastos de envío"),
             ("redress_paid", "1234.50"),
@@ -150,8 +169,8 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
     act(&app, &page, "close", &[]).await;
     drained(&app.store).await;
 
-    let received = smtp.wait_for(7).await;
-    assert_eq!(received.len(), 7, "one email per step that owes one");
+    let received = smtp.wait_for(8).await;
+    assert_eq!(received.len(), 8, "one email per step that owes one");
     let by_kind: HashMap<String, &crate::smtp::Received> = received
         .iter()
         .map(|m| {
@@ -172,6 +191,7 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
     for kind in [
         "receipt",
         "acknowledgement",
+        "points",
         "commitment",
         "owner",
         "progress",
@@ -224,11 +244,23 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
     }
     let text = |kind: &str| by_kind[kind].parsed().body_text(0).unwrap().to_string();
     assert!(text("acknowledgement").contains("Sentimos mucho el retraso."));
-    assert!(text("commitment").contains("15 de marzo de 2099"));
+    let spanish = |date| redress_notify::render::long_date(date, redress_domain::Language::Es);
+    assert!(text("commitment").contains(&spanish(soon)));
     assert!(text("owner").contains("Test agent es ahora responsable"));
-    assert!(text("progress").contains("10 de marzo de 2099"));
+    assert!(text("progress").contains(&spanish(sooner)));
+    let points = text("points");
+    assert!(points.contains("Esto es lo que entendemos"), "{points}");
+    assert!(points.contains("1. El pedido llegó dos semanas tarde"));
+    assert!(points.contains("2. Nadie me avisó del retraso"));
     let outcome = text("outcome");
     assert!(outcome.contains("Hemos estimado su reclamación"));
+    // The decision answers point by point, as a final-response letter does.
+    assert!(
+        outcome.contains("Nuestra decisión sobre cada punto"),
+        "{outcome}"
+    );
+    assert!(outcome.contains("2. Nadie me avisó del retraso"));
+    assert!(outcome.contains("No le avisamos, y debimos hacerlo."));
     assert!(outcome.contains("1.234,50"));
     assert!(outcome.contains("el Defensor del Cliente (defensor.example)"));
     assert!(text("survey").contains("qué cambiaría"));
@@ -237,7 +269,7 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
     let html = app.get(&page).await.text().await.unwrap();
     assert_eq!(
         html.matches("class=\"email email-sent\"").count(),
-        7,
+        8,
         "{html}"
     );
     assert!(!html.contains("could not be delivered"));

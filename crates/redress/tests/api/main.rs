@@ -278,6 +278,23 @@ impl Visitor {
             .expect("the server answers")
     }
 
+    /// Posts a form with files (`multipart/form-data`), as a browser sends one.
+    pub(crate) async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> reqwest::Response {
+        let (content_type, body) = redress::load::multipart_body(fields, files);
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
     pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

@@ -16,11 +16,20 @@ fn unescape(html: &str) -> String {
 }
 
 async fn send(visitor: &Visitor, fields: &[(&str, &str)]) -> reqwest::Response {
+    send_with_files(visitor, fields, &[]).await
+}
+
+/// The form as a browser sends it: with its files (a form with files).
+async fn send_with_files(
+    visitor: &Visitor,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+) -> reqwest::Response {
     let page = visitor.get("/complain").await.text().await.unwrap();
     let csrf = csrf_in(&page);
     let mut form = vec![("csrf", csrf.as_str())];
     form.extend_from_slice(fields);
-    visitor.post_form("/complain", &form).await
+    visitor.post_multipart("/complain", &form, files).await
 }
 
 const GOOD: &[(&str, &str)] = &[
@@ -43,16 +52,46 @@ async fn anyone_can_complain_and_gets_a_reference_on_screen_and_by_email(db: Tes
     let app = spawn_app(db).await;
     let page = app.get("/complain").await;
     assert_eq!(page.status(), 200, "no sign-in needed");
-    let response = send(&app, GOOD).await;
+    let english = page.text().await.unwrap();
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Make a complaint"));
+    // A Romanian browser gets the form in Romanian; the switch offers the others.
+    let romanian = app
+        .client
+        .get(format!("{}/complain", app.address))
+        .header("accept-language", "ro-RO,ro;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(romanian.contains("<html lang=\"ro\">"), "{romanian}");
+    assert!(romanian.contains("Trimiteți o reclamație"));
+    assert!(
+        romanian.contains("hreflang=\"zh\""),
+        "a switch to the others"
+    );
+    assert!(!romanian.contains("Make a complaint"));
+    let chinese = app.get("/complain?lang=zh").await.text().await.unwrap();
+    assert!(chinese.contains("<html lang=\"zh\">") && chinese.contains("提交投诉"));
+    // With a photo of the damage.
+    let photo: &[u8] = b"\x89PNG\r\n\x1a\n a photo of the parcel";
+    let response = send_with_files(&app, GOOD, &[("files", "colet.png", "image/png", photo)]).await;
     assert_eq!(response.status(), 303);
     let location = unescape(response.headers()["location"].to_str().unwrap());
     let reference = location
         .split("reference=")
         .nth(1)
+        .and_then(|rest| rest.split('&').next())
         .expect("the reference in the address")
         .to_string();
     let thanks = unescape(&app.get(&location).await.text().await.unwrap());
-    assert!(thanks.contains(&reference) && thanks.contains("Thank you for telling us"));
+    assert!(thanks.contains(&reference), "{thanks}");
+    assert!(
+        thanks.contains("Vă mulțumim că ne-ați spus"),
+        "in their language: {thanks}"
+    );
+    assert!(thanks.contains("<html lang=\"ro\">"));
 
     app.store.projections.run_until_idle().await.unwrap();
     let row = app
@@ -90,6 +129,15 @@ async fn anyone_can_complain_and_gets_a_reference_on_screen_and_by_email(db: Tes
         .await
         .unwrap();
     assert!(page.contains("Complaint received (Web form)"));
+    assert!(page.contains("Files added") && page.contains("colet.png"));
+    let file = page
+        .split("href=\"/files/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the file");
+    let download = app.get(&format!("/files/{file}")).await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), photo);
     app.stop().await;
 }
 
@@ -118,13 +166,48 @@ async fn mistakes_are_shown_beside_their_fields_and_nothing_is_written(db: TestD
         html.contains("id=\"name-error\"") && html.contains("Your name"),
         "{html}"
     );
-    // No CSRF token, or a huge body: refused before anything is read.
-    let response = app.post_form("/complain", GOOD).await;
+    // No CSRF token, or a huge body: refused before anything is read. A body that is not a
+    // form with files: refused as one no browser sends.
+    let response = app.post_multipart("/complain", GOOD, &[]).await;
     assert_eq!(response.status(), 403);
+    assert_eq!(app.post_form("/complain", GOOD).await.status(), 400);
     let huge = "x".repeat(redress_web::MAX_FORM_BYTES + 1);
     let mut fields = GOOD.to_vec();
     fields[4] = ("description", &huge);
     assert_eq!(send(&app, &fields).await.status(), 413);
+    // A file over the limit, or too many files: said beside the files, nothing written.
+    let big = vec![b'x'; 10 * 1024 * 1024 + 1];
+    let response = send_with_files(
+        &app,
+        GOOD,
+        &[("files", "scan.pdf", "application/pdf", &big)],
+    )
+    .await;
+    assert_eq!(response.status(), 413);
+    let html = unescape(&response.text().await.unwrap());
+    assert!(
+        html.contains("id=\"files-error\"") && html.contains("scan.pdf"),
+        "{html}"
+    );
+    let small: &[u8] = b"a";
+    let six: Vec<(&str, &str, &str, &[u8])> = (0..6)
+        .map(|_| ("files", "a.txt", "text/plain", small))
+        .collect();
+    let response = send_with_files(&app, GOOD, &six).await;
+    assert_eq!(response.status(), 422);
+    assert!(unescape(&response.text().await.unwrap()).contains("at most 5 files"));
+    // Every mistake at once: a bad address, no category and an empty description together.
+    let mut fields = GOOD.to_vec();
+    fields[1] = ("email", "nope");
+    fields[2] = ("category", "");
+    fields[4] = ("description", " ");
+    let html = unescape(&send(&app, &fields).await.text().await.unwrap());
+    for field in ["email", "category", "description"] {
+        assert!(
+            html.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {html}"
+        );
+    }
     assert_eq!(event_count(&app).await, before, "nothing was written");
     app.stop().await;
 }

@@ -25,7 +25,7 @@ fn unescape(html: &str) -> String {
 async fn complain(visitor: &Visitor, email: &str) -> String {
     let page = visitor.get("/complain").await.text().await.unwrap();
     let response = visitor
-        .post_form(
+        .post_multipart(
             "/complain",
             &[
                 ("csrf", &csrf_in(&page)),
@@ -36,12 +36,14 @@ async fn complain(visitor: &Visitor, email: &str) -> String {
                 ("description", "Tracking says delivered; nothing came."),
                 ("language", "en"),
             ],
+            &[],
         )
         .await;
     assert_eq!(response.status(), 303);
     unescape(response.headers()["location"].to_str().unwrap())
         .split("reference=")
         .nth(1)
+        .and_then(|rest| rest.split('&').next())
         .unwrap()
         .to_string()
 }
@@ -112,12 +114,13 @@ async fn the_link_in_every_email_opens_the_customers_page_where_they_can_add_inf
     // The customer adds information; staff see it as the customer's words.
     let csrf = csrf_in(&page);
     let response = customer
-        .post_form(
+        .post_multipart(
             &format!("{link}/add"),
             &[
                 ("csrf", &csrf),
                 ("text", "The courier left it at number 12."),
             ],
+            &[],
         )
         .await;
     assert_eq!(response.status(), 303);
@@ -144,14 +147,31 @@ async fn the_link_in_every_email_opens_the_customers_page_where_they_can_add_inf
     // Too long: refused, the text kept, nothing written.
     let long = "x".repeat(20_001);
     let response = customer
-        .post_form(&format!("{link}/add"), &[("csrf", &csrf), ("text", &long)])
+        .post_multipart(
+            &format!("{link}/add"),
+            &[("csrf", &csrf), ("text", &long)],
+            &[],
+        )
         .await;
     assert_eq!(response.status(), 422);
     assert!(response.text().await.unwrap().contains(&long));
+    // Nothing at all: refused, beside the form.
+    let response = customer
+        .post_multipart(
+            &format!("{link}/add"),
+            &[("csrf", &csrf), ("text", " ")],
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
     // Without the session's CSRF token: refused.
     let response = app
         .another_visitor()
-        .post_form(&format!("{link}/add"), &[("csrf", "x"), ("text", "hi")])
+        .post_multipart(
+            &format!("{link}/add"),
+            &[("csrf", "x"), ("text", "hi")],
+            &[],
+        )
         .await;
     assert_eq!(response.status(), 403);
     let after = app
@@ -170,8 +190,13 @@ async fn after_closure_the_customer_rates_the_handling_once(db: TestDb) {
     let reference = complain(&customer, "olivia@example.co.uk").await;
     let agent = app.sign_in_as(Role::Agent).await;
     let owner = agent.id.to_string();
+    let today = Utc::now().date_naive().to_string();
     for (action, fields) in [
         ("acknowledge", vec![("apology", "Sorry.")]),
+        (
+            "record_points",
+            vec![("points", "The parcel never arrived")],
+        ),
         ("record_fact", vec![("fact", "Lost by the courier")]),
         (
             "conclude_investigation",
@@ -179,12 +204,16 @@ async fn after_closure_the_customer_rates_the_handling_once(db: TestDb) {
         ),
         (
             "commit_to_action",
-            vec![("action", "Send a new parcel"), ("due_on", "2099-01-01")],
+            vec![("action", "Send a new parcel"), ("due_on", today.as_str())],
         ),
         ("assign_owner", vec![("owner_id", owner.as_str())]),
         (
             "resolve",
-            vec![("outcome", "upheld"), ("reasons", "It was lost")],
+            vec![
+                ("point_outcome_1", "upheld"),
+                ("point_reasons_1", "Our courier lost it."),
+                ("reasons", "It was lost"),
+            ],
         ),
         ("close", vec![]),
     ] {

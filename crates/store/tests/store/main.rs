@@ -4,6 +4,7 @@
 mod accounts;
 mod commands;
 mod erasure;
+mod legacy;
 mod ordering;
 mod projections;
 mod reports;

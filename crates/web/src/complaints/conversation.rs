@@ -259,9 +259,10 @@ pub(crate) async fn reply(
         let (_, events, complaint) = super::load(&state, &reference_text).await?;
         let customer = complaint.customer().ok_or(AppError::NotFound)?;
         let opener = super::opener_for(&state, customer).await?;
-        let chosen = match Uuid::parse_str(insert.trim()) {
-            Ok(id) => state.store.saved_replies.get(id).await?,
-            Err(_) => None,
+        // The button carries the reply's id, or the list beside it says which.
+        let chosen = match Uuid::parse_str(insert.trim()).ok().or(saved_reply) {
+            Some(id) => state.store.saved_replies.get(id).await?,
+            None => None,
         };
         let Some(chosen) = chosen.filter(|r| !r.archived) else {
             return again(
