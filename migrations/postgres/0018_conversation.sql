@@ -66,11 +66,13 @@ CREATE VIEW all_notifications AS
     UNION ALL
     SELECT id, recipient, kind, reference, actor, at FROM sla_notifications;
 
--- The notifications projector's own record of each complaint's owner (who hears about it).
+-- The notifications projector's own record of each complaint: its owner (who hears about it)
+-- and when it arrived (files sent with the complaint itself tell nobody).
 CREATE TABLE notification_owners
 (
     reference text PRIMARY KEY,
-    owner_id  uuid
+    owner_id    uuid,
+    received_at timestamptz NOT NULL
 );
 
 -- Events up to this position were recorded before notifications existed: they tell nobody

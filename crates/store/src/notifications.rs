@@ -183,18 +183,12 @@ pub struct Notification {
     pub read_at: Option<DateTime<Utc>>,
 }
 
-/// The id of a notification: what it tells, of which event, to whom.
-pub fn notification_id(
-    reference: &str,
-    sequence: i64,
-    kind: NotificationKind,
-    recipient: Uuid,
-) -> String {
-    format!(
-        "{reference}.{sequence}.{}.{}",
-        kind.code(),
-        recipient.simple()
-    )
+/// The id of a notification: what it tells, of which event, to whom. `event` is the event's
+/// number in the complaint; for the customer's words it is the moment they were recorded (in
+/// microseconds), so what one of their messages records (their words and their files) is
+/// told once.
+pub fn notification_id(reference: &str, event: i64, kind: NotificationKind, recipient: Uuid) -> String {
+    format!("{reference}.{event}.{}.{}", kind.code(), recipient.simple())
 }
 
 /// The outbox id of the email that tells notification `id`.
@@ -304,27 +298,32 @@ impl Projector for NotificationsProjector {
         .fetch_one(q)
         .await)?;
         let wanted = crate::event_log::received_before(events);
-        let mut owners: HashMap<String, Option<Uuid>> = HashMap::new();
+        // reference → (owner, received at)
+        let mut owners: HashMap<String, (Option<Uuid>, DateTime<Utc>)> = HashMap::new();
         for chunk in wanted.chunks(500) {
             let sql = format!(
-                "SELECT reference, owner_id FROM notification_owners WHERE reference IN ({})",
+                "SELECT reference, owner_id, received_at FROM notification_owners
+                  WHERE reference IN ({})",
                 crate::db::placeholders(tx.backend(), 1, chunk.len())
             );
-            let rows: Vec<(String, Option<Uuid>)> = on_db!(tx, |q| {
+            let rows: Vec<(String, Option<Uuid>, DateTime<Utc>)> = on_db!(tx, |q| {
                 let mut query = sqlx::query_as(&sql);
                 for reference in chunk {
                     query = query.bind(*reference);
                 }
                 query.fetch_all(q).await
             })?;
-            owners.extend(rows);
+            owners.extend(rows.into_iter().map(|(r, o, at)| (r, (o, at))));
         }
         let mut touched: Vec<String> = Vec::new();
         let now = self.clock.now();
         for stored in events {
             let reference = stored.reference.as_str();
             let event = &stored.event;
-            let owner = owners.get(reference).copied().flatten();
+            let (owner, received_at) = owners
+                .get(reference)
+                .copied()
+                .unwrap_or((None, event.occurred_at));
             let actor_id = match &event.by {
                 Actor::Staff(member) => Some(member.id),
                 _ => None,
@@ -337,12 +336,14 @@ impl Projector for NotificationsProjector {
             let mut tell: Vec<(NotificationKind, Uuid)> = Vec::new();
             match &event.change {
                 ComplaintChange::ComplaintReceived { .. } => {
-                    owners.insert(reference.to_string(), None);
+                    owners.insert(reference.to_string(), (None, event.occurred_at));
                 }
                 ComplaintChange::OwnerAssigned { owner: new, .. } => {
-                    owners.insert(reference.to_string(), Some(new.id));
+                    owners.insert(reference.to_string(), (Some(new.id), received_at));
                     tell.push((NotificationKind::Assigned, new.id));
                 }
+                // Files sent with the complaint itself are part of its arrival.
+                ComplaintChange::FilesAttached { .. } if event.occurred_at == received_at => {}
                 ComplaintChange::CustomerStatementRecorded { .. }
                 | ComplaintChange::CustomerResponded { .. }
                 | ComplaintChange::FilesAttached { .. }
@@ -371,7 +372,11 @@ impl Projector for NotificationsProjector {
                 if Some(recipient) == actor_id {
                     continue;
                 }
-                let id = notification_id(reference, stored.sequence, kind, recipient);
+                let event_key = match kind {
+                    NotificationKind::CustomerWrote => event.occurred_at.timestamp_micros(),
+                    _ => stored.sequence,
+                };
+                let id = notification_id(reference, event_key, kind, recipient);
                 record(
                     tx,
                     Source::Events,
@@ -401,13 +406,17 @@ impl Projector for NotificationsProjector {
             }
         }
         for reference in touched {
-            let owner = owners.get(&reference).copied().flatten();
+            let Some((owner, received_at)) = owners.get(&reference).copied() else {
+                continue;
+            };
             on_db!(tx, |q| sqlx::query(
-                "INSERT INTO notification_owners (reference, owner_id) VALUES ($1, $2)
+                "INSERT INTO notification_owners (reference, owner_id, received_at)
+                 VALUES ($1, $2, $3)
                  ON CONFLICT (reference) DO UPDATE SET owner_id = excluded.owner_id"
             )
             .bind(&reference)
             .bind(owner)
+            .bind(received_at)
             .execute(q)
             .await
             .map(|r| r.rows_affected()))?;

@@ -7,6 +7,7 @@ mod bench;
 mod browser;
 mod cli;
 mod complaint_page;
+mod conversation;
 mod crash;
 mod demo;
 mod files;

@@ -61,6 +61,13 @@ pub(crate) struct PointsView {
     by: String,
 }
 
+impl PointsView {
+    /// How many points there are.
+    pub(crate) fn len(&self) -> usize {
+        self.points.len()
+    }
+}
+
 /// The language the complaint's customer is written to in.
 fn language_of(events: &[ComplaintEvent]) -> Language {
     match events.first().map(|e| &e.change) {

@@ -251,7 +251,24 @@ pub(crate) async fn render_page(
     };
     let mut context = page_context(staff, session)?;
     context.insert("composer", &composer);
-    context.insert("points", &conversation::points(&events, &opener));
+    let points = conversation::points(&events, &opener);
+    // What a refused decision said of each point, to show it again.
+    let point_values: Vec<[String; 2]> = (1..=points.as_ref().map_or(0, |p| p.len()))
+        .map(|n| {
+            let value = |name: String| {
+                Some(&failed)
+                    .filter(|f| f.code == "resolve")
+                    .and_then(|f| f.values.get(&name).cloned())
+                    .unwrap_or_default()
+            };
+            [
+                value(format!("point_outcome_{n}")),
+                value(format!("point_reasons_{n}")),
+            ]
+        })
+        .collect();
+    context.insert("points", &points);
+    context.insert("point_values", &point_values);
     context.insert("reference", reference.as_str());
     context.insert("customer", &customer_view);
     context.insert("received", &received);
