@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // End-to-end check of Redress in headless Chromium: an agent signs in, takes a complaint by
-// phone, works it through the six steps to resolution and closure, and the complaint page
-// shows all six steps done, the whole timeline and the "Reopen" action.
+// phone, works it through the six steps (recording the points of complaint and deciding each
+// of them) to resolution and closure, and the complaint page shows all six steps done, the
+// whole timeline and the "Reopen" action.
 //
 // Every page it sees (sign-in, the queue, the intake form, the complaint page at each stage,
 // refused forms, the company and contact files, the account page, error pages and, with an
 // admin account, the staff accounts page) is checked with axe-core against WCAG 2 A and AA,
 // and the server's HTML of each is saved as PAGES/NN-name.html for the Nu HTML Checker
-// (browser.rs runs vnu.jar on them in one batch).
+// (browser.rs runs vnu.jar on them in one batch). See harness.mjs for what is shared.
 //
 // Usage: node e2e/six_steps.mjs BASE_URL EMAIL PASSWORD [SCREENSHOT]
 //   or the environment: REDRESS_E2E_BASE_URL, REDRESS_E2E_EMAIL, REDRESS_E2E_PASSWORD,
@@ -21,8 +22,6 @@
 //   and its original email's page (checked as the admin).
 //   REDRESS_E2E_CUSTOMER: a customer's contact file (its export and erasure pages are checked
 //   as the admin).
-//   REDRESS_E2E_CHROMIUM: the browser (default /usr/bin/chromium, Debian's package).
-//   REDRESS_E2E_DEADLINE_MS: give up after this long (default 120000).
 //
 // On success: saves a full-page screenshot of the complaint page, prints
 // "complaint: RDR-…" and exits 0. On failure (including any axe-core violation): prints what
@@ -30,10 +29,24 @@
 //
 // The accounts must exist already (crates/redress/tests/api/browser.rs creates them).
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import {
+  act,
+  actionDetails,
+  alertText,
+  check,
+  checkPage,
+  expectedStatuses,
+  fillDate,
+  openPage,
+  openUntil,
+  run,
+  signIn,
+  signOut,
+  step,
+  submitAndWait,
+} from './harness.mjs';
 
 const [argBase, argEmail, argPassword, argShot] = process.argv.slice(2);
 const baseUrl = (argBase ?? process.env.REDRESS_E2E_BASE_URL ?? '').replace(/\/+$/, '');
@@ -42,7 +55,6 @@ const password = argPassword ?? process.env.REDRESS_E2E_PASSWORD;
 const screenshot = resolve(
   argShot ?? process.env.REDRESS_E2E_SCREENSHOT ?? 'target/e2e/complaint-page.png',
 );
-const failureShot = join(dirname(screenshot), 'failure.png');
 const pagesDir = resolve(process.env.REDRESS_E2E_PAGES ?? join(dirname(screenshot), 'pages'));
 const adminEmail = process.env.REDRESS_E2E_ADMIN_EMAIL;
 const adminPassword = process.env.REDRESS_E2E_ADMIN_PASSWORD;
@@ -50,86 +62,14 @@ const statusPath = process.env.REDRESS_E2E_STATUS_PATH;
 const emailComplaint = process.env.REDRESS_E2E_EMAIL_COMPLAINT;
 const originalPath = process.env.REDRESS_E2E_ORIGINAL_PATH;
 const customerPath = process.env.REDRESS_E2E_CUSTOMER;
-const axePath = fileURLToPath(new URL('node_modules/axe-core/axe.min.js', import.meta.url));
-// Evaluated through the DevTools protocol, not added as a <script>: the pages' strict
-// Content-Security-Policy refuses inline scripts, and any refusal fails the test.
-const axeSource = readFileSync(axePath, 'utf8');
-/** The axe-core rules checked: WCAG 2.0, 2.1 and 2.2, levels A and AA. */
-const axeTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
-const executablePath = process.env.REDRESS_E2E_CHROMIUM ?? '/usr/bin/chromium';
-const deadlineMs = Number(process.env.REDRESS_E2E_DEADLINE_MS ?? 120000);
 
 if (!baseUrl || !email || !password) {
   console.error('usage: node e2e/six_steps.mjs BASE_URL EMAIL PASSWORD [SCREENSHOT]');
   process.exit(2);
 }
 
-// What the script is doing now, for the failure message.
-let doing = 'starting';
-const step = (what) => {
-  doing = what;
-  console.log(`- ${what}`);
-};
-
-class Check extends Error {}
-const check = (ok, message) => {
-  if (!ok) throw new Check(message);
-};
-
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const exactly = (s) => new RegExp(`^\\s*${escapeRegExp(s)}\\s*$`);
-
-/** Today in UTC as YYYY-MM-DD (the server's `today`). */
-const todayUtc = () => new Date().toISOString().slice(0, 10);
-
-let browser;
-let page;
-const problems = []; // page errors and failed requests seen along the way
-const expectedStatuses = new Set(); // "STATUS METHOD PATH" answers a step asked for
-let lastDocument; // the main frame's latest document response: the server's own HTML
-const pagesChecked = []; // { name, url, file, violations }
-
 async function main() {
-  step(`launching ${executablePath}`);
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    // Failed loads are reported (with their address) by the 'response' handler below;
-    // the browser's own request for /favicon.ico may 404.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
-      problems.push(`console error: ${m.text()} (${m.location().url})`);
-    }
-  });
-  page.on('response', (r) => {
-    const url = new URL(r.url());
-    const request = r.request();
-    if (request.isNavigationRequest() && r.frame() === page.mainFrame()) lastDocument = r;
-    const what = `${r.status()} ${request.method()} ${url.pathname}`;
-    if (r.status() >= 400 && url.pathname !== '/favicon.ico' && !expectedStatuses.has(what)) {
-      problems.push(`HTTP ${r.status()} for ${request.method()} ${url.pathname}`);
-    }
-  });
-  rmSync(pagesDir, { recursive: true, force: true });
-  mkdirSync(pagesDir, { recursive: true });
+  const page = await openPage();
 
   // Sign in, once with a wrong password.
   step('opening /sign-in');
@@ -164,8 +104,10 @@ async function main() {
     step('opening a customer\'s status page from its signed link');
     await page.goto(`${baseUrl}${statusPath}`);
     check(
-      (await page.getByRole('heading', { name: 'Add something', exact: true }).count()) === 1,
-      `the status page ${statusPath} does not offer to add something: ${await alertText()}`,
+      (await page.getByRole('heading', { name: 'Añadir algo', exact: true }).count()) === 1 &&
+        (await page.getAttribute('html', 'lang')) === 'es',
+      `the status page ${statusPath} of a Spanish customer does not offer, in Spanish, to add ` +
+        `something: ${await alertText()}`,
     );
     await checkPage('status-page');
   }
@@ -251,6 +193,13 @@ async function main() {
       .getByLabel('What the customer said', { exact: true })
       .fill('Two identical charges of 49.99 appeared on my statement on the same day.');
   });
+  await act(complaintPath, 'Record the points of complaint', async (form) => {
+    await form
+      .getByLabel('What we understood the customer to complain about: one short statement a line', {
+        exact: true,
+      })
+      .fill('We charged the card twice for one kettle\nNobody answered the first email');
+  });
   await act(complaintPath, 'Record a fact', async (form) => {
     await form
       .getByLabel('The fact', { exact: true })
@@ -284,7 +233,17 @@ async function main() {
     await fillDate(form.getByLabel('Next update by', { exact: true }));
   });
   await act(complaintPath, 'Resolve with an outcome', async (form) => {
-    await form.getByLabel('Outcome', { exact: true }).selectOption({ label: 'Upheld' });
+    // Each point decided; the complaint's outcome (partly upheld) follows from them.
+    const first = form.getByRole('group', { name: /^Point 1:/ });
+    await first.getByLabel('Upheld', { exact: true }).check();
+    await first
+      .getByLabel('Why (for the customer)', { exact: true })
+      .fill('Our checkout retried the payment.');
+    const second = form.getByRole('group', { name: /^Point 2:/ });
+    await second.getByLabel('Not upheld', { exact: true }).check();
+    await second
+      .getByLabel('Why (for the customer)', { exact: true })
+      .fill('We answered your first email within the hour.');
     await form
       .getByLabel('Reasons (said with care)', { exact: true })
       .fill('You were right: we charged you twice, and we are sorry.');
@@ -304,19 +263,21 @@ async function main() {
   check(doneCount === 6, `expected all 6 steps done, found ${doneCount} done`);
 
   step('checking the timeline');
+  // Without the "Staff only" badge of what the customer never sees.
   const titles = (await page.locator('#timeline ol.timeline > li > h3').allInnerTexts()).map((t) =>
-    t.trim(),
+    t.replace(/\s*Staff only\s*$/, '').trim(),
   );
   const expected = [
     'Complaint received (Phone)',
     'Step 1 · Acknowledged with an apology',
-    'Step 2 · The customer said (Phone)',
+    'What the customer told us (Phone)',
+    'Step 2 · Points of complaint',
     'Step 3 · Fact established',
     'Step 3 · Investigation concluded',
     'Step 4 · Committed to an action',
     `Step 5 · ${ownerName} is responsible`,
     'Step 6 · Progress update sent',
-    'Resolved: upheld',
+    'Resolved: partly upheld',
     'Closed',
   ];
   const missing = expected.filter((t) => !titles.includes(t));
@@ -361,19 +322,12 @@ async function main() {
 
   // The other pages, for the accessibility and markup checks.
   step('opening the closed complaints in the queue');
-  // The queue is a projection, updated in the background: give it up to 30 s, which a
-  // busy 2-core CI machine needs now and then (it usually takes well under one).
-  const queueUrl = `${baseUrl}/complaints?status=closed`;
-  const queueDeadline = Date.now() + 30_000;
-  for (;;) {
-    await page.goto(queueUrl);
-    if ((await page.locator(`a[href="${complaintPath}"]`).count()) === 1) break;
-    check(
-      Date.now() < queueDeadline,
-      `the closed complaints in the queue do not include ${reference} after 30 s`,
-    );
-    await page.waitForTimeout(250);
-  }
+  // The queue is a projection, updated in the background.
+  await openUntil(
+    `${baseUrl}/complaints?status=closed`,
+    async () => (await page.locator(`a[href="${complaintPath}"]`).count()) === 1,
+    `the closed complaints in the queue include ${reference}`,
+  );
   await checkPage('queue');
 
   step('opening the company and contact files from the complaint page');
@@ -480,12 +434,7 @@ async function main() {
   await checkPage('not-allowed');
   if (adminEmail && adminPassword) {
     step('signing out');
-    await page.goto(`${baseUrl}/complaints`); // the error pages have no header to sign out from
-    await submitAndWait(page.getByRole('button', { name: 'Sign out', exact: true }));
-    check(
-      new URL(page.url()).pathname === '/sign-in',
-      `signing out led to ${page.url()}, not to /sign-in`,
-    );
+    await signOut(baseUrl);
     step('signing in as an admin');
     await signIn(adminEmail, adminPassword);
     await page.goto(`${baseUrl}/admin/users`);
@@ -574,200 +523,6 @@ async function main() {
     console.log('(no REDRESS_E2E_ADMIN_EMAIL/_PASSWORD: the staff accounts page is not checked)');
   }
 
-  check(problems.length === 0, `the browser saw problems:\n  ${problems.join('\n  ')}`);
-  step(`checked ${pagesChecked.length} pages with axe-core`);
-  const report = axeReport();
-  check(!report, report);
-  step('done');
 }
 
-/** Fills in the sign-in form on the page and sends it. */
-async function signIn(address, secret) {
-  await page.getByLabel('Email address', { exact: true }).fill(address);
-  await page.getByLabel('Password', { exact: true }).fill(secret);
-  await submitAndWait(page.getByRole('button', { name: 'Sign in', exact: true }));
-}
-
-/**
- * Checks the page now shown: saves the server's HTML of it to PAGES/NN-name.html (for the
- * Nu HTML Checker) and runs axe-core on it, with every closed `<details>` opened so that the
- * forms inside are checked too (and closed again afterwards).
- */
-async function checkPage(name) {
-  const url = page.url();
-  const shown = url.replace(/#.*$/, '');
-  check(
-    lastDocument && lastDocument.url().replace(/#.*$/, '') === shown,
-    `no document response for ${url} (last: ${lastDocument?.url()})`,
-  );
-  const html = await lastDocument.text();
-  const file = join(pagesDir, `${String(pagesChecked.length + 1).padStart(2, '0')}-${name}.html`);
-  writeFileSync(file, html);
-
-  await page.evaluate(axeSource);
-  await page.evaluate(() => {
-    for (const d of document.querySelectorAll('details:not([open])')) {
-      d.setAttribute('data-e2e-opened', '');
-      d.open = true;
-    }
-  });
-  const { violations, incomplete, passed } = await page.evaluate(async (tags) => {
-    const results = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: tags },
-      resultTypes: ['violations'],
-    });
-    return {
-      passed: results.passes.length,
-      violations: results.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        helpUrl: v.helpUrl,
-        nodes: v.nodes.map((n) => ({
-          target: n.target.map(String).join(' '),
-          summary: n.failureSummary ?? '',
-        })),
-      })),
-      incomplete: results.incomplete.map((v) => `${v.id} (${v.nodes.length})`),
-    };
-  }, axeTags);
-  await page.evaluate(() => {
-    for (const d of document.querySelectorAll('details[data-e2e-opened]')) {
-      d.open = false;
-      d.removeAttribute('data-e2e-opened');
-    }
-  });
-  pagesChecked.push({ name, url, file, violations });
-  const nodes = violations.reduce((n, v) => n + v.nodes.length, 0);
-  const found = violations.length
-    ? `${violations.length} VIOLATED (${nodes} elements)`
-    : 'no violations';
-  console.log(
-    `  ${basename(file)}: axe: ${passed} rules passed, ${found}` +
-      (incomplete.length ? `; to review by hand: ${incomplete.join(', ')}` : ''),
-  );
-}
-
-/** The axe-core violations found so far, readably, or '' if there are none. */
-function axeReport() {
-  const bad = pagesChecked.filter((p) => p.violations.length > 0);
-  if (bad.length === 0) return '';
-  const lines = [
-    `axe-core found accessibility problems (WCAG 2 A/AA) on ${bad.length} of ` +
-      `${pagesChecked.length} pages:`,
-  ];
-  for (const p of bad) {
-    lines.push(`${p.name} (${p.url}):`);
-    for (const v of p.violations) {
-      lines.push(`  ${v.id} [${v.impact}] ${v.help}`);
-      lines.push(`    ${v.helpUrl}`);
-      // The first few elements in full; the rest by selector.
-      for (const [i, n] of v.nodes.entries()) {
-        lines.push(`    - ${n.target}`);
-        if (i >= 3) continue;
-        for (const l of n.summary.split('\n').filter((l) => l.trim())) {
-          lines.push(`        ${l.trim()}`);
-        }
-      }
-    }
-  }
-  return lines.join('\n');
-}
-
-/** The `<details>` of one action on the complaint page, by its summary. */
-function actionDetails(labelText) {
-  return page
-    .locator('details.action')
-    .filter({ has: page.locator('summary', { hasText: exactly(labelText) }) });
-}
-
-/** Opens the action's `<details>`, fills its form, submits it and waits for the page again. */
-async function act(complaintPath, labelText, fill) {
-  step(`"${labelText}"`);
-  const details = actionDetails(labelText);
-  const offered = await details.count();
-  if (offered !== 1) {
-    const available = await page.locator('details.action > summary').allInnerTexts();
-    throw new Check(
-      `"${labelText}" is not offered (${offered} found); the page offers ${JSON.stringify(available)}`,
-    );
-  }
-  await details.locator('summary').click();
-  check(await details.evaluate((d) => d.open), `"${labelText}" did not open when clicked`);
-  await fill(details);
-  await submitAndWait(details.getByRole('button', { name: labelText, exact: true }));
-  const now = new URL(page.url()).pathname;
-  check(
-    now === complaintPath,
-    `after "${labelText}" the browser is on ${page.url()}, not back on the complaint: ${await alertText()}`,
-  );
-  const errors = await page.locator('.error[role=alert]').allInnerTexts();
-  check(errors.length === 0, `after "${labelText}" the page shows errors: ${errors.join('; ')}`);
-  await checkPage(`complaint-after-${slug(labelText)}`);
-}
-
-/** "Record a fact" → "record-a-fact". */
-function slug(text) {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
-}
-
-/** Clicks something that navigates and waits until the new page has loaded. */
-async function submitAndWait(target) {
-  // Together, so that a failed click does not leave the wait to fail unhandled later.
-  await Promise.all([
-    page.waitForEvent('framenavigated', (f) => f === page.mainFrame()),
-    target.click(),
-  ]);
-  await page.waitForLoadState('load');
-}
-
-/** Fills a date input with today's date (or its `min`, if that is later). */
-async function fillDate(input) {
-  const min = (await input.getAttribute('min')) ?? '';
-  const today = todayUtc();
-  await input.fill(min > today ? min : today);
-}
-
-/** The text of any alert on the page, for failure messages. */
-async function alertText() {
-  const alerts = await page
-    .locator('[role=alert]')
-    .allInnerTexts()
-    .catch(() => []);
-  return alerts.length ? alerts.join('; ') : '(no alert on the page)';
-}
-
-const watchdog = setTimeout(() => {
-  console.error(`FAILED: gave up after ${deadlineMs} ms while ${doing}`);
-  process.exit(1);
-}, deadlineMs);
-
-let exitCode = 0;
-try {
-  await main();
-  console.log(`ok: screenshot saved to ${screenshot}`);
-} catch (e) {
-  exitCode = 1;
-  console.error(`FAILED while ${doing}:`);
-  console.error(e instanceof Check ? e.message : (e?.stack ?? String(e)));
-  if (page) {
-    console.error(`page: ${page.url()}`);
-    if (problems.length) console.error(`the browser saw:\n  ${problems.join('\n  ')}`);
-    const report = axeReport();
-    if (report && !(e instanceof Check && e.message === report)) console.error(report);
-    try {
-      mkdirSync(dirname(failureShot), { recursive: true });
-      await page.screenshot({ path: failureShot, fullPage: true });
-      console.error(`screenshot of the failure: ${failureShot}`);
-    } catch (shotError) {
-      console.error(`could not save ${failureShot}: ${shotError.message}`);
-    }
-  }
-} finally {
-  await browser?.close().catch(() => {});
-  clearTimeout(watchdog);
-}
-process.exit(exitCode);
+await run(main, { pages: pagesDir, failureShot: join(dirname(screenshot), 'failure.png') });

@@ -187,7 +187,12 @@ pub struct Notification {
 /// number in the complaint; for the customer's words it is the moment they were recorded (in
 /// microseconds), so what one of their messages records (their words and their files) is
 /// told once.
-pub fn notification_id(reference: &str, event: i64, kind: NotificationKind, recipient: Uuid) -> String {
+pub fn notification_id(
+    reference: &str,
+    event: i64,
+    kind: NotificationKind,
+    recipient: Uuid,
+) -> String {
     format!("{reference}.{event}.{}.{}", kind.code(), recipient.simple())
 }
 

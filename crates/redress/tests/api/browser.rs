@@ -1,7 +1,8 @@
 //! The staff pages in a real browser: headless Chromium, driven by `e2e/six_steps.mjs`
 //! (playwright-core), against a server on PostgreSQL. The script checks every page it sees
 //! with axe-core (WCAG 2 A/AA) and saves the server's HTML of each; this test then runs the
-//! Nu HTML Checker (`vnu.jar`) on all of them in one batch.
+//! Nu HTML Checker (`vnu.jar`) on all of them in one batch. [`run_script`] does that for any
+//! script of `e2e/` (the conversation's is run by `conversation_browser.rs`).
 //!
 //! Needs Debian's Chromium at /usr/bin/chromium, Java (for vnu.jar) and `e2e/node_modules`;
 //! `.ci/run` installs them. Without them the test fails and says how to install them.
@@ -37,7 +38,7 @@ fn chromium() -> PathBuf {
 }
 
 /// `<target dir>/e2e/`, where the screenshots go.
-fn artifacts_dir() -> PathBuf {
+pub(crate) fn artifacts_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("the target directory")
@@ -109,13 +110,112 @@ fn check_markup(workspace: &Path, pages: &[PathBuf]) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
+/// One browser at a time: two Chromiums and the servers they drive on 2 cores make each
+/// slow enough to miss its deadline.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// What a script printed, and where its artifacts are.
+pub(crate) struct ScriptRun {
+    pub(crate) stdout: String,
+    report: String,
+}
+
+impl ScriptRun {
+    /// The value of the line "`key`: value" the script printed.
+    pub(crate) fn printed(&self, key: &str) -> String {
+        let prefix = format!("{key}: ");
+        self.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .unwrap_or_else(|| panic!("the script printed no \"{prefix}\": {}", self.report))
+            .to_string()
+    }
+}
+
+/// Runs `e2e/{script}.mjs` with `args` and `env` in headless Chromium (one browser at a time),
+/// its output and the pages' HTML going to `dir`; fails with its output if it fails, or if
+/// the Nu HTML Checker finds errors in the (at least `min_pages`) pages it saved.
+pub(crate) async fn run_script(
+    script: &str,
+    dir: &Path,
+    args: &[String],
+    env: &[(&str, String)],
+    min_pages: usize,
+) -> ScriptRun {
     let workspace = Path::new(WORKSPACE)
         .canonicalize()
         .expect("the workspace root");
     require_browser_tools(&workspace);
+    let _one = ONE_BROWSER.lock().await;
+    std::fs::create_dir_all(dir).unwrap();
+    let stdout_path = dir.join(format!("{script}.stdout.txt"));
+    let stderr_path = dir.join(format!("{script}.stderr.txt"));
+    // The script empties this and saves each page's HTML in it.
+    let pages_dir = dir.join("pages");
+    let _ = std::fs::remove_file(dir.join("failure.png"));
+    let _ = std::fs::remove_dir_all(&pages_dir);
 
+    // Output goes to files, so the runtime only polls the child and the server keeps serving.
+    let started = Instant::now();
+    let mut child = Command::new("node")
+        .arg(format!("e2e/{script}.mjs"))
+        .args(args)
+        .env("REDRESS_E2E_PAGES", &pages_dir)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .current_dir(&workspace)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .expect("node starts");
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let elapsed = started.elapsed();
+    let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let report = format!(
+        "e2e/{script}.mjs ({status:?} after {elapsed:.1?})\n\
+         --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n\
+         (screenshots in {}, pages' HTML in {})",
+        dir.display(),
+        pages_dir.display()
+    );
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the browser test failed: {report}"
+    );
+    println!("{report}");
+
+    // The server's HTML of every page the script saw is valid.
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&pages_dir)
+        .unwrap_or_else(|e| panic!("no pages saved in {}: {e}", pages_dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "html"))
+        .collect();
+    pages.sort();
+    assert!(
+        pages.len() >= min_pages,
+        "only {} pages saved in {}: {pages:?}",
+        pages.len(),
+        pages_dir.display()
+    );
+    tokio::task::spawn_blocking(move || check_markup(&workspace, &pages))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    ScriptRun { stdout, report }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
     let app = spawn_app(TestDb::postgres().await).await;
     let email = format!("browser-{}@staff.example", uuid::Uuid::new_v4().simple());
     let password = "a long browser test password";
@@ -230,67 +330,31 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
         .customer_id;
 
     let dir = artifacts_dir();
-    std::fs::create_dir_all(&dir).unwrap();
     let screenshot = dir.join("complaint-page.png");
-    let stdout_path = dir.join("six_steps.stdout.txt");
-    let stderr_path = dir.join("six_steps.stderr.txt");
-    // The script empties this and saves each page's HTML in it.
-    let pages_dir = dir.join("pages");
-    for stale in [&screenshot, &dir.join("failure.png")] {
-        let _ = std::fs::remove_file(stale);
-    }
-    let _ = std::fs::remove_dir_all(&pages_dir);
-
-    // Output goes to files, so the runtime only polls the child and the server keeps serving.
-    let started = Instant::now();
-    let mut child = Command::new("node")
-        .arg("e2e/six_steps.mjs")
-        .arg(&app.address)
-        .arg(&email)
-        .arg(password)
-        .arg(&screenshot)
-        .env("REDRESS_E2E_PAGES", &pages_dir)
-        .env("REDRESS_E2E_ADMIN_EMAIL", &admin_email)
-        .env("REDRESS_E2E_ADMIN_PASSWORD", admin_password)
-        .env("REDRESS_E2E_STATUS_PATH", &status_path)
-        .env(
-            "REDRESS_E2E_EMAIL_COMPLAINT",
-            format!("/complaints/{email_complaint}"),
-        )
-        .env("REDRESS_E2E_ORIGINAL_PATH", format!("/emails/{original}"))
-        .env("REDRESS_E2E_CUSTOMER", format!("/customers/{customer}"))
-        .current_dir(&workspace)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&stdout_path).unwrap())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .expect("node starts");
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let elapsed = started.elapsed();
-    let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
-    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
-    let report = format!(
-        "e2e/six_steps.mjs ({status:?} after {elapsed:.1?})\n\
-         --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n\
-         (screenshots in {}, pages' HTML in {})",
-        dir.display(),
-        pages_dir.display()
-    );
-    assert!(
-        status.is_some_and(|s| s.success()),
-        "the browser test failed: {report}"
-    );
-    println!("{report}");
+    let _ = std::fs::remove_file(&screenshot);
+    let run = run_script(
+        "six_steps",
+        &dir,
+        &[
+            app.address.clone(),
+            email.clone(),
+            password.to_string(),
+            screenshot.to_string_lossy().into_owned(),
+        ],
+        &[
+            ("REDRESS_E2E_ADMIN_EMAIL", admin_email.clone()),
+            ("REDRESS_E2E_ADMIN_PASSWORD", admin_password.to_string()),
+            ("REDRESS_E2E_STATUS_PATH", status_path.clone()),
+            (
+                "REDRESS_E2E_EMAIL_COMPLAINT",
+                format!("/complaints/{email_complaint}"),
+            ),
+            ("REDRESS_E2E_ORIGINAL_PATH", format!("/emails/{original}")),
+            ("REDRESS_E2E_CUSTOMER", format!("/customers/{customer}")),
+        ],
+        15,
+    )
+    .await;
 
     // The screenshot is a real PNG of a real page.
     let png = std::fs::read(&screenshot)
@@ -307,30 +371,8 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
         png.len()
     );
 
-    // The server's HTML of every page the script saw is valid.
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(&pages_dir)
-        .unwrap_or_else(|e| panic!("no pages saved in {}: {e}", pages_dir.display()))
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "html"))
-        .collect();
-    pages.sort();
-    assert!(
-        pages.len() >= 15,
-        "only {} pages saved in {}: {pages:?}",
-        pages.len(),
-        pages_dir.display()
-    );
-    let checked = workspace.clone();
-    tokio::task::spawn_blocking(move || check_markup(&checked, &pages))
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-
     // What the browser did is in the database.
-    let reference = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("complaint: "))
-        .unwrap_or_else(|| panic!("the script printed no complaint reference: {report}"));
-    let reference = Reference::parse(reference).unwrap();
+    let reference = Reference::parse(&run.printed("complaint")).unwrap();
     let events = app.store.complaints.events_of(&reference).await.unwrap();
     assert!(
         events.len() >= 10,

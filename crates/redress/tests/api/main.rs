@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod complaint_page;
 mod conversation;
+mod conversation_browser;
 mod crash;
 mod demo;
 mod files;
