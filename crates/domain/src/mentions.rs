@@ -8,8 +8,7 @@
 pub fn handles(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     let mut previous: Option<char> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
+    for (at, c) in text.char_indices() {
         let starts_word = previous.is_none_or(|p| p.is_whitespace() || "([{,;:\"'".contains(p));
         previous = Some(c);
         if c != '@' || !starts_word {

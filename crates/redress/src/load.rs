@@ -138,7 +138,7 @@ impl Worker {
         action: &'static str,
         reference: Option<String>,
         fields: &[(&str, &str)],
-        files: Option<&[(&str, &str, &str, &[u8])]>,
+        files: Option<&[FormFile<'_>]>,
     ) -> (Sent, Option<String>) {
         let mut form = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
@@ -287,7 +287,7 @@ impl Worker {
         // A credit note of a few kilobytes, as a reply's file.
         let credit_note = vec![b'%'; 24 * 1024];
         for (action, fields) in steps {
-            let (route, files): (&str, Option<&[(&str, &str, &str, &[u8])]>) = match action {
+            let (route, files): (&str, Option<&[FormFile<'_>]>) = match action {
                 "reply" => ("reply", Some(&[])),
                 "reply_with_file" => (
                     "reply",
@@ -314,12 +314,12 @@ impl Worker {
     }
 }
 
+/// A file of a form: (field, file name, media type, bytes).
+pub type FormFile<'a> = (&'a str, &'a str, &'a str, &'a [u8]);
+
 /// A `multipart/form-data` body, as a browser sends a form with files: text fields, then
-/// files as (field, file name, media type, bytes). Returns its content type and the body.
-pub fn multipart_body(
-    fields: &[(&str, &str)],
-    files: &[(&str, &str, &str, &[u8])],
-) -> (String, Vec<u8>) {
+/// files. Returns its content type and the body.
+pub fn multipart_body(fields: &[(&str, &str)], files: &[FormFile<'_>]) -> (String, Vec<u8>) {
     let boundary = format!("redress-{}", uuid::Uuid::new_v4().simple());
     let mut body = Vec::new();
     for (name, value) in fields {

@@ -442,6 +442,18 @@ pub struct Notifications {
 }
 
 /// A row of the list: id, kind, reference, actor, at, read at, summary.
+/// A notification as `get` reads it: its recipient, id, kind, reference, actor, time and the
+/// complaint's summary.
+type RecipientRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<String>,
+);
+
 type ListRow = (
     String,
     String,
@@ -557,15 +569,7 @@ impl Notifications {
 
     /// One notification by id (for the email that tells it).
     pub async fn get(&self, id: &str) -> Result<Option<(Uuid, Notification)>, StoreError> {
-        let row: Option<(
-            Uuid,
-            String,
-            String,
-            String,
-            String,
-            DateTime<Utc>,
-            Option<String>,
-        )> = on_pool!(&self.db, |pool| sqlx::query_as(
+        let row: Option<RecipientRow> = on_pool!(&self.db, |pool| sqlx::query_as(
             "SELECT n.recipient, n.id, n.kind, n.reference, n.actor, n.at, c.summary
                    FROM all_notifications n
                    LEFT JOIN complaint_list c ON c.reference = n.reference

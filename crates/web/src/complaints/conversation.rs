@@ -171,23 +171,16 @@ pub(crate) fn points(events: &[ComplaintEvent], opener: &Opener) -> Option<Point
     })
 }
 
-/// Shows the page again with the composer's form filled (`code`: `send_reply` or
-/// `add_internal_note`) and `error` beside it (none when a saved reply was inserted).
+/// Shows the page again with the composer's form filled (`failed.code`: `send_reply` or
+/// `add_internal_note`) and its error beside it (none when a saved reply was inserted).
 async fn again(
     state: &AppState,
     staff: &CurrentStaff,
     session: &Session,
     reference: &str,
-    code: &str,
-    error: String,
-    values: BTreeMap<String, String>,
+    failed: FailedForm,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
-    let failed = FailedForm {
-        code: code.to_string(),
-        error,
-        values,
-    };
     render_page(
         state,
         staff,
@@ -241,9 +234,11 @@ pub(crate) async fn reply(
                 &staff,
                 &session,
                 &reference_text,
-                "send_reply",
-                refusal.message(),
-                BTreeMap::new(),
+                FailedForm {
+                    code: "send_reply".into(),
+                    error: refusal.message(),
+                    values: BTreeMap::new(),
+                },
                 refusal.status(),
             )
             .await;
@@ -277,9 +272,11 @@ pub(crate) async fn reply(
                 &staff,
                 &session,
                 &reference_text,
-                "send_reply",
-                "Choose a saved reply to insert.".into(),
-                values,
+                FailedForm {
+                    code: "send_reply".into(),
+                    error: "Choose a saved reply to insert.".into(),
+                    values,
+                },
                 422,
             )
             .await;
@@ -301,9 +298,11 @@ pub(crate) async fn reply(
             &staff,
             &session,
             &reference_text,
-            "send_reply",
-            String::new(),
-            values,
+            FailedForm {
+                code: "send_reply".into(),
+                error: String::new(),
+                values,
+            },
             200,
         )
         .await;
@@ -325,9 +324,11 @@ pub(crate) async fn reply(
             &staff,
             &session,
             &reference_text,
-            "send_reply",
-            error,
-            values.clone(),
+            FailedForm {
+                code: "send_reply".into(),
+                error,
+                values: values.clone(),
+            },
             422,
         )
     };
@@ -470,9 +471,11 @@ pub(crate) async fn note(
             &staff,
             &session,
             &reference_text,
-            "add_internal_note",
-            error,
-            values.clone(),
+            FailedForm {
+                code: "add_internal_note".into(),
+                error,
+                values: values.clone(),
+            },
             status,
         )
     };
