@@ -42,15 +42,19 @@ async fn retention_keeps_a_customer_whose_new_complaint_the_reports_have_not_see
     f.clock.advance(chrono::Duration::days(31));
     let cutoff = f.store.clock.now() - chrono::Duration::days(30);
     // Two runs at once (the daily job and an admin's button): one erases, the other
-    // stands aside, and the customer is erased once.
+    // stands aside (or, on SQLite, where a run can finish before the other starts, finds
+    // nobody left), and the customer is erased once.
     let (first, second) = tokio::join!(
         f.store.retention.pass(cutoff, &by, ""),
         f.store.retention.pass(cutoff, &by, "")
     );
     let (first, second) = (first.unwrap(), second.unwrap());
-    assert!(second.is_none(), "the second run stands aside: {second:?}");
     let report = first.expect("the first run erases");
     assert_eq!((report.customers, report.complaints), (1, 2));
+    assert!(
+        second.is_none_or(|r| r.customers == 0),
+        "the second run stands aside or finds nobody: {second:?}"
+    );
     let again = f
         .store
         .retention
