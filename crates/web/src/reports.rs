@@ -680,7 +680,8 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
         by_owner.title = "Satisfaction by owner (all complaints)".into();
         by_owner.note = "Kept per owner for all complaints; not narrowed to one value.".into();
     }
-    let mut tables = vec![volume, outcomes, satisfaction, by_owner];
+    let points = points_table(&report, &labels);
+    let mut tables = vec![volume, outcomes, points, satisfaction, by_owner];
     if p.filter.by != "all" {
         let mut split = Table::new(
             "volume_by",
@@ -692,6 +693,8 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
                 "Open at end",
                 "Upheld (in full or part)",
                 "Not upheld",
+                "Points decided",
+                "Points upheld (in full or part)",
                 "Mean satisfaction",
             ],
         );
@@ -703,12 +706,47 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
                 open.to_string(),
                 v.upheld_any().to_string(),
                 v.not_upheld.to_string(),
+                v.points.to_string(),
+                (v.points_upheld + v.points_partly_upheld).to_string(),
                 mean(v),
             ]);
         }
         tables.push(split);
     }
     tables
+}
+
+/// The points of complaint decided, by period: each complaint's points are decided one by
+/// one, so a complaint partly upheld shows here as the points upheld and not upheld.
+fn points_table(report: &VolumeReport, labels: &[String]) -> Table {
+    let mut points = Table::new(
+        "points",
+        "Points of complaint decided",
+        &[
+            "Period",
+            "Points decided",
+            "Upheld",
+            "Partly upheld",
+            "Not upheld",
+        ],
+    );
+    let row = |label: String, v: &Volume| {
+        vec![
+            label,
+            v.points.to_string(),
+            v.points_upheld.to_string(),
+            v.points_partly_upheld.to_string(),
+            v.points_not_upheld.to_string(),
+        ]
+    };
+    for ((_, v, _), label) in report.periods.iter().zip(labels) {
+        points.row(row(label.clone(), v));
+    }
+    points.row(row("Total".into(), &report.total));
+    points.note = "Counted for complaints resolved since points of complaint are recorded; \
+                   earlier complaints were decided as a whole."
+        .into();
+    points
 }
 
 async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<Table>, AppError> {

@@ -401,6 +401,33 @@ async fn reports_are_for_managers_with_filters_in_the_url_csv_and_charts(db: Tes
         Some("Period,Received,From repeat complainants,Closed,Reopened,Open at end")
     );
     assert_eq!(lines.last(), Some("Total,3,1,3,0,0"));
+    // The points of complaint, one each, each partly upheld.
+    let points = app
+        .get("/reports?format=csv&table=points")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut lines = points.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Period,Points decided,Upheld,Partly upheld,Not upheld")
+    );
+    assert_eq!(lines.last(), Some("Total,3,0,3,0"));
+    let by_category = app
+        .get("/reports?by=category&format=csv&table=volume_by")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        by_category.contains("Points decided,Points upheld (in full or part)"),
+        "{by_category}"
+    );
+    assert!(
+        by_category.contains("Billing,2,2,0,2,0,2,2,"),
+        "{by_category}"
+    );
     let fca = app
         .get("/reports/fca?format=csv&table=fca_return")
         .await

@@ -10,6 +10,7 @@ on_both_backends!(
     erasing_a_customer_blanks_their_personal_data_and_keeps_everything_else,
     an_erasure_interrupted_before_the_key_is_deleted_finishes_when_run_again,
     retention_keeps_a_customer_whose_new_complaint_the_reports_have_not_seen_yet,
+    erasure_deletes_the_customers_files_and_the_copies_of_what_we_sent_them,
 );
 
 /// Retention picks customers from the reports projection, which runs behind the events; the
@@ -253,4 +254,80 @@ async fn an_erasure_interrupted_before_the_key_is_deleted_finishes_when_run_agai
         .filter(|p| p.contains("PersonalDataErased"))
         .count();
     assert_eq!(erasures, 2, "each complaint records the erasure once");
+}
+
+/// Files on complaints (sent with replies, added by the customer) and the copies of the
+/// emails sent to the customer are sealed with the customer's key and go with an erasure;
+/// another customer's stay.
+async fn erasure_deletes_the_customers_files_and_the_copies_of_what_we_sent_them(db: TestDb) {
+    let f = Fixture::new(db).await;
+    let theirs = f.receive("Ana Pop", "ana@example.ro").await;
+    let others = f.receive("Ion Pop", "ion@example.ro").await;
+    let customer_of = |email: &'static str| {
+        let store = f.store.clone();
+        async move {
+            store
+                .vault
+                .find_customer(&CustomerEmail::parse(email).unwrap())
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let (ana, ion) = (
+        customer_of("ana@example.ro").await,
+        customer_of("ion@example.ro").await,
+    );
+    let now = f.store.clock.now();
+    let (ana_file, ion_file) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let attachments = &f.store.attachments;
+    attachments
+        .store(
+            ana_file,
+            theirs.as_str(),
+            ana,
+            b"%PDF-1.4 Ana's invoice",
+            now,
+        )
+        .await
+        .unwrap();
+    attachments
+        .store(ion_file, others.as_str(), ion, b"Ion's photo", now)
+        .await
+        .unwrap();
+    let outbox = &f.store.outbox;
+    outbox
+        .keep_copy("ana.reply", ana, b"sealed copy of Ana's reply", now)
+        .await
+        .unwrap();
+    outbox
+        .keep_copy("ion.reply", ion, b"sealed copy of Ion's reply", now)
+        .await
+        .unwrap();
+    let opened = attachments.open(ana_file).await.unwrap().unwrap().unwrap();
+    assert_eq!(opened.bytes, b"%PDF-1.4 Ana's invoice");
+    assert_eq!(opened.reference, theirs.as_str());
+
+    f.store
+        .complaints
+        .erase_customer_by_email(
+            &CustomerEmail::parse("ana@example.ro").unwrap(),
+            admin(),
+            "data-subject request",
+        )
+        .await
+        .unwrap()
+        .expect("the customer is known");
+    assert!(
+        !matches!(attachments.open(ana_file).await.unwrap(), Some(Ok(_))),
+        "Ana's file can still be opened"
+    );
+    assert_eq!(outbox.copy("ana.reply").await.unwrap(), None);
+    // Ion's are untouched.
+    let opened = attachments.open(ion_file).await.unwrap().unwrap().unwrap();
+    assert_eq!(opened.bytes, b"Ion's photo");
+    assert_eq!(
+        outbox.copy("ion.reply").await.unwrap(),
+        Some((ion, b"sealed copy of Ion's reply".to_vec()))
+    );
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod commands;
 mod erasure;
 mod legacy;
+mod notifications;
 mod ordering;
 mod projections;
 mod reports;

@@ -36,7 +36,8 @@ use crate::{Fixture, agent, new_complaint, other_agent};
 on_both_backends!(
     reports_match_the_figures_worked_out_by_hand,
     a_rebuild_gives_the_same_reports,
-    breaches_are_counted_in_the_reports_local_days_whatever_the_zone
+    breaches_are_counted_in_the_reports_local_days_whatever_the_zone,
+    points_of_complaint_are_counted_one_by_one_by_period_and_category,
 );
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -647,4 +648,110 @@ async fn breaches_are_counted_in_the_reports_local_days_whatever_the_zone(db: Te
         }
     }
     assert!(checked > 1000, "the ranges hold breaches: {checked}");
+}
+
+/// Each point of complaint is decided on its own; the reports count them one by one, beside
+/// the complaints' outcomes, in each period and each category.
+async fn points_of_complaint_are_counted_one_by_one_by_period_and_category(db: TestDb) {
+    let f = Fixture::new(db).await;
+    let decide = |outcomes: &[Outcome]| ComplaintAction::Resolve {
+        outcome: None,
+        decisions: outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, outcome)| redress_domain::PointDecision {
+                point: i as u32 + 1,
+                outcome: *outcome,
+                reasons: format!("Point {} decided on the facts.", i + 1),
+            })
+            .collect(),
+        reasons: "Decided point by point.".into(),
+        remedy: None,
+        redress_paid_cents: None,
+    };
+    let cases = [
+        (
+            "Billing",
+            vec![Outcome::Upheld, Outcome::PartlyUpheld, Outcome::NotUpheld],
+        ),
+        ("Delivery", vec![Outcome::Upheld, Outcome::Upheld]),
+    ];
+    for (i, (category, outcomes)) in cases.iter().enumerate() {
+        let reference = receive(
+            &f,
+            &format!("2026-03-0{}T09:00:00Z", i + 2),
+            "Ana Pop",
+            &format!("ana{i}@example.ro"),
+            category,
+            Channel::Phone,
+            Priority::High,
+            None,
+        )
+        .await;
+        for action in f.six_steps() {
+            let action = match action {
+                ComplaintAction::RecordPoints { send, .. } => ComplaintAction::RecordPoints {
+                    points: (1..=outcomes.len()).map(|n| format!("Point {n}")).collect(),
+                    send,
+                },
+                other => other,
+            };
+            f.ok(&reference, action).await;
+        }
+        f.ok(&reference, decide(outcomes)).await;
+    }
+    f.store.projections.run_until_idle().await.unwrap();
+
+    let volume = f
+        .store
+        .reports
+        .volume(&filter("category", Basis::Business))
+        .await
+        .unwrap();
+    let t = &volume.total;
+    // Complaints: one partly upheld (its points differ), one upheld.
+    assert_eq!(
+        (t.resolved, t.upheld, t.partly_upheld, t.not_upheld),
+        (2, 1, 1, 0)
+    );
+    // Points: five, decided one by one.
+    assert_eq!(
+        (
+            t.points,
+            t.points_upheld,
+            t.points_partly_upheld,
+            t.points_not_upheld
+        ),
+        (5, 3, 1, 1)
+    );
+    let of = |category: &str| {
+        volume
+            .breakdown
+            .iter()
+            .find(|(value, _, _)| value == category)
+            .map(|(_, v, _)| {
+                (
+                    v.points,
+                    v.points_upheld,
+                    v.points_partly_upheld,
+                    v.points_not_upheld,
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(of("Billing"), (3, 1, 1, 1));
+    assert_eq!(of("Delivery"), (2, 2, 0, 0));
+    // By day: each complaint's points in the period it was decided.
+    let daily = f
+        .store
+        .reports
+        .volume(&ReportFilter {
+            grouping: Grouping::Day,
+            ..filter("all", Basis::Business)
+        })
+        .await
+        .unwrap();
+    let by_day: Vec<i64> = daily.periods.iter().map(|(_, v, _)| v.points).collect();
+    assert_eq!(by_day.iter().sum::<i64>(), 5);
+    assert!(by_day.contains(&3) && by_day.contains(&2), "{by_day:?}");
 }

@@ -20,6 +20,7 @@ on_both_backends!(
     a_complaint_keeps_the_policy_version_it_arrived_under,
     the_dashboard_counts_lists_and_filters,
     a_rebuild_gives_the_same_clocks_breaches_and_causes,
+    promised_dates_are_clocks_that_breach_alert_and_show_on_the_dashboard,
 );
 
 /// The dashboard at `now`: today is `now`'s UTC day; breaches counted since 1 January.
@@ -600,4 +601,99 @@ async fn a_breach_judged_before_a_late_event_is_taken_back_with_its_count_and_al
         "{:?}",
         taken_back.by_clock
     );
+}
+
+/// The dates given to the customer are deadlines: the next update's date (met by the next
+/// message to them) and the commitment's "done by" date (met by the resolution). Missed, they
+/// breach at the end of the day given, like any clock: recorded by the tick, alerted, counted
+/// on the dashboard.
+async fn promised_dates_are_clocks_that_breach_alert_and_show_on_the_dashboard(db: TestDb) {
+    let f = Fixture::new(db).await;
+    // Monday 2 March 2026, 09:00 UTC (Europe/London is on UTC until the 29th).
+    let reference = f.receive("Ana Pop", "ana@example.ro").await;
+    let r = reference.as_str();
+    let tuesday = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+    let wednesday = chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
+    for action in f.six_steps() {
+        let action = match action {
+            ComplaintAction::CommitToAction { action, .. } => ComplaintAction::CommitToAction {
+                action,
+                due_on: wednesday,
+                resolve_by: None,
+            },
+            ComplaintAction::SendProgressUpdate { message, .. } => {
+                ComplaintAction::SendProgressUpdate {
+                    message,
+                    next_update_on: tuesday,
+                    resolve_by: None,
+                }
+            }
+            other => other,
+        };
+        f.ok(&reference, action).await;
+    }
+    f.store.projections.run_until_idle().await.unwrap();
+    let (sla, _) = f.store.sla.of_complaint(r).await.unwrap().unwrap();
+    let promise = sla.clock(SlaClock::Promise);
+    assert_eq!(promise.deadline, Some(tuesday));
+    assert_eq!(promise.due_at, Some(at("2026-03-04T00:00:00Z")));
+    let action = sla.clock(SlaClock::Action);
+    assert_eq!(action.due_at, Some(at("2026-03-05T00:00:00Z")));
+    assert_eq!(
+        clock_status(&f, r, SlaClock::Promise).await,
+        ClockStatus::OnTrack
+    );
+
+    // Wednesday 10:00, no word to the customer since Monday: the promise is broken at
+    // midnight, by the tick alone.
+    f.clock.set(at("2026-03-04T10:00:00Z"));
+    tick(&f).await;
+    assert_eq!(
+        clock_status(&f, r, SlaClock::Promise).await,
+        ClockStatus::Breached
+    );
+    let breaches = f.store.sla.breaches_of(r).await.unwrap();
+    let broken = breaches
+        .iter()
+        .find(|b| b.clock == "promise")
+        .unwrap_or_else(|| panic!("no promise breach among {breaches:?}"));
+    assert_eq!(broken.due_at, at("2026-03-04T00:00:00Z"));
+    let breach_alert = alert_id(r, SlaClock::Promise, 1, EmailKind::SlaBreach);
+    assert!(
+        alerts(&f).await.iter().any(|(id, _)| *id == breach_alert),
+        "no breach alert {breach_alert} in {:?}",
+        alerts(&f).await
+    );
+    let dashboard = board(&f, SlaFilter::default(), at("2026-03-04T10:00:00Z")).await;
+    assert_eq!(dashboard.counts.breached, 1);
+
+    // Resolved on Wednesday: the action is done by its date; the promise is met late.
+    f.run(
+        &reference,
+        ComplaintAction::Resolve {
+            outcome: None,
+            decisions: vec![redress_domain::PointDecision {
+                point: 1,
+                outcome: redress_domain::Outcome::Upheld,
+                reasons: "Charged twice.".into(),
+            }],
+            reasons: "Refunded.".into(),
+            remedy: None,
+            redress_paid_cents: None,
+        },
+    )
+    .await
+    .unwrap();
+    f.store.projections.run_until_idle().await.unwrap();
+    assert_eq!(
+        clock_status(&f, r, SlaClock::Action).await,
+        ClockStatus::Met
+    );
+    assert_eq!(
+        clock_status(&f, r, SlaClock::Promise).await,
+        ClockStatus::MetLate
+    );
+    // A rebuild agrees.
+    let report = f.store.projections.check("sla").await.unwrap();
+    assert!(report.matches(), "{report:?}");
 }
