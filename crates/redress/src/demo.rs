@@ -506,7 +506,7 @@ pub async fn load(
                 plan.push(step(
                     ComplaintAction::RecordPoints {
                         points: vec![scenario.summary.into(), pack.kept_waiting.into()],
-                        send: index % 2 == 0,
+                        send: (index / PACKS.len()) % 2 == 0,
                     },
                     agent.clone(),
                     hours(1),
@@ -527,7 +527,7 @@ pub async fn load(
                 ComplaintAction::RecordCustomerStatement {
                     channel: Channel::Phone,
                     statement: scenario.description.into(),
-                    shared: index % 4 == 0,
+                    shared: (index / PACKS.len()) % 3 == 0,
                 },
                 agent.clone(),
                 hours(3),
@@ -606,8 +606,9 @@ pub async fn load(
                 commands += 1;
             }
         }
-        // A reply in our own words, on every other complaint being kept informed.
-        if stage >= Stage::Updated && index % 2 == 1 {
+        // A reply in our own words, on every other complaint being kept informed in each
+        // language (the packs take turns, so `index % 2` would leave two languages out).
+        if stage >= Stage::Updated && (index / PACKS.len()) % 2 == 1 {
             clock.set((clock_now(clock) + Duration::hours(5)).min(now));
             run(
                 store,
@@ -685,8 +686,9 @@ pub async fn load(
             commands += 1;
         }
         // A few customers added something to open complaints in the last hours: their owners
-        // (or the managers) have something new to read.
-        if index % 20 == 7 && stage >= Stage::Acknowledged && stage < Stage::Resolved {
+        // (or the managers) have something new to read. (15 and the 4 packs share no factor:
+        // every language has some.)
+        if index % 15 == 7 && stage >= Stage::Acknowledged && stage < Stage::Resolved {
             clock.set((now - Duration::minutes(30 + index as i64)).max(clock_now(clock)));
             run(
                 store,

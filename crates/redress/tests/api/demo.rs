@@ -7,6 +7,16 @@ use redress_store::{ComplaintListProjector, Store, on_both_backends};
 
 on_both_backends!(demo_data_covers_every_step_and_language_and_a_rebuild_equals_the_live_list);
 
+/// What a demo complaint's conversation holds, by kind.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
+struct Held {
+    points: bool,
+    reply: bool,
+    note_with_mention: bool,
+    decided_per_point: bool,
+    shared_statement: bool,
+}
+
 async fn demo_data_covers_every_step_and_language_and_a_rebuild_equals_the_live_list(db: TestDb) {
     let clock = demo::clock();
     let store: Store = db.store(clock.clone()).await;
@@ -52,6 +62,64 @@ async fn demo_data_covers_every_step_and_language_and_a_rebuild_equals_the_live_
         per_customer.values().any(|n| *n > 1),
         "no repeat complainant"
     );
+
+    // The conversation, in every language: points of complaint, replies, notes that mention
+    // a colleague, outcomes decided point by point, statements shared with the customer.
+    let mut held: std::collections::HashMap<&str, Held> = std::collections::HashMap::new();
+    for row in &live {
+        let reference = redress_domain::Reference::parse(&row.reference).unwrap();
+        let mut h = Held::default();
+        for event in store.complaints.events_of(&reference).await.unwrap() {
+            use redress_domain::ComplaintChange as C;
+            match &event.change {
+                C::PointsOfComplaintRecorded { .. } => h.points = true,
+                C::ReplySent { .. } => h.reply = true,
+                C::InternalNoteAdded { mentions, .. } if !mentions.is_empty() => {
+                    h.note_with_mention = true
+                }
+                C::ComplaintResolved { decisions, .. } if !decisions.is_empty() => {
+                    h.decided_per_point = true
+                }
+                C::CustomerStatementRecorded { shared: true, .. } => h.shared_statement = true,
+                _ => {}
+            }
+        }
+        let all = held.entry(row.language.as_str()).or_default();
+        all.points |= h.points;
+        all.reply |= h.reply;
+        all.note_with_mention |= h.note_with_mention;
+        all.decided_per_point |= h.decided_per_point;
+        all.shared_statement |= h.shared_statement;
+    }
+    for language in Language::ALL {
+        let everything = Held {
+            points: true,
+            reply: true,
+            note_with_mention: true,
+            decided_per_point: true,
+            shared_statement: true,
+        };
+        assert_eq!(
+            held.get(language.code()).copied().unwrap_or_default(),
+            everything,
+            "the {language:?} demo complaints lack part of the conversation"
+        );
+    }
+    // The team's saved replies, in four languages, and notifications to read.
+    demo::settle(&store).await.unwrap();
+    let saved = store.saved_replies.list().await.unwrap();
+    assert!(saved.len() >= 2, "{saved:?}");
+    assert!(
+        saved
+            .iter()
+            .all(|r| Language::ALL.iter().all(|l| !r.body(*l).trim().is_empty()))
+    );
+    store.projections.run_until_idle().await.unwrap();
+    let mut unread = 0;
+    for (member, _, role) in demo::accounts() {
+        unread += store.notifications.unread(member.id, role).await.unwrap();
+    }
+    assert!(unread > 0, "the demo team has nothing new to read");
 
     store
         .projections
