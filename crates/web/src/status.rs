@@ -13,8 +13,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use redress_domain::{
-    Actor, AttachedFile, AttachmentMeta, Channel, Complaint, ComplaintAction, ComplaintChange,
-    ComplaintCommand, ComplaintEvent, CustomerEmail, Language, Reference, Said, Step, for_customer,
+    Actor, AttachedFile, Channel, Complaint, ComplaintAction, ComplaintChange, ComplaintCommand,
+    ComplaintEvent, CustomerEmail, Language, Reference, Said, Step, for_customer,
 };
 use redress_store::{CommandError, LinkError, OpenError};
 use serde::{Deserialize, Serialize};
@@ -567,41 +567,21 @@ pub(crate) async fn add(
     if complaint.progress().closed {
         return refuse(text(language, "add-closed"), words, 422).await;
     }
-    let mut stored = Vec::new();
-    let mut metas = Vec::new();
-    for file in &upload.files {
-        let id = Uuid::new_v4();
-        state
-            .store
-            .attachments
-            .store(
-                id,
-                reference.as_str(),
-                customer,
-                &file.bytes,
-                state.store.clock.now(),
-            )
-            .await?;
-        stored.push(id);
-        metas.push(AttachmentMeta {
-            id,
-            name: file.name.clone(),
-            content_type: file.content_type.clone(),
-            size: file.bytes.len() as u64,
-        });
-    }
+    let stored = upload
+        .store_files(&state.store, reference.as_str(), customer)
+        .await?;
     let command = ComplaintCommand::new(
         Actor::Customer,
         ComplaintAction::AddInformation {
             text: (!words.trim().is_empty()).then(|| words.clone()),
-            files: metas,
+            files: stored.clone(),
             channel: Channel::WebForm,
         },
     );
     match state.store.complaints.execute(&reference, command).await {
         Ok(()) => Ok(back_to(&token, lang, "added", "#messages")),
         Err(error) => {
-            state.store.attachments.discard(&stored).await?;
+            crate::uploads::discard(&state.store, &stored).await?;
             match error {
                 CommandError::Rejected(rejection) => {
                     refuse(locale::refusal(language, &rejection), words, 422).await

@@ -74,6 +74,41 @@ impl Upload {
     pub fn text(&self, name: &str) -> String {
         self.fields.get(name).cloned().unwrap_or_default()
     }
+
+    /// Stores the form's files on `reference`, sealed with `customer`'s key, just before the
+    /// command that names them runs, and returns what the command carries of each. If the
+    /// command is refused, [`discard`] them.
+    pub async fn store_files(
+        &self,
+        store: &redress_store::Store,
+        reference: &str,
+        customer: redress_domain::CustomerId,
+    ) -> Result<Vec<redress_domain::AttachmentMeta>, redress_store::StoreError> {
+        let mut stored = Vec::with_capacity(self.files.len());
+        for file in &self.files {
+            let id = uuid::Uuid::new_v4();
+            store
+                .attachments
+                .store(id, reference, customer, &file.bytes, store.clock.now())
+                .await?;
+            stored.push(redress_domain::AttachmentMeta {
+                id,
+                name: file.name.clone(),
+                content_type: file.content_type.clone(),
+                size: file.bytes.len() as u64,
+            });
+        }
+        Ok(stored)
+    }
+}
+
+/// Deletes the files [`Upload::store_files`] stored for a command that was then refused.
+pub async fn discard(
+    store: &redress_store::Store,
+    stored: &[redress_domain::AttachmentMeta],
+) -> Result<(), redress_store::StoreError> {
+    let ids: Vec<uuid::Uuid> = stored.iter().map(|f| f.id).collect();
+    store.attachments.discard(&ids).await
 }
 
 /// Why a form with files was refused (nothing was stored).

@@ -32,7 +32,7 @@ fn unescape(html: &str) -> String {
 }
 
 /// A Romanian customer's complaint, received from the web form.
-async fn complaint(app: &TestApp, email: &str) -> Reference {
+pub(crate) async fn complaint(app: &TestApp, email: &str) -> Reference {
     app.store
         .complaints
         .receive(

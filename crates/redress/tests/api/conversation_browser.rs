@@ -11,10 +11,7 @@ use std::collections::HashMap;
 use mail_parser::MimeHeaders;
 use std::time::{Duration, Instant};
 
-use redress_domain::{
-    Actor, Channel, ComplaintAction, ComplaintCommand, CustomerEmail, Language, NewComplaint,
-    NewCustomer, Priority, Reference, Tier,
-};
+use redress_domain::{Actor, ComplaintAction, ComplaintCommand};
 use redress_store::accounts::hash_password;
 use redress_store::testing::TestDb;
 use redress_store::{Role, on_both_backends};
@@ -105,31 +102,7 @@ async fn a_reply_a_note_and_a_romanian_customer_in_a_real_browser(db: TestDb) {
     }
 
     // A Romanian customer's complaint from the web form, given to Brenda by the admin.
-    let reference = app
-        .store
-        .complaints
-        .receive(
-            Actor::Customer,
-            NewComplaint {
-                reference: Reference::parse("RDR-0000-0000").unwrap(),
-                customer: NewCustomer {
-                    name: "Ioana Marinescu".into(),
-                    email: CustomerEmail::parse(CUSTOMER).unwrap(),
-                    phone: None,
-                    language: Language::Ro,
-                },
-                company: None,
-                tier: Tier::Standard,
-                channel: Channel::WebForm,
-                category: "Billing".into(),
-                summary: "Abonament plătit de două ori".into(),
-                description: "Mi s-au luat 149 de lei de două ori pentru același abonament.".into(),
-                remedy_requested: Some("Vreau banii înapoi.".into()),
-                priority: Priority::Normal,
-            },
-        )
-        .await
-        .unwrap();
+    let reference = crate::conversation::complaint(&app, CUSTOMER).await;
     app.store
         .complaints
         .execute(

@@ -11,8 +11,8 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use redress_domain::{
-    ActionKind, Actor, AttachmentMeta, Complaint, ComplaintAction, ComplaintChange,
-    ComplaintCommand, ComplaintEvent, Language, Reference, StaffMember, mentions, placeholders,
+    ActionKind, Actor, Complaint, ComplaintAction, ComplaintChange, ComplaintCommand,
+    ComplaintEvent, Language, Reference, StaffMember, mentions, placeholders,
 };
 use redress_notify::render::long_date;
 use redress_store::CommandError;
@@ -317,7 +317,6 @@ pub(crate) async fn reply(
     // command takes them away again.
     let (_, _, complaint) = super::load(&state, &reference_text).await?;
     let mut stored = Vec::new();
-    let mut attachments = Vec::new();
     let refused = |error: String| {
         again(
             &state,
@@ -339,40 +338,22 @@ pub(crate) async fn reply(
     if complaint.check_allowed(ActionKind::SendReply).is_ok()
         && let Some(customer) = complaint.customer()
     {
-        for file in &upload.files {
-            let id = Uuid::new_v4();
-            state
-                .store
-                .attachments
-                .store(
-                    id,
-                    reference.as_str(),
-                    customer,
-                    &file.bytes,
-                    state.store.clock.now(),
-                )
-                .await?;
-            stored.push(id);
-            attachments.push(AttachmentMeta {
-                id,
-                name: file.name.clone(),
-                content_type: file.content_type.clone(),
-                size: file.bytes.len() as u64,
-            });
-        }
+        stored = upload
+            .store_files(&state.store, reference.as_str(), customer)
+            .await?;
     }
     let command = ComplaintCommand::new(
         Actor::Staff(staff.0.member()),
         ComplaintAction::SendReply {
             message,
-            attachments,
+            attachments: stored.clone(),
             saved_reply,
         },
     );
     match state.store.complaints.execute(&reference, command).await {
         Ok(()) => Ok(to_timeline(&reference)),
         Err(error) => {
-            state.store.attachments.discard(&stored).await?;
+            uploads::discard(&state.store, &stored).await?;
             release(&state, &token).await?;
             match error {
                 CommandError::Rejected(rejection) => refused(rejection.to_string()).await,
