@@ -443,13 +443,7 @@ impl Emails {
     pub fn render(&self, kind: EmailKind, view: &EmailView) -> Result<Rendered, RenderError> {
         let mut view = view.clone();
         view.subject = one_line(&translate(&view.lang, "subject", &view.reference));
-        let context = tera::Context::from_serialize(&view)?;
-        let text = self
-            .tera
-            .render(&format!("emails/{}.txt", kind.code()), &context)?;
-        let html = self
-            .tera
-            .render(&format!("emails/{}.html", kind.code()), &context)?;
+        let (text, html) = self.parts(kind, &view)?;
         Ok(Rendered {
             subject: view.subject,
             text,
@@ -457,6 +451,22 @@ impl Emails {
             to_name: one_line(&view.name),
             to_email: view.email,
         })
+    }
+
+    /// The text and HTML parts of an email of `kind`, from its templates.
+    fn parts(
+        &self,
+        kind: EmailKind,
+        view: &impl Serialize,
+    ) -> Result<(String, String), RenderError> {
+        let context = tera::Context::from_serialize(view)?;
+        let text = self
+            .tera
+            .render(&format!("emails/{}.txt", kind.code()), &context)?;
+        let html = self
+            .tera
+            .render(&format!("emails/{}.html", kind.code()), &context)?;
+        Ok((text, html))
     }
 }
 
@@ -477,13 +487,7 @@ impl Emails {
             (_, [item, ..]) => format!("[{}] {} — {}", item.reference, item.headline, item.summary),
             (_, []) => "[Redress] A notification".into(),
         });
-        let context = tera::Context::from_serialize(&view)?;
-        let text = self
-            .tera
-            .render(&format!("emails/{}.txt", kind.code()), &context)?;
-        let html = self
-            .tera
-            .render(&format!("emails/{}.html", kind.code()), &context)?;
+        let (text, html) = self.parts(kind, &view)?;
         Ok(Rendered {
             subject: view.subject,
             text,
@@ -505,13 +509,7 @@ impl Emails {
             "[SLA {what}] {}: {} — {}",
             view.reference, view.clock, view.summary
         ));
-        let context = tera::Context::from_serialize(&view)?;
-        let text = self
-            .tera
-            .render(&format!("emails/{}.txt", kind.code()), &context)?;
-        let html = self
-            .tera
-            .render(&format!("emails/{}.html", kind.code()), &context)?;
+        let (text, html) = self.parts(kind, &view)?;
         Ok(Rendered {
             subject: view.subject,
             text,

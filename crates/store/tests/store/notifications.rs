@@ -45,6 +45,19 @@ async fn by(f: &Fixture, actor: Actor, reference: &Reference, action: ComplaintA
         .expect("the command is accepted");
 }
 
+/// `who` makes `owner` the owner of `reference`.
+async fn assign(f: &Fixture, who: &StaffMember, reference: &Reference, owner: &StaffMember) {
+    by(
+        f,
+        Actor::Staff(who.clone()),
+        reference,
+        ComplaintAction::AssignOwner {
+            owner: owner.clone(),
+        },
+    )
+    .await;
+}
+
 fn customer_adds(text: &str) -> ComplaintAction {
     ComplaintAction::AddInformation {
         text: Some(text.into()),
@@ -90,25 +103,9 @@ async fn who_hears_what_and_nobody_hears_of_their_own_doing(db: TestDb) {
     let maria_acts = || Actor::Staff(maria.clone());
 
     // Maria gives James the complaint; James then takes another himself (no news to him).
-    by(
-        &f,
-        maria_acts(),
-        &owned,
-        ComplaintAction::AssignOwner {
-            owner: james.clone(),
-        },
-    )
-    .await;
+    assign(&f, &maria, &owned, &james).await;
     let own_pick = f.receive("Dan Pop", "dan@example.ro").await;
-    by(
-        &f,
-        Actor::Staff(james.clone()),
-        &own_pick,
-        ComplaintAction::AssignOwner {
-            owner: james.clone(),
-        },
-    )
-    .await;
+    assign(&f, &james, &own_pick, &james).await;
     // The customers write: to James, the owner; and on the complaint nobody owns, to the
     // managers.
     by(
@@ -277,15 +274,7 @@ async fn reads_and_owed_emails_survive_a_rebuild_which_equals_the_live_projectio
     let maria = staff(&f, "Maria Ionescu", Role::Agent).await;
     let james = staff(&f, "James Carter", Role::Agent).await;
     let reference = f.receive("Ana Pop", "ana@example.ro").await;
-    by(
-        &f,
-        Actor::Staff(maria.clone()),
-        &reference,
-        ComplaintAction::AssignOwner {
-            owner: james.clone(),
-        },
-    )
-    .await;
+    assign(&f, &maria, &reference, &james).await;
     by(&f, Actor::Customer, &reference, customer_adds("First.")).await;
     by(&f, Actor::Customer, &reference, customer_adds("Second.")).await;
     f.store.projections.run_until_idle().await.unwrap();
@@ -348,15 +337,7 @@ async fn what_is_older_than_a_day_is_shown_but_not_emailed(db: TestDb) {
     let maria = staff(&f, "Maria Ionescu", Role::Agent).await;
     let james = staff(&f, "James Carter", Role::Agent).await;
     let reference = f.receive("Ana Pop", "ana@example.ro").await;
-    by(
-        &f,
-        Actor::Staff(maria.clone()),
-        &reference,
-        ComplaintAction::AssignOwner {
-            owner: james.clone(),
-        },
-    )
-    .await;
+    assign(&f, &maria, &reference, &james).await;
     // The projector was down for two days: the assignment is news in the app, but an email
     // about it now would be noise.
     f.clock.advance(Duration::days(2));
@@ -398,15 +379,7 @@ async fn a_digest_gathers_the_days_notifications_and_is_queued_once(db: TestDb) 
     );
     // Monday 2 March 2026, from 09:00 UTC.
     let reference = f.receive("Ana Pop", "ana@example.ro").await;
-    by(
-        &f,
-        Actor::Staff(maria.clone()),
-        &reference,
-        ComplaintAction::AssignOwner {
-            owner: james.clone(),
-        },
-    )
-    .await;
+    assign(&f, &maria, &reference, &james).await;
     by(&f, Actor::Customer, &reference, customer_adds("First.")).await;
     by(&f, Actor::Customer, &reference, customer_adds("Second.")).await;
     f.store.projections.run_until_idle().await.unwrap();
