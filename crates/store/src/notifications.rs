@@ -302,7 +302,18 @@ impl Projector for NotificationsProjector {
         )
         .fetch_one(q)
         .await)?;
-        let wanted = crate::event_log::received_before(events);
+        // Only what the customer does and reopenings need a complaint's owner (and its time
+        // of receipt) from earlier batches; the rest of a batch reads nothing.
+        let mut wanted: Vec<&str> = events
+            .iter()
+            .filter(|e| {
+                matches!(e.event.by, Actor::Customer)
+                    || matches!(e.event.change, ComplaintChange::ComplaintReopened { .. })
+            })
+            .map(|e| e.reference.as_str())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
         // reference → (owner, received at)
         let mut owners: HashMap<String, (Option<Uuid>, DateTime<Utc>)> = HashMap::new();
         for chunk in wanted.chunks(500) {
@@ -366,7 +377,12 @@ impl Projector for NotificationsProjector {
                 }
                 _ => {}
             }
-            if owners.contains_key(reference) && !touched.iter().any(|r| r == reference) {
+            // Written back only when the owner (or the complaint itself) is new.
+            let changes_owner = matches!(
+                event.change,
+                ComplaintChange::ComplaintReceived { .. } | ComplaintChange::OwnerAssigned { .. }
+            );
+            if changes_owner && !touched.iter().any(|r| r == reference) {
                 touched.push(reference.to_string());
             }
             if stored.checkpoint.position <= start {
