@@ -506,7 +506,7 @@ pub async fn load(
                 plan.push(step(
                     ComplaintAction::RecordPoints {
                         points: vec![scenario.summary.into(), pack.kept_waiting.into()],
-                        send: (index / PACKS.len()) % 2 == 0,
+                        send: (index / PACKS.len()).is_multiple_of(2),
                     },
                     agent.clone(),
                     hours(1),
@@ -527,7 +527,7 @@ pub async fn load(
                 ComplaintAction::RecordCustomerStatement {
                     channel: Channel::Phone,
                     statement: scenario.description.into(),
-                    shared: (index / PACKS.len()) % 3 == 0,
+                    shared: (index / PACKS.len()).is_multiple_of(3),
                 },
                 agent.clone(),
                 hours(3),

@@ -270,6 +270,10 @@ pub(crate) async fn thanks(
         .as_deref()
         .and_then(|r| Reference::parse(r).ok());
     let mut context = customer_context(page);
+    // The language switch keeps the reference on the page.
+    if let Some(reference) = &reference {
+        context.insert("keep", &format!("reference={reference}"));
+    }
     context.insert("reference", &reference.map(|r| r.to_string()));
     render(&state, "public/thanks.html", &context, 200)
 }

@@ -680,7 +680,7 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
         by_owner.title = "Satisfaction by owner (all complaints)".into();
         by_owner.note = "Kept per owner for all complaints; not narrowed to one value.".into();
     }
-    let points = points_table(&report, &labels);
+    let points = points_table(report, &labels);
     let mut tables = vec![volume, outcomes, points, satisfaction, by_owner];
     if p.filter.by != "all" {
         let mut split = Table::new(

@@ -92,6 +92,11 @@ async fn anyone_can_complain_and_gets_a_reference_on_screen_and_by_email(db: Tes
         "in their language: {thanks}"
     );
     assert!(thanks.contains("<html lang=\"ro\">"));
+    // Switching the language keeps the reference on the page.
+    assert!(
+        thanks.contains(&format!("href=\"?reference={reference}&amp;lang=en\"")),
+        "{thanks}"
+    );
 
     app.store.projections.run_until_idle().await.unwrap();
     let row = app
