@@ -184,25 +184,65 @@ async fn events(app: &TestApp) -> u64 {
     app.store.projections.event_count().await.unwrap()
 }
 
-/// Sends a urlencoded body and checks the answer; `accepted` says which statuses may have
-/// written something. Returns where an accepted request was sent (its `Location`).
+/// How a form is sent: as a browser sends a form without files, or with them (the public
+/// form and the status page take files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Urlencoded,
+    Multipart,
+}
+
+/// The body of a form (its values percent-encoded, maybe wrongly) as `encoding` sends it:
+/// its content type and bytes. In a multipart body each value goes as the bytes it decodes
+/// to, invalid UTF-8 included.
+fn encoded_form(encoding: Encoding, csrf: &str, body: &[(String, String)]) -> (String, Vec<u8>) {
+    match encoding {
+        Encoding::Urlencoded => {
+            let mut raw = format!("csrf={}", encode(csrf));
+            for (name, value) in body {
+                raw.push_str(&format!("&{name}={value}"));
+            }
+            ("application/x-www-form-urlencoded".into(), raw.into_bytes())
+        }
+        Encoding::Multipart => {
+            let boundary = format!("hostile-{}", uuid::Uuid::new_v4().simple());
+            let mut raw = Vec::new();
+            let fields =
+                std::iter::once(("csrf".to_string(), encode(csrf))).chain(body.iter().cloned());
+            for (name, value) in fields {
+                raw.extend_from_slice(
+                    format!(
+                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                raw.extend(percent_encoding::percent_decode_str(
+                    &value.replace('+', " "),
+                ));
+                raw.extend_from_slice(b"\r\n");
+            }
+            raw.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+            (format!("multipart/form-data; boundary={boundary}"), raw)
+        }
+    }
+}
+
+/// Sends a form and checks the answer; `accepted` says which statuses may have written
+/// something. Returns where an accepted request was sent (its `Location`).
 async fn check_form(
     app: &TestApp,
-    path: &str,
+    (path, encoding): (&str, Encoding),
     csrf: &str,
     client: &str,
     body: Vec<(String, String)>,
     accepted: &[u16],
 ) -> Result<Option<String>, TestCaseError> {
-    let mut raw = format!("csrf={}", encode(csrf));
-    for (name, value) in &body {
-        raw.push_str(&format!("&{name}={value}"));
-    }
+    let (content_type, raw) = encoded_form(encoding, csrf, &body);
     let before = events(app).await;
     let response = app
         .client
         .post(format!("{}{path}", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-type", content_type)
         .header("x-forwarded-for", client)
         .body(raw)
         .send()
@@ -347,7 +387,7 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
             runtime.block_on(async {
                 let sent = check_form(
                     &app,
-                    "/complain",
+                    ("/complain", Encoding::Multipart),
                     &complain_csrf,
                     &client_of(n),
                     body,
@@ -376,9 +416,16 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
             let n = count(1);
             let path = format!("{status_path}/add");
             runtime.block_on(async {
-                if check_form(&app, &path, &status_csrf, &client_of(n), body, &[303])
-                    .await?
-                    .is_some()
+                if check_form(
+                    &app,
+                    (&path, Encoding::Multipart),
+                    &status_csrf,
+                    &client_of(n),
+                    body,
+                    &[303],
+                )
+                .await?
+                .is_some()
                 {
                     tally.accepted.fetch_add(1, Ordering::Relaxed);
                     // The customer's page shows what they added, escaped.
@@ -404,7 +451,15 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
             |body| {
                 let n = count(2);
                 runtime.block_on(async {
-                    check_form(&app, "/sign-in", &sign_in_csrf, &client_of(n), body, &[]).await?;
+                    check_form(
+                        &app,
+                        ("/sign-in", Encoding::Urlencoded),
+                        &sign_in_csrf,
+                        &client_of(n),
+                        body,
+                        &[],
+                    )
+                    .await?;
                     Ok(())
                 })
             },
