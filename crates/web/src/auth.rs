@@ -166,11 +166,21 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Where to go after signing in: only a path on this site.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => {
-            next.to_string()
-        }
+        Some(next) if is_local_path(next) => next.to_string(),
         _ => "/complaints".to_string(),
     }
+}
+
+/// Whether `next` (already decoded from the form or query) is a path on this site: a slash,
+/// then no second slash or backslash, and no control character or white space anywhere —
+/// browsers drop tabs and line breaks from a `Location`, so `/\t/evil.example` would become
+/// `//evil.example`, another site; and a line break cannot go in a header at all.
+fn is_local_path(next: &str) -> bool {
+    next.starts_with('/')
+        && !next[1..].starts_with(['/', '\\'])
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +211,7 @@ pub(crate) async fn sign_in_page(
 pub(crate) struct SignInForm {
     email: String,
     password: String,
+    #[serde(default)]
     csrf: String,
     next: Option<String>,
     /// The browser's IANA time zone, sent by redress.js (empty without JavaScript).
@@ -377,6 +388,7 @@ pub(crate) async fn sign_in(
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct CsrfForm {
+    #[serde(default)]
     csrf: String,
 }
 
@@ -496,6 +508,16 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/complaints");
         assert_eq!(safe_next(Some("https://evil.example/")), "/complaints");
         assert_eq!(safe_next(Some("/\\evil.example")), "/complaints");
+        // Browsers drop tabs and line breaks: "/\t/evil.example" is "//evil.example".
+        for hostile in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: a=b",
+            "/ /x",
+            "/\u{0}",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/complaints", "{hostile:?}");
+        }
         assert_eq!(safe_next(None), "/complaints");
     }
 

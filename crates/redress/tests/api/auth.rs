@@ -10,7 +10,54 @@ on_both_backends!(
     forms_without_the_sessions_csrf_token_are_refused,
     a_deactivated_account_cannot_sign_in_and_its_open_session_ends,
     an_oversized_or_malformed_form_gets_a_clear_error,
+    after_signing_in_only_a_path_on_this_site_is_followed,
 );
+
+/// `next` (after signing in) goes only to a path of this site: not `//evil.example`, not
+/// `/\t/evil.example` (browsers drop the tab), and a line break in it is ignored, never a 5xx.
+async fn after_signing_in_only_a_path_on_this_site_is_followed(db: TestDb) {
+    let app = spawn_app(db).await;
+    let hash = redress_store::accounts::hash_password(PASSWORD).unwrap();
+    app.store
+        .accounts
+        .create("eva@staff.example", "Eva", Role::Agent, &hash)
+        .await
+        .unwrap();
+    for (next, expected) in [
+        ("/complaints?status=closed", "/complaints?status=closed"),
+        ("/\t/evil.example", "/complaints"),
+        ("/\n/evil.example", "/complaints"),
+        ("//evil.example", "/complaints"),
+        ("/\\evil.example", "/complaints"),
+        ("/x\r\nSet-Cookie: stolen=1", "/complaints"),
+        ("https://evil.example/", "/complaints"),
+    ] {
+        let visitor = app.another_visitor();
+        // The sign-in page carries it (its hidden field), escaped or replaced.
+        let page = visitor
+            .get(&format!(
+                "/sign-in?next={}",
+                percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+            ))
+            .await;
+        assert_eq!(page.status(), 200, "{next:?}");
+        let html = page.text().await.unwrap();
+        let response = visitor
+            .post_form(
+                "/sign-in",
+                &[
+                    ("email", "eva@staff.example"),
+                    ("password", PASSWORD),
+                    ("csrf", &csrf_in(&html)),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{next:?}");
+        assert_eq!(response.headers()["location"], expected, "{next:?}");
+    }
+    app.stop().await;
+}
 
 async fn a_signed_out_visitor_sees_nothing_and_is_sent_to_sign_in(db: TestDb) {
     let app = spawn_app(db).await;
@@ -142,7 +189,9 @@ async fn forms_without_the_sessions_csrf_token_are_refused(db: TestDb) {
             &[("email", "eva@staff.example"), ("password", PASSWORD)],
         )
         .await;
-    assert_eq!(missing.status(), 400);
+    // No token at all is refused as a wrong one is: 403, the same page.
+    assert_eq!(missing.status(), 403);
+    assert!(missing.text().await.unwrap().contains("Form expired"));
     assert_eq!(
         app.get("/complaints").await.status(),
         303,
@@ -152,6 +201,44 @@ async fn forms_without_the_sessions_csrf_token_are_refused(db: TestDb) {
     app.sign_in("eva@staff.example", PASSWORD).await;
     let refused = app.post_form("/sign-out", &[("csrf", "forged")]).await;
     assert_eq!(refused.status(), 403);
+    // Every form, without its token field: 403, never a 400 about a missing field.
+    let reference = crate::conversation::complaint(&app, "ana@example.ro").await;
+    let page = format!("/complaints/{reference}");
+    for (path, fields) in [
+        ("/sign-out".to_string(), vec![]),
+        ("/admin/retention".to_string(), vec![("days", "30")]),
+        (
+            format!("{page}/record_communication"),
+            vec![
+                ("direction", "outbound"),
+                ("channel", "phone"),
+                ("summary", "Called back"),
+            ],
+        ),
+        (format!("{page}/change_priority"), vec![("priority", "low")]),
+        (format!("{page}/acknowledge"), vec![("apology", "Sorry")]),
+        ("/companies".to_string(), vec![("name", "Contoso")]),
+        (
+            "/admin/users".to_string(),
+            vec![("email", "x@staff.example")],
+        ),
+        ("/complaints/new".to_string(), vec![("name", "Ana")]),
+    ] {
+        let response = app.post_form(&path, &fields).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 403, "{path} without a token: {text}");
+        assert!(text.contains("Form expired"), "{path}: {text}");
+    }
+    assert_eq!(
+        app.store
+            .complaints
+            .events_of(&reference)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(
         app.get("/complaints").await.status(),
         200,

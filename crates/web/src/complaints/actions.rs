@@ -127,6 +127,7 @@ pub(crate) async fn record_cause(
 /// Every field any action form may send; each action reads the ones it needs.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ActionForm {
+    #[serde(default)]
     csrf: String,
     #[serde(flatten)]
     fields: BTreeMap<String, String>,
