@@ -64,11 +64,20 @@ impl StatusLinks {
         else {
             return Err(LinkError::Invalid);
         };
+        let (reference_text, expires_text) = (reference, expires);
         let reference = Reference::parse(reference).map_err(|_| LinkError::Invalid)?;
         let expires: i64 = expires.parse().map_err(|_| LinkError::Invalid)?;
         let given = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| LinkError::Invalid)?;
+        // Only the link exactly as issued: not the reference in lower case, not the expiry
+        // with leading zeros or a sign, not the signature spelt another way.
+        if reference.as_str() != reference_text
+            || expires.to_string() != expires_text
+            || URL_SAFE_NO_PAD.encode(&given) != signature
+        {
+            return Err(LinkError::Invalid);
+        }
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
             .expect("HMAC accepts keys of any length");
         mac.update(format!("status-link:{}:{expires}", reference.as_str()).as_bytes());
@@ -110,6 +119,16 @@ mod tests {
             StatusLinks::new(vec![8; 32]).open(&token, now),
             Err(LinkError::Invalid)
         );
+        // The same link spelt differently: only the exact one issued opens.
+        let exact = |f: &dyn Fn(&str, &str, &str) -> String| f(reference_part, expires, signature);
+        for variant in [
+            exact(&|r, e, s| format!("{}.{e}.{s}", r.to_lowercase())),
+            exact(&|r, e, s| format!("{r}.0{e}.{s}")),
+            exact(&|r, e, s| format!("{r}.+{e}.{s}")),
+            exact(&|r, e, s| format!("{r}.{e}.{s}=")),
+        ] {
+            assert_eq!(links.open(&variant, now), Err(LinkError::Invalid), "{variant}");
+        }
         for junk in ["", "RDR-7KX4-9PQM", "a.b.c", "RDR-7KX4-9PQM.x.y"] {
             assert_eq!(links.open(junk, now), Err(LinkError::Invalid), "{junk}");
         }
