@@ -398,7 +398,11 @@ mod tests {
         assert_eq!(email.as_str(), "Ana.Pop@example.ro");
         assert_eq!(email.normalised(), "ana.pop@example.ro");
         assert!(CustomerEmail::parse("李@例子.中国").is_ok());
-        for good in ["o'brien@example.ie", "ana+refunds@example.com", "a@sub-1.example.co.uk"] {
+        for good in [
+            "o'brien@example.ie",
+            "ana+refunds@example.com",
+            "a@sub-1.example.co.uk",
+        ] {
             assert!(CustomerEmail::parse(good).is_ok(), "{good:?} was refused");
         }
     }

@@ -127,7 +127,11 @@ mod tests {
             exact(&|r, e, s| format!("{r}.+{e}.{s}")),
             exact(&|r, e, s| format!("{r}.{e}.{s}=")),
         ] {
-            assert_eq!(links.open(&variant, now), Err(LinkError::Invalid), "{variant}");
+            assert_eq!(
+                links.open(&variant, now),
+                Err(LinkError::Invalid),
+                "{variant}"
+            );
         }
         for junk in ["", "RDR-7KX4-9PQM", "a.b.c", "RDR-7KX4-9PQM.x.y"] {
             assert_eq!(links.open(junk, now), Err(LinkError::Invalid), "{junk}");

@@ -18,7 +18,8 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpRequest, ResponseError, web};
+use futures::StreamExt;
 
 use crate::error::AppError;
 
@@ -65,11 +66,47 @@ pub(crate) async fn headers(
     } else {
         MAX_BODY_BYTES
     };
+    let urlencoded = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     let mut response = if announced.is_some_and(|n| n > limit) {
         request.error_response(AppError::TooLarge(format!(
             "The request is larger than {} KB; send less at a time.",
             limit / 1024
         )))
+    } else if urlencoded {
+        // Form decoding would turn bytes that are not UTF-8 into U+FFFD and store them as
+        // the customer's words; such a form is refused here, for every form, before any
+        // handler sees it. (Forms with files check each field as they read it.)
+        let (http, mut payload) = request.into_parts();
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > crate::MAX_FORM_BYTES {
+                let refusal = AppError::TooLarge(format!(
+                    "The form is larger than {} KB; shorten what you wrote.",
+                    crate::MAX_FORM_BYTES / 1024
+                ));
+                return Ok(
+                    ServiceResponse::new(http, refusal.error_response()).map_into_boxed_body()
+                );
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
+        if let Err(field) = form_is_utf8(&body) {
+            let refusal = AppError::BadForm(format!(
+                "the field {field:?} is not UTF-8 text; send it again from the page's form"
+            ));
+            return Ok(ServiceResponse::new(http, refusal.error_response()).map_into_boxed_body());
+        }
+        let request = ServiceRequest::from_parts(http, actix_web::dev::Payload::from(body));
+        next.call(request).await?.map_into_boxed_body()
     } else {
         next.call(request).await?.map_into_boxed_body()
     };
@@ -100,6 +137,46 @@ pub(crate) async fn headers(
         );
     }
     Ok(response)
+}
+
+/// Checks that every name and value of a urlencoded form decodes to UTF-8 text; else the
+/// name (as far as it can be read) of the first that does not.
+fn form_is_utf8(body: &[u8]) -> Result<(), String> {
+    for pair in body.split(|b| *b == b'&') {
+        let mut parts = pair.splitn(2, |b| *b == b'=');
+        let name = percent_decoded(parts.next().unwrap_or_default());
+        let value = percent_decoded(parts.next().unwrap_or_default());
+        if std::str::from_utf8(&name).is_err() || std::str::from_utf8(&value).is_err() {
+            return Err(String::from_utf8_lossy(&name).into_owned());
+        }
+    }
+    Ok(())
+}
+
+/// `application/x-www-form-urlencoded` decoding of one part: `+` is a space, `%XX` a byte
+/// (a `%` not followed by two hex digits stays as it is, as browsers' decoders do).
+fn percent_decoded(part: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(part.len());
+    let mut i = 0;
+    while i < part.len() {
+        match part[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (
+                part.get(i + 1).copied().and_then(hex),
+                part.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(high), Some(low)) => {
+                    out.push(high * 16 + low);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Where client addresses come from (the app's data).

@@ -21,7 +21,100 @@ on_both_backends!(
     the_audit_trail_records_who_did_what_from_where_for_admins,
     a_customers_data_is_exported_whole_and_erased_on_confirmation,
     retention_erases_customers_whose_last_complaint_closed_long_ago,
+    forms_with_bytes_that_are_not_utf8_are_refused_and_write_nothing,
 );
+
+/// Bytes that are not UTF-8 in any form field (urlencoded or with files) are refused with a
+/// message naming the field; nothing is written (they were once stored as U+FFFD, "���").
+async fn forms_with_bytes_that_are_not_utf8_are_refused_and_write_nothing(db: TestDb) {
+    let app = spawn_app(db).await;
+    app.sign_in_as(Role::Agent).await;
+    let reference = crate::conversation::complaint(&app, "ana@example.ro").await;
+    let page = format!("/complaints/{reference}");
+    let csrf = csrf_in(&app.get(&page).await.text().await.unwrap());
+    let before = app
+        .store
+        .complaints
+        .events_of(&reference)
+        .await
+        .unwrap()
+        .len();
+    for (path, body) in [
+        (
+            format!("{page}/note"),
+            format!("csrf={csrf}&note=Called+%FF%FE+back"),
+        ),
+        (
+            format!("{page}/acknowledge"),
+            format!("csrf={csrf}&apology=Sorry%C3%28"),
+        ),
+        (format!("{page}/note"), format!("csrf={csrf}&n%FFote=x")),
+    ] {
+        let response = app
+            .client
+            .post(format!("{}{path}", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{body}");
+        let text = unescape(&response.text().await.unwrap());
+        assert!(text.contains("is not UTF-8 text"), "{body}: {text}");
+    }
+    // The same fields as valid UTF-8 go through.
+    let ok = app
+        .client
+        .post(format!("{}{page}/note", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&note=Called+%C8%98tefan+back+100%25"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 303);
+    let events = app.store.complaints.events_of(&reference).await.unwrap();
+    assert_eq!(events.len(), before + 1, "only the valid note was written");
+    // The public form (a form with files) refuses them too, and files no complaint.
+    let visitor = app.another_visitor();
+    let form = visitor.get("/complain").await.text().await.unwrap();
+    let csrf = csrf_in(&form);
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("csrf", csrf.as_bytes()),
+        ("name", b"Ana \xff\xfe Pop".as_slice()),
+        ("email", b"ana@example.ro".as_slice()),
+        ("category", b"Billing".as_slice()),
+        ("summary", b"Charged twice".as_slice()),
+        ("description", b"Twice.".as_slice()),
+    ] {
+        body.extend_from_slice(
+            format!("--b\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"--b--\r\n");
+    let list_before = app.store.projections.event_count().await.unwrap();
+    let refused = visitor
+        .client
+        .post(format!("{}/complain", app.address))
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let text = unescape(&refused.text().await.unwrap());
+    assert!(
+        text.contains("The form could not be read; please try again."),
+        "{text}"
+    );
+    assert_eq!(
+        app.store.projections.event_count().await.unwrap(),
+        list_before
+    );
+    app.stop().await;
+}
 
 fn unescape(html: &str) -> String {
     html.replace("&#x2F;", "/")
