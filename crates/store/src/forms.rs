@@ -39,6 +39,30 @@ impl FormTokens {
         Ok(inserted == 1)
     }
 
+    /// Records what the token's submission led to (e.g. the complaint's reference).
+    pub async fn settle(&self, token: &str, outcome: &str) -> Result<(), StoreError> {
+        on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE form_submissions SET outcome = $2 WHERE token = $1"
+        )
+        .bind(token)
+        .bind(outcome)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// What a claimed token's submission led to, if it has been recorded.
+    pub async fn outcome(&self, token: &str) -> Result<Option<String>, StoreError> {
+        let outcome: Option<Option<String>> = on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT outcome FROM form_submissions WHERE token = $1"
+        )
+        .bind(token)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(outcome.flatten())
+    }
+
     /// Gives a token back after its form was refused, so the corrected form can be sent.
     pub async fn release(&self, token: &str) -> Result<(), StoreError> {
         on_pool!(&self.db, |pool| sqlx::query(

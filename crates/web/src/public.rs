@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
 use redress_domain::{Actor, Channel, CustomerEmail, Language, Priority, Reference};
 use redress_store::CommandError;
+use redress_store::FormTokens;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{check_csrf, csrf_token};
@@ -50,6 +51,8 @@ pub(crate) struct PublicForm {
     description: String,
     remedy: String,
     language: String,
+    /// The page's one-time token: a replayed form is recognised and files nothing.
+    form_token: String,
 }
 
 impl PublicForm {
@@ -64,6 +67,7 @@ impl PublicForm {
             description: upload.text("description"),
             remedy: upload.text("remedy"),
             language: upload.text("language"),
+            form_token: upload.text("form_token"),
         }
     }
 }
@@ -78,6 +82,14 @@ fn render_form(
 ) -> Result<HttpResponse, AppError> {
     let mut context = customer_context(page);
     context.insert("csrf", &csrf_token(session)?);
+    context.insert(
+        "form_token",
+        &if form.form_token.is_empty() {
+            FormTokens::issue()
+        } else {
+            form.form_token.clone()
+        },
+    );
     context.insert("form", form);
     context.insert("errors", errors);
     context.insert(
@@ -154,6 +166,15 @@ pub(crate) async fn submit(
         tracing::info!(client = %client_of(&request), "public form: honeypot filled; ignored");
         return Ok(thanks_redirect(None, page));
     }
+    // Sent twice (a double click, a resent request): the second does nothing and says
+    // where the first went.
+    let token = form.form_token.clone();
+    if !token.is_empty() && !state.store.forms.claim(&token).await? {
+        let first = state.store.forms.outcome(&token).await?;
+        let first = first.as_deref().and_then(|r| Reference::parse(r).ok());
+        let language = Language::parse(&form.language).unwrap_or(page);
+        return Ok(thanks_again(first.as_ref(), language));
+    }
     let client = client_of(&request);
     let recent = state
         .store
@@ -166,6 +187,7 @@ pub(crate) async fn submit(
             "form",
             text_with(page, "error-rate", &[("count", MAX_PER_WINDOW.to_string())]),
         );
+        release(&state, &token).await?;
         return render_form(&state, &session, page, &form, &errors, 429);
     }
     // Every mistake at once: the ones the form can see, then (if none) the complaint's own.
@@ -191,6 +213,7 @@ pub(crate) async fn submit(
         }
     }
     let (Some(email), Some(language), true) = (email, language, errors.is_empty()) else {
+        release(&state, &token).await?;
         return render_form(&state, &session, page, &form, &errors, 422);
     };
     let new = Intake {
@@ -215,6 +238,9 @@ pub(crate) async fn submit(
         .await
     {
         Ok(reference) => {
+            if !token.is_empty() {
+                state.store.forms.settle(&token, reference.as_str()).await?;
+            }
             state.store.public_intake.record(&client).await?;
             Ok(thanks_redirect(Some(&reference), language))
         }
@@ -231,10 +257,36 @@ pub(crate) async fn submit(
                 field => field,
             };
             errors.insert(field, locale::refusal(page, &rejection));
+            release(&state, &token).await?;
             render_form(&state, &session, page, &form, &errors, 422)
         }
-        Err(other) => Err(other.into()),
+        Err(other) => {
+            release(&state, &token).await?;
+            Err(other.into())
+        }
     }
+}
+
+/// Gives a claimed token back after its form was refused, so the corrected form can be sent.
+async fn release(state: &AppState, token: &str) -> Result<(), AppError> {
+    if !token.is_empty() {
+        state.store.forms.release(token).await?;
+    }
+    Ok(())
+}
+
+/// The answer to a form sent again: the thanks page of the first, saying so.
+fn thanks_again(reference: Option<&Reference>, language: Language) -> HttpResponse {
+    let location = match reference {
+        Some(reference) => format!(
+            "/complain/thanks?reference={reference}&lang={}&again=1",
+            language.code()
+        ),
+        None => format!("/complain/thanks?lang={}&again=1", language.code()),
+    };
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
 }
 
 fn thanks_redirect(reference: Option<&Reference>, language: Language) -> HttpResponse {
@@ -254,6 +306,8 @@ fn thanks_redirect(reference: Option<&Reference>, language: Language) -> HttpRes
 pub(crate) struct ThanksQuery {
     #[serde(default)]
     reference: Option<String>,
+    #[serde(default)]
+    again: Option<String>,
     #[serde(default)]
     lang: Option<String>,
 }
@@ -275,5 +329,6 @@ pub(crate) async fn thanks(
         context.insert("keep", &format!("reference={reference}"));
     }
     context.insert("reference", &reference.map(|r| r.to_string()));
+    context.insert("again", &query.again.is_some());
     render(&state, "public/thanks.html", &context, 200)
 }

@@ -9,7 +9,75 @@ on_both_backends!(
     anyone_can_complain_and_gets_a_reference_on_screen_and_by_email,
     mistakes_are_shown_beside_their_fields_and_nothing_is_written,
     bots_and_floods_are_kept_out_without_a_third_party,
+    the_same_form_sent_twice_files_one_complaint_and_says_where_it_is,
 );
+
+/// A double click or a resent request: the second submission of the same page's form files
+/// nothing, sends no second receipt, and lands on the first complaint's reference. A
+/// refused form can be corrected and sent with the same page's token.
+async fn the_same_form_sent_twice_files_one_complaint_and_says_where_it_is(db: TestDb) {
+    let app = spawn_app(db).await;
+    let page = app.get("/complain?lang=ro").await.text().await.unwrap();
+    let csrf = csrf_in(&page);
+    let token = page
+        .split("name=\"form_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form carries a one-time token")
+        .to_string();
+    let mut form = vec![("csrf", csrf.as_str()), ("form_token", token.as_str())];
+    // Refused first (no summary): the token is given back for the corrected form.
+    let without_summary: Vec<(&str, &str)> = GOOD
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "summary")
+        .collect();
+    let mut refused = form.clone();
+    refused.extend_from_slice(&without_summary);
+    let answer = app.post_multipart("/complain", &refused, &[]).await;
+    assert_eq!(answer.status(), 422);
+    assert!(
+        answer.text().await.unwrap().contains(&token),
+        "the same token, kept"
+    );
+    form.extend_from_slice(GOOD);
+    let before = event_count(&app).await;
+    let first = app.post_multipart("/complain", &form, &[]).await;
+    assert_eq!(first.status(), 303);
+    let first = first.headers()["location"].to_str().unwrap().to_string();
+    let reference = first
+        .split("reference=")
+        .nth(1)
+        .and_then(|r| r.split('&').next())
+        .unwrap()
+        .to_string();
+    let filed = event_count(&app).await;
+    assert!(filed > before);
+    let again = app.post_multipart("/complain", &form, &[]).await;
+    assert_eq!(again.status(), 303);
+    let again = again.headers()["location"].to_str().unwrap().to_string();
+    assert!(again.contains(&format!("reference={reference}")), "{again}");
+    assert!(again.contains("again=1"), "{again}");
+    assert_eq!(event_count(&app).await, filed, "nothing filed twice");
+    let thanks = app.get(&again).await.text().await.unwrap();
+    assert!(
+        thanks.contains("Acest formular fusese deja trimis"),
+        "{thanks}"
+    );
+    assert!(thanks.contains(&reference));
+    app.store.projections.run_until_idle().await.unwrap();
+    let receipts = app
+        .store
+        .outbox
+        .of_complaint(&reference)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|row| row.kind == "receipt")
+        .count();
+    assert_eq!(receipts, 1, "one receipt");
+    app.stop().await;
+}
 
 fn unescape(html: &str) -> String {
     html.replace("&#x2F;", "/").replace("&#x27;", "'")

@@ -30,6 +30,7 @@ field-files-help = Up to { $count } files, { $size } MB each.
 form-send = Send my complaint
 
 thanks-title = Thank you for telling us
+thanks-again = This form had already been sent: we received your complaint once, and nothing was sent twice.
 thanks-reference = We have received your complaint. Its reference is
 thanks-keep = Please keep it and quote it whenever you contact us. We have sent it to you by email too; if it does not arrive within a few minutes, look in your spam folder.
 thanks-no-reference = We have received your complaint. We will write to you by email with its reference.

@@ -30,6 +30,7 @@ field-files-help = Hasta { $count } archivos, de { $size } MB cada uno.
 form-send = Enviar mi reclamación
 
 thanks-title = Gracias por contárnoslo
+thanks-again = Este formulario ya se había enviado: recibimos su reclamación una sola vez y no se ha enviado nada dos veces.
 thanks-reference = Hemos recibido su reclamación. Su referencia es
 thanks-keep = Consérvela e indíquela siempre que se ponga en contacto con nosotros. También se la hemos enviado por correo; si no llega en unos minutos, mire en la carpeta de correo no deseado.
 thanks-no-reference = Hemos recibido su reclamación. Le escribiremos por correo con su referencia.

@@ -30,6 +30,7 @@ field-files-help = Cel mult { $count } fișiere, de câte { $size } MB.
 form-send = Trimite reclamația
 
 thanks-title = Vă mulțumim că ne-ați spus
+thanks-again = Acest formular fusese deja trimis: am primit reclamația dumneavoastră o singură dată și nimic nu a fost trimis de două ori.
 thanks-reference = Am primit reclamația dumneavoastră. Numărul de referință este
 thanks-keep = Vă rugăm să îl păstrați și să îl menționați de fiecare dată când ne contactați. Vi l-am trimis și prin e-mail; dacă nu sosește în câteva minute, verificați dosarul de spam.
 thanks-no-reference = Am primit reclamația dumneavoastră. Vă vom scrie prin e-mail numărul de referință.

@@ -30,6 +30,7 @@ field-files-help = 最多 { $count } 个文件，每个不超过 { $size } MB。
 form-send = 提交投诉
 
 thanks-title = 感谢您告诉我们
+thanks-again = 此表单已经提交过：我们只收到了您的一份投诉，没有重复提交。
 thanks-reference = 我们已收到您的投诉。参考编号为
 thanks-keep = 请保存此编号，并在每次联系我们时提供。我们也已通过电子邮件发送给您；如果几分钟内未收到，请查看垃圾邮件文件夹。
 thanks-no-reference = 我们已收到您的投诉，稍后会通过电子邮件告知参考编号。
