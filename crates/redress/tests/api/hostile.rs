@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use redress_store::Role;
 use redress_store::testing::TestDb;
 
 use crate::{TestApp, csrf_in, spawn_app_with};
@@ -498,6 +499,9 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
         })
         .unwrap_or_else(|e| panic!("the JSON API: {e}"));
 
+    // 5. Probes of what issue 18 found (items 21–27), each kind counted.
+    let probes = runtime.block_on(probe_issue_18(&app, &status_path));
+
     // Every email the accepted requests caused: no header injected. And the lists staff read.
     let (emails, injected) = runtime.block_on(async {
         app.store.projections.run_until_idle().await.unwrap();
@@ -562,11 +566,18 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
         "too few accepted to reach the emails: {accepted}"
     );
     assert!(emails > 20, "too few emails to check: {emails}");
+    let probe_total: usize = probes.iter().map(|(_, n)| n).sum();
+    let probe_kinds: Vec<String> = probes.iter().map(|(k, n)| format!("{k} {n}")).collect();
     let summary = format!(
         "hostile input: {total} generated requests (public form {}, status page {}, sign-in {}, \
          JSON API {}); {accepted} accepted, the rest refused; 0 answers 5xx, 0 refusals wrote \
-         anything, 0 rendered unescaped; {emails} emails read back, 0 headers injected\n",
-        cases[0], cases[1], cases[2], cases[3]
+         anything, 0 rendered unescaped; {emails} emails read back, 0 headers injected; \
+         {probe_total} probes, all handled ({})\n",
+        cases[0],
+        cases[1],
+        cases[2],
+        cases[3],
+        probe_kinds.join(", ")
     );
     print!("{summary}");
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -576,4 +587,217 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
         let _ = std::fs::write(out, &summary);
     }
     runtime.block_on(app.stop());
+}
+
+/// Deterministic probes of the weaknesses issue 18 listed (items 21–27), each asserting the
+/// fix; returns how many requests of each kind were sent.
+async fn probe_issue_18(app: &TestApp, status_path: &str) -> Vec<(&'static str, usize)> {
+    let mut tally: Vec<(&'static str, usize)> = Vec::new();
+    let hash = redress_store::accounts::hash_password(crate::PASSWORD).unwrap();
+    app.store
+        .accounts
+        .create("probe@staff.example", "Pat Probe", Role::Agent, &hash)
+        .await
+        .unwrap();
+
+    // 21, 22: where signing in leads. Only a path on this site; control characters and line
+    // breaks are never followed, never a 5xx.
+    let nexts = [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/x\r\nSet-Cookie: stolen=1",
+        "https://evil.example",
+        "/ /evil.example",
+    ];
+    for next in nexts {
+        let visitor = app.another_visitor();
+        let page = visitor.get("/sign-in").await.text().await.unwrap();
+        let response = visitor
+            .post_form(
+                "/sign-in",
+                &[
+                    ("email", "probe@staff.example"),
+                    ("password", crate::PASSWORD),
+                    ("csrf", &csrf_in(&page)),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "next {next:?}");
+        assert_eq!(
+            response.headers()["location"],
+            "/complaints",
+            "next {next:?}"
+        );
+    }
+    tally.push(("sign-in next", nexts.len()));
+
+    // 23: the public form sent twice with the same token files one complaint.
+    let visitor = app.another_visitor();
+    let page = visitor.get("/complain").await.text().await.unwrap();
+    let token = page
+        .split("name=\"form_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let csrf = csrf_in(&page);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("form_token", token.as_str()),
+        ("name", "Ana Replay"),
+        ("email", "replay@example.ro"),
+        ("category", "Billing"),
+        ("summary", "Sent twice"),
+        ("description", "A double click."),
+        ("language", "ro"),
+    ];
+    let first = visitor.post_multipart("/complain", &fields, &[]).await;
+    assert_eq!(first.status(), 303);
+    let filed = events(app).await;
+    for _ in 0..3 {
+        let again = visitor.post_multipart("/complain", &fields, &[]).await;
+        assert_eq!(again.status(), 303);
+        assert!(
+            again.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("again=1")
+        );
+    }
+    assert_eq!(
+        events(app).await,
+        filed,
+        "a replayed public form filed again"
+    );
+    tally.push(("public form replayed", 4));
+
+    // 24: bytes that are not UTF-8, on a form without files and on one with them.
+    let before = events(app).await;
+    let staff_form = app
+        .client
+        .post(format!("{}/sign-in", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("csrf=x&email=%FF%FE%40staff.example&password=p")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(staff_form.status(), 400);
+    let (content_type, body) = encoded_form(
+        Encoding::Multipart,
+        &csrf,
+        &[
+            ("name".into(), "Ana%FF%FE".into()),
+            ("email".into(), "utf8@example.ro".into()),
+            ("category".into(), "Billing".into()),
+            ("summary".into(), "Bytes".into()),
+            ("description".into(), "Bytes.".into()),
+        ],
+    );
+    let public = visitor
+        .client
+        .post(format!("{}/complain", app.address))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 400);
+    assert_eq!(
+        events(app).await,
+        before,
+        "bytes that are not UTF-8 were stored"
+    );
+    tally.push(("not UTF-8", 2));
+
+    // 25: addresses no email can be built for.
+    let literals = ["a@[127.0.0.1]", "a@127.0.0.1", "\"a b\"@example.com"];
+    for address in literals {
+        let page = visitor.get("/complain").await.text().await.unwrap();
+        let csrf = csrf_in(&page);
+        let refused = visitor
+            .post_multipart(
+                "/complain",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("name", "Ana"),
+                    ("email", address),
+                    ("category", "Billing"),
+                    ("summary", "Literal"),
+                    ("description", "An address literal."),
+                    ("language", "en"),
+                ],
+                &[],
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{address}");
+    }
+    assert_eq!(
+        events(app).await,
+        before,
+        "an unsendable address was accepted"
+    );
+    tally.push(("address literals", literals.len()));
+
+    // 26: a status link opens only as issued.
+    let token = status_path.trim_start_matches("/status/");
+    let mut parts = token.splitn(3, '.');
+    let (reference, expires, signature) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let variants = [
+        format!("{}.{expires}.{signature}", reference.to_lowercase()),
+        format!("{reference}.0{expires}.{signature}"),
+        format!("{reference}.+{expires}.{signature}"),
+        format!("{reference}.{expires}.{signature}="),
+    ];
+    for variant in &variants {
+        let response = app.get(&format!("/status/{variant}")).await;
+        assert_eq!(response.status(), 404, "{variant} opened");
+    }
+    assert_eq!(app.get(status_path).await.status(), 200);
+    tally.push(("status links", variants.len()));
+
+    // 27: forms without their CSRF field answer 403, as a wrong token does.
+    let signed_in = app.another_visitor();
+    assert_eq!(
+        signed_in
+            .sign_in("probe@staff.example", crate::PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let without = [
+        (
+            &visitor,
+            "/sign-in",
+            vec![("email", "probe@staff.example"), ("password", "x")],
+        ),
+        (&signed_in, "/sign-out", vec![]),
+        (&signed_in, "/notifications/read-all", vec![]),
+    ];
+    for (who, path, fields) in &without {
+        let response = who.post_form(path, fields).await;
+        assert_eq!(response.status(), 403, "{path}");
+    }
+    let public = visitor
+        .post_multipart(
+            "/complain",
+            &[("name", "Ana"), ("email", "nocsrf@example.ro")],
+            &[],
+        )
+        .await;
+    assert_eq!(public.status(), 403);
+    let add = visitor
+        .post_multipart(&format!("{status_path}/add"), &[("text", "hello")], &[])
+        .await;
+    assert_eq!(add.status(), 403);
+    assert_eq!(events(app).await, before, "a form without its token wrote");
+    tally.push(("no CSRF field", without.len() + 2));
+    tally
 }
