@@ -344,6 +344,13 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         })
 }
 
+/// A redirect to `location` (303).
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
 async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
@@ -373,6 +380,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
                     .insert_header((header::LOCATION, "/complaints"))
                     .finish()
             }),
+        )
+        // Where people type their way in: the sign-in page, the admin pages.
+        .route("/login", web::get().to(|| async { see_other("/sign-in") }))
+        .route(
+            "/admin",
+            web::get().to(|| async { see_other("/admin/users") }),
         )
         .route("/sign-in", web::get().to(auth::sign_in_page))
         .route("/sign-in", web::post().to(auth::sign_in))
@@ -404,6 +417,14 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route(
             "/complaints/{reference}/{action}",
             web::post().to(complaints::act),
+        )
+        // A refused action's page was answered at the action's address; reloading it (a GET)
+        // goes back to the complaint.
+        .route(
+            "/complaints/{reference}/{action}",
+            web::get().to(|path: web::Path<(String, String)>| async move {
+                see_other(&format!("/complaints/{}", path.0))
+            }),
         )
         .route("/static/redress.css", web::get().to(stylesheet))
         .route("/static/redress.js", web::get().to(script));

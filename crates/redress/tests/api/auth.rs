@@ -11,7 +11,31 @@ on_both_backends!(
     a_deactivated_account_cannot_sign_in_and_its_open_session_ends,
     an_oversized_or_malformed_form_gets_a_clear_error,
     after_signing_in_only_a_path_on_this_site_is_followed,
+    addresses_people_type_and_reload_lead_somewhere,
 );
+
+/// `/login` and `/admin`, which people type, lead to the sign-in and admin pages; a refused
+/// action's address reloaded (a GET) goes back to the complaint instead of answering 405.
+async fn addresses_people_type_and_reload_lead_somewhere(db: TestDb) {
+    let app = spawn_app(db).await;
+    let login = app.get("/login").await;
+    assert_eq!(login.status(), 303);
+    assert_eq!(login.headers()["location"], "/sign-in");
+    let admin = app.get("/admin").await;
+    assert_eq!(admin.status(), 303);
+    assert_eq!(admin.headers()["location"], "/admin/users");
+    app.sign_in_as(Role::Agent).await;
+    let reference = crate::conversation::complaint(&app, "ana@example.ro").await;
+    let reloaded = app
+        .get(&format!("/complaints/{reference}/commit_to_action"))
+        .await;
+    assert_eq!(reloaded.status(), 303);
+    assert_eq!(
+        reloaded.headers()["location"],
+        format!("/complaints/{reference}").as_str()
+    );
+    app.stop().await;
+}
 
 /// `next` (after signing in) goes only to a path of this site: not `//evil.example`, not
 /// `/\t/evil.example` (browsers drop the tab), and a line break in it is ignored, never a 5xx.
