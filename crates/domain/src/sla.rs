@@ -1377,19 +1377,27 @@ impl ComplaintSla {
         self.start(policy, SlaClock::Update, at);
     }
 
-    /// The worst state of its clocks at `now`.
+    /// The worst state of its running clocks at `now`; when none runs, "met late" if any clock
+    /// was met late, "met" if any ran, else "not started".
     pub fn status(&self, now: DateTime<Utc>) -> ClockStatus {
-        self.clocks
-            .iter()
-            .map(|c| c.status(now))
-            .filter(|s| {
-                !matches!(
-                    s,
-                    ClockStatus::Met | ClockStatus::MetLate | ClockStatus::Ended
-                )
-            })
-            .max()
-            .unwrap_or(ClockStatus::Idle)
+        let statuses: Vec<ClockStatus> = self.clocks.iter().map(|c| c.status(now)).collect();
+        let done = |s: &ClockStatus| {
+            matches!(
+                s,
+                ClockStatus::Met | ClockStatus::MetLate | ClockStatus::Ended | ClockStatus::Idle
+            )
+        };
+        if let Some(open) = statuses.iter().copied().filter(|s| !done(s)).max() {
+            return open;
+        }
+        // Nothing running: every clock that ran is done. Met late if any was.
+        if statuses.contains(&ClockStatus::MetLate) {
+            ClockStatus::MetLate
+        } else if statuses.contains(&ClockStatus::Met) {
+            ClockStatus::Met
+        } else {
+            ClockStatus::Idle
+        }
     }
 
     /// The running clock due first, not yet breached: `(clock, due)`.

@@ -328,7 +328,11 @@ fn the_update_clock_restarts_after_every_update_and_each_run_is_judged_alone() {
     );
     assert!(sla.clocks.iter().all(|c| !c.is_open()));
     assert!(sla.advance(at(LONDON, 2026, 6, 1, 9, 0)).is_empty());
-    assert_eq!(sla.status(at(LONDON, 2026, 6, 1, 9, 0)), ClockStatus::Idle);
+    // Nothing runs any more: the complaint's standards were met, one run late.
+    assert_eq!(
+        sla.status(at(LONDON, 2026, 6, 1, 9, 0)),
+        ClockStatus::MetLate
+    );
 }
 
 #[test]
@@ -897,4 +901,43 @@ fn clocks_stored_before_the_promises_existed_read_with_them_not_started() {
     assert_eq!(back.clocks.len(), SlaClock::ALL.len());
     assert_eq!(back.clock(SlaClock::Promise).started_at, None);
     assert_eq!(back, sla);
+}
+
+#[test]
+fn a_complaint_whose_clocks_are_all_met_is_met_not_not_started() {
+    let policy = Preset::Default.policy(london_office());
+    let monday = at(LONDON, 2026, 12, 7, 10, 0);
+    let mut sla = received(&policy, monday);
+    assert_eq!(sla.status(monday), ClockStatus::OnTrack);
+    let steps = [
+        (10, ack()),
+        (20, owner()),
+        (30, commit_by(d(2026, 12, 10))),
+        (40, update_by(d(2026, 12, 9))),
+        (50, resolved()),
+    ];
+    for (minute, change) in steps.clone() {
+        step(
+            &mut sla,
+            &policy,
+            at(LONDON, 2026, 12, 7, 10, minute),
+            change,
+        );
+    }
+    let later = at(LONDON, 2026, 12, 20, 9, 0);
+    // Every clock that ran was met in time.
+    assert_eq!(sla.status(later), ClockStatus::Met);
+    assert_eq!(sla.status(later).label(), "Met");
+
+    // The same two days later: acknowledged late, so met late.
+    let mut late = received(&policy, monday);
+    for (minute, change) in steps {
+        step(
+            &mut late,
+            &policy,
+            at(LONDON, 2026, 12, 9, 10, minute),
+            change,
+        );
+    }
+    assert_eq!(late.status(later), ClockStatus::MetLate);
 }
