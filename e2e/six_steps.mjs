@@ -385,6 +385,14 @@ async function main() {
     (await live.locator('[data-count="on_track"]').count()) === 1,
     'the refreshed dashboard lost its counts',
   );
+  step('opening the live part the dashboard refreshes from (a document of its own)');
+  await page.goto(`${baseUrl}/sla?partial=1`);
+  check(
+    (await page.getAttribute('html', 'lang')) === 'en' && (await page.title()).length > 0,
+    `the live part has no language or title: ${await page.title()}`,
+  );
+  await checkPage('sla-live-part');
+  await page.goto(`${baseUrl}/sla`);
   step('filtering the dashboard by tier (the filter goes in the URL)');
   await page.selectOption('#f-tier', 'key_account');
   await submitAndWait(page.getByRole('button', { name: 'Show', exact: true }));

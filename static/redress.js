@@ -23,7 +23,8 @@
 })();
 
 // The SLA dashboard refreshes its live part every 30 seconds without a full reload (the
-// server renders the same HTML with ?partial=1). Without JavaScript, reload the page.
+// server renders the same HTML in a document of its own with ?partial=1). Without
+// JavaScript, reload the page.
 (function () {
   "use strict";
   var live = document.querySelector("[data-refresh]");
@@ -44,7 +45,9 @@
         return response.text();
       })
       .then(function (html) {
-        live.innerHTML = html;
+        // The live part comes as a small document of its own: take its body.
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        live.innerHTML = fresh.body.innerHTML;
         live.setAttribute("data-refreshed", String(Date.now()));
       })
       .catch(function () {

@@ -849,6 +849,13 @@ mod tests {
                 assert!(mail.text.contains("RDR-7KX4-9PQM"), "{kind:?} {language:?}");
                 assert!(mail.html.contains("<html lang=\""));
                 assert!(!mail.text.contains("{{") && !mail.html.contains("{{"));
+                // The signature's delimiter is "-- " on a line of its own (RFC 3676), so mail
+                // programs can fold the signature away.
+                assert!(
+                    mail.text.contains("\n-- \n"),
+                    "{kind:?} {language:?}: {}",
+                    mail.text
+                );
             }
         }
     }
@@ -876,6 +883,7 @@ mod tests {
         );
         assert!(breach.html.contains("Record the cause"));
         assert!(!breach.text.contains("{{") && !breach.html.contains("{{"));
+        assert!(breach.text.contains("\n-- \n") && risk.text.contains("\n-- \n"));
         // Several managers are greeted as a team; every address is a recipient.
         assert_eq!(breach.to_email, "maria@example.com");
     }

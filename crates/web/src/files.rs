@@ -387,7 +387,12 @@ async fn render_contact(
     context.insert("name", &latest.customer_name);
     context.insert("email", &latest.customer_email);
     context.insert("phone", &latest.customer_phone);
-    context.insert("language", &latest.language);
+    // As the complaint page names it ("Română", not "ro").
+    context.insert(
+        "language",
+        &redress_domain::Language::parse(&latest.language)
+            .map_or_else(|_| latest.language.clone(), |l| l.label().to_string()),
+    );
     context.insert("erased", &erased);
     context.insert(
         "companies",

@@ -157,6 +157,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/sla/live.html"),
     ),
     (
+        "sla/live_document.html",
+        include_str!("../../../templates/sla/live_document.html"),
+    ),
+    (
         "sla/rules.html",
         include_str!("../../../templates/sla/rules.html"),
     ),

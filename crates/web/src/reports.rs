@@ -749,6 +749,20 @@ fn points_table(report: &VolumeReport, labels: &[String]) -> Table {
     points
 }
 
+/// "1 answer matches." / "12 answers match; the latest 10 are shown."
+fn matched_note(total: i64, shown: i64) -> String {
+    let matched = if total == 1 {
+        "1 answer matches".to_string()
+    } else {
+        format!("{total} answers match")
+    };
+    if total > shown {
+        format!("{matched}; the latest {shown} are shown.")
+    } else {
+        format!("{matched}.")
+    }
+}
+
 async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<Table>, AppError> {
     let reports = &state.store.reports;
     let speeds = reports.speed(&p.filter).await?;
@@ -1004,14 +1018,7 @@ pub(crate) async fn feedback(
             vec![(1, format!("/complaints/{}", f.reference))],
         );
     }
-    table.note = if total > table.rows.len() as i64 {
-        format!(
-            "{total} answers match; the latest {} are shown.",
-            table.rows.len()
-        )
-    } else {
-        format!("{total} answers match.")
-    };
+    table.note = matched_note(total, table.rows.len() as i64);
     respond(
         &state,
         &staff,
@@ -1175,6 +1182,17 @@ pub(crate) async fn fca(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_of_answers_agree_with_their_noun() {
+        assert_eq!(matched_note(1, 10), "1 answer matches.");
+        assert_eq!(matched_note(0, 10), "0 answers match.");
+        assert_eq!(matched_note(3, 10), "3 answers match.");
+        assert_eq!(
+            matched_note(12, 10),
+            "12 answers match; the latest 10 are shown."
+        );
+    }
 
     #[test]
     fn durations_read_as_words_on_the_page_and_as_minutes_in_the_csv() {

@@ -2,7 +2,7 @@
 //!
 //! The dashboard's filters live in its URL, so a view can be bookmarked and shared; with
 //! JavaScript on, it fetches its own live part again every 30 seconds
-//! (`?partial=1`, the same HTML without the page around it).
+//! (`?partial=1`: the same HTML in a small document of its own, whose body the page takes).
 
 use std::collections::BTreeMap;
 
@@ -266,7 +266,8 @@ pub(crate) async fn dashboard(
     selected.extend(params.iter().cloned());
     context.insert("selected", &selected);
     if query.partial.is_some() {
-        return render(&state, "sla/live.html", &context, 200);
+        // A document of its own (with its language and title), whose body the page takes.
+        return render(&state, "sla/live_document.html", &context, 200);
     }
     let owners: Vec<(String, String)> = state
         .store

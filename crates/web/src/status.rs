@@ -386,10 +386,17 @@ async fn render_status(
     let customer = complaint
         .customer()
         .ok_or_else(|| AppError::Internal("a complaint without a customer".into()))?;
-    if complaint.personal_data_erased() {
-        return Err(AppError::NotFound);
-    }
     let language = asked.unwrap_or_else(|| language_of(&events));
+    if complaint.personal_data_erased() {
+        // As a link that opens nothing: a customer's page, in their language, with no way
+        // into the staff's pages.
+        let mut context = customer_context(language);
+        context.insert("csrf", &csrf_token(session)?);
+        context.insert("expired", &false);
+        context.insert("reference", &None::<String>);
+        context.insert("sent", &false);
+        return render(state, "public/link.html", &context, 404);
+    }
     let opener = opener_for(state, customer).await?;
     let next_update = events.iter().rev().find_map(|e| match &e.change {
         ComplaintChange::ProgressUpdateSent { next_update_on, .. } => Some(*next_update_on),

@@ -319,6 +319,11 @@ async fn a_contacts_file_keeps_notes_and_shows_every_communication_until_erasure
     let (status, file) = text(&app, &path).await;
     assert_eq!(status, 200);
     assert!(file.contains("ana@example.com"));
+    // The language named as the complaint page names it.
+    assert!(
+        file.contains("<dt>Language</dt><dd>English</dd>"),
+        "the contact file names the language by its code"
+    );
     for words in [
         "We are so sorry, Ana.",
         "She called again, upset.",

@@ -340,11 +340,15 @@ async fn the_dashboard_shows_states_and_takes_its_filters_from_the_url(db: TestD
     let keys = app.get("/sla?tier=key_account").await.text().await.unwrap();
     assert_eq!(count(&keys, "breached"), 0);
     assert!(keys.contains("<option value=\"key_account\" selected>"));
-    // The live part alone, for the page's own refresh.
+    // The live part alone, for the page's own refresh: a small document of its own, with its
+    // language and title (a valid document, not a bare fragment), without the page around it.
     let partial = app.get("/sla?tier=key_account&partial=1").await;
     assert_eq!(partial.status(), 200);
     let partial = partial.text().await.unwrap();
-    assert!(!partial.contains("<html"));
+    assert!(partial.starts_with("<!DOCTYPE html>"), "{partial}");
+    assert!(partial.contains("<html lang=\"en\">"));
+    assert!(partial.contains("<title>SLA dashboard, as of now · Redress</title>"));
+    assert!(!partial.contains("<header") && !partial.contains("<form"));
     assert_eq!(count(&partial, "breached"), 0);
     // A filter that makes no sense is refused with what to do.
     for (query, says) in [
