@@ -698,6 +698,12 @@ fn volume_tables(report: &VolumeReport, owners: &VolumeReport, p: &Parsed) -> Ve
                 "Mean satisfaction",
             ],
         );
+        if p.filter.by == "owner" {
+            split.note = "Each figure counts under the owner at that moment: a complaint is \
+                          received before anyone owns it (so under \"No owner\"), and is closed, \
+                          decided or open at the period's end under whoever owns it then."
+                .into();
+        }
         for (value, v, open) in &report.breakdown {
             split.row(vec![
                 value_label(p.filter.by, value),

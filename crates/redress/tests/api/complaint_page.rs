@@ -309,6 +309,14 @@ async fn an_agent_takes_a_phone_complaint_and_works_it_through_the_six_steps_to_
     }
     assert!(html.contains("24.99"));
     assert!(html.contains(">Reopen<"));
+    // Resolved, step 6 owes no more updates: it no longer says when the next is due.
+    let six_steps = &html[html.find("class=\"steps\"").unwrap()..];
+    let six_steps = &six_steps[..six_steps.find("</ol>").unwrap()];
+    assert!(!six_steps.contains("next update by"), "{six_steps}");
+    assert!(
+        six_steps.contains("the outcome sent; no further update owed"),
+        "{six_steps}"
+    );
     assert!(!html.contains(">Send a progress update<"));
     // Newest first by default; oldest first on request.
     let newest = html.find("<h3>Closed</h3>").unwrap();

@@ -428,6 +428,12 @@ async fn reports_are_for_managers_with_filters_in_the_url_csv_and_charts(db: Tes
         by_category.contains("Billing,2,2,0,2,0,2,2,"),
         "{by_category}"
     );
+    // By owner, the page says under whom each figure counts.
+    let by_owner = app.get("/reports?by=owner").await.text().await.unwrap();
+    assert!(
+        by_owner.contains("Each figure counts under the owner at that moment"),
+        "the owner breakdown does not say what it counts"
+    );
     let fca = app
         .get("/reports/fca?format=csv&table=fca_return")
         .await

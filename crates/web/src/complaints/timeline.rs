@@ -520,12 +520,20 @@ pub(crate) fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<Ste
         ComplaintChange::OwnerAssigned { owner, .. } => Some(owner.name.clone()),
         _ => None,
     });
-    let updated = last(&|c| match c {
-        ComplaintChange::ProgressUpdateSent { next_update_on, .. } => {
-            Some(format!("next update by {next_update_on}"))
-        }
-        _ => None,
-    });
+    // Once resolved, the outcome was the last word owed: no "next update by" any more.
+    let updated = if progress.resolved {
+        last(&|c| {
+            matches!(c, ComplaintChange::ComplaintResolved { .. })
+                .then(|| "the outcome sent; no further update owed".to_string())
+        })
+    } else {
+        last(&|c| match c {
+            ComplaintChange::ProgressUpdateSent { next_update_on, .. } => {
+                Some(format!("next update by {next_update_on}"))
+            }
+            _ => None,
+        })
+    };
     let view = |number,
                 title,
                 done: bool,
