@@ -493,8 +493,12 @@ struct Activity {
     open: i64,
     satisfaction_total: i64,
     satisfaction_count: i64,
-    /// The last receipt's time (when `complaints` > 0).
+    /// The latest receipt's time among those counted here (when `complaints` > 0): the
+    /// latest by date, not the last applied — complaints can arrive with earlier dates after
+    /// later ones (imports, back-dated intake).
     last_received_at: DateTime<Utc>,
+    /// Whether `last_received_at` is a counted receipt's yet.
+    received_any: bool,
 }
 
 impl Side {
@@ -536,13 +540,19 @@ impl Side {
             satisfaction_total: 0,
             satisfaction_count: 0,
             last_received_at: row.received_at,
+            received_any: false,
         });
         activity.complaints += complaints;
         activity.open += open;
         activity.satisfaction_total += total;
         activity.satisfaction_count += count;
         if complaints > 0 {
-            activity.last_received_at = row.received_at;
+            activity.last_received_at = if activity.received_any {
+                activity.last_received_at.max(row.received_at)
+            } else {
+                row.received_at
+            };
+            activity.received_any = true;
         }
     }
 
@@ -577,6 +587,15 @@ impl Side {
             })?;
         }
         let activity: Vec<_> = self.activity.into_iter().collect();
+        // The later of the two receipts, in each database's words.
+        let latest = match tx.backend() {
+            crate::db::Backend::Postgres => {
+                "GREATEST(company_activity.last_received_at, excluded.last_received_at)"
+            }
+            crate::db::Backend::Sqlite => {
+                "MAX(company_activity.last_received_at, excluded.last_received_at)"
+            }
+        };
         for chunk in activity.chunks(300) {
             let sql = format!(
                 "INSERT INTO company_activity (company_id, complaints, open_complaints,
@@ -586,13 +605,13 @@ impl Side {
                      complaints = company_activity.complaints + excluded.complaints,
                      open_complaints = company_activity.open_complaints + excluded.open_complaints,
                      last_received_at = CASE WHEN excluded.complaints > 0
-                                             THEN excluded.last_received_at
+                                             THEN {latest}
                                              ELSE company_activity.last_received_at END,
                      satisfaction_total =
                          company_activity.satisfaction_total + excluded.satisfaction_total,
                      satisfaction_count =
                          company_activity.satisfaction_count + excluded.satisfaction_count",
-                values(tx.backend(), chunk.len(), 6)
+                values(tx.backend(), chunk.len(), 6),
             );
             on_db!(tx, |q| {
                 let mut query = sqlx::query(&sql);

@@ -13,7 +13,49 @@ on_both_backends!(
     the_queue_search_finds_any_part_of_what_it_searches_through_changes_and_rebuilds,
     the_outbox_owes_one_email_per_telling_step_and_a_rebuild_adds_none,
     check_finds_a_tampered_projection_shows_the_rows_and_changes_nothing,
+    a_companys_latest_complaint_is_the_latest_by_date_whatever_order_they_arrive_in,
 );
+
+/// Complaints can be recorded out of date order (back-dated intake, imports): a company's
+/// "latest complaint" is the latest by date, not the last one the projection applied.
+async fn a_companys_latest_complaint_is_the_latest_by_date_whatever_order_they_arrive_in(
+    db: TestDb,
+) {
+    let f = Fixture::new(db).await;
+    // 3 December first, then one dated 24 September (both for Contoso Ltd).
+    let december = chrono::DateTime::parse_from_rfc3339("2026-12-03T10:00:00Z")
+        .unwrap()
+        .to_utc();
+    let september = chrono::DateTime::parse_from_rfc3339("2026-09-24T10:00:00Z")
+        .unwrap()
+        .to_utc();
+    f.clock.set(december);
+    f.receive("Ana Pop", "ana@example.ro").await;
+    f.store.projections.run_until_idle().await.unwrap();
+    f.clock.set(september);
+    f.receive("Ion Pop", "ion@example.ro").await;
+    f.store.projections.run_until_idle().await.unwrap();
+    let latest = |companies: Vec<redress_store::companies::CompanyFile>| {
+        companies
+            .into_iter()
+            .find(|c| c.name == "Contoso Ltd")
+            .and_then(|c| c.last_received_at)
+    };
+    assert_eq!(
+        latest(f.store.companies.list("", 10).await.unwrap()),
+        Some(december)
+    );
+    // Both in one batch, in that order: the same.
+    f.store
+        .projections
+        .rebuild(ComplaintListProjector::NAME, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        latest(f.store.companies.list("", 10).await.unwrap()),
+        Some(december)
+    );
+}
 
 /// `redress check`'s engine: every projection equals a rebuild, including one that has not
 /// caught up yet (it is caught up inside the check); a tampered row and a missing row are
