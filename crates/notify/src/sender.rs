@@ -460,10 +460,16 @@ impl Mailer {
             Ok((message, copy)) => (Ok(message), Some(copy)),
             Err(error) => (Err(error), None),
         };
-        let sent = self.send_and_record(claimed, message).await?;
-        if sent && let (Some(copy), Some(key)) = (copy, key.as_ref()) {
-            self.keep_copy(id, claimed.customer, key, &copy).await;
-        }
+        let id = id.clone();
+        let customer = claimed.customer;
+        // The copy is kept once the server has accepted the email and before it is recorded
+        // as sent: whoever sees it sent can open it as it was sent.
+        let keep = async {
+            if let (Some(copy), Some(key)) = (copy, key.as_ref()) {
+                self.keep_copy(&id, customer, key, &copy).await;
+            }
+        };
+        self.send_and_record_then(claimed, message, keep).await?;
         Ok(())
     }
 
@@ -500,6 +506,17 @@ impl Mailer {
         claimed: &Claimed,
         message: Result<Message, String>,
     ) -> Result<bool, StoreError> {
+        self.send_and_record_then(claimed, message, async {}).await
+    }
+
+    /// As [`Self::send_and_record`], doing `after_sending` once the server has accepted the
+    /// message and before it is recorded as sent.
+    async fn send_and_record_then(
+        &self,
+        claimed: &Claimed,
+        message: Result<Message, String>,
+        after_sending: impl std::future::Future<Output = ()>,
+    ) -> Result<bool, StoreError> {
         let id = &claimed.row.id;
         let sent = match message {
             Ok(message) => self.transport.send(id, &message).await,
@@ -509,6 +526,7 @@ impl Mailer {
         match sent {
             Ok(()) => {
                 tracing::debug!(%id, "email sent");
+                after_sending.await;
                 self.record_sent(id, now).await.map(|()| true)
             }
             Err(error) => {
