@@ -1337,6 +1337,25 @@ impl Sla {
         Ok(Some((sla, policy)))
     }
 
+    /// The policy version in effect at `at` and its policy: what a complaint received then is
+    /// held to (for a complaint the SLA projector has not seen yet).
+    pub async fn policy_at(&self, at: DateTime<Utc>) -> Result<(u32, Arc<SlaPolicy>), StoreError> {
+        let versions: Vec<(DateTime<Utc>, i64)> = self
+            .policies
+            .versions()
+            .await?
+            .iter()
+            .map(|v| (v.created_at, v.version))
+            .collect();
+        let version = version_in_effect(&versions, at);
+        let policy = self
+            .policies
+            .get(version)
+            .await?
+            .unwrap_or_else(|| Arc::new(SlaPolicy::default()));
+        Ok((u32::try_from(version).unwrap_or(0), policy))
+    }
+
     /// The last day the complaint's resolution target allows, while that is still ahead and
     /// its clock runs (a date promised to the customer must not fall after it). `None`: no
     /// clocks yet, the resolve clock paused, met, untracked, or already past due.

@@ -11,6 +11,7 @@ on_both_backends!(
     action_forms_without_csrf_or_for_unknown_complaints_write_nothing,
     the_intake_form_shows_each_mistake_beside_its_field_and_keeps_the_rest,
     a_replayed_form_is_recognised_and_does_nothing_twice,
+    the_page_after_a_command_shows_its_effect_before_the_projections_catch_up,
 );
 
 fn form_token_in(html: &str) -> String {
@@ -496,5 +497,51 @@ async fn the_intake_form_shows_each_mistake_beside_its_field_and_keeps_the_rest(
     assert!(html.contains("id=\"summary-error\""), "{html}");
     assert!(html.contains("The summary must not be empty."));
     assert_eq!(event_count(&app).await, 0);
+    app.stop().await;
+}
+
+/// Read your own writes: the page after a command shows that command's effect on the SLA
+/// clocks even when no projector has run (a server with the web part only, its workers
+/// elsewhere and, here, nowhere).
+async fn the_page_after_a_command_shows_its_effect_before_the_projections_catch_up(db: TestDb) {
+    let settings = crate::settings_for(&db);
+    let store = redress::open_store(&settings).await.unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let running = redress::start_as(
+        listener,
+        store.clone(),
+        &settings,
+        redress::ServeRole::WebOnly,
+    )
+    .await
+    .unwrap();
+    let app = crate::TestApp::from_running(db, store, running);
+    let agent = app.sign_in_as(Role::Agent).await;
+    let reference = crate::conversation::complaint(&app, "ana@example.ro").await;
+    let page = format!("/complaints/{reference}");
+    let owner_id = agent.id.to_string();
+    for (action, fields) in [
+        ("acknowledge", vec![("apology", "Sorry.")]),
+        ("assign_owner", vec![("owner_id", owner_id.as_str())]),
+    ] {
+        let response = post_action(&app, &page, action, &fields).await;
+        assert_eq!(response.status(), 303, "{action}");
+    }
+    let html = app.get(&page).await.text().await.unwrap();
+    let row_of = |clock: redress_domain::SlaClock| {
+        let start = html
+            .find(&format!("<th scope=\"row\">{}", clock.label()))
+            .unwrap_or_else(|| panic!("no row for {clock:?}: {html}"));
+        let row = &html[start..];
+        row[..row.find("</tr>").unwrap()].to_string()
+    };
+    for clock in [
+        redress_domain::SlaClock::Acknowledge,
+        redress_domain::SlaClock::Owner,
+    ] {
+        let row = row_of(clock);
+        assert!(row.contains("sla sla-met"), "{clock:?} is not met: {row}");
+    }
+    assert!(row_of(redress_domain::SlaClock::Commit).contains("sla sla-on_track"));
     app.stop().await;
 }

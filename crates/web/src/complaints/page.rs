@@ -342,10 +342,20 @@ async fn insert_sla(
     past: Option<DateTime<Utc>>,
 ) -> Result<(), AppError> {
     let now = past.unwrap_or_else(|| state.store.sla.now());
-    if let Some((mut sla, policy)) = state.store.sla.of_complaint(reference).await? {
-        if let Some(at) = past {
-            sla = replay_sla(events, &policy, sla.policy_version, at).unwrap_or(sla);
-        }
+    // The clocks as this page's own events set them, now or at the moment asked for: the
+    // page after a command shows that command's effect even before the SLA projection has
+    // caught up (read your own writes). The projection says which policy version holds.
+    let held = match state.store.sla.of_complaint(reference).await? {
+        Some((sla, policy)) => Some((sla.policy_version, policy)),
+        None => match events.first() {
+            Some(first) => Some(state.store.sla.policy_at(first.occurred_at).await?),
+            None => None,
+        },
+    };
+    let replayed = held.and_then(|(version, policy)| {
+        replay_sla(events, &policy, version, now).map(|sla| (sla, policy))
+    });
+    if let Some((sla, policy)) = replayed {
         // The receipt says which policy version the complaint is held to.
         if let Some(receipt) = timeline.iter_mut().find(|e| e.sequence == 1) {
             receipt.lines.push(line(
@@ -395,7 +405,7 @@ async fn insert_sla(
 }
 
 /// The complaint's clocks as its events up to `at` set them, judged at `at` (what the SLA
-/// projector and its scheduler had recorded then).
+/// projector and its scheduler record, or had recorded then).
 fn replay_sla(
     events: &[ComplaintEvent],
     policy: &redress_domain::SlaPolicy,
