@@ -171,12 +171,20 @@ pub(crate) async fn dashboard(
     };
     let mut context = page_context(&staff, &session)?;
     context.insert("counts", &dashboard.counts);
-    let list = |id: &str, title: &str, note: &str, empty: &str, rows, urgent| {
+    // Each list shows at most LIST_LIMIT lines, and says so when there are more.
+    let list = |id: &str, title: &str, note: &str, empty: &str, rows, urgent, total: i64| {
+        let lines = lines(rows, now, urgent);
+        let shown = lines.len() as i64;
         serde_json::json!({
             "id": id, "title": title, "note": note, "empty": empty,
-            "lines": lines(rows, now, urgent),
+            "lines": lines,
+            "more": (total > shown).then(|| format!(
+                "Showing the {shown} most urgent of {total}; narrow the filters above to see the rest."
+            )),
         })
     };
+    let (breached_total, at_risk_total) = (dashboard.counts.breached, dashboard.counts.at_risk);
+    let due_today_total = dashboard.due_today.len() as i64;
     context.insert(
         "lists",
         &[
@@ -187,6 +195,7 @@ pub(crate) async fn dashboard(
                 "Nothing is breached.",
                 dashboard.breached,
                 true,
+                breached_total,
             ),
             list(
                 "at_risk",
@@ -195,6 +204,7 @@ pub(crate) async fn dashboard(
                 "Nothing is at risk.",
                 dashboard.at_risk,
                 true,
+                at_risk_total,
             ),
             list(
                 "due_today",
@@ -203,6 +213,7 @@ pub(crate) async fn dashboard(
                 "Nothing else falls due today.",
                 dashboard.due_today,
                 false,
+                due_today_total,
             ),
         ],
     );

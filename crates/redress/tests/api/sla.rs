@@ -20,7 +20,45 @@ on_both_backends!(
     a_breach_alerts_the_owner_once_across_a_restart_and_the_cause_is_recorded_on_the_page,
     the_dashboard_shows_states_and_takes_its_filters_from_the_url,
     admins_keep_the_policy_in_versions_and_nobody_else_may,
+    a_list_longer_than_the_dashboard_shows_says_so,
 );
+
+/// The breached list shows the 50 most urgent, and says how many there are in all.
+async fn a_list_longer_than_the_dashboard_shows_says_so(db: TestDb) {
+    let app = spawn_app(db).await;
+    app.sign_in_as(Role::Agent).await;
+    let (store, _clock) = past(&app).await;
+    for i in 0..52 {
+        store
+            .complaints
+            .receive(
+                Actor::Customer,
+                complaint(
+                    "Olivia Bennett",
+                    &format!("olivia{i}@example.co.uk"),
+                    Tier::Standard,
+                ),
+            )
+            .await
+            .unwrap();
+    }
+    app.store.projections.run_until_idle().await.unwrap();
+    app.store.sla.tick(Utc::now()).await.unwrap();
+    let html = app.get("/sla").await.text().await.unwrap();
+    assert!(html.contains("data-count=\"breached\">52<"), "52 breached");
+    let breached = &html[html.find("id=\"breached\"").unwrap()..];
+    let breached = &breached[..breached.find("</section>").unwrap()];
+    assert_eq!(breached.matches("<tr data-reference=").count(), 50);
+    assert!(
+        breached.contains("Showing the 50 most urgent of 52"),
+        "the list does not say it is cut short"
+    );
+    // A list that fits says nothing of the kind.
+    let at_risk = &html[html.find("id=\"at_risk\"").unwrap()..];
+    let at_risk = &at_risk[..at_risk.find("</section>").unwrap()];
+    assert!(!at_risk.contains("Showing the"));
+    app.stop().await;
+}
 
 /// A policy whose acknowledgement is due 30 minutes after receipt, around the clock.
 fn half_hour_policy() -> SlaPolicy {
