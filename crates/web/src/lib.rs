@@ -7,6 +7,7 @@ pub mod access;
 pub mod admin;
 pub mod api;
 pub mod api_tokens;
+pub mod assets;
 pub mod auth;
 pub mod charts;
 pub mod complaints;
@@ -202,13 +203,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-const STYLESHEET: &str = include_str!("../../../static/redress.css");
-const SCRIPT: &str = include_str!("../../../static/redress.js");
-
 /// Builds the template engine from the compiled-in templates.
 pub fn templates() -> Result<Tera, tera::Error> {
     let mut tera = Tera::default();
     locale::register(&mut tera);
+    assets::register(&mut tera);
     tera.add_raw_templates(TEMPLATES.iter().copied())?;
     Ok(tera)
 }
@@ -355,20 +354,6 @@ fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(STYLESHEET)
-}
-
-async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(SCRIPT)
-}
-
 async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
@@ -430,8 +415,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 see_other(&format!("/complaints/{}", path.0))
             }),
         )
-        .route("/static/redress.css", web::get().to(stylesheet))
-        .route("/static/redress.js", web::get().to(script));
+        .route("/static/{file}", web::get().to(assets::serve));
     config
         .route("/companies", web::get().to(files::list))
         .route("/companies", web::post().to(files::create))

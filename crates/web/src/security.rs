@@ -10,6 +10,7 @@
 //!   `X-Frame-Options: DENY` for old browsers, a `Permissions-Policy` that turns off what
 //!   Redress never uses, `Cross-Origin-Opener-Policy: same-origin`.
 //! - `Strict-Transport-Security` when Redress is served over HTTPS (`secure_cookies`).
+//! - `Cache-Control: no-store` on every response that does not choose its own.
 //! - A request that announces a body larger than [`MAX_BODY_BYTES`] is refused with 413
 //!   before anything reads it; the extractors hold smaller bodies to their own limits
 //!   (forms [`crate::MAX_FORM_BYTES`], the JSON API 64 KiB).
@@ -111,7 +112,11 @@ pub(crate) async fn headers(
         next.call(request).await?.map_into_boxed_body()
     };
     let set = response.headers_mut();
-    let defaults: [(HeaderName, &str); 6] = [
+    // Nothing is kept by browsers or proxies unless it says so itself (the fingerprinted
+    // assets, the API's description): pages, refusals and redirects carry what one person
+    // may see.
+    let defaults: [(HeaderName, &str); 7] = [
+        (header::CACHE_CONTROL, "no-store"),
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),

@@ -262,6 +262,7 @@ fn concrete(path: &str, f: &Fixtures, link: &str) -> String {
         .replace("{action}", "acknowledge")
         .replace("{token}", link)
         .replace("{id}", id)
+        .replace("{file}", "redress.css")
 }
 
 /// Sends the request as `visitor` (with the session's CSRF token on a POST, and a bearer

@@ -246,14 +246,45 @@ async fn the_complaint_list_shows_every_complaint_newest_first_across_pages(db: 
     let root = app.get("/").await;
     assert_eq!(root.status(), 303);
     assert_eq!(root.headers()["location"], "/complaints");
-    let css = app.get("/static/redress.css").await;
-    assert_eq!(css.status(), 200);
-    assert!(
-        css.headers()["cache-control"]
-            .to_str()
-            .unwrap()
-            .contains("max-age")
+    // Redirects and refusals are kept by nobody, as pages are.
+    assert_eq!(root.headers()["cache-control"], "no-store");
+    let refused = app.get("/complaints?status=zero").await;
+    assert_eq!(refused.headers()["cache-control"], "no-store");
+    // Pages name the stylesheet and script by their content: kept a year under that name; the
+    // plain name is checked again each time; another fingerprint is nothing.
+    let html = app.get("/complaints").await.text().await.unwrap();
+    for (plain, media) in [
+        ("redress.css", "text/css"),
+        ("redress.js", "text/javascript"),
+    ] {
+        let url = redress_web::assets::url(plain).unwrap();
+        assert!(
+            html.contains(&format!("\"{url}\"")),
+            "{url} not on the page"
+        );
+        let kept = app.get(&url).await;
+        assert_eq!(kept.status(), 200);
+        assert_eq!(
+            kept.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(
+            kept.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(media)
+        );
+        let checked = app.get(&format!("/static/{plain}")).await;
+        assert_eq!(checked.status(), 200);
+        assert_eq!(checked.headers()["cache-control"], "no-cache");
+    }
+    assert_eq!(
+        app.get("/static/redress.0000000000000000.css")
+            .await
+            .status(),
+        404
     );
+    assert_eq!(app.get("/static/../Cargo.toml").await.status(), 404);
     app.stop().await;
 }
 
