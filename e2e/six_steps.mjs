@@ -364,6 +364,9 @@ async function main() {
   step('opening /account');
   await page.goto(`${baseUrl}/account`);
   await checkPage('account');
+  step('opening the password page from /account');
+  await submitAndWait(page.getByRole('link', { name: 'Change your password', exact: true }));
+  await checkPage('account-password');
 
   step('opening the SLA dashboard');
   await page.goto(`${baseUrl}/sla`);
@@ -451,6 +454,13 @@ async function main() {
       `/admin/users does not show the staff accounts: ${await alertText()}`,
     );
     await checkPage('staff-accounts');
+    step('opening the temporary-password page of a colleague');
+    await submitAndWait(page.getByRole('link', { name: /^Set a temporary password/ }).first());
+    check(
+      /\/admin\/users\/[0-9a-f-]+\/password$/.test(new URL(page.url()).pathname),
+      `"Set a temporary password" led to ${page.url()}`,
+    );
+    await checkPage('staff-temporary-password');
     await page.goto(`${baseUrl}/admin/mail`);
     await checkPage('customer-emails');
     step('reading the email intake page');

@@ -108,6 +108,8 @@ pub struct StaffAccount {
     pub created_at: DateTime<Utc>,
     /// The IANA time zone they read times in, once chosen (or reported by their browser).
     pub time_zone: Option<String>,
+    /// Whether their password was set by an admin and must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 impl StaffAccount {
@@ -129,10 +131,11 @@ pub(crate) type AccountRow = (
     DateTime<Utc>,
     String,
     Option<String>,
+    bool,
 );
 
 pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreError> {
-    let (id, email, name, role, active, created_at, hash, time_zone) = row;
+    let (id, email, name, role, active, created_at, hash, time_zone, must_change_password) = row;
     let role = Role::parse(&role)
         .map_err(|_| StoreError::Corrupt(format!("account {id} has the role {role:?}")))?;
     Ok((
@@ -144,12 +147,14 @@ pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreE
             active,
             created_at,
             time_zone,
+            must_change_password,
         },
         hash,
     ))
 }
 
-const SELECT: &str = "SELECT id, email, name, role, active, created_at, password_hash, time_zone FROM staff_accounts";
+const SELECT: &str = "SELECT id, email, name, role, active, created_at, password_hash, time_zone, \
+                      must_change_password FROM staff_accounts";
 
 /// Hashes a password with argon2id and a random salt (slow on purpose: call off the async
 /// threads, e.g. in `spawn_blocking`).
@@ -369,7 +374,32 @@ impl Accounts {
 
     /// Replaces an account's password hash.
     pub async fn set_password_hash(&self, id: Uuid, hash: &str) -> Result<(), AccountError> {
-        self.update(id, "password_hash", hash).await
+        self.set_password(id, hash, false).await
+    }
+
+    /// Replaces an account's password hash; `must_change`: it is a temporary one, set by an
+    /// admin, to be changed at the next sign-in.
+    pub async fn set_password(
+        &self,
+        id: Uuid,
+        hash: &str,
+        must_change: bool,
+    ) -> Result<(), AccountError> {
+        let updated = on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE staff_accounts SET password_hash = $1, must_change_password = $2,
+                    updated_at = $3 WHERE id = $4"
+        )
+        .bind(hash)
+        .bind(must_change)
+        .bind(Utc::now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Err(AccountError::NotFound);
+        }
+        Ok(())
     }
 
     async fn update(&self, id: Uuid, column: &str, value: &str) -> Result<(), AccountError> {

@@ -76,7 +76,7 @@ impl StaffSessions {
     pub async fn find(&self, token: &str) -> Result<Option<LiveSession>, StoreError> {
         let row: Option<SessionRow> = on_pool!(&self.db, |pool| sqlx::query_as(
             "SELECT a.id, a.email, a.name, a.role, a.active, a.created_at, a.password_hash,
-                    a.time_zone, s.started_at, s.last_seen_at
+                    a.time_zone, a.must_change_password, s.started_at, s.last_seen_at
                FROM staff_sessions s JOIN staff_accounts a ON a.id = s.staff_id
               WHERE s.token_hash = $1"
         )
@@ -84,8 +84,30 @@ impl StaffSessions {
         .fetch_optional(pool)
         .await)?;
         row.map(
-            |(id, email, name, role, active, created_at, hash, zone, started, seen)| {
-                let account: AccountRow = (id, email, name, role, active, created_at, hash, zone);
+            |(
+                id,
+                email,
+                name,
+                role,
+                active,
+                created_at,
+                hash,
+                zone,
+                must_change,
+                started,
+                seen,
+            )| {
+                let account: AccountRow = (
+                    id,
+                    email,
+                    name,
+                    role,
+                    active,
+                    created_at,
+                    hash,
+                    zone,
+                    must_change,
+                );
                 from_row(account).map(|(account, _)| LiveSession {
                     account,
                     started_at: started,
@@ -170,6 +192,7 @@ type SessionRow = (
     DateTime<Utc>,
     String,
     Option<String>,
+    bool,
     DateTime<Utc>,
     DateTime<Utc>,
 );
@@ -202,11 +225,15 @@ pub enum AuditAction {
     CustomerErased,
     /// The retention job ran.
     RetentionRun,
+    /// Someone changed their own password.
+    PasswordChanged,
+    /// An admin set a temporary password for someone.
+    PasswordReset,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -219,6 +246,8 @@ impl AuditAction {
         AuditAction::CustomerExported,
         AuditAction::CustomerErased,
         AuditAction::RetentionRun,
+        AuditAction::PasswordChanged,
+        AuditAction::PasswordReset,
     ];
 
     /// Its code in the table.
@@ -236,6 +265,8 @@ impl AuditAction {
             AuditAction::CustomerExported => "customer_exported",
             AuditAction::CustomerErased => "customer_erased",
             AuditAction::RetentionRun => "retention_run",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordReset => "password_reset",
         }
     }
 
@@ -254,6 +285,8 @@ impl AuditAction {
             AuditAction::CustomerExported => "Customer data exported",
             AuditAction::CustomerErased => "Customer data erased",
             AuditAction::RetentionRun => "Retention run",
+            AuditAction::PasswordChanged => "Password changed",
+            AuditAction::PasswordReset => "Temporary password set",
         }
     }
 

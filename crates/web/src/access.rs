@@ -92,6 +92,8 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/sign-out", AGENT),
     rule("GET", "/account", AGENT),
     rule("POST", "/account", AGENT),
+    rule("GET", "/account/password", AGENT),
+    rule("POST", "/account/password", AGENT),
     rule("POST", "/account/notifications", AGENT),
     rule("GET", "/notifications", AGENT),
     rule("POST", "/notifications/read-all", AGENT),
@@ -128,6 +130,8 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/admin/users", ADMIN),
     rule("POST", "/admin/users/{id}/role", ADMIN),
     rule("POST", "/admin/users/{id}/active", ADMIN),
+    rule("GET", "/admin/users/{id}/password", ADMIN),
+    rule("POST", "/admin/users/{id}/password", ADMIN),
     rule("GET", "/admin/api-tokens", ADMIN),
     rule("POST", "/admin/api-tokens", ADMIN),
     rule("POST", "/admin/api-tokens/{id}/revoke", ADMIN),
@@ -195,6 +199,17 @@ pub(crate) async fn authorize(
     let staff = CurrentStaff::from_request(&http, &mut payload).await;
     let request = ServiceRequest::from_parts(http, payload);
     match staff {
+        // A temporary password an admin set: nothing but choosing one's own (or leaving).
+        Ok(staff)
+            if staff.0.must_change_password
+                && !["/account/password", "/sign-out"].contains(&rule.path) =>
+        {
+            Ok(request.into_response(
+                actix_web::HttpResponse::SeeOther()
+                    .insert_header((actix_web::http::header::LOCATION, "/account/password"))
+                    .finish(),
+            ))
+        }
         Ok(staff) if staff.0.role >= role => {
             request.extensions_mut().insert(staff);
             Ok(next.call(request).await?.map_into_boxed_body())

@@ -102,6 +102,9 @@ fn notice(done: &str) -> Option<&'static str> {
             "The account was deactivated: its owner cannot sign in any more, and their past actions keep their name."
         }
         "reactivated" => "The account was reactivated: its owner can sign in again.",
+        "password" => {
+            "The temporary password is set and the person's sessions have ended. At their next sign-in they choose their own."
+        }
         _ => return None,
     })
 }

@@ -187,6 +187,7 @@ fn is_local_path(next: &str) -> bool {
 pub(crate) struct SignInQuery {
     next: Option<String>,
     expired: Option<String>,
+    changed: Option<String>,
 }
 
 pub(crate) async fn sign_in_page(
@@ -202,6 +203,11 @@ pub(crate) async fn sign_in_page(
         context.insert(
             "notice",
             "Your session ended (unused for a while, or signed in for too long). Please sign in again.",
+        );
+    } else if query.changed.is_some() {
+        context.insert(
+            "notice",
+            "Your password is changed, and every session of yours has ended. Sign in with the new one.",
         );
     }
     render(&state, "auth/sign_in.html", &context, 200)

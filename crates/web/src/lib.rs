@@ -18,6 +18,7 @@ pub mod locale;
 pub mod mail;
 pub mod metrics;
 pub mod notifications;
+pub mod passwords;
 pub mod privacy;
 pub mod public;
 pub mod queue;
@@ -152,6 +153,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "sla/dashboard.html",
         include_str!("../../../templates/sla/dashboard.html"),
+    ),
+    (
+        "account/password.html",
+        include_str!("../../../templates/account/password.html"),
+    ),
+    (
+        "admin/password.html",
+        include_str!("../../../templates/admin/password.html"),
     ),
     (
         "sla/live.html",
@@ -431,6 +440,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/reports/fca", web::get().to(reports::fca))
         .route("/account", web::get().to(auth::settings_page))
         .route("/account", web::post().to(auth::save_settings))
+        .route("/account/password", web::get().to(passwords::own_form))
+        .route("/account/password", web::post().to(passwords::change_own))
         .route(
             "/account/notifications",
             web::post().to(notifications::save_preferences),
@@ -505,6 +516,14 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config.route(
         "/admin/users/{id}/active",
         web::post().to(admin::set_active),
+    );
+    config.route(
+        "/admin/users/{id}/password",
+        web::get().to(passwords::reset_form),
+    );
+    config.route(
+        "/admin/users/{id}/password",
+        web::post().to(passwords::reset),
     );
 }
 

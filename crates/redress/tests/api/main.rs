@@ -18,6 +18,7 @@ mod intake;
 mod json_api;
 mod mail;
 mod pages;
+mod passwords;
 mod public;
 mod reports;
 mod security;
