@@ -251,6 +251,9 @@ pub struct Sender {
     pub organisation: String,
     /// Where an unhappy customer may turn (an ombudsman or regulator), in words.
     pub ombudsman: String,
+    /// Where customers' replies go (the `Reply-To` of their emails), when a mailbox is read;
+    /// `None`: nobody reads replies, and emails do not invite them.
+    pub reply_to: Option<String>,
 }
 
 /// What a template sees.
@@ -268,6 +271,8 @@ pub struct EmailView {
     pub email: String,
     /// The organisation.
     pub organisation: String,
+    /// Whether replies to the email reach someone (a mailbox is read).
+    pub replies_read: bool,
     /// Where to turn if unhappy.
     pub ombudsman: String,
     /// A link to the customer's status page, once there is one.
@@ -637,6 +642,7 @@ impl EmailView {
             name: "Ana Pop".into(),
             email: "ana@example.com".into(),
             organisation: "Redress".into(),
+            replies_read: true,
             ombudsman: "the Ombudsman".into(),
             status_link: Some("https://example.com/status".into()),
             apology: Some("We are sorry.".into()),
@@ -737,6 +743,7 @@ impl EmailView {
             name: open(&sealed.name)?,
             email: open(&sealed.email)?,
             organisation: sender.organisation.clone(),
+            replies_read: sender.reply_to.is_some(),
             ombudsman: sender.ombudsman.clone(),
             ..EmailView::default()
         };
@@ -857,6 +864,39 @@ mod tests {
                     mail.text
                 );
             }
+        }
+    }
+
+    #[test]
+    fn emails_invite_replies_only_when_a_mailbox_is_read() {
+        let emails = Emails::new(None).unwrap();
+        for (lang, read, unread) in [
+            (
+                "en",
+                "your reply reaches the person",
+                "Replies to this email are not read",
+            ),
+            ("ro", "răspunsul ajunge la persoana", "nu sunt citite"),
+        ] {
+            let mut view = EmailView {
+                lang: lang.into(),
+                ..EmailView::sample()
+            };
+            let mail = emails.render(EmailKind::Acknowledgement, &view).unwrap();
+            assert!(
+                mail.text.contains(read) && mail.html.contains(read),
+                "{lang}"
+            );
+            view.replies_read = false;
+            let mail = emails.render(EmailKind::Acknowledgement, &view).unwrap();
+            assert!(
+                !mail.text.contains(read) && !mail.html.contains(read),
+                "{lang}"
+            );
+            assert!(
+                mail.text.contains(unread) && mail.html.contains(unread),
+                "{lang}"
+            );
         }
     }
 

@@ -205,6 +205,13 @@ pub fn build_message(
         let thread = format!("<{}>", thread_id(reference, &settings.domain));
         builder = builder.in_reply_to(thread.clone()).references(thread);
     }
+    // Replies go to the mailbox that is read, when there is one.
+    if let Some(reply_to) = &settings.sender.reply_to {
+        let reply_to: Mailbox = reply_to
+            .parse()
+            .map_err(|e| format!("the Reply-To address {reply_to:?} is not usable: {e}"))?;
+        builder = builder.reply_to(reply_to);
+    }
     let body = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
     let body = if files.is_empty() {
         body
@@ -877,6 +884,7 @@ mod tests {
             sender: Sender {
                 organisation: "Redress".into(),
                 ombudsman: "the Ombudsman".into(),
+                reply_to: None,
             },
             batch: 10,
             lease: Duration::from_secs(60),

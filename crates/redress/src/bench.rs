@@ -862,6 +862,7 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
         sender: redress_notify::Sender {
             organisation: settings.organisation.clone(),
             ombudsman: settings.ombudsman.clone(),
+            reply_to: None,
         },
         batch: 1,
         lease: Duration::from_secs(60),

@@ -109,6 +109,7 @@ pub fn mailer(store: &Store, settings: &Settings) -> anyhow::Result<redress_noti
             sender: redress_notify::Sender {
                 organisation: settings.organisation.clone(),
                 ombudsman: settings.ombudsman.clone(),
+                reply_to: settings.reply_to(),
             },
             batch: 50,
             lease: Duration::from_secs(settings.mail_lease_seconds.max(1)),

@@ -72,6 +72,14 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "The From address of customer emails; its domain ends every Message-ID.",
     },
     SettingDoc {
+        key: "mail_reply_to",
+        env: "REDRESS_MAIL_REPLY_TO",
+        default: "\"\"",
+        help: "Where customers' replies go (the Reply-To of their emails). Empty: with an \
+               intake mailbox (imap_url) the From address, whose mail the intake reads; \
+               without one, no Reply-To, and emails do not invite replies (nobody reads them).",
+    },
+    SettingDoc {
         key: "smtp_url",
         env: "REDRESS_SMTP_URL",
         default: "\"\"",
@@ -301,6 +309,8 @@ pub struct Settings {
     /// See [`SETTINGS`].
     pub mail_from: String,
     /// See [`SETTINGS`].
+    pub mail_reply_to: String,
+    /// See [`SETTINGS`].
     pub smtp_url: String,
     /// See [`SETTINGS`].
     pub smtp_ca_file: String,
@@ -359,6 +369,19 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Where customers' replies go: `mail_reply_to`, else, when a mailbox is read
+    /// (`imap_url`), the From address; else nowhere.
+    pub fn reply_to(&self) -> Option<String> {
+        let explicit = self.mail_reply_to.trim();
+        if !explicit.is_empty() {
+            Some(explicit.to_string())
+        } else if !self.imap_url.trim().is_empty() {
+            Some(self.mail_from.clone())
+        } else {
+            None
+        }
+    }
+
     /// Loads the settings: defaults, then `file` if given, then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, config::ConfigError> {
         Self::load_from(file, std::env::vars())
@@ -472,6 +495,28 @@ mod tests {
             error.to_string().contains("database_max_connections"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn replies_go_to_the_mailbox_that_is_read() {
+        let load = |env: &[(&str, &str)]| {
+            Settings::load_from(
+                None,
+                env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+            )
+            .unwrap()
+        };
+        assert_eq!(load(&[]).reply_to(), None, "no mailbox read: no Reply-To");
+        let read = load(&[
+            ("REDRESS_IMAP_URL", "imaps://u:p@mail.example:993"),
+            ("REDRESS_MAIL_FROM", "Complaints <c@shop.example>"),
+        ]);
+        assert_eq!(
+            read.reply_to().as_deref(),
+            Some("Complaints <c@shop.example>")
+        );
+        let chosen = load(&[("REDRESS_MAIL_REPLY_TO", " help@shop.example ")]);
+        assert_eq!(chosen.reply_to().as_deref(), Some("help@shop.example"));
     }
 
     #[test]

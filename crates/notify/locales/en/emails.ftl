@@ -5,6 +5,7 @@ signoff = Kind regards,
 team = The { $organisation } complaints team
 reference-line = Your reference is { $reference }. Please quote it whenever you contact us.
 footer = You are receiving this email because you made a complaint to { $organisation }. You can reply to this email; your reply reaches the person handling your complaint.
+footer-no-replies = You are receiving this email because you made a complaint to { $organisation }. Replies to this email are not read: to tell us something, use the link to your complaint's page.
 status-link = You can follow your complaint at any time here: { $link }
 
 receipt-body = Thank you for telling us about this. We have received your complaint and recorded it under the reference { $reference }.

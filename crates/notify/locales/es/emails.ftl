@@ -5,6 +5,7 @@ signoff = Atentamente,
 team = El equipo de reclamaciones de { $organisation }
 reference-line = Su número de referencia es { $reference }. Indíquelo siempre que se ponga en contacto con nosotros.
 footer = Recibe este correo porque presentó una reclamación a { $organisation }. Puede responder a este mensaje; su respuesta llegará a la persona que gestiona su reclamación.
+footer-no-replies = Recibe este correo porque presentó una reclamación a { $organisation }. Las respuestas a este mensaje no se leen: para decirnos algo, use el enlace a la página de su reclamación.
 status-link = Puede consultar el estado de su reclamación en cualquier momento aquí: { $link }
 
 receipt-body = Gracias por comunicárnoslo. Hemos recibido su reclamación y la hemos registrado con la referencia { $reference }.

@@ -5,6 +5,7 @@ signoff = Cu stimă,
 team = Echipa de reclamații { $organisation }
 reference-line = Numărul de referință este { $reference }. Vă rugăm să îl menționați de fiecare dată când ne contactați.
 footer = Primiți acest e-mail pentru că ați trimis o reclamație către { $organisation }. Puteți răspunde la acest e-mail; răspunsul ajunge la persoana care se ocupă de reclamația dumneavoastră.
+footer-no-replies = Primiți acest e-mail pentru că ați trimis o reclamație către { $organisation }. Răspunsurile la acest e-mail nu sunt citite: pentru a ne spune ceva, folosiți linkul către pagina reclamației dumneavoastră.
 status-link = Puteți urmări oricând reclamația aici: { $link }
 
 receipt-body = Vă mulțumim că ne-ați anunțat. Am primit reclamația și am înregistrat-o cu numărul de referință { $reference }.

@@ -5,6 +5,7 @@ signoff = 此致
 team = { $organisation } 投诉处理团队
 reference-line = 您的投诉编号是 { $reference }。今后联系我们时，请提供此编号。
 footer = 您收到这封邮件，是因为您向 { $organisation } 提交了投诉。您可以直接回复本邮件，回复会送达负责处理您投诉的同事。
+footer-no-replies = 您收到这封邮件，是因为您向 { $organisation } 提交了投诉。本邮件的回复无人查看：如需告诉我们任何事情，请使用您投诉页面的链接。
 status-link = 您可以随时在这里查看投诉进展：{ $link }
 
 receipt-body = 感谢您告诉我们这件事。我们已收到您的投诉，登记编号为 { $reference }。

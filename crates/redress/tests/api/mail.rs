@@ -21,7 +21,38 @@ on_both_backends!(
     a_given_up_email_is_listed_for_admins_who_can_send_it_again,
     without_smtp_emails_are_written_as_files,
     mail_goes_over_starttls_or_tls_with_authentication,
+    replies_go_to_the_mailbox_that_is_read_and_emails_say_so,
 );
+
+/// With a mailbox whose replies are read, every customer email carries its `Reply-To` and
+/// says replies reach the person handling the complaint; without one (the other tests), it
+/// has no `Reply-To` and says replies are not read.
+async fn replies_go_to_the_mailbox_that_is_read_and_emails_say_so(db: TestDb) {
+    let smtp = SmtpServer::start();
+    let url = smtp.url();
+    let app = spawn_app_with(
+        db,
+        &[
+            ("REDRESS_SMTP_URL", url.as_str()),
+            ("REDRESS_MAIL_FROM", FROM),
+            ("REDRESS_MAIL_REPLY_TO", "Ayuda <ayuda@tienda.example>"),
+        ],
+    )
+    .await;
+    app.sign_in_as(Role::Agent).await;
+    take(&app, "lucia@example.es", "es").await;
+    drained(&app.store).await;
+    let received = smtp.wait_for(1).await;
+    let receipt = received[0].parsed();
+    let reply_to = receipt.reply_to().unwrap().first().unwrap();
+    assert_eq!(reply_to.address(), Some("ayuda@tienda.example"));
+    let text = receipt.body_text(0).unwrap().to_string();
+    assert!(
+        text.contains("su respuesta llegará a la persona que gestiona su reclamación"),
+        "{text}"
+    );
+    app.stop().await;
+}
 
 const FROM: &str = "Reclamaciones <complaints@tienda.example>";
 
@@ -218,6 +249,8 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
             parsed.header_raw("Auto-Submitted").map(str::trim),
             Some("auto-generated")
         );
+        // No mailbox is read here: no Reply-To, and no promise that replies are read.
+        assert!(parsed.header_raw("Reply-To").is_none(), "{kind}");
         let text = parsed.body_text(0).unwrap().to_string();
         let html = parsed.body_html(0).unwrap().to_string();
         assert!(
@@ -243,6 +276,11 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
         }
     }
     let text = |kind: &str| by_kind[kind].parsed().body_text(0).unwrap().to_string();
+    assert!(
+        text("receipt").contains("Las respuestas a este mensaje no se leen"),
+        "{}",
+        text("receipt")
+    );
     assert!(text("acknowledgement").contains("Sentimos mucho el retraso."));
     let spanish = |date| redress_notify::render::long_date(date, redress_domain::Language::Es);
     assert!(text("commitment").contains(&spanish(soon)));
@@ -400,6 +438,7 @@ fn mail_settings() -> redress_notify::MailSettings {
         sender: redress_notify::Sender {
             organisation: "Tienda".into(),
             ombudsman: "the Ombudsman".into(),
+            reply_to: None,
         },
         batch: 500,
         lease: Duration::from_secs(120),
