@@ -34,6 +34,11 @@ pub enum InvalidValue {
         "\"{0}\" is not a target; write a number and a unit, e.g. 4 business hours, 3 business days, 8 weeks, 15 days."
     )]
     Target(String),
+    /// Not an ISO 4217 currency code.
+    #[error(
+        "\"{0}\" is not a currency code; write the three letters of ISO 4217, e.g. GBP, EUR, RON."
+    )]
+    Currency(String),
 }
 
 /// A command the complaint refused. Nothing is written when a command is refused.

@@ -75,6 +75,7 @@ pub mod error;
 pub mod events;
 pub mod histogram;
 pub mod mentions;
+pub mod money;
 pub mod placeholders;
 pub mod points;
 pub mod services;
@@ -94,6 +95,7 @@ pub use events::{
     AttachedFile, ComplaintChange, ComplaintEvent, EVENT_VERSION, RefusedFile, SealedCustomer,
 };
 pub use histogram::Histogram;
+pub use money::Currency;
 pub use points::{PointDecision, overall_outcome, split_points};
 pub use services::{
     Clock, ComplaintServices, ManualClock, PersonalDataVault, SystemClock, VaultError,

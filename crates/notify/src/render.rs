@@ -251,9 +251,23 @@ pub struct Sender {
     pub organisation: String,
     /// Where an unhappy customer may turn (an ombudsman or regulator), in words.
     pub ombudsman: String,
+    /// The same in other languages, where given (else `ombudsman`).
+    pub ombudsman_in: Vec<(Language, String)>,
     /// Where customers' replies go (the `Reply-To` of their emails), when a mailbox is read;
     /// `None`: nobody reads replies, and emails do not invite them.
     pub reply_to: Option<String>,
+    /// The currency redress is paid in.
+    pub currency: redress_domain::Currency,
+}
+
+impl Sender {
+    /// Where an unhappy customer writing `language` may turn, in their language.
+    pub fn ombudsman_for(&self, language: Language) -> &str {
+        self.ombudsman_in
+            .iter()
+            .find(|(l, _)| *l == language)
+            .map_or(self.ombudsman.as_str(), |(_, text)| text.as_str())
+    }
 }
 
 /// What a template sees.
@@ -606,30 +620,10 @@ pub fn long_date(date: NaiveDate, lang: Language) -> String {
     }
 }
 
-/// Money in minor units, as written in `lang` (the currency is the organisation's own and
-/// not stated: amounts come from staff who know it).
+/// Money in minor units, as written in `lang`, without its currency (see
+/// [`redress_domain::Currency::format`] for amounts with theirs).
 pub fn amount(cents: i64, lang: Language) -> String {
-    let whole = cents / 100;
-    let minor = (cents % 100).abs();
-    let grouped = {
-        let digits = whole.abs().to_string();
-        let separator = match lang {
-            Language::En | Language::Zh => ',',
-            Language::Es | Language::Ro => '.',
-        };
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(separator);
-            }
-            out.push(c);
-        }
-        if whole < 0 { format!("-{out}") } else { out }
-    };
-    match lang {
-        Language::En | Language::Zh => format!("{grouped}.{minor:02}"),
-        Language::Es | Language::Ro => format!("{grouped},{minor:02}"),
-    }
+    redress_domain::money::number(cents, lang)
 }
 
 impl EmailView {
@@ -744,7 +738,7 @@ impl EmailView {
             email: open(&sealed.email)?,
             organisation: sender.organisation.clone(),
             replies_read: sender.reply_to.is_some(),
-            ombudsman: sender.ombudsman.clone(),
+            ombudsman: sender.ombudsman_for(language).to_string(),
             ..EmailView::default()
         };
         if kind == EmailKind::StatusLink {
@@ -809,7 +803,7 @@ impl EmailView {
                 view.remedy = remedy.map(str::to_string);
                 view.amount = redress_paid_cents
                     .filter(|c| *c > 0)
-                    .map(|c| amount(c, language));
+                    .map(|c| sender.currency.format(c, language));
                 view.decisions = decisions
                     .into_iter()
                     .map(|(decision, point)| {

@@ -885,6 +885,8 @@ mod tests {
                 organisation: "Redress".into(),
                 ombudsman: "the Ombudsman".into(),
                 reply_to: None,
+                ombudsman_in: vec![],
+                currency: redress_domain::Currency::default(),
             },
             batch: 10,
             lease: Duration::from_secs(60),

@@ -863,6 +863,8 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
             organisation: settings.organisation.clone(),
             ombudsman: settings.ombudsman.clone(),
             reply_to: None,
+            ombudsman_in: vec![],
+            currency: redress_domain::Currency::default(),
         },
         batch: 1,
         lease: Duration::from_secs(60),

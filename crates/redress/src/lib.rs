@@ -109,7 +109,12 @@ pub fn mailer(store: &Store, settings: &Settings) -> anyhow::Result<redress_noti
             sender: redress_notify::Sender {
                 organisation: settings.organisation.clone(),
                 ombudsman: settings.ombudsman.clone(),
+                ombudsman_in: redress_domain::Language::ALL
+                    .iter()
+                    .map(|l| (*l, settings.ombudsman_for(*l)))
+                    .collect(),
                 reply_to: settings.reply_to(),
+                currency: settings.currency()?,
             },
             batch: 50,
             lease: Duration::from_secs(settings.mail_lease_seconds.max(1)),
@@ -318,6 +323,7 @@ pub async fn start_as(
     };
     web_settings.api_per_minute = settings.api_requests_per_minute.max(1);
     web_settings.retention_days = settings.retention_days;
+    web_settings.currency = settings.currency()?;
     web_settings.uploads = redress_web::uploads::UploadLimits {
         max_file_bytes: usize::try_from(settings.upload_max_file_mb.clamp(1, 1024))
             .unwrap_or(10)

@@ -66,6 +66,14 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "Your organisation's name, as customers know it (used in every email).",
     },
     SettingDoc {
+        key: "currency",
+        env: "REDRESS_CURRENCY",
+        default: "\"GBP\"",
+        help: "The currency redress is paid in (ISO 4217, e.g. GBP, EUR, RON): amounts in emails \
+               and on the customer's page are written in it, as each language writes money, \
+               and the reports name it.",
+    },
+    SettingDoc {
         key: "mail_from",
         env: "REDRESS_MAIL_FROM",
         default: "\"Complaints <complaints@redress.example>\"",
@@ -133,6 +141,25 @@ pub const SETTINGS: &[SettingDoc] = &[
         default: "\"the Ombudsman Service (www.ombudsman.example, 0800 000 0000)\"",
         help: "Where a customer unhappy with the outcome can turn, as written in the outcome \
                email (an ombudsman or regulator, with how to reach them).",
+    },
+    SettingDoc {
+        key: "ombudsman_es",
+        env: "REDRESS_OMBUDSMAN_ES",
+        default: "\"\"",
+        help: "The same, in Spanish, for Spanish emails. Empty: the ombudsman setting (or, \
+               while that is the built-in example, its Spanish translation).",
+    },
+    SettingDoc {
+        key: "ombudsman_ro",
+        env: "REDRESS_OMBUDSMAN_RO",
+        default: "\"\"",
+        help: "The same, in Romanian, for Romanian emails.",
+    },
+    SettingDoc {
+        key: "ombudsman_zh",
+        env: "REDRESS_OMBUDSMAN_ZH",
+        default: "\"\"",
+        help: "The same, in Chinese, for Chinese emails.",
     },
     SettingDoc {
         key: "imap_url",
@@ -307,6 +334,8 @@ pub struct Settings {
     /// See [`SETTINGS`].
     pub organisation: String,
     /// See [`SETTINGS`].
+    pub currency: String,
+    /// See [`SETTINGS`].
     pub mail_from: String,
     /// See [`SETTINGS`].
     pub mail_reply_to: String,
@@ -326,6 +355,12 @@ pub struct Settings {
     pub mail_templates_dir: String,
     /// See [`SETTINGS`].
     pub ombudsman: String,
+    /// See [`SETTINGS`].
+    pub ombudsman_es: String,
+    /// See [`SETTINGS`].
+    pub ombudsman_ro: String,
+    /// See [`SETTINGS`].
+    pub ombudsman_zh: String,
     /// See [`SETTINGS`].
     pub session_idle_minutes: i64,
     /// See [`SETTINGS`].
@@ -368,7 +403,43 @@ pub struct Settings {
     pub intake_language: String,
 }
 
+/// The built-in example of `ombudsman` (translated while it is kept).
+const EXAMPLE_OMBUDSMAN: &str = "the Ombudsman Service (www.ombudsman.example, 0800 000 0000)";
+
 impl Settings {
+    /// Where an unhappy customer writing `language` may turn, in their language: its own
+    /// setting, else `ombudsman`, whose built-in example is translated.
+    pub fn ombudsman_for(&self, language: redress_domain::Language) -> String {
+        use redress_domain::Language;
+        let own = match language {
+            Language::En => "",
+            Language::Es => self.ombudsman_es.trim(),
+            Language::Ro => self.ombudsman_ro.trim(),
+            Language::Zh => self.ombudsman_zh.trim(),
+        };
+        if !own.is_empty() {
+            return own.to_string();
+        }
+        if self.ombudsman == EXAMPLE_OMBUDSMAN {
+            return match language {
+                Language::En => EXAMPLE_OMBUDSMAN,
+                Language::Es => {
+                    "el Servicio del Defensor del Cliente (www.ombudsman.example, 0800 000 0000)"
+                }
+                Language::Ro => "Serviciul Ombudsman (www.ombudsman.example, 0800 000 0000)",
+                Language::Zh => "申诉专员服务机构（www.ombudsman.example，0800 000 0000）",
+            }
+            .to_string();
+        }
+        self.ombudsman.clone()
+    }
+
+    /// The currency redress is paid in.
+    pub fn currency(&self) -> anyhow::Result<redress_domain::Currency> {
+        redress_domain::Currency::parse(&self.currency)
+            .map_err(|e| anyhow::anyhow!("currency (REDRESS_CURRENCY): {e}"))
+    }
+
     /// Where customers' replies go: `mail_reply_to`, else, when a mailbox is read
     /// (`imap_url`), the From address; else nowhere.
     pub fn reply_to(&self) -> Option<String> {
@@ -495,6 +566,63 @@ mod tests {
             error.to_string().contains("database_max_connections"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn the_ombudsman_is_named_in_each_customers_language_and_the_currency_checked() {
+        use redress_domain::Language;
+        let load = |env: &[(&str, &str)]| {
+            Settings::load_from(
+                None,
+                env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+            )
+        };
+        let defaults = load(&[]).unwrap();
+        assert_eq!(defaults.ombudsman_for(Language::En), EXAMPLE_OMBUDSMAN);
+        assert!(
+            defaults
+                .ombudsman_for(Language::Es)
+                .starts_with("el Servicio del Defensor")
+        );
+        assert!(
+            defaults
+                .ombudsman_for(Language::Ro)
+                .starts_with("Serviciul Ombudsman")
+        );
+        // An installation's own ombudsman, and a translation where given.
+        let own = load(&[
+            (
+                "REDRESS_OMBUDSMAN",
+                "the Financial Ombudsman Service (0800 023 4567)",
+            ),
+            (
+                "REDRESS_OMBUDSMAN_RO",
+                "Autoritatea Națională pentru Protecția Consumatorilor",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            own.ombudsman_for(Language::Ro),
+            "Autoritatea Națională pentru Protecția Consumatorilor"
+        );
+        assert_eq!(
+            own.ombudsman_for(Language::Es),
+            "the Financial Ombudsman Service (0800 023 4567)"
+        );
+        assert_eq!(defaults.currency().unwrap().code(), "GBP");
+        assert_eq!(
+            load(&[("REDRESS_CURRENCY", "ron")])
+                .unwrap()
+                .currency()
+                .unwrap()
+                .code(),
+            "RON"
+        );
+        let error = load(&[("REDRESS_CURRENCY", "pounds")])
+            .unwrap()
+            .currency()
+            .unwrap_err();
+        assert!(error.to_string().contains("ISO 4217"), "{error}");
     }
 
     #[test]

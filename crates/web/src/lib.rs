@@ -231,6 +231,8 @@ pub struct AppState {
     pub intake: Option<redress_intake::StatusBoard>,
     /// What forms with files may carry.
     pub uploads: uploads::UploadLimits,
+    /// The currency redress is paid in.
+    pub currency: redress_domain::Currency,
 }
 
 /// Settings of the web layer.
@@ -256,6 +258,8 @@ pub struct WebSettings {
     pub retention_days: u32,
     /// What forms with files may carry.
     pub uploads: uploads::UploadLimits,
+    /// The currency redress is paid in.
+    pub currency: redress_domain::Currency,
 }
 
 impl WebSettings {
@@ -279,6 +283,7 @@ impl WebSettings {
             api_per_minute: 600,
             retention_days: 0,
             uploads: uploads::UploadLimits::default(),
+            currency: redress_domain::Currency::default(),
         })
     }
 }
@@ -542,6 +547,7 @@ pub fn serve(
         tera,
         intake: settings.intake.clone(),
         uploads: settings.uploads,
+        currency: settings.currency.clone(),
     });
     let ops = web::Data::new(settings.ops.clone());
     let https = web::Data::new(security::Https(settings.secure_cookies));

@@ -143,7 +143,12 @@ async fn gather(state: &AppState, customer: CustomerId) -> Result<Export, AppErr
             .collect();
         complaints.push(ExportedComplaint {
             reference: reference.to_string(),
-            conversation: crate::status::messages(redress_domain::Language::En, &events, &opener),
+            conversation: crate::status::messages(
+                redress_domain::Language::En,
+                &state.currency,
+                &events,
+                &opener,
+            ),
             kept_for_staff: timeline(&events, &opener)
                 .into_iter()
                 .filter(|entry| entry.audience == redress_domain::Audience::Staff)

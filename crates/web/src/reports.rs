@@ -79,6 +79,17 @@ pub(crate) struct Table {
 }
 
 impl Table {
+    /// Names the currency of the redress column (an installation pays in one, so amounts
+    /// are never added across two).
+    fn in_currency(mut self, currency: &redress_domain::Currency) -> Self {
+        for header in self.headers.iter_mut().chain(self.csv_headers.iter_mut()) {
+            if header == "Redress paid" {
+                *header = format!("Redress paid ({currency})");
+            }
+        }
+        self
+    }
+
     fn new(id: &'static str, title: impl Into<String>, headers: &[&str]) -> Self {
         Self {
             id,
@@ -896,6 +907,10 @@ fn respond(
     template: &str,
     path: &str,
 ) -> Result<HttpResponse, AppError> {
+    let tables: Vec<Table> = tables
+        .into_iter()
+        .map(|table| table.in_currency(&state.currency))
+        .collect();
     match blank(&query.format).as_deref() {
         None | Some("html") => {}
         Some("csv") => {

@@ -78,6 +78,7 @@ fn files(files: &[AttachedFile], opener: &Opener) -> Vec<FileLink> {
 /// export gives as what was said between us).
 pub(crate) fn messages(
     language: Language,
+    currency: &redress_domain::Currency,
     events: &[ComplaintEvent],
     opener: &Opener,
 ) -> Vec<Message> {
@@ -207,10 +208,9 @@ pub(crate) fn messages(
                         message.lines.push((t("line-remedy"), remedy.to_string()));
                     }
                     if let Some(cents) = redress_paid_cents.filter(|c| *c > 0) {
-                        message.lines.push((
-                            t("line-paid"),
-                            redress_notify::render::amount(cents, language),
-                        ));
+                        message
+                            .lines
+                            .push((t("line-paid"), currency.format(cents, language)));
                     }
                 }
                 Said::Files(added) => {
@@ -433,7 +433,10 @@ async fn render_status(
             .outcome()
             .map(|o| text(language, &format!("outcome-{}", o.code()))),
     );
-    context.insert("messages", &messages(language, &events, &opener));
+    context.insert(
+        "messages",
+        &messages(language, &state.currency, &events, &opener),
+    );
     context.insert(
         "survey_open",
         &(complaint.progress().closed && !satisfaction_given(&events)),

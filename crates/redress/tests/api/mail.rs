@@ -113,6 +113,7 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
             ("REDRESS_SMTP_URL", url.as_str()),
             ("REDRESS_MAIL_FROM", FROM),
             ("REDRESS_ORGANISATION", "Tienda Ejemplo"),
+            ("REDRESS_CURRENCY", "EUR"),
             (
                 "REDRESS_OMBUDSMAN",
                 "el Defensor del Cliente (defensor.example)",
@@ -299,7 +300,8 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
     );
     assert!(outcome.contains("2. Nadie me avisó del retraso"));
     assert!(outcome.contains("No le avisamos, y debimos hacerlo."));
-    assert!(outcome.contains("1.234,50"));
+    // In the installation's currency (euros here), as Spanish writes money.
+    assert!(outcome.contains("1.234,50 €"), "{outcome}");
     assert!(outcome.contains("el Defensor del Cliente (defensor.example)"));
     assert!(text("survey").contains("qué cambiaría"));
 
@@ -439,6 +441,8 @@ fn mail_settings() -> redress_notify::MailSettings {
             organisation: "Tienda".into(),
             ombudsman: "the Ombudsman".into(),
             reply_to: None,
+            ombudsman_in: vec![],
+            currency: redress_domain::Currency::default(),
         },
         batch: 500,
         lease: Duration::from_secs(120),

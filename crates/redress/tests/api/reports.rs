@@ -428,6 +428,20 @@ async fn reports_are_for_managers_with_filters_in_the_url_csv_and_charts(db: Tes
         by_category.contains("Billing,2,2,0,2,0,2,2,"),
         "{by_category}"
     );
+    // Amounts are in the installation's one currency, named.
+    let outcomes = app
+        .get("/reports?format=csv&table=outcomes")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        outcomes
+            .lines()
+            .next()
+            .is_some_and(|h| h.ends_with("Redress paid (GBP)")),
+        "{outcomes}"
+    );
     // By owner, the page says under whom each figure counts.
     let by_owner = app.get("/reports?by=owner").await.text().await.unwrap();
     assert!(
