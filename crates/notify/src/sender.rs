@@ -12,7 +12,7 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use redress_domain::Clock;
-use redress_store::outbox::{Claimed, message_id, thread_id};
+use redress_store::outbox::{Claimed, message_id};
 use redress_store::projection::EventSignal;
 use redress_store::{Delivery, EmailKind, NotificationKind, SentCopy, Store, StoreError};
 use tokio::sync::watch;
@@ -175,12 +175,11 @@ impl lettre::message::header::Header for AutoSubmitted {
 }
 
 /// Builds the message: multipart text and HTML (and the files, if any), threaded under the
-/// complaint's receipt.
+/// message with outbox id `thread` (the complaint's first email; `None`: this one starts it).
 pub fn build_message(
     settings: &MailSettings,
     id: &str,
-    reference: &str,
-    kind: EmailKind,
+    thread: Option<&str>,
     mail: &Rendered,
     files: &[FileToSend],
     date: DateTime<Utc>,
@@ -201,8 +200,8 @@ pub fn build_message(
         .date(date.into())
         .message_id(Some(format!("<{}>", message_id(id, &settings.domain))))
         .header(AutoSubmitted);
-    if kind != EmailKind::Receipt {
-        let thread = format!("<{}>", thread_id(reference, &settings.domain));
+    if let Some(thread) = thread.filter(|t| *t != id) {
+        let thread = format!("<{}>", message_id(thread, &settings.domain));
         builder = builder.in_reply_to(thread.clone()).references(thread);
     }
     // Replies go to the mailbox that is read, when there is one.
@@ -429,6 +428,12 @@ impl Mailer {
                 }
             }
         }
+        // Threaded under the complaint's first email the customer has (or is about to).
+        let thread = self
+            .store
+            .outbox
+            .thread_of(reference.as_str(), claimed.row.sequence)
+            .await?;
         let rendered = view.and_then(|mut view| {
             let token = self.store.links.token(
                 reference,
@@ -452,8 +457,7 @@ impl Mailer {
             Ok(mail) => build_message(
                 &self.settings,
                 id,
-                reference.as_str(),
-                claimed.kind,
+                thread.as_deref(),
                 &mail,
                 &files,
                 self.clock.now(),
@@ -910,8 +914,7 @@ mod tests {
         let message = build_message(
             &settings(),
             "RDR-7KX4-9PQM.4.owner",
-            "RDR-7KX4-9PQM",
-            EmailKind::Owner,
+            Some("RDR-7KX4-9PQM.1.receipt"),
             &rendered("Ana Pop", "Your complaint RDR-7KX4-9PQM"),
             &[],
             now,
@@ -937,8 +940,7 @@ mod tests {
         let message = build_message(
             &settings(),
             "RDR-7KX4-9PQM.9.reply",
-            "RDR-7KX4-9PQM",
-            EmailKind::Reply,
+            Some("RDR-7KX4-9PQM.1.receipt"),
             &mail,
             &files,
             Utc::now(),
@@ -964,8 +966,7 @@ mod tests {
         let message = build_message(
             &settings(),
             "RDR-7KX4-9PQM.1.receipt",
-            "RDR-7KX4-9PQM",
-            EmailKind::Receipt,
+            None,
             &rendered(
                 "Ana\r\nBcc: evil@example.com",
                 "Hi\r\nBcc: evil@example.com\r\n\r\nbody",

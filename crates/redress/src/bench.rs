@@ -875,8 +875,7 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
         let message = redress_notify::build_message(
             &mail_settings,
             &format!("BENCH-{i}.1.receipt"),
-            "BENCH",
-            redress_store::EmailKind::Receipt,
+            None,
             &rendered,
             &[],
             Utc::now(),

@@ -181,8 +181,8 @@ pub fn message_id(id: &str, domain: &str) -> String {
     format!("{id}@{domain}")
 }
 
-/// The `Message-ID` every message of a complaint refers to (its receipt's), so they thread
-/// together.
+/// The `Message-ID` the messages of a complaint refer to when its receipt was sent (see
+/// [`Outbox::thread_of`] for the one to use).
 pub fn thread_id(reference: &str, domain: &str) -> String {
     message_id(&outbox_id(reference, 1, EmailKind::Receipt), domain)
 }
@@ -731,6 +731,32 @@ impl Outbox {
             .bind(reference)
             .fetch_all(pool)
             .await)?)
+    }
+
+    /// The outbox id of the message a customer email of `reference` (for the event numbered
+    /// `sequence`) threads under: the complaint's first email to the customer that was sent or
+    /// is still to be (usually the receipt). `None`: this one starts the thread — no earlier
+    /// email exists (a complaint older than three days when the outbox first saw it owes no
+    /// receipt), and the customer must never be pointed at one they never got.
+    pub async fn thread_of(
+        &self,
+        reference: &str,
+        sequence: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let rows: Vec<(String, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT id, kind FROM outbox
+              WHERE reference = $1 AND sequence < $2 AND state IN ('pending', 'sent')
+              ORDER BY sequence, id"
+        )
+        .bind(reference)
+        .bind(sequence)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows.into_iter().find_map(|(id, kind)| {
+            EmailKind::from_code(&kind)
+                .is_some_and(|k| !k.is_for_staff())
+                .then_some(id)
+        }))
     }
 
     /// Messages that need people: dead ones, and pending ones that have failed, oldest first.

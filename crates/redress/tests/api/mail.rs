@@ -22,7 +22,79 @@ on_both_backends!(
     without_smtp_emails_are_written_as_files,
     mail_goes_over_starttls_or_tls_with_authentication,
     replies_go_to_the_mailbox_that_is_read_and_emails_say_so,
+    an_old_complaints_first_email_starts_its_thread_and_the_next_follow_it,
 );
+
+/// A complaint recorded more than three days ago (an import, back-dated intake) was owed no
+/// receipt: its first email starts the thread (no In-Reply-To naming a receipt the customer
+/// never got), and the next ones follow that email.
+async fn an_old_complaints_first_email_starts_its_thread_and_the_next_follow_it(db: TestDb) {
+    let dir = crate::mail_dir_for(&db);
+    let app = spawn_app_with(db, &[]).await;
+    let agent = app.sign_in_as(Role::Agent).await;
+    let clock = redress_domain::ManualClock::at(chrono::Utc::now() - chrono::Duration::days(10));
+    let past =
+        redress::open_store_with_clock(&crate::settings_for(&app.db), Arc::new(clock.clone()))
+            .await
+            .unwrap();
+    let reference = past
+        .complaints
+        .receive(Actor::Customer, new_complaint(1))
+        .await
+        .unwrap();
+    drained(&app.store).await;
+    assert!(
+        app.store
+            .outbox
+            .of_complaint(reference.as_str())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let page = format!("/complaints/{reference}");
+    let act = |action: &'static str, fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        let page = page.clone();
+        async move {
+            let html = app.get(&page).await.text().await.unwrap();
+            let csrf = csrf_in(&html);
+            let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+            form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+            let response = app.post_form(&format!("{page}/{action}"), &form).await;
+            assert_eq!(response.status(), 303, "{action}");
+        }
+    };
+    act(
+        "acknowledge",
+        vec![("apology", "Sorry for the wait.".into())],
+    )
+    .await;
+    act("assign_owner", vec![("owner_id", agent.id.to_string())]).await;
+    drained(&app.store).await;
+    let read = |kind: &str| {
+        let rows = std::fs::read_dir(&dir).unwrap();
+        let path = rows
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                name.starts_with(reference.as_str()) && name.ends_with(&format!(".{kind}.eml"))
+            })
+            .unwrap_or_else(|| panic!("no {kind} email"));
+        std::fs::read(path).unwrap()
+    };
+    let first = read("acknowledgement");
+    let first = mail_parser::MessageParser::default().parse(&first).unwrap();
+    assert!(
+        first.in_reply_to().as_text().is_none() && first.references().as_text().is_none(),
+        "the first email names a receipt the customer never got"
+    );
+    let first_id = first.message_id().unwrap().to_string();
+    let next = read("owner");
+    let next = mail_parser::MessageParser::default().parse(&next).unwrap();
+    assert_eq!(next.in_reply_to().as_text(), Some(first_id.as_str()));
+    assert_eq!(next.references().as_text(), Some(first_id.as_str()));
+    app.stop().await;
+}
 
 /// With a mailbox whose replies are read, every customer email carries its `Reply-To` and
 /// says replies reach the person handling the complaint; without one (the other tests), it
