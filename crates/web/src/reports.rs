@@ -177,6 +177,22 @@ struct Parsed {
     selected: serde_json::Value,
 }
 
+/// A filter that cannot be used: the field it is in (empty: none on the form) and what to fix.
+#[derive(Debug, Serialize)]
+struct Refusal {
+    field: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Refusal {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
 /// The longest range a report covers.
 const MAX_DAYS: i64 = 3 * 366;
 
@@ -186,16 +202,16 @@ fn parse(
     now: chrono::DateTime<Utc>,
     default_days: i64,
     default_group: Grouping,
-) -> Result<Parsed, AppError> {
+) -> Result<Parsed, Refusal> {
     let today = now.with_timezone(&zone).date_naive();
-    let date = |name: &str, value: &Option<String>, default: NaiveDate| {
+    let date = |name: &'static str, value: &Option<String>, default: NaiveDate| {
         match blank(value) {
         None => Ok(default),
         Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
             .ok()
             .filter(|d| (1970..=9999).contains(&d.year()))
             .ok_or_else(|| {
-                AppError::BadForm(format!(
+                Refusal::new(name, format!(
                     "{name} {text:?} is not a date between 1970 and 9999; write it as YYYY-MM-DD, e.g. 2026-01-31."
                 ))
             }),
@@ -204,50 +220,60 @@ fn parse(
     let to = date("to", &query.to, today)?;
     let from = date("from", &query.from, to - Duration::days(default_days - 1))?;
     if from > to {
-        return Err(AppError::BadForm(format!(
-            "The range starts ({from}) after it ends ({to}); swap the dates."
-        )));
+        return Err(Refusal::new(
+            "from",
+            format!("The range starts ({from}) after it ends ({to}); swap the dates."),
+        ));
     }
     if (to - from).num_days() >= MAX_DAYS {
-        return Err(AppError::BadForm(format!(
-            "A report covers at most {MAX_DAYS} days; {from} to {to} is {} days. Choose a shorter range.",
-            (to - from).num_days() + 1
-        )));
+        return Err(Refusal::new(
+            "from",
+            format!(
+                "A report covers at most {MAX_DAYS} days; {from} to {to} is {} days. Choose a shorter range.",
+                (to - from).num_days() + 1
+            ),
+        ));
     }
     let grouping = match blank(&query.group) {
         None => default_group,
         Some(g) => Grouping::parse(&g).ok_or_else(|| {
-            AppError::BadForm(format!(
-                "{g:?} is not a grouping; choose day, week or month."
-            ))
+            Refusal::new(
+                "group",
+                format!("{g:?} is not a grouping; choose day, week or month."),
+            )
         })?,
     };
     if grouping == Grouping::Day && (to - from).num_days() > 92 {
-        return Err(AppError::BadForm(
-            "Group by day covers at most 93 days; choose week or month for a longer range.".into(),
+        return Err(Refusal::new(
+            "group",
+            "Group by day covers at most 93 days; choose week or month for a longer range.",
         ));
     }
     let by = match blank(&query.by) {
         None => "all",
         Some(b) => breakdown(&b).ok_or_else(|| {
-            AppError::BadForm(format!(
+            Refusal::new("by", format!(
                 "{b:?} is not a breakdown; choose owner, category, channel, priority, tier or company."
             ))
         })?,
     };
     let only = blank(&query.only);
     if only.is_some() && by == "all" {
-        return Err(AppError::BadForm(
-            "\"only\" picks one value of a breakdown; choose the breakdown (by) too.".into(),
+        return Err(Refusal::new(
+            "only",
+            "\"only\" picks one value of a breakdown; choose the breakdown (by) too.",
         ));
     }
     let basis = match blank(&query.basis).as_deref() {
         None | Some("business") => Basis::Business,
         Some("calendar") => Basis::Calendar,
         Some(b) => {
-            return Err(AppError::BadForm(format!(
-                "{b:?} is not a basis; choose business (working hours) or calendar (all hours)."
-            )));
+            return Err(Refusal::new(
+                "basis",
+                format!(
+                    "{b:?} is not a basis; choose business (working hours) or calendar (all hours)."
+                ),
+            ));
         }
     };
     let mut params: Vec<(&str, String)> = vec![
@@ -288,22 +314,64 @@ fn parse(
     })
 }
 
-/// What every report page starts with: the filters (who may see reports is
-/// `crate::access`'s to say).
-async fn begin(
-    state: &AppState,
-    query: &ReportQuery,
-    default_days: i64,
-    default_group: Grouping,
-) -> Result<Parsed, AppError> {
-    let zone = report_zone(state).await?;
-    parse(
-        query,
-        zone,
-        state.store.sla.now(),
-        default_days,
-        default_group,
-    )
+/// One report page being answered: who asks, what they asked, and where it is drawn.
+struct Page<'a> {
+    state: &'a AppState,
+    staff: &'a CurrentStaff,
+    session: &'a Session,
+    query: &'a ReportQuery,
+    template: &'static str,
+    path: &'static str,
+}
+
+impl Page<'_> {
+    /// What every report page starts with: the filters, checked (who may see reports is
+    /// `crate::access`'s to say).
+    async fn begin(
+        &self,
+        default_days: i64,
+        default_group: Grouping,
+    ) -> Result<Result<Parsed, Refusal>, AppError> {
+        let zone = report_zone(self.state).await?;
+        Ok(parse(
+            self.query,
+            zone,
+            self.state.store.sla.now(),
+            default_days,
+            default_group,
+        ))
+    }
+
+    /// The page again with the filters as sent and what to fix beside the field (400).
+    fn refuse(&self, mut refusal: Refusal) -> Result<HttpResponse, AppError> {
+        let on_this_form = match refusal.field {
+            "from" | "to" => true,
+            "group" | "by" | "only" | "basis" => self.path == "/reports",
+            "q" => self.path == "/reports/feedback",
+            _ => false,
+        };
+        if !on_this_form {
+            refusal.field = "";
+        }
+        let q = self.query;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let selected = serde_json::json!({
+            "from": text(&q.from), "to": text(&q.to),
+            "group": blank(&q.group).unwrap_or_else(|| "week".into()),
+            "by": blank(&q.by).unwrap_or_else(|| "all".into()), "only": text(&q.only),
+            "basis": blank(&q.basis).unwrap_or_else(|| "business".into()), "q": text(&q.q),
+        });
+        let mut context = page_context(self.staff, self.session)?;
+        context.insert("tables", &Vec::<Table>::new());
+        context.insert("query", "");
+        context.insert("path", self.path);
+        context.insert("selected", &selected);
+        context.insert("refusal", &refusal);
+        context.insert("zone", "");
+        context.insert("groups", &group_options());
+        context.insert("bys", &by_options());
+        render(self.state, self.template, &context, 400)
+    }
 }
 
 /// The zone report days are counted in: the SLA policy's calendar.
@@ -477,6 +545,8 @@ fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
         for c in speeds {
             headers.push(format!("{} median", c.clock.label()));
             csv_headers.push(format!("{} median (minutes)", c.clock.label()));
+            headers.push(format!("{} 90th percentile", c.clock.label()));
+            csv_headers.push(format!("{} 90th percentile (minutes)", c.clock.label()));
             for h in [&mut headers, &mut csv_headers] {
                 h.push(format!("{} within target", c.clock.label()));
             }
@@ -506,6 +576,7 @@ fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
                     .find(|(v, _)| *v == value)
                     .map_or(&none, |(_, s)| s);
                 row.push(Cell::duration(s.p50()));
+                row.push(Cell::duration(s.p90()));
                 row.push(Cell::text(percent(s.within_percent())));
             }
             split.cells(row);
@@ -895,61 +966,58 @@ async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<Table>, App
     Ok(tables)
 }
 
-/// Sends `tables` as the page `template`, or one of them as CSV when asked.
-#[allow(clippy::too_many_arguments)]
-fn respond(
-    state: &AppState,
-    staff: &CurrentStaff,
-    session: &Session,
-    query: &ReportQuery,
-    parsed: &Parsed,
-    tables: Vec<Table>,
-    template: &str,
-    path: &str,
-) -> Result<HttpResponse, AppError> {
-    let tables: Vec<Table> = tables
-        .into_iter()
-        .map(|table| table.in_currency(&state.currency))
-        .collect();
-    match blank(&query.format).as_deref() {
-        None | Some("html") => {}
-        Some("csv") => {
-            let wanted = blank(&query.table).unwrap_or_default();
-            let Some(table) = tables.iter().find(|t| t.id == wanted) else {
-                let ids: Vec<&str> = tables.iter().map(|t| t.id).collect();
-                return Err(AppError::BadForm(format!(
-                    "{wanted:?} is not a table of this report; choose one of: {}.",
-                    ids.join(", ")
-                )));
-            };
-            let name = format!(
-                "redress-{}-{}-to-{}.csv",
-                table.id, parsed.filter.range.from, parsed.filter.range.to
-            );
-            return Ok(HttpResponse::Ok()
-                .content_type("text/csv; charset=utf-8")
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ))
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .body(table.csv()?));
+impl Page<'_> {
+    /// Sends `tables` as the page `template`, or one of them as CSV when asked.
+    fn respond(&self, parsed: &Parsed, tables: Vec<Table>) -> Result<HttpResponse, AppError> {
+        let (state, query) = (self.state, self.query);
+        let tables: Vec<Table> = tables
+            .into_iter()
+            .map(|table| table.in_currency(&state.currency))
+            .collect();
+        match blank(&query.format).as_deref() {
+            None | Some("html") => {}
+            Some("csv") => {
+                let wanted = blank(&query.table).unwrap_or_default();
+                let Some(table) = tables.iter().find(|t| t.id == wanted) else {
+                    let ids: Vec<&str> = tables.iter().map(|t| t.id).collect();
+                    return self.refuse(Refusal::new(
+                        "",
+                        format!(
+                            "{wanted:?} is not a table of this report; choose one of: {}.",
+                            ids.join(", ")
+                        ),
+                    ));
+                };
+                let name = format!(
+                    "redress-{}-{}-to-{}.csv",
+                    table.id, parsed.filter.range.from, parsed.filter.range.to
+                );
+                return Ok(HttpResponse::Ok()
+                    .content_type("text/csv; charset=utf-8")
+                    .insert_header((
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ))
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .body(table.csv()?));
+            }
+            Some(other) => {
+                return self.refuse(Refusal::new(
+                    "",
+                    format!("{other:?} is not a format; choose html or csv."),
+                ));
+            }
         }
-        Some(other) => {
-            return Err(AppError::BadForm(format!(
-                "{other:?} is not a format; choose html or csv."
-            )));
-        }
+        let mut context = page_context(self.staff, self.session)?;
+        context.insert("tables", &tables);
+        context.insert("query", &parsed.query);
+        context.insert("path", self.path);
+        context.insert("selected", &parsed.selected);
+        context.insert("zone", parsed.zone.name());
+        context.insert("groups", &group_options());
+        context.insert("bys", &by_options());
+        render(state, self.template, &context, 200)
     }
-    let mut context = page_context(staff, session)?;
-    context.insert("tables", &tables);
-    context.insert("query", &parsed.query);
-    context.insert("path", path);
-    context.insert("selected", &parsed.selected);
-    context.insert("zone", parsed.zone.name());
-    context.insert("groups", &group_options());
-    context.insert("bys", &by_options());
-    render(state, template, &context, 200)
 }
 
 fn group_options() -> Vec<(&'static str, &'static str)> {
@@ -975,18 +1043,20 @@ pub(crate) async fn overview(
     session: Session,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let parsed = begin(&state, &query, 91, Grouping::Week).await?;
+    let page = Page {
+        state: &state,
+        staff: &staff,
+        session: &session,
+        query: &query,
+        template: "reports/overview.html",
+        path: "/reports",
+    };
+    let parsed = match page.begin(91, Grouping::Week).await? {
+        Ok(parsed) => parsed,
+        Err(refusal) => return page.refuse(refusal),
+    };
     let tables = overview_tables(&state, &parsed).await?;
-    respond(
-        &state,
-        &staff,
-        &session,
-        &query,
-        &parsed,
-        tables,
-        "reports/overview.html",
-        "/reports",
-    )
+    page.respond(&parsed, tables)
 }
 
 /// GET /reports/feedback
@@ -996,13 +1066,22 @@ pub(crate) async fn feedback(
     session: Session,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let parsed = begin(&state, &query, 91, Grouping::Week).await?;
+    let page = Page {
+        state: &state,
+        staff: &staff,
+        session: &session,
+        query: &query,
+        template: "reports/feedback.html",
+        path: "/reports/feedback",
+    };
+    let parsed = match page.begin(91, Grouping::Week).await? {
+        Ok(parsed) => parsed,
+        Err(refusal) => return page.refuse(refusal),
+    };
     let zone = parsed.zone;
     let search = blank(&query.q).unwrap_or_default();
     if search.chars().count() > 200 {
-        return Err(AppError::BadForm(
-            "Search for at most 200 characters.".into(),
-        ));
+        return page.refuse(Refusal::new("q", "Search for at most 200 characters."));
     }
     let (rows, total) = state
         .store
@@ -1040,16 +1119,7 @@ pub(crate) async fn feedback(
         );
     }
     table.note = matched_note(total, table.rows.len() as i64);
-    respond(
-        &state,
-        &staff,
-        &session,
-        &query,
-        &parsed,
-        vec![table],
-        "reports/feedback.html",
-        "/reports/feedback",
-    )
+    page.respond(&parsed, vec![table])
 }
 
 /// GET /reports/customers
@@ -1059,7 +1129,18 @@ pub(crate) async fn customers(
     session: Session,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let parsed = begin(&state, &query, 365, Grouping::Month).await?;
+    let page = Page {
+        state: &state,
+        staff: &staff,
+        session: &session,
+        query: &query,
+        template: "reports/customers.html",
+        path: "/reports/customers",
+    };
+    let parsed = match page.begin(365, Grouping::Month).await? {
+        Ok(parsed) => parsed,
+        Err(refusal) => return page.refuse(refusal),
+    };
     let zone = parsed.zone;
     let repeat = state
         .store
@@ -1132,16 +1213,7 @@ pub(crate) async fn customers(
             mean(v),
         ]);
     }
-    respond(
-        &state,
-        &staff,
-        &session,
-        &query,
-        &parsed,
-        vec![customers, table],
-        "reports/customers.html",
-        "/reports/customers",
-    )
+    page.respond(&parsed, vec![customers, table])
 }
 
 /// GET /reports/fca: the FCA complaints return's figures by category.
@@ -1151,7 +1223,18 @@ pub(crate) async fn fca(
     session: Session,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let mut parsed = begin(&state, &query, 182, Grouping::Month).await?;
+    let page = Page {
+        state: &state,
+        staff: &staff,
+        session: &session,
+        query: &query,
+        template: "reports/fca.html",
+        path: "/reports/fca",
+    };
+    let mut parsed = match page.begin(182, Grouping::Month).await? {
+        Ok(parsed) => parsed,
+        Err(refusal) => return page.refuse(refusal),
+    };
     parsed.filter.by = "category";
     parsed.filter.only = None;
     let report = state.store.reports.volume(&parsed.filter).await?;
@@ -1188,16 +1271,7 @@ pub(crate) async fn fca(
     }
     table.row(line("Total".into(), &report.total, report.backlog_end()));
     table.note = "Closures are counted from receipt, in the business days of each complaint's SLA calendar; a complaint closed, reopened and closed again counts at each closure.".into();
-    respond(
-        &state,
-        &staff,
-        &session,
-        &query,
-        &parsed,
-        vec![table],
-        "reports/fca.html",
-        "/reports/fca",
-    )
+    page.respond(&parsed, vec![table])
 }
 
 #[cfg(test)]

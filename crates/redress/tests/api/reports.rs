@@ -448,6 +448,23 @@ async fn reports_are_for_managers_with_filters_in_the_url_csv_and_charts(db: Tes
         by_owner.contains("Each figure counts under the owner at that moment"),
         "the owner breakdown does not say what it counts"
     );
+    // Speed by owner or tier carries the 90th percentile beside the median,
+    // as the overall table does.
+    for by in ["owner", "tier"] {
+        let split = app
+            .get(&format!("/reports?by={by}&format=csv&table=speed_by"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let header = split.lines().next().unwrap_or_default();
+        assert_eq!(
+            header.matches("90th percentile (minutes)").count(),
+            header.matches("median (minutes)").count(),
+            "{header}"
+        );
+        assert!(header.contains("median (minutes)"), "{header}");
+    }
     let fca = app
         .get("/reports/fca?format=csv&table=fca_return")
         .await
@@ -505,7 +522,32 @@ async fn reports_are_for_managers_with_filters_in_the_url_csv_and_charts(db: Tes
         assert_eq!(response.status(), 400, "{url}");
         let body = response.text().await.unwrap();
         assert!(body.contains(says), "{url}: {body}");
+        // A report page refuses with its filter form kept, the message beside it.
+        if url.starts_with("/reports") {
+            assert!(
+                body.contains("aria-label=\"Report filters\""),
+                "{url}: {body}"
+            );
+            assert!(body.contains("<nav aria-label=\"Main\">"), "{url}");
+        }
     }
+    // The message sits beside the field at fault, with the rest as sent.
+    let body = app
+        .get("/reports?from=2025-01-01&to=2026-01-01&group=day&by=owner")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("aria-invalid=\"true\" aria-describedby=\"r-group-error\""),
+        "{body}"
+    );
+    assert!(
+        body.contains("id=\"r-group-error\">Group by day covers"),
+        "{body}"
+    );
+    assert!(body.contains("<option value=\"owner\" selected>"), "{body}");
+    assert!(body.contains("value=\"2025-01-01\""), "{body}");
 }
 
 async fn the_sla_dashboard_travels_back_to_a_past_moment(db: TestDb) {
