@@ -172,8 +172,19 @@ pub(crate) async fn authorize(
         .resource_map()
         .match_pattern(request.match_info().as_str())
     else {
-        // Nothing matched: the router's own not-found answers.
-        return Ok(next.call(request).await?.map_into_boxed_body());
+        // Nothing matched: the router's own not-found answers, in the staff's layout when
+        // someone is signed in.
+        let response = next.call(request).await?.map_into_boxed_body();
+        if response.status() != actix_web::http::StatusCode::NOT_FOUND {
+            return Ok(response);
+        }
+        let staff =
+            CurrentStaff::from_request(response.request(), &mut actix_web::dev::Payload::None)
+                .await;
+        return Ok(match staff {
+            Ok(staff) => crate::error::for_staff(response, &staff),
+            Err(_) => response,
+        });
     };
     let Some(rule) = rule_for(request.method().as_str(), &pattern) else {
         let allowed: Vec<&str> = RULES
@@ -211,12 +222,16 @@ pub(crate) async fn authorize(
             ))
         }
         Ok(staff) if staff.0.role >= role => {
-            request.extensions_mut().insert(staff);
-            Ok(next.call(request).await?.map_into_boxed_body())
+            request.extensions_mut().insert(staff.clone());
+            let response = next.call(request).await?.map_into_boxed_body();
+            Ok(crate::error::for_staff(response, &staff))
         }
         // Answered here, not returned as errors: the headers middleware adds its headers to
         // responses only.
-        Ok(_) => Ok(request.error_response(AppError::Forbidden)),
+        Ok(staff) => Ok(crate::error::for_staff(
+            request.error_response(AppError::Forbidden),
+            &staff,
+        )),
         Err(error) => Ok(request.error_response(error)),
     }
 }

@@ -1,9 +1,13 @@
 //! One error type for every handler, mapped to HTTP: what the visitor sees, with the cause
 //! kept for the log and never shown.
 
+use crate::auth::CurrentStaff;
+use actix_session::SessionExt;
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError, web};
 use redress_store::{AccountError, CommandError, StoreError};
 
 /// An error a handler returns; what the visitor sees, with the cause kept for the log.
@@ -116,7 +120,21 @@ impl ResponseError for AppError {
         } else if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let (title, message) = match self {
+        let (title, message) = self.words();
+        let body = error_page(title, message);
+        let mut response = HttpResponse::build(status);
+        response.content_type(ContentType::html());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, "30"));
+        }
+        response.body(body)
+    }
+}
+
+impl AppError {
+    /// The page's heading and sentence for this error.
+    fn words(&self) -> (&str, &str) {
+        match self {
             AppError::NotFound => ("Not found", "There is nothing at this address."),
             AppError::SignInRequired(_) | AppError::SessionExpired(_) => {
                 ("Sign in", "Please sign in.")
@@ -141,14 +159,40 @@ impl ResponseError for AppError {
                 "Something went wrong",
                 "Redress hit an unexpected error. It has been logged; please try again.",
             ),
-        };
-        let body = error_page(title, message);
-        let mut response = HttpResponse::build(status);
-        response.content_type(ContentType::html());
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, "30"));
         }
-        response.body(body)
+    }
+}
+
+/// An error answered to a signed-in member of staff: the same words and status, in the
+/// site's layout with the header, navigation and sign-out (the bare page otherwise).
+pub(crate) fn for_staff(
+    response: ServiceResponse<BoxBody>,
+    staff: &CurrentStaff,
+) -> ServiceResponse<BoxBody> {
+    let Some((title, message)) = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+        .filter(|e| !matches!(e, AppError::SignInRequired(_) | AppError::SessionExpired(_)))
+        .map(|e| {
+            let (title, message) = e.words();
+            (title.to_string(), message.to_string())
+        })
+    else {
+        return response;
+    };
+    let request = response.request();
+    let Some(state) = request.app_data::<web::Data<crate::AppState>>() else {
+        return response;
+    };
+    let body = crate::page_context(staff, &request.get_session()).and_then(|mut context| {
+        context.insert("title", &title);
+        context.insert("message", &message);
+        Ok(state.tera.render("error.html", &context)?)
+    });
+    match body {
+        Ok(body) => response.map_body(|_, _| BoxBody::new(body)),
+        Err(_) => response,
     }
 }
 

@@ -475,15 +475,29 @@ pub(crate) struct PolicyQuery {
     saved: Option<String>,
 }
 
+/// What the policy page says above the editor, besides what to fix.
+enum Above {
+    Nothing,
+    /// What was just done.
+    Notice(String),
+    /// A preset chosen, to be confirmed: it replaces the whole policy.
+    Confirm(Preset),
+}
+
 async fn policy_page(
     state: &AppState,
     staff: &CurrentStaff,
     session: &Session,
     fields: BTreeMap<String, String>,
     problems: Vec<String>,
-    notice: Option<String>,
+    above: Above,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
+    let (notice, confirming) = match above {
+        Above::Nothing => (None, None),
+        Above::Notice(text) => (Some(text), None),
+        Above::Confirm(p) => (None, Some((p.code(), p.label(), p.description()))),
+    };
     let current = state.store.sla.policies.current().await?;
     let versions = state.store.sla.policies.versions().await?;
     // Every field the page shows has a value (empty when the form did not send it).
@@ -498,6 +512,7 @@ async fn policy_page(
     context.insert("fields", &all);
     context.insert("problems", &problems);
     context.insert("notice", &notice);
+    context.insert("confirming", &confirming);
     context.insert(
         "weekdays",
         &WEEKDAYS.iter().map(|(c, l)| (*c, *l)).collect::<Vec<_>>(),
@@ -535,7 +550,7 @@ pub(crate) async fn policy(
         &session,
         fields_of(&current.policy),
         vec![],
-        notice,
+        notice.map_or(Above::Nothing, Above::Notice),
         200,
     )
     .await
@@ -568,12 +583,34 @@ pub(crate) async fn save_policy(
                 "{code:?} is not a preset; choose one from the list."
             ))
         })?;
+        // It replaces the whole policy: asked once more, nothing saved until confirmed.
+        if fields.get("confirm").map(String::as_str) != Some("yes") {
+            return policy_page(
+                &state,
+                &staff,
+                &session,
+                fields_of(&current.policy),
+                vec![],
+                Above::Confirm(preset),
+                200,
+            )
+            .await;
+        }
         preset.policy(current.policy.calendar.clone())
     } else {
         match policy_from(&fields, current.policy.preset.clone()) {
             Ok(policy) => policy,
             Err(problems) => {
-                return policy_page(&state, &staff, &session, fields, problems, None, 422).await;
+                return policy_page(
+                    &state,
+                    &staff,
+                    &session,
+                    fields,
+                    problems,
+                    Above::Nothing,
+                    422,
+                )
+                .await;
             }
         }
     };
@@ -584,7 +621,7 @@ pub(crate) async fn save_policy(
             &session,
             fields_of(&policy),
             vec!["Nothing changed, so no new version was saved.".into()],
-            None,
+            Above::Nothing,
             422,
         )
         .await;

@@ -290,11 +290,33 @@ async fn the_complaint_list_shows_every_complaint_newest_first_across_pages(db: 
 
 async fn an_unknown_address_gets_a_404_page(db: TestDb) {
     let app = spawn_app(db).await;
-    app.sign_in_as(redress_store::Role::Agent).await;
+    // Nobody signed in: the bare page, no navigation to pages they cannot open.
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), 404);
-    assert!(response.text().await.unwrap().contains("Not found"));
-    let response = app.get("/complaints?status=zero").await;
-    assert_eq!(response.status(), 400);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Not found"));
+    assert!(!body.contains("<nav aria-label=\"Main\">"), "{body}");
+    app.sign_in_as(redress_store::Role::Agent).await;
+    // Signed in, every refusal keeps the header, the navigation and sign-out: an unknown
+    // address, an unknown complaint, a page of a higher role, a query that cannot be read.
+    for (url, status, says) in [
+        ("/no/such/page", 404, "Not found"),
+        ("/complaints/RDR-0000-0000", 404, "Not found"),
+        ("/admin/users", 403, "Not allowed"),
+        ("/complaints?status=zero", 400, "The form could not be read"),
+    ] {
+        let response = app.get(url).await;
+        assert_eq!(response.status(), status, "{url}");
+        let cache = response.headers().get("cache-control").cloned();
+        let body = response.text().await.unwrap();
+        assert!(body.contains(says), "{url}: {body}");
+        assert!(body.contains("<nav aria-label=\"Main\">"), "{url}: {body}");
+        assert!(body.contains("Sign out"), "{url}");
+        assert_eq!(
+            cache.as_ref().and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{url}"
+        );
+    }
     app.stop().await;
 }

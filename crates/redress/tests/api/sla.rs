@@ -461,9 +461,28 @@ async fn admins_keep_the_policy_in_versions_and_nobody_else_may(db: TestDb) {
     );
     assert_eq!(versions().await.len(), 1);
 
-    // A preset: a new version, the calendar kept.
+    // A preset replaces the whole policy: the first press only asks, saving nothing.
     let response = app
         .post_form("/admin/sla", &[("csrf", &csrf), ("preset", "fca_disp")])
+        .await;
+    assert_eq!(response.status(), 200);
+    let asked = response.text().await.unwrap();
+    assert!(
+        asked.contains("Replace the whole policy with UK FCA DISP?"),
+        "{asked}"
+    );
+    assert!(asked.contains("name=\"confirm\" value=\"yes\""), "{asked}");
+    assert!(
+        asked.contains("class=\"danger\">Replace the policy"),
+        "{asked}"
+    );
+    assert_eq!(versions().await.len(), 1, "asking saved a version");
+    // Confirmed: a new version, the calendar kept.
+    let response = app
+        .post_form(
+            "/admin/sla",
+            &[("csrf", &csrf), ("preset", "fca_disp"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/admin/sla?saved=2");
