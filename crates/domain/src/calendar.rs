@@ -198,6 +198,54 @@ impl BusinessCalendar {
         total
     }
 
+    /// `work` of working time from `start`, told in this calendar's working days: how many
+    /// whole working days it takes after what is left of `start`'s own day, and the working
+    /// time besides (what is left of that day and the part of the last), a whole working day's
+    /// worth of which counts as one more day. A working day is the calendar's, not 24 hours:
+    /// ten business days of 8 hours are 80 hours, told as 10 days.
+    pub fn in_working_days(&self, start: DateTime<Utc>, work: Duration) -> (i64, Duration) {
+        let mut left = work.max(Duration::zero());
+        let today = self.local_date(start);
+        let end_of_today = today
+            .succ_opt()
+            .map_or(start, |next| self.instant(next, NaiveTime::MIN));
+        let mut rest = left.min(self.between(start, end_of_today));
+        left -= rest;
+        let (mut days, mut longest) = (0_i64, Duration::zero());
+        let mut date = today;
+        for _ in 0..HORIZON_DAYS {
+            if left <= Duration::zero() {
+                break;
+            }
+            let Some(next) = date.succ_opt() else { break };
+            date = next;
+            let day: Duration = self
+                .intervals_on(date)
+                .iter()
+                .map(|(from, to)| *to - *from)
+                .sum();
+            if day <= Duration::zero() {
+                continue;
+            }
+            longest = longest.max(day);
+            if left >= day {
+                days += 1;
+                left -= day;
+            } else {
+                rest += left;
+                left = Duration::zero();
+            }
+        }
+        rest += left.max(Duration::zero());
+        if longest > Duration::zero() {
+            while rest >= longest {
+                days += 1;
+                rest -= longest;
+            }
+        }
+        (days, rest)
+    }
+
     /// Whether `at` falls within working time.
     pub fn is_working(&self, at: DateTime<Utc>) -> bool {
         let date = self.local_date(at);

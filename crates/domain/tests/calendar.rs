@@ -220,3 +220,48 @@ fn holidays_and_weekends_never_count() {
         );
     }
 }
+
+#[test]
+fn working_time_is_told_in_the_calendars_working_days_not_in_24_hour_days() {
+    let cal = london_office();
+    let london = chrono_tz::Europe::London;
+    // Monday 9 March, 14:00: 3 hours left today, then whole 8-hour days.
+    let monday = local(london, 2026, 3, 9, 14, 0);
+    // Ten business days of 8 hours are 80 hours, not "3 d 8 h".
+    assert_eq!(
+        cal.in_working_days(monday, Duration::hours(80)),
+        (10, Duration::zero())
+    );
+    // One business week is five days, not "1 d 16 h".
+    assert_eq!(
+        cal.in_working_days(monday, Duration::hours(40)),
+        (5, Duration::zero())
+    );
+    // 3 hours today and 4 whole days: Tuesday to Friday.
+    assert_eq!(
+        cal.in_working_days(monday, Duration::hours(35)),
+        (4, Duration::hours(3))
+    );
+    // Less than what is left of today: hours only.
+    assert_eq!(
+        cal.in_working_days(monday, Duration::minutes(150)),
+        (0, Duration::minutes(150))
+    );
+    // From Friday 16:00, over a weekend: 1 hour on Friday, Monday whole, 2 h on Tuesday.
+    let friday = local(london, 2026, 3, 13, 16, 0);
+    assert_eq!(
+        cal.in_working_days(friday, Duration::hours(11)),
+        (1, Duration::hours(3))
+    );
+    // Over Easter (Good Friday and Easter Monday off): Thursday 2 April 17:00, 16 h left are
+    // Tuesday 7 and Wednesday 8 April.
+    assert_eq!(
+        cal.in_working_days(local(london, 2026, 4, 2, 17, 0), Duration::hours(16)),
+        (2, Duration::zero())
+    );
+    // Nothing left: nothing.
+    assert_eq!(
+        cal.in_working_days(monday, Duration::zero()),
+        (0, Duration::zero())
+    );
+}

@@ -1924,15 +1924,14 @@ impl ClockView {
                     breached_at: state.breached_at,
                     paused: (paused > 0).then(|| words(paused)),
                     left: match status {
-                        ClockStatus::OnTrack | ClockStatus::AtRisk | ClockStatus::Paused => {
-                            state.left_secs(policy, now).map(|s| {
-                                let unit = match state.target.map(|t| t.basis) {
-                                    Some(redress_domain::Basis::Business) => " of working time",
-                                    _ => "",
-                                };
-                                format!("{}{unit} left", words(s.max(0)))
-                            })
-                        }
+                        ClockStatus::OnTrack | ClockStatus::AtRisk | ClockStatus::Paused => state
+                            .left_secs(policy, now)
+                            .map(|s| match state.target.map(|t| t.basis) {
+                                Some(redress_domain::Basis::Business) => {
+                                    format!("{} left", business_words(policy, now, s))
+                                }
+                                _ => format!("{} left", words(s.max(0))),
+                            }),
                         ClockStatus::Breached => state
                             .breached_at
                             .or(state.due_at)
@@ -1942,6 +1941,24 @@ impl ClockView {
                 }
             })
             .collect()
+    }
+}
+
+/// Working time from `now` in the policy calendar's working days and hours: "3 business days
+/// 4 h", "1 business day", "2 h 30 min of working time" (never 24-hour days).
+pub fn business_words(policy: &SlaPolicy, now: DateTime<Utc>, seconds: i64) -> String {
+    let (days, rest) = policy
+        .calendar
+        .in_working_days(now, Duration::seconds(seconds.max(0)));
+    if days == 0 {
+        return format!("{} of working time", words(rest.num_seconds()));
+    }
+    let plural = if days == 1 { "" } else { "s" };
+    let hours = rest.num_hours();
+    if hours == 0 {
+        format!("{days} business day{plural}")
+    } else {
+        format!("{days} business day{plural} {hours} h")
     }
 }
 

@@ -21,7 +21,55 @@ on_both_backends!(
     the_dashboard_shows_states_and_takes_its_filters_from_the_url,
     admins_keep_the_policy_in_versions_and_nobody_else_may,
     a_list_longer_than_the_dashboard_shows_says_so,
+    working_time_left_is_told_in_business_days_of_the_calendar,
 );
+
+/// Working time left is told in the calendar's working days (8 hours each in the default
+/// Monday–Friday 09:00–17:00), not in 24-hour days: 87 working hours are "10 business days
+/// 7 h", never "3 d 15 h".
+async fn working_time_left_is_told_in_business_days_of_the_calendar(db: TestDb) {
+    let clock = ManualClock::at(
+        chrono::DateTime::parse_from_rfc3339("2026-03-09T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc),
+    );
+    let app = crate::spawn_app_on_clock(db, clock.clone()).await;
+    app.sign_in_as(Role::Agent).await;
+    let reference = app
+        .store
+        .complaints
+        .receive(
+            Actor::Customer,
+            complaint("Olivia Bennett", "olivia@example.co.uk", Tier::Standard),
+        )
+        .await
+        .unwrap();
+    let html = app
+        .get(&format!("/complaints/{reference}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Resolve: 10 business days, due at the close of Monday 23 March; 7 hours are left today.
+    assert!(html.contains("10 business days 7 h left"), "{html}");
+    // Commit: 3 business days, due at the close of Thursday 12 March.
+    assert!(html.contains("3 business days 7 h left"), "{html}");
+    assert!(!html.contains(" d 15 h"), "{html}");
+    // On the last day, hours only: Thursday 12 March, 13:00, the commit clock has 4 hours.
+    clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-03-12T13:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc),
+    );
+    let html = app
+        .get(&format!("/complaints/{reference}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("4 h 0 min of working time left"), "{html}");
+    app.stop().await;
+}
 
 /// The breached list shows the 50 most urgent, and says how many there are in all.
 async fn a_list_longer_than_the_dashboard_shows_says_so(db: TestDb) {
