@@ -1111,15 +1111,19 @@ impl Complaint {
             MAX_TEXT,
         )?;
 
-        let customer = services
-            .vault
-            .customer_for(&new.customer.email)
-            .await
-            .map_err(vault_error)?;
+        let customer = match &new.customer.email {
+            Some(email) => services.vault.customer_for(email).await,
+            // Without an address there is nobody to recognise: a customer of their own.
+            None => services.vault.new_customer().await,
+        }
+        .map_err(vault_error)?;
         let sealed_customer = SealedCustomer {
             id: customer,
             name: seal(services, customer, &name).await?,
-            email: seal(services, customer, new.customer.email.as_str()).await?,
+            email: match &new.customer.email {
+                Some(email) => Some(seal(services, customer, email.as_str()).await?),
+                None => None,
+            },
             phone: match phone {
                 Some(phone) => Some(seal(services, customer, &phone).await?),
                 None => None,

@@ -31,8 +31,8 @@ impl ComplaintCommand {
 pub struct NewCustomer {
     /// Their name.
     pub name: String,
-    /// Their email address.
-    pub email: CustomerEmail,
+    /// Their email address; none for a caller who has none (recorded, sent nothing).
+    pub email: Option<CustomerEmail>,
     /// Their phone number, if given.
     pub phone: Option<String>,
     /// The language to write to them in.

@@ -36,8 +36,10 @@ pub struct SealedCustomer {
     pub id: CustomerId,
     /// Their name.
     pub name: Sealed,
-    /// Their email address.
-    pub email: Sealed,
+    /// Their email address; none for a caller who gave none (nothing is emailed to them:
+    /// the staff's recorded calls keep them informed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Sealed>,
     /// Their phone number, if given.
     pub phone: Option<Sealed>,
 }

@@ -78,6 +78,8 @@ pub enum VaultError {
 pub trait PersonalDataVault: Send + Sync {
     /// The customer with this address, creating them (and their key) on first contact.
     async fn customer_for(&self, email: &CustomerEmail) -> Result<CustomerId, VaultError>;
+    /// A new customer (and key) for someone with no email address to know them by.
+    async fn new_customer(&self) -> Result<CustomerId, VaultError>;
     /// Seals `plaintext` with the customer's key.
     async fn seal(&self, customer: CustomerId, plaintext: &str) -> Result<Sealed, VaultError>;
 }

@@ -161,7 +161,7 @@ fn a_complaint_without_phone_company_or_remedy_records_none_for_them() {
                 customer: SealedCustomer {
                     id: customer(),
                     name: sealed(NAME),
-                    email: sealed(EMAIL_PARSED),
+                    email: Some(sealed(EMAIL_PARSED)),
                     phone: None,
                 },
                 language: Language::Zh,
@@ -181,7 +181,8 @@ fn a_complaint_without_phone_company_or_remedy_records_none_for_them() {
 fn the_personal_data_of_a_complaint_is_sealed_with_the_key_of_the_customer_with_that_email() {
     let events = given_nothing()
         .when(command(receive_with(|new| {
-            new.customer.email = redress_domain::CustomerEmail::parse("wei@example.cn").unwrap();
+            new.customer.email =
+                Some(redress_domain::CustomerEmail::parse("wei@example.cn").unwrap());
         })))
         .inspect_result()
         .unwrap();
@@ -196,7 +197,10 @@ fn the_personal_data_of_a_complaint_is_sealed_with_the_key_of_the_customer_with_
     let wei = customer_for("wei@example.cn");
     assert_ne!(wei, customer());
     assert_eq!(sealed_customer.id, wei);
-    assert_eq!(sealed_customer.email, sealed_for(wei, "wei@example.cn"));
+    assert_eq!(
+        sealed_customer.email,
+        Some(sealed_for(wei, "wei@example.cn"))
+    );
     assert_eq!(*description, sealed_for(wei, DESCRIPTION));
 }
 

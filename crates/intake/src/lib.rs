@@ -806,7 +806,7 @@ impl Intake {
             reference: reference.clone(),
             customer: NewCustomer {
                 name: clip(&one_line(&name), redress_domain::aggregate::MAX_NAME),
-                email: email.from.clone(),
+                email: Some(email.from.clone()),
                 phone: None,
                 language,
             },

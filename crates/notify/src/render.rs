@@ -230,6 +230,9 @@ pub enum RenderError {
     /// The customer's personal data was erased: the email must not be sent.
     #[error("the customer's personal data was erased")]
     Erased,
+    /// The customer gave no email address: nothing is sent (staff reach them by phone).
+    #[error("the customer gave no email address")]
+    NoAddress,
 }
 
 impl From<tera::Error> for RenderError {
@@ -731,11 +734,14 @@ impl EmailView {
             )));
         }
         let language = *language;
+        let Some(email) = &sealed.email else {
+            return Err(RenderError::NoAddress);
+        };
         let mut view = EmailView {
             lang: language.code().into(),
             reference: reference.to_string(),
             name: open(&sealed.name)?,
-            email: open(&sealed.email)?,
+            email: open(email)?,
             organisation: sender.organisation.clone(),
             replies_read: sender.reply_to.is_some(),
             ombudsman: sender.ombudsman_for(language).to_string(),

@@ -453,6 +453,16 @@ impl Mailer {
                     .cancel(id, "The customer's personal data was erased.")
                     .await;
             }
+            Err(RenderError::NoAddress) => {
+                return self
+                    .store
+                    .outbox
+                    .cancel(
+                        id,
+                        "The customer gave no email address; nothing is sent (the staff's calls keep them informed).",
+                    )
+                    .await;
+            }
             Err(error) => Err(error.to_string()),
             Ok(mail) => build_message(
                 &self.settings,

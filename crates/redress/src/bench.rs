@@ -113,7 +113,7 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
                 customer: SealedCustomer {
                     id: *customer,
                     name: key.seal(*customer, &format!("Customer {}", customer.0.simple())),
-                    email: key.seal(*customer, email.as_str()),
+                    email: Some(key.seal(*customer, email.as_str())),
                     phone: None,
                 },
                 language: *Language::ALL.choose(&mut rng).expect("languages"),
@@ -905,8 +905,10 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
                         reference: Reference::parse("RDR-0000-0000").expect("a reference"),
                         customer: redress_domain::NewCustomer {
                             name: format!("Bench Customer {i}"),
-                            email: CustomerEmail::parse(&format!("customer{i}@bench.example"))
-                                .expect("an address"),
+                            email: Some(
+                                CustomerEmail::parse(&format!("customer{i}@bench.example"))
+                                    .expect("an address"),
+                            ),
                             phone: None,
                             language,
                         },

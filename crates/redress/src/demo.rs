@@ -462,7 +462,7 @@ pub async fn load(
             reference: Reference::generate(&mut rng),
             customer: NewCustomer {
                 name: name.clone(),
-                email: CustomerEmail::parse(&email).expect("demo addresses are valid"),
+                email: Some(CustomerEmail::parse(&email).expect("demo addresses are valid")),
                 phone: rng.gen_bool(0.5).then(|| {
                     format!(
                         "+40 7{:02} {:03} {:03}",

@@ -305,7 +305,10 @@ async fn apply_to(
                 reference: reference.to_string(),
                 customer_id: customer.id.0,
                 customer_name: keys.open(tx, customer.id, &customer.name).await?,
-                customer_email: keys.open(tx, customer.id, &customer.email).await?,
+                customer_email: match &customer.email {
+                    Some(email) => keys.open(tx, customer.id, email).await?,
+                    None => None,
+                },
                 company: company.clone(),
                 language: language.code().into(),
                 channel: channel.code().into(),

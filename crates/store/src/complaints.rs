@@ -363,9 +363,16 @@ impl Complaints {
             return self.receive(by, new).await;
         }
         self.stamp_tier(&mut new).await?;
+        // Files are sealed with the customer's key before the complaint is received: the
+        // customer is found by their address (the ways in that take files all require one).
+        let Some(email) = new.customer.email.clone() else {
+            return Err(CommandError::Storage(
+                "files can be kept only for a customer with an email address".into(),
+            ));
+        };
         let customer = self
             .vault
-            .customer_for(&new.customer.email)
+            .customer_for(&email)
             .await
             .map_err(|e| CommandError::Unavailable(e.to_string()))?;
         let attachments = crate::attachments::Attachments::new(self.db.clone(), self.vault.clone());

@@ -243,7 +243,7 @@ pub(crate) async fn create(
         description: &body.description,
         remedy: body.remedy.as_deref().unwrap_or(""),
     }
-    .complaint(email, language, Channel::Api, priority);
+    .complaint(Some(email), language, Channel::Api, priority);
     let by = Actor::System {
         name: format!("API: {}", client.0.name),
     };

@@ -121,7 +121,7 @@ async fn gather(state: &AppState, customer: CustomerId) -> Result<Export, AppErr
                 latest = received;
                 if !erased {
                     name = Some(opener.open(&who.name));
-                    email = Some(opener.open(&who.email));
+                    email = who.email.as_ref().map(|e| opener.open(e));
                     phone = who.phone.as_ref().map(|p| opener.open(p));
                 }
                 language = spoken.code().to_string();
@@ -258,6 +258,7 @@ async fn render_erase(
     let mut context = page_context(staff, session)?;
     context.insert("customer_id", &customer.0);
     context.insert("name", &export.name);
+    context.insert("has_email", &export.email.is_some());
     context.insert("erased", &export.erased);
     context.insert(
         "references",
@@ -299,14 +300,26 @@ pub(crate) async fn erase(
     let reason = form.reason.trim();
     // The address typed must be the one this customer is known by (its digest, kept with
     // their key): no read model involved.
-    let confirmed = match CustomerEmail::parse(form.confirm_email.trim()) {
-        Ok(typed) => state.store.vault.find_customer(&typed).await? == Some(customer),
-        Err(_) => false,
+    // A customer who gave no address is confirmed by their name, as it is on file.
+    let export = gather(&state, customer).await?;
+    let confirmed = match (&export.email, &export.name) {
+        (None, Some(name)) => {
+            !name.trim().is_empty()
+                && form.confirm_email.trim().to_lowercase() == name.trim().to_lowercase()
+        }
+        _ => match CustomerEmail::parse(form.confirm_email.trim()) {
+            Ok(typed) => state.store.vault.find_customer(&typed).await? == Some(customer),
+            Err(_) => false,
+        },
     };
     let refusal = if state.store.vault.key(customer).await?.is_none() {
         Some("This customer's personal data has already been erased.")
     } else if !confirmed {
-        Some("Type the customer's email address exactly as it is on file to confirm.")
+        Some(if export.email.is_some() {
+            "Type the customer's email address exactly as it is on file to confirm."
+        } else {
+            "Type the customer's name exactly as it is on file to confirm."
+        })
     } else if reason.is_empty() || reason.chars().count() > 200 || reason.contains(['\n', '\r']) {
         Some("Say why, in one line of at most 200 characters (e.g. the request's date).")
     } else {

@@ -225,7 +225,7 @@ pub(crate) async fn submit(
         description: &form.description,
         remedy: &form.remedy,
     }
-    .complaint(email, language, Channel::WebForm, Priority::Normal);
+    .complaint(Some(email), language, Channel::WebForm, Priority::Normal);
     let files = upload
         .files
         .into_iter()

@@ -46,6 +46,10 @@ impl PersonalDataVault for TestVault {
         Ok(customer_for(email.as_str()))
     }
 
+    async fn new_customer(&self) -> Result<CustomerId, VaultError> {
+        Ok(CustomerId(uuid::Uuid::new_v4()))
+    }
+
     async fn seal(&self, customer: CustomerId, plaintext: &str) -> Result<Sealed, VaultError> {
         Ok(sealed_for(customer, plaintext))
     }
@@ -83,6 +87,13 @@ impl PersonalDataVault for BrokenVault {
         match self.customer_for {
             Some(failure) => Err(failure.error()),
             None => Ok(customer_for(email.as_str())),
+        }
+    }
+
+    async fn new_customer(&self) -> Result<CustomerId, VaultError> {
+        match self.customer_for {
+            Some(failure) => Err(failure.error()),
+            None => Ok(CustomerId(uuid::Uuid::new_v4())),
         }
     }
 
@@ -232,7 +243,7 @@ pub fn new_complaint() -> NewComplaint {
         reference: reference(),
         customer: NewCustomer {
             name: NAME.to_string(),
-            email: CustomerEmail::parse(EMAIL).unwrap(),
+            email: Some(CustomerEmail::parse(EMAIL).unwrap()),
             phone: Some(PHONE.to_string()),
             language: Language::Ro,
         },
@@ -478,7 +489,7 @@ pub fn complaint_received() -> ComplaintChange {
         customer: SealedCustomer {
             id: customer(),
             name: sealed(NAME),
-            email: sealed(EMAIL_PARSED),
+            email: Some(sealed(EMAIL_PARSED)),
             phone: Some(sealed(PHONE)),
         },
         language: Language::Ro,

@@ -116,7 +116,9 @@ pub async fn intake(settings: &Settings, messages: usize) -> anyhow::Result<Stri
                     reference: Reference::parse("RDR-0000-0000")?,
                     customer: NewCustomer {
                         name: format!("Customer {i}"),
-                        email: CustomerEmail::parse(&format!("customer{i}@customers.example"))?,
+                        email: Some(CustomerEmail::parse(&format!(
+                            "customer{i}@customers.example"
+                        ))?),
                         phone: None,
                         language: Language::En,
                     },

@@ -77,7 +77,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
                 reference: Reference::parse("RDR-0000-0000").unwrap(),
                 customer: redress_domain::NewCustomer {
                     name: "Ana Pop".into(),
-                    email: redress_domain::CustomerEmail::parse("ana@example.ro").unwrap(),
+                    email: Some(redress_domain::CustomerEmail::parse("ana@example.ro").unwrap()),
                     phone: None,
                     language: redress_domain::Language::Ro,
                 },

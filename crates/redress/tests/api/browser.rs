@@ -245,7 +245,7 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
                 reference: redress_domain::Reference::parse("RDR-0000-0000").unwrap(),
                 customer: redress_domain::NewCustomer {
                     name: "Lucía García".into(),
-                    email: redress_domain::CustomerEmail::parse("lucia@example.es").unwrap(),
+                    email: Some(redress_domain::CustomerEmail::parse("lucia@example.es").unwrap()),
                     phone: None,
                     language: redress_domain::Language::Es,
                 },

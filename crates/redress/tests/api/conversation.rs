@@ -41,7 +41,7 @@ pub(crate) async fn complaint(app: &TestApp, email: &str) -> Reference {
                 reference: Reference::parse("RDR-0000-0000").unwrap(),
                 customer: NewCustomer {
                     name: "Ioana Marinescu".into(),
-                    email: CustomerEmail::parse(email).unwrap(),
+                    email: Some(CustomerEmail::parse(email).unwrap()),
                     phone: None,
                     language: Language::Ro,
                 },

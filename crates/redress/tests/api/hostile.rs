@@ -324,7 +324,9 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
                         reference: redress_domain::Reference::parse("RDR-0000-0000").unwrap(),
                         customer: redress_domain::NewCustomer {
                             name: "Ana Pop".into(),
-                            email: redress_domain::CustomerEmail::parse("ana@example.ro").unwrap(),
+                            email: Some(
+                                redress_domain::CustomerEmail::parse("ana@example.ro").unwrap(),
+                            ),
                             phone: None,
                             language: redress_domain::Language::Ro,
                         },

@@ -23,7 +23,165 @@ on_both_backends!(
     mail_goes_over_starttls_or_tls_with_authentication,
     replies_go_to_the_mailbox_that_is_read_and_emails_say_so,
     an_old_complaints_first_email_starts_its_thread_and_the_next_follow_it,
+    a_caller_without_an_email_address_is_recorded_and_sent_nothing,
 );
+
+/// A caller with no email address: the intake form takes them (with a phone), the complaint
+/// is worked as any other, the recorded calls count as keeping them informed, and not one
+/// email is sent or attempted; each owed email is cancelled saying why.
+async fn a_caller_without_an_email_address_is_recorded_and_sent_nothing(db: TestDb) {
+    let dir = crate::mail_dir_for(&db);
+    let app = spawn_app_with(db, &[]).await;
+    app.sign_in_as(Role::Agent).await;
+    let post = |email: &'static str, phone: &'static str, channel: &'static str| {
+        let app = &app;
+        async move {
+            let html = app.get("/complaints/new").await.text().await.unwrap();
+            app.post_form(
+                "/complaints/new",
+                &[
+                    ("csrf", csrf_in(&html).as_str()),
+                    ("name", "Albert Frost"),
+                    ("email", email),
+                    ("phone", phone),
+                    ("category", "Delivery"),
+                    ("summary", "The order came late"),
+                    ("language", "en"),
+                    ("channel", channel),
+                    ("priority", "normal"),
+                    ("description", "Three weeks late, and nobody called."),
+                ],
+            )
+            .await
+        }
+    };
+    // Neither an address nor a phone: nobody could reach them.
+    let refused = post("", "", "phone").await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("or a phone number if they have none"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Albert Frost\""), "the name was lost");
+    // A complaint by email without the address it came from is a mistake.
+    let refused = post("", "01632 960 123", "email").await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("needs the address it came from")
+    );
+
+    let taken = post("", "01632 960 123", "phone").await;
+    assert_eq!(taken.status(), 303, "{}", taken.text().await.unwrap());
+    let page = taken.headers()["location"].to_str().unwrap().to_string();
+    let reference = page.trim_start_matches("/complaints/").to_string();
+    let html = app.get(&page).await.text().await.unwrap();
+    assert!(html.contains("None given: nothing is emailed"), "{html}");
+    assert!(html.contains("01632 960 123"));
+    act(
+        &app,
+        &page,
+        "acknowledge",
+        &[("apology", "I am sorry it came so late.")],
+    )
+    .await;
+    act(
+        &app,
+        &page,
+        "record_communication",
+        &[
+            ("direction", "outbound"),
+            ("channel", "phone"),
+            ("summary", "Called to say we are looking into it."),
+        ],
+    )
+    .await;
+    drained(&app.store).await;
+    let rows = app.store.outbox.of_complaint(&reference).await.unwrap();
+    assert!(
+        rows.len() >= 2,
+        "the receipt and apology were owed: {rows:?}"
+    );
+    for row in &rows {
+        assert_eq!(row.state, "cancelled", "{row:?}");
+        assert_eq!(row.sent_at, None, "{row:?}");
+        assert!(
+            row.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("gave no email address")),
+            "{row:?}"
+        );
+    }
+    let written = std::fs::read_dir(&dir)
+        .map(|d| d.count())
+        .unwrap_or_default();
+    assert_eq!(
+        written, 0,
+        "an email was written for a customer with no address"
+    );
+    // The call kept them informed: it met the update clock, which runs afresh from it.
+    let (sla, _) = app
+        .store
+        .sla
+        .of_complaint(&reference)
+        .await
+        .unwrap()
+        .expect("the complaint's clocks");
+    let update = sla
+        .clocks
+        .iter()
+        .find(|c| c.clock == redress_domain::SlaClock::Update)
+        .expect("the update clock");
+    assert_eq!(
+        update.cycle, 2,
+        "the recorded call did not count as an update: {update:?}"
+    );
+    // Their data is erased on request like anyone's, confirmed by their name (there is no
+    // address to type).
+    app.sign_in_as(Role::Admin).await;
+    let customer = html
+        .split("href=\"/customers/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the contact file's link")
+        .to_string();
+    let erase = format!("/customers/{customer}/erase");
+    let form = app.get(&erase).await.text().await.unwrap();
+    assert!(
+        form.contains("Type the customer's name to confirm"),
+        "{form}"
+    );
+    let csrf = csrf_in(&form);
+    let wrong = app
+        .post_form(
+            &erase,
+            &[
+                ("csrf", csrf.as_str()),
+                ("confirm_email", "Someone Else"),
+                ("reason", "Asked by phone"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    let done = app
+        .post_form(
+            &erase,
+            &[
+                ("csrf", csrf.as_str()),
+                ("confirm_email", "albert frost"),
+                ("reason", "Asked by phone"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), 303, "{}", done.text().await.unwrap());
+    let after = app.get(&page).await.text().await.unwrap();
+    assert!(!after.contains("Albert Frost"), "{after}");
+    app.stop().await;
+}
 
 /// A complaint recorded more than three days ago (an import, back-dated intake) was owed no
 /// receipt: its first email starts the thread (no In-Reply-To naming a receipt the customer
@@ -478,7 +636,7 @@ fn new_complaint(i: usize) -> NewComplaint {
         reference: Reference::parse("RDR-0000-0000").unwrap(),
         customer: NewCustomer {
             name: format!("Customer {i}"),
-            email: CustomerEmail::parse(&format!("c{i}@example.com")).unwrap(),
+            email: Some(CustomerEmail::parse(&format!("c{i}@example.com")).unwrap()),
             phone: None,
             language: Language::ALL[i % 4],
         },

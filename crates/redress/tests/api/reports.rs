@@ -27,7 +27,7 @@ fn complaint(email: &str, category: &str) -> NewComplaint {
         reference: Reference::parse("RDR-0000-0000").unwrap(),
         customer: NewCustomer {
             name: "Ana Pop".into(),
-            email: CustomerEmail::parse(email).unwrap(),
+            email: Some(CustomerEmail::parse(email).unwrap()),
             phone: None,
             language: Language::En,
         },

@@ -140,7 +140,7 @@ async fn complaint(app: &TestApp, email: &str) -> Reference {
                 reference: Reference::parse("RDR-0000-0000").unwrap(),
                 customer: redress_domain::NewCustomer {
                     name: "Ana Pop".into(),
-                    email: redress_domain::CustomerEmail::parse(email).unwrap(),
+                    email: Some(redress_domain::CustomerEmail::parse(email).unwrap()),
                     phone: Some("+40 721 000 111".into()),
                     language: redress_domain::Language::Ro,
                 },

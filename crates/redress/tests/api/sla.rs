@@ -129,7 +129,7 @@ fn complaint(name: &str, email: &str, tier: Tier) -> NewComplaint {
         reference: Reference::parse("RDR-0000-0000").unwrap(),
         customer: NewCustomer {
             name: name.into(),
-            email: CustomerEmail::parse(email).unwrap(),
+            email: Some(CustomerEmail::parse(email).unwrap()),
             phone: None,
             language: Language::En,
         },

@@ -43,7 +43,7 @@ async fn a_write_from_another_instance_wakes_the_servers_projector_without_polli
                 reference: Reference::parse("RDR-0000-0000").unwrap(),
                 customer: NewCustomer {
                     name: "Ana Pop".into(),
-                    email: CustomerEmail::parse("ana@example.ro").unwrap(),
+                    email: Some(CustomerEmail::parse("ana@example.ro").unwrap()),
                     phone: None,
                     language: Language::Ro,
                 },

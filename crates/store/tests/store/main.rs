@@ -55,7 +55,7 @@ pub(crate) fn new_complaint(name: &str, email: &str) -> NewComplaint {
         reference: Reference::parse("RDR-0000-0000").unwrap(),
         customer: NewCustomer {
             name: name.into(),
-            email: CustomerEmail::parse(email).unwrap(),
+            email: Some(CustomerEmail::parse(email).unwrap()),
             phone: Some("+40 721 000 111".into()),
             language: Language::Ro,
         },

@@ -40,7 +40,7 @@ impl Intake<'_> {
     /// The complaint to receive (its reference is assigned on receipt).
     pub(crate) fn complaint(
         &self,
-        email: CustomerEmail,
+        email: Option<CustomerEmail>,
         language: Language,
         channel: Channel,
         priority: Priority,
@@ -112,7 +112,12 @@ async fn render_new(
         "fields",
         &[
             ("name", "Customer's name", "text", true),
-            ("email", "Customer's email", "email", true),
+            (
+                "email",
+                "Customer's email (leave empty if they have none: give a phone then)",
+                "email",
+                false,
+            ),
             ("phone", "Phone (optional)", "tel", false),
             ("company", "Company (optional)", "text", false),
             ("category", "Category", "text", true),
@@ -173,9 +178,16 @@ pub(crate) async fn create(
     check_csrf(&session, &form.csrf)?;
     let form = form.into_inner();
     let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
-    let email = CustomerEmail::parse(&form.email)
-        .map_err(|e| errors.insert("email", e.to_string()))
-        .ok();
+    // A caller may have no email address: recorded all the same, sent nothing, reached by
+    // phone (their recorded calls keep them informed).
+    let email = if form.email.trim().is_empty() {
+        Some(None)
+    } else {
+        CustomerEmail::parse(&form.email)
+            .map(Some)
+            .map_err(|e| errors.insert("email", e.to_string()))
+            .ok()
+    };
     let language = Language::parse(&form.language)
         .map_err(|e| errors.insert("language", e.to_string()))
         .ok();
@@ -185,8 +197,23 @@ pub(crate) async fn create(
     let priority = Priority::parse(&form.priority)
         .map_err(|e| errors.insert("priority", e.to_string()))
         .ok();
-    let (Some(email), Some(language), Some(channel), Some(priority)) =
-        (email, language, channel, priority)
+    if email == Some(None) {
+        if channel == Some(Channel::Email) {
+            errors.insert(
+                "email",
+                "A complaint by email needs the address it came from.".into(),
+            );
+        } else if form.phone.trim().is_empty() {
+            errors.insert(
+                "email",
+                "Give the customer's email address, or a phone number if they have none: \
+                 without either nobody can reach them."
+                    .into(),
+            );
+        }
+    }
+    let (Some(email), Some(language), Some(channel), Some(priority), true) =
+        (email, language, channel, priority, errors.is_empty())
     else {
         return render_new(&state, &staff, &session, &form, &errors, 422).await;
     };

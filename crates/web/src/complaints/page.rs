@@ -36,7 +36,8 @@ pub(crate) const NOT_ON_THE_PAGE: &[ActionKind] = &[
 #[derive(Debug, Serialize)]
 struct CustomerView {
     name: String,
-    email: String,
+    /// None: the customer gave no address (nothing is emailed to them).
+    email: Option<String>,
     phone: Option<String>,
     erased: bool,
 }
@@ -163,7 +164,7 @@ pub(crate) async fn render_page(
         } => (
             CustomerView {
                 name: opener.open(&sealed.name),
-                email: opener.open(&sealed.email),
+                email: sealed.email.as_ref().map(|e| opener.open(e)),
                 phone: sealed.phone.as_ref().map(|p| opener.open(p)),
                 erased: opener.key.is_none() || complaint.personal_data_erased(),
             },
