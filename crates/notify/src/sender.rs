@@ -972,6 +972,48 @@ mod tests {
     }
 
     #[test]
+    fn address_lines_are_folded_to_rfc_5322_length_and_read_back_whole() {
+        // Names and addresses whose "To:" line ran to 80-92 characters unfolded.
+        for (name, address) in [
+            (
+                "Maximilian Alexander Fitzgerald-Worthington",
+                "max.fitzgerald.worthington@example.co.uk",
+            ),
+            (
+                "Ioana-Alexandra Constantinescu Popescu",
+                "ioana.alexandra.constantinescu@example.ro",
+            ),
+            (
+                "María José García Fernández",
+                "maria.jose.garcia.fernandez@example.es",
+            ),
+        ] {
+            let mut mail = rendered(name, "Your complaint RDR-7KX4-9PQM");
+            mail.to_email = address.into();
+            let message = build_message(
+                &settings(),
+                "RDR-7KX4-9PQM.1.receipt",
+                None,
+                &mail,
+                &[],
+                Utc::now(),
+            )
+            .unwrap();
+            let raw = message.formatted();
+            let text = String::from_utf8(raw.clone()).unwrap();
+            let headers = text.split("\r\n\r\n").next().unwrap();
+            for line in headers.split("\r\n") {
+                assert!(line.len() <= 78, "{} characters: {line:?}", line.len());
+            }
+            // Unfolded, the reader gets the name and address back whole.
+            let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+            let to = parsed.to().and_then(|to| to.first()).unwrap();
+            assert_eq!(to.address(), Some(address));
+            assert_eq!(to.name(), Some(name));
+        }
+    }
+
+    #[test]
     fn nothing_people_write_can_add_a_header() {
         let message = build_message(
             &settings(),

@@ -69,16 +69,16 @@ impl Mailbox {
     }
 
     pub(crate) fn encode(&self, w: &mut EmailWriter<'_>) -> FmtResult {
+        // Redress patch: the address goes to a line of its own when the name and address
+        // together would pass the line length (RFC 5322 asks for at most 78 characters);
+        // upstream writes them on one line whatever their length.
         if let Some(name) = &self.name {
             email_encoding::headers::quoted_string::encode(name, w)?;
             w.space();
-            w.write_char('<')?;
-        }
-
-        w.write_str(self.email.as_ref())?;
-
-        if self.name.is_some() {
-            w.write_char('>')?;
+            w.folding()
+                .write_str(&format!("<{}>", self.email))?;
+        } else {
+            w.folding().write_str(AsRef::<str>::as_ref(&self.email))?;
         }
 
         Ok(())
