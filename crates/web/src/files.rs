@@ -336,7 +336,6 @@ async fn render_contact(
     let Some(latest) = rows.first().cloned() else {
         return Err(AppError::NotFound);
     };
-    let erased = rows.iter().all(|r| r.personal_data_erased);
     let now = Utc::now();
     let mut companies: BTreeMap<Uuid, String> = BTreeMap::new();
     let (mut total, mut rated) = (0i64, 0i64);
@@ -350,6 +349,9 @@ async fn render_contact(
         }
     }
     let opener = opener_for(state, customer).await?;
+    // Erased once their key is gone, whatever the list (a projection) says yet: the page
+    // after an erasure shows none of them (read your own writes).
+    let erased = !opener.holds_key() || rows.iter().all(|r| r.personal_data_erased);
     let mut log: Vec<LogEntry> = Vec::new();
     for row in rows.iter().take(LOG_COMPLAINTS) {
         let reference = Reference::parse(&row.reference)

@@ -12,7 +12,66 @@ on_both_backends!(
     the_intake_form_shows_each_mistake_beside_its_field_and_keeps_the_rest,
     a_replayed_form_is_recognised_and_does_nothing_twice,
     the_page_after_a_command_shows_its_effect_before_the_projections_catch_up,
+    the_contact_file_after_an_erasure_shows_nothing_of_the_customer_before_the_projections_catch_up,
 );
+
+/// Read your own writes after an erasure: the contact file shown next holds none of the
+/// customer's details and no "Erase" link, though the list it is drawn from still has them
+/// (no projector runs here after the erasure).
+async fn the_contact_file_after_an_erasure_shows_nothing_of_the_customer_before_the_projections_catch_up(
+    db: TestDb,
+) {
+    let settings = crate::settings_for(&db);
+    let store = redress::open_store(&settings).await.unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let running = redress::start_as(
+        listener,
+        store.clone(),
+        &settings,
+        redress::ServeRole::WebOnly,
+    )
+    .await
+    .unwrap();
+    let app = crate::TestApp::from_running(db, store, running);
+    app.sign_in_as(Role::Admin).await;
+    let reference = crate::conversation::complaint(&app, "ioana@example.ro").await;
+    app.store.projections.run_until_idle().await.unwrap();
+    let page = app
+        .get(&format!("/complaints/{reference}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let customer = page
+        .split("href=\"/customers/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let file = format!("/customers/{customer}");
+    let before = app.get(&file).await.text().await.unwrap();
+    assert!(before.contains("Ioana Marinescu") && before.contains("/erase\""));
+    let erase = format!("{file}/erase");
+    let csrf = csrf_in(&app.get(&erase).await.text().await.unwrap());
+    let response = app
+        .post_form(
+            &erase,
+            &[
+                ("csrf", csrf.as_str()),
+                ("confirm_email", "ioana@example.ro"),
+                ("reason", "Request of 7 December"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let landed = response.headers()["location"].to_str().unwrap().to_string();
+    let after = app.get(&landed).await.text().await.unwrap();
+    for gone in ["Ioana Marinescu", "ioana@example.ro", "/erase\""] {
+        assert!(!after.contains(gone), "{gone} is still shown: {after}");
+    }
+    assert!(after.contains("Personal data erased"), "{after}");
+    app.stop().await;
+}
 
 fn form_token_in(html: &str) -> String {
     let marker = "name=\"form_token\" value=\"";
