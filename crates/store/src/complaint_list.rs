@@ -772,6 +772,28 @@ pub struct QueueFilter {
     pub channel: Option<String>,
     /// Text to find in the reference, customer name or email, company or summary.
     pub search: Option<String>,
+    /// Only those breached (or at risk) at this moment, by the SLA read model.
+    pub sla: Option<(SlaState, DateTime<Utc>)>,
+}
+
+/// An SLA state the queue can be narrowed to (as the SLA dashboard counts them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaState {
+    /// A clock is past due.
+    Breached,
+    /// Not breached, and less than the at-risk share of a clock's time is left.
+    AtRisk,
+}
+
+impl SlaState {
+    /// Reads `breached` or `at_risk`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "breached" => Some(SlaState::Breached),
+            "at_risk" => Some(SlaState::AtRisk),
+            _ => None,
+        }
+    }
 }
 
 /// The queue's order.
@@ -960,6 +982,17 @@ impl ComplaintList {
         }
         if filter.unassigned {
             conditions.push("owner_id IS NULL".into());
+        }
+        if let Some((state, now)) = filter.sla {
+            // The SLA dashboard's own rules (crate::sla's dashboard).
+            let n = param(&mut binds, Bind::Time(now));
+            let state = match state {
+                SlaState::Breached => format!("s.urgent_at <= {n}"),
+                SlaState::AtRisk => format!("s.urgent_at > {n} AND s.at_risk_from <= {n}"),
+            };
+            conditions.push(format!(
+                "reference IN (SELECT s.reference FROM sla_complaints s WHERE s.open AND {state})"
+            ));
         }
         if let Some(search) = filter
             .search

@@ -39,7 +39,7 @@ pub use attachments::Attachments;
 pub use companies::{Companies, CompanyFile, ContactNotes, ContactSummary, FileError};
 pub use complaint_list::{
     ComplaintList, ComplaintListProjector, ComplaintListRow, QueueCursor, QueueFilter, QueuePage,
-    QueueSort,
+    QueueSort, SlaState,
 };
 pub use complaints::{CommandError, CommandStats, Complaints, ErasureReport};
 pub use db::{Backend, ConnectOptions, Database, Tx};

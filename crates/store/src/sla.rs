@@ -1273,6 +1273,21 @@ pub struct Dashboard {
     pub by_category: Vec<Tally>,
     /// ... by tier.
     pub by_tier: Vec<Tally>,
+    /// The breached now, by owner (most first; none for a view of the past).
+    pub breached_by_owner: Vec<OwnerCount>,
+    /// The at risk now, by owner (most first; none for a view of the past).
+    pub at_risk_by_owner: Vec<OwnerCount>,
+}
+
+/// How many complaints one owner (or nobody) holds in a state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnerCount {
+    /// Their id; none for complaints nobody owns.
+    pub owner_id: Option<uuid::Uuid>,
+    /// Their name.
+    pub owner_name: Option<String>,
+    /// How many.
+    pub count: i64,
 }
 
 /// Queries over the SLA read model, and its scheduler.
@@ -1454,6 +1469,33 @@ impl Sla {
             "{select} WHERE t.urgent_at > $1 AND t.at_risk_from <= $1 AND t.open {clauses}
               ORDER BY t.urgent_at, t.reference LIMIT ${n}"
         );
+        let mut by_owner = Vec::new();
+        for state in [
+            "t.urgent_at <= $1",
+            "t.urgent_at > $1 AND t.at_risk_from <= $1",
+        ] {
+            let sql = format!(
+                "SELECT t.owner_id, MAX(t.owner_name), COUNT(*) FROM sla_complaints t
+                  WHERE {state} AND t.open {clauses}
+                  GROUP BY t.owner_id ORDER BY 3 DESC, 2 LIMIT 20"
+            );
+            let rows: Vec<(Option<uuid::Uuid>, Option<String>, i64)> = on_pool!(
+                &self.db,
+                |pool| bind_filters!(sqlx::query_as(&sql).bind(now), &values)
+                    .fetch_all(pool)
+                    .await
+            )?;
+            by_owner.push(
+                rows.into_iter()
+                    .map(|(owner_id, owner_name, count)| OwnerCount {
+                        owner_id,
+                        owner_name,
+                        count,
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let mut by_owner = by_owner.into_iter();
         let mut lists = Vec::new();
         for sql in [&breached_sql, &at_risk_sql] {
             let rows: Vec<DashboardRow> = on_pool!(&self.db, |pool| bind_filters!(
@@ -1511,6 +1553,8 @@ impl Sla {
             by_owner: tallies.next().unwrap_or_default(),
             by_category: tallies.next().unwrap_or_default(),
             by_tier: tallies.next().unwrap_or_default(),
+            breached_by_owner: by_owner.next().unwrap_or_default(),
+            at_risk_by_owner: by_owner.next().unwrap_or_default(),
         })
     }
 
@@ -1716,6 +1760,9 @@ impl Sla {
             by_owner,
             by_category,
             by_tier,
+            // The queue these groups link to shows the present only.
+            breached_by_owner: Vec::new(),
+            at_risk_by_owner: Vec::new(),
         })
     }
 

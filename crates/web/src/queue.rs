@@ -7,7 +7,7 @@ use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use redress_domain::{Channel, Priority, Step};
-use redress_store::{ComplaintListRow, QueueCursor, QueueFilter, QueueSort};
+use redress_store::{ComplaintListRow, QueueCursor, QueueFilter, QueueSort, SlaState};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -49,6 +49,9 @@ pub struct QueueQuery {
     /// Where the page starts.
     #[serde(default)]
     pub after: Option<String>,
+    /// `breached` or `at_risk`: only those, now (the SLA dashboard's links to the rest).
+    #[serde(default)]
+    pub sla: Option<String>,
 }
 
 fn given(value: &Option<String>) -> Option<String> {
@@ -60,7 +63,7 @@ fn given(value: &Option<String>) -> Option<String> {
 }
 
 impl QueueQuery {
-    fn filter(&self, staff: &CurrentStaff) -> Result<QueueFilter, AppError> {
+    fn filter(&self, staff: &CurrentStaff, now: DateTime<Utc>) -> Result<QueueFilter, AppError> {
         let bad = |what: &str, value: &str| {
             AppError::BadForm(format!("{value:?} is not a {what} the queue knows."))
         };
@@ -97,7 +100,15 @@ impl QueueQuery {
         if let Some(c) = &channel {
             Channel::parse(c).map_err(|e| AppError::BadForm(e.to_string()))?;
         }
+        let sla = match given(&self.sla) {
+            None => None,
+            Some(code) => Some((
+                SlaState::from_code(&code).ok_or_else(|| bad("service standard state", &code))?,
+                now,
+            )),
+        };
         Ok(QueueFilter {
+            sla,
             statuses,
             step,
             owner,
@@ -122,6 +133,7 @@ impl QueueQuery {
             ("channel", &query.channel),
             ("q", &query.q),
             ("sort", &query.sort),
+            ("sla", &query.sla),
             ("after", &query.after),
         ]
         .into_iter()
@@ -168,7 +180,7 @@ pub(crate) async fn list(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let filter = query.filter(&staff)?;
+    let filter = query.filter(&staff, state.store.sla.now())?;
     let sort = match given(&query.sort) {
         None => QueueSort::default(),
         Some(code) => QueueSort::from_code(&code).ok_or_else(|| {

@@ -20,8 +20,8 @@ use crate::auth::{CurrentStaff, check_csrf};
 use crate::error::AppError;
 use crate::{AppState, page_context, render, viewer_zone};
 
-/// Rows per list.
-const LIST_LIMIT: i64 = 50;
+/// Rows per list: the most urgent; the rest are a link away, in the queue (which pages).
+const LIST_LIMIT: i64 = 10;
 
 /// The dashboard's query: its filters.
 #[derive(Debug, Default, Deserialize)]
@@ -171,16 +171,67 @@ pub(crate) async fn dashboard(
     };
     let mut context = page_context(&staff, &session)?;
     context.insert("counts", &dashboard.counts);
-    // Each list shows at most LIST_LIMIT lines, and says so when there are more.
-    let list = |id: &str, title: &str, note: &str, empty: &str, rows, urgent, total: i64| {
+    // The queue narrowed as the dashboard is (what it can narrow by), for the rest of a list.
+    let queue_owner = match blank(&query.owner).as_deref() {
+        Some("none") => Some("unassigned".to_string()),
+        Some("me") => Some("mine".to_string()),
+        other => other.map(str::to_string),
+    };
+    let queue_link = |state: &str, owner: Option<String>| {
+        let mut params: Vec<(&str, String)> =
+            vec![("sla", state.to_string()), ("sort", "priority".into())];
+        for (name, value) in [
+            ("owner", owner),
+            ("category", filter.category.clone()),
+            ("priority", filter.priority.clone()),
+        ] {
+            if let Some(value) = value {
+                params.push((name, value));
+            }
+        }
+        format!(
+            "/complaints?{}",
+            serde_urlencoded::to_string(&params).unwrap_or_default()
+        )
+    };
+    let groups = |state: &str, owners: &[redress_store::sla::OwnerCount]| {
+        owners
+            .iter()
+            .map(|o| {
+                let owner = Some(
+                    o.owner_id
+                        .map_or_else(|| "unassigned".to_string(), |id| id.to_string()),
+                );
+                serde_json::json!({
+                    "name": o.owner_name.clone().unwrap_or_else(|| "No owner".into()),
+                    "count": o.count,
+                    "queue": queue_link(state, owner),
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    // Each list shows the LIST_LIMIT most urgent lines, says how many there are, and links
+    // to all of them in the queue, by owner too.
+    let list = |id: &str,
+                title: &str,
+                note: &str,
+                empty: &str,
+                rows,
+                urgent,
+                total: i64,
+                owners: Vec<serde_json::Value>| {
         let lines = lines(rows, now, urgent);
         let shown = lines.len() as i64;
+        let state = (id != "due_today" && past.is_none()).then_some(id);
         serde_json::json!({
             "id": id, "title": title, "note": note, "empty": empty,
             "lines": lines,
             "more": (total > shown).then(|| format!(
-                "Showing the {shown} most urgent of {total}; narrow the filters above to see the rest."
+                "Showing the {shown} most urgent of {total}."
             )),
+            "queue": state.filter(|_| total > shown).map(|s| queue_link(s, queue_owner.clone())),
+            "total": total,
+            "owners": if total > shown { owners } else { Vec::new() },
         })
     };
     let (breached_total, at_risk_total) = (dashboard.counts.breached, dashboard.counts.at_risk);
@@ -196,6 +247,7 @@ pub(crate) async fn dashboard(
                 dashboard.breached,
                 true,
                 breached_total,
+                groups("breached", &dashboard.breached_by_owner),
             ),
             list(
                 "at_risk",
@@ -205,6 +257,7 @@ pub(crate) async fn dashboard(
                 dashboard.at_risk,
                 true,
                 at_risk_total,
+                groups("at_risk", &dashboard.at_risk_by_owner),
             ),
             list(
                 "due_today",
@@ -214,6 +267,7 @@ pub(crate) async fn dashboard(
                 dashboard.due_today,
                 false,
                 due_today_total,
+                Vec::new(),
             ),
         ],
     );
