@@ -16,6 +16,7 @@ mod health;
 mod hostile;
 mod intake;
 mod json_api;
+mod layout_browser;
 mod mail;
 mod pages;
 mod passwords;
