@@ -508,7 +508,12 @@ async function main() {
     step('choosing the FCA preset as the SLA policy');
     await page.goto(`${baseUrl}/admin/sla`);
     await checkPage('sla-policy');
-    await submitAndWait(page.getByRole('button', { name: 'Use UK FCA DISP', exact: true }));
+    await submitAndWait(page.getByRole('button', { name: 'Use UK FCA DISP…', exact: true }));
+    // It replaces the whole policy: asked first, then confirmed.
+    await checkPage('sla-policy-confirm');
+    await submitAndWait(
+      page.getByRole('button', { name: 'Replace the policy with UK FCA DISP', exact: true }),
+    );
     check(
       (await page.getByRole('status').filter({ hasText: 'Saved as version 2' }).count()) === 1,
       `the preset was not saved: ${await alertText()}`,

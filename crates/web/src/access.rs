@@ -187,11 +187,15 @@ pub(crate) async fn authorize(
         });
     };
     let Some(rule) = rule_for(request.method().as_str(), &pattern) else {
-        let allowed: Vec<&str> = RULES
+        let mut allowed: Vec<&str> = RULES
             .iter()
             .filter(|r| r.path == pattern)
             .map(|r| r.method)
             .collect();
+        // HEAD is answered wherever GET is (as GET; see crate::security).
+        if allowed.contains(&"GET") {
+            allowed.push("HEAD");
+        }
         if allowed.is_empty() {
             tracing::warn!(method = %request.method(), %pattern, "a route without an access rule was refused");
             return Ok(request.error_response(AppError::NotFound));

@@ -32,6 +32,8 @@ const OPENAPI: &str = include_str!("../../../static/openapi.json");
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    /// Seconds to wait (429).
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -39,6 +41,7 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -68,6 +71,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CACHE_CONTROL, "no-store"));
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"redress\""));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(ErrorBody {
             error: &self.message,
@@ -156,13 +162,18 @@ impl FromRequest for ApiClient {
                 .count_hit(&format!("api:{}", found.id), now, 60)
                 .await?;
             if this_minute > per_minute {
-                return Err(ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!(
-                        "Too many requests: one token may make {per_minute} a minute. Wait a \
-                         minute and try again."
-                    ),
-                ));
+                // The count starts again with the next minute (the window's).
+                let wait = 60 - now.timestamp().rem_euclid(60);
+                return Err(ApiError {
+                    retry_after: Some(wait),
+                    ..ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        format!(
+                            "Too many requests: one token may make {per_minute} a minute. Try \
+                             again in {wait} s."
+                        ),
+                    )
+                });
             }
             // Recorded once a minute per token (its first request of the minute): the
             // trail shows who used the API when, without a row per request.
@@ -475,6 +486,22 @@ pub(crate) async fn list(
             ApiError::bad_request("after is not a cursor this API gave; start without it")
         })?),
     };
+    // Only a place this API gave: a complaint listed, at the time it was received (the
+    // list's order). Anything else would answer an empty page as if the list had ended.
+    if let Some(cursor) = &after {
+        let given = state
+            .store
+            .complaint_list
+            .get(&cursor.reference)
+            .await?
+            .is_some_and(|row| row.received_at.timestamp_micros() == cursor.at.timestamp_micros());
+        if !given {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "after names no place in the list this API gave; start without it",
+            ));
+        }
+    }
     let filter = QueueFilter {
         statuses,
         ..QueueFilter::default()

@@ -42,9 +42,14 @@ pub struct Https(pub bool);
 /// Adds the headers of the module's documentation to every response, and refuses bodies
 /// announced larger than [`MAX_BODY_BYTES`].
 pub(crate) async fn headers(
-    request: ServiceRequest,
+    mut request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // HEAD is GET without the body (RFC 9110): the GET route answers it, and the server
+    // sends its headers only (the connection knows the request was a HEAD).
+    if request.method() == actix_web::http::Method::HEAD {
+        request.head_mut().method = actix_web::http::Method::GET;
+    }
     // Refusals are made into responses (the access check inside does the same), so that
     // they carry the headers too. (The request must not be cloned before routing: the
     // router needs it alone.)

@@ -448,16 +448,12 @@ async fn every_route_answers_each_role_as_docs_access_md_says(db: TestDb) {
         assert_eq!(status, 403, "{method} {path} as an agent");
     }
     // A method the table does not know on a known route is refused before any handler,
-    // whatever the role, as 405 with the methods it takes (a load balancer's HEAD probe, an
-    // OPTIONS, a stray POST).
+    // whatever the role, as 405 with the methods it takes (an OPTIONS, a stray POST or PUT);
+    // HEAD is answered wherever GET is (a load balancer's probe), without a body.
     let (_, admin, csrf) = &staff[2];
     let (status, _) = send(admin, "POST", "/complaints", csrf, None).await;
     assert_eq!(status, 405, "a method without a rule");
-    for method in [
-        reqwest::Method::HEAD,
-        reqwest::Method::OPTIONS,
-        reqwest::Method::PUT,
-    ] {
+    for method in [reqwest::Method::OPTIONS, reqwest::Method::PUT] {
         let response = admin
             .client
             .request(method.clone(), format!("{}/healthz", app.address))
@@ -465,7 +461,28 @@ async fn every_route_answers_each_role_as_docs_access_md_says(db: TestDb) {
             .await
             .unwrap();
         assert_eq!(response.status(), 405, "{method} /healthz");
-        assert_eq!(response.headers()["allow"], "GET", "{method} /healthz");
+        assert_eq!(
+            response.headers()["allow"],
+            "GET, HEAD",
+            "{method} /healthz"
+        );
     }
+    let head = admin
+        .client
+        .head(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert!(head.bytes().await.unwrap().is_empty(), "HEAD sent a body");
+    // HEAD on a staff page is checked as its GET is: the role still decides.
+    let (_, agent_visitor, _) = &staff[0];
+    let head = agent_visitor
+        .client
+        .head(format!("{}/admin/users", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 403, "HEAD /admin/users as an agent");
     app.stop().await;
 }

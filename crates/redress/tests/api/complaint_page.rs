@@ -345,6 +345,8 @@ async fn an_agent_takes_a_phone_complaint_and_works_it_through_the_six_steps_to_
     }
 
     let html = app.get(&page).await.text().await.unwrap();
+    // The amount in the installation's currency (GBP by default), not a bare number.
+    assert!(html.contains("£24.99"), "the redress paid has no currency");
     assert_eq!(
         html.matches("class=\"step done").count(),
         6,

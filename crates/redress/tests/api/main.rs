@@ -2,6 +2,7 @@
 
 mod access;
 mod admin;
+mod api_contract;
 mod auth;
 mod bench;
 mod browser;

@@ -22,7 +22,63 @@ on_both_backends!(
     admins_keep_the_policy_in_versions_and_nobody_else_may,
     a_list_longer_than_the_dashboard_shows_says_so,
     working_time_left_is_told_in_business_days_of_the_calendar,
+    a_breach_cause_just_recorded_is_on_the_page_before_the_projection_has_it,
 );
+
+/// Read your own writes for breaches: the complaint page after recording a breach's cause
+/// shows the cause, though no projector has run since (a web-only server, its workers
+/// nowhere).
+async fn a_breach_cause_just_recorded_is_on_the_page_before_the_projection_has_it(db: TestDb) {
+    let settings = settings_for(&db);
+    let store = redress::open_store(&settings).await.unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let running = redress::start_as(
+        listener,
+        store.clone(),
+        &settings,
+        redress::ServeRole::WebOnly,
+    )
+    .await
+    .unwrap();
+    let app = TestApp::from_running(db, store, running);
+    app.sign_in_as(Role::Agent).await;
+    let (past_store, _clock) = past(&app).await;
+    let reference = past_store
+        .complaints
+        .receive(
+            Actor::Customer,
+            complaint("Olivia Bennett", "olivia@example.co.uk", Tier::Standard),
+        )
+        .await
+        .unwrap();
+    app.store.projections.run_until_idle().await.unwrap();
+    app.store.sla.tick(Utc::now()).await.unwrap();
+    let page = format!("/complaints/{reference}");
+    let html = app.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("Record the cause"),
+        "no breach on the page: {html}"
+    );
+    let cause = "Nobody watched the phone queue at lunch.";
+    let response = app
+        .post_form(
+            &format!("{page}/sla/cause"),
+            &[
+                ("csrf", csrf_in(&html).as_str()),
+                ("clock", "acknowledge"),
+                ("cycle", "1"),
+                ("cause", cause),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let after = app.get(&page).await.text().await.unwrap();
+    assert!(
+        after.contains(&format!("<p class=\"cause\">Cause: <q>{cause}</q>")),
+        "the cause just recorded is not on its breach: {after}"
+    );
+    app.stop().await;
+}
 
 /// Working time left is told in the calendar's working days (8 hours each in the default
 /// Monday–Friday 09:00–17:00), not in 24-hour days: 87 working hours are "10 business days

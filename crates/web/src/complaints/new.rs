@@ -112,12 +112,7 @@ async fn render_new(
         "fields",
         &[
             ("name", "Customer's name", "text", true),
-            (
-                "email",
-                "Customer's email (leave empty if they have none: give a phone then)",
-                "email",
-                false,
-            ),
+            ("email", "Customer's email", "email", false),
             ("phone", "Phone (optional)", "tel", false),
             ("company", "Company (optional)", "text", false),
             ("category", "Category", "text", true),

@@ -356,6 +356,16 @@ async fn insert_sla(
     let replayed = held.and_then(|(version, policy)| {
         replay_sla(events, &policy, version, now).map(|sla| (sla, policy))
     });
+    // When each run of each clock was met, by the events (for the breaches below).
+    let met_by_events: Vec<(&'static str, u32, DateTime<Utc>)> = replayed
+        .as_ref()
+        .map(|(sla, _)| {
+            sla.clocks
+                .iter()
+                .filter_map(|c| c.met_at.map(|m| (c.clock.code(), c.cycle, m)))
+                .collect()
+        })
+        .unwrap_or_default();
     if let Some((sla, policy)) = replayed {
         // The receipt says which policy version the complaint is held to.
         if let Some(receipt) = timeline.iter_mut().find(|e| e.sequence == 1) {
@@ -394,6 +404,29 @@ async fn insert_sla(
                     b.cause_by = None;
                     b.cause_at = None;
                 }
+            }
+            // Read your own writes: a cause just recorded, or a clock just met, is in the
+            // events before the projection has it.
+            let cycle = u32::try_from(b.cycle).unwrap_or(0);
+            if b.cause.is_none()
+                && let Some(event) = events.iter().rev().find(|e| {
+                    past.is_none_or(|at| e.occurred_at <= at)
+                        && matches!(&e.change, ComplaintChange::BreachCauseRecorded { clock, cycle: c, .. }
+                            if clock.code() == b.clock && *c == cycle)
+                })
+                && let ComplaintChange::BreachCauseRecorded { cause, .. } = &event.change
+            {
+                b.cause = Some(cause.clone());
+                b.cause_by = Some(event.by.display_name().to_string());
+                b.cause_at = Some(event.occurred_at);
+            }
+            if b.met_at.is_none()
+                && let Some((_, _, met)) = met_by_events
+                    .iter()
+                    .find(|(code, c, _)| *code == b.clock && *c == cycle)
+                && met > &b.due_at
+            {
+                b.met_at = Some(*met);
             }
             let label = SlaClock::parse(&b.clock).map_or("", |c| c.label());
             let mut value = serde_json::to_value(&b).unwrap_or_default();

@@ -115,6 +115,8 @@ impl EmailStatus {
 pub(crate) struct Opener {
     customer: CustomerId,
     pub(crate) key: Option<SealingKey>,
+    /// The installation's currency, for the amounts staff read ("£24.99", not "24.99").
+    currency: redress_domain::Currency,
 }
 
 impl Opener {
@@ -138,6 +140,7 @@ pub(crate) async fn opener_for(state: &AppState, customer: CustomerId) -> Result
     Ok(Opener {
         customer,
         key: state.store.vault.key(customer).await?,
+        currency: state.currency.clone(),
     })
 }
 
@@ -375,8 +378,12 @@ pub(crate) fn timeline_entry(
                 .chain([
                     Some(line("Reasons", reasons.clone())),
                     remedy.as_ref().map(|r| line("Remedy", r.clone())),
-                    redress_paid_cents
-                        .map(|c| line("Redress paid", format!("{}.{:02}", c / 100, c % 100))),
+                    redress_paid_cents.map(|c| {
+                        line(
+                            "Redress paid",
+                            opener.currency.format(c, redress_domain::Language::En),
+                        )
+                    }),
                 ])
                 .flatten()
                 .collect(),
