@@ -3,7 +3,10 @@
 //! command of that kind is handled, and it is accepted if and only if its kind is listed
 //! (and when refused, it is refused with the reason `check_allowed` gives).
 
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "the support module is shared by several test binaries; each uses part of it"
+)]
 mod support;
 
 use std::collections::HashSet;

@@ -2,7 +2,10 @@
 //! complaint and the decision on each, replies, internal notes, files, the dates promised to
 //! the customer; then who may read what ([`redress_domain::audience`]).
 
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "the support module is shared by several test binaries; each uses part of it"
+)]
 mod support;
 
 use cqrs_es::Aggregate;

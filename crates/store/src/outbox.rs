@@ -532,7 +532,10 @@ impl Outbox {
     /// Queues an alert to staff (an SLA clock at risk or breached) in `tx`, to go out at
     /// `send_at` (within business hours). Its id is derived from the clock's run, so a restart
     /// or a rebuild never queues it twice.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each argument is a different thing the caller holds; a struct for one call would only rename them"
+    )]
     pub(crate) async fn enqueue_staff_alert(
         tx: &mut Tx,
         id: &str,

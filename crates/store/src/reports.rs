@@ -728,7 +728,10 @@ async fn load_speed(
             placeholders(tx.backend(), 1, chunk.len()),
             placeholders(tx.backend(), 1 + chunk.len(), clocks.len())
         );
-        #[allow(clippy::type_complexity)]
+        #[expect(
+            clippy::type_complexity,
+            reason = "a row tuple as sqlx reads it, used once, right here"
+        )]
         let rows: Vec<(
             String,
             String,

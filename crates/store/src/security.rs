@@ -375,7 +375,6 @@ impl AuditTrail {
     }
 
     /// Records an entry.
-    #[allow(clippy::too_many_arguments)]
     pub async fn record(
         &self,
         at: DateTime<Utc>,

@@ -1279,6 +1279,10 @@ pub struct Dashboard {
     pub at_risk_by_owner: Vec<OwnerCount>,
 }
 
+/// One owner's open complaints by state, as the dashboard's count reads them: the owner's
+/// id and name, then breached, at risk, on track and paused.
+type OwnerStates = (Option<uuid::Uuid>, Option<String>, i64, i64, i64, i64);
+
 /// How many complaints one owner (or nobody) holds in a state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OwnerCount {
@@ -1434,28 +1438,49 @@ impl Sla {
         let (clauses, values) = filter.clauses(2);
         // urgent_at is breached_since, else next_due_at; a breach is always in the past, so
         // "urgent_at <= now" is exactly "breached now".
+        // One pass over the open complaints counts each state per owner: the totals are
+        // their sums, and the owners' groups of the breached and at risk come with them.
         let counts_sql = format!(
-            "SELECT COALESCE(SUM(CASE WHEN urgent_at <= $1 THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN urgent_at > $1 AND at_risk_from <= $1
-                                      THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN urgent_at > $1
-                                       AND (at_risk_from IS NULL OR at_risk_from > $1)
-                                      THEN 1 ELSE 0 END), 0),
-                    COALESCE(SUM(CASE WHEN urgent_at IS NULL AND paused THEN 1 ELSE 0 END), 0)
-               FROM sla_complaints t WHERE open{clauses}"
+            "SELECT t.owner_id, MAX(t.owner_name),
+                    CAST(SUM(CASE WHEN urgent_at <= $1 THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN urgent_at > $1 AND at_risk_from <= $1
+                                  THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN urgent_at > $1
+                                   AND (at_risk_from IS NULL OR at_risk_from > $1)
+                                  THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN urgent_at IS NULL AND paused THEN 1 ELSE 0 END) AS BIGINT)
+               FROM sla_complaints t WHERE open{clauses}
+              GROUP BY t.owner_id"
         );
-        let (breached, at_risk, on_track, paused): (i64, i64, i64, i64) = on_pool!(
-            &self.db,
-            |pool| bind_filters!(sqlx::query_as(&counts_sql).bind(now), &values)
-                .fetch_one(pool)
-                .await
-        )?;
-        let counts = StateCounts {
-            breached,
-            at_risk,
-            on_track,
-            paused,
+        let per_owner: Vec<OwnerStates> = on_pool!(&self.db, |pool| bind_filters!(
+            sqlx::query_as(&counts_sql).bind(now),
+            &values
+        )
+        .fetch_all(pool)
+        .await)?;
+        let mut counts = StateCounts::default();
+        for (_, _, breached, at_risk, on_track, paused) in &per_owner {
+            counts.breached += breached;
+            counts.at_risk += at_risk;
+            counts.on_track += on_track;
+            counts.paused += paused;
+        }
+        let owners_with = |count: &dyn Fn(&OwnerStates) -> i64| {
+            let mut owners: Vec<OwnerCount> = per_owner
+                .iter()
+                .filter(|row| count(row) > 0)
+                .map(|row| OwnerCount {
+                    owner_id: row.0,
+                    owner_name: row.1.clone(),
+                    count: count(row),
+                })
+                .collect();
+            owners.sort_by(|a, b| b.count.cmp(&a.count).then(a.owner_name.cmp(&b.owner_name)));
+            owners.truncate(20);
+            owners
         };
+        let breached_by_owner = owners_with(&|row| row.2);
+        let at_risk_by_owner = owners_with(&|row| row.3);
         let select = "SELECT t.reference, c.summary, t.priority, t.tier, t.category, t.owner_name,
                              t.next_due_at, t.next_due_clock, t.urgent_clock, t.breached_since
                         FROM sla_complaints t
@@ -1469,33 +1494,6 @@ impl Sla {
             "{select} WHERE t.urgent_at > $1 AND t.at_risk_from <= $1 AND t.open {clauses}
               ORDER BY t.urgent_at, t.reference LIMIT ${n}"
         );
-        let mut by_owner = Vec::new();
-        for state in [
-            "t.urgent_at <= $1",
-            "t.urgent_at > $1 AND t.at_risk_from <= $1",
-        ] {
-            let sql = format!(
-                "SELECT t.owner_id, MAX(t.owner_name), COUNT(*) FROM sla_complaints t
-                  WHERE {state} AND t.open {clauses}
-                  GROUP BY t.owner_id ORDER BY 3 DESC, 2 LIMIT 20"
-            );
-            let rows: Vec<(Option<uuid::Uuid>, Option<String>, i64)> = on_pool!(
-                &self.db,
-                |pool| bind_filters!(sqlx::query_as(&sql).bind(now), &values)
-                    .fetch_all(pool)
-                    .await
-            )?;
-            by_owner.push(
-                rows.into_iter()
-                    .map(|(owner_id, owner_name, count)| OwnerCount {
-                        owner_id,
-                        owner_name,
-                        count,
-                    })
-                    .collect::<Vec<_>>(),
-            );
-        }
-        let mut by_owner = by_owner.into_iter();
         let mut lists = Vec::new();
         for sql in [&breached_sql, &at_risk_sql] {
             let rows: Vec<DashboardRow> = on_pool!(&self.db, |pool| bind_filters!(
@@ -1553,8 +1551,8 @@ impl Sla {
             by_owner: tallies.next().unwrap_or_default(),
             by_category: tallies.next().unwrap_or_default(),
             by_tier: tallies.next().unwrap_or_default(),
-            breached_by_owner: by_owner.next().unwrap_or_default(),
-            at_risk_by_owner: by_owner.next().unwrap_or_default(),
+            breached_by_owner,
+            at_risk_by_owner,
         })
     }
 
@@ -1594,7 +1592,10 @@ impl Sla {
         let references: Vec<String> = candidates.iter().map(|(r, _)| r.clone()).collect();
         let events = complaints.events_of_many(&references).await?;
         // Each open complaint, with its urgent moment, at-risk moment and whether it waits.
-        #[allow(clippy::type_complexity)]
+        #[expect(
+            clippy::type_complexity,
+            reason = "a row tuple as sqlx reads it, used once, right here"
+        )]
         let mut rows: Vec<(
             DashboardRow,
             Option<DateTime<Utc>>,
@@ -1713,7 +1714,10 @@ impl Sla {
             .date_naive()
             .and_hms_opt(0, 0, 0)
             .map_or(since, |midnight| midnight.and_utc());
-        #[allow(clippy::type_complexity)]
+        #[expect(
+            clippy::type_complexity,
+            reason = "a row tuple as sqlx reads it, used once, right here"
+        )]
         let recorded: Vec<(String, Option<Uuid>, Option<String>, String, String, String)> =
             on_pool!(&self.db, |pool| sqlx::query_as(
                 "SELECT clock, owner_id, owner_name, category, tier, priority FROM sla_breaches

@@ -480,7 +480,6 @@ impl Reports {
         Ok(out)
     }
 
-    #[allow(clippy::type_complexity)]
     async fn speed_rows(
         &self,
         filter: &ReportFilter,
@@ -759,7 +758,10 @@ impl Reports {
                FROM report_feedback WHERE {filter}
               ORDER BY answered_at DESC, reference LIMIT $4"
         );
-        #[allow(clippy::type_complexity)]
+        #[expect(
+            clippy::type_complexity,
+            reason = "a row tuple as sqlx reads it, used once, right here"
+        )]
         let rows: Vec<(
             String,
             DateTime<Utc>,
@@ -809,7 +811,10 @@ impl Reports {
         (since, until): (DateTime<Utc>, DateTime<Utc>),
         limit: i64,
     ) -> Result<Vec<RepeatCustomer>, StoreError> {
-        #[allow(clippy::type_complexity)]
+        #[expect(
+            clippy::type_complexity,
+            reason = "a row tuple as sqlx reads it, used once, right here"
+        )]
         let rows: Vec<(
             String,
             i64,
@@ -924,7 +929,10 @@ impl Reports {
             })
             .collect();
         let (start, end) = range.instants(zone);
-        #[allow(clippy::type_complexity)]
+        #[expect(
+            clippy::type_complexity,
+            reason = "a row tuple as sqlx reads it, used once, right here"
+        )]
         let rows: Vec<(String, String, DateTime<Utc>, Option<String>, String)> =
             on_pool!(&self.db, |pool| sqlx::query_as(
                 "SELECT reference, clock, due_at, owner_name, cause FROM sla_breaches

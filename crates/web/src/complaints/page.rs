@@ -115,7 +115,10 @@ pub(crate) async fn load(
     Ok((reference, events, complaint))
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is a different thing the caller holds; a struct for one call would only rename them"
+)]
 pub(crate) async fn render_page(
     state: &AppState,
     staff: &CurrentStaff,
