@@ -1,0 +1,66 @@
+//! `/reports/feedback`: the customers' own words, searchable.
+
+use super::*;
+
+/// GET /reports/feedback
+pub(crate) async fn feedback(
+    state: web::Data<AppState>,
+    staff: CurrentStaff,
+    session: Session,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = Page {
+        state: &state,
+        staff: &staff,
+        session: &session,
+        query: &query,
+        template: "reports/feedback.html",
+        path: "/reports/feedback",
+    };
+    let parsed = match page.begin(91, Grouping::Week).await? {
+        Ok(parsed) => parsed,
+        Err(refusal) => return page.refuse(refusal),
+    };
+    let zone = parsed.zone;
+    let search = blank(&query.q).unwrap_or_default();
+    if search.chars().count() > 200 {
+        return page.refuse(Refusal::new("q", "Search for at most 200 characters."));
+    }
+    let (rows, total) = state
+        .store
+        .reports
+        .feedback(parsed.filter.range, &search, 500)
+        .await?;
+    let mut table = Table::new(
+        "feedback",
+        "What customers would change",
+        &[
+            "Date",
+            "Complaint",
+            "Score",
+            "Owner",
+            "Category",
+            "If you ran this company, what would you change?",
+            "Comment",
+        ],
+    );
+    for f in rows {
+        table.linked_row(
+            vec![
+                f.answered_at
+                    .with_timezone(&zone)
+                    .format("%Y-%m-%d")
+                    .to_string(),
+                f.reference.clone(),
+                f.score.to_string(),
+                value_label("owner", &f.owner),
+                f.category,
+                f.would_change.unwrap_or_default(),
+                f.comment.unwrap_or_default(),
+            ],
+            vec![(1, format!("/complaints/{}", f.reference))],
+        );
+    }
+    table.note = matched_note(total, table.rows.len() as i64);
+    page.respond(&parsed, vec![table])
+}

@@ -1,0 +1,187 @@
+//! A report's filters: the query string, checked, and what the page needs to show them again.
+
+use super::*;
+
+/// The reports' query string.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ReportQuery {
+    pub(super) from: Option<String>,
+    pub(super) to: Option<String>,
+    pub(super) group: Option<String>,
+    pub(super) by: Option<String>,
+    pub(super) only: Option<String>,
+    pub(super) basis: Option<String>,
+    pub(super) q: Option<String>,
+    pub(super) format: Option<String>,
+    pub(super) table: Option<String>,
+}
+
+pub(super) fn blank(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// The filters of a report, checked, with what the page needs to show them again.
+pub(super) struct Parsed {
+    pub(super) filter: ReportFilter,
+    pub(super) zone: Tz,
+    /// The query string without format/table (for CSV links and the charts' own links).
+    pub(super) query: String,
+    pub(super) selected: serde_json::Value,
+}
+
+/// A filter that cannot be used: the field it is in (empty: none on the form) and what to fix.
+#[derive(Debug, Serialize)]
+pub(super) struct Refusal {
+    pub(super) field: &'static str,
+    pub(super) message: String,
+}
+
+impl Refusal {
+    pub(super) fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Refusal {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// The longest range a report covers.
+pub(super) const MAX_DAYS: i64 = 3 * 366;
+
+pub(super) fn parse(
+    query: &ReportQuery,
+    zone: Tz,
+    now: chrono::DateTime<Utc>,
+    default_days: i64,
+    default_group: Grouping,
+) -> Result<Parsed, Refusal> {
+    let today = now.with_timezone(&zone).date_naive();
+    let date = |name: &'static str, value: &Option<String>, default: NaiveDate| {
+        match blank(value) {
+        None => Ok(default),
+        Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .ok()
+            .filter(|d| (1970..=9999).contains(&d.year()))
+            .ok_or_else(|| {
+                Refusal::new(name, format!(
+                    "{name} {text:?} is not a date between 1970 and 9999; write it as YYYY-MM-DD, e.g. 2026-01-31."
+                ))
+            }),
+    }
+    };
+    let to = date("to", &query.to, today)?;
+    let from = date("from", &query.from, to - Duration::days(default_days - 1))?;
+    if from > to {
+        return Err(Refusal::new(
+            "from",
+            format!("The range starts ({from}) after it ends ({to}); swap the dates."),
+        ));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(Refusal::new(
+            "from",
+            format!(
+                "A report covers at most {MAX_DAYS} days; {from} to {to} is {} days. Choose a shorter range.",
+                (to - from).num_days() + 1
+            ),
+        ));
+    }
+    let grouping = match blank(&query.group) {
+        None => default_group,
+        Some(g) => Grouping::parse(&g).ok_or_else(|| {
+            Refusal::new(
+                "group",
+                format!("{g:?} is not a grouping; choose day, week or month."),
+            )
+        })?,
+    };
+    if grouping == Grouping::Day && (to - from).num_days() > 92 {
+        return Err(Refusal::new(
+            "group",
+            "Group by day covers at most 93 days; choose week or month for a longer range.",
+        ));
+    }
+    let by = match blank(&query.by) {
+        None => "all",
+        Some(b) => breakdown(&b).ok_or_else(|| {
+            Refusal::new("by", format!(
+                "{b:?} is not a breakdown; choose owner, category, channel, priority, tier or company."
+            ))
+        })?,
+    };
+    let only = blank(&query.only);
+    if only.is_some() && by == "all" {
+        return Err(Refusal::new(
+            "only",
+            "\"only\" picks one value of a breakdown; choose the breakdown (by) too.",
+        ));
+    }
+    let basis = match blank(&query.basis).as_deref() {
+        None | Some("business") => Basis::Business,
+        Some("calendar") => Basis::Calendar,
+        Some(b) => {
+            return Err(Refusal::new(
+                "basis",
+                format!(
+                    "{b:?} is not a basis; choose business (working hours) or calendar (all hours)."
+                ),
+            ));
+        }
+    };
+    let mut params: Vec<(&str, String)> = vec![
+        ("from", from.to_string()),
+        ("to", to.to_string()),
+        ("group", grouping.code().to_string()),
+    ];
+    if by != "all" {
+        params.push(("by", by.to_string()));
+    }
+    if let Some(only) = &only {
+        params.push(("only", only.clone()));
+    }
+    if basis == Basis::Calendar {
+        params.push(("basis", "calendar".into()));
+    }
+    if let Some(q) = blank(&query.q) {
+        params.push(("q", q));
+    }
+    let encoded = serde_urlencoded::to_string(&params).unwrap_or_default();
+    let selected = serde_json::json!({
+        "from": from.to_string(), "to": to.to_string(), "group": grouping.code(),
+        "by": by, "only": only.clone().unwrap_or_default(),
+        "basis": if basis == Basis::Business { "business" } else { "calendar" },
+        "q": blank(&query.q).unwrap_or_default(),
+    });
+    Ok(Parsed {
+        filter: ReportFilter {
+            range: Range { from, to },
+            grouping,
+            by,
+            only,
+            basis,
+        },
+        zone,
+        query: encoded,
+        selected,
+    })
+}
+
+pub(super) fn group_options() -> Vec<(&'static str, &'static str)> {
+    vec![("day", "Day"), ("week", "Week"), ("month", "Month")]
+}
+
+pub(super) fn by_options() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("all", "Nothing"),
+        ("owner", "Owner"),
+        ("category", "Category"),
+        ("channel", "Channel"),
+        ("priority", "Priority"),
+        ("tier", "Tier (key accounts against the rest)"),
+        ("company", "Company"),
+    ]
+}

@@ -1,0 +1,134 @@
+//! One report page being answered: its filters checked or refused beside the form, its tables as HTML or CSV.
+
+use super::*;
+
+/// One report page being answered: who asks, what they asked, and where it is drawn.
+pub(super) struct Page<'a> {
+    pub(super) state: &'a AppState,
+    pub(super) staff: &'a CurrentStaff,
+    pub(super) session: &'a Session,
+    pub(super) query: &'a ReportQuery,
+    pub(super) template: &'static str,
+    pub(super) path: &'static str,
+}
+
+impl Page<'_> {
+    /// What every report page starts with: the filters, checked (who may see reports is
+    /// `crate::access`'s to say).
+    pub(super) async fn begin(
+        &self,
+        default_days: i64,
+        default_group: Grouping,
+    ) -> Result<Result<Parsed, Refusal>, AppError> {
+        let zone = report_zone(self.state).await?;
+        Ok(parse(
+            self.query,
+            zone,
+            self.state.store.sla.now(),
+            default_days,
+            default_group,
+        ))
+    }
+
+    /// The page again with the filters as sent and what to fix beside the field (400).
+    pub(super) fn refuse(&self, mut refusal: Refusal) -> Result<HttpResponse, AppError> {
+        let on_this_form = match refusal.field {
+            "from" | "to" => true,
+            "group" | "by" | "only" | "basis" => self.path == "/reports",
+            "q" => self.path == "/reports/feedback",
+            _ => false,
+        };
+        if !on_this_form {
+            refusal.field = "";
+        }
+        let q = self.query;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let selected = serde_json::json!({
+            "from": text(&q.from), "to": text(&q.to),
+            "group": blank(&q.group).unwrap_or_else(|| "week".into()),
+            "by": blank(&q.by).unwrap_or_else(|| "all".into()), "only": text(&q.only),
+            "basis": blank(&q.basis).unwrap_or_else(|| "business".into()), "q": text(&q.q),
+        });
+        let mut context = page_context(self.staff, self.session)?;
+        context.insert("tables", &Vec::<Table>::new());
+        context.insert("query", "");
+        context.insert("path", self.path);
+        context.insert("selected", &selected);
+        context.insert("refusal", &refusal);
+        context.insert("zone", "");
+        context.insert("groups", &group_options());
+        context.insert("bys", &by_options());
+        render(self.state, self.template, &context, 400)
+    }
+}
+
+/// The zone report days are counted in: the SLA policy's calendar.
+pub(super) async fn report_zone(state: &AppState) -> Result<Tz, AppError> {
+    Ok(state
+        .store
+        .sla
+        .policies
+        .current()
+        .await?
+        .policy
+        .calendar
+        .time_zone)
+}
+
+impl Page<'_> {
+    /// Sends `tables` as the page `template`, or one of them as CSV when asked.
+    pub(super) fn respond(
+        &self,
+        parsed: &Parsed,
+        tables: Vec<Table>,
+    ) -> Result<HttpResponse, AppError> {
+        let (state, query) = (self.state, self.query);
+        let tables: Vec<Table> = tables
+            .into_iter()
+            .map(|table| table.in_currency(&state.currency))
+            .collect();
+        match blank(&query.format).as_deref() {
+            None | Some("html") => {}
+            Some("csv") => {
+                let wanted = blank(&query.table).unwrap_or_default();
+                let Some(table) = tables.iter().find(|t| t.id == wanted) else {
+                    let ids: Vec<&str> = tables.iter().map(|t| t.id).collect();
+                    return self.refuse(Refusal::new(
+                        "",
+                        format!(
+                            "{wanted:?} is not a table of this report; choose one of: {}.",
+                            ids.join(", ")
+                        ),
+                    ));
+                };
+                let name = format!(
+                    "redress-{}-{}-to-{}.csv",
+                    table.id, parsed.filter.range.from, parsed.filter.range.to
+                );
+                return Ok(HttpResponse::Ok()
+                    .content_type("text/csv; charset=utf-8")
+                    .insert_header((
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ))
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .body(table.csv()?));
+            }
+            Some(other) => {
+                return self.refuse(Refusal::new(
+                    "",
+                    format!("{other:?} is not a format; choose html or csv."),
+                ));
+            }
+        }
+        let mut context = page_context(self.staff, self.session)?;
+        context.insert("tables", &tables);
+        context.insert("query", &parsed.query);
+        context.insert("path", self.path);
+        context.insert("selected", &parsed.selected);
+        context.insert("zone", parsed.zone.name());
+        context.insert("groups", &group_options());
+        context.insert("bys", &by_options());
+        render(state, self.template, &context, 200)
+    }
+}
