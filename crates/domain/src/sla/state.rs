@@ -1,730 +1,6 @@
-//! SLA policies and clocks: how long each step of the method may take, counted in business or
-//! calendar time, and the clocks that hold staff to it — derived from a complaint's events
-//! alone, so every start, pause, resume, fulfilment and breach can be explained.
-//!
-//! # The clocks and their rules
-//!
-//! | Clock | Starts | Pauses while waiting on the customer | Met when |
-//! |---|---|---|---|
-//! | Acknowledge (step 1) | on receipt | no (it is always met first) | the apology is sent |
-//! | Owner (step 5) | on receipt | no (naming an owner needs nothing from the customer) | an owner is named |
-//! | Commit (step 4) | on receipt; afresh on reopening | yes | an action is committed to |
-//! | Update (step 6) | on acknowledgement; afresh after every update | yes | the customer is told how things stand (a progress update, an outbound communication, a request to them, the outcome) |
-//! | Resolve | on receipt; afresh on reopening | yes | the complaint is resolved |
-//! | Promise (the next update's date) | with each progress update, due at the end of the date it gives for the next one | no | the next message to the customer (an update, a reply, a request, the points sent, the outcome) |
-//! | Action (the commitment's date) | when an action is committed to, due at the end of its "done by" date; afresh on a new commitment | no | the complaint is resolved (a new commitment ends the run before it, unmet) |
-//!
-//! The last two are promises made to the customer: their due times are the dates we gave, not
-//! a policy's targets, and they breach like the others (alerts, causes, dashboard, reports).
-//!
-//! - A clock is **breached** at its due time if it is not met by then; the breach is recorded
-//!   at the due time (not when someone notices), stays recorded when the clock is met late,
-//!   and the owner is asked to record its cause.
-//! - A clock is **at risk** once less than the policy's at-risk share of its allowance is left.
-//! - **Pauses**: `WaitingOnCustomer` pauses the clocks marked above; `CustomerResponded`
-//!   resumes them with the time they had left. Time paused never counts.
-//! - **Priority changes** re-target every clock not yet met, measured from its start (a breach
-//!   already recorded stays recorded); a clock left with no time falls due at the change.
-//! - A complaint keeps the policy version it was received under, and the tier its company had
-//!   then; later policy edits apply to new complaints only.
-//! - **Targets** are written `4 business hours`, `3 business days`, `8 weeks`, `15 days`,
-//!   `30 minutes`. Business minutes and hours count only the calendar's working time. `n
-//!   business days` ends at the close of business on the n-th working day *after* the day the
-//!   clock starts (the UK FCA's "by close of business on the third business day following the
-//!   day on which it is received"); a business week is five business days. Calendar `n days`
-//!   (or weeks) ends at midnight, in the calendar's time zone, at the end of the n-th day after
-//!   the day the clock starts; calendar minutes and hours are plain elapsed time.
-//!
-//! Every function takes the time as a parameter; nothing here reads a clock.
+//! A complaint's clocks as its events and the passing of time move them: running, paused, at risk, breached, met.
 
-use std::fmt;
-
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use serde::{Deserialize, Serialize};
-
-use crate::calendar::{BusinessCalendar, CalendarError};
-use crate::error::InvalidValue;
-use crate::events::{ComplaintChange, ComplaintEvent};
-use crate::values::{Direction, Priority, StaffMember, Tier};
-
-/// One of the five clocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaClock {
-    /// Time to acknowledge (step 1).
-    Acknowledge,
-    /// Time to name an owner (step 5).
-    Owner,
-    /// Time to commit to an action (step 4).
-    Commit,
-    /// The longest gap between updates to the customer (step 6).
-    Update,
-    /// Time to resolve.
-    Resolve,
-    /// The date we promised the next update by (a progress update's "next update by").
-    Promise,
-    /// The date we committed to do the action by (step 4's "done by").
-    Action,
-}
-
-impl SlaClock {
-    /// Every clock, in the order of the method's steps as staff meet them, then the promises.
-    pub const ALL: [SlaClock; 7] = [
-        SlaClock::Acknowledge,
-        SlaClock::Owner,
-        SlaClock::Commit,
-        SlaClock::Update,
-        SlaClock::Resolve,
-        SlaClock::Promise,
-        SlaClock::Action,
-    ];
-
-    /// The clocks a policy sets targets for (the promises are due when we said).
-    pub const TARGETED: [SlaClock; 5] = [
-        SlaClock::Acknowledge,
-        SlaClock::Owner,
-        SlaClock::Commit,
-        SlaClock::Update,
-        SlaClock::Resolve,
-    ];
-
-    /// Whether its due time is a date promised to the customer rather than a policy target.
-    pub fn is_promise(self) -> bool {
-        matches!(self, SlaClock::Promise | SlaClock::Action)
-    }
-
-    /// The code in tables and URLs.
-    pub fn code(self) -> &'static str {
-        match self {
-            SlaClock::Acknowledge => "acknowledge",
-            SlaClock::Owner => "owner",
-            SlaClock::Commit => "commit",
-            SlaClock::Update => "update",
-            SlaClock::Resolve => "resolve",
-            SlaClock::Promise => "promise",
-            SlaClock::Action => "action",
-        }
-    }
-
-    /// A label for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            SlaClock::Acknowledge => "Acknowledge",
-            SlaClock::Owner => "Name an owner",
-            SlaClock::Commit => "Commit to an action",
-            SlaClock::Update => "Update the customer",
-            SlaClock::Resolve => "Resolve",
-            SlaClock::Promise => "Next update as promised",
-            SlaClock::Action => "Action by its date",
-        }
-    }
-
-    /// Its rule, in one sentence, for the complaint page and the docs.
-    pub fn rule(self) -> &'static str {
-        match self {
-            SlaClock::Acknowledge => {
-                "Starts on receipt; met when the apology is sent; never pauses."
-            }
-            SlaClock::Owner => "Starts on receipt; met when an owner is named; never pauses.",
-            SlaClock::Commit => {
-                "Starts on receipt (afresh on reopening); met when an action is committed to; \
-                 pauses while we wait on the customer."
-            }
-            SlaClock::Update => {
-                "Starts on acknowledgement and afresh after every message to the customer; met \
-                 by each one; pauses while we wait on the customer; ends with the outcome."
-            }
-            SlaClock::Resolve => {
-                "Starts on receipt (afresh on reopening); met when the complaint is resolved; \
-                 pauses while we wait on the customer."
-            }
-            SlaClock::Promise => {
-                "Starts with each progress update; due at the end of the day it promised the \
-                 next update by; met by the next message to the customer or the outcome; never \
-                 pauses."
-            }
-            SlaClock::Action => {
-                "Starts when an action is committed to; due at the end of its \"done by\" date; \
-                 met when the complaint is resolved; a new commitment starts it afresh; never \
-                 pauses."
-            }
-        }
-    }
-
-    /// Parses a code.
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.code() == code.trim())
-    }
-
-    /// Whether waiting on the customer pauses it.
-    pub fn pauses(self) -> bool {
-        matches!(
-            self,
-            SlaClock::Commit | SlaClock::Update | SlaClock::Resolve
-        )
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl fmt::Display for SlaClock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-/// Whether a target counts working time only, or all time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    /// The calendar's working hours only.
-    Business,
-    /// Every hour of every day.
-    Calendar,
-}
-
-/// The unit of a target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    /// Minutes.
-    Minutes,
-    /// Hours.
-    Hours,
-    /// Days (to the end of the day).
-    Days,
-    /// Weeks (calendar: 7 days; business: 5 business days).
-    Weeks,
-}
-
-/// How long a step may take, e.g. `3 business days`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Target {
-    /// How many units.
-    pub amount: u32,
-    /// Of what.
-    pub unit: Unit,
-    /// Counted how.
-    pub basis: Basis,
-}
-
-impl Target {
-    /// The longest target accepted (in days, for sanity: two years).
-    const MAX_DAYS: u32 = 731;
-
-    /// `amount` business `unit`.
-    pub fn business(amount: u32, unit: Unit) -> Self {
-        Self {
-            amount,
-            unit,
-            basis: Basis::Business,
-        }
-    }
-
-    /// `amount` calendar `unit`.
-    pub fn calendar(amount: u32, unit: Unit) -> Self {
-        Self {
-            amount,
-            unit,
-            basis: Basis::Calendar,
-        }
-    }
-
-    /// Reads a target as people write it: `4 business hours`, `3 working days`, `8 weeks`,
-    /// `30 min`, `2h`, `3bd`.
-    pub fn parse(input: &str) -> Result<Self, InvalidValue> {
-        let bad = || InvalidValue::Target(input.chars().take(40).collect());
-        let lower = input.trim().to_lowercase();
-        let digits: String = lower.chars().take_while(|c| c.is_ascii_digit()).collect();
-        let amount: u32 = digits.parse().map_err(|_| bad())?;
-        let rest = lower[digits.len()..].trim();
-        let (basis, unit) = if let Some(unit) = rest
-            .strip_prefix("business")
-            .or_else(|| rest.strip_prefix("working"))
-        {
-            (Basis::Business, unit.trim())
-        } else if let Some(unit) = rest.strip_prefix('b') {
-            (Basis::Business, unit.trim())
-        } else {
-            (Basis::Calendar, rest)
-        };
-        let unit = match unit.trim_start_matches("calendar").trim() {
-            "m" | "min" | "mins" | "minute" | "minutes" => Unit::Minutes,
-            "h" | "hr" | "hrs" | "hour" | "hours" => Unit::Hours,
-            "d" | "day" | "days" => Unit::Days,
-            "w" | "wk" | "wks" | "week" | "weeks" => Unit::Weeks,
-            _ => return Err(bad()),
-        };
-        let target = Self {
-            amount,
-            unit,
-            basis,
-        };
-        if amount == 0 || target.rough_days() > Self::MAX_DAYS {
-            return Err(bad());
-        }
-        Ok(target)
-    }
-
-    fn rough_days(&self) -> u32 {
-        match self.unit {
-            Unit::Minutes => self.amount / 1_440,
-            Unit::Hours => self.amount / 24,
-            Unit::Days => self.amount,
-            Unit::Weeks => self.amount.saturating_mul(7),
-        }
-    }
-
-    /// When a clock with this target, started at `start`, falls due (`None` when the calendar
-    /// has no working time in reach).
-    pub fn due(&self, start: DateTime<Utc>, calendar: &BusinessCalendar) -> Option<DateTime<Utc>> {
-        let n = i64::from(self.amount);
-        match (self.basis, self.unit) {
-            (Basis::Calendar, Unit::Minutes) => Some(start + Duration::minutes(n)),
-            (Basis::Calendar, Unit::Hours) => Some(start + Duration::hours(n)),
-            (Basis::Calendar, Unit::Days | Unit::Weeks) => {
-                let days = if self.unit == Unit::Weeks { n * 7 } else { n };
-                let local = start.with_timezone(&calendar.time_zone).date_naive();
-                let end = local.checked_add_signed(Duration::days(days + 1))?;
-                Some(calendar.instant(end, NaiveTime::MIN))
-            }
-            (Basis::Business, Unit::Minutes) => calendar.add(start, Duration::minutes(n)),
-            (Basis::Business, Unit::Hours) => calendar.add(start, Duration::hours(n)),
-            (Basis::Business, Unit::Days | Unit::Weeks) => {
-                let days = if self.unit == Unit::Weeks { n * 5 } else { n };
-                calendar.close_of_business_days_after(start, days)
-            }
-        }
-    }
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unit = match (self.unit, self.amount == 1) {
-            (Unit::Minutes, true) => "minute",
-            (Unit::Minutes, false) => "minutes",
-            (Unit::Hours, true) => "hour",
-            (Unit::Hours, false) => "hours",
-            (Unit::Days, true) => "day",
-            (Unit::Days, false) => "days",
-            (Unit::Weeks, true) => "week",
-            (Unit::Weeks, false) => "weeks",
-        };
-        match self.basis {
-            Basis::Business => write!(f, "{} business {unit}", self.amount),
-            Basis::Calendar => write!(f, "{} {unit}", self.amount),
-        }
-    }
-}
-
-impl TryFrom<String> for Target {
-    type Error = InvalidValue;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Target> for String {
-    fn from(value: Target) -> Self {
-        value.to_string()
-    }
-}
-
-/// The target of each clock (none: the clock is not tracked).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClockTargets {
-    /// Time to acknowledge.
-    pub acknowledge: Option<Target>,
-    /// Time to name an owner.
-    pub owner: Option<Target>,
-    /// Time to commit to an action.
-    pub commit: Option<Target>,
-    /// Longest gap between updates.
-    pub update: Option<Target>,
-    /// Time to resolve.
-    pub resolve: Option<Target>,
-}
-
-impl ClockTargets {
-    /// One clock's target.
-    pub fn get(&self, clock: SlaClock) -> Option<Target> {
-        match clock {
-            SlaClock::Acknowledge => self.acknowledge,
-            SlaClock::Owner => self.owner,
-            SlaClock::Commit => self.commit,
-            SlaClock::Update => self.update,
-            SlaClock::Resolve => self.resolve,
-            SlaClock::Promise | SlaClock::Action => None,
-        }
-    }
-
-    /// Sets one clock's target (the promises have none: setting one changes nothing).
-    pub fn set(&mut self, clock: SlaClock, target: Option<Target>) {
-        let slot = match clock {
-            SlaClock::Acknowledge => &mut self.acknowledge,
-            SlaClock::Owner => &mut self.owner,
-            SlaClock::Commit => &mut self.commit,
-            SlaClock::Update => &mut self.update,
-            SlaClock::Resolve => &mut self.resolve,
-            SlaClock::Promise | SlaClock::Action => return,
-        };
-        *slot = target;
-    }
-}
-
-/// Targets per priority.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PriorityTargets {
-    /// Low priority.
-    pub low: ClockTargets,
-    /// Normal priority.
-    pub normal: ClockTargets,
-    /// High priority.
-    pub high: ClockTargets,
-    /// Urgent.
-    pub urgent: ClockTargets,
-}
-
-impl PriorityTargets {
-    fn get(&self, priority: Priority) -> &ClockTargets {
-        match priority {
-            Priority::Low => &self.low,
-            Priority::Normal => &self.normal,
-            Priority::High => &self.high,
-            Priority::Urgent => &self.urgent,
-        }
-    }
-
-    fn get_mut(&mut self, priority: Priority) -> &mut ClockTargets {
-        match priority {
-            Priority::Low => &mut self.low,
-            Priority::Normal => &mut self.normal,
-            Priority::High => &mut self.high,
-            Priority::Urgent => &mut self.urgent,
-        }
-    }
-}
-
-/// An SLA policy: a calendar, and a target per tier, priority and clock.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SlaPolicy {
-    /// Its name, e.g. "UK FCA DISP".
-    pub name: String,
-    /// The preset it started from, if any (code).
-    pub preset: Option<String>,
-    /// The working hours business time counts.
-    pub calendar: BusinessCalendar,
-    /// A clock is at risk once less than this share (percent) of its allowance is left.
-    pub at_risk_percent: u8,
-    /// Standard customers' targets.
-    pub standard: PriorityTargets,
-    /// Key accounts' targets.
-    pub key_account: PriorityTargets,
-}
-
-/// Why a policy is not usable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PolicyError {
-    /// The calendar is wrong.
-    #[error(transparent)]
-    Calendar(#[from] CalendarError),
-    /// No name.
-    #[error("the policy needs a name")]
-    NoName,
-    /// At-risk share out of range.
-    #[error("the at-risk share must be between 1 and 90 percent")]
-    AtRisk,
-    /// A target beyond three years of the calendar's working time.
-    #[error(
-        "the target {target} does not fall due within three years of this calendar's working time; shorten it"
-    )]
-    Unreachable {
-        /// The target, in words.
-        target: String,
-    },
-}
-
-/// A starting point a complaints team can pick.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Preset {
-    /// Redress's own suggestion.
-    Default,
-    /// UK FCA DISP 1.6: summary resolution within 3 business days, final response within
-    /// 8 weeks.
-    FcaDisp,
-    /// US CFPB: a response within 15 calendar days, the final one within 60.
-    Cfpb,
-    /// EU PSD2 article 101: a reply within 15 business days, 35 in exceptional cases.
-    Psd2,
-}
-
-impl Preset {
-    /// Every preset.
-    pub const ALL: [Preset; 4] = [Preset::Default, Preset::FcaDisp, Preset::Cfpb, Preset::Psd2];
-
-    /// Its code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Preset::Default => "default",
-            Preset::FcaDisp => "fca_disp",
-            Preset::Cfpb => "cfpb",
-            Preset::Psd2 => "psd2",
-        }
-    }
-
-    /// Its name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Preset::Default => "Redress default",
-            Preset::FcaDisp => "UK FCA DISP",
-            Preset::Cfpb => "US CFPB",
-            Preset::Psd2 => "EU PSD2",
-        }
-    }
-
-    /// What it sets, in a sentence.
-    pub fn description(self) -> &'static str {
-        match self {
-            Preset::Default => {
-                "Acknowledge within hours, commit within 3 business days, update at least weekly, \
-                 resolve within 10 business days; tighter for key accounts and urgent complaints."
-            }
-            Preset::FcaDisp => {
-                "Commit (the summary resolution window) by close of business on the third \
-                 business day after receipt; final response (resolve) within 8 weeks."
-            }
-            Preset::Cfpb => {
-                "Respond (commit) within 15 calendar days; final response (resolve) within 60 \
-                 calendar days."
-            }
-            Preset::Psd2 => {
-                "Reply (commit) within 15 business days; the final reply (resolve) by 35 \
-                 business days in exceptional cases, with a holding reply (update) by day 15."
-            }
-        }
-    }
-
-    /// Parses a code.
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.code() == code)
-    }
-
-    /// The policy it gives, over `calendar`.
-    pub fn policy(self, calendar: BusinessCalendar) -> SlaPolicy {
-        use Unit::*;
-        let b = Target::business;
-        let c = Target::calendar;
-        let targets = |ack, owner, commit, update, resolve| ClockTargets {
-            acknowledge: Some(ack),
-            owner: Some(owner),
-            commit: Some(commit),
-            update: Some(update),
-            resolve: Some(resolve),
-        };
-        let (standard, key_account) = match self {
-            Preset::Default => {
-                let standard = PriorityTargets {
-                    low: targets(b(1, Days), b(2, Days), b(5, Days), b(2, Weeks), b(20, Days)),
-                    normal: targets(
-                        b(4, Hours),
-                        b(1, Days),
-                        b(3, Days),
-                        b(1, Weeks),
-                        b(10, Days),
-                    ),
-                    high: targets(b(2, Hours), b(4, Hours), b(2, Days), b(3, Days), b(5, Days)),
-                    urgent: targets(b(1, Hours), b(2, Hours), b(1, Days), b(1, Days), b(3, Days)),
-                };
-                let key = PriorityTargets {
-                    low: targets(
-                        b(4, Hours),
-                        b(1, Days),
-                        b(3, Days),
-                        b(1, Weeks),
-                        b(10, Days),
-                    ),
-                    normal: targets(b(2, Hours), b(4, Hours), b(2, Days), b(3, Days), b(5, Days)),
-                    high: targets(b(1, Hours), b(2, Hours), b(1, Days), b(2, Days), b(3, Days)),
-                    urgent: targets(
-                        b(30, Minutes),
-                        b(1, Hours),
-                        b(4, Hours),
-                        b(1, Days),
-                        b(2, Days),
-                    ),
-                };
-                (standard, key)
-            }
-            Preset::FcaDisp => {
-                let all = targets(b(1, Days), b(1, Days), b(3, Days), b(4, Weeks), c(8, Weeks));
-                let urgent = targets(
-                    b(4, Hours),
-                    b(4, Hours),
-                    b(3, Days),
-                    b(1, Weeks),
-                    c(8, Weeks),
-                );
-                let p = PriorityTargets {
-                    low: all,
-                    normal: all,
-                    high: urgent,
-                    urgent,
-                };
-                (p, p)
-            }
-            Preset::Cfpb => {
-                let all = targets(
-                    c(1, Days),
-                    c(2, Days),
-                    c(15, Days),
-                    c(15, Days),
-                    c(60, Days),
-                );
-                let urgent = targets(c(4, Hours), c(1, Days), c(7, Days), c(7, Days), c(60, Days));
-                let p = PriorityTargets {
-                    low: all,
-                    normal: all,
-                    high: urgent,
-                    urgent,
-                };
-                (p, p)
-            }
-            Preset::Psd2 => {
-                let all = targets(
-                    b(1, Days),
-                    b(2, Days),
-                    b(15, Days),
-                    b(15, Days),
-                    b(35, Days),
-                );
-                let urgent = targets(
-                    b(4, Hours),
-                    b(1, Days),
-                    b(10, Days),
-                    b(5, Days),
-                    b(35, Days),
-                );
-                let p = PriorityTargets {
-                    low: all,
-                    normal: all,
-                    high: urgent,
-                    urgent,
-                };
-                (p, p)
-            }
-        };
-        SlaPolicy {
-            name: self.label().to_string(),
-            preset: Some(self.code().to_string()),
-            calendar,
-            at_risk_percent: 25,
-            standard,
-            key_account,
-        }
-    }
-}
-
-impl Default for SlaPolicy {
-    /// The default preset over a Monday–Friday, 09:00–17:00 UTC calendar.
-    fn default() -> Self {
-        Preset::Default.policy(BusinessCalendar::weekdays(
-            chrono_tz::UTC,
-            NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN),
-            NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN),
-            [],
-        ))
-    }
-}
-
-impl SlaPolicy {
-    /// Checks it is usable.
-    pub fn validate(&self) -> Result<(), PolicyError> {
-        if self.name.trim().is_empty() {
-            return Err(PolicyError::NoName);
-        }
-        if !(1..=90).contains(&self.at_risk_percent) {
-            return Err(PolicyError::AtRisk);
-        }
-        self.calendar.validate()?;
-        // Every target must fall due within the calendar's reach (three years of days), from
-        // any day of the week.
-        let monday = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
-            .and_then(|d| d.and_hms_opt(12, 0, 0))
-            .map(|t| t.and_utc());
-        for tier in Tier::ALL {
-            for priority in Priority::ALL {
-                for clock in SlaClock::TARGETED {
-                    let Some(target) = self.target(*tier, *priority, clock) else {
-                        continue;
-                    };
-                    let reachable = (0..7).all(|day| {
-                        monday
-                            .map(|m| m + Duration::days(day))
-                            .and_then(|start| target.due(start, &self.calendar))
-                            .is_some()
-                    });
-                    if !reachable {
-                        return Err(PolicyError::Unreachable {
-                            target: target.to_string(),
-                        });
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The targets for a tier.
-    pub fn targets(&self, tier: Tier) -> &PriorityTargets {
-        match tier {
-            Tier::Standard => &self.standard,
-            Tier::KeyAccount => &self.key_account,
-        }
-    }
-
-    /// One target.
-    pub fn target(&self, tier: Tier, priority: Priority, clock: SlaClock) -> Option<Target> {
-        self.targets(tier).get(priority).get(clock)
-    }
-
-    /// Sets one target.
-    pub fn set_target(
-        &mut self,
-        tier: Tier,
-        priority: Priority,
-        clock: SlaClock,
-        target: Option<Target>,
-    ) {
-        let targets = match tier {
-            Tier::Standard => &mut self.standard,
-            Tier::KeyAccount => &mut self.key_account,
-        };
-        targets.get_mut(priority).set(clock, target);
-    }
-
-    /// The time from `from` to `to` that counts in `basis` (working time only, or all).
-    pub fn measure(&self, basis: Basis, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
-        match basis {
-            Basis::Business => self.calendar.between(from, to),
-            Basis::Calendar => (to - from).max(Duration::zero()),
-        }
-    }
-
-    fn add(&self, basis: Basis, from: DateTime<Utc>, span: Duration) -> Option<DateTime<Utc>> {
-        match basis {
-            Basis::Business => self.calendar.add(from, span),
-            Basis::Calendar => Some(from + span.max(Duration::zero())),
-        }
-    }
-
-    /// The first moment at or after `at` that falls in working time (when alerts may go out).
-    pub fn next_working_moment(&self, at: DateTime<Utc>) -> DateTime<Utc> {
-        self.calendar.add(at, Duration::zero()).unwrap_or(at)
-    }
-}
+use super::*;
 
 /// Where one clock stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -823,7 +99,7 @@ impl ClockStatus {
 }
 
 impl ClockState {
-    fn new(clock: SlaClock) -> Self {
+    pub(super) fn new(clock: SlaClock) -> Self {
         Self {
             clock,
             cycle: 0,
@@ -1022,7 +298,7 @@ pub struct ComplaintSla {
 }
 
 /// Reads the stored clocks, adding any clock the state was stored without.
-fn every_clock<'de, D>(deserializer: D) -> Result<Vec<ClockState>, D::Error>
+pub(super) fn every_clock<'de, D>(deserializer: D) -> Result<Vec<ClockState>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
@@ -1077,13 +353,13 @@ impl ComplaintSla {
         &self.clocks[clock.index()]
     }
 
-    fn clock_mut(&mut self, clock: SlaClock) -> &mut ClockState {
+    pub(super) fn clock_mut(&mut self, clock: SlaClock) -> &mut ClockState {
         &mut self.clocks[clock.index()]
     }
 
     /// Starts a (new run of a) clock at `at`; paused at once if the complaint waits and the
     /// clock pauses.
-    fn start(&mut self, policy: &SlaPolicy, clock: SlaClock, at: DateTime<Utc>) {
+    pub(super) fn start(&mut self, policy: &SlaPolicy, clock: SlaClock, at: DateTime<Utc>) {
         let target = policy.target(self.tier, self.priority, clock);
         let paused = self.waiting && clock.pauses();
         let state = self.clock_mut(clock);
@@ -1101,7 +377,7 @@ impl ComplaintSla {
     }
 
     /// Starts a (new run of a) promise, due at the end of `date` in the calendar's zone.
-    fn start_promise(
+    pub(super) fn start_promise(
         &mut self,
         policy: &SlaPolicy,
         clock: SlaClock,
@@ -1119,7 +395,7 @@ impl ComplaintSla {
     }
 
     /// Ends an open run without its being met (a promise replaced or void).
-    fn end(&mut self, clock: SlaClock, at: DateTime<Utc>) {
+    pub(super) fn end(&mut self, clock: SlaClock, at: DateTime<Utc>) {
         let state = self.clock_mut(clock);
         if state.is_open() {
             state.ended_at = Some(at);
@@ -1129,7 +405,7 @@ impl ComplaintSla {
         }
     }
 
-    fn meet(&mut self, clock: SlaClock, at: DateTime<Utc>) {
+    pub(super) fn meet(&mut self, clock: SlaClock, at: DateTime<Utc>) {
         let state = self.clock_mut(clock);
         if state.is_open() {
             state.met_at = Some(at);
@@ -1147,7 +423,7 @@ impl ComplaintSla {
         }
     }
 
-    fn pause(&mut self, policy: &SlaPolicy, at: DateTime<Utc>) {
+    pub(super) fn pause(&mut self, policy: &SlaPolicy, at: DateTime<Utc>) {
         for state in self.clocks.iter_mut().filter(|s| s.clock.pauses()) {
             if !state.is_open() {
                 continue;
@@ -1164,7 +440,7 @@ impl ComplaintSla {
         }
     }
 
-    fn resume(&mut self, policy: &SlaPolicy, at: DateTime<Utc>) {
+    pub(super) fn resume(&mut self, policy: &SlaPolicy, at: DateTime<Utc>) {
         for state in self.clocks.iter_mut() {
             if !state.is_open() {
                 continue;
@@ -1367,7 +643,7 @@ impl ComplaintSla {
 
     /// The customer was told how things stand: the update clock's run is met and a new one
     /// starts (paused if we wait on them).
-    fn updated(&mut self, policy: &SlaPolicy, at: DateTime<Utc>) {
+    pub(super) fn updated(&mut self, policy: &SlaPolicy, at: DateTime<Utc>) {
         // Any message to the customer keeps the promise of the next update.
         self.meet(SlaClock::Promise, at);
         if self.resolved || self.clock(SlaClock::Update).started_at.is_none() {
@@ -1478,7 +754,12 @@ impl ComplaintSla {
 
 /// Sets a clock's allowance from its target (or a promise's date), measured from its start,
 /// and its due times.
-fn retarget(state: &mut ClockState, policy: &SlaPolicy, target: Option<Target>, at: DateTime<Utc>) {
+pub(super) fn retarget(
+    state: &mut ClockState,
+    policy: &SlaPolicy,
+    target: Option<Target>,
+    at: DateTime<Utc>,
+) {
     if let (None, Some(date), Some(start)) = (target, state.deadline, state.started_at) {
         // Due at the end of the promised day (midnight after it, in the calendar's zone).
         let due = date
@@ -1521,7 +802,7 @@ fn retarget(state: &mut ClockState, policy: &SlaPolicy, target: Option<Target>, 
 }
 
 /// Sets a running clock's due and at-risk moments from what it has left, not before `at`.
-fn schedule(state: &mut ClockState, policy: &SlaPolicy, at: DateTime<Utc>) {
+pub(super) fn schedule(state: &mut ClockState, policy: &SlaPolicy, at: DateTime<Utc>) {
     let (Some(basis), Some(since)) = (state.basis(), state.running_since) else {
         state.due_at = None;
         state.at_risk_at = None;
@@ -1542,7 +823,7 @@ fn schedule(state: &mut ClockState, policy: &SlaPolicy, at: DateTime<Utc>) {
     state.at_risk_at = after(left.saturating_sub(risk).max(0)).map(|risky| risky.max(at));
 }
 
-fn stop(state: &mut ClockState) {
+pub(super) fn stop(state: &mut ClockState) {
     if let Some(since) = state.paused_since.take()
         && let Some(end) = state.met_at.or(state.ended_at)
     {
@@ -1551,27 +832,4 @@ fn stop(state: &mut ClockState) {
     state.running_since = None;
     state.due_at = None;
     state.at_risk_at = None;
-}
-
-impl BusinessCalendar {
-    /// Close of business on the `days`-th working day after the local day of `start`.
-    pub fn close_of_business_days_after(
-        &self,
-        start: DateTime<Utc>,
-        days: i64,
-    ) -> Option<DateTime<Utc>> {
-        let mut date = start.with_timezone(&self.time_zone).date_naive();
-        let mut left = days;
-        for _ in 0..(3 * 366) {
-            date = date.succ_opt()?;
-            let intervals = self.intervals_on(date);
-            if let Some(&(_, end)) = intervals.last() {
-                left -= 1;
-                if left <= 0 {
-                    return Some(end);
-                }
-            }
-        }
-        None
-    }
 }
