@@ -1,7 +1,10 @@
 //! Test support (feature `testing`): a fresh database per test on either backend.
 //!
-//! PostgreSQL tests use `REDRESS_TEST_DATABASE_URL` (an admin URL; `scripts/test` sets it,
-//! starting a private cluster if needed), or `postgres://postgres@127.0.0.1:5432/postgres`.
+//! PostgreSQL tests use `REDRESS_TEST_DATABASE_URL` (an admin URL; `scripts/test` always sets
+//! it, starting a private cluster if needed). Without it, the PostgreSQL half of
+//! [`on_both_backends!`] says it is skipped and passes, so a plain `cargo test` runs the
+//! SQLite half with no server; tests that ask for PostgreSQL alone still need one
+//! (`postgres://postgres@127.0.0.1:5432/postgres` by default).
 //! Each test creates `test_<uuid>` and drops it afterwards, so tests run in parallel.
 
 use std::path::PathBuf;
@@ -20,6 +23,11 @@ use crate::{Store, StoreError};
 pub fn postgres_admin_url() -> String {
     std::env::var("REDRESS_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Whether the PostgreSQL half of the tests is asked for (`REDRESS_TEST_DATABASE_URL` set).
+pub fn postgres_configured() -> bool {
+    std::env::var_os("REDRESS_TEST_DATABASE_URL").is_some_and(|v| !v.is_empty())
 }
 
 /// A database that exists for one test.
@@ -173,6 +181,13 @@ macro_rules! on_both_backends {
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
+                    if !$crate::testing::postgres_configured() {
+                        eprintln!(
+                            "skipped on PostgreSQL: REDRESS_TEST_DATABASE_URL is not set \
+                             (scripts/test sets it)"
+                        );
+                        return;
+                    }
                     super::$name($crate::testing::TestDb::postgres().await).await
                 }
             }
