@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod assets;
 pub mod auth;
 pub mod charts;
+pub mod clocks;
 pub mod complaints;
 pub mod error;
 pub mod files;

@@ -12,7 +12,9 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use redress_domain::sla::PolicyError;
 use redress_domain::{BusinessCalendar, Preset, Priority, SlaClock, SlaPolicy, Target, Tier};
-use redress_store::sla::{DashboardRow, SlaFilter, words};
+use redress_store::sla::{DashboardRow, SlaFilter};
+
+use crate::clocks::words;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -19,9 +19,7 @@ use std::time::Duration as StdDuration;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use redress_domain::sla::{ClockOutcome, Transition};
-use redress_domain::{
-    Actor, Clock, ClockStatus, ComplaintChange, ComplaintSla, SlaClock, SlaPolicy,
-};
+use redress_domain::{Actor, Clock, ComplaintChange, ComplaintSla, SlaClock, SlaPolicy};
 use serde::Serialize;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -34,13 +32,11 @@ use crate::projection::{EventSignal, Projector, lock_checkpoint};
 use crate::vault::KeyRing;
 use crate::{StoreError, on_db, on_pool};
 
-mod clocks;
 mod dashboard;
 mod policies;
 mod projector;
 mod tick;
 
-pub use clocks::*;
 pub use dashboard::*;
 pub use policies::*;
 pub use projector::*;

@@ -385,7 +385,7 @@ async fn insert_sla(
                 "time_zone": policy.calendar.time_zone.name(),
                 "status": sla.status(now).code(),
                 "status_label": sla.status(now).label(),
-                "clocks": redress_store::sla::ClockView::all(&sla, &policy, now),
+                "clocks": crate::clocks::ClockView::all(&sla, &policy, now),
             }),
         );
     }

@@ -1,6 +1,9 @@
-//! A complaint's clocks in words, as the complaint page shows them.
+//! A complaint's clocks in words, as the complaint page and the SLA dashboard show them
+//! (presentation: the store keeps the clocks, the web says them).
 
-use super::*;
+use chrono::{DateTime, Duration, Utc};
+use redress_domain::{ClockStatus, ComplaintSla, SlaPolicy};
+use serde::Serialize;
 
 /// A clock as the complaint page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
