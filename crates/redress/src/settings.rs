@@ -312,11 +312,51 @@ pub const SETTINGS: &[SettingDoc] = &[
     },
 ];
 
+/// A setting that may carry a password (the database, SMTP and IMAP URLs): `Debug` and
+/// `Display` show it with the password masked, so a log line or a panic never prints it; the
+/// code that connects reads the whole text through `Deref`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    /// A URL as given.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+}
+
+impl std::ops::Deref for SecretUrl {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::redact(&self.0))
+    }
+}
+
+impl std::fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::redact(&self.0))
+    }
+}
+
+impl PartialEq<&str> for SecretUrl {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// The settings in force.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     /// See [`SETTINGS`].
-    pub database_url: String,
+    pub database_url: SecretUrl,
     /// See [`SETTINGS`].
     pub bind: String,
     /// See [`SETTINGS`].
@@ -340,7 +380,7 @@ pub struct Settings {
     /// See [`SETTINGS`].
     pub mail_reply_to: String,
     /// See [`SETTINGS`].
-    pub smtp_url: String,
+    pub smtp_url: SecretUrl,
     /// See [`SETTINGS`].
     pub smtp_ca_file: String,
     /// See [`SETTINGS`].
@@ -372,7 +412,7 @@ pub struct Settings {
     /// See [`SETTINGS`].
     pub retention_days: u32,
     /// See [`SETTINGS`].
-    pub imap_url: String,
+    pub imap_url: SecretUrl,
     /// See [`SETTINGS`].
     pub imap_ca_file: String,
     /// See [`SETTINGS`].
@@ -566,6 +606,39 @@ mod tests {
             error.to_string().contains("database_max_connections"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn passwords_in_urls_never_reach_debug_output_or_logs() {
+        let settings = Settings::load_from(
+            None,
+            [
+                (
+                    "REDRESS_DATABASE_URL".to_string(),
+                    "postgres://redress:db-s3cret@db.example:5432/redress".to_string(),
+                ),
+                (
+                    "REDRESS_SMTP_URL".to_string(),
+                    "smtp://mailer:smtp-s3cret@mail.example:587".to_string(),
+                ),
+                (
+                    "REDRESS_IMAP_URL".to_string(),
+                    "imaps://complaints:imap-s3cret@mail.example/INBOX".to_string(),
+                ),
+            ],
+        )
+        .unwrap();
+        let shown = format!("{settings:?} {} {}", settings.smtp_url, settings.imap_url);
+        for secret in ["db-s3cret", "smtp-s3cret", "imap-s3cret"] {
+            assert!(!shown.contains(secret), "{secret} shown: {shown}");
+        }
+        assert!(
+            shown.contains("postgres://redress:***@db.example:5432/redress"),
+            "{shown}"
+        );
+        // The code that connects still reads them whole.
+        assert!(settings.database_url.contains("db-s3cret"));
+        assert!(settings.smtp_url.starts_with("smtp://mailer:smtp-s3cret@"));
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub async fn intake(settings: &Settings, messages: usize) -> anyhow::Result<Stri
         .map_err(anyhow::Error::msg)
         .context("the benchmark's IMAP server")?;
     let mut intake_settings = crate::intake_settings(&Settings {
-        imap_url: server.url(),
+        imap_url: crate::settings::SecretUrl::new(server.url()),
         ..settings.clone()
     })?
     .context("the intake settings")?;
