@@ -27,6 +27,7 @@ pub mod reports;
 pub mod saved_replies;
 pub mod security;
 pub mod sla;
+pub mod sla_policy;
 pub mod status;
 pub mod uploads;
 
@@ -439,7 +440,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/customers/{id}", web::get().to(files::contact))
         .route("/customers/{id}", web::post().to(files::update_contact))
         .route("/sla", web::get().to(sla::dashboard))
-        .route("/sla/rules", web::get().to(sla::rules))
+        .route("/sla/rules", web::get().to(sla_policy::rules))
         .route("/reports", web::get().to(reports::overview))
         .route("/reports/feedback", web::get().to(reports::feedback))
         .route("/reports/customers", web::get().to(reports::customers))
@@ -492,8 +493,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
             web::post().to(api_tokens::revoke),
         );
     config
-        .route("/admin/sla", web::get().to(sla::policy))
-        .route("/admin/sla", web::post().to(sla::save_policy))
+        .route("/admin/sla", web::get().to(sla_policy::policy))
+        .route("/admin/sla", web::post().to(sla_policy::save_policy))
         .route("/admin/saved-replies", web::get().to(saved_replies::page))
         .route("/admin/saved-replies", web::post().to(saved_replies::save))
         .route(
