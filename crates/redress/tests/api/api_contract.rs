@@ -83,6 +83,11 @@ async fn the_openapi_document_and_the_server_agree_under_generated_requests(db: 
         std::env::temp_dir().join(format!("redress-schemathesis-{}", uuid::Uuid::new_v4()));
     let started = Instant::now();
     let mut child = Command::new(&tool)
+        .arg("--config-file")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/api/schemathesis.toml"
+        ))
         .arg("run")
         .arg(format!("{}/api/openapi.json", app.address))
         .args(["--header", &format!("Authorization: Bearer {token}")])
