@@ -16,8 +16,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::complaint_list::{COLUMNS, ComplaintListRow};
-use crate::db::Database;
-use crate::{StoreError, on_pool};
+use crate::db::{Database, Tx, values};
+use crate::{StoreError, on_db, on_pool};
 
 /// Longest company name (as for complaints).
 pub const MAX_NAME: usize = redress_domain::aggregate::MAX_NAME;
@@ -460,4 +460,28 @@ impl Companies {
         .map(|r| r.rows_affected()))?;
         Ok(deleted > 0)
     }
+}
+
+/// Opens a file, in `tx`, for each company a complaint has named (its id, its name as first
+/// written, and when); a company that has one already keeps it as it is. The complaint-list
+/// projector calls it as complaints arrive; staff open files with [`Companies::open_file`].
+pub(crate) async fn open_files_named(
+    tx: &mut Tx,
+    companies: &[(Uuid, (String, DateTime<Utc>))],
+) -> Result<(), StoreError> {
+    for chunk in companies.chunks(500) {
+        let sql = format!(
+            "INSERT INTO companies (company_id, name, created_at) VALUES {}
+             ON CONFLICT (company_id) DO NOTHING",
+            values(tx.backend(), chunk.len(), 3)
+        );
+        on_db!(tx, |q| {
+            let mut query = sqlx::query(&sql);
+            for (id, (name, at)) in chunk {
+                query = query.bind(*id).bind(name).bind(*at);
+            }
+            query.execute(q).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
 }

@@ -470,37 +470,7 @@ impl Complaints {
         &self,
         reference: &Reference,
     ) -> Result<Vec<ComplaintEvent>, StoreError> {
-        let rows: Vec<(i64, String, String, String)> = match &self.db {
-            Database::Sqlite(pool) => {
-                sqlx::query_as(
-                    "SELECT sequence, event_type, event_version, payload FROM events
-                      WHERE aggregate_type = 'Complaint' AND aggregate_id = $1 ORDER BY sequence",
-                )
-                .bind(reference.as_str())
-                .fetch_all(pool)
-                .await?
-            }
-            Database::Postgres(pool) => {
-                sqlx::query_as(
-                    "SELECT sequence, event_type, event_version, payload::text FROM events
-                      WHERE aggregate_type = 'Complaint' AND aggregate_id = $1 ORDER BY sequence",
-                )
-                .bind(reference.as_str())
-                .fetch_all(pool)
-                .await?
-            }
-        };
-        rows.into_iter()
-            .map(|(sequence, event_type, version, payload)| {
-                crate::event_log::read_event(
-                    reference.as_str(),
-                    sequence,
-                    &event_type,
-                    &version,
-                    &payload,
-                )
-            })
-            .collect()
+        crate::event_log::of_complaint(&self.db, reference).await
     }
 
     /// The events of several complaints, each in order.
@@ -508,73 +478,13 @@ impl Complaints {
         &self,
         references: &[String],
     ) -> Result<HashMap<String, Vec<ComplaintEvent>>, StoreError> {
-        let mut out: HashMap<String, Vec<ComplaintEvent>> = HashMap::new();
-        for chunk in references.chunks(500) {
-            let list = crate::db::placeholders(self.db.backend(), 1, chunk.len());
-            let cast = match &self.db {
-                Database::Sqlite(_) => "",
-                Database::Postgres(_) => "::text",
-            };
-            let sql = format!(
-                "SELECT aggregate_id, sequence, event_type, event_version, payload{cast}
-                   FROM events
-                  WHERE aggregate_type = 'Complaint' AND aggregate_id IN ({list})
-                  ORDER BY aggregate_id, sequence"
-            );
-            let rows: Vec<(String, i64, String, String, String)> =
-                crate::on_pool!(&self.db, |pool| {
-                    let mut query = sqlx::query_as(&sql);
-                    for reference in chunk {
-                        query = query.bind(reference);
-                    }
-                    query.fetch_all(pool).await
-                })?;
-            for (reference, sequence, event_type, version, payload) in rows {
-                let event = crate::event_log::read_event(
-                    &reference,
-                    sequence,
-                    &event_type,
-                    &version,
-                    &payload,
-                )?;
-                out.entry(reference).or_default().push(event);
-            }
-        }
-        Ok(out)
+        crate::event_log::of_complaints(&self.db, references).await
     }
 
     /// The references of every complaint received from `customer`, read from the event
     /// stream itself (not from a read model that might lag).
     pub async fn references_of(&self, customer: CustomerId) -> Result<Vec<Reference>, StoreError> {
-        let id = customer.0.to_string();
-        let references: Vec<String> = match &self.db {
-            Database::Sqlite(pool) => {
-                sqlx::query_scalar(
-                    "SELECT aggregate_id FROM events
-                      WHERE event_type = 'ComplaintReceived'
-                        AND json_extract(payload, '$.change.ComplaintReceived.customer.id') = $1
-                      ORDER BY aggregate_id",
-                )
-                .bind(id)
-                .fetch_all(pool)
-                .await?
-            }
-            Database::Postgres(pool) => {
-                sqlx::query_scalar(
-                    "SELECT aggregate_id FROM events
-                      WHERE event_type = 'ComplaintReceived'
-                        AND payload -> 'change' -> 'ComplaintReceived' -> 'customer' ->> 'id' = $1
-                      ORDER BY aggregate_id",
-                )
-                .bind(id)
-                .fetch_all(pool)
-                .await?
-            }
-        };
-        references
-            .iter()
-            .map(|r| Reference::parse(r).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .collect()
+        crate::event_log::complaints_from(&self.db, customer).await
     }
 
     /// Erases a customer's personal data: records the erasure on each of their complaints,

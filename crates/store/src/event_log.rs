@@ -19,10 +19,12 @@
 //! prepared one, one we may not see) still holds the horizon, so the rule only ever errs
 //! towards waiting.
 
-use redress_domain::{ComplaintChange, ComplaintEvent, Reference};
+use std::collections::HashMap;
+
+use redress_domain::{ComplaintChange, ComplaintEvent, CustomerId, Reference};
 
 use crate::StoreError;
-use crate::db::Tx;
+use crate::db::{Database, Tx};
 use crate::on_db;
 
 /// A position in the global order.
@@ -113,6 +115,54 @@ pub async fn horizon(tx: &mut Tx) -> Result<Option<i64>, StoreError> {
                 .await?,
         ),
     })
+}
+
+/// Whether any committed event lies beyond `at`, even one a reader may not take yet (held
+/// back on PostgreSQL by an older transaction still running).
+pub async fn any_after(tx: &mut Tx, at: &Checkpoint) -> Result<bool, StoreError> {
+    Ok(match tx {
+        Tx::Sqlite(t) => {
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE global_position > $1)")
+                .bind(at.position)
+                .fetch_one(&mut **t)
+                .await?
+        }
+        Tx::Postgres(t) => {
+            sqlx::query_scalar(
+                // Not EXISTS: PostgreSQL drops a LIMIT inside EXISTS and then scans the
+                // whole table when nothing is there; a LIMIT in FROM walks the index.
+                "SELECT COUNT(*) > 0 FROM (SELECT 1 FROM events
+                  WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+                  ORDER BY events.transaction_id, events.global_position LIMIT 1) AS next",
+            )
+            .bind(at.transaction_id.to_string())
+            .bind(at.position)
+            .fetch_one(&mut **t)
+            .await?
+        }
+    })
+}
+
+/// The global position of the last event in reading order (0 when there is none).
+pub async fn head_position(tx: &mut Tx) -> Result<i64, StoreError> {
+    // Through the index: on PostgreSQL MAX(global_position) would read the whole table, as
+    // only (transaction_id, global_position) is indexed.
+    let head: Option<Option<i64>> = match tx {
+        Tx::Sqlite(t) => {
+            sqlx::query_scalar("SELECT MAX(global_position) FROM events")
+                .fetch_optional(&mut **t)
+                .await?
+        }
+        Tx::Postgres(t) => {
+            sqlx::query_scalar(
+                "SELECT global_position FROM events
+                  ORDER BY transaction_id DESC, global_position DESC LIMIT 1",
+            )
+            .fetch_optional(&mut **t)
+            .await?
+        }
+    };
+    Ok(head.flatten().unwrap_or(0))
 }
 
 /// Like [`read_after`], only events of transactions below `horizon` (from [`horizon`]).
@@ -229,4 +279,112 @@ fn decode(
         sequence,
         event,
     })
+}
+
+/// Every event of one complaint, in order (empty if there is no such complaint).
+pub async fn of_complaint(
+    db: &Database,
+    reference: &Reference,
+) -> Result<Vec<ComplaintEvent>, StoreError> {
+    let rows: Vec<(i64, String, String, String)> = match db {
+        Database::Sqlite(pool) => {
+            sqlx::query_as(
+                "SELECT sequence, event_type, event_version, payload FROM events
+                  WHERE aggregate_type = 'Complaint' AND aggregate_id = $1 ORDER BY sequence",
+            )
+            .bind(reference.as_str())
+            .fetch_all(pool)
+            .await?
+        }
+        Database::Postgres(pool) => {
+            sqlx::query_as(
+                "SELECT sequence, event_type, event_version, payload::text FROM events
+                  WHERE aggregate_type = 'Complaint' AND aggregate_id = $1 ORDER BY sequence",
+            )
+            .bind(reference.as_str())
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    rows.into_iter()
+        .map(|(sequence, event_type, version, payload)| {
+            read_event(
+                reference.as_str(),
+                sequence,
+                &event_type,
+                &version,
+                &payload,
+            )
+        })
+        .collect()
+}
+
+/// The events of several complaints, each in order.
+pub async fn of_complaints(
+    db: &Database,
+    references: &[String],
+) -> Result<HashMap<String, Vec<ComplaintEvent>>, StoreError> {
+    let mut out: HashMap<String, Vec<ComplaintEvent>> = HashMap::new();
+    for chunk in references.chunks(500) {
+        let list = crate::db::placeholders(db.backend(), 1, chunk.len());
+        let cast = match db {
+            Database::Sqlite(_) => "",
+            Database::Postgres(_) => "::text",
+        };
+        let sql = format!(
+            "SELECT aggregate_id, sequence, event_type, event_version, payload{cast}
+               FROM events
+              WHERE aggregate_type = 'Complaint' AND aggregate_id IN ({list})
+              ORDER BY aggregate_id, sequence"
+        );
+        let rows: Vec<(String, i64, String, String, String)> = crate::on_pool!(db, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for reference in chunk {
+                query = query.bind(reference);
+            }
+            query.fetch_all(pool).await
+        })?;
+        for (reference, sequence, event_type, version, payload) in rows {
+            let event = read_event(&reference, sequence, &event_type, &version, &payload)?;
+            out.entry(reference).or_default().push(event);
+        }
+    }
+    Ok(out)
+}
+
+/// The references of every complaint received from `customer`, read from the event
+/// stream itself (not from a read model that might lag).
+pub async fn complaints_from(
+    db: &Database,
+    customer: CustomerId,
+) -> Result<Vec<Reference>, StoreError> {
+    let id = customer.0.to_string();
+    let references: Vec<String> = match db {
+        Database::Sqlite(pool) => {
+            sqlx::query_scalar(
+                "SELECT aggregate_id FROM events
+                  WHERE event_type = 'ComplaintReceived'
+                    AND json_extract(payload, '$.change.ComplaintReceived.customer.id') = $1
+                  ORDER BY aggregate_id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        }
+        Database::Postgres(pool) => {
+            sqlx::query_scalar(
+                "SELECT aggregate_id FROM events
+                  WHERE event_type = 'ComplaintReceived'
+                    AND payload -> 'change' -> 'ComplaintReceived' -> 'customer' ->> 'id' = $1
+                  ORDER BY aggregate_id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    references
+        .iter()
+        .map(|r| Reference::parse(r).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .collect()
 }

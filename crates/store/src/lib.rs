@@ -53,7 +53,7 @@ pub use notifications::{
 pub use outbox::{Attempt, EmailKind, Outbox, OutboxCounts, OutboxProjector, OutboxRow, SentCopy};
 pub use projection::{
     CheckReport, EventSignal, Leadership, Projections, Projector, ProjectorPosition, RebuildReport,
-    SoleWorker, TableCheck,
+    SoleWorker, TableCheck, Wake,
 };
 pub use reports::{Reports, ReportsProjector};
 pub use retention::{Retention, RetentionReport};

@@ -746,22 +746,9 @@ impl Notifications {
                 continue;
             }
             let id = digest_id(staff, day);
-            let inserted = on_pool!(&self.db, |pool| {
-                sqlx::query(
-                "INSERT INTO outbox (id, reference, sequence, kind, customer_id, language, state,
-                                     next_attempt_at, event_at, created_at)
-                 VALUES ($1, '', 0, $2, $3, 'en', 'pending', $4, $4, $4)
-                 ON CONFLICT (id) DO NOTHING"
-            )
-            .bind(&id)
-            .bind(EmailKind::Digest.code())
-            .bind(staff)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-            })?;
-            queued += inserted as usize;
+            if Outbox::enqueue_digest(&self.db, &id, staff, now).await? {
+                queued += 1;
+            }
         }
         Ok(queued)
     }

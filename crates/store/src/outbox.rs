@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::db::{Database, Tx};
 use crate::event_log::StoredEvent;
-use crate::projection::Projector;
+use crate::projection::{Projector, Wake};
 use crate::vault::KeyRing;
 use crate::{StoreError, on_db, on_pool};
 
@@ -257,6 +257,10 @@ impl Projector for OutboxProjector {
     /// replay adds nothing because message ids are derived from the events.
     fn tables(&self) -> &'static [&'static str] {
         &["outbox_recipients"]
+    }
+
+    fn wakes(&self) -> &'static [Wake] {
+        &[Wake::MailSender]
     }
 
     async fn apply(
@@ -563,6 +567,49 @@ impl Outbox {
         .await
         .map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// Cancels message `id` in `tx` if it is still waiting to go, saying why (an SLA alert
+    /// whose breach was taken back).
+    pub(crate) async fn cancel_pending_in(
+        tx: &mut Tx,
+        id: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        on_db!(tx, |q| sqlx::query(
+            "UPDATE outbox SET state = 'cancelled', last_error = $1
+              WHERE id = $2 AND state = 'pending'"
+        )
+        .bind(reason)
+        .bind(id)
+        .execute(q)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Queues the digest `id` for `staff`, to go at once. Returns whether it was new (a digest
+    /// already queued under the same id is left alone).
+    pub(crate) async fn enqueue_digest(
+        db: &Database,
+        id: &str,
+        staff: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let inserted = on_pool!(db, |pool| sqlx::query(
+            "INSERT INTO outbox (id, reference, sequence, kind, customer_id, language, state,
+                                 next_attempt_at, event_at, created_at)
+             VALUES ($1, '', 0, $2, $3, 'en', 'pending', $4, $4, $4)
+             ON CONFLICT (id) DO NOTHING"
+        )
+        .bind(id)
+        .bind(EmailKind::Digest.code())
+        .bind(staff)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(inserted == 1)
     }
 
     /// Records this attempt at a message (its number is the row's attempts so far).

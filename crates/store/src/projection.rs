@@ -68,6 +68,21 @@ pub trait Projector: Send + Sync {
     async fn after_rebuild(&self, _tx: &mut Tx) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Who waits for this projector's batches: the runtime wakes them after each commit.
+    fn wakes(&self) -> &'static [Wake] {
+        &[]
+    }
+}
+
+/// A worker that waits for some projector's work, woken after that projector commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// The mail sender: the batch may have queued email ([`Projections::mail_due`]).
+    MailSender,
+    /// The SLA scheduler: the batch may have moved a clock's next moment
+    /// ([`Projections::sla_moved`]).
+    SlaScheduler,
 }
 
 /// Wakes projectors when events are written (in this process, or, on PostgreSQL, by a
@@ -346,14 +361,14 @@ impl Projections {
         self.leadership.clone()
     }
 
-    /// Notified after batches of the projectors that queue email (`outbox`, `sla`), and by
-    /// anything else that queues one: the mail sender waits on it.
+    /// Notified after batches of the projectors that wake [`Wake::MailSender`] (those that
+    /// queue email), and by anything else that queues one: the mail sender waits on it.
     pub fn mail_due(&self) -> EventSignal {
         self.mail_due.clone()
     }
 
-    /// Notified after batches of the `sla` projector, which move the SLA clocks' next
-    /// moments: the SLA scheduler waits on it.
+    /// Notified after batches of the projectors that wake [`Wake::SlaScheduler`] (the `sla`
+    /// projector, which moves the SLA clocks' next moments): the SLA scheduler waits on it.
     pub fn sla_moved(&self) -> EventSignal {
         self.sla_moved.clone()
     }
@@ -394,13 +409,11 @@ impl Projections {
         projector.apply_batch(&mut tx, &mut keys, &events).await?;
         save_checkpoint(&mut tx, projector.name(), last).await?;
         tx.commit().await?;
-        match projector.name() {
-            "outbox" => self.mail_due.notify(),
-            "sla" => {
-                self.mail_due.notify();
-                self.sla_moved.notify();
+        for wake in projector.wakes() {
+            match wake {
+                Wake::MailSender => self.mail_due.notify(),
+                Wake::SlaScheduler => self.sla_moved.notify(),
             }
-            _ => {}
         }
         tracing::debug!(
             projector = projector.name(),
@@ -445,29 +458,10 @@ impl Projections {
     /// Whether committed events lie beyond the projector's checkpoint.
     async fn has_unprojected(&self, name: &str) -> Result<bool, StoreError> {
         let at = self.checkpoint(name).await?;
-        Ok(match &self.db {
-            Database::Sqlite(pool) => {
-                sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM events WHERE global_position > $1)",
-                )
-                .bind(at.position)
-                .fetch_one(pool)
-                .await?
-            }
-            Database::Postgres(pool) => {
-                sqlx::query_scalar(
-                    // Not EXISTS: PostgreSQL drops a LIMIT inside EXISTS and then scans the
-                    // whole table when nothing is there; a LIMIT in FROM walks the index.
-                    "SELECT COUNT(*) > 0 FROM (SELECT 1 FROM events
-                      WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-                      ORDER BY events.transaction_id, events.global_position LIMIT 1) AS next",
-                )
-                .bind(at.transaction_id.to_string())
-                .bind(at.position)
-                .fetch_one(pool)
-                .await?
-            }
-        })
+        let mut tx = self.db.begin().await?;
+        let behind = event_log::any_after(&mut tx, &at).await?;
+        tx.rollback().await?;
+        Ok(behind)
     }
 
     /// Empties one projector's tables and replays every event into them, in one transaction:
@@ -615,20 +609,9 @@ impl Projections {
     /// Where every projector stands against the last event written (for `/metrics` and the
     /// benchmarks): the head's global position and each projector's.
     pub async fn positions(&self) -> Result<(i64, Vec<ProjectorPosition>), StoreError> {
-        // The last event in reading order, through the index (on PostgreSQL MAX(global_position)
-        // would read the whole table: only (transaction_id, global_position) is indexed).
-        let head: Option<i64> =
-            crate::on_pool!(&self.db, |pool| sqlx::query_scalar(match &self.db {
-                Database::Sqlite(_) => "SELECT MAX(global_position) FROM events",
-                Database::Postgres(_) => {
-                    "SELECT global_position FROM events
-                      ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
-                }
-            })
-            .fetch_optional(pool)
-            .await)?
-            .flatten();
-        let head = head.unwrap_or(0);
+        let mut tx = self.db.begin().await?;
+        let head = event_log::head_position(&mut tx).await?;
+        tx.rollback().await?;
         let rows: Vec<(String, i64)> = crate::on_pool!(&self.db, |pool| sqlx::query_as(
             "SELECT name, position FROM projector_checkpoints"
         )

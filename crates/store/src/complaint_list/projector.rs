@@ -427,20 +427,7 @@ impl Side {
             })?;
         }
         let companies: Vec<_> = self.companies.into_iter().collect();
-        for chunk in companies.chunks(500) {
-            let sql = format!(
-                "INSERT INTO companies (company_id, name, created_at) VALUES {}
-                 ON CONFLICT (company_id) DO NOTHING",
-                values(tx.backend(), chunk.len(), 3)
-            );
-            on_db!(tx, |q| {
-                let mut query = sqlx::query(&sql);
-                for (id, (name, at)) in chunk {
-                    query = query.bind(*id).bind(name).bind(*at);
-                }
-                query.execute(q).await.map(|r| r.rows_affected())
-            })?;
-        }
+        crate::companies::open_files_named(tx, &companies).await?;
         let activity: Vec<_> = self.activity.into_iter().collect();
         // The later of the two receipts, in each database's words.
         let latest = match tx.backend() {

@@ -28,7 +28,7 @@ use crate::db::{Database, Tx, values};
 use crate::event_log::StoredEvent;
 use crate::notifications::NotificationKind;
 use crate::outbox::{EmailKind, Outbox};
-use crate::projection::{EventSignal, Projector, lock_checkpoint};
+use crate::projection::{EventSignal, Projector, Wake, lock_checkpoint};
 use crate::vault::KeyRing;
 use crate::{StoreError, on_db, on_pool};
 

@@ -29,6 +29,11 @@ impl Projector for SlaProjector {
         Self::NAME
     }
 
+    /// Its batches queue alerts and move the clocks' next moments.
+    fn wakes(&self) -> &'static [Wake] {
+        &[Wake::MailSender, Wake::SlaScheduler]
+    }
+
     fn tables(&self) -> &'static [&'static str] {
         &[
             "sla_complaints",
@@ -820,14 +825,10 @@ async fn revoke_breach(
     .execute(q)
     .await
     .map(|r| r.rows_affected()))?;
-    on_db!(tx, |q| sqlx::query(
-        "UPDATE outbox SET state = 'cancelled',
-                last_error = 'The clock was met in time after all (its event was seen late).'
-          WHERE id = $1 AND state = 'pending'"
+    Outbox::cancel_pending_in(
+        tx,
+        &alert_id(reference, clock, cycle, EmailKind::SlaBreach),
+        "The clock was met in time after all (its event was seen late).",
     )
-    .bind(alert_id(reference, clock, cycle, EmailKind::SlaBreach))
-    .execute(q)
     .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
 }

@@ -24,29 +24,7 @@ impl Sla {
             let checkpoint = lock_checkpoint(&mut tx, SlaProjector::NAME).await?;
             // Any committed event beyond the checkpoint, even one the projector may not read
             // yet (held back on PostgreSQL by an older transaction), might meet a clock.
-            let behind: bool = match &mut tx {
-                Tx::Sqlite(t) => {
-                    sqlx::query_scalar(
-                        "SELECT EXISTS (SELECT 1 FROM events WHERE global_position > $1)",
-                    )
-                    .bind(checkpoint.position)
-                    .fetch_one(&mut **t)
-                    .await?
-                }
-                Tx::Postgres(t) => {
-                    sqlx::query_scalar(
-                        // Not EXISTS: PostgreSQL drops a LIMIT inside EXISTS and then scans the
-                        // whole table when nothing is there; a LIMIT in FROM walks the index.
-                        "SELECT COUNT(*) > 0 FROM (SELECT 1 FROM events
-                      WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-                      ORDER BY events.transaction_id, events.global_position LIMIT 1) AS next",
-                    )
-                    .bind(checkpoint.transaction_id.to_string())
-                    .bind(checkpoint.position)
-                    .fetch_one(&mut **t)
-                    .await?
-                }
-            };
+            let behind = crate::event_log::any_after(&mut tx, &checkpoint).await?;
             if behind {
                 report.behind = true;
                 return Ok(report);
