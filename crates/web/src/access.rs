@@ -1,6 +1,6 @@
-//! Who may use which route, in one table ([`RULES`]), enforced in one place ([`authorize`]),
-//! written out for people in `docs/access.md` (a test keeps the two the same and walks every
-//! route as every role).
+//! Who may use which route: the rules are a column of the route table
+//! ([`crate::routes::ROUTES`]), enforced in one place ([`authorize`]), written out for people
+//! in `docs/access.md` (a test keeps the two the same and walks every route as every role).
 //!
 //! A route with no rule is refused: a route added without deciding who may use it cannot be
 //! reached. Rules finer than a route (only managers may change a company's tier, nobody may
@@ -44,119 +44,7 @@ impl Access {
     }
 }
 
-/// One route's rule.
-#[derive(Debug, Clone, Copy)]
-pub struct Rule {
-    /// The HTTP method.
-    pub method: &'static str,
-    /// The route's pattern, as registered.
-    pub path: &'static str,
-    /// Who may use it.
-    pub access: Access,
-}
-
-const fn rule(method: &'static str, path: &'static str, access: Access) -> Rule {
-    Rule {
-        method,
-        path,
-        access,
-    }
-}
-
-const AGENT: Access = Access::Staff(Role::Agent);
-const MANAGER: Access = Access::Staff(Role::Manager);
-const ADMIN: Access = Access::Staff(Role::Admin);
-
-/// Every route, and who may use it.
-pub const RULES: &[Rule] = &[
-    rule("GET", "/healthz", Access::Anyone),
-    rule("GET", "/metrics", Access::Anyone),
-    rule("GET", "/", Access::Anyone),
-    rule("GET", "/static/{file}", Access::Anyone),
-    rule("GET", "/login", Access::Anyone),
-    rule("GET", "/admin", Access::Anyone),
-    rule("GET", "/sign-in", Access::Anyone),
-    rule("POST", "/sign-in", Access::Anyone),
-    rule("GET", "/complain", Access::Anyone),
-    rule("POST", "/complain", Access::Anyone),
-    rule("GET", "/complain/thanks", Access::Anyone),
-    rule("POST", "/status/fresh-link", Access::Anyone),
-    rule("GET", "/status/{token}", Access::Link),
-    rule("POST", "/status/{token}/add", Access::Link),
-    rule("POST", "/status/{token}/survey", Access::Link),
-    rule("GET", "/status/{token}/files/{id}", Access::Link),
-    rule("GET", "/api/openapi.json", Access::Anyone),
-    rule("POST", "/api/v1/complaints", Access::Token),
-    rule("GET", "/api/v1/complaints", Access::Token),
-    rule("GET", "/api/v1/complaints/{reference}", Access::Token),
-    rule("POST", "/sign-out", AGENT),
-    rule("GET", "/account", AGENT),
-    rule("POST", "/account", AGENT),
-    rule("GET", "/account/password", AGENT),
-    rule("POST", "/account/password", AGENT),
-    rule("POST", "/account/notifications", AGENT),
-    rule("GET", "/notifications", AGENT),
-    rule("POST", "/notifications/read-all", AGENT),
-    rule("POST", "/notifications/{id}/read", AGENT),
-    rule("GET", "/complaints", AGENT),
-    rule("GET", "/complaints/new", AGENT),
-    rule("POST", "/complaints/new", AGENT),
-    rule("GET", "/complaints/{reference}", AGENT),
-    rule("POST", "/complaints/{reference}/sla/cause", AGENT),
-    rule("POST", "/complaints/{reference}/reply", AGENT),
-    rule("POST", "/complaints/{reference}/note", AGENT),
-    rule("GET", "/complaints/{reference}/emails/{id}", AGENT),
-    rule("GET", "/complaints/{reference}/emails/{id}/html", AGENT),
-    rule("POST", "/complaints/{reference}/{action}", AGENT),
-    rule("GET", "/complaints/{reference}/{action}", AGENT),
-    rule("GET", "/emails/{id}", AGENT),
-    rule("GET", "/files/{id}", AGENT),
-    rule("GET", "/companies", AGENT),
-    rule("POST", "/companies", AGENT),
-    rule("GET", "/companies/{id}", AGENT),
-    rule("POST", "/companies/{id}", AGENT),
-    rule("GET", "/customers/{id}", AGENT),
-    rule("POST", "/customers/{id}", AGENT),
-    rule("GET", "/sla", AGENT),
-    rule("GET", "/sla/rules", AGENT),
-    rule("GET", "/reports", MANAGER),
-    rule("GET", "/reports/feedback", MANAGER),
-    rule("GET", "/reports/customers", MANAGER),
-    rule("GET", "/reports/fca", MANAGER),
-    rule("GET", "/customers/{id}/export", ADMIN),
-    rule("GET", "/customers/{id}/erase", ADMIN),
-    rule("POST", "/customers/{id}/erase", ADMIN),
-    rule("GET", "/admin/users", ADMIN),
-    rule("POST", "/admin/users", ADMIN),
-    rule("POST", "/admin/users/{id}/role", ADMIN),
-    rule("POST", "/admin/users/{id}/active", ADMIN),
-    rule("GET", "/admin/users/{id}/password", ADMIN),
-    rule("POST", "/admin/users/{id}/password", ADMIN),
-    rule("GET", "/admin/api-tokens", ADMIN),
-    rule("POST", "/admin/api-tokens", ADMIN),
-    rule("POST", "/admin/api-tokens/{id}/revoke", ADMIN),
-    rule("GET", "/admin/sla", ADMIN),
-    rule("POST", "/admin/sla", ADMIN),
-    rule("GET", "/admin/saved-replies", ADMIN),
-    rule("POST", "/admin/saved-replies", ADMIN),
-    rule("POST", "/admin/saved-replies/{id}/archive", ADMIN),
-    rule("GET", "/admin/mail", ADMIN),
-    rule("POST", "/admin/mail/{id}/retry", ADMIN),
-    rule("GET", "/admin/intake", ADMIN),
-    rule("POST", "/admin/intake/{id}/dismiss", ADMIN),
-    rule("GET", "/admin/audit", ADMIN),
-    rule("GET", "/admin/retention", ADMIN),
-    rule("POST", "/admin/retention", ADMIN),
-];
-
-/// The rule for a request's method and matched route, if there is one.
-pub fn rule_for(method: &str, pattern: &str) -> Option<&'static Rule> {
-    RULES
-        .iter()
-        .find(|r| r.method == method && r.path == pattern)
-}
-
-/// Enforces [`RULES`]: staff routes need a signed-in member of staff of the role (the
+/// Enforces [`crate::routes::ROUTES`]: staff routes need a signed-in member of staff of the role (the
 /// account is read once, and handlers get it from the request); a matched route without a
 /// rule for the method gets 405 with the methods that have one (404 when none has), and
 /// never reaches a handler. Links and tokens are checked by
@@ -186,8 +74,8 @@ pub(crate) async fn authorize(
             Err(_) => response,
         });
     };
-    let Some(rule) = rule_for(request.method().as_str(), &pattern) else {
-        let mut allowed: Vec<&str> = RULES
+    let Some(rule) = crate::routes::find(request.method().as_str(), &pattern) else {
+        let mut allowed: Vec<&str> = crate::routes::ROUTES
             .iter()
             .filter(|r| r.path == pattern)
             .map(|r| r.method)

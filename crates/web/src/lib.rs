@@ -6,28 +6,24 @@
 pub mod access;
 pub mod admin;
 pub mod api;
-pub mod api_tokens;
 pub mod assets;
 pub mod auth;
 pub mod charts;
 pub mod clocks;
+pub mod companies;
 pub mod complaints;
+pub mod customers;
+pub mod emails;
 pub mod error;
-pub mod files;
-pub mod inbound;
 pub mod locale;
-pub mod mail;
 pub mod metrics;
 pub mod notifications;
 pub mod passwords;
-pub mod privacy;
 pub mod public;
-pub mod queue;
 pub mod reports;
-pub mod saved_replies;
+pub mod routes;
 pub mod security;
 pub mod sla;
-pub mod sla_policy;
 pub mod status;
 pub mod uploads;
 
@@ -374,166 +370,6 @@ async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-/// Registers every route.
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .route("/healthz", web::get().to(healthz))
-        .route(
-            "/",
-            web::get().to(|| async {
-                HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, "/complaints"))
-                    .finish()
-            }),
-        )
-        // Where people type their way in: the sign-in page, the admin pages.
-        .route("/login", web::get().to(|| async { see_other("/sign-in") }))
-        .route(
-            "/admin",
-            web::get().to(|| async { see_other("/admin/users") }),
-        )
-        .route("/sign-in", web::get().to(auth::sign_in_page))
-        .route("/sign-in", web::post().to(auth::sign_in))
-        .route("/sign-out", web::post().to(auth::sign_out))
-        .route("/complaints", web::get().to(queue::list))
-        .route("/complaints/new", web::get().to(complaints::new_form))
-        .route("/complaints/new", web::post().to(complaints::create))
-        .route("/complaints/{reference}", web::get().to(complaints::show))
-        .route(
-            "/complaints/{reference}/sla/cause",
-            web::post().to(complaints::record_cause),
-        )
-        .route(
-            "/complaints/{reference}/reply",
-            web::post().to(complaints::conversation::reply),
-        )
-        .route(
-            "/complaints/{reference}/note",
-            web::post().to(complaints::conversation::note),
-        )
-        .route(
-            "/complaints/{reference}/emails/{id}",
-            web::get().to(complaints::emails::show),
-        )
-        .route(
-            "/complaints/{reference}/emails/{id}/html",
-            web::get().to(complaints::emails::html),
-        )
-        .route(
-            "/complaints/{reference}/{action}",
-            web::post().to(complaints::act),
-        )
-        // A refused action's page was answered at the action's address; reloading it (a GET)
-        // goes back to the complaint.
-        .route(
-            "/complaints/{reference}/{action}",
-            web::get().to(|path: web::Path<(String, String)>| async move {
-                see_other(&format!("/complaints/{}", path.0))
-            }),
-        )
-        .route("/static/{file}", web::get().to(assets::serve));
-    config
-        .route("/companies", web::get().to(files::list))
-        .route("/companies", web::post().to(files::create))
-        .route("/companies/{id}", web::get().to(files::show))
-        .route("/companies/{id}", web::post().to(files::update))
-        .route("/customers/{id}", web::get().to(files::contact))
-        .route("/customers/{id}", web::post().to(files::update_contact))
-        .route("/sla", web::get().to(sla::dashboard))
-        .route("/sla/rules", web::get().to(sla_policy::rules))
-        .route("/reports", web::get().to(reports::overview))
-        .route("/reports/feedback", web::get().to(reports::feedback))
-        .route("/reports/customers", web::get().to(reports::customers))
-        .route("/reports/fca", web::get().to(reports::fca))
-        .route("/account", web::get().to(auth::settings_page))
-        .route("/account", web::post().to(auth::save_settings))
-        .route("/account/password", web::get().to(passwords::own_form))
-        .route("/account/password", web::post().to(passwords::change_own))
-        .route(
-            "/account/notifications",
-            web::post().to(notifications::save_preferences),
-        )
-        .route("/notifications", web::get().to(notifications::list))
-        .route(
-            "/notifications/read-all",
-            web::post().to(notifications::mark_all_read),
-        )
-        .route(
-            "/notifications/{id}/read",
-            web::post().to(notifications::mark_read),
-        );
-    config
-        .route("/complain", web::get().to(public::form))
-        .route("/complain", web::post().to(public::submit))
-        .route("/complain/thanks", web::get().to(public::thanks))
-        .route("/status/fresh-link", web::post().to(status::fresh_link))
-        .route("/status/{token}", web::get().to(status::page))
-        .route("/status/{token}/add", web::post().to(status::add))
-        .route("/status/{token}/survey", web::post().to(status::survey))
-        .route("/status/{token}/files/{id}", web::get().to(status::file));
-    config.service(
-        web::scope("/api")
-            .app_data(api::json_config())
-            .app_data(api::query_config())
-            .route("/openapi.json", web::get().to(api::openapi))
-            .route("/v1/complaints", web::post().to(api::create))
-            .route("/v1/complaints", web::get().to(api::list))
-            .route("/v1/complaints/{reference}", web::get().to(api::show))
-            .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(api::ApiError::not_found(
-                    "There is no such API address; see /api/openapi.json.",
-                ))
-            })),
-    );
-    config
-        .route("/admin/api-tokens", web::get().to(api_tokens::page))
-        .route("/admin/api-tokens", web::post().to(api_tokens::create))
-        .route(
-            "/admin/api-tokens/{id}/revoke",
-            web::post().to(api_tokens::revoke),
-        );
-    config
-        .route("/admin/sla", web::get().to(sla_policy::policy))
-        .route("/admin/sla", web::post().to(sla_policy::save_policy))
-        .route("/admin/saved-replies", web::get().to(saved_replies::page))
-        .route("/admin/saved-replies", web::post().to(saved_replies::save))
-        .route(
-            "/admin/saved-replies/{id}/archive",
-            web::post().to(saved_replies::archive),
-        )
-        .route("/admin/intake", web::get().to(inbound::page))
-        .route(
-            "/admin/intake/{id}/dismiss",
-            web::post().to(inbound::dismiss),
-        )
-        .route("/emails/{id}", web::get().to(inbound::original))
-        .route("/files/{id}", web::get().to(inbound::file))
-        .route("/admin/mail", web::get().to(mail::page))
-        .route("/admin/mail/{id}/retry", web::post().to(mail::retry));
-    config
-        .route("/customers/{id}/export", web::get().to(privacy::export))
-        .route("/customers/{id}/erase", web::get().to(privacy::erase_page))
-        .route("/customers/{id}/erase", web::post().to(privacy::erase))
-        .route("/admin/audit", web::get().to(privacy::audit_page))
-        .route("/admin/retention", web::get().to(privacy::retention_page))
-        .route("/admin/retention", web::post().to(privacy::retention_run));
-    config.route("/admin/users", web::get().to(admin::users));
-    config.route("/admin/users", web::post().to(admin::create));
-    config.route("/admin/users/{id}/role", web::post().to(admin::change_role));
-    config.route(
-        "/admin/users/{id}/active",
-        web::post().to(admin::set_active),
-    );
-    config.route(
-        "/admin/users/{id}/password",
-        web::get().to(passwords::reset_form),
-    );
-    config.route(
-        "/admin/users/{id}/password",
-        web::post().to(passwords::reset),
-    );
-}
-
 /// Largest form body accepted (complaint texts are at most 20,000 characters).
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
 
@@ -556,7 +392,7 @@ pub fn serve(
     let limits = web::Data::new(settings.sessions);
     let clients = web::Data::new(settings.clients);
     let api_limit = web::Data::new(api::ApiRate(settings.api_per_minute));
-    let retention = web::Data::new(privacy::RetentionDays(settings.retention_days));
+    let retention = web::Data::new(admin::retention::RetentionDays(settings.retention_days));
     let server = HttpServer::new(move || {
         let sessions =
             SessionMiddleware::builder(CookieSessionStore::default(), settings.session_key.clone())
@@ -598,13 +434,13 @@ pub fn serve(
             .app_data(
                 web::QueryConfig::default()
                     .error_handler(|error, _| AppError::BadForm(error.to_string()).into()),
-            )
-            .route("/metrics", web::get().to(metrics::metrics));
+            );
         if settings.ops_only {
-            app.route("/healthz", web::get().to(healthz))
+            app.configure(routes::ops)
                 .default_service(web::to(not_found))
         } else {
-            app.configure(routes).default_service(web::to(not_found))
+            app.configure(routes::all)
+                .default_service(web::to(not_found))
         }
     })
     .listen(listener)?

@@ -729,7 +729,7 @@ pub(crate) async fn file(
         }
     };
     let opener = opener_for(&state, customer).await?;
-    Ok(crate::inbound::download(
+    Ok(crate::emails::download(
         &opener.open(&meta.name),
         &meta.content_type,
         opened.bytes,

@@ -1,12 +1,13 @@
 //! Who may use which route: `docs/access.md` is the rule. This reads its table, checks it
-//! lists exactly the routes the code's table (`redress_web::access::RULES`) knows, then walks
+//! lists exactly the routes the code's table (`redress_web::routes::ROUTES`) knows, then walks
 //! every route as someone not signed in, as an agent, a manager and an admin (and with and
 //! without a customer's link or an API token), asserting what the document says.
 
 use redress_domain::{Actor, ComplaintChange, Reference};
 use redress_store::testing::TestDb;
 use redress_store::{Role, on_both_backends};
-use redress_web::access::{Access, RULES};
+use redress_web::access::Access;
+use redress_web::routes::ROUTES as RULES;
 
 use crate::{TestApp, Visitor, csrf_in, spawn_app};
 
@@ -46,7 +47,7 @@ fn the_document_lists_exactly_the_routes_the_code_knows() {
     code.sort();
     assert_eq!(
         docs, code,
-        "docs/access.md and crates/web/src/access.rs differ"
+        "docs/access.md and crates/web/src/routes.rs differ"
     );
 }
 

@@ -4,6 +4,7 @@ use redress_store::{Database, on_both_backends};
 use crate::spawn_app;
 
 on_both_backends!(healthz_answers_ok_with_the_backend_when_the_database_answers);
+on_both_backends!(an_instance_of_workers_only_answers_health_and_metrics_and_nothing_else);
 
 async fn healthz_answers_ok_with_the_backend_when_the_database_answers(db: TestDb) {
     let backend = match db.backend {
@@ -71,5 +72,35 @@ async fn healthz_answers_503_when_the_sqlite_pool_is_closed() {
             .unwrap()
             .contains("Temporarily unavailable")
     );
+    app.stop().await;
+}
+
+/// `redress serve --workers-only` serves the operations routes of the route table and no page.
+async fn an_instance_of_workers_only_answers_health_and_metrics_and_nothing_else(db: TestDb) {
+    let settings = crate::settings_for(&db);
+    let store = redress::open_store(&settings).await.unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let running = redress::start_as(
+        listener,
+        store.clone(),
+        &settings,
+        redress::ServeRole::WorkersOnly,
+    )
+    .await
+    .unwrap();
+    let app = crate::TestApp::from_running(db, store, running);
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status(), 200);
+    assert!(metrics.text().await.unwrap().contains("# TYPE"));
+    for page in [
+        "/complaints",
+        "/sign-in",
+        "/complain",
+        "/api/openapi.json",
+        "/",
+    ] {
+        assert_eq!(app.get(page).await.status(), 404, "{page}");
+    }
     app.stop().await;
 }

@@ -8,6 +8,7 @@ pub(crate) mod conversation;
 pub(crate) mod emails;
 pub(crate) mod new;
 pub(crate) mod page;
+pub mod queue;
 pub(crate) mod timeline;
 
 pub(crate) use actions::{act, record_cause};

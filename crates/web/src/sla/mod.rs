@@ -1,8 +1,11 @@
-//! The SLA dashboard (every role); the policy editor is `crate::sla_policy`.
+//! `/sla`: the SLA dashboard (every role); the policy editor and the page that explains the
+//! clocks are [`policy`].
 //!
 //! The dashboard's filters live in its URL, so a view can be bookmarked and shared; with
 //! JavaScript on, it fetches its own live part again every 30 seconds
 //! (`?partial=1`: the same HTML in a small document of its own, whose body the page takes).
+
+pub mod policy;
 
 use std::collections::BTreeMap;
 

@@ -1,33 +1,28 @@
-//! Customers' rights over their data, and the admins' view of who did what:
+//! Customers' rights over their data:
 //!
 //! - `GET /customers/{id}/export`: everything held about one customer (their details, contact
 //!   file, every complaint with every event opened, the emails we sent them, the emails they
 //!   sent us, their survey answers) as a readable page, or as JSON with `?format=json`;
 //! - `GET/POST /customers/{id}/erase`: erasure on request, after a confirmation that names
-//!   what goes and asks for the customer's address typed in; the statistics stay;
-//! - `GET /admin/audit`: the audit trail, newest first, by action;
-//! - `GET/POST /admin/retention`: the retention period, who is due, the last runs, and a
-//!   run now.
+//!   what goes and asks for the customer's address typed in; the statistics stay.
 //!
-//! Every export and erasure is recorded in the audit trail. Admins only (`crate::access`).
+//! Every export and erasure is recorded in the audit trail (`/admin/audit`,
+//! [`crate::admin::audit`]). Admins only (`crate::access`).
 
 use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use redress_domain::{Actor, ComplaintChange, CustomerEmail, CustomerId};
-use redress_store::{AuditAction, AuditActor, AuditEntry};
+use redress_store::AuditAction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::{CurrentStaff, check_csrf};
 use crate::complaints::{opener_for, timeline};
 use crate::error::AppError;
-use crate::security::{audit, client_address};
+use crate::security::audit;
 use crate::{AppState, page_context, render};
-
-/// Audit entries per page.
-const AUDIT_PAGE: i64 = 100;
 
 fn customer_of(path: &str) -> Result<CustomerId, AppError> {
     Uuid::parse_str(path)
@@ -355,143 +350,6 @@ pub(crate) async fn erase(
         .insert_header((
             header::LOCATION,
             format!("/customers/{}?done=erased", customer.0),
-        ))
-        .finish())
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct AuditQuery {
-    action: Option<String>,
-    before: Option<i64>,
-}
-
-/// GET /admin/audit
-pub(crate) async fn audit_page(
-    state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
-    let action = match query.action.as_deref().filter(|a| !a.is_empty()) {
-        None => None,
-        Some(code) => Some(AuditAction::parse(code).ok_or_else(|| {
-            AppError::BadForm(format!(
-                "{:?} is not an action of the audit trail; choose one from the list.",
-                code.chars().take(40).collect::<String>()
-            ))
-        })?),
-    };
-    let entries: Vec<AuditEntry> = state
-        .store
-        .audit
-        .list(action, query.before, AUDIT_PAGE)
-        .await?;
-    let next = (entries.len() as i64 == AUDIT_PAGE)
-        .then(|| entries.last().map(|e| e.id))
-        .flatten();
-    let mut context = page_context(&staff, &session)?;
-    context.insert(
-        "actions",
-        &AuditAction::ALL
-            .iter()
-            .map(|a| (a.code(), a.label()))
-            .collect::<Vec<_>>(),
-    );
-    context.insert("action", &action.map(AuditAction::code));
-    context.insert("entries", &entries);
-    context.insert("next", &next);
-    render(&state, "admin/audit.html", &context, 200)
-}
-
-/// The retention period (the app's data).
-#[derive(Debug, Clone, Copy)]
-pub struct RetentionDays(pub u32);
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct RetentionQuery {
-    customers: Option<usize>,
-    complaints: Option<usize>,
-}
-
-/// GET /admin/retention
-pub(crate) async fn retention_page(
-    state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    days: web::Data<RetentionDays>,
-    query: web::Query<RetentionQuery>,
-) -> Result<HttpResponse, AppError> {
-    let mut context = page_context(&staff, &session)?;
-    context.insert("days", &days.0);
-    if days.0 > 0 {
-        let cutoff = state.store.clock.now() - chrono::Duration::days(i64::from(days.0));
-        context.insert("cutoff", &cutoff);
-        context.insert("due", &state.store.retention.due(cutoff).await?.len());
-    }
-    context.insert(
-        "runs",
-        &state
-            .store
-            .audit
-            .list(Some(AuditAction::RetentionRun), None, 20)
-            .await?,
-    );
-    context.insert(
-        "notice",
-        &query
-            .customers
-            .zip(query.complaints)
-            .map(|(customers, complaints)| {
-                format!("Retention ran: erased {customers} customer(s), {complaints} complaint(s).")
-            }),
-    );
-    render(&state, "admin/retention.html", &context, 200)
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct RunForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-/// POST /admin/retention: runs a retention pass now.
-pub(crate) async fn retention_run(
-    state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    request: HttpRequest,
-    days: web::Data<RetentionDays>,
-    form: web::Form<RunForm>,
-) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
-    if days.0 == 0 {
-        return Err(AppError::Rejected(
-            "Retention is off (retention_days is 0): nothing is erased.".into(),
-        ));
-    }
-    let cutoff = state.store.clock.now() - chrono::Duration::days(i64::from(days.0));
-    let report = state
-        .store
-        .retention
-        .pass(
-            cutoff,
-            &AuditActor::staff(&staff.0),
-            &client_address(&request),
-        )
-        .await?
-        .ok_or_else(|| {
-            AppError::Conflict(
-                "Another retention run is in progress; what it erases will be in the audit trail."
-                    .into(),
-            )
-        })?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            format!(
-                "/admin/retention?customers={}&complaints={}",
-                report.customers, report.complaints
-            ),
         ))
         .finish())
 }

@@ -1,6 +1,6 @@
-//! What arrived by email, for staff: the files kept from emails (downloads), an email as it
-//! arrived (with the quotation and signature the timeline leaves out), and the admins' page
-//! of the intake (how it stands, and the messages it set aside).
+//! What arrived by email, for staff: `/emails/{id}`, an email as it arrived (with the
+//! quotation and signature the timeline leaves out), and `/files/{id}`, the files kept from
+//! emails (downloads). The admins' page of the intake is [`crate::admin::intake`].
 
 use actix_session::Session;
 use actix_web::http::header;
@@ -10,13 +10,10 @@ use redress_store::OpenError;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::CurrentStaff;
 use crate::complaints::{load, opener_for};
 use crate::error::AppError;
 use crate::{AppState, page_context, render};
-
-/// Messages set aside listed at once.
-const LIST_LIMIT: i64 = 200;
 
 /// Media types a browser may be given as they are; anything else is sent as bytes to save,
 /// so a file a customer sent never runs as a page of ours.
@@ -29,7 +26,7 @@ const SHOWN_AS_IS: &[&str] = &[
     "text/plain",
 ];
 
-fn id_of(text: &str) -> Result<Uuid, AppError> {
+pub(crate) fn id_of(text: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(text).map_err(|_| AppError::NotFound)
 }
 
@@ -175,62 +172,6 @@ pub(crate) async fn original(
     context.insert("id", &id.to_string());
     context.insert("email", &shown);
     render(&state, "complaints/email.html", &context, 200)
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct IntakeQuery {
-    done: Option<String>,
-}
-
-/// GET /admin/intake
-pub(crate) async fn page(
-    state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    query: web::Query<IntakeQuery>,
-) -> Result<HttpResponse, AppError> {
-    let mut context = page_context(&staff, &session)?;
-    context.insert("configured", &state.intake.is_some());
-    context.insert("status", &state.intake.as_ref().map(|s| s.get()));
-    context.insert("counts", &state.store.inbound.counts().await?);
-    context.insert(
-        "set_aside",
-        &state.store.inbound.set_aside_list(LIST_LIMIT).await?,
-    );
-    context.insert(
-        "notice",
-        &match query.done.as_deref() {
-            Some("dismissed") => Some("The message's sender and subject were forgotten."),
-            _ => None,
-        },
-    );
-    render(&state, "admin/intake.html", &context, 200)
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct DismissForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-/// POST /admin/intake/{id}/dismiss: forgets the sender and subject of a message set aside
-/// (once someone has dealt with it).
-pub(crate) async fn dismiss(
-    state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    path: web::Path<String>,
-    form: web::Form<DismissForm>,
-) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
-    let id = id_of(&path.into_inner())?;
-    if !state.store.inbound.dismiss(id).await? {
-        return Err(AppError::NotFound);
-    }
-    tracing::info!(message = %id, staff = %staff.0.id, "set-aside email dismissed");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/admin/intake?done=dismissed"))
-        .finish())
 }
 
 #[cfg(test)]
