@@ -55,19 +55,19 @@ pub enum IntakeError {
     #[error("IMAP: {0}")]
     Imap(String),
     /// The database failed on this message.
-    #[error("storage: {0}")]
-    Store(String),
+    #[error("storage")]
+    Store(#[source] redress_store::Cause),
     /// The database cannot be reached: nothing can be recorded until it is back.
-    #[error("the database is unavailable: {0}")]
-    Unavailable(String),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] redress_store::Cause),
 }
 
 impl From<redress_store::StoreError> for IntakeError {
     fn from(error: redress_store::StoreError) -> Self {
         if error.is_unavailable() {
-            IntakeError::Unavailable(error.to_string())
+            IntakeError::Unavailable(error.into())
         } else {
-            IntakeError::Store(error.to_string())
+            IntakeError::Store(error.into())
         }
     }
 }
@@ -276,7 +276,7 @@ impl Intake {
                         Ok(()) => Duration::from_secs(1),
                         Err(error) => {
                             failures = failures.saturating_add(1);
-                            tracing::warn!(%error, failures, "email intake failed; retrying");
+                            tracing::warn!(error = %redress_store::chain(&error), failures, "email intake failed; retrying");
                             let now = self.store.clock.now();
                             self.status
                                 .update(|s| s.last_error = Some((now, error.to_string())));
@@ -388,7 +388,7 @@ impl Intake {
                     }
                     Err(error) => {
                         // This message only: the others go on, it is tried again next pass.
-                        tracing::warn!(uid, %error, "an email could not be recorded; it will be tried again");
+                        tracing::warn!(uid, error = %redress_store::chain(&error), "an email could not be recorded; it will be tried again");
                         report.failed += 1;
                         continue;
                     }
@@ -673,9 +673,9 @@ impl Intake {
         sender_digest: &[u8],
     ) -> Result<Outcome, IntakeError> {
         let Some(customer) = complaint.customer() else {
-            return Err(IntakeError::Store(format!(
-                "complaint {reference} has no customer"
-            )));
+            return Err(IntakeError::Store(
+                format!("complaint {reference} has no customer").into(),
+            ));
         };
         if complaint.personal_data_erased() {
             return self
@@ -771,7 +771,7 @@ impl Intake {
                     .choose_reference(id, fresh.as_str())
                     .await?;
                 Reference::parse(&chosen)
-                    .map_err(|e| IntakeError::Store(format!("a stored reference: {e}")))?
+                    .map_err(|e| IntakeError::Store(format!("a stored reference: {e}").into()))?
             }
         };
         let customer = self
@@ -779,7 +779,7 @@ impl Intake {
             .vault
             .customer_for(&email.from)
             .await
-            .map_err(|e| IntakeError::Store(e.to_string()))?;
+            .map_err(|e| IntakeError::Store(e.into()))?;
         let details = self.keep_files(id, customer, email).await?;
         let words = words_of(email, false);
         let language = if words == NO_TEXT {
@@ -846,9 +846,12 @@ impl Intake {
                     .is_some_and(|c| c.has_email(id));
                 if !ours {
                     self.store.inbound.forget_reference(id).await?;
-                    return Err(IntakeError::Store(format!(
-                        "reference {reference} was taken meanwhile; the email will be tried again"
-                    )));
+                    return Err(IntakeError::Store(
+                        format!(
+                            "reference {reference} was taken meanwhile; the email will be tried again"
+                        )
+                        .into(),
+                    ));
                 }
             }
             Err(CommandError::Rejected(refusal)) => {
@@ -992,8 +995,8 @@ impl Intake {
 /// A command's failure as the intake's: the database away, or this message's trouble.
 fn command_error(error: CommandError) -> IntakeError {
     match error {
-        CommandError::Unavailable(message) => IntakeError::Unavailable(message),
-        other => IntakeError::Store(other.to_string()),
+        CommandError::Unavailable(_) => IntakeError::Unavailable(error.into()),
+        other => IntakeError::Store(other.into()),
     }
 }
 

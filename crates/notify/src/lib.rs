@@ -10,7 +10,7 @@ pub mod render;
 pub mod sender;
 
 pub use render::{EmailView, Emails, RenderError, Rendered, Sender};
-pub use sender::{MailSettings, Mailer, Transport, build_message};
+pub use sender::{MailSettings, Mailer, SendError, Transport, build_message};
 
 /// A mail address with an optional name (re-exported from lettre for settings checks).
 pub use lettre::message::Mailbox;

@@ -90,34 +90,53 @@ impl Transport {
     }
 
     /// Sends one message; `id` names the file in directory mode.
-    pub async fn send(&self, id: &str, message: &Message) -> Result<(), String> {
+    pub async fn send(&self, id: &str, message: &Message) -> Result<(), SendError> {
         match self {
             // lettre's own timeout covers each read, not a whole exchange: a server that stops
             // answering mid-exchange (seen after a refused AUTH) must not hold the sender.
             Transport::Smtp(smtp, limit) => {
                 match tokio::time::timeout(*limit, smtp.send(message.clone())).await {
-                    Ok(sent) => sent.map(|_| ()).map_err(|e| e.to_string()),
-                    Err(_) => Err(format!(
-                        "the SMTP server did not finish the exchange within {} s",
-                        limit.as_secs()
-                    )),
+                    Ok(sent) => sent.map(|_| ()).map_err(SendError::Smtp),
+                    Err(_) => Err(SendError::TimedOut(limit.as_secs())),
                 }
             }
             Transport::Directory(dir) => {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                let write = |path: &std::path::Path| {
+                    let path = path.to_path_buf();
+                    move |source| SendError::Write { path, source }
+                };
+                tokio::fs::create_dir_all(dir).await.map_err(write(dir))?;
                 let file = dir.join(format!("{id}.eml"));
                 let partial = dir.join(format!(".{id}.eml.partial"));
                 tokio::fs::write(&partial, message.formatted())
                     .await
-                    .map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
+                    .map_err(write(&partial))?;
                 tokio::fs::rename(&partial, &file)
                     .await
-                    .map_err(|e| format!("cannot write {}: {e}", file.display()))
+                    .map_err(write(&file))
             }
         }
     }
+}
+
+/// Why a message did not go.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The SMTP server refused the message, or the exchange failed.
+    #[error("SMTP")]
+    Smtp(#[source] lettre::transport::smtp::Error),
+    /// The SMTP server stopped answering part-way.
+    #[error("the SMTP server did not finish the exchange within {0} s")]
+    TimedOut(u64),
+    /// The mail directory could not be written.
+    #[error("cannot write {}", path.display())]
+    Write {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The mail settings the sender needs.
@@ -540,7 +559,12 @@ impl Mailer {
     ) -> Result<bool, StoreError> {
         let id = &claimed.row.id;
         let sent = match message {
-            Ok(message) => self.transport.send(id, &message).await,
+            // The whole chain of causes is what the outbox records and the log says.
+            Ok(message) => self
+                .transport
+                .send(id, &message)
+                .await
+                .map_err(|e| redress_store::chain(&e)),
             Err(error) => Err(error),
         };
         let now = self.clock.now();

@@ -400,7 +400,7 @@ pub async fn load(
             .companies
             .open_file(company, Tier::KeyAccount, notes, "Demo data")
             .await
-            .map_err(|e| CommandError::Storage(e.to_string()))?;
+            .map_err(|e| CommandError::Storage(e.into()))?;
     }
     // The people of each company: some complain more than once (repeat complainants).
     let mut company_contacts: Vec<(usize, String, String, String)> = Vec::new();

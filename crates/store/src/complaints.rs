@@ -44,12 +44,12 @@ pub enum CommandError {
     #[error("Someone else changed this complaint at the same moment; reload it and try again.")]
     Conflict,
     /// The database failed; nothing was written.
-    #[error("The complaint could not be saved: {0}")]
-    Storage(String),
+    #[error("The complaint could not be saved")]
+    Storage(#[source] crate::Cause),
     /// The database cannot be reached just now; nothing was written, and the same command
     /// may succeed later.
-    #[error("The database is unavailable; nothing was saved: {0}")]
-    Unavailable(String),
+    #[error("The database is unavailable; nothing was saved")]
+    Unavailable(#[source] crate::Cause),
 }
 
 impl CommandError {
@@ -57,9 +57,9 @@ impl CommandError {
     /// the database cannot be reached, else a storage error.
     pub fn from_store(error: StoreError) -> Self {
         if error.is_unavailable() {
-            CommandError::Unavailable(error.to_string())
+            CommandError::Unavailable(error.into())
         } else {
-            CommandError::Storage(error.to_string())
+            CommandError::Storage(error.into())
         }
     }
 
@@ -70,20 +70,20 @@ impl CommandError {
             }
             // The vault could not reach its storage (the key table): not the customer's fault,
             // and worth trying again.
-            AggregateError::UserError(ComplaintError::Sealing(message)) => {
-                CommandError::Unavailable(message)
+            AggregateError::UserError(error @ ComplaintError::Sealing(_)) => {
+                CommandError::Unavailable(error.into())
             }
             AggregateError::UserError(rejection) => CommandError::Rejected(rejection),
             AggregateError::AggregateConflict => CommandError::Conflict,
-            AggregateError::DatabaseConnectionError(e) => CommandError::Unavailable(e.to_string()),
+            AggregateError::DatabaseConnectionError(e) => CommandError::Unavailable(e),
             AggregateError::UnexpectedError(e)
                 if e.downcast_ref::<sqlx::Error>()
                     .is_some_and(crate::unreachable_database) =>
             {
-                CommandError::Unavailable(e.to_string())
+                CommandError::Unavailable(e)
             }
             AggregateError::DeserializationError(e) | AggregateError::UnexpectedError(e) => {
-                CommandError::Storage(e.to_string())
+                CommandError::Storage(e)
             }
         }
     }
@@ -374,7 +374,7 @@ impl Complaints {
             .vault
             .customer_for(&email)
             .await
-            .map_err(|e| CommandError::Unavailable(e.to_string()))?;
+            .map_err(|e| CommandError::Unavailable(e.into()))?;
         let attachments = crate::attachments::Attachments::new(self.db.clone(), self.vault.clone());
         for _ in 0..5 {
             let reference = Reference::generate(&mut thread_rng());
@@ -495,7 +495,7 @@ impl Complaints {
         by: Actor,
         reason: &str,
     ) -> Result<ErasureReport, CommandError> {
-        let storage = |e: StoreError| CommandError::Storage(e.to_string());
+        let storage = |e: StoreError| CommandError::Storage(e.into());
         let references = self.references_of(customer).await.map_err(storage)?;
         let mut erased = Vec::new();
         for reference in references {
@@ -550,7 +550,7 @@ impl Complaints {
             .vault
             .find_customer(email)
             .await
-            .map_err(|e| CommandError::Storage(e.to_string()))?;
+            .map_err(|e| CommandError::Storage(e.into()))?;
         match customer {
             Some(customer) => self.erase_customer(customer, by, reason).await.map(Some),
             None => Ok(None),

@@ -64,6 +64,27 @@ pub use security::{
 pub use sla::{Sla, SlaPolicies, SlaProjector};
 pub use vault::{KeyVault, OpenError};
 
+/// The cause of a failure, kept whole (its own sources included) so that where the failure
+/// is finally reported the whole chain can be told ([`chain`]).
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An error and each of its sources, in one line: `outer: cause: root cause`. Where a failure
+/// ends (a request answered with an error, a worker giving up) this is what is logged, once.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // A wrapper that already repeats its cause (`{0}` in its message) is not said twice.
+        if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        source = cause.source();
+    }
+    line
+}
+
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -325,4 +346,31 @@ pub fn default_projectors(policies: SlaPolicies, clock: Arc<dyn Clock>) -> Vec<A
         Arc::new(ReportsProjector::new(policies)),
         Arc::new(NotificationsProjector::new(clock)),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_tells_every_cause_once_from_the_outermost() {
+        let root = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let store = StoreError::Database(sqlx::Error::Io(root));
+        // StoreError's own message repeats its cause: said once.
+        assert_eq!(
+            chain(&store),
+            "database error: error communicating with database: connection refused"
+        );
+        let command = CommandError::Unavailable(store.into());
+        assert_eq!(
+            chain(&command),
+            "The database is unavailable; nothing was saved: database error: \
+             error communicating with database: connection refused"
+        );
+        assert_eq!(
+            command.to_string(),
+            "The database is unavailable; nothing was saved",
+            "what a person is shown carries no internals"
+        );
+    }
 }

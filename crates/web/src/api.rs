@@ -104,15 +104,15 @@ impl From<CommandError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, rejection.to_string())
             }
             CommandError::Conflict => ApiError::new(StatusCode::CONFLICT, error.to_string()),
-            CommandError::Unavailable(message) => {
-                tracing::warn!(%message, "api: database unavailable");
+            CommandError::Unavailable(_) => {
+                tracing::warn!(error = %redress_store::chain(&error), "api: database unavailable");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "The database is unavailable; try again shortly.",
                 )
             }
-            CommandError::Storage(message) => {
-                tracing::error!(%message, "api: a command failed");
+            CommandError::Storage(_) => {
+                tracing::error!(error = %redress_store::chain(&error), "api: a command failed");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")
             }
         }

@@ -325,7 +325,7 @@ pub(crate) async fn sign_in(
     // Hashing takes tens of milliseconds on purpose: off the async threads.
     let matches = web::block(move || accounts::verify_password(&hash, &password))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.into()))?;
     match account {
         Some(account) if matches && account.active => {
             state.store.accounts.clear_failures(&email).await?;

@@ -104,7 +104,9 @@ pub(crate) async fn file(
         None => return Err(AppError::NotFound),
         Some(Err(OpenError::Erased)) => return erased(&state, &staff, &session),
         Some(Err(OpenError::Damaged)) => {
-            return Err(AppError::Internal(format!("file {id} does not open")));
+            return Err(AppError::Internal(
+                format!("file {id} does not open").into(),
+            ));
         }
         Some(Ok(opened)) => opened,
     };
@@ -150,7 +152,9 @@ pub(crate) async fn original(
         None => return Err(AppError::NotFound),
         Some(Err(OpenError::Erased)) => return erased(&state, &staff, &session),
         Some(Err(OpenError::Damaged)) => {
-            return Err(AppError::Internal(format!("email {id} does not open")));
+            return Err(AppError::Internal(
+                format!("email {id} does not open").into(),
+            ));
         }
         Some(Ok(opened)) => opened,
     };
@@ -166,7 +170,7 @@ pub(crate) async fn original(
             .body(opened.bytes));
     }
     let shown = redress_intake::message::original(&opened.bytes)
-        .ok_or_else(|| AppError::Internal(format!("email {id} no longer parses")))?;
+        .ok_or_else(|| AppError::Internal(format!("email {id} no longer parses").into()))?;
     let mut context = page_context(&staff, &session)?;
     context.insert("reference", &opened.reference);
     context.insert("id", &id.to_string());

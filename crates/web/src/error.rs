@@ -8,7 +8,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, ResponseError, web};
-use redress_store::{AccountError, CommandError, StoreError};
+use redress_store::{AccountError, Cause, CommandError, StoreError};
 
 /// An error a handler returns; what the visitor sees, with the cause kept for the log.
 #[derive(Debug, thiserror::Error)]
@@ -41,23 +41,23 @@ pub enum AppError {
     #[error("{0}")]
     Conflict(String),
     /// The database is unreachable.
-    #[error("the database is unavailable: {0}")]
-    Unavailable(StoreError),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Cause),
     /// Anything else.
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] Cause),
 }
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         if error.is_unavailable() {
-            AppError::Unavailable(error)
+            AppError::Unavailable(error.into())
         } else if error.is_unstorable_text() {
             AppError::BadForm(
                 "The text contains a character that cannot be stored (a NUL); remove it.".into(),
             )
         } else {
-            AppError::Internal(error.to_string())
+            AppError::Internal(error.into())
         }
     }
 }
@@ -68,23 +68,15 @@ impl From<CommandError> for AppError {
             CommandError::NotFound(_) => AppError::NotFound,
             CommandError::Rejected(rejection) => AppError::Rejected(rejection.to_string()),
             CommandError::Conflict => AppError::Conflict(error.to_string()),
-            CommandError::Storage(message) => AppError::Internal(message),
-            CommandError::Unavailable(message) => {
-                AppError::Unavailable(redress_store::StoreError::Config(message))
-            }
+            CommandError::Storage(_) => AppError::Internal(error.into()),
+            CommandError::Unavailable(_) => AppError::Unavailable(error.into()),
         }
     }
 }
 
 impl From<tera::Error> for AppError {
     fn from(error: tera::Error) -> Self {
-        let mut message = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            message.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
-        AppError::Internal(message)
+        AppError::Internal(error.into())
     }
 }
 
@@ -115,10 +107,11 @@ impl ResponseError for AppError {
                 .insert_header((header::LOCATION, format!("/sign-in?{query}")))
                 .finish();
         }
+        // The whole chain of causes, logged once, here where the request fails.
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            tracing::warn!(error = %self, "request failed");
+            tracing::warn!(error = %redress_store::chain(self), "request failed");
         } else if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %redress_store::chain(self), "request failed");
         }
         let (title, message) = self.words();
         let body = error_page(title, message);
@@ -221,7 +214,7 @@ fn error_page(title: &str, message: &str) -> String {
 impl AppError {
     /// A session cookie that cannot be read or written.
     pub fn session(error: impl std::fmt::Display) -> Self {
-        AppError::Internal(format!("session: {error}"))
+        AppError::Internal(format!("session: {error}").into())
     }
 }
 

@@ -294,7 +294,7 @@ pub(crate) fn render(
     status: u16,
 ) -> Result<HttpResponse, AppError> {
     let body = state.tera.render(template, context)?;
-    let status = StatusCode::from_u16(status).map_err(|e| AppError::Internal(e.to_string()))?;
+    let status = StatusCode::from_u16(status).map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::build(status)
         .content_type(ContentType::html())
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -20,7 +20,7 @@ use crate::{AppState, page_context, render};
 async fn hashed(password: String) -> Result<Result<String, AccountError>, AppError> {
     web::block(move || accounts::hash_password(&password))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 /// Shows the own-password page, with `error` beside the form.
@@ -74,7 +74,7 @@ pub(crate) async fn change_own(
     let current = form.current.clone();
     let matches = web::block(move || accounts::verify_password(&hash, &current))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.into()))?;
     let refusal = if !matches {
         Some("Your current password is not right; type it again.")
     } else if form.new != form.confirm {
@@ -224,6 +224,6 @@ fn account_error(error: AccountError) -> AppError {
     match error {
         AccountError::Store(error) => error.into(),
         AccountError::NotFound => AppError::NotFound,
-        other => AppError::Internal(other.to_string()),
+        other => AppError::Internal(other.into()),
     }
 }

@@ -725,7 +725,9 @@ pub(crate) async fn file(
         Some(Ok(opened)) if opened.reference == reference.as_str() => opened,
         Some(Err(OpenError::Erased)) | None | Some(Ok(_)) => return Err(AppError::NotFound),
         Some(Err(OpenError::Damaged)) => {
-            return Err(AppError::Internal(format!("file {id} does not open")));
+            return Err(AppError::Internal(
+                format!("file {id} does not open").into(),
+            ));
         }
     };
     let opener = opener_for(&state, customer).await?;

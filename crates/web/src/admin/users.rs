@@ -253,7 +253,7 @@ pub(crate) async fn create(
     // Hashing takes tens of milliseconds on purpose: off the async threads.
     let hashed = web::block(move || accounts::hash_password(&password))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.into()))?;
     let created = match hashed {
         Ok(hash) => state.store.accounts.create(&email, name, role, &hash).await,
         Err(error) => Err(error),

@@ -46,9 +46,9 @@ async fn copy_of(
     };
     let opened = key
         .open_bytes(customer, &sealed)
-        .map_err(|_| AppError::Internal(format!("the copy of email {id} does not open")))?;
+        .map_err(|_| AppError::Internal(format!("the copy of email {id} does not open").into()))?;
     let copy: SentCopy = serde_json::from_slice(&opened)
-        .map_err(|e| AppError::Internal(format!("the copy of email {id}: {e}")))?;
+        .map_err(|e| AppError::Internal(format!("the copy of email {id}: {e}").into()))?;
     Ok(Some(Ok(copy)))
 }
 

@@ -211,7 +211,7 @@ pub(crate) async fn export(
     .await?;
     if json {
         let body =
-            serde_json::to_string_pretty(&export).map_err(|e| AppError::Internal(e.to_string()))?;
+            serde_json::to_string_pretty(&export).map_err(|e| AppError::Internal(e.into()))?;
         return Ok(HttpResponse::Ok()
             .content_type("application/json")
             .insert_header((

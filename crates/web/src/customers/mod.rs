@@ -92,7 +92,7 @@ async fn render_contact(
     let mut log: Vec<LogEntry> = Vec::new();
     for row in rows.iter().take(LOG_COMPLAINTS) {
         let reference = Reference::parse(&row.reference)
-            .map_err(|e| AppError::Internal(format!("a stored reference: {e}")))?;
+            .map_err(|e| AppError::Internal(format!("a stored reference: {e}").into()))?;
         let events = state.store.complaints.events_of(&reference).await?;
         for (i, event) in events.iter().enumerate() {
             if let Some(direction) = communication_direction(&event.change) {

@@ -91,7 +91,7 @@ impl Table {
 
     pub(super) fn csv(&self) -> Result<String, AppError> {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let internal = |e: csv::Error| AppError::Internal(e.to_string());
+        let internal = |e: csv::Error| AppError::Internal(e.into());
         let headers = if self.csv_headers.is_empty() {
             &self.headers
         } else {
@@ -109,8 +109,8 @@ impl Table {
         }
         let bytes = writer
             .into_inner()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))
+            .map_err(|e| AppError::Internal(e.into()))?;
+        String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
     }
 }
 
