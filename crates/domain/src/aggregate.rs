@@ -375,6 +375,23 @@ pub struct Complaint {
 }
 
 impl Complaint {
+    /// The complaint its events make, applied in order: what a page or the API shows of it.
+    /// Events of the complaint only, as `store::Complaints::events_of` returns them.
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a ComplaintEvent>) -> Self {
+        let mut complaint = Self::default();
+        for event in events {
+            complaint.apply(event.clone());
+        }
+        complaint
+    }
+
+    /// The complaint as it stood at `at`: only its events up to that moment applied (time
+    /// travel). `None` when it had not been received yet.
+    pub fn as_of(events: &[ComplaintEvent], at: DateTime<Utc>) -> Option<Self> {
+        let complaint = Self::from_events(events.iter().take_while(|e| e.occurred_at <= at));
+        complaint.reference.is_some().then_some(complaint)
+    }
+
     /// Whether the email with this intake id has been recorded on it.
     pub fn has_email(&self, id: Uuid) -> bool {
         self.emails.contains(&id)

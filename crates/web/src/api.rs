@@ -325,10 +325,7 @@ pub(crate) async fn show(
     let Some(first) = events.first() else {
         return Err(not_found());
     };
-    let mut complaint = redress_domain::Complaint::default();
-    for event in &events {
-        cqrs_es::Aggregate::apply(&mut complaint, event.clone());
-    }
+    let complaint = redress_domain::Complaint::from_events(&events);
     let channel = match &first.change {
         ComplaintChange::ComplaintReceived { channel, .. } => channel.code().to_string(),
         _ => String::new(),

@@ -316,6 +316,42 @@ where
 }
 
 impl ComplaintSla {
+    /// The clocks of one complaint as its events up to `at` set them, judged at `at`: what
+    /// the SLA projector and its scheduler record (or had recorded then). The complaint's
+    /// page, its time travel and the dashboard's time travel all ask this. `None` when the
+    /// first event is not the complaint's receipt.
+    pub fn replay(
+        events: &[ComplaintEvent],
+        policy: &SlaPolicy,
+        policy_version: u32,
+        at: DateTime<Utc>,
+    ) -> Option<Self> {
+        let (first, rest) = events.split_first()?;
+        let ComplaintChange::ComplaintReceived {
+            tier,
+            priority,
+            category,
+            ..
+        } = &first.change
+        else {
+            return None;
+        };
+        let mut sla = Self::received(
+            policy_version,
+            policy,
+            *tier,
+            *priority,
+            category.clone(),
+            first.occurred_at,
+        );
+        for event in rest.iter().take_while(|e| e.occurred_at <= at) {
+            sla.advance(event.occurred_at);
+            sla.apply(policy, event);
+        }
+        sla.advance(at);
+        Some(sla)
+    }
+
     /// The clocks of a complaint received at `at` under `policy` (version `policy_version`).
     pub fn received(
         policy_version: u32,

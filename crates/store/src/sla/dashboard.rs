@@ -390,32 +390,16 @@ impl Sla {
                 Some(policy) => policy,
                 None => Arc::new(SlaPolicy::default()),
             };
-            let Some((first, rest)) = stream.split_first() else {
-                continue;
-            };
-            let ComplaintChange::ComplaintReceived {
-                tier,
-                priority,
-                category,
-                summary,
-                ..
-            } = &first.change
+            let Some(sla) =
+                ComplaintSla::replay(stream, &policy, u32::try_from(version).unwrap_or(0), at)
             else {
                 continue;
             };
-            let mut sla = ComplaintSla::received(
-                u32::try_from(version).unwrap_or(0),
-                &policy,
-                *tier,
-                *priority,
-                category.clone(),
-                first.occurred_at,
-            );
-            for event in rest.iter().take_while(|e| e.occurred_at <= at) {
-                sla.advance(event.occurred_at);
-                sla.apply(&policy, event);
-            }
-            sla.advance(at);
+            let Some(ComplaintChange::ComplaintReceived { summary, .. }) =
+                stream.first().map(|e| &e.change)
+            else {
+                continue;
+            };
             if sla.resolved {
                 continue;
             }

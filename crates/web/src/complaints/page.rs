@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
-use cqrs_es::Aggregate;
 use redress_domain::{
     ActionKind, Channel, CompanyId, Complaint, ComplaintChange, ComplaintEvent, Direction, Outcome,
     Priority, Reference, SlaClock, StaffMember,
@@ -108,10 +107,7 @@ pub(crate) async fn load(
     if events.is_empty() {
         return Err(AppError::NotFound);
     }
-    let mut complaint = Complaint::default();
-    for event in &events {
-        complaint.apply(event.clone());
-    }
+    let complaint = Complaint::from_events(&events);
     Ok((reference, events, complaint))
 }
 
@@ -144,10 +140,7 @@ pub(crate) async fn render_page(
                     .format("%Y-%m-%d %H:%M %Z"),
             )));
         }
-        complaint = Complaint::default();
-        for event in &events {
-            complaint.apply(event.clone());
-        }
+        complaint = Complaint::from_events(&events);
     }
     let customer = complaint
         .customer()
@@ -357,7 +350,7 @@ async fn insert_sla(
         },
     };
     let replayed = held.and_then(|(version, policy)| {
-        replay_sla(events, &policy, version, now).map(|sla| (sla, policy))
+        redress_domain::ComplaintSla::replay(events, &policy, version, now).map(|sla| (sla, policy))
     });
     // When each run of each clock was met, by the events (for the breaches below).
     let met_by_events: Vec<(&'static str, u32, DateTime<Utc>)> = replayed
@@ -439,40 +432,6 @@ async fn insert_sla(
         .collect();
     context.insert("breaches", &breaches);
     Ok(())
-}
-
-/// The complaint's clocks as its events up to `at` set them, judged at `at` (what the SLA
-/// projector and its scheduler record, or had recorded then).
-fn replay_sla(
-    events: &[ComplaintEvent],
-    policy: &redress_domain::SlaPolicy,
-    version: u32,
-    at: DateTime<Utc>,
-) -> Option<redress_domain::ComplaintSla> {
-    let (first, rest) = events.split_first()?;
-    let ComplaintChange::ComplaintReceived {
-        tier,
-        priority,
-        category,
-        ..
-    } = &first.change
-    else {
-        return None;
-    };
-    let mut sla = redress_domain::ComplaintSla::received(
-        version,
-        policy,
-        *tier,
-        *priority,
-        category.clone(),
-        first.occurred_at,
-    );
-    for event in rest {
-        sla.advance(event.occurred_at);
-        sla.apply(policy, event);
-    }
-    sla.advance(at);
-    Some(sla)
 }
 
 pub(crate) async fn show(
