@@ -9,14 +9,14 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::points::PointDecision;
-use crate::sla::SlaClock;
+use crate::sla_clock::SlaClock;
 use crate::values::{
     Actor, Channel, CustomerId, Direction, Language, Outcome, Priority, Reference, Sealed,
     StaffMember, Tier,
 };
 
 /// The version events are written with when their shape never changed.
-pub const EVENT_VERSION: &str = "1";
+pub use crate::upcast::EVENT_VERSION;
 
 /// One thing that happened to a complaint: what changed, who did it and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -80,6 +80,7 @@ pub mod placeholders;
 pub mod points;
 pub mod services;
 pub mod sla;
+pub mod sla_clock;
 pub mod upcast;
 pub mod values;
 

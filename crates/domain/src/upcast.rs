@@ -11,9 +11,12 @@
 //! older binary reading a newer database), never guessed at.
 
 use cqrs_es::persist::{EventUpcaster, SerializedEvent};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::events::ComplaintEvent;
+/// The version events are written with when their shape never changed (the first version
+/// of every kind of event).
+pub const EVENT_VERSION: &str = "1";
 
 /// One change of an event's shape.
 struct Change {
@@ -73,7 +76,7 @@ pub enum ReadError {
 
 /// The version events of this type are written with today.
 pub fn current_version(event_type: &str) -> &'static str {
-    let mut version = crate::events::EVENT_VERSION;
+    let mut version = EVENT_VERSION;
     while let Some(change) = CHANGES
         .iter()
         .find(|c| c.event_type == event_type && c.from == version)
@@ -118,8 +121,13 @@ pub fn upcast_payload(
     Ok(())
 }
 
-/// Reads a stored event of any known version.
-pub fn read(event_type: &str, version: &str, payload: &str) -> Result<ComplaintEvent, ReadError> {
+/// Reads a stored event of any known version (as a `ComplaintEvent`; generic so that this
+/// module, which the events ask for their version, need not know them).
+pub fn read<T: DeserializeOwned>(
+    event_type: &str,
+    version: &str,
+    payload: &str,
+) -> Result<T, ReadError> {
     let shape = |message: String| ReadError::Shape {
         event_type: event_type.to_string(),
         version: version.to_string(),
@@ -171,18 +179,18 @@ mod tests {
         let v1 = r#"{"occurred_at":"2026-11-02T09:00:00Z","by":{"kind":"customer"},
             "change":{"ComplaintResolved":{"outcome":"upheld","reasons":"Yes.","remedy":null,
             "redress_paid_cents":null}}}"#;
-        let event = read("ComplaintResolved", "1", v1).unwrap();
+        let event: crate::ComplaintEvent = read("ComplaintResolved", "1", v1).unwrap();
         let crate::ComplaintChange::ComplaintResolved { decisions, .. } = event.change else {
             panic!("not a resolution");
         };
         assert!(decisions.is_empty());
         // Version 1 is not today's shape: read as if it were, it is refused.
-        assert!(read("ComplaintResolved", "2", v1).is_err());
+        assert!(read::<crate::ComplaintEvent>("ComplaintResolved", "2", v1).is_err());
     }
 
     #[test]
     fn a_version_from_the_future_is_refused_not_guessed() {
-        let error = read("ComplaintResolved", "3", "{}").unwrap_err();
+        let error = read::<crate::ComplaintEvent>("ComplaintResolved", "3", "{}").unwrap_err();
         assert!(matches!(error, ReadError::UnknownVersion { .. }), "{error}");
         assert!(!Upcaster.can_upcast("ComplaintResolved", "3"));
         assert!(Upcaster.can_upcast("ComplaintResolved", "1"));

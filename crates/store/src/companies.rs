@@ -15,7 +15,6 @@ use redress_domain::{CompanyId, CustomerId, Tier};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::complaint_list::{COLUMNS, ComplaintListRow};
 use crate::db::{Database, Tx, values};
 use crate::{StoreError, on_db, on_pool};
 
@@ -131,7 +130,7 @@ fn checked(label: &str, text: &str, max: usize) -> Result<String, FileError> {
     Ok(text.to_string())
 }
 
-fn mean(total: i64, count: i64) -> Option<f64> {
+pub(crate) fn mean(total: i64, count: i64) -> Option<f64> {
     (count > 0).then(|| total as f64 / count as f64)
 }
 
@@ -291,108 +290,6 @@ impl Companies {
             return Err(FileError::NotFound);
         }
         Ok(())
-    }
-
-    /// A company's complaints, newest first (at most [`HISTORY_LIMIT`]).
-    pub async fn complaints_of(&self, id: Uuid) -> Result<Vec<ComplaintListRow>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM complaint_list WHERE company_id = $1
-             ORDER BY received_at DESC, reference DESC LIMIT $2"
-        );
-        Ok(on_pool!(&self.db, |pool| sqlx::query_as(&sql)
-            .bind(id)
-            .bind(HISTORY_LIMIT)
-            .fetch_all(pool)
-            .await)?)
-    }
-
-    /// A customer's complaints, newest first (at most [`HISTORY_LIMIT`]).
-    pub async fn complaints_from(
-        &self,
-        customer: CustomerId,
-    ) -> Result<Vec<ComplaintListRow>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM complaint_list WHERE customer_id = $1
-             ORDER BY received_at DESC, reference DESC LIMIT $2"
-        );
-        Ok(on_pool!(&self.db, |pool| sqlx::query_as(&sql)
-            .bind(customer.0)
-            .bind(HISTORY_LIMIT)
-            .fetch_all(pool)
-            .await)?)
-    }
-
-    /// A company's contacts, major contacts first, then by number of complaints.
-    pub async fn contacts_of(&self, id: Uuid) -> Result<Vec<ContactSummary>, StoreError> {
-        let rows = self.complaints_of(id).await?;
-        let mut contacts: Vec<ContactSummary> = Vec::new();
-        let mut totals: Vec<(i64, i64)> = Vec::new();
-        // Rows come newest first: the first row of a customer has their latest name.
-        for row in &rows {
-            let index = match contacts
-                .iter()
-                .position(|c| c.customer_id == row.customer_id)
-            {
-                Some(index) => index,
-                None => {
-                    contacts.push(ContactSummary {
-                        customer_id: row.customer_id,
-                        name: row.customer_name.clone(),
-                        email: row.customer_email.clone(),
-                        complaints: 0,
-                        open_complaints: 0,
-                        satisfaction: None,
-                        last_received_at: row.received_at,
-                        notes: ContactNotes::default(),
-                    });
-                    totals.push((0, 0));
-                    contacts.len() - 1
-                }
-            };
-            contacts[index].complaints += 1;
-            contacts[index].open_complaints += usize::from(!row.closed);
-            if let Some(score) = row.satisfaction_score {
-                totals[index].0 += i64::from(score);
-                totals[index].1 += 1;
-            }
-        }
-        // What staff keep about them, in one query for the whole company.
-        let kept: Vec<(Uuid, bool, String, String, DateTime<Utc>, String)> =
-            on_pool!(&self.db, |pool| sqlx::query_as(
-                "SELECT customer_id, major, title, notes, updated_at, updated_by FROM contacts
-                  WHERE customer_id IN (SELECT customer_id FROM complaint_list
-                                         WHERE company_id = $1)"
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await)?;
-        let mut kept: std::collections::HashMap<Uuid, ContactNotes> = kept
-            .into_iter()
-            .map(|(customer, major, title, notes, at, by)| {
-                (
-                    customer,
-                    ContactNotes {
-                        major,
-                        title,
-                        notes,
-                        updated_at: Some(at),
-                        updated_by: Some(by),
-                    },
-                )
-            })
-            .collect();
-        for (contact, (total, count)) in contacts.iter_mut().zip(totals) {
-            contact.satisfaction = mean(total, count);
-            contact.notes = kept.remove(&contact.customer_id).unwrap_or_default();
-        }
-        contacts.sort_by(|a, b| {
-            b.notes
-                .major
-                .cmp(&a.notes.major)
-                .then(b.complaints.cmp(&a.complaints))
-                .then(b.last_received_at.cmp(&a.last_received_at))
-        });
-        Ok(contacts)
     }
 
     /// What staff keep about a contact (empty when nothing yet).

@@ -6,43 +6,18 @@
 //! reached. Rules finer than a route (only managers may change a company's tier, nobody may
 //! take away their own admin role) stay in the handlers, and are listed in the document.
 
+use actix_session::SessionExt;
 use actix_web::FromRequest;
 use actix_web::HttpMessage;
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use redress_store::Role;
+use actix_web::web;
 
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
 
-/// Who may use a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone, signed in or not.
-    Anyone,
-    /// A customer, through the signed link of their emails (the token in the path is the key;
-    /// a wrong or expired one opens nothing).
-    Link,
-    /// An integration, with an API token (`Authorization: Bearer`).
-    Token,
-    /// A member of staff with at least this role.
-    Staff(Role),
-}
-
-impl Access {
-    /// How `docs/access.md` writes it.
-    pub fn code(self) -> &'static str {
-        match self {
-            Access::Anyone => "anyone",
-            Access::Link => "customer link",
-            Access::Token => "API token",
-            Access::Staff(Role::Agent) => "agent",
-            Access::Staff(Role::Manager) => "manager",
-            Access::Staff(Role::Admin) => "admin",
-        }
-    }
-}
+pub use crate::routes::Access;
 
 /// Enforces [`crate::routes::ROUTES`]: staff routes need a signed-in member of staff of the role (the
 /// account is read once, and handlers get it from the request); a matched route without a
@@ -70,7 +45,7 @@ pub(crate) async fn authorize(
             CurrentStaff::from_request(response.request(), &mut actix_web::dev::Payload::None)
                 .await;
         return Ok(match staff {
-            Ok(staff) => crate::error::for_staff(response, &staff),
+            Ok(staff) => for_staff(response, &staff),
             Err(_) => response,
         });
     };
@@ -116,14 +91,47 @@ pub(crate) async fn authorize(
         Ok(staff) if staff.0.role >= role => {
             request.extensions_mut().insert(staff.clone());
             let response = next.call(request).await?.map_into_boxed_body();
-            Ok(crate::error::for_staff(response, &staff))
+            Ok(for_staff(response, &staff))
         }
         // Answered here, not returned as errors: the headers middleware adds its headers to
         // responses only.
-        Ok(staff) => Ok(crate::error::for_staff(
+        Ok(staff) => Ok(for_staff(
             request.error_response(AppError::Forbidden),
             &staff,
         )),
         Err(error) => Ok(request.error_response(error)),
+    }
+}
+
+/// An error answered to a signed-in member of staff: the same words and status, in the
+/// site's layout with the header, navigation and sign-out (the bare page otherwise).
+pub(crate) fn for_staff(
+    response: ServiceResponse<BoxBody>,
+    staff: &CurrentStaff,
+) -> ServiceResponse<BoxBody> {
+    let Some((title, message)) = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+        .filter(|e| !matches!(e, AppError::SignInRequired(_) | AppError::SessionExpired(_)))
+        .map(|e| {
+            let (title, message) = e.words();
+            (title.to_string(), message.to_string())
+        })
+    else {
+        return response;
+    };
+    let request = response.request();
+    let Some(state) = request.app_data::<web::Data<crate::AppState>>() else {
+        return response;
+    };
+    let body = crate::page_context(staff, &request.get_session()).and_then(|mut context| {
+        context.insert("title", &title);
+        context.insert("message", &message);
+        Ok(state.tera.render("error.html", &context)?)
+    });
+    match body {
+        Ok(body) => response.map_body(|_, _| BoxBody::new(body)),
+        Err(_) => response,
     }
 }

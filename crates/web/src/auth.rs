@@ -1,4 +1,5 @@
-//! Signing in and out, who is signed in, and CSRF tokens.
+//! Signing in and out, who is signed in, and CSRF tokens. One's own settings are
+//! [`crate::account`].
 //!
 //! The browser keeps a signed and encrypted cookie (HttpOnly, SameSite=Strict, keyed by a
 //! secret every instance shares through the database) holding a random session token and
@@ -430,78 +431,8 @@ pub(crate) async fn sign_out(
 }
 
 /// The IANA name of a time zone we know, as the database spells it.
-fn known_zone(name: &str) -> Option<&'static str> {
+pub(crate) fn known_zone(name: &str) -> Option<&'static str> {
     name.trim().parse::<chrono_tz::Tz>().ok().map(|z| z.name())
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct SettingsQuery {
-    done: Option<String>,
-}
-
-async fn render_settings(
-    state: &AppState,
-    staff: &CurrentStaff,
-    session: &Session,
-    notice: Option<&str>,
-    error: Option<&str>,
-    status: u16,
-) -> Result<HttpResponse, AppError> {
-    let mut context = crate::page_context(staff, session)?;
-    let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
-    context.insert("zones", &zones);
-    context.insert("notice", &notice);
-    context.insert("error", &error);
-    context.insert(
-        "notification_choices",
-        &crate::notifications::choices(state, staff).await?,
-    );
-    context.insert("deliveries", &crate::notifications::deliveries());
-    render(state, "account/settings.html", &context, status)
-}
-
-/// GET /account: the signed-in person's own settings.
-pub(crate) async fn settings_page(
-    state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    query: web::Query<SettingsQuery>,
-) -> Result<HttpResponse, AppError> {
-    let notice = match query.done.as_deref() {
-        Some("saved") => Some("Saved."),
-        Some("notifications") => Some("Your choices of notifications are saved."),
-        _ => None,
-    };
-    render_settings(&state, &staff, &session, notice, None, 200).await
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct SettingsForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    time_zone: String,
-}
-
-/// POST /account
-pub(crate) async fn save_settings(
-    state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    form: web::Form<SettingsForm>,
-) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
-    let Some(zone) = known_zone(&form.time_zone) else {
-        let message = format!(
-            "{:?} is not a time zone we know; pick one from the list, such as Europe/London.",
-            form.time_zone.chars().take(60).collect::<String>()
-        );
-        return render_settings(&state, &staff, &session, None, Some(&message), 422).await;
-    };
-    state.store.accounts.set_time_zone(staff.0.id, zone).await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account?done=saved"))
-        .finish())
 }
 
 #[cfg(test)]

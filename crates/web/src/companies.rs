@@ -188,13 +188,13 @@ async fn render_company(
     let now = Utc::now();
     let complaints: Vec<QueueRow> = state
         .store
-        .companies
-        .complaints_of(id)
+        .complaint_list
+        .of_company(id)
         .await?
         .into_iter()
         .map(|row| queue_row(row, now))
         .collect();
-    let contacts = state.store.companies.contacts_of(id).await?;
+    let contacts = state.store.complaint_list.contacts_of(id).await?;
     let mut context = page_context(staff, session)?;
     let (error, form) = match failed {
         Some((error, form)) => (Some(error), form),

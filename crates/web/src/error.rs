@@ -1,13 +1,9 @@
 //! One error type for every handler, mapped to HTTP: what the visitor sees, with the cause
 //! kept for the log and never shown.
 
-use crate::auth::CurrentStaff;
-use actix_session::SessionExt;
-use actix_web::body::BoxBody;
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, ResponseError};
 use redress_store::{AccountError, Cause, CommandError, StoreError};
 
 /// An error a handler returns; what the visitor sees, with the cause kept for the log.
@@ -126,7 +122,7 @@ impl ResponseError for AppError {
 
 impl AppError {
     /// The page's heading and sentence for this error.
-    fn words(&self) -> (&str, &str) {
+    pub(crate) fn words(&self) -> (&str, &str) {
         match self {
             AppError::NotFound => ("Not found", "There is nothing at this address."),
             AppError::SignInRequired(_) | AppError::SessionExpired(_) => {
@@ -153,39 +149,6 @@ impl AppError {
                 "Redress hit an unexpected error. It has been logged; please try again.",
             ),
         }
-    }
-}
-
-/// An error answered to a signed-in member of staff: the same words and status, in the
-/// site's layout with the header, navigation and sign-out (the bare page otherwise).
-pub(crate) fn for_staff(
-    response: ServiceResponse<BoxBody>,
-    staff: &CurrentStaff,
-) -> ServiceResponse<BoxBody> {
-    let Some((title, message)) = response
-        .response()
-        .error()
-        .and_then(|e| e.as_error::<AppError>())
-        .filter(|e| !matches!(e, AppError::SignInRequired(_) | AppError::SessionExpired(_)))
-        .map(|e| {
-            let (title, message) = e.words();
-            (title.to_string(), message.to_string())
-        })
-    else {
-        return response;
-    };
-    let request = response.request();
-    let Some(state) = request.app_data::<web::Data<crate::AppState>>() else {
-        return response;
-    };
-    let body = crate::page_context(staff, &request.get_session()).and_then(|mut context| {
-        context.insert("title", &title);
-        context.insert("message", &message);
-        Ok(state.tera.render("error.html", &context)?)
-    });
-    match body {
-        Ok(body) => response.map_body(|_, _| BoxBody::new(body)),
-        Err(_) => response,
     }
 }
 

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod account;
 pub mod admin;
 pub mod api;
 pub mod assets;

@@ -7,13 +7,40 @@ use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use redress_store::Role;
 
-use crate::access::Access;
 use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, users};
 use crate::sla::policy as sla_policy;
 use crate::{
-    api, assets, auth, companies, complaints, customers, emails, healthz, metrics, notifications,
-    passwords, public, reports, see_other, sla, status,
+    account, api, assets, auth, companies, complaints, customers, emails, healthz, metrics,
+    notifications, passwords, public, reports, see_other, sla, status,
 };
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Anyone,
+    /// A customer, through the signed link of their emails (the token in the path is the key;
+    /// a wrong or expired one opens nothing).
+    Link,
+    /// An integration, with an API token (`Authorization: Bearer`).
+    Token,
+    /// A member of staff with at least this role.
+    Staff(Role),
+}
+
+impl Access {
+    /// How `docs/access.md` writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Access::Anyone => "anyone",
+            Access::Link => "customer link",
+            Access::Token => "API token",
+            Access::Staff(Role::Agent) => "agent",
+            Access::Staff(Role::Manager) => "manager",
+            Access::Staff(Role::Admin) => "admin",
+        }
+    }
+}
 
 /// One route: method, pattern, who may use it, and the handler answering it.
 #[derive(Clone, Copy)]
@@ -95,8 +122,8 @@ pub const ROUTES: &[Route] = &[
     get("/api/v1/complaints", TOKEN, |r| r.to(api::list)),
     get("/api/v1/complaints/{reference}", TOKEN, |r| r.to(api::show)),
     post("/sign-out", AGENT, |r| r.to(auth::sign_out)),
-    get("/account", AGENT, |r| r.to(auth::settings_page)),
-    post("/account", AGENT, |r| r.to(auth::save_settings)),
+    get("/account", AGENT, |r| r.to(account::settings_page)),
+    post("/account", AGENT, |r| r.to(account::save_settings)),
     get("/account/password", AGENT, |r| r.to(passwords::own_form)),
     post("/account/password", AGENT, |r| r.to(passwords::change_own)),
     post("/account/notifications", AGENT, |r| {

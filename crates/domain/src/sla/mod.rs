@@ -47,12 +47,11 @@ use crate::error::InvalidValue;
 use crate::events::{ComplaintChange, ComplaintEvent};
 use crate::values::{Direction, Priority, StaffMember, Tier};
 
-mod clock;
 mod policy;
 mod state;
 mod target;
 
-pub use clock::*;
+pub use crate::sla_clock::SlaClock;
 pub use policy::*;
 pub use state::*;
 pub use target::*;

@@ -17,6 +17,7 @@ use crate::projection::Projector;
 use crate::vault::KeyRing;
 use crate::{StoreError, on_db, on_pool};
 
+mod history;
 mod projector;
 mod queue;
 

@@ -189,7 +189,7 @@ enum Bind {
 /// Queries over the complaint list.
 #[derive(Debug, Clone)]
 pub struct ComplaintList {
-    db: Database,
+    pub(super) db: Database,
 }
 
 impl ComplaintList {

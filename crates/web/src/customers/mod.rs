@@ -69,7 +69,7 @@ async fn render_contact(
     failed: Option<(String, ContactForm)>,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
-    let rows = state.store.companies.complaints_from(customer).await?;
+    let rows = state.store.complaint_list.of_customer(customer).await?;
     let Some(latest) = rows.first().cloned() else {
         return Err(AppError::NotFound);
     };
@@ -187,7 +187,7 @@ pub(crate) async fn update_contact(
     check_csrf(&session, &form.csrf)?;
     let customer = CustomerId(parse_id(&path)?);
     let form = form.into_inner();
-    let rows = state.store.companies.complaints_from(customer).await?;
+    let rows = state.store.complaint_list.of_customer(customer).await?;
     if rows.is_empty() {
         return Err(AppError::NotFound);
     }

@@ -1,6 +1,10 @@
-//! The five clocks (and the two promise clocks): their names, codes and rules.
+//! The five clocks (and the two promise clocks): their names, codes and rules. A module of
+//! its own, importing nothing of the crate, so that the events (which name a clock) and the
+//! SLA rules (which read the events) both use it without importing each other.
 
-use super::*;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 /// One of the five clocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
