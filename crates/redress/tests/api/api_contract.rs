@@ -73,7 +73,9 @@ async fn the_openapi_document_and_the_server_agree_under_generated_requests(db: 
          REDRESS_SCHEMATHESIS",
         tool.display()
     );
-    let app = spawn_app_with(db, &[("REDRESS_API_REQUESTS_PER_MINUTE", "1000000")]).await;
+    // Schemathesis works the running server as an integration would: its workers run.
+    let app =
+        crate::spawn_live_app_with(db, &[("REDRESS_API_REQUESTS_PER_MINUTE", "1000000")]).await;
     let token = token(&app).await;
     for i in 0..3 {
         file(&app, &token, &format!("contract{i}@example.com")).await;

@@ -16,7 +16,7 @@ use redress_store::Role;
 use redress_store::accounts::hash_password;
 use redress_store::testing::TestDb;
 
-use crate::spawn_app;
+use crate::spawn_live_app_with;
 
 /// The workspace root, where `e2e/` lives.
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
@@ -216,7 +216,8 @@ pub(crate) async fn run_script(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
-    let app = spawn_app(TestDb::postgres().await).await;
+    // A person at a browser cannot wait for the test to drive the workers: they run.
+    let app = spawn_live_app_with(TestDb::postgres().await, &[]).await;
     let email = format!("browser-{}@staff.example", uuid::Uuid::new_v4().simple());
     let password = "a long browser test password";
     let hash = hash_password(password).unwrap();

@@ -5,7 +5,6 @@
 //! as they were sent, and every refusal writing nothing.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use redress_domain::{
     Actor, Channel, ComplaintAction, ComplaintCommand, CustomerEmail, Language, NewComplaint,
@@ -106,19 +105,11 @@ async fn reply(
         .await
 }
 
-/// Waits for the email with this outbox id to be written; returns it parsed.
-async fn email(dir: &Path, id: &str) -> Vec<u8> {
+/// The email with this outbox id, once every email due has been sent.
+async fn email(app: &TestApp, dir: &Path, id: &str) -> Vec<u8> {
+    app.settle().await;
     let file = dir.join(format!("{id}.eml"));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !file.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "no email {id} in {}",
-            dir.display()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    std::fs::read(&file).unwrap()
+    std::fs::read(&file).unwrap_or_else(|e| panic!("no email {id} in {}: {e}", dir.display()))
 }
 
 /// Every email written so far, as text.
@@ -276,7 +267,7 @@ async fn a_reply_goes_out_in_the_customers_thread_with_its_file_and_a_note_stays
         .unwrap()
         + 1;
     let id = format!("{reference}.{sequence}.reply");
-    let raw = email(&dir, &id).await;
+    let raw = email(&app, &dir, &id).await;
     let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
     let thread = format!("{reference}.1.receipt@redress.example");
     assert_eq!(parsed.in_reply_to().as_text(), Some(thread.as_str()));
@@ -310,7 +301,7 @@ async fn a_reply_goes_out_in_the_customers_thread_with_its_file_and_a_note_stays
         })
         .unwrap()
         + 1;
-    let raw = email(&dir, &format!("{reference}.{points_at}.points")).await;
+    let raw = email(&app, &dir, &format!("{reference}.{points_at}.points")).await;
     let points = mail_parser::MessageParser::default()
         .parse(&raw)
         .unwrap()
@@ -467,6 +458,7 @@ async fn colleagues_and_owners_hear_what_matters_in_the_app_and_by_email_as_they
         .unwrap();
     let assigned_notice = notices.iter().find(|n| n.kind == "assigned").expect("told");
     let raw = email(
+        &app,
         &dir,
         &redress_store::notifications::email_id(&assigned_notice.id),
     )
@@ -612,14 +604,8 @@ async fn colleagues_and_owners_hear_what_matters_in_the_app_and_by_email_as_they
     assert_eq!(latest.kind, "customer_wrote");
     assert!(latest.read_at.is_none(), "in the app, unread");
     let id = redress_store::notifications::email_id(&latest.id);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let row = loop {
-        let row = app.store.outbox.get(&id).await.unwrap().expect("queued");
-        if row.state != "pending" || Instant::now() > deadline {
-            break row;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    app.settle().await;
+    let row = app.store.outbox.get(&id).await.unwrap().expect("queued");
     assert_eq!(row.state, "cancelled", "not by email, as chosen");
     assert!(!dir.join(format!("{id}.eml")).exists());
     app.stop().await;
@@ -987,11 +973,9 @@ async fn the_customers_page_and_export_never_show_what_staff_wrote_for_each_othe
         .await
         .unwrap();
     assert!(export.contains("Kept for staff") && export.contains("Internal note"));
-    // Wait for the emails the steps owed, then read every one.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while app.store.outbox.counts().await.unwrap().pending > 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Send the emails the steps owed, then read every one.
+    app.settle().await;
+    assert_eq!(app.store.outbox.counts().await.unwrap().pending, 0);
     let emails = every_email(&dir);
     assert!(
         emails.contains("Vă returnăm banii."),

@@ -11,7 +11,7 @@ use redress_intake::{Intake, IntakeSettings, Mailbox, StatusBoard};
 use redress_store::testing::TestDb;
 use redress_store::{ComplaintListRow, InboundCounts, Role, Store, on_both_backends};
 
-use crate::{TestApp, spawn_app_with};
+use crate::TestApp;
 
 on_both_backends!(
     a_claim_left_by_a_dead_instance_is_finished_once_its_lease_has_passed,
@@ -47,7 +47,7 @@ async fn app_reading(db: TestDb, imap: &TestImapServer, extra: &[(&str, &str)]) 
         ("REDRESS_IMAP_POLL_SECONDS", "5"),
     ];
     settings.extend_from_slice(extra);
-    spawn_app_with(db, &settings).await
+    crate::spawn_live_app_with(db, &settings).await
 }
 
 async fn deliver(imap: &TestImapServer, raw: &str) {

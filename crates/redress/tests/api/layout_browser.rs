@@ -7,7 +7,7 @@ use redress_store::on_both_backends;
 use redress_store::testing::TestDb;
 
 use crate::browser::{artifacts_dir, run_script};
-use crate::spawn_app;
+use crate::spawn_live_app_with;
 
 on_both_backends!(pages_fit_their_boxes_and_charts_keep_their_labels_apart_in_a_real_browser);
 
@@ -23,7 +23,8 @@ async fn pages_fit_their_boxes_and_charts_keep_their_labels_apart_in_a_real_brow
             .unwrap(),
         "the database was not empty"
     );
-    let app = spawn_app(db).await;
+    // A person at a browser cannot wait for the test to drive the workers: they run.
+    let app = spawn_live_app_with(db, &[]).await;
     // An open complaint whose customer has an address, to read its clocks and erase them.
     let row = app
         .store

@@ -12,7 +12,7 @@ use redress_store::testing::TestDb;
 use redress_store::{Role, Store, on_both_backends};
 
 use crate::smtp::{SmtpServer, free_port};
-use crate::{Visitor, csrf_in, spawn_app_with};
+use crate::{TestApp, Visitor, csrf_in, spawn_app_with, spawn_live_app_with};
 
 on_both_backends!(
     the_customer_gets_every_step_by_email_in_their_language_threaded_together,
@@ -100,7 +100,7 @@ async fn a_caller_without_an_email_address_is_recorded_and_sent_nothing(db: Test
         ],
     )
     .await;
-    drained(&app.store).await;
+    drained(&app).await;
     let rows = app.store.outbox.of_complaint(&reference).await.unwrap();
     assert!(
         rows.len() >= 2,
@@ -200,7 +200,7 @@ async fn an_old_complaints_first_email_starts_its_thread_and_the_next_follow_it(
         .receive(Actor::Customer, new_complaint(1))
         .await
         .unwrap();
-    drained(&app.store).await;
+    drained(&app).await;
     assert!(
         app.store
             .outbox
@@ -228,7 +228,7 @@ async fn an_old_complaints_first_email_starts_its_thread_and_the_next_follow_it(
     )
     .await;
     act("assign_owner", vec![("owner_id", agent.id.to_string())]).await;
-    drained(&app.store).await;
+    drained(&app).await;
     let read = |kind: &str| {
         let rows = std::fs::read_dir(&dir).unwrap();
         let path = rows
@@ -271,7 +271,7 @@ async fn replies_go_to_the_mailbox_that_is_read_and_emails_say_so(db: TestDb) {
     .await;
     app.sign_in_as(Role::Agent).await;
     take(&app, "lucia@example.es", "es").await;
-    drained(&app.store).await;
+    drained(&app).await;
     let received = smtp.wait_for(1).await;
     let receipt = received[0].parsed();
     let reply_to = receipt.reply_to().unwrap().first().unwrap();
@@ -318,7 +318,17 @@ async fn act(app: &Visitor, page: &str, action: &str, fields: &[(&str, &str)]) {
 }
 
 /// Waits until nothing is waiting in the outbox.
-async fn drained(store: &Store) {
+/// Runs the projectors and sends every email due, here; then nothing waits in the outbox.
+async fn drained(app: &TestApp) {
+    app.settle().await;
+    let counts = app.store.outbox.counts().await.unwrap();
+    assert_eq!(counts.pending, 0, "the outbox did not drain: {counts:?}");
+}
+
+/// Waits for a server's own workers to empty the outbox (for the tests whose subject they
+/// are: retries over time).
+async fn drained_live(app: &TestApp) {
+    let store = &app.store;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         store.projections.run_until_idle().await.unwrap();
@@ -429,7 +439,7 @@ async fn the_customer_gets_every_step_by_email_in_their_language_threaded_togeth
     )
     .await;
     act(&app, &page, "close", &[]).await;
-    drained(&app.store).await;
+    drained(&app).await;
 
     let received = smtp.wait_for(8).await;
     assert_eq!(received.len(), 8, "one email per step that owes one");
@@ -551,15 +561,13 @@ async fn with_smtp_down_complaints_flow_and_every_email_arrives_once_when_it_ret
 ) {
     let mut smtp = SmtpServer::stopped(free_port());
     let url = smtp.url();
-    let app = spawn_app_with(
-        db,
-        &[
-            ("REDRESS_SMTP_URL", url.as_str()),
-            ("REDRESS_MAIL_RETRY_SECONDS", "1"),
-            ("REDRESS_MAIL_MAX_ATTEMPTS", "20"),
-        ],
-    )
-    .await;
+    let extra = [
+        ("REDRESS_SMTP_URL", url.as_str()),
+        ("REDRESS_MAIL_RETRY_SECONDS", "1"),
+        ("REDRESS_MAIL_MAX_ATTEMPTS", "20"),
+    ];
+    // The subject is the sender retrying on its own: its workers run.
+    let app = spawn_live_app_with(db, &extra).await;
     app.sign_in_as(Role::Agent).await;
     // SMTP is down: complaints are still taken and worked.
     let mut pages = Vec::new();
@@ -612,9 +620,11 @@ async fn with_smtp_down_complaints_flow_and_every_email_arrives_once_when_it_ret
     assert_eq!(states, ["cancelled", "cancelled"]);
 
     smtp.resume();
-    drained(&app.store).await;
+    drained_live(&app).await;
     let received = smtp.wait_for(4).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Nothing arrives twice: with the workers stopped, whatever is still due is sent now.
+    let app = app.restart_as(&extra, redress::ServeRole::WebOnly).await;
+    app.settle().await;
     let received_later = smtp.received();
     assert_eq!(
         received_later.len(),
@@ -735,7 +745,8 @@ async fn a_sender_killed_mid_batch_loses_nothing_and_repeats_at_most_the_one_in_
 async fn a_given_up_email_is_listed_for_admins_who_can_send_it_again(db: TestDb) {
     let mut smtp = SmtpServer::stopped(free_port());
     let url = smtp.url();
-    let app = spawn_app_with(
+    // The subject is the sender giving up after its retries: its workers run.
+    let app = spawn_live_app_with(
         db,
         &[
             ("REDRESS_SMTP_URL", url.as_str()),
@@ -784,7 +795,7 @@ async fn a_given_up_email_is_listed_for_admins_who_can_send_it_again(db: TestDb)
     assert_eq!(retried.status(), 303);
     let received = smtp.wait_for(1).await;
     assert_eq!(received[0].message_id(), format!("{id}@redress.example"));
-    drained(&app.store).await;
+    drained_live(&app).await;
     let again = admin
         .post_form(&format!("/admin/mail/{id}/retry"), &[("csrf", &csrf)])
         .await;
@@ -797,7 +808,7 @@ async fn without_smtp_emails_are_written_as_files(db: TestDb) {
     let app = spawn_app_with(db, &[]).await;
     app.sign_in_as(Role::Agent).await;
     let page = take(&app, "wang@example.cn", "zh").await;
-    drained(&app.store).await;
+    drained(&app).await;
     let reference = page.trim_start_matches("/complaints/").to_string();
     let file = dir.join(format!("{reference}.1.receipt.eml"));
     let raw = std::fs::read(&file).expect("the receipt was written as a file");
@@ -820,7 +831,7 @@ async fn without_smtp_emails_are_written_as_files(db: TestDb) {
         )
         .await
         .unwrap();
-    drained(&app.store).await;
+    drained(&app).await;
     assert_eq!(
         app.store
             .outbox

@@ -41,6 +41,10 @@ pub(crate) struct TestApp {
     visitor: Visitor,
     pub(crate) db: TestDb,
     running: Option<Running>,
+    /// The mail sender of the server's settings, driven by [`TestApp::settle`].
+    mailer: Option<redress_notify::Mailer>,
+    /// What the server runs (a restart runs the same).
+    role: redress::ServeRole,
 }
 
 /// Someone using the server with their own cookies (a browser).
@@ -82,14 +86,46 @@ impl TestApp {
             .unwrap_or_else(|| panic!("{reference} is not in the complaint list"))
     }
 
+    /// Does the background work now, in this task, until nothing is left to do: every
+    /// projector until idle, then every email due (which may queue more). The servers of
+    /// [`spawn_app`] run no workers (only the tests whose subject is the workers start them,
+    /// with [`spawn_live_app_with`]), so a test drives them here instead of waiting for them.
+    pub(crate) async fn settle(&self) {
+        for _ in 0..100 {
+            self.store.projections.run_until_idle().await.unwrap();
+            let sent = match &self.mailer {
+                Some(mailer) => mailer.send_due().await.unwrap(),
+                None => 0,
+            };
+            if sent == 0 {
+                return;
+            }
+        }
+        panic!("the background work did not settle after 100 rounds");
+    }
+
     /// Stops the server (gracefully) and starts a new one on the same database with
     /// `extra` settings: a restart.
-    pub(crate) async fn restart(mut self, extra: &[(&str, &str)]) -> TestApp {
+    pub(crate) async fn restart(self, extra: &[(&str, &str)]) -> TestApp {
+        let role = self.role;
+        self.restart_as(extra, role).await
+    }
+
+    /// A restart into a server running `role` (e.g. without workers, to drive them).
+    pub(crate) async fn restart_as(
+        mut self,
+        extra: &[(&str, &str)],
+        role: redress::ServeRole,
+    ) -> TestApp {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("the server stops cleanly");
         }
         let TestApp { db, .. } = self;
-        spawn_app_with(db, extra).await
+        let settings = settings_with(&db, extra);
+        let store = redress::open_store(&settings)
+            .await
+            .expect("open the store");
+        started(db, store, &settings, role).await
     }
 
     /// A test app around a server a test started itself (with settings or a clock of its
@@ -103,6 +139,8 @@ impl TestApp {
             },
             db,
             running: Some(running),
+            mailer: None,
+            role: redress::ServeRole::All,
         }
     }
 
@@ -165,14 +203,36 @@ pub(crate) async fn spawn_app(db: TestDb) -> TestApp {
     spawn_app_with(db, &[]).await
 }
 
-/// A server with `extra` settings (environment variables).
+/// A server with `extra` settings (environment variables), without its background workers:
+/// the test drives them with [`TestApp::settle`] (or runs the projectors itself).
 pub(crate) async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
     let settings = settings_with(&db, extra);
     let store = redress::open_store(&settings)
         .await
         .expect("open the store");
+    started(db, store, &settings, redress::ServeRole::WebOnly).await
+}
+
+/// A server with `extra` settings and its background workers running, for the tests whose
+/// subject is the workers themselves (a restart, the intake reading a mailbox, the sender
+/// retrying).
+pub(crate) async fn spawn_live_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
+    let settings = settings_with(&db, extra);
+    let store = redress::open_store(&settings)
+        .await
+        .expect("open the store");
+    started(db, store, &settings, redress::ServeRole::All).await
+}
+
+async fn started(
+    db: TestDb,
+    store: Store,
+    settings: &Settings,
+    role: redress::ServeRole,
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let running = redress::start(listener, store.clone(), &settings)
+    let mailer = redress::mailer(&store, settings).expect("the mail sender");
+    let running = redress::start_as(listener, store.clone(), settings, role)
         .await
         .expect("start the server");
     TestApp {
@@ -183,6 +243,8 @@ pub(crate) async fn spawn_app_with(db: TestDb, extra: &[(&str, &str)]) -> TestAp
         },
         db,
         running: Some(running),
+        mailer: Some(mailer),
+        role,
     }
 }
 
@@ -191,7 +253,8 @@ pub(crate) async fn spawn_app_on_clock(db: TestDb, clock: redress_domain::Manual
     spawn_app_on_clock_with(db, clock, &[]).await
 }
 
-/// A server whose store reads `clock`, with `extra` settings (environment variables).
+/// A server whose store reads `clock`, with `extra` settings (environment variables),
+/// without its background workers.
 pub(crate) async fn spawn_app_on_clock_with(
     db: TestDb,
     clock: redress_domain::ManualClock,
@@ -201,19 +264,7 @@ pub(crate) async fn spawn_app_on_clock_with(
     let store = redress::open_store_with_clock(&settings, std::sync::Arc::new(clock))
         .await
         .expect("open the store");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let running = redress::start(listener, store.clone(), &settings)
-        .await
-        .expect("start the server");
-    TestApp {
-        visitor: Visitor {
-            address: format!("http://{}", running.address),
-            store,
-            client: client(),
-        },
-        db,
-        running: Some(running),
-    }
+    started(db, store, &settings, redress::ServeRole::WebOnly).await
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects.

@@ -1,6 +1,6 @@
 //! The managers' reports and time travel, over HTTP on a real server.
 
-use std::time::Duration as StdDuration;
+use crate::TestApp;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use redress_domain::{
@@ -71,18 +71,20 @@ fn record(html: &str) -> String {
         .join("\n")
 }
 
-/// Waits until every projector has caught up and no email of `reference` waits to be sent.
-async fn settled(store: &Store, reference: &Reference) {
-    for _ in 0..200 {
-        store.projections.run_until_idle().await.unwrap();
-        let rows = store.outbox.of_complaint(reference.as_str()).await.unwrap();
-        if rows.iter().all(|r| r.state != "pending") {
-            return;
-        }
-        tokio::time::sleep(StdDuration::from_millis(25)).await;
-    }
-    let rows = store.outbox.of_complaint(reference.as_str()).await.unwrap();
-    panic!("the emails of {reference} were not sent: {rows:?}");
+/// Runs every projector until idle and sends every email due; then no email of `reference`
+/// waits to be sent.
+async fn settled(app: &TestApp, reference: &Reference) {
+    app.settle().await;
+    let rows = app
+        .store
+        .outbox
+        .of_complaint(reference.as_str())
+        .await
+        .unwrap();
+    assert!(
+        rows.iter().all(|r| r.state != "pending"),
+        "the emails of {reference} were not sent: {rows:?}"
+    );
 }
 
 async fn the_complaint_page_travels_back_to_each_moment_of_its_lifecycle(db: TestDb) {
@@ -179,7 +181,7 @@ async fn the_complaint_page_travels_back_to_each_moment_of_its_lifecycle(db: Tes
         ),
         (5, Some(ComplaintAction::Close)),
     ];
-    settled(&app.store, &reference).await;
+    settled(&app, &reference).await;
     clock.advance(Duration::minutes(1));
     let mut recorded: Vec<(DateTime<Utc>, String)> = Vec::new();
     let snapshot = async |recorded: &mut Vec<(DateTime<Utc>, String)>| {
@@ -198,7 +200,7 @@ async fn the_complaint_page_travels_back_to_each_moment_of_its_lifecycle(db: Tes
                 .execute(&reference, ComplaintCommand::new(by.clone(), action))
                 .await
                 .unwrap();
-            settled(&app.store, &reference).await;
+            settled(&app, &reference).await;
             // A page a second after the event.
             clock.advance(Duration::seconds(1));
         }
@@ -610,7 +612,7 @@ async fn the_sla_dashboard_travels_back_to_a_past_moment(db: TestDb) {
                 .execute(reference, ComplaintCommand::new(by.clone(), action))
                 .await
                 .unwrap();
-            settled(&app.store, reference).await;
+            settled(&app, reference).await;
             clock.advance(Duration::seconds(1));
         }
         app.store.projections.run_until_idle().await.unwrap();

@@ -2,8 +2,6 @@
 //! server (renewed, ended, timed out), rate limits, the audit trail, a customer's export and
 //! erasure, and retention.
 
-use std::time::Duration as StdDuration;
-
 use chrono::{Duration, Utc};
 use redress_domain::{
     Actor, ComplaintAction, ComplaintCommand, ManualClock, Outcome, Reference, StaffMember,
@@ -782,6 +780,5 @@ async fn retention_erases_customers_whose_last_complaint_closed_long_ago(db: Tes
         .unwrap();
     assert_eq!(run.len(), 1);
     assert!(run[0].detail.starts_with("erased 1 customer(s)"));
-    tokio::time::sleep(StdDuration::from_millis(1)).await;
     app.stop().await;
 }

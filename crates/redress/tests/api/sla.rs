@@ -14,7 +14,7 @@ use redress_store::testing::TestDb;
 use redress_store::{Role, Store, on_both_backends};
 
 use crate::smtp::SmtpServer;
-use crate::{TestApp, csrf_in, settings_for, spawn_app, spawn_app_with};
+use crate::{TestApp, csrf_in, settings_for, spawn_app};
 
 on_both_backends!(
     a_breach_alerts_the_owner_once_across_a_restart_and_the_cause_is_recorded_on_the_page,
@@ -271,7 +271,8 @@ async fn a_breach_alerts_the_owner_once_across_a_restart_and_the_cause_is_record
         ("REDRESS_SMTP_URL", url.as_str()),
         ("REDRESS_MAIL_FROM", "Complaints <complaints@shop.example>"),
     ];
-    let app = spawn_app_with(db, &extra).await;
+    // The subject is the workers (projector, scheduler, sender) doing it on their own.
+    let app = crate::spawn_live_app_with(db, &extra).await;
     let owner = app.sign_in_as(Role::Agent).await;
     let (store, _clock) = past(&app).await;
     // An hour ago: received, and an owner named at once; nobody acknowledged it.
@@ -342,11 +343,12 @@ async fn a_breach_alerts_the_owner_once_across_a_restart_and_the_cause_is_record
         "{text}"
     );
 
-    // A restart during the breach window: nothing is lost or sent twice.
-    let app = app.restart(&extra).await;
+    // A restart during the breach window: nothing is lost or sent twice. The new server's
+    // projectors, scheduler and sender are driven here, to the end of what they would do.
+    let app = app.restart_as(&extra, redress::ServeRole::WebOnly).await;
     app.store.projections.run_until_idle().await.unwrap();
     app.store.sla.tick(Utc::now()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    app.settle().await;
     assert_eq!(sla_messages(&smtp).await.len(), 1, "one alert, once");
     assert_eq!(
         app.store
