@@ -22,7 +22,6 @@
 
 #![forbid(unsafe_code)]
 
-pub mod dovecot;
 pub mod language;
 pub mod mailbox;
 pub mod message;

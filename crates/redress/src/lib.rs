@@ -3,9 +3,7 @@
 
 #![forbid(unsafe_code)]
 
-pub mod bench;
 pub mod demo;
-pub mod load;
 pub mod settings;
 
 use std::net::TcpListener;

@@ -24,8 +24,6 @@ pub mod retention;
 pub mod saved_replies;
 pub mod security;
 pub mod sla;
-#[cfg(feature = "testing")]
-pub mod testing;
 pub mod vault;
 
 use std::sync::Arc;

@@ -4,8 +4,9 @@
 //! without a customer's link or an API token), asserting what the document says.
 
 use redress_domain::{Actor, ComplaintChange, Reference};
-use redress_store::testing::TestDb;
-use redress_store::{Role, on_both_backends};
+use redress_store::Role;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 use redress_web::access::Access;
 use redress_web::routes::ROUTES as RULES;
 

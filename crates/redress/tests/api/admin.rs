@@ -2,8 +2,9 @@
 //! deactivating; who may reach which route; and the refusals that keep a team from locking
 //! itself out.
 
-use redress_store::testing::TestDb;
-use redress_store::{Role, StaffAccount, on_both_backends};
+use redress_store::{Role, StaffAccount};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 use reqwest::Client;
 
 use crate::{PASSWORD, TestApp, client, csrf_in, spawn_app};

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use redress_store::on_both_backends;
-use redress_store::testing::TestDb;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 use serde_json::{Value, json};
 
 use crate::{TestApp, csrf_in, spawn_app_with};

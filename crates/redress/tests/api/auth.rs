@@ -1,5 +1,6 @@
-use redress_store::testing::TestDb;
-use redress_store::{Role, on_both_backends};
+use redress_store::Role;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{PASSWORD, client, csrf_in, spawn_app};
 

@@ -1,5 +1,6 @@
-use redress_store::testing::TestDb;
-use redress_store::{ComplaintListProjector, QueueFilter, on_both_backends};
+use redress_store::{ComplaintListProjector, QueueFilter};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 on_both_backends!(
     the_intake_bench_ingests_a_mailbox_beside_the_raw_fetch,
@@ -12,7 +13,7 @@ on_both_backends!(
 /// a rebuild (`check`).
 async fn the_rebuild_bench_rebuilds_every_projection_and_leaves_them_exact(db: TestDb) {
     let settings = crate::settings_for(&db);
-    let report = redress::bench::rebuild(&settings, 200).await.unwrap();
+    let report = redress_bench::rebuild(&settings, 200).await.unwrap();
     assert!(report.contains("generated 200 complaints"), "{report}");
     for name in [
         "complaint_list",
@@ -43,7 +44,7 @@ async fn the_rebuild_bench_rebuilds_every_projection_and_leaves_them_exact(db: T
 async fn the_command_bench_drives_lifecycles_beside_the_raw_baseline() {
     let db = TestDb::postgres().await;
     let settings = crate::settings_for(&db);
-    let report = redress::bench::commands(&settings, &[1, 2], 2)
+    let report = redress_bench::commands(&settings, &[1, 2], 2)
         .await
         .unwrap();
     assert!(report.contains("CPU time per command"), "{report}");
@@ -89,7 +90,7 @@ async fn the_command_bench_drives_lifecycles_beside_the_raw_baseline() {
 /// `redress bench sla` on a small load: open complaints only, every dashboard page timed.
 async fn the_sla_bench_runs_its_pages_over_open_complaints(db: TestDb) {
     let settings = crate::settings_for(&db);
-    let report = redress::bench::sla(&settings, 300, 3, true).await.unwrap();
+    let report = redress_bench::sla(&settings, 300, 3, true).await.unwrap();
     assert!(report.contains("generated 300 complaints"), "{report}");
     assert!(report.contains("rebuilt sla from"), "{report}");
     assert!(
@@ -111,7 +112,7 @@ async fn generated_complaints_project_like_real_ones_and_the_queue_caps_its_coun
     let store = db
         .store(std::sync::Arc::new(redress_domain::SystemClock))
         .await;
-    let events = redress::bench::generate(&store, 1_100, 5).await.unwrap();
+    let events = redress_bench::generate(&store, 1_100, 5).await.unwrap();
     assert!(events >= 1_100);
     let replayed = store
         .projections
@@ -171,7 +172,7 @@ async fn generated_complaints_project_like_real_ones_and_the_queue_caps_its_coun
 /// the raw fetch beside it, the complaints in the store.
 async fn the_intake_bench_ingests_a_mailbox_beside_the_raw_fetch(db: TestDb) {
     let settings = crate::settings_for(&db);
-    let report = redress::bench::intake(&settings, 40).await.unwrap();
+    let report = redress_bench::intake(&settings, 40).await.unwrap();
     assert!(report.contains("raw IMAP fetch"), "{report}");
     assert!(report.contains("intake (read, record, move)"), "{report}");
     assert!(

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use redress_domain::Reference;
 use redress_store::Role;
 use redress_store::accounts::hash_password;
-use redress_store::testing::TestDb;
+use redress_testing::TestDb;
 
 use crate::spawn_live_app_with;
 

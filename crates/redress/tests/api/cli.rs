@@ -2,8 +2,8 @@
 
 use std::process::{Command, Output};
 
-use redress_store::on_both_backends;
-use redress_store::testing::TestDb;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 fn redress(db: &TestDb, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_redress"))

@@ -1,7 +1,8 @@
 //! Working a complaint through the staff pages, over HTTP.
 
-use redress_store::testing::TestDb;
-use redress_store::{Role, on_both_backends};
+use redress_store::Role;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{TestApp, csrf_in, spawn_app};
 

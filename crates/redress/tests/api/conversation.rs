@@ -10,8 +10,9 @@ use redress_domain::{
     Actor, Channel, ComplaintAction, ComplaintCommand, CustomerEmail, Language, NewComplaint,
     NewCustomer, Priority, Reference, SlaClock, Tier,
 };
-use redress_store::testing::TestDb;
-use redress_store::{Role, StaffAccount, on_both_backends};
+use redress_store::{Role, StaffAccount};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{TestApp, Visitor, csrf_in, spawn_app};
 

@@ -11,9 +11,10 @@ use std::collections::HashMap;
 use mail_parser::MimeHeaders;
 
 use redress_domain::{Actor, ComplaintAction, ComplaintCommand};
+use redress_store::Role;
 use redress_store::accounts::hash_password;
-use redress_store::testing::TestDb;
-use redress_store::{Role, on_both_backends};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::browser::{artifacts_dir, run_script};
 use crate::smtp::{Received, SmtpServer};

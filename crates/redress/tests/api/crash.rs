@@ -11,9 +11,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use redress::load::{Outcome, Sent, Worker, event_of};
-use redress_store::testing::TestDb;
+use redress_bench::load::{Outcome, Sent, Worker, event_of};
 use redress_store::{Role, Store};
+use redress_testing::TestDb;
 use tokio::task::JoinSet;
 
 use crate::smtp::{SmtpServer, free_port};

@@ -2,8 +2,9 @@ use std::collections::HashSet;
 
 use redress::demo;
 use redress_domain::{Language, Step};
-use redress_store::testing::TestDb;
-use redress_store::{ComplaintListProjector, Store, on_both_backends};
+use redress_store::{ComplaintListProjector, Store};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 on_both_backends!(demo_data_covers_every_step_and_language_and_a_rebuild_equals_the_live_list);
 

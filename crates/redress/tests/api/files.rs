@@ -1,8 +1,9 @@
 //! Company and contact files, and the viewer's time zone, over HTTP.
 
 use redress_domain::{Actor, CompanyId, ComplaintAction, ComplaintCommand, Reference};
-use redress_store::testing::TestDb;
-use redress_store::{Role, on_both_backends};
+use redress_store::Role;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{Visitor, csrf_in, spawn_app};
 

@@ -1,5 +1,6 @@
-use redress_store::testing::TestDb;
-use redress_store::{Database, on_both_backends};
+use redress_store::Database;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::spawn_app;
 

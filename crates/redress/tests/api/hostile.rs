@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use redress_store::Role;
-use redress_store::testing::TestDb;
+use redress_testing::TestDb;
 
 use crate::{TestApp, csrf_in, spawn_app_with};
 

@@ -6,10 +6,11 @@
 use std::time::{Duration, Instant};
 
 use redress_domain::{Actor, ComplaintAction, ComplaintCommand, Outcome, Reference, StaffMember};
-use redress_intake::dovecot::TestImapServer;
 use redress_intake::{Intake, IntakeSettings, Mailbox, StatusBoard};
-use redress_store::testing::TestDb;
-use redress_store::{ComplaintListRow, InboundCounts, Role, Store, on_both_backends};
+use redress_store::{ComplaintListRow, InboundCounts, Role, Store};
+use redress_testing::TestDb;
+use redress_testing::dovecot::TestImapServer;
+use redress_testing::on_both_backends;
 
 use crate::TestApp;
 

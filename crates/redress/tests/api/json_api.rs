@@ -1,7 +1,8 @@
 //! The JSON API for integrations, with tokens admins create and revoke.
 
-use redress_store::testing::TestDb;
-use redress_store::{Role, on_both_backends};
+use redress_store::Role;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 use serde_json::{Value, json};
 
 use crate::{TestApp, csrf_in, spawn_app};

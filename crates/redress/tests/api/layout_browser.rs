@@ -3,8 +3,8 @@
 //! pixels, the SLA policy editor, the SLA dashboard, the charts on /reports, the refusal
 //! pages' navigation, destructive buttons, and the contact file right after an erasure.
 
-use redress_store::on_both_backends;
-use redress_store::testing::TestDb;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::browser::{artifacts_dir, run_script};
 use crate::spawn_live_app_with;

@@ -8,8 +8,9 @@ use redress_domain::{
     Actor, Channel, CustomerEmail, Language, ManualClock, NewComplaint, NewCustomer, Priority,
     Reference, Tier,
 };
-use redress_store::testing::TestDb;
-use redress_store::{Role, Store, on_both_backends};
+use redress_store::{Role, Store};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::smtp::{SmtpServer, free_port};
 use crate::{TestApp, Visitor, csrf_in, spawn_app_with, spawn_live_app_with};

@@ -33,7 +33,7 @@ use std::net::TcpListener;
 
 use redress::{Running, Settings};
 use redress_store::Store;
-use redress_store::testing::TestDb;
+use redress_testing::TestDb;
 
 /// A running server on its own database, on a free port; it is also its first visitor
 /// (see [`Visitor`]).
@@ -341,7 +341,7 @@ impl Visitor {
         fields: &[(&str, &str)],
         files: &[(&str, &str, &str, &[u8])],
     ) -> reqwest::Response {
-        let (content_type, body) = redress::load::multipart_body(fields, files);
+        let (content_type, body) = redress_bench::load::multipart_body(fields, files);
         self.client
             .post(format!("{}{path}", self.address))
             .header("content-type", content_type)

@@ -1,6 +1,6 @@
 use redress::demo;
-use redress_store::on_both_backends;
-use redress_store::testing::TestDb;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::spawn_app;
 

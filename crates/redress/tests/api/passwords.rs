@@ -1,8 +1,9 @@
 //! Passwords: staff change their own (with the current one), admins set a temporary one that
 //! must be changed at the next sign-in; both end the person's sessions and are audited.
 
-use redress_store::testing::TestDb;
-use redress_store::{AuditAction, Role, on_both_backends};
+use redress_store::{AuditAction, Role};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{PASSWORD, Visitor, csrf_in, spawn_app};
 

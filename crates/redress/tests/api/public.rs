@@ -1,7 +1,8 @@
 //! The public complaint form, over HTTP, with no account.
 
-use redress_store::testing::TestDb;
-use redress_store::{Role, on_both_backends};
+use redress_store::Role;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{Visitor, csrf_in, spawn_app};
 

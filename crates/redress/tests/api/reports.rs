@@ -7,8 +7,9 @@ use redress_domain::{
     Actor, Channel, ComplaintAction, ComplaintCommand, CustomerEmail, Language, ManualClock,
     NewComplaint, NewCustomer, Outcome, Priority, Reference, StaffMember, Tier,
 };
-use redress_store::testing::TestDb;
-use redress_store::{Role, Store, on_both_backends};
+use redress_store::{Role, Store};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{spawn_app, spawn_app_on_clock};
 

@@ -6,8 +6,9 @@ use chrono::{Duration, Utc};
 use redress_domain::{
     Actor, ComplaintAction, ComplaintCommand, ManualClock, Outcome, Reference, StaffMember,
 };
-use redress_store::testing::TestDb;
-use redress_store::{AuditAction, Role, on_both_backends};
+use redress_store::{AuditAction, Role};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{PASSWORD, TestApp, csrf_in, spawn_app, spawn_app_on_clock_with, spawn_app_with};
 

@@ -10,8 +10,9 @@ use redress_domain::{
     Actor, BusinessCalendar, Channel, CustomerEmail, Language, ManualClock, NewComplaint,
     NewCustomer, Preset, Priority, Reference, SlaClock, SlaPolicy, StaffMember, Target, Tier,
 };
-use redress_store::testing::TestDb;
-use redress_store::{Role, Store, on_both_backends};
+use redress_store::{Role, Store};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::smtp::SmtpServer;
 use crate::{TestApp, csrf_in, settings_for, spawn_app};

@@ -40,7 +40,7 @@ impl Received {
 /// (see `spare_port`: not from the kernel's ephemeral range, which hands released ports out
 /// again).
 pub(crate) fn free_port() -> u16 {
-    redress_intake::dovecot::spare_port().expect("a spare port")
+    redress_testing::dovecot::spare_port().expect("a spare port")
 }
 
 impl SmtpServer {

@@ -2,8 +2,9 @@
 
 use chrono::Utc;
 use redress_domain::{Actor, ComplaintChange, Reference};
-use redress_store::testing::TestDb;
-use redress_store::{Role, on_both_backends};
+use redress_store::Role;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{TestApp, Visitor, csrf_in, spawn_app};
 

@@ -6,8 +6,9 @@ use redress_domain::{
     Actor, Channel, CustomerEmail, Language, NewComplaint, NewCustomer, Priority, Reference,
     SystemClock, Tier,
 };
-use redress_store::testing::TestDb;
-use redress_store::{Store, on_both_backends};
+use redress_store::Store;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 on_both_backends!(a_write_from_another_instance_wakes_the_servers_projector_without_polling);
 

@@ -1,5 +1,6 @@
-use redress_store::testing::TestDb;
-use redress_store::{AccountError, Role, on_both_backends};
+use redress_store::{AccountError, Role};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::Fixture;
 

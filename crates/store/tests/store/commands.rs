@@ -2,8 +2,9 @@ use chrono::Duration;
 use redress_domain::{
     Actor, ComplaintAction, ComplaintCommand, ComplaintError, Reference, Status, Step,
 };
-use redress_store::testing::TestDb;
-use redress_store::{CommandError, on_both_backends};
+use redress_store::CommandError;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{Fixture, agent, new_complaint, other_agent};
 

@@ -1,8 +1,9 @@
 use redress_domain::{
     Actor, Channel, ComplaintAction, ComplaintChange, ComplaintError, ComplaintEvent, CustomerEmail,
 };
-use redress_store::testing::TestDb;
-use redress_store::{CommandError, ComplaintListProjector, OpenError, on_both_backends};
+use redress_store::{CommandError, ComplaintListProjector, OpenError};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::Fixture;
 

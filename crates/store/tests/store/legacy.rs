@@ -18,8 +18,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use redress_domain::{ManualClock, Reference, SlaClock};
-use redress_store::testing::TestDb;
 use redress_store::{Database, Store};
+use redress_testing::TestDb;
 use serde_json::Value;
 
 const FIXTURE: &str = include_str!("fixtures/legacy-2026-12.json");
@@ -249,6 +249,6 @@ async fn events_recorded_before_points_existed_still_load_project_and_rebuild_as
     }
 }
 
-redress_store::on_both_backends!(
+redress_testing::on_both_backends!(
     events_recorded_before_points_existed_still_load_project_and_rebuild_as_they_did
 );

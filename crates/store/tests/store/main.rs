@@ -18,8 +18,8 @@ use redress_domain::{
     Actor, Channel, ComplaintAction, ComplaintCommand, CustomerEmail, Language, ManualClock,
     NewComplaint, NewCustomer, Outcome, Priority, Reference, StaffMember, Tier,
 };
-use redress_store::testing::TestDb;
 use redress_store::{CommandError, Store, on_pool};
+use redress_testing::TestDb;
 use uuid::Uuid;
 
 /// A store over a fresh database, with a clock the test moves.

@@ -6,8 +6,9 @@
 use chrono::{Duration, TimeZone, Utc};
 use redress_domain::{Actor, Channel, ComplaintAction, ComplaintCommand, Reference, StaffMember};
 use redress_store::notifications::{MANAGERS, digest_id, email_id};
-use redress_store::testing::TestDb;
-use redress_store::{Delivery, NotificationKind, Role, on_both_backends, on_pool};
+use redress_store::{Delivery, NotificationKind, Role, on_pool};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::Fixture;
 

@@ -3,12 +3,13 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use redress_store::testing::TestDb;
 use redress_store::vault::KeyRing;
 use redress_store::{
     Checkpoint, ComplaintListProjector, Database, Projections, Projector, StoreError, StoredEvent,
-    Tx, on_both_backends,
+    Tx,
 };
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::Fixture;
 

@@ -1,7 +1,8 @@
 use chrono::Duration;
 use redress_domain::{ComplaintAction, Priority};
-use redress_store::testing::TestDb;
-use redress_store::{ComplaintListProjector, on_both_backends};
+use redress_store::ComplaintListProjector;
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{Fixture, other_agent};
 

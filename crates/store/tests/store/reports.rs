@@ -27,9 +27,10 @@ use redress_domain::histogram::{bucket, lower_bound};
 use redress_domain::{
     Actor, Basis, Channel, ComplaintAction, CustomerEmail, Outcome, Priority, Reference, SlaClock,
 };
+use redress_store::ReportsProjector;
 use redress_store::reports::{ClockSpeed, Grouping, Range, ReportFilter};
-use redress_store::testing::TestDb;
-use redress_store::{ReportsProjector, on_both_backends};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{Fixture, agent, new_complaint, other_agent};
 

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use redress_domain::{BusinessCalendar, ClockStatus, ComplaintAction, Preset, SlaClock, Tier};
 use redress_store::sla::{Dashboard, SlaFilter, alert_id};
-use redress_store::testing::TestDb;
-use redress_store::{EmailKind, SlaProjector, on_both_backends, on_pool};
+use redress_store::{EmailKind, SlaProjector, on_pool};
+use redress_testing::TestDb;
+use redress_testing::on_both_backends;
 
 use crate::{Fixture, agent, start_of_test};
 

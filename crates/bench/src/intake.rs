@@ -12,11 +12,11 @@ use anyhow::Context;
 use redress_domain::{
     Actor, Channel, CustomerEmail, Language, NewComplaint, NewCustomer, Priority, Reference, Tier,
 };
-use redress_intake::dovecot::TestImapServer;
 use redress_intake::{Intake, Mailbox, StatusBoard};
+use redress_testing::dovecot::TestImapServer;
 
 use super::note;
-use crate::Settings;
+use redress::Settings;
 
 /// Complaints received before the run, for the replies to answer.
 const ANSWERED: usize = 500;
@@ -79,7 +79,7 @@ fn message(i: usize, references: &[Reference], domain: &str) -> String {
 
 /// Runs the benchmark over `messages` messages; returns the table it prints.
 pub async fn intake(settings: &Settings, messages: usize) -> anyhow::Result<String> {
-    let store = crate::open_store(settings).await?;
+    let store = redress::open_store(settings).await?;
     anyhow::ensure!(
         store.projections.event_count().await? == 0,
         "point REDRESS_DATABASE_URL at an empty scratch database"
@@ -88,8 +88,8 @@ pub async fn intake(settings: &Settings, messages: usize) -> anyhow::Result<Stri
         .await
         .map_err(anyhow::Error::msg)
         .context("the benchmark's IMAP server")?;
-    let mut intake_settings = crate::intake_settings(&Settings {
-        imap_url: crate::settings::SecretUrl::new(server.url()),
+    let mut intake_settings = redress::intake_settings(&Settings {
+        imap_url: redress::settings::SecretUrl::new(server.url()),
         ..settings.clone()
     })?
     .context("the intake settings")?;

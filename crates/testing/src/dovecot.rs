@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::mailbox::{Mailbox, MailboxSettings};
+use redress_intake::mailbox::{Mailbox, MailboxSettings};
 
 /// The mailbox's login.
 pub const USER: &str = "intake";

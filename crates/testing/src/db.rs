@@ -1,4 +1,4 @@
-//! Test support (feature `testing`): a fresh database per test on either backend.
+//! A fresh database per test on either backend.
 //!
 //! PostgreSQL tests use `REDRESS_TEST_DATABASE_URL` (an admin URL; `scripts/test` always sets
 //! it, starting a private cluster if needed). Without it, the PostgreSQL half of
@@ -16,8 +16,7 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use uuid::Uuid;
 
-use crate::db::{Backend, ConnectOptions, Database};
-use crate::{Store, StoreError};
+use redress_store::{Backend, ConnectOptions, Database, Store, StoreError};
 
 /// The admin URL PostgreSQL tests create their databases through.
 pub fn postgres_admin_url() -> String {
@@ -176,19 +175,19 @@ macro_rules! on_both_backends {
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    super::$name($crate::testing::TestDb::sqlite()).await
+                    super::$name($crate::TestDb::sqlite()).await
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if !$crate::testing::postgres_configured() {
+                    if !$crate::postgres_configured() {
                         eprintln!(
                             "skipped on PostgreSQL: REDRESS_TEST_DATABASE_URL is not set \
                              (scripts/test sets it)"
                         );
                         return;
                     }
-                    super::$name($crate::testing::TestDb::postgres().await).await
+                    super::$name($crate::TestDb::postgres().await).await
                 }
             }
         )+

@@ -15,8 +15,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::sync::watch;
 
 use super::{note, percentile};
-use crate::Settings;
 use crate::load::{Outcome, Worker};
+use redress::Settings;
 
 /// One row of the table.
 #[derive(Debug, Clone)]
@@ -145,7 +145,7 @@ pub async fn commands(
     clients: &[usize],
     lifecycles: usize,
 ) -> anyhow::Result<String> {
-    let store = crate::open_store(settings).await?;
+    let store = redress::open_store(settings).await?;
     let Database::Postgres(_) = &store.db else {
         anyhow::bail!(
             "the command benchmark compares Redress with raw PostgreSQL: point REDRESS_DATABASE_URL \
@@ -166,7 +166,7 @@ pub async fn commands(
         }
     };
     let listener = TcpListener::bind("127.0.0.1:0")?;
-    let running = crate::start(listener, store.clone(), settings).await?;
+    let running = redress::start(listener, store.clone(), settings).await?;
     let base = format!("http://{}", running.address);
     let options = PgConnectOptions::from_str(&settings.database_url)?;
     let mut report = format!(

@@ -1,10 +1,13 @@
-//! Benchmarks: `redress bench pages`. Generates complaints in bulk with the domain's own
-//! event types (sealed with real customer keys), rebuilds the projections from them, then
-//! times the staff pages over HTTP on loopback beside a `/healthz` baseline measured in the
-//! same run.
+//! The benchmarks of Redress and their tools, kept out of the product (the `redress-bench`
+//! binary; `scripts/bench` runs the suite): a generator that writes complaints in bulk with
+//! the domain's own event types (sealed with real customer keys), the page, report, SLA,
+//! rebuild, command, intake and mail benchmarks, each beside a baseline measured in the same
+//! run, and the load of members of staff working complaints over HTTP ([`load`]), which the
+//! crash tests also use.
 
 mod commands;
 mod intake;
+pub mod load;
 
 pub use commands::{CommandRun, commands};
 pub use intake::intake;
@@ -24,7 +27,7 @@ use redress_domain::{
 };
 use redress_store::{Database, Role, Store};
 
-use crate::Settings;
+use redress::Settings;
 
 /// Rows per INSERT statement when generating.
 const BATCH: usize = 400;
@@ -53,7 +56,7 @@ pub async fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<
 /// domain's own types. Returns the number of events written.
 pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> anyhow::Result<u64> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let staff = crate::demo::staff();
+    let staff = redress::demo::staff();
     let now = Utc::now();
     let customers = match mix {
         Mix::Year => (count / 10).max(1),
@@ -357,7 +360,7 @@ async fn time_page_with(
 async fn signed_in_server(
     store: &Store,
     settings: &Settings,
-) -> anyhow::Result<(crate::Running, reqwest::Client, String)> {
+) -> anyhow::Result<(redress::Running, reqwest::Client, String)> {
     let password = "bench password 2026";
     let email = "bench-admin@bench.example";
     if store.accounts.credentials(email).await?.is_none() {
@@ -368,7 +371,7 @@ async fn signed_in_server(
             .await?;
     }
     let listener = TcpListener::bind("127.0.0.1:0")?;
-    let running = crate::start(listener, store.clone(), settings).await?;
+    let running = redress::start(listener, store.clone(), settings).await?;
     let base = format!("http://{}", running.address);
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -523,7 +526,7 @@ pub async fn sla(
     requests: usize,
     rebuild: bool,
 ) -> anyhow::Result<String> {
-    let store = crate::open_store(settings).await?;
+    let store = redress::open_store(settings).await?;
     let mut report = prepare(&store, complaints, Mix::Open, rebuild).await?;
     // The scheduler's first pass records every breach since the complaints arrived.
     let started = Instant::now();
@@ -561,7 +564,7 @@ pub async fn sla(
         format!("open complaints on the dashboard: {open}\n"),
     );
     let (running, client, base) = signed_in_server(&store, settings).await?;
-    let owner = crate::demo::staff()
+    let owner = redress::demo::staff()
         .first()
         .map(|m| m.id.to_string())
         .unwrap_or_default();
@@ -597,7 +600,7 @@ pub async fn reports(
     requests: usize,
     rebuild: bool,
 ) -> anyhow::Result<String> {
-    let store = crate::open_store(settings).await?;
+    let store = redress::open_store(settings).await?;
     let mut report = String::new();
     let existing = store.projections.event_count().await?;
     if existing == 0 {
@@ -700,7 +703,7 @@ pub async fn reports(
 /// complaints (as `bench reports` and `bench rebuild` make them) and projects nothing; then
 /// `redress rebuild` and `bench pages --skip-rebuild` can run over them.
 pub async fn generate_only(settings: &Settings, complaints: usize) -> anyhow::Result<String> {
-    let store = crate::open_store(settings).await?;
+    let store = redress::open_store(settings).await?;
     fill(&store, complaints, Mix::Year).await
 }
 
@@ -708,7 +711,7 @@ pub async fn generate_only(settings: &Settings, complaints: usize) -> anyhow::Re
 /// of them, as `bench reports` makes), rebuilds every projection one after another, then (on
 /// PostgreSQL) all at once; returns the table it prints.
 pub async fn rebuild(settings: &Settings, complaints: usize) -> anyhow::Result<String> {
-    let store = crate::open_store(settings).await?;
+    let store = redress::open_store(settings).await?;
     let mut report = fill(&store, complaints, Mix::Year).await?;
     let events = store.projections.event_count().await?;
     note(
@@ -761,7 +764,7 @@ pub async fn pages(
     concurrency: usize,
     rebuild: bool,
 ) -> anyhow::Result<String> {
-    let store = crate::open_store(settings).await?;
+    let store = redress::open_store(settings).await?;
     let mut report = prepare(&store, complaints, Mix::Lifecycle, rebuild).await?;
     let (running, client, base) = signed_in_server(&store, settings).await?;
     let sample = store
@@ -834,12 +837,12 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
         emails > 0 && rate > 0,
         "--emails and --rate must be positive"
     );
-    let store = crate::open_store(settings).await?;
+    let store = redress::open_store(settings).await?;
     anyhow::ensure!(
         store.projections.event_count().await? == 0,
         "point REDRESS_DATABASE_URL at an empty scratch database"
     );
-    let mailer = crate::mailer(&store, settings)?;
+    let mailer = redress::mailer(&store, settings)?;
     let mut report = format!(
         "{emails} emails per phase to {}\n\n{:<34} {:>10} {:>9} {:>9} {:>9}\n",
         settings.smtp_url, "phase", "emails/s", "ratio", "p50 ms", "p95 ms"
