@@ -200,53 +200,12 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
     Ok(written)
 }
 
+/// Appends generated events through the event log (the one writer of `events`).
 pub(crate) async fn insert(
     db: &Database,
     rows: &[(String, i64, ComplaintEvent)],
 ) -> anyhow::Result<u64> {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let json_cast = match db {
-        Database::Sqlite(_) => "",
-        Database::Postgres(_) => "::json",
-    };
-    let values: Vec<String> = (0..rows.len())
-        .map(|i| {
-            let b = i * 6;
-            format!(
-                "('Complaint', ${}, ${}, ${}, ${}, ${}{json_cast}, ${}{json_cast})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
-            )
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) VALUES {}",
-        values.join(", ")
-    );
-    let payloads: Vec<String> = rows
-        .iter()
-        .map(|(_, _, e)| serde_json::to_string(e))
-        .collect::<Result<_, _>>()?;
-    redress_store::on_pool!(db, |pool| {
-        let mut query = sqlx::query(&sql);
-        for ((reference, sequence, event), payload) in rows.iter().zip(&payloads) {
-            query = query
-                .bind(reference)
-                .bind(sequence)
-                .bind(event.event_type())
-                .bind(event.event_version())
-                .bind(payload)
-                .bind("{}");
-        }
-        query.execute(pool).await.map(|r| r.rows_affected())
-    })
-    .map_err(Into::into)
+    Ok(redress_store::event_log::append_unchecked(db, rows).await?)
 }
 
 /// Fills an empty database with `complaints` of `mix`, or reports what it holds.

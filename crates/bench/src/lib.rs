@@ -33,7 +33,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{Duration as Span, Utc};
-use cqrs_es::DomainEvent;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

@@ -21,6 +21,8 @@
 
 use std::collections::HashMap;
 
+use cqrs_es::DomainEvent;
+
 use redress_domain::{ComplaintChange, ComplaintEvent, CustomerId, Reference};
 
 use crate::StoreError;
@@ -387,4 +389,57 @@ pub async fn complaints_from(
         .iter()
         .map(|r| Reference::parse(r).map_err(|e| StoreError::Corrupt(e.to_string())))
         .collect()
+}
+
+/// Appends events in bulk, as they are, without the aggregate's checks or version conflicts:
+/// `(reference, sequence, event)` rows written in one statement. For generating large
+/// streams (the benchmarks); commands go through `store::Complaints`, which decides them.
+pub async fn append_unchecked(
+    db: &Database,
+    rows: &[(String, i64, ComplaintEvent)],
+) -> Result<u64, StoreError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let json_cast = match db {
+        Database::Sqlite(_) => "",
+        Database::Postgres(_) => "::json",
+    };
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| {
+            let b = i * 6;
+            format!(
+                "('Complaint', ${}, ${}, ${}, ${}, ${}{json_cast}, ${}{json_cast})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) VALUES {}",
+        values.join(", ")
+    );
+    let payloads: Vec<String> = rows
+        .iter()
+        .map(|(_, _, e)| serde_json::to_string(e))
+        .collect::<Result<_, _>>()
+        .map_err(|e| StoreError::Corrupt(format!("an event does not serialise: {e}")))?;
+    crate::on_pool!(db, |pool| {
+        let mut query = sqlx::query(&sql);
+        for ((reference, sequence, event), payload) in rows.iter().zip(&payloads) {
+            query = query
+                .bind(reference)
+                .bind(sequence)
+                .bind(event.event_type())
+                .bind(event.event_version())
+                .bind(payload)
+                .bind("{}");
+        }
+        query.execute(pool).await.map(|r| r.rows_affected())
+    })
+    .map_err(Into::into)
 }
