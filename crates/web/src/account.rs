@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::{CurrentStaff, check_csrf, known_zone};
+use crate::auth::{Checked, CurrentStaff, csrf_protected, known_zone};
 use crate::error::AppError;
 use crate::{AppState, render};
 
@@ -64,9 +64,8 @@ pub(crate) async fn save_settings(
     state: web::Data<AppState>,
     staff: CurrentStaff,
     session: Session,
-    form: web::Form<SettingsForm>,
+    form: Checked<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let Some(zone) = known_zone(&form.time_zone) else {
         let message = format!(
             "{:?} is not a time zone we know; pick one from the list, such as Europe/London.",
@@ -79,3 +78,5 @@ pub(crate) async fn save_settings(
         .insert_header((header::LOCATION, "/account?done=saved"))
         .finish())
 }
+
+csrf_protected!(SettingsForm);

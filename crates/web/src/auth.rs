@@ -160,6 +160,62 @@ pub fn check_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
     }
 }
 
+/// A form that carries the session's CSRF token (its `csrf` field).
+pub trait CsrfProtected {
+    /// The token the form was sent with.
+    fn csrf(&self) -> &str;
+}
+
+/// Implements [`CsrfProtected`] for form structs with a `csrf: String` field.
+macro_rules! csrf_protected {
+    ($($form:ty),+ $(,)?) => {
+        $(
+            impl $crate::auth::CsrfProtected for $form {
+                fn csrf(&self) -> &str {
+                    &self.csrf
+                }
+            }
+        )+
+    };
+}
+pub(crate) use csrf_protected;
+
+/// A posted form whose CSRF token was checked against the session before the handler runs:
+/// a handler that takes one cannot forget the check (403 otherwise). Forms read as
+/// `web::Form` does (its size limit and errors).
+#[derive(Debug)]
+pub struct Checked<T>(pub T);
+
+impl<T> Checked<T> {
+    /// The form.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Checked<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + CsrfProtected + 'static> FromRequest for Checked<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = request.get_session();
+        let form = web::Form::<T>::from_request(request, payload);
+        Box::pin(async move {
+            let form = form.await?.into_inner();
+            check_csrf(&session, form.csrf())?;
+            Ok(Checked(form))
+        })
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -230,9 +286,8 @@ pub(crate) async fn sign_in(
     state: web::Data<AppState>,
     session: Session,
     request: HttpRequest,
-    form: web::Form<SignInForm>,
+    form: Checked<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let email: String = form.email.trim().to_lowercase().chars().take(320).collect();
@@ -403,9 +458,8 @@ pub(crate) async fn sign_out(
     state: web::Data<AppState>,
     session: Session,
     request: HttpRequest,
-    form: web::Form<CsrfForm>,
+    _form: Checked<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     if let Some(token) = session.get::<String>(SESSION_KEY).ok().flatten() {
         if let Some(live) = state.store.sessions.find(&token).await? {
             state
@@ -434,6 +488,8 @@ pub(crate) async fn sign_out(
 pub(crate) fn known_zone(name: &str) -> Option<&'static str> {
     name.trim().parse::<chrono_tz::Tz>().ok().map(|z| z.name())
 }
+
+csrf_protected!(CsrfForm, SignInForm);
 
 #[cfg(test)]
 mod tests {

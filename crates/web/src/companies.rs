@@ -13,7 +13,7 @@ use redress_store::{FileError, Role};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::complaints::queue::{QueueRow, queue_row};
 use crate::error::AppError;
 use crate::{AppState, page_context, render};
@@ -132,9 +132,8 @@ pub(crate) async fn create(
     state: web::Data<AppState>,
     staff: CurrentStaff,
     session: Session,
-    form: web::Form<NewCompanyForm>,
+    form: Checked<NewCompanyForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let form = form.into_inner();
     let tier = requested_tier(&staff, &form.tier, Tier::Standard)?;
     match state
@@ -247,9 +246,8 @@ pub(crate) async fn update(
     staff: CurrentStaff,
     session: Session,
     path: web::Path<String>,
-    form: web::Form<CompanyForm>,
+    form: Checked<CompanyForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let id = parse_id(&path)?;
     let form = form.into_inner();
     let current = state
@@ -283,3 +281,5 @@ pub(crate) async fn update(
         Err(other) => Err(file_error(other)),
     }
 }
+
+csrf_protected!(CompanyForm, NewCompanyForm);

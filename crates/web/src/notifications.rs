@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, web};
 use redress_store::{Delivery, NotificationKind};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::error::AppError;
 use crate::{AppState, page_context, render};
 
@@ -62,11 +62,9 @@ fn back(done: &str) -> HttpResponse {
 pub(crate) async fn mark_read(
     state: web::Data<AppState>,
     staff: CurrentStaff,
-    session: Session,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _form: Checked<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let id = path.into_inner();
     if !state
         .store
@@ -83,10 +81,8 @@ pub(crate) async fn mark_read(
 pub(crate) async fn mark_all_read(
     state: web::Data<AppState>,
     staff: CurrentStaff,
-    session: Session,
-    form: web::Form<CsrfForm>,
+    _form: Checked<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     state
         .store
         .notifications
@@ -142,10 +138,8 @@ pub(crate) struct PreferencesForm {
 pub(crate) async fn save_preferences(
     state: web::Data<AppState>,
     staff: CurrentStaff,
-    session: Session,
-    form: web::Form<PreferencesForm>,
+    form: Checked<PreferencesForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let mut choices = Vec::new();
     for kind in NotificationKind::ALL {
         let Some(code) = form.fields.get(kind.code()) else {
@@ -171,3 +165,5 @@ pub(crate) async fn save_preferences(
         ))
         .finish())
 }
+
+csrf_protected!(CsrfForm, PreferencesForm);

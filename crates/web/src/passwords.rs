@@ -11,7 +11,7 @@ use redress_store::accounts::{self, AccountError};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::error::AppError;
 use crate::security::audit;
 use crate::{AppState, page_context, render};
@@ -64,9 +64,8 @@ pub(crate) async fn change_own(
     staff: CurrentStaff,
     session: Session,
     request: HttpRequest,
-    form: web::Form<OwnForm>,
+    form: Checked<OwnForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let form = form.into_inner();
     let Some((_, hash)) = state.store.accounts.credentials(&staff.0.email).await? else {
         return Err(AppError::NotFound);
@@ -167,9 +166,8 @@ pub(crate) async fn reset(
     session: Session,
     request: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<ResetForm>,
+    form: Checked<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let account = account_of(&state, &path).await?;
     if account.id == staff.0.id {
         let refusal = "Change your own password on your account page, with your current one.";
@@ -227,3 +225,5 @@ fn account_error(error: AccountError) -> AppError {
         other => AppError::Internal(other.into()),
     }
 }
+
+csrf_protected!(OwnForm, ResetForm);

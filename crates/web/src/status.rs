@@ -20,7 +20,7 @@ use redress_store::{CommandError, LinkError, OpenError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{check_csrf, csrf_token};
+use crate::auth::{Checked, check_csrf, csrf_protected, csrf_token};
 use crate::complaints::{Opener, load, opener_for};
 use crate::error::AppError;
 use crate::locale::{self, text, text_with};
@@ -625,9 +625,8 @@ pub(crate) async fn survey(
     session: Session,
     request: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<SurveyForm>,
+    form: Checked<SurveyForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let token = path.into_inner();
     let lang = chosen_language(form.lang.as_deref());
     let reference = match open(
@@ -757,9 +756,8 @@ pub(crate) async fn fresh_link(
     state: web::Data<AppState>,
     session: Session,
     request: HttpRequest,
-    form: web::Form<FreshLinkForm>,
+    form: Checked<FreshLinkForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let language = asked(&request, form.lang.as_deref());
     let client = format!("link:{}", crate::security::client_address(&request));
     let mut context = customer_context(language);
@@ -796,3 +794,5 @@ pub(crate) async fn fresh_link(
     context.insert("sent", &true);
     render(&state, "public/link.html", &context, 200)
 }
+
+csrf_protected!(FreshLinkForm, SurveyForm);

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::error::AppError;
 use crate::{AppState, page_context, render};
 
@@ -58,9 +58,8 @@ pub(crate) async fn create(
     staff: CurrentStaff,
     session: Session,
     request: actix_web::HttpRequest,
-    form: web::Form<CreateForm>,
+    form: Checked<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return render_page(
@@ -105,12 +104,10 @@ pub(crate) struct RevokeForm {
 pub(crate) async fn revoke(
     state: web::Data<AppState>,
     staff: CurrentStaff,
-    session: Session,
     request: actix_web::HttpRequest,
     path: web::Path<String>,
-    form: web::Form<RevokeForm>,
+    _form: Checked<RevokeForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let id = Uuid::parse_str(&path).map_err(|_| AppError::NotFound)?;
     if !state.store.api_tokens.revoke(id).await? {
         return Err(AppError::NotFound);
@@ -129,3 +126,5 @@ pub(crate) async fn revoke(
         .insert_header((header::LOCATION, "/admin/api-tokens?done=revoked"))
         .finish())
 }
+
+csrf_protected!(CreateForm, RevokeForm);

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::emails::id_of;
 use crate::error::AppError;
 use crate::{AppState, page_context, render};
@@ -54,11 +54,9 @@ pub(crate) struct DismissForm {
 pub(crate) async fn dismiss(
     state: web::Data<AppState>,
     staff: CurrentStaff,
-    session: Session,
     path: web::Path<String>,
-    form: web::Form<DismissForm>,
+    _form: Checked<DismissForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let id = id_of(&path.into_inner())?;
     if !state.store.inbound.dismiss(id).await? {
         return Err(AppError::NotFound);
@@ -68,3 +66,5 @@ pub(crate) async fn dismiss(
         .insert_header((header::LOCATION, "/admin/intake?done=dismissed"))
         .finish())
 }
+
+csrf_protected!(DismissForm);

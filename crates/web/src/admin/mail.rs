@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::complaints::timeline::EmailStatus;
 use crate::error::AppError;
 use crate::{AppState, page_context, render};
@@ -70,11 +70,9 @@ pub(crate) struct RetryForm {
 pub(crate) async fn retry(
     state: web::Data<AppState>,
     staff: CurrentStaff,
-    session: Session,
     path: web::Path<String>,
-    form: web::Form<RetryForm>,
+    _form: Checked<RetryForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let id = path.into_inner();
     if state.store.outbox.get(&id).await?.is_none() {
         return Err(AppError::NotFound);
@@ -89,3 +87,5 @@ pub(crate) async fn retry(
         .insert_header((header::LOCATION, "/admin/mail?done=retried"))
         .finish())
 }
+
+csrf_protected!(RetryForm);

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use redress_store::{AuditAction, AuditActor};
 use serde::Deserialize;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::error::AppError;
 use crate::security::client_address;
 use crate::{AppState, page_context, render};
@@ -66,12 +66,10 @@ pub(crate) struct RunForm {
 pub(crate) async fn run(
     state: web::Data<AppState>,
     staff: CurrentStaff,
-    session: Session,
     request: HttpRequest,
     days: web::Data<RetentionDays>,
-    form: web::Form<RunForm>,
+    _form: Checked<RunForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     if days.0 == 0 {
         return Err(AppError::Rejected(
             "Retention is off (retention_days is 0): nothing is erased.".into(),
@@ -103,3 +101,5 @@ pub(crate) async fn run(
         ))
         .finish())
 }
+
+csrf_protected!(RunForm);

@@ -10,7 +10,7 @@ use redress_store::SavedReplyDraft;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::error::AppError;
 use crate::{AppState, page_context, render};
 
@@ -114,9 +114,8 @@ pub(crate) async fn save(
     state: web::Data<AppState>,
     staff: CurrentStaff,
     session: Session,
-    form: web::Form<SaveForm>,
+    form: Checked<SaveForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let form = form.into_inner();
     let id = if form.id.trim().is_empty() {
         Uuid::new_v4()
@@ -181,11 +180,9 @@ pub(crate) struct ArchiveForm {
 pub(crate) async fn archive(
     state: web::Data<AppState>,
     _staff: CurrentStaff,
-    session: Session,
     path: web::Path<String>,
-    form: web::Form<ArchiveForm>,
+    form: Checked<ArchiveForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let id = Uuid::parse_str(path.into_inner().trim()).map_err(|_| AppError::NotFound)?;
     let archived = match form.archived.as_str() {
         "true" => true,
@@ -211,3 +208,5 @@ pub(crate) async fn archive(
         ))
         .finish())
 }
+
+csrf_protected!(ArchiveForm, SaveForm);

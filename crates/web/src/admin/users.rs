@@ -15,7 +15,7 @@ use redress_store::{AccountError, AuditAction, Role, StaffAccount, accounts};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::error::AppError;
 use crate::security::audit;
 use crate::{AppState, page_context, render};
@@ -217,9 +217,8 @@ pub(crate) async fn create(
     staff: CurrentStaff,
     session: Session,
     request: HttpRequest,
-    form: web::Form<NewAccountForm>,
+    form: Checked<NewAccountForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let form = form.into_inner();
     let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
     // Everything cheap is checked first, so every mistake shows at once and a refused form
@@ -287,9 +286,8 @@ pub(crate) async fn change_role(
     session: Session,
     request: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<RoleForm>,
+    form: Checked<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let account = account_in_path(&state, &path).await?;
     let refusal = match Role::parse(&form.role) {
         Err(error) => Some(error.to_string()),
@@ -363,9 +361,8 @@ pub(crate) async fn set_active(
     session: Session,
     request: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<ActiveForm>,
+    form: Checked<ActiveForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let account = account_in_path(&state, &path).await?;
     let active = match form.active.trim() {
         "true" => true,
@@ -418,6 +415,8 @@ pub(crate) async fn set_active(
         "deactivated"
     }))
 }
+
+csrf_protected!(ActiveForm, NewAccountForm, RoleForm);
 
 #[cfg(test)]
 mod tests {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::page::{FailedForm, NOT_ON_THE_PAGE, render_page};
 use crate::AppState;
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::error::AppError;
 
 /// The breach-cause form.
@@ -42,9 +42,8 @@ pub(crate) async fn record_cause(
     staff: CurrentStaff,
     session: Session,
     path: web::Path<String>,
-    form: web::Form<CauseForm>,
+    form: Checked<CauseForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let reference_text = path.into_inner();
     let reference = Reference::parse(&reference_text).map_err(|_| AppError::NotFound)?;
     let clock = SlaClock::parse(&form.clock)
@@ -343,9 +342,8 @@ pub(crate) async fn act(
     staff: CurrentStaff,
     session: Session,
     path: web::Path<(String, String)>,
-    form: web::Form<ActionForm>,
+    form: Checked<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let (reference_text, code) = path.into_inner();
     let kind = ActionKind::from_code(&code)
         .filter(|k| !NOT_ON_THE_PAGE.contains(k))
@@ -432,6 +430,8 @@ pub(crate) async fn act(
         Err(other) => Err(other.into()),
     }
 }
+
+csrf_protected!(ActionForm, CauseForm);
 
 #[cfg(test)]
 mod tests {

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::page::{FailedForm, render_page};
 use super::timeline::Opener;
 use crate::AppState;
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, check_csrf, csrf_protected};
 use crate::error::AppError;
 use crate::uploads::{self, UploadLimits};
 
@@ -439,9 +439,8 @@ pub(crate) async fn note(
     staff: CurrentStaff,
     session: Session,
     path: web::Path<String>,
-    form: web::Form<NoteForm>,
+    form: Checked<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let reference_text = path.into_inner();
     let reference = Reference::parse(&reference_text).map_err(|_| AppError::NotFound)?;
     let form = form.into_inner();
@@ -489,3 +488,5 @@ pub(crate) async fn note(
         Err(other) => Err(other.into()),
     }
 }
+
+csrf_protected!(NoteForm);

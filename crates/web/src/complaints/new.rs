@@ -13,7 +13,7 @@ use redress_domain::{
 use redress_store::CommandError;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::error::AppError;
 use crate::{AppState, page_context, render};
 
@@ -168,9 +168,8 @@ pub(crate) async fn create(
     state: web::Data<AppState>,
     staff: CurrentStaff,
     session: Session,
-    form: web::Form<NewComplaintForm>,
+    form: Checked<NewComplaintForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let form = form.into_inner();
     let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
     // A caller may have no email address: recorded all the same, sent nothing, reached by
@@ -253,3 +252,5 @@ pub(crate) async fn create(
         }
     }
 }
+
+csrf_protected!(NewComplaintForm);

@@ -18,7 +18,7 @@ use redress_store::AuditAction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::complaints::{opener_for, timeline};
 use crate::error::AppError;
 use crate::security::audit;
@@ -287,9 +287,8 @@ pub(crate) async fn erase(
     session: Session,
     request: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<EraseForm>,
+    form: Checked<EraseForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let customer = customer_of(&path)?;
     let form = form.into_inner();
     let reason = form.reason.trim();
@@ -353,3 +352,5 @@ pub(crate) async fn erase(
         ))
         .finish())
 }
+
+csrf_protected!(EraseForm);

@@ -17,7 +17,7 @@ use redress_store::FileError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::companies::{ListQuery, file_error, notice, parse_id};
 use crate::complaints::queue::{QueueRow, queue_row};
 use crate::complaints::{TimelineEntry, communication_direction, opener_for, timeline_entry};
@@ -182,9 +182,8 @@ pub(crate) async fn update_contact(
     staff: CurrentStaff,
     session: Session,
     path: web::Path<String>,
-    form: web::Form<ContactForm>,
+    form: Checked<ContactForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let customer = CustomerId(parse_id(&path)?);
     let form = form.into_inner();
     let rows = state.store.complaint_list.of_customer(customer).await?;
@@ -231,3 +230,5 @@ pub(crate) async fn update_contact(
         Err(other) => Err(file_error(other)),
     }
 }
+
+csrf_protected!(ContactForm);

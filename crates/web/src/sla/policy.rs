@@ -12,7 +12,7 @@ use redress_domain::sla::PolicyError;
 use redress_domain::{BusinessCalendar, Preset, Priority, SlaClock, SlaPolicy, Target, Tier};
 use serde::Deserialize;
 
-use crate::auth::{CurrentStaff, check_csrf};
+use crate::auth::{Checked, CurrentStaff, csrf_protected};
 use crate::error::AppError;
 use crate::{AppState, page_context, render};
 
@@ -288,9 +288,8 @@ pub(crate) async fn save_policy(
     state: web::Data<AppState>,
     staff: CurrentStaff,
     session: Session,
-    form: web::Form<PolicyForm>,
+    form: Checked<PolicyForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, &form.csrf)?;
     let fields = form.into_inner().fields;
     let current = state.store.sla.policies.current().await?;
     let policy = if let Some(code) = fields.get("preset").filter(|c| !c.is_empty()) {
@@ -422,6 +421,8 @@ pub(crate) async fn rules(
     context.insert("clocks", &clocks);
     render(&state, "sla/rules.html", &context, 200)
 }
+
+csrf_protected!(PolicyForm);
 
 #[cfg(test)]
 mod tests {
