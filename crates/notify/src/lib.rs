@@ -6,11 +6,15 @@
 
 #![forbid(unsafe_code)]
 
+pub mod message;
 pub mod render;
 pub mod sender;
+pub mod transport;
 
+pub use message::build_message;
 pub use render::{EmailView, Emails, RenderError, Rendered, Sender};
-pub use sender::{MailSettings, Mailer, SendError, Transport, build_message};
+pub use sender::{MailSettings, Mailer};
+pub use transport::{SendError, Transport};
 
 /// A mail address with an optional name (re-exported from lettre for settings checks).
 pub use lettre::message::Mailbox;

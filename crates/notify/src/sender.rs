@@ -3,141 +3,20 @@
 //! result. A failure is retried with exponential backoff; after the configured attempts the
 //! message is dead and listed for admins, who may send it again.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment, Mailbox, MultiPart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
 use redress_domain::Clock;
-use redress_store::outbox::{Claimed, message_id};
+use redress_store::outbox::Claimed;
 use redress_store::projection::EventSignal;
 use redress_store::{Delivery, EmailKind, NotificationKind, SentCopy, Store, StoreError};
 use tokio::sync::watch;
 
-use crate::render::{
-    AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError, Rendered, Sender, one_line,
-};
-
-/// A file to attach: its name, media type and bytes.
-pub type FileToSend = (String, String, Vec<u8>);
-
-/// How mail leaves.
-pub enum Transport {
-    /// An SMTP server (plain, STARTTLS or TLS, with or without authentication: see
-    /// [`Transport::smtp`]).
-    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
-    /// A directory: each message becomes `ID.eml` (the embedded default, for demos).
-    Directory(PathBuf),
-}
-
-impl Transport {
-    /// An SMTP transport from a URL: `smtp://HOST:PORT` (plain), `smtp://HOST:PORT?tls=required`
-    /// (STARTTLS), `smtps://HOST:PORT` (TLS); `USER:PASSWORD@` before the host authenticates.
-    pub fn smtp(url: &str, timeout: Duration) -> Result<Self, String> {
-        Self::smtp_trusting(url, timeout, None)
-    }
-
-    /// Like [`Transport::smtp`], trusting the certificate authority in `ca_pem` (a PEM file's
-    /// contents) for the server's TLS, beside the usual public roots: for a relay with a
-    /// private CA or a self-signed certificate.
-    pub fn smtp_trusting(
-        url: &str,
-        timeout: Duration,
-        ca_pem: Option<&[u8]>,
-    ) -> Result<Self, String> {
-        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| format!("the SMTP URL is not usable: {e}"))?;
-        if let Some(pem) = ca_pem {
-            let parsed =
-                url::Url::parse(url).map_err(|e| format!("the SMTP URL is not usable: {e}"))?;
-            let host = parsed
-                .host_str()
-                .ok_or("the SMTP URL is not usable: it names no host")?
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_string();
-            let certificate = Certificate::from_pem(pem)
-                .map_err(|e| format!("the SMTP CA certificate is not usable: {e}"))?;
-            let parameters = TlsParameters::builder(host)
-                .add_root_certificate(certificate)
-                .build_rustls()
-                .map_err(|e| format!("the SMTP TLS settings are not usable: {e}"))?;
-            let tls_query = parsed
-                .query_pairs()
-                .find(|(k, _)| k == "tls")
-                .map(|(_, v)| v.into_owned());
-            let tls = match (parsed.scheme(), tls_query.as_deref()) {
-                ("smtps", _) => Tls::Wrapper(parameters),
-                (_, Some("required")) => Tls::Required(parameters),
-                (_, Some("opportunistic")) => Tls::Opportunistic(parameters),
-                _ => {
-                    return Err(
-                        "a CA certificate is set, but the SMTP URL asks for no TLS: use smtps:// or ?tls=required"
-                            .into(),
-                    );
-                }
-            };
-            builder = builder.tls(tls);
-        }
-        Ok(Transport::Smtp(
-            builder.timeout(Some(timeout)).build(),
-            timeout * 2,
-        ))
-    }
-
-    /// Sends one message; `id` names the file in directory mode.
-    pub async fn send(&self, id: &str, message: &Message) -> Result<(), SendError> {
-        match self {
-            // lettre's own timeout covers each read, not a whole exchange: a server that stops
-            // answering mid-exchange (seen after a refused AUTH) must not hold the sender.
-            Transport::Smtp(smtp, limit) => {
-                match tokio::time::timeout(*limit, smtp.send(message.clone())).await {
-                    Ok(sent) => sent.map(|_| ()).map_err(SendError::Smtp),
-                    Err(_) => Err(SendError::TimedOut(limit.as_secs())),
-                }
-            }
-            Transport::Directory(dir) => {
-                let write = |path: &std::path::Path| {
-                    let path = path.to_path_buf();
-                    move |source| SendError::Write { path, source }
-                };
-                tokio::fs::create_dir_all(dir).await.map_err(write(dir))?;
-                let file = dir.join(format!("{id}.eml"));
-                let partial = dir.join(format!(".{id}.eml.partial"));
-                tokio::fs::write(&partial, message.formatted())
-                    .await
-                    .map_err(write(&partial))?;
-                tokio::fs::rename(&partial, &file)
-                    .await
-                    .map_err(write(&file))
-            }
-        }
-    }
-}
-
-/// Why a message did not go.
-#[derive(Debug, thiserror::Error)]
-pub enum SendError {
-    /// The SMTP server refused the message, or the exchange failed.
-    #[error("SMTP")]
-    Smtp(#[source] lettre::transport::smtp::Error),
-    /// The SMTP server stopped answering part-way.
-    #[error("the SMTP server did not finish the exchange within {0} s")]
-    TimedOut(u64),
-    /// The mail directory could not be written.
-    #[error("cannot write {}", path.display())]
-    Write {
-        /// The file or directory.
-        path: std::path::PathBuf,
-        /// What the system said.
-        #[source]
-        source: std::io::Error,
-    },
-}
+use crate::message::{FileToSend, build_alert, build_message, copy_of};
+use crate::render::{AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError, Sender};
+use crate::transport::Transport;
 
 /// The mail settings the sender needs.
 #[derive(Debug, Clone)]
@@ -172,148 +51,6 @@ impl MailSettings {
             .map(|(_, d)| d.trim().to_lowercase())
             .filter(|d| !d.is_empty())
     }
-}
-
-/// `Auto-Submitted: auto-generated` (RFC 3834): our mail is not a person writing, so
-/// well-behaved auto-responders do not answer it.
-#[derive(Debug, Clone)]
-struct AutoSubmitted;
-
-impl lettre::message::header::Header for AutoSubmitted {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("Auto-Submitted")
-    }
-
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(AutoSubmitted)
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), "auto-generated".to_string())
-    }
-}
-
-/// Builds the message: multipart text and HTML (and the files, if any), threaded under the
-/// message with outbox id `thread` (the complaint's first email; `None`: this one starts it).
-pub fn build_message(
-    settings: &MailSettings,
-    id: &str,
-    thread: Option<&str>,
-    mail: &Rendered,
-    files: &[FileToSend],
-    date: DateTime<Utc>,
-) -> Result<Message, String> {
-    let from: Mailbox = settings
-        .from
-        .parse()
-        .map_err(|e| format!("the From address {:?} is not usable: {e}", settings.from))?;
-    let address = mail
-        .to_email
-        .parse()
-        .map_err(|e| format!("the customer's address is not usable: {e}"))?;
-    let to = Mailbox::new(Some(one_line(&mail.to_name)), address);
-    let mut builder = Message::builder()
-        .from(from)
-        .to(to)
-        .subject(one_line(&mail.subject))
-        .date(date.into())
-        .message_id(Some(format!("<{}>", message_id(id, &settings.domain))))
-        .header(AutoSubmitted);
-    if let Some(thread) = thread.filter(|t| *t != id) {
-        let thread = format!("<{}>", message_id(thread, &settings.domain));
-        builder = builder.in_reply_to(thread.clone()).references(thread);
-    }
-    // Replies go to the mailbox that is read, when there is one.
-    if let Some(reply_to) = &settings.sender.reply_to {
-        let reply_to: Mailbox = reply_to
-            .parse()
-            .map_err(|e| format!("the Reply-To address {reply_to:?} is not usable: {e}"))?;
-        builder = builder.reply_to(reply_to);
-    }
-    let body = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
-    let body = if files.is_empty() {
-        body
-    } else {
-        let mut mixed = MultiPart::mixed().multipart(body);
-        for (name, content_type, bytes) in files {
-            let content_type = ContentType::parse(content_type).unwrap_or_else(|_| {
-                ContentType::parse("application/octet-stream").expect("a valid media type")
-            });
-            mixed =
-                mixed.singlepart(Attachment::new(one_line(name)).body(bytes.clone(), content_type));
-        }
-        mixed
-    };
-    builder
-        .multipart(body)
-        .map_err(|e| format!("the message cannot be built: {e}"))
-}
-
-/// The headers a copy of a sent message keeps, as they were sent.
-const KEPT_HEADERS: [&str; 8] = [
-    "From",
-    "To",
-    "Subject",
-    "Date",
-    "Message-ID",
-    "In-Reply-To",
-    "References",
-    "Auto-Submitted",
-];
-
-/// What staff open of a message once it is sent.
-pub fn copy_of(message: &Message, mail: &Rendered, files: &[FileToSend]) -> SentCopy {
-    SentCopy {
-        headers: KEPT_HEADERS
-            .iter()
-            .filter_map(|name| {
-                message
-                    .headers()
-                    .get_raw(name)
-                    .map(|value| (name.to_string(), value.to_string()))
-            })
-            .collect(),
-        text: mail.text.clone(),
-        html: mail.html.clone(),
-        files: files
-            .iter()
-            .map(|(name, content_type, bytes)| {
-                (name.clone(), content_type.clone(), bytes.len() as u64)
-            })
-            .collect(),
-    }
-}
-
-/// Builds a staff alert: text and HTML, to every recipient.
-pub fn build_alert(
-    settings: &MailSettings,
-    id: &str,
-    mail: &Rendered,
-    to: &[(String, String)],
-    date: DateTime<Utc>,
-) -> Result<Message, String> {
-    let from: Mailbox = settings
-        .from
-        .parse()
-        .map_err(|e| format!("the From address {:?} is not usable: {e}", settings.from))?;
-    let mut builder = Message::builder()
-        .from(from)
-        .subject(one_line(&mail.subject))
-        .date(date.into())
-        .message_id(Some(format!("<{}>", message_id(id, &settings.domain))))
-        .header(AutoSubmitted);
-    for (name, email) in to {
-        let address = email
-            .parse()
-            .map_err(|e| format!("the staff address {email:?} is not usable: {e}"))?;
-        builder = builder.to(Mailbox::new(Some(one_line(name)), address));
-    }
-    builder
-        .multipart(MultiPart::alternative_plain_html(
-            mail.text.clone(),
-            mail.html.clone(),
-        ))
-        .map_err(|e| format!("the message cannot be built: {e}"))
 }
 
 /// Sends what the outbox holds.
@@ -912,6 +649,7 @@ impl Mailer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::Rendered;
 
     fn settings() -> MailSettings {
         MailSettings {
