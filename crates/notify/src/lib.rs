@@ -9,11 +9,13 @@
 pub mod message;
 pub mod render;
 pub mod sender;
+pub mod settings;
 pub mod transport;
 
 pub use message::build_message;
 pub use render::{EmailView, Emails, RenderError, Rendered, Sender};
-pub use sender::{MailSettings, Mailer};
+pub use sender::Mailer;
+pub use settings::MailSettings;
 pub use transport::{SendError, Transport};
 
 /// A mail address with an optional name (re-exported from lettre for settings checks).

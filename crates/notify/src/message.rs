@@ -9,7 +9,7 @@ use redress_store::SentCopy;
 use redress_store::outbox::message_id;
 
 use crate::render::{Rendered, one_line};
-use crate::sender::MailSettings;
+use crate::settings::MailSettings;
 
 /// A file to attach: its name, media type and bytes.
 pub type FileToSend = (String, String, Vec<u8>);
