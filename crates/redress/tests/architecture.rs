@@ -207,10 +207,6 @@ const LONG_FILES: &[(&str, &str)] = &[
         "not yet: one file per report's queries",
     ),
     (
-        "store/src/outbox.rs",
-        "not yet: the outbox projector apart from the claims and records",
-    ),
-    (
         "store/src/notifications.rs",
         "not yet: the projector apart from the inbox and digests",
     ),
