@@ -211,10 +211,6 @@ const LONG_FILES: &[(&str, &str)] = &[
         "not yet: the projector apart from the inbox and digests",
     ),
     (
-        "store/src/projection.rs",
-        "not yet: the runtime apart from leadership and rebuilds",
-    ),
-    (
         "store/src/sla/projector.rs",
         "one idea: the SLA projector and the breaches it records",
     ),
