@@ -207,10 +207,6 @@ const LONG_FILES: &[(&str, &str)] = &[
         "not yet: one file per report's queries",
     ),
     (
-        "store/src/notifications.rs",
-        "not yet: the projector apart from the inbox and digests",
-    ),
-    (
         "store/src/sla/projector.rs",
         "one idea: the SLA projector and the breaches it records",
     ),
