@@ -199,10 +199,6 @@ const LONG_FILES: &[(&str, &str)] = &[
         "one idea: a complaint's clocks moving",
     ),
     (
-        "store/src/reports.rs",
-        "not yet: the reports projector apart from its batch's cells and writes",
-    ),
-    (
         "store/src/reports/query.rs",
         "not yet: one file per report's queries",
     ),
