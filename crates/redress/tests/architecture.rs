@@ -219,10 +219,6 @@ const LONG_FILES: &[(&str, &str)] = &[
         "one idea: one message in, exactly once",
     ),
     (
-        "web/src/status.rs",
-        "not yet: the customer's status page apart from its forms",
-    ),
-    (
         "web/src/complaints/timeline.rs",
         "one idea: the staff timeline's entries",
     ),
