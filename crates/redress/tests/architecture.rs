@@ -207,10 +207,6 @@ const LONG_FILES: &[(&str, &str)] = &[
         "one idea: the SLA projector and the breaches it records",
     ),
     (
-        "notify/src/render.rs",
-        "not yet: the views apart from the template and Fluent loading",
-    ),
-    (
         "notify/src/sender.rs",
         "one idea: the mailer claiming, delivering and recording",
     ),
