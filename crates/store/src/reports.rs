@@ -31,11 +31,15 @@ use crate::sla::SlaPolicies;
 use crate::vault::KeyRing;
 use crate::{StoreError, on_db};
 
+pub use figures::*;
 pub use projector::ReportsProjector;
 pub use query::*;
+pub use range::*;
 
+mod figures;
 mod projector;
 mod query;
+mod range;
 mod write;
 
 /// The dimensions a report can be broken down by (`all` is the whole).
