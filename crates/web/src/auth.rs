@@ -137,6 +137,17 @@ impl FromRequest for CurrentStaff {
     }
 }
 
+/// The staff account named in a path (`/admin/users/{id}/...`), or 404.
+pub(crate) async fn account_in_path(state: &AppState, id: &str) -> Result<StaffAccount, AppError> {
+    let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+    state
+        .store
+        .accounts
+        .get(id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// The session's CSRF token, created on first use.
 pub fn csrf_token(session: &Session) -> Result<String, AppError> {
     if let Some(token) = session.get::<String>(CSRF_KEY).map_err(AppError::session)? {

@@ -9,9 +9,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use redress_store::AuditAction;
 use redress_store::accounts::{self, AccountError};
 use serde::Deserialize;
-use uuid::Uuid;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::{Checked, CurrentStaff, account_in_path, csrf_protected};
 use crate::error::AppError;
 use crate::security::audit;
 use crate::{AppState, page_context, render};
@@ -130,16 +129,6 @@ async fn reset_page(
     render(state, "admin/password.html", &context, status)
 }
 
-async fn account_of(state: &AppState, id: &str) -> Result<redress_store::StaffAccount, AppError> {
-    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    state
-        .store
-        .accounts
-        .get(id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// GET /admin/users/{id}/password
 pub(crate) async fn reset_form(
     state: web::Data<AppState>,
@@ -147,7 +136,7 @@ pub(crate) async fn reset_form(
     session: Session,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let account = account_of(&state, &path).await?;
+    let account = account_in_path(&state, &path).await?;
     reset_page(&state, &staff, &session, &account, None, 200).await
 }
 
@@ -168,7 +157,7 @@ pub(crate) async fn reset(
     path: web::Path<String>,
     form: Checked<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
-    let account = account_of(&state, &path).await?;
+    let account = account_in_path(&state, &path).await?;
     if account.id == staff.0.id {
         let refusal = "Change your own password on your account page, with your current one.";
         return reset_page(

@@ -116,6 +116,16 @@ pub struct OutboxCounts {
     pub sent: i64,
 }
 
+/// A message waiting to be sent: `($1 id, $2 reference, $3 kind, $4 recipient, $5 language,
+/// $6 send at, $7 the moment it tells of, $8 queued at)`: how messages no event of the
+/// complaint owes (a status link, staff alerts, digests) are queued, all in one shape (the
+/// projector's rows add their event's sequence, and a state).
+const INSERT_PENDING: &str =
+    "INSERT INTO outbox (id, reference, sequence, kind, customer_id, language, state,
+                                  next_attempt_at, event_at, created_at)
+             VALUES ($1, $2, 0, $3, $4, $5, 'pending', $6, $7, $8)
+             ON CONFLICT (id) DO NOTHING";
+
 /// Queries and state changes of the outbox.
 #[derive(Clone)]
 pub struct Outbox {
@@ -222,21 +232,18 @@ impl Outbox {
             EmailKind::StatusLink.code(),
             now.timestamp_micros()
         );
-        on_pool!(&self.db, |pool| sqlx::query(
-            "INSERT INTO outbox (id, reference, sequence, kind, customer_id, language, state,
-                                 next_attempt_at, event_at, created_at)
-             VALUES ($1, $2, 0, $3, $4, $5, 'pending', $6, $6, $6)
-             ON CONFLICT (id) DO NOTHING"
-        )
-        .bind(&id)
-        .bind(reference.as_str())
-        .bind(EmailKind::StatusLink.code())
-        .bind(customer.0)
-        .bind(language)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
+        on_pool!(&self.db, |pool| sqlx::query(INSERT_PENDING)
+            .bind(&id)
+            .bind(reference.as_str())
+            .bind(EmailKind::StatusLink.code())
+            .bind(customer.0)
+            .bind(language)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -257,22 +264,18 @@ impl Outbox {
         happened_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        on_db!(tx, |q| sqlx::query(
-            "INSERT INTO outbox (id, reference, sequence, kind, customer_id, language, state,
-                                 next_attempt_at, event_at, created_at)
-             VALUES ($1, $2, 0, $3, $4, 'en', 'pending', $5, $6, $7)
-             ON CONFLICT (id) DO NOTHING"
-        )
-        .bind(id)
-        .bind(reference)
-        .bind(kind.code())
-        .bind(recipient)
-        .bind(send_at)
-        .bind(happened_at)
-        .bind(now)
-        .execute(q)
-        .await
-        .map(|r| r.rows_affected()))?;
+        on_db!(tx, |q| sqlx::query(INSERT_PENDING)
+            .bind(id)
+            .bind(reference)
+            .bind(kind.code())
+            .bind(recipient)
+            .bind("en")
+            .bind(send_at)
+            .bind(happened_at)
+            .bind(now)
+            .execute(q)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -303,19 +306,18 @@ impl Outbox {
         staff: Uuid,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let inserted = on_pool!(db, |pool| sqlx::query(
-            "INSERT INTO outbox (id, reference, sequence, kind, customer_id, language, state,
-                                 next_attempt_at, event_at, created_at)
-             VALUES ($1, '', 0, $2, $3, 'en', 'pending', $4, $4, $4)
-             ON CONFLICT (id) DO NOTHING"
-        )
-        .bind(id)
-        .bind(EmailKind::Digest.code())
-        .bind(staff)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
+        let inserted = on_pool!(db, |pool| sqlx::query(INSERT_PENDING)
+            .bind(id)
+            .bind("")
+            .bind(EmailKind::Digest.code())
+            .bind(staff)
+            .bind("en")
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(inserted == 1)
     }
 

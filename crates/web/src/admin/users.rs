@@ -13,9 +13,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use redress_domain::CustomerEmail;
 use redress_store::{AccountError, AuditAction, Role, StaffAccount, accounts};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::{Checked, CurrentStaff, account_in_path, csrf_protected};
 use crate::error::AppError;
 use crate::security::audit;
 use crate::{AppState, page_context, render};
@@ -153,17 +152,6 @@ fn back_to_page(done: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("{PAGE}?done={done}")))
         .finish()
-}
-
-/// The account named in the path, or 404.
-async fn account_in_path(state: &AppState, id: &str) -> Result<StaffAccount, AppError> {
-    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
-    state
-        .store
-        .accounts
-        .get(id)
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 /// `GET /admin/users`: the accounts and the forms.
