@@ -199,10 +199,6 @@ const LONG_FILES: &[(&str, &str)] = &[
         "one idea: a complaint's clocks moving",
     ),
     (
-        "store/src/sla/projector.rs",
-        "one idea: the SLA projector and the breaches it records",
-    ),
-    (
         "notify/src/sender.rs",
         "one idea: the mailer claiming, delivering and recording",
     ),

@@ -32,11 +32,13 @@ use crate::projection::{EventSignal, Projector, Wake, lock_checkpoint};
 use crate::vault::KeyRing;
 use crate::{StoreError, on_db, on_pool};
 
+mod breaches;
 mod dashboard;
 mod policies;
 mod projector;
 mod tick;
 
+pub use breaches::*;
 pub use dashboard::*;
 pub use policies::*;
 pub use projector::*;
