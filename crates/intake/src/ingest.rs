@@ -547,7 +547,7 @@ pub(crate) fn our_reference(message_id: &str, our_domain: &str) -> Option<Refere
     if !domain.eq_ignore_ascii_case(our_domain) {
         return None;
     }
-    let (reference, _, _) = redress_store::outbox::parse_outbox_id(local)?;
+    let (reference, _, _) = redress_notify::policy::parse_outbox_id(local)?;
     Reference::parse(reference).ok()
 }
 

@@ -274,12 +274,9 @@ mod tests {
 
     #[test]
     fn only_our_own_message_ids_name_a_complaint() {
-        let id = redress_store::outbox::message_id(
-            &redress_store::outbox::outbox_id(
-                "RDR-7KX4-9PQM",
-                3,
-                redress_store::outbox::EmailKind::Owner,
-            ),
+        use redress_notify::policy::{message_id, outbox_id};
+        let id = message_id(
+            &outbox_id("RDR-7KX4-9PQM", 3, redress_store::EmailKind::Owner),
             "redress.example",
         );
         assert_eq!(

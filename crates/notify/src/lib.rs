@@ -1,18 +1,21 @@
-//! Customer emails: rendering in the customer's language (tera + Fluent, from
-//! `templates/emails/`) and the sender that drains the outbox over SMTP with retries.
+//! Customer emails: the policy (which email an event owes, and its `Message-ID`), rendering
+//! in the customer's language (tera + Fluent, from `templates/emails/`) and the sender that
+//! drains the outbox over SMTP with retries.
 //!
-//! The outbox itself (the projector that fills it and the queries that claim its rows) lives
-//! in `redress-store`, which owns every SQL statement.
+//! The outbox table itself (the projector that fills it, asking [`Policy`], and the queries
+//! that claim its rows) lives in `redress-store`, which owns every SQL statement.
 
 #![forbid(unsafe_code)]
 
 pub mod message;
+pub mod policy;
 pub mod render;
 pub mod sender;
 pub mod settings;
 pub mod transport;
 
 pub use message::build_message;
+pub use policy::Policy;
 pub use render::{EmailView, Emails, RenderError, Rendered, Sender};
 pub use sender::Mailer;
 pub use settings::MailSettings;

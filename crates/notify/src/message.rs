@@ -1,12 +1,12 @@
 //! A rendered email made into a message: headers (threading, Auto-Submitted, Reply-To), the
 //! text and HTML parts, the files; the copy kept of what was sent; staff alerts.
 
+use crate::policy::message_id;
 use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use redress_store::SentCopy;
-use redress_store::outbox::message_id;
 
 use crate::render::{Rendered, one_line};
 use crate::settings::MailSettings;

@@ -36,14 +36,19 @@ pub async fn open_store_with_clock(
     settings: &Settings,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Store> {
-    Store::open(&settings.database_url, &connect_options(settings), clock)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                redact(&settings.database_url)
-            )
-        })
+    Store::open(
+        &settings.database_url,
+        &connect_options(settings),
+        clock,
+        Arc::new(redress_notify::Policy),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "cannot open the database at {}",
+            redact(&settings.database_url)
+        )
+    })
 }
 
 /// A database URL with its password hidden, for messages.

@@ -48,7 +48,9 @@ pub use links::{LinkError, StatusLinks};
 pub use notifications::{
     Delivery, Notification, NotificationKind, Notifications, NotificationsProjector,
 };
-pub use outbox::{Attempt, EmailKind, Outbox, OutboxCounts, OutboxProjector, OutboxRow, SentCopy};
+pub use outbox::{
+    Attempt, EmailKind, MailPolicy, Outbox, OutboxCounts, OutboxProjector, OutboxRow, SentCopy,
+};
 pub use projection::{
     CheckReport, EventSignal, Leadership, Projections, Projector, ProjectorPosition, RebuildReport,
     SoleWorker, TableCheck, Wake,
@@ -197,19 +199,25 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects, applies migrations and wires everything up.
+    /// Connects, applies migrations and wires everything up; the outbox asks `mail` which
+    /// email each event owes.
     pub async fn open(
         url: &str,
         options: &ConnectOptions,
         clock: Arc<dyn Clock>,
+        mail: Arc<dyn MailPolicy>,
     ) -> Result<Self, StoreError> {
         let db = Database::connect(url, options).await?;
         db.migrate().await?;
-        Self::from_database(db, clock).await
+        Self::from_database(db, clock, mail).await
     }
 
     /// Wires everything up over an already migrated database.
-    pub async fn from_database(db: Database, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+    pub async fn from_database(
+        db: Database,
+        clock: Arc<dyn Clock>,
+        mail: Arc<dyn MailPolicy>,
+    ) -> Result<Self, StoreError> {
         let vault = KeyVault::open(db.clone()).await?;
         let signal = EventSignal::default();
         let policies = SlaPolicies::new(db.clone(), clock.clone());
@@ -224,7 +232,7 @@ impl Store {
         );
         let projections = Projections::new(
             db.clone(),
-            default_projectors(policies.clone(), clock.clone()),
+            default_projectors(policies.clone(), clock.clone(), mail),
         );
         let links = StatusLinks::new(instance_secret(&db, "status_links", 32).await?);
         Ok(Self {
@@ -335,11 +343,15 @@ async fn instance_secret(db: &Database, name: &str, length: usize) -> Result<Vec
     Ok(stored)
 }
 
-/// Every projector Redress runs (time-dependent rules read `clock`).
-pub fn default_projectors(policies: SlaPolicies, clock: Arc<dyn Clock>) -> Vec<Arc<dyn Projector>> {
+/// Every projector Redress runs (time-dependent rules read `clock`; the outbox asks `mail`).
+pub fn default_projectors(
+    policies: SlaPolicies,
+    clock: Arc<dyn Clock>,
+    mail: Arc<dyn MailPolicy>,
+) -> Vec<Arc<dyn Projector>> {
     vec![
         Arc::new(ComplaintListProjector),
-        Arc::new(OutboxProjector::new(clock.clone())),
+        Arc::new(OutboxProjector::new(clock.clone(), mail)),
         Arc::new(SlaProjector::new(policies.clone(), clock.clone())),
         Arc::new(ReportsProjector::new(policies)),
         Arc::new(NotificationsProjector::new(clock)),

@@ -103,9 +103,13 @@ impl TestDb {
 
     /// A store over this database, deciding with `clock`.
     pub async fn store(&self, clock: Arc<dyn Clock>) -> Store {
-        Store::from_database(self.database().await, clock)
-            .await
-            .expect("open the store")
+        Store::from_database(
+            self.database().await,
+            clock,
+            Arc::new(redress_notify::Policy),
+        )
+        .await
+        .expect("open the store")
     }
 
     /// Drops a PostgreSQL test database now, even with connections open (an outage).

@@ -6,8 +6,9 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected, known_zone};
+use crate::auth::{CurrentStaff, csrf_protected, known_zone};
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, render};
 
 #[derive(Debug, Deserialize)]
@@ -39,8 +40,7 @@ async fn render_settings(
 /// GET /account: the signed-in person's own settings.
 pub(crate) async fn settings_page(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<SettingsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notice = match query.done.as_deref() {
@@ -62,9 +62,11 @@ pub(crate) struct SettingsForm {
 /// POST /account
 pub(crate) async fn save_settings(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    form: Checked<SettingsForm>,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
     let Some(zone) = known_zone(&form.time_zone) else {
         let message = format!(

@@ -13,9 +13,10 @@ use redress_store::{FileError, Role};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::{CurrentStaff, csrf_protected};
 use crate::complaints::queue::{QueueRow, queue_row};
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// Companies listed on one page.
@@ -92,8 +93,7 @@ async fn render_list(
 /// GET /companies
 pub(crate) async fn list(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let search = query.q.as_deref().unwrap_or("").trim().to_string();
@@ -130,11 +130,12 @@ fn requested_tier(staff: &CurrentStaff, code: &str, current: Tier) -> Result<Tie
 /// POST /companies
 pub(crate) async fn create(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    form: Checked<NewCompanyForm>,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<NewCompanyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
     let tier = requested_tier(&staff, &form.tier, Tier::Standard)?;
     match state
         .store
@@ -222,8 +223,7 @@ async fn render_company(
 /// GET /companies/{id}
 pub(crate) async fn show(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -243,13 +243,14 @@ pub(crate) async fn show(
 /// POST /companies/{id}
 pub(crate) async fn update(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<CompanyForm>,
     path: web::Path<String>,
-    form: Checked<CompanyForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let form = form.into_inner();
     let current = state
         .store
         .companies

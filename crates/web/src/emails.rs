@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::auth::CurrentStaff;
 use crate::complaints::{load, opener_for};
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// Media types a browser may be given as they are; anything else is sent as bytes to save,
@@ -95,8 +96,7 @@ pub(crate) fn download(name: &str, content_type: &str, bytes: Vec<u8>) -> HttpRe
 /// the customer), to save.
 pub(crate) async fn file(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id_of(&path.into_inner())?;
@@ -142,8 +142,7 @@ pub(crate) struct OriginalQuery {
 /// GET /emails/{id}: an email as it arrived (`?raw=1`: the message file itself).
 pub(crate) async fn original(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     path: web::Path<String>,
     query: web::Query<OriginalQuery>,
 ) -> Result<HttpResponse, AppError> {

@@ -19,11 +19,13 @@ pub mod error;
 pub mod locale;
 pub mod metrics;
 pub mod notifications;
+pub(crate) mod page;
 pub mod passwords;
 pub mod public;
 pub mod reports;
 pub mod routes;
 pub mod security;
+pub mod signed;
 pub mod sla;
 pub mod status;
 pub mod uploads;
@@ -302,18 +304,15 @@ pub(crate) fn render(
         .body(body))
 }
 
-/// The context every signed-in page starts from: who is signed in and the CSRF token.
+/// The context every signed-in page starts from (its [`page::Layout`]), for the pages whose
+/// views are still inserted one by one.
 pub(crate) fn page_context(
     staff: &CurrentStaff,
     session: &actix_session::Session,
 ) -> Result<tera::Context, AppError> {
-    let mut context = tera::Context::new();
-    context.insert("staff", &staff.0);
-    context.insert("unread", &staff.1);
-    context.insert("tz", viewer_zone(staff).name());
-    context.insert("csrf", &auth::csrf_token(session)?);
-    context.insert("form_token", &redress_store::FormTokens::issue());
-    Ok(context)
+    Ok(tera::Context::from_serialize(page::Layout::new(
+        staff, session,
+    )?)?)
 }
 
 /// The time zone a member of staff reads times in: theirs, else UTC.

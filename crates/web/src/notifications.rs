@@ -2,14 +2,14 @@
 //! one by one or all at once, and each person's choice per kind of how they hear by email
 //! (on `/account`). What makes notifications is the store's (`redress_store::notifications`).
 
-use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use redress_store::{Delivery, NotificationKind};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::{CurrentStaff, csrf_protected};
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// Notifications listed at once.
@@ -24,8 +24,7 @@ pub(crate) struct ListQuery {
 /// GET /notifications
 pub(crate) async fn list(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notifications = state
@@ -61,9 +60,8 @@ fn back(done: &str) -> HttpResponse {
 /// POST /notifications/{id}/read
 pub(crate) async fn mark_read(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
+    Signed { staff, form: _, .. }: Signed<CsrfForm>,
     path: web::Path<String>,
-    _form: Checked<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     if !state
@@ -80,8 +78,7 @@ pub(crate) async fn mark_read(
 /// POST /notifications/read-all
 pub(crate) async fn mark_all_read(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    _form: Checked<CsrfForm>,
+    Signed { staff, form: _, .. }: Signed<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
     state
         .store
@@ -137,8 +134,7 @@ pub(crate) struct PreferencesForm {
 /// POST /account/notifications: how each kind is heard by email.
 pub(crate) async fn save_preferences(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    form: Checked<PreferencesForm>,
+    Signed { staff, form, .. }: Signed<PreferencesForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut choices = Vec::new();
     for kind in NotificationKind::ALL {

@@ -10,9 +10,10 @@ use redress_store::AuditAction;
 use redress_store::accounts::{self, AccountError};
 use serde::Deserialize;
 
-use crate::auth::{Checked, CurrentStaff, account_in_path, csrf_protected};
+use crate::auth::{CurrentStaff, account_in_path, csrf_protected};
 use crate::error::AppError;
 use crate::security::audit;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// Hashes a password off the async threads (argon2id is slow on purpose).
@@ -39,8 +40,7 @@ async fn own_page(
 /// GET /account/password
 pub(crate) async fn own_form(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
 ) -> Result<HttpResponse, AppError> {
     own_page(&state, &staff, &session, None, 200).await
 }
@@ -60,12 +60,13 @@ pub(crate) struct OwnForm {
 /// POST /account/password: the current password, then the new one twice.
 pub(crate) async fn change_own(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<OwnForm>,
     request: HttpRequest,
-    form: Checked<OwnForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
     let Some((_, hash)) = state.store.accounts.credentials(&staff.0.email).await? else {
         return Err(AppError::NotFound);
     };
@@ -132,8 +133,7 @@ async fn reset_page(
 /// GET /admin/users/{id}/password
 pub(crate) async fn reset_form(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let account = account_in_path(&state, &path).await?;
@@ -151,11 +151,13 @@ pub(crate) struct ResetForm {
 /// POST /admin/users/{id}/password: a temporary password, to be changed at the next sign-in.
 pub(crate) async fn reset(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<ResetForm>,
     request: HttpRequest,
     path: web::Path<String>,
-    form: Checked<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
     let account = account_in_path(&state, &path).await?;
     if account.id == staff.0.id {
@@ -170,7 +172,7 @@ pub(crate) async fn reset(
         )
         .await;
     }
-    let hash = match hashed(form.into_inner().password).await? {
+    let hash = match hashed(form.password).await? {
         Ok(hash) => hash,
         Err(AccountError::Store(error)) => return Err(error.into()),
         Err(error) => {

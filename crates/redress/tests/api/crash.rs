@@ -322,7 +322,7 @@ async fn mail_delivered_once(store: &Store, smtp: &SmtpServer, in_flight: usize)
         *arrived.entry(message.message_id()).or_default() += 1;
     }
     for id in &sent {
-        let message_id = redress_store::outbox::message_id(id, "redress.example");
+        let message_id = redress_notify::policy::message_id(id, "redress.example");
         assert!(
             arrived.contains_key(&message_id),
             "{message_id} is marked sent but never arrived"
@@ -687,6 +687,7 @@ async fn a_postgresql_restart_under_load_gives_503s_and_the_server_recovers_by_i
         &url,
         &redress_store::ConnectOptions::default(),
         Arc::new(redress_domain::SystemClock),
+        Arc::new(redress_notify::Policy),
     )
     .await
     .unwrap();

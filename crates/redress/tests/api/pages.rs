@@ -2,7 +2,7 @@ use redress::demo;
 use redress_testing::TestDb;
 use redress_testing::on_both_backends;
 
-use crate::spawn_app;
+use crate::{TestApp, spawn_app};
 
 on_both_backends!(
     the_complaint_list_shows_every_complaint_newest_first_across_pages,
@@ -18,9 +18,7 @@ async fn every_page_renders_with_the_demo_data(db: TestDb) {
     let signed_out = app.get("/sign-in").await;
     assert_eq!(signed_out.status(), 200);
     let clock = demo::clock();
-    let store = redress_store::Store::from_database(app.store.db.clone(), clock.clone())
-        .await
-        .unwrap();
+    let store = demo_store(&app, &clock).await;
     demo::load(&store, &clock, 40, 11).await.unwrap();
     app.store.projections.run_until_idle().await.unwrap();
     let rows = app.store.complaint_list.all().await.unwrap();
@@ -108,9 +106,7 @@ async fn the_complaint_list_shows_every_complaint_newest_first_across_pages(db: 
     assert!(empty.contains("No complaints match"));
 
     let clock = demo::clock();
-    let store = redress_store::Store::from_database(app.store.db.clone(), clock.clone())
-        .await
-        .unwrap();
+    let store = demo_store(&app, &clock).await;
     demo::load(&store, &clock, 60, 7).await.unwrap();
     app.store.projections.run_until_idle().await.unwrap();
     let all = app.store.complaint_list.all().await.unwrap();
@@ -319,4 +315,18 @@ async fn an_unknown_address_gets_a_404_page(db: TestDb) {
         );
     }
     app.stop().await;
+}
+
+/// A second store over the app's database, on the demo's clock (for loading demo data).
+async fn demo_store(
+    app: &TestApp,
+    clock: &std::sync::Arc<redress_domain::ManualClock>,
+) -> redress_store::Store {
+    redress_store::Store::from_database(
+        app.store.db.clone(),
+        clock.clone(),
+        std::sync::Arc::new(redress_notify::Policy),
+    )
+    .await
+    .unwrap()
 }

@@ -29,11 +29,13 @@ async fn a_write_from_another_instance_wakes_the_servers_projector_without_polli
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let writer = match db.backend {
-        redress_store::Backend::Postgres => {
-            Store::from_database(db.database().await, Arc::new(SystemClock))
-                .await
-                .unwrap()
-        }
+        redress_store::Backend::Postgres => Store::from_database(
+            db.database().await,
+            Arc::new(SystemClock),
+            Arc::new(redress_notify::Policy),
+        )
+        .await
+        .unwrap(),
         redress_store::Backend::Sqlite => store.clone(),
     };
     let reference = writer

@@ -1,5 +1,5 @@
-//! The kinds of email, which one an event owes, and the ids (and Message-IDs) derived from
-//! the event that owes it.
+//! The kinds of email the outbox holds, and the policy (which email an event owes, under
+//! which id) it is handed.
 
 use super::*;
 
@@ -92,78 +92,22 @@ impl EmailKind {
         }
     }
 
-    /// A label for staff.
-    pub fn label(self) -> &'static str {
-        match self {
-            EmailKind::Receipt => "Receipt",
-            EmailKind::Acknowledgement => "Apology and acknowledgement",
-            EmailKind::Owner => "Who is responsible",
-            EmailKind::Commitment => "What we will do",
-            EmailKind::Progress => "Progress update",
-            EmailKind::Request => "What we need from them",
-            EmailKind::Outcome => "The outcome",
-            EmailKind::Survey => "Satisfaction survey",
-            EmailKind::StatusLink => "A fresh link to their status page",
-            EmailKind::SlaAtRisk => "To staff: an SLA clock is at risk",
-            EmailKind::SlaBreach => "To staff: an SLA clock was breached",
-            EmailKind::Reply => "Reply",
-            EmailKind::Points => "What we understood",
-            EmailKind::Notification => "To staff: a notification",
-            EmailKind::Digest => "To staff: the daily digest",
-        }
-    }
-
     /// Parses a code.
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.code() == code)
     }
-
-    /// The email an event owes the customer, if any.
-    pub fn for_change(change: &ComplaintChange) -> Option<Self> {
-        Some(match change {
-            ComplaintChange::ComplaintReceived { .. } => EmailKind::Receipt,
-            ComplaintChange::ComplaintAcknowledged { .. } => EmailKind::Acknowledgement,
-            ComplaintChange::OwnerAssigned { .. } => EmailKind::Owner,
-            ComplaintChange::ActionCommitted { .. } => EmailKind::Commitment,
-            ComplaintChange::ProgressUpdateSent { .. } => EmailKind::Progress,
-            ComplaintChange::WaitingOnCustomer { .. } => EmailKind::Request,
-            ComplaintChange::ComplaintResolved { .. } => EmailKind::Outcome,
-            ComplaintChange::ComplaintClosed => EmailKind::Survey,
-            ComplaintChange::ReplySent { .. } => EmailKind::Reply,
-            ComplaintChange::PointsOfComplaintRecorded { sent: true, .. } => EmailKind::Points,
-            _ => return None,
-        })
-    }
 }
 
-/// The id of the email event `sequence` of `reference` owes: the same on every instance and
-/// after every rebuild. Its `Message-ID` is `<id@domain>` ([`message_id`]); the domain is a
-/// setting, kept out of the key so changing it never makes old events owe new emails.
-pub fn outbox_id(reference: &str, sequence: i64, kind: EmailKind) -> String {
-    format!("{reference}.{sequence}.{}", kind.code())
-}
-
-/// The complaint, event and kind of an outbox id ([`outbox_id`]), if `id` is one.
-pub fn parse_outbox_id(id: &str) -> Option<(&str, i64, EmailKind)> {
-    let mut parts = id.split('.');
-    let (reference, sequence, kind) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || !sequence.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some((
-        reference,
-        sequence.parse().ok()?,
-        EmailKind::from_code(kind)?,
-    ))
-}
-
-/// The `Message-ID` (without angle brackets) of outbox message `id`.
-pub fn message_id(id: &str, domain: &str) -> String {
-    format!("{id}@{domain}")
-}
-
-/// The `Message-ID` the messages of a complaint refer to when its receipt was sent (see
-/// [`Outbox::thread_of`] for the one to use).
-pub fn thread_id(reference: &str, domain: &str) -> String {
-    message_id(&outbox_id(reference, 1, EmailKind::Receipt), domain)
+/// Which email an event owes the customer and the id it is kept (and sent) under: the email
+/// policy, which `redress-notify` decides (`redress_notify::Policy`) and the store is handed
+/// when it opens, so the outbox projector knows what to write without knowing why.
+pub trait MailPolicy: Send + Sync {
+    /// The id and kind of the email event `sequence` of `reference` owes, if any. The id must
+    /// be the same on every instance and after every rebuild: it is the row's key.
+    fn owed(
+        &self,
+        reference: &str,
+        sequence: i64,
+        change: &ComplaintChange,
+    ) -> Option<(String, EmailKind)>;
 }

@@ -6,7 +6,8 @@
 //!
 //! A row holds no personal data: the sender renders the message from the complaint's events
 //! when it sends it. Message ids are derived from the event, so rebuilding the projection adds
-//! nothing, and every message of one complaint threads under its receipt's id.
+//! nothing (the email policy, handed in as a [`MailPolicy`], derives them), and every message
+//! of one complaint threads under its receipt's id.
 
 use std::sync::Arc;
 
@@ -31,7 +32,7 @@ pub use projector::*;
 /// One row of the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct OutboxRow {
-    /// Its id ([`outbox_id`]).
+    /// Its id (for an email an event owes, the one [`MailPolicy::owed`] gave).
     pub id: String,
     /// The complaint.
     pub reference: String,

@@ -6,6 +6,7 @@ use super::*;
 /// The projector that fills the outbox.
 pub struct OutboxProjector {
     clock: Arc<dyn Clock>,
+    policy: Arc<dyn MailPolicy>,
     max_age: Duration,
 }
 
@@ -18,10 +19,11 @@ impl OutboxProjector {
 
     /// An event already older than [`Self::MAX_AGE`] by `clock` when first projected (demo
     /// data, an import, a projector that was down for days) owes no email: a late one would
-    /// confuse more than it tells.
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
+    /// confuse more than it tells. Which email an event owes, under which id, `policy` says.
+    pub fn new(clock: Arc<dyn Clock>, policy: Arc<dyn MailPolicy>) -> Self {
         Self {
             clock,
+            policy,
             max_age: Self::MAX_AGE,
         }
     }
@@ -85,7 +87,7 @@ impl Projector for OutboxProjector {
             .map(|r| r.rows_affected()))?;
             return Ok(());
         }
-        let Some(kind) = EmailKind::for_change(change) else {
+        let Some((id, kind)) = self.policy.owed(reference, stored.sequence, change) else {
             return Ok(());
         };
         let now = self.clock.now();
@@ -120,7 +122,7 @@ impl Projector for OutboxProjector {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8)
              ON CONFLICT (id) DO NOTHING"
         )
-        .bind(outbox_id(reference, stored.sequence, kind))
+        .bind(id)
         .bind(reference)
         .bind(stored.sequence)
         .bind(kind.code())

@@ -214,9 +214,13 @@ async fn events_recorded_before_points_existed_still_load_project_and_rebuild_as
     let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
     let database = stored(&db, &fixture).await;
     let end: DateTime<Utc> = fixture["clock_at_end"].as_str().unwrap().parse().unwrap();
-    let store = Store::from_database(database, Arc::new(ManualClock::at(end)))
-        .await
-        .unwrap();
+    let store = Store::from_database(
+        database,
+        Arc::new(ManualClock::at(end)),
+        Arc::new(redress_notify::Policy),
+    )
+    .await
+    .unwrap();
 
     // Every event reads in today's shape, and every complaint loads as an aggregate (through
     // cqrs-es and its upcasters) that still takes commands.

@@ -7,8 +7,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::{CurrentStaff, csrf_protected};
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 async fn render_page(
@@ -36,8 +37,7 @@ pub(crate) struct PageQuery {
 /// GET /admin/api-tokens
 pub(crate) async fn page(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let _ = query.done;
@@ -55,10 +55,12 @@ pub(crate) struct CreateForm {
 /// POST /admin/api-tokens: the new token is shown on the answer itself, never in a URL.
 pub(crate) async fn create(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<CreateForm>,
     request: actix_web::HttpRequest,
-    form: Checked<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
@@ -103,10 +105,9 @@ pub(crate) struct RevokeForm {
 /// POST /admin/api-tokens/{id}/revoke
 pub(crate) async fn revoke(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
+    Signed { staff, form: _, .. }: Signed<RevokeForm>,
     request: actix_web::HttpRequest,
     path: web::Path<String>,
-    _form: Checked<RevokeForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = Uuid::parse_str(&path).map_err(|_| AppError::NotFound)?;
     if !state.store.api_tokens.revoke(id).await? {

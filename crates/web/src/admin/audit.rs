@@ -1,12 +1,11 @@
 //! `GET /admin/audit`: the audit trail, newest first, by action.
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use redress_store::{AuditAction, AuditEntry};
 use serde::Deserialize;
 
-use crate::auth::CurrentStaff;
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// Audit entries per page.
@@ -21,8 +20,7 @@ pub(crate) struct AuditQuery {
 /// GET /admin/audit
 pub(crate) async fn page(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let action = match query.action.as_deref().filter(|a| !a.is_empty()) {

@@ -1,13 +1,13 @@
 //! `/admin/intake`: how the email intake stands, and the messages it set aside (to dismiss).
 
-use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::csrf_protected;
 use crate::emails::id_of;
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// Messages set aside listed at once.
@@ -21,8 +21,7 @@ pub(crate) struct IntakeQuery {
 /// GET /admin/intake
 pub(crate) async fn page(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<IntakeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let mut context = page_context(&staff, &session)?;
@@ -53,9 +52,8 @@ pub(crate) struct DismissForm {
 /// (once someone has dealt with it).
 pub(crate) async fn dismiss(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
+    Signed { staff, form: _, .. }: Signed<DismissForm>,
     path: web::Path<String>,
-    _form: Checked<DismissForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id_of(&path.into_inner())?;
     if !state.store.inbound.dismiss(id).await? {

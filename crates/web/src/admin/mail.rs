@@ -1,15 +1,15 @@
 //! The admins' mail page: how many customer emails wait, fail or were given up, the troubled
 //! ones with their last error, and a button to send a dead one again.
 
-use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::csrf_protected;
 use crate::complaints::timeline::EmailStatus;
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// Troubled messages listed at once.
@@ -31,8 +31,7 @@ struct Troubled {
 /// GET /admin/mail
 pub(crate) async fn page(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<MailQuery>,
 ) -> Result<HttpResponse, AppError> {
     let counts = state.store.outbox.counts().await?;
@@ -69,9 +68,8 @@ pub(crate) struct RetryForm {
 /// POST /admin/mail/{id}/retry
 pub(crate) async fn retry(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
+    Signed { staff, form: _, .. }: Signed<RetryForm>,
     path: web::Path<String>,
-    _form: Checked<RetryForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     if state.store.outbox.get(&id).await?.is_none() {

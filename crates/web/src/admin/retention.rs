@@ -1,14 +1,14 @@
 //! `GET/POST /admin/retention`: the retention period, who is due, the last runs, and a run now.
 
-use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use redress_store::{AuditAction, AuditActor};
 use serde::Deserialize;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::csrf_protected;
 use crate::error::AppError;
 use crate::security::client_address;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// The retention period (the app's data).
@@ -24,8 +24,7 @@ pub(crate) struct RetentionQuery {
 /// GET /admin/retention
 pub(crate) async fn page(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     days: web::Data<RetentionDays>,
     query: web::Query<RetentionQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -65,10 +64,9 @@ pub(crate) struct RunForm {
 /// POST /admin/retention: runs a retention pass now.
 pub(crate) async fn run(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
+    Signed { staff, form: _, .. }: Signed<RunForm>,
     request: HttpRequest,
     days: web::Data<RetentionDays>,
-    _form: Checked<RunForm>,
 ) -> Result<HttpResponse, AppError> {
     if days.0 == 0 {
         return Err(AppError::Rejected(

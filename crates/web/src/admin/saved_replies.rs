@@ -10,8 +10,9 @@ use redress_store::SavedReplyDraft;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::{CurrentStaff, csrf_protected};
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// The form as shown (again).
@@ -60,8 +61,7 @@ pub(crate) struct PageQuery {
 /// GET /admin/saved-replies
 pub(crate) async fn page(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let mut form = FormView::default();
@@ -112,11 +112,12 @@ pub(crate) struct SaveForm {
 /// POST /admin/saved-replies: a new saved reply, or a change to one.
 pub(crate) async fn save(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    form: Checked<SaveForm>,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<SaveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
     let id = if form.id.trim().is_empty() {
         Uuid::new_v4()
     } else {
@@ -179,9 +180,12 @@ pub(crate) struct ArchiveForm {
 /// POST /admin/saved-replies/{id}/archive: stop (or start again) offering a saved reply.
 pub(crate) async fn archive(
     state: web::Data<AppState>,
-    _staff: CurrentStaff,
+    Signed {
+        staff: _staff,
+        form,
+        ..
+    }: Signed<ArchiveForm>,
     path: web::Path<String>,
-    form: Checked<ArchiveForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = Uuid::parse_str(path.into_inner().trim()).map_err(|_| AppError::NotFound)?;
     let archived = match form.archived.as_str() {

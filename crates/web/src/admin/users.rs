@@ -14,9 +14,10 @@ use redress_domain::CustomerEmail;
 use redress_store::{AccountError, AuditAction, Role, StaffAccount, accounts};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Checked, CurrentStaff, account_in_path, csrf_protected};
+use crate::auth::{CurrentStaff, account_in_path, csrf_protected};
 use crate::error::AppError;
 use crate::security::audit;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// The page's address.
@@ -157,8 +158,7 @@ fn back_to_page(done: &str) -> HttpResponse {
 /// `GET /admin/users`: the accounts and the forms.
 pub(crate) async fn users(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let view = PageView {
@@ -202,12 +202,13 @@ async fn refuse_new(
 /// `POST /admin/users`: creates an account.
 pub(crate) async fn create(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<NewAccountForm>,
     request: HttpRequest,
-    form: Checked<NewAccountForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
     let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
     // Everything cheap is checked first, so every mistake shows at once and a refused form
     // costs no password hashing.
@@ -270,11 +271,13 @@ pub(crate) async fn create(
 /// `POST /admin/users/{id}/role`: changes an account's role.
 pub(crate) async fn change_role(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<RoleForm>,
     request: HttpRequest,
     path: web::Path<String>,
-    form: Checked<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let account = account_in_path(&state, &path).await?;
     let refusal = match Role::parse(&form.role) {
@@ -345,11 +348,13 @@ fn row_refusal(
 /// (`active=true`) an account.
 pub(crate) async fn set_active(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<ActiveForm>,
     request: HttpRequest,
     path: web::Path<String>,
-    form: Checked<ActiveForm>,
 ) -> Result<HttpResponse, AppError> {
     let account = account_in_path(&state, &path).await?;
     let active = match form.active.trim() {

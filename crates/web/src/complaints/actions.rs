@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
@@ -17,8 +16,9 @@ use uuid::Uuid;
 
 use super::page::{FailedForm, NOT_ON_THE_PAGE, render_page};
 use crate::AppState;
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::csrf_protected;
 use crate::error::AppError;
+use crate::signed::Signed;
 
 /// The breach-cause form.
 #[derive(Debug, Default, Deserialize)]
@@ -39,10 +39,12 @@ pub(crate) struct CauseForm {
 /// the SLA clocks know of can be explained.
 pub(crate) async fn record_cause(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<CauseForm>,
     path: web::Path<String>,
-    form: Checked<CauseForm>,
 ) -> Result<HttpResponse, AppError> {
     let reference_text = path.into_inner();
     let reference = Reference::parse(&reference_text).map_err(|_| AppError::NotFound)?;
@@ -339,10 +341,12 @@ fn parse_money(amount: &str) -> Result<i64, FormProblem> {
 
 pub(crate) async fn act(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<ActionForm>,
     path: web::Path<(String, String)>,
-    form: Checked<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
     let (reference_text, code) = path.into_inner();
     let kind = ActionKind::from_code(&code)

@@ -22,8 +22,9 @@ use uuid::Uuid;
 use super::page::{FailedForm, render_page};
 use super::timeline::Opener;
 use crate::AppState;
-use crate::auth::{Checked, CurrentStaff, check_csrf, csrf_protected};
+use crate::auth::{CurrentStaff, check_csrf, csrf_protected};
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::uploads::{self, UploadLimits};
 
 /// The conversation box of the complaint page.
@@ -217,8 +218,7 @@ fn resubmitted(reference: &Reference) -> HttpResponse {
 /// browsers without the script that inserts it on the spot).
 pub(crate) async fn reply(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     path: web::Path<String>,
     form: Multipart,
 ) -> Result<HttpResponse, AppError> {
@@ -436,14 +436,15 @@ async fn mentioned(
 /// of it.
 pub(crate) async fn note(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<NoteForm>,
     path: web::Path<String>,
-    form: Checked<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let reference_text = path.into_inner();
     let reference = Reference::parse(&reference_text).map_err(|_| AppError::NotFound)?;
-    let form = form.into_inner();
     let values = BTreeMap::from([("note".to_string(), form.note.clone())]);
     let refuse = |error: String, status: u16| {
         again(

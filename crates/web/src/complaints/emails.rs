@@ -3,16 +3,39 @@
 //! attempt to deliver it. The copy is kept sealed with the customer's key, so erasure takes
 //! it away.
 
-use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use redress_domain::Reference;
 use redress_store::{EmailKind, OpenError, SentCopy};
 
 use crate::AppState;
-use crate::auth::CurrentStaff;
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{page_context, render};
+
+/// What staff call an email of `code`'s kind ("Email" when the code is none we know).
+pub(crate) fn label(code: &str) -> &'static str {
+    let Some(kind) = EmailKind::from_code(code) else {
+        return "Email";
+    };
+    match kind {
+        EmailKind::Receipt => "Receipt",
+        EmailKind::Acknowledgement => "Apology and acknowledgement",
+        EmailKind::Owner => "Who is responsible",
+        EmailKind::Commitment => "What we will do",
+        EmailKind::Progress => "Progress update",
+        EmailKind::Request => "What we need from them",
+        EmailKind::Outcome => "The outcome",
+        EmailKind::Survey => "Satisfaction survey",
+        EmailKind::StatusLink => "A fresh link to their status page",
+        EmailKind::SlaAtRisk => "To staff: an SLA clock is at risk",
+        EmailKind::SlaBreach => "To staff: an SLA clock was breached",
+        EmailKind::Reply => "Reply",
+        EmailKind::Points => "What we understood",
+        EmailKind::Notification => "To staff: a notification",
+        EmailKind::Digest => "To staff: the daily digest",
+    }
+}
 
 /// The outbox row of `id` on `reference`, when it is an email to that complaint's customer.
 async fn email_of(
@@ -55,8 +78,7 @@ async fn copy_of(
 /// GET /complaints/{reference}/emails/{id}
 pub(crate) async fn show(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (reference, id) = path.into_inner();
@@ -64,10 +86,7 @@ pub(crate) async fn show(
     let copy = copy_of(&state, &id).await?;
     let mut context = page_context(&staff, &session)?;
     context.insert("reference", &row.reference);
-    context.insert(
-        "kind",
-        EmailKind::from_code(&row.kind).map_or("Email", |k| k.label()),
-    );
+    context.insert("kind", label(&row.kind));
     context.insert("erased", &matches!(copy, Some(Err(_))));
     context.insert("copy", &copy.and_then(Result::ok));
     context.insert("attempts", &state.store.outbox.attempts(&id).await?);

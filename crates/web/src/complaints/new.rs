@@ -13,8 +13,9 @@ use redress_domain::{
 use redress_store::CommandError;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::{CurrentStaff, csrf_protected};
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 fn labelled<T: Copy>(
@@ -132,8 +133,7 @@ async fn render_new(
 
 pub(crate) async fn new_form(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
 ) -> Result<HttpResponse, AppError> {
     let form = NewComplaintForm {
         language: "en".into(),
@@ -166,11 +166,12 @@ pub(crate) fn field_of(error: &ComplaintError) -> &'static str {
 
 pub(crate) async fn create(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    form: Checked<NewComplaintForm>,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<NewComplaintForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
     let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
     // A caller may have no email address: recorded all the same, sent nothing, reached by
     // phone (their recorded calls keep them informed).

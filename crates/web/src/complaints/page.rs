@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::conversation::{self, Composer};
 use super::timeline::{EmailStatus, TimelineEntry, line, opener_for, steps, timeline};
+use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
-use crate::{AppState, page_context, render};
+use crate::page::Page;
 
 /// Actions staff are never offered on the page: erasure goes through the customer's file,
 /// which also deletes their key.
@@ -55,6 +56,87 @@ pub(crate) struct FailedForm {
     pub(crate) code: String,
     pub(crate) error: String,
     pub(crate) values: BTreeMap<String, String>,
+}
+
+/// What the complaint's receipt said (opened from the seals).
+#[derive(Debug, Serialize)]
+struct Received {
+    language: &'static str,
+    company: Option<String>,
+    company_id: Option<uuid::Uuid>,
+    tier: &'static str,
+    customer_id: uuid::Uuid,
+    channel: &'static str,
+    /// The category now (after any change of category).
+    category: String,
+    /// The category it arrived with.
+    original_category: String,
+    summary: String,
+    description: String,
+    remedy_requested: Option<String>,
+    received_at: DateTime<Utc>,
+    received_by: String,
+}
+
+/// The complaint's SLA clocks under the policy version it is held to.
+#[derive(Debug, Serialize)]
+struct SlaView {
+    policy_name: String,
+    version: u32,
+    time_zone: &'static str,
+    status: &'static str,
+    status_label: &'static str,
+    clocks: Vec<crate::clocks::ClockView>,
+}
+
+/// A missed deadline, with its clock's name.
+#[derive(Debug, Serialize)]
+struct BreachView {
+    #[serde(flatten)]
+    breach: redress_store::sla::BreachRow,
+    label: &'static str,
+}
+
+/// What the complaint page shows, now or at a past moment.
+#[derive(Debug, Serialize)]
+struct ComplaintPage {
+    reference: String,
+    customer: CustomerView,
+    received: Received,
+    /// The six steps, each done, current or to come.
+    steps: Vec<super::timeline::StepView>,
+    status: &'static str,
+    step_label: &'static str,
+    priority: &'static str,
+    owner: Option<StaffMember>,
+    outcome: Option<&'static str>,
+    /// The actions it accepts now (none in the past).
+    actions: Vec<ActionView>,
+    /// The reply and note composer (none in the past).
+    composer: Option<Composer>,
+    /// The points of complaint as recorded, and what a refused decision said of each.
+    points: Option<conversation::PointsView>,
+    point_values: Vec<[String; 2]>,
+    oldest_first: bool,
+    failing_emails: usize,
+    /// A refused form shown again (empty when none).
+    failed: FailedForm,
+    owners: Vec<StaffMember>,
+    channels: Vec<(&'static str, &'static str)>,
+    priorities: Vec<(&'static str, &'static str)>,
+    outcomes: Vec<(&'static str, &'static str)>,
+    directions: Vec<(&'static str, &'static str)>,
+    /// Today in the viewer's zone (the date fields' default).
+    today: String,
+    erased: bool,
+    /// The moment shown, when it is not now (time travel).
+    past: Option<DateTime<Utc>>,
+    at_query: Option<String>,
+    received_local: String,
+    at_local: Option<String>,
+    sla: Option<SlaView>,
+    breaches: Vec<BreachView>,
+    timeline: Vec<TimelineEntry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,21 +246,21 @@ pub(crate) async fn render_page(
                 phone: sealed.phone.as_ref().map(|p| opener.open(p)),
                 erased: opener.key.is_none() || complaint.personal_data_erased(),
             },
-            serde_json::json!({
-                "language": language.label(),
-                "company": company,
-                "company_id": company.as_deref().map(|c| CompanyId::for_name(c).0),
-                "tier": complaint.tier().label(),
-                "customer_id": customer.0,
-                "channel": channel.label(),
-                "category": complaint.category(),
-                "original_category": category,
-                "summary": summary,
-                "description": opener.open(description),
-                "remedy_requested": remedy_requested.as_ref().map(|r| opener.open(r)),
-                "received_at": events[0].occurred_at,
-                "received_by": events[0].by.display_name(),
-            }),
+            Received {
+                language: language.label(),
+                company: company.clone(),
+                company_id: company.as_deref().map(|c| CompanyId::for_name(c).0),
+                tier: complaint.tier().label(),
+                customer_id: customer.0,
+                channel: channel.label(),
+                category: complaint.category().to_string(),
+                original_category: category.clone(),
+                summary: summary.clone(),
+                description: opener.open(description),
+                remedy_requested: remedy_requested.as_ref().map(|r| opener.open(r)),
+                received_at: events[0].occurred_at,
+                received_by: events[0].by.display_name().to_string(),
+            },
         ),
         _ => {
             return Err(AppError::Internal(
@@ -246,8 +328,6 @@ pub(crate) async fn render_page(
     } else {
         Some(conversation::composer(state, &events, &complaint, &opener).await?)
     };
-    let mut context = page_context(staff, session)?;
-    context.insert("composer", &composer);
     let points = conversation::points(&events, &opener);
     // What a refused decision said of each point, to show it again.
     let point_values: Vec<[String; 2]> = (1..=points.as_ref().map_or(0, |p| p.len()))
@@ -264,80 +344,62 @@ pub(crate) async fn render_page(
             ]
         })
         .collect();
-    context.insert("points", &points);
-    context.insert("point_values", &point_values);
-    context.insert("reference", reference.as_str());
-    context.insert("customer", &customer_view);
-    context.insert("received", &received);
-    context.insert("steps", &steps(&events, &complaint));
-    context.insert("status", complaint.status().code());
-    context.insert("step_label", complaint.progress().step().label());
-    context.insert("priority", complaint.priority().code());
-    context.insert("owner", &complaint.owner());
-    context.insert("outcome", &complaint.outcome().map(|o| o.label()));
-    context.insert("actions", &actions);
-    context.insert("oldest_first", &oldest_first);
-    context.insert("failing_emails", &failing_emails);
-    context.insert("failed", &failed);
-    context.insert("owners", &owners);
-    context.insert("channels", &Channel::options());
-    context.insert("priorities", &Priority::options());
-    context.insert("outcomes", &Outcome::options());
-    context.insert("directions", &Direction::options());
-    context.insert(
-        "today",
-        &Utc::now()
-            .with_timezone(&crate::viewer_zone(staff))
-            .date_naive()
-            .to_string(),
-    );
-    context.insert("erased", &complaint.personal_data_erased());
-    context.insert("past", &past);
-    context.insert(
-        "at_query",
-        &past.map(|at| {
+    let zone = crate::viewer_zone(staff);
+    let (sla, breaches) = sla_of(state, reference.as_str(), &events, &mut timeline, past).await?;
+    let view = ComplaintPage {
+        composer,
+        points,
+        point_values,
+        reference: reference.as_str().to_string(),
+        customer: customer_view,
+        received,
+        steps: steps(&events, &complaint),
+        status: complaint.status().code(),
+        step_label: complaint.progress().step().label(),
+        priority: complaint.priority().code(),
+        owner: complaint.owner().cloned(),
+        outcome: complaint.outcome().map(|o| o.label()),
+        actions,
+        oldest_first,
+        failing_emails,
+        failed,
+        owners,
+        channels: Channel::options(),
+        priorities: Priority::options(),
+        outcomes: Outcome::options(),
+        directions: Direction::options(),
+        today: Utc::now().with_timezone(&zone).date_naive().to_string(),
+        erased: complaint.personal_data_erased(),
+        past,
+        at_query: past.map(|at| {
             serde_urlencoded::to_string([("at", at.to_rfc3339_opts(SecondsFormat::AutoSi, true))])
                 .unwrap_or_default()
         }),
-    );
-    context.insert(
-        "received_local",
-        &events[0]
+        received_local: events[0]
             .occurred_at
-            .with_timezone(&crate::viewer_zone(staff))
+            .with_timezone(&zone)
             .format("%Y-%m-%dT%H:%M:%S")
             .to_string(),
-    );
-    context.insert(
-        "at_local",
-        &past.map(|at| {
-            at.with_timezone(&crate::viewer_zone(staff))
+        at_local: past.map(|at| {
+            at.with_timezone(&zone)
                 .format("%Y-%m-%dT%H:%M:%S")
                 .to_string()
         }),
-    );
-    insert_sla(
-        state,
-        &mut context,
-        reference.as_str(),
-        &events,
-        &mut timeline,
-        past,
-    )
-    .await?;
-    context.insert("timeline", &timeline);
-    render(state, "complaints/show.html", &context, status)
+        sla,
+        breaches,
+        timeline,
+    };
+    Page::new(staff, session, view)?.render(state, "complaints/show.html", status)
 }
 
 /// The complaint's SLA clocks, with their rules, and its breaches with their causes.
-async fn insert_sla(
+async fn sla_of(
     state: &AppState,
-    context: &mut tera::Context,
     reference: &str,
     events: &[ComplaintEvent],
     timeline: &mut [TimelineEntry],
     past: Option<DateTime<Utc>>,
-) -> Result<(), AppError> {
+) -> Result<(Option<SlaView>, Vec<BreachView>), AppError> {
     let now = past.unwrap_or_else(|| state.store.sla.now());
     // The clocks as this page's own events set them, now or at the moment asked for: the
     // page after a command shows that command's effect even before the SLA projection has
@@ -362,6 +424,7 @@ async fn insert_sla(
                 .collect()
         })
         .unwrap_or_default();
+    let mut view = None;
     if let Some((sla, policy)) = replayed {
         // The receipt says which policy version the complaint is held to.
         if let Some(receipt) = timeline.iter_mut().find(|e| e.sequence == 1) {
@@ -370,19 +433,16 @@ async fn insert_sla(
                 format!("{}, version {}", policy.name, sla.policy_version),
             ));
         }
-        context.insert(
-            "sla",
-            &serde_json::json!({
-                "policy_name": policy.name,
-                "version": sla.policy_version,
-                "time_zone": policy.calendar.time_zone.name(),
-                "status": sla.status(now).code(),
-                "status_label": sla.status(now).label(),
-                "clocks": crate::clocks::ClockView::all(&sla, &policy, now),
-            }),
-        );
+        view = Some(SlaView {
+            version: sla.policy_version,
+            time_zone: policy.calendar.time_zone.name(),
+            status: sla.status(now).code(),
+            status_label: sla.status(now).label(),
+            clocks: crate::clocks::ClockView::all(&sla, &policy, now),
+            policy_name: policy.name.clone(),
+        });
     }
-    let breaches: Vec<serde_json::Value> = state
+    let breaches: Vec<BreachView> = state
         .store
         .sla
         .breaches_of(reference)
@@ -424,14 +484,13 @@ async fn insert_sla(
             {
                 b.met_at = Some(*met);
             }
-            let label = SlaClock::parse(&b.clock).map_or("", |c| c.label());
-            let mut value = serde_json::to_value(&b).unwrap_or_default();
-            value["label"] = label.into();
-            value
+            BreachView {
+                label: SlaClock::parse(&b.clock).map_or("", |c| c.label()),
+                breach: b,
+            }
         })
         .collect();
-    context.insert("breaches", &breaches);
-    Ok(())
+    Ok((view, breaches))
 }
 
 pub(crate) async fn show(

@@ -3,7 +3,6 @@
 //! live in the URL so a view can be bookmarked and shared; keyset pagination keeps every page
 //! as fast as the first.
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use redress_domain::{Channel, Priority, Step};
@@ -11,9 +10,10 @@ use redress_store::{ComplaintListRow, QueueCursor, QueueFilter, QueueSort, SlaSt
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
-use crate::{AppState, page_context, render};
+use crate::signed::Signed;
 
 /// Complaints per page.
 pub const PAGE_SIZE: i64 = 50;
@@ -175,12 +175,11 @@ pub(crate) fn queue_row(row: ComplaintListRow, now: DateTime<Utc>) -> QueueRow {
 /// GET /complaints
 pub(crate) async fn list(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    me: Signed,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let filter = query.filter(&staff, state.store.sla.now())?;
+    let filter = query.filter(&me.staff, state.store.sla.now())?;
     let sort = match given(&query.sort) {
         None => QueueSort::default(),
         Some(code) => QueueSort::from_code(&code).ok_or_else(|| {
@@ -202,43 +201,56 @@ pub(crate) async fn list(
     let rows: Vec<QueueRow> = page.rows.into_iter().map(|r| queue_row(r, now)).collect();
     let owners = state.store.accounts.list().await?;
     let categories = state.store.complaint_list.categories().await?;
-    let mut context = page_context(&staff, &session)?;
-    context.insert("rows", &rows);
-    context.insert("total", &page.total);
-    context.insert("more_than", &page.more_than);
-    context.insert("query", &query);
-    context.insert("first_page", &(after.is_none()));
-    context.insert(
-        "next_link",
-        &page
+    let view = Queue {
+        rows,
+        total: page.total,
+        more_than: page.more_than,
+        first_page: after.is_none(),
+        next_link: page
             .next
             .map(|cursor| format!("/complaints?{}", query.with_after(Some(cursor.encode())))),
-    );
-    context.insert(
-        "first_link",
-        &format!("/complaints?{}", query.with_after(None)),
-    );
-    context.insert("owners", &owners);
-    context.insert("categories", &categories);
-    context.insert("steps", &Step::ALL.map(|s| (s.code(), s.label())).to_vec());
-    context.insert("priorities", &Priority::options());
-    context.insert("channels", &Channel::options());
-    context.insert(
-        "statuses",
-        &[
-            ("active", "Not closed"),
-            ("open", "Open"),
-            ("waiting_on_customer", "Waiting on customer"),
-            ("resolved", "Resolved"),
-            ("closed", "Closed"),
-            ("all", "All"),
-        ],
-    );
-    context.insert(
-        "sorts",
-        &QueueSort::ALL.map(|s| (s.code(), s.label())).to_vec(),
-    );
-    render(&state, "complaints/list.html", &context, 200)
+        first_link: format!("/complaints?{}", query.with_after(None)),
+        query,
+        owners,
+        categories,
+        steps: Step::ALL.map(|s| (s.code(), s.label())),
+        priorities: Priority::options(),
+        channels: Channel::options(),
+        statuses: STATUSES,
+        sorts: QueueSort::ALL.map(|s| (s.code(), s.label())),
+    };
+    me.page(view)?.render(&state, "complaints/list.html", 200)
+}
+
+/// What the queue's status filter offers.
+const STATUSES: [(&str, &str); 6] = [
+    ("active", "Not closed"),
+    ("open", "Open"),
+    ("waiting_on_customer", "Waiting on customer"),
+    ("resolved", "Resolved"),
+    ("closed", "Closed"),
+    ("all", "All"),
+];
+
+/// What the queue shows: one page of rows and the filters that chose them.
+#[derive(Debug, Serialize)]
+struct Queue {
+    rows: Vec<QueueRow>,
+    /// How many match (counted up to a limit: see `more_than`).
+    total: i64,
+    more_than: bool,
+    /// The filters as asked.
+    query: QueueQuery,
+    first_page: bool,
+    next_link: Option<String>,
+    first_link: String,
+    owners: Vec<redress_store::StaffAccount>,
+    categories: Vec<String>,
+    steps: [(&'static str, &'static str); Step::ALL.len()],
+    priorities: Vec<(&'static str, &'static str)>,
+    channels: Vec<(&'static str, &'static str)>,
+    statuses: [(&'static str, &'static str); 6],
+    sorts: [(&'static str, &'static str); QueueSort::ALL.len()],
 }
 
 #[cfg(test)]

@@ -97,9 +97,7 @@ impl EmailStatus {
 
     pub(crate) fn of(row: redress_store::OutboxRow) -> Self {
         Self {
-            kind: redress_store::EmailKind::from_code(&row.kind)
-                .map(|k| k.label())
-                .unwrap_or("Email"),
+            kind: super::emails::label(&row.kind),
             failing: row.state == "dead" || (row.state == "pending" && row.last_error.is_some()),
             id: row.id,
             state: row.state,

@@ -18,10 +18,11 @@ use redress_store::AuditAction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::{CurrentStaff, csrf_protected};
 use crate::complaints::{opener_for, timeline};
 use crate::error::AppError;
 use crate::security::audit;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 fn customer_of(path: &str) -> Result<CustomerId, AppError> {
@@ -182,8 +183,7 @@ pub(crate) struct ExportQuery {
 /// GET /customers/{id}/export
 pub(crate) async fn export(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     request: HttpRequest,
     path: web::Path<String>,
     query: web::Query<ExportQuery>,
@@ -267,8 +267,7 @@ async fn render_erase(
 /// GET /customers/{id}/erase: what erasure takes, and the confirmation.
 pub(crate) async fn erase_page(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let customer = customer_of(&path)?;
@@ -283,14 +282,15 @@ pub(crate) async fn erase_page(
 /// POST /customers/{id}/erase: erases once the customer's address is typed in.
 pub(crate) async fn erase(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<EraseForm>,
     request: HttpRequest,
     path: web::Path<String>,
-    form: Checked<EraseForm>,
 ) -> Result<HttpResponse, AppError> {
     let customer = customer_of(&path)?;
-    let form = form.into_inner();
     let reason = form.reason.trim();
     // The address typed must be the one this customer is known by (its digest, kept with
     // their key): no read model involved.

@@ -17,11 +17,12 @@ use redress_store::FileError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::{CurrentStaff, csrf_protected};
 use crate::companies::{ListQuery, file_error, notice, parse_id};
 use crate::complaints::queue::{QueueRow, queue_row};
 use crate::complaints::{TimelineEntry, communication_direction, opener_for, timeline_entry};
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 /// Complaints whose communications a contact's file reads.
@@ -158,8 +159,7 @@ async fn render_contact(
 /// GET /customers/{id}
 pub(crate) async fn contact(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -179,13 +179,14 @@ pub(crate) async fn contact(
 /// POST /customers/{id}
 pub(crate) async fn update_contact(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<ContactForm>,
     path: web::Path<String>,
-    form: Checked<ContactForm>,
 ) -> Result<HttpResponse, AppError> {
     let customer = CustomerId(parse_id(&path)?);
-    let form = form.into_inner();
     let rows = state.store.complaint_list.of_customer(customer).await?;
     if rows.is_empty() {
         return Err(AppError::NotFound);

@@ -5,8 +5,7 @@ use super::*;
 /// GET /reports/customers
 pub(crate) async fn customers(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = Page {

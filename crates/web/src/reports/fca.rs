@@ -5,8 +5,7 @@ use super::*;
 /// GET /reports/fca: the FCA complaints return's figures by category.
 pub(crate) async fn fca(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = Page {

@@ -30,7 +30,19 @@ pub(super) struct Parsed {
     pub(super) zone: Tz,
     /// The query string without format/table (for CSV links and the charts' own links).
     pub(super) query: String,
-    pub(super) selected: serde_json::Value,
+    pub(super) selected: Selected,
+}
+
+/// The filters as the form shows them chosen.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Selected {
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) group: String,
+    pub(super) by: String,
+    pub(super) only: String,
+    pub(super) basis: String,
+    pub(super) q: String,
 }
 
 /// A filter that cannot be used: the field it is in (empty: none on the form) and what to fix.
@@ -150,12 +162,20 @@ pub(super) fn parse(
         params.push(("q", q));
     }
     let encoded = serde_urlencoded::to_string(&params).unwrap_or_default();
-    let selected = serde_json::json!({
-        "from": from.to_string(), "to": to.to_string(), "group": grouping.code(),
-        "by": by, "only": only.clone().unwrap_or_default(),
-        "basis": if basis == Basis::Business { "business" } else { "calendar" },
-        "q": blank(&query.q).unwrap_or_default(),
-    });
+    let selected = Selected {
+        from: from.to_string(),
+        to: to.to_string(),
+        group: grouping.code().to_string(),
+        by: by.to_string(),
+        only: only.clone().unwrap_or_default(),
+        basis: if basis == Basis::Business {
+            "business"
+        } else {
+            "calendar"
+        }
+        .to_string(),
+        q: blank(&query.q).unwrap_or_default(),
+    };
     Ok(Parsed {
         filter: ReportFilter {
             range: Range { from, to },

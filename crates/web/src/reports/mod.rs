@@ -15,10 +15,11 @@ use redress_store::reports::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::charts;
 use crate::error::AppError;
-use crate::{AppState, page_context, render};
+use crate::signed::Signed;
 
 mod customers;
 mod fca;
@@ -90,18 +91,23 @@ mod tests {
             vec![(1, "/complaints/RDR-0000-0000".into())],
         );
         table.chart = charts::bars("Received", &["a".into()], "n", &[("R".into(), vec![1.0])]);
-        let mut context = tera::Context::new();
-        context.insert("tables", &vec![table]);
-        context.insert("query", "from=2026-03-01");
-        context.insert("path", "/reports");
-        context.insert("zone", "Europe/London");
-        context.insert("groups", &group_options());
-        context.insert("bys", &by_options());
-        context.insert(
-            "selected",
-            &serde_json::json!({"from": "2026-03-01", "to": "2026-03-31", "group": "week",
-                "by": "all", "only": "", "basis": "business", "q": ""}),
+        let selected = Selected {
+            from: "2026-03-01".into(),
+            to: "2026-03-31".into(),
+            group: "week".into(),
+            by: "all".into(),
+            only: String::new(),
+            basis: "business".into(),
+            q: String::new(),
+        };
+        let view = ReportView::new(
+            vec![table],
+            "from=2026-03-01",
+            "/reports",
+            selected,
+            "Europe/London",
         );
+        let context = tera::Context::from_serialize(&view).unwrap();
         for page in ["overview", "feedback", "customers", "fca"] {
             let html = tera
                 .render(&format!("reports/{page}.html"), &context)

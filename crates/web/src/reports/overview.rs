@@ -510,8 +510,7 @@ pub(super) async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<
 /// GET /reports
 pub(crate) async fn overview(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = Page {

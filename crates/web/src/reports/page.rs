@@ -43,22 +43,71 @@ impl Page<'_> {
         }
         let q = self.query;
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        let selected = serde_json::json!({
-            "from": text(&q.from), "to": text(&q.to),
-            "group": blank(&q.group).unwrap_or_else(|| "week".into()),
-            "by": blank(&q.by).unwrap_or_else(|| "all".into()), "only": text(&q.only),
-            "basis": blank(&q.basis).unwrap_or_else(|| "business".into()), "q": text(&q.q),
-        });
-        let mut context = page_context(self.staff, self.session)?;
-        context.insert("tables", &Vec::<Table>::new());
-        context.insert("query", "");
-        context.insert("path", self.path);
-        context.insert("selected", &selected);
-        context.insert("refusal", &refusal);
-        context.insert("zone", "");
-        context.insert("groups", &group_options());
-        context.insert("bys", &by_options());
-        render(self.state, self.template, &context, 400)
+        let selected = Selected {
+            from: text(&q.from),
+            to: text(&q.to),
+            group: blank(&q.group).unwrap_or_else(|| "week".into()),
+            by: blank(&q.by).unwrap_or_else(|| "all".into()),
+            only: text(&q.only),
+            basis: blank(&q.basis).unwrap_or_else(|| "business".into()),
+            q: text(&q.q),
+        };
+        let view = ReportView::new(Vec::new(), "", self.path, selected, "").refused(refusal);
+        self.render(view, 400)
+    }
+
+    /// `view` as this report's page.
+    fn render(&self, view: ReportView<'_>, status: u16) -> Result<HttpResponse, AppError> {
+        crate::page::Page::new(self.staff, self.session, view)?.render(
+            self.state,
+            self.template,
+            status,
+        )
+    }
+}
+
+/// What a report page shows: its tables, and the filters that chose them (or what to fix).
+#[derive(Debug, Serialize)]
+pub(super) struct ReportView<'a> {
+    tables: Vec<Table>,
+    /// The filters as a query string (for the CSV links and the charts' own links).
+    query: &'a str,
+    path: &'static str,
+    selected: Selected,
+    refusal: Option<Refusal>,
+    /// The zone days are counted in.
+    zone: &'a str,
+    groups: Vec<(&'static str, &'static str)>,
+    bys: Vec<(&'static str, &'static str)>,
+}
+
+impl<'a> ReportView<'a> {
+    /// `tables` under the filters `selected`.
+    pub(super) fn new(
+        tables: Vec<Table>,
+        query: &'a str,
+        path: &'static str,
+        selected: Selected,
+        zone: &'a str,
+    ) -> Self {
+        Self {
+            tables,
+            query,
+            path,
+            selected,
+            refusal: None,
+            zone,
+            groups: group_options(),
+            bys: by_options(),
+        }
+    }
+
+    /// The page again, saying what to fix.
+    fn refused(self, refusal: Refusal) -> Self {
+        Self {
+            refusal: Some(refusal),
+            ..self
+        }
     }
 }
 
@@ -121,14 +170,13 @@ impl Page<'_> {
                 ));
             }
         }
-        let mut context = page_context(self.staff, self.session)?;
-        context.insert("tables", &tables);
-        context.insert("query", &parsed.query);
-        context.insert("path", self.path);
-        context.insert("selected", &parsed.selected);
-        context.insert("zone", parsed.zone.name());
-        context.insert("groups", &group_options());
-        context.insert("bys", &by_options());
-        render(state, self.template, &context, 200)
+        let view = ReportView::new(
+            tables,
+            &parsed.query,
+            self.path,
+            parsed.selected.clone(),
+            parsed.zone.name(),
+        );
+        self.render(view, 200)
     }
 }

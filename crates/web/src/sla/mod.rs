@@ -9,7 +9,6 @@ pub mod policy;
 
 use std::collections::BTreeMap;
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use redress_domain::{Priority, SlaClock, Tier};
@@ -19,9 +18,9 @@ use crate::clocks::words;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::CurrentStaff;
 use crate::error::AppError;
-use crate::{AppState, page_context, render, viewer_zone};
+use crate::signed::Signed;
+use crate::{AppState, viewer_zone};
 
 /// Rows per list: the most urgent; the rest are a link away, in the queue (which pages).
 const LIST_LIMIT: i64 = 10;
@@ -85,17 +84,81 @@ fn blank(value: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// What the dashboard shows (its live part, and around it the filters' choices).
+#[derive(Debug, Serialize)]
+struct Dashboard {
+    counts: redress_store::sla::StateCounts,
+    lists: [List; 3],
+    tallies: [Tally; 4],
+    periods: [i64; 4],
+    period: i64,
+    now: DateTime<Utc>,
+    /// The filters as a query string, for the live part's own link.
+    query: String,
+    past: Option<DateTime<Utc>>,
+    /// The moment shown, as the time-travel field takes it.
+    at_local: Option<String>,
+    /// Each filter's value as chosen (empty: none).
+    selected: BTreeMap<&'static str, String>,
+    /// The filters' choices (the whole page only).
+    #[serde(flatten)]
+    filters: Option<Filters>,
+}
+
+/// What the dashboard's filters offer.
+#[derive(Debug, Serialize)]
+struct Filters {
+    owners: Vec<(String, String)>,
+    categories: Vec<String>,
+    tiers: Vec<(&'static str, &'static str)>,
+    priorities: Vec<(&'static str, &'static str)>,
+}
+
+/// One list: breached, at risk or due today.
+#[derive(Debug, Serialize)]
+struct List {
+    id: &'static str,
+    title: &'static str,
+    note: &'static str,
+    empty: &'static str,
+    lines: Vec<Line>,
+    /// "Showing the 10 most urgent of 42."
+    more: Option<String>,
+    /// All of them in the queue.
+    queue: Option<String>,
+    total: i64,
+    /// How many each owner has, each a link to theirs (when the list is cut).
+    owners: Vec<OwnerGroup>,
+}
+
+/// One owner's share of a list.
+#[derive(Debug, Serialize)]
+struct OwnerGroup {
+    name: String,
+    count: i64,
+    queue: String,
+}
+
+/// Open clocks counted by one column (step, owner, category, tier).
+#[derive(Debug, Serialize)]
+struct Tally {
+    column: &'static str,
+    rows: Vec<(String, i64)>,
+}
+
+/// The periods the dashboard can count met and missed clocks over, in days.
+const PERIODS: [i64; 4] = [7, 30, 90, 365];
+
 /// GET /sla
 pub(crate) async fn dashboard(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    me: Signed,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, AppError> {
     let owner = match blank(&query.owner).as_deref() {
         None => None,
         Some("none") => Some(Uuid::nil()),
-        Some("me") => Some(staff.0.id),
+        Some("me") => Some(me.staff.0.id),
         Some(id) => Some(Uuid::parse_str(id).map_err(|_| {
             AppError::BadForm(format!(
                 "{id:?} is not a member of staff; choose one from the list."
@@ -116,7 +179,7 @@ pub(crate) async fn dashboard(
         Some(p) => p
             .parse()
             .ok()
-            .filter(|d| [7, 30, 90, 365].contains(d))
+            .filter(|d| PERIODS.contains(d))
             .ok_or_else(|| {
                 AppError::BadForm(format!(
                     "{p:?} is not a period; choose 7, 30, 90 or 365 days."
@@ -129,7 +192,7 @@ pub(crate) async fn dashboard(
         tier,
         priority,
     };
-    let zone = viewer_zone(&staff);
+    let zone = viewer_zone(&me.staff);
     let present = state.store.sla.now();
     let past = match blank(&query.at) {
         None => None,
@@ -172,8 +235,6 @@ pub(crate) async fn dashboard(
                 other => other.into(),
             })?,
     };
-    let mut context = page_context(&staff, &session)?;
-    context.insert("counts", &dashboard.counts);
     // The queue narrowed as the dashboard is (what it can narrow by), for the rest of a list.
     let queue_owner = match blank(&query.owner).as_deref() {
         Some("none") => Some("unassigned".to_string()),
@@ -205,104 +266,98 @@ pub(crate) async fn dashboard(
                     o.owner_id
                         .map_or_else(|| "unassigned".to_string(), |id| id.to_string()),
                 );
-                serde_json::json!({
-                    "name": o.owner_name.clone().unwrap_or_else(|| "No owner".into()),
-                    "count": o.count,
-                    "queue": queue_link(state, owner),
-                })
+                OwnerGroup {
+                    name: o.owner_name.clone().unwrap_or_else(|| "No owner".into()),
+                    count: o.count,
+                    queue: queue_link(state, owner),
+                }
             })
             .collect::<Vec<_>>()
     };
     // Each list shows the LIST_LIMIT most urgent lines, says how many there are, and links
     // to all of them in the queue, by owner too.
-    let list = |id: &str,
-                title: &str,
-                note: &str,
-                empty: &str,
+    let list = |id: &'static str,
+                title: &'static str,
+                note: &'static str,
+                empty: &'static str,
                 rows,
                 urgent,
                 total: i64,
-                owners: Vec<serde_json::Value>| {
+                owners: Vec<OwnerGroup>| {
         let lines = lines(rows, now, urgent);
         let shown = lines.len() as i64;
         let state = (id != "due_today" && past.is_none()).then_some(id);
-        serde_json::json!({
-            "id": id, "title": title, "note": note, "empty": empty,
-            "lines": lines,
-            "more": (total > shown).then(|| format!(
-                "Showing the {shown} most urgent of {total}."
-            )),
-            "queue": state.filter(|_| total > shown).map(|s| queue_link(s, queue_owner.clone())),
-            "total": total,
-            "owners": if total > shown { owners } else { Vec::new() },
-        })
+        List {
+            id,
+            title,
+            note,
+            empty,
+            lines,
+            more: (total > shown).then(|| format!("Showing the {shown} most urgent of {total}.")),
+            queue: state
+                .filter(|_| total > shown)
+                .map(|s| queue_link(s, queue_owner.clone())),
+            total,
+            owners: if total > shown { owners } else { Vec::new() },
+        }
     };
     let (breached_total, at_risk_total) = (dashboard.counts.breached, dashboard.counts.at_risk);
     let due_today_total = dashboard.due_today.len() as i64;
-    context.insert(
-        "lists",
-        &[
-            list(
-                "breached",
-                "Breached",
-                "longest overdue first",
-                "Nothing is breached.",
-                dashboard.breached,
-                true,
-                breached_total,
-                groups("breached", &dashboard.breached_by_owner),
-            ),
-            list(
-                "at_risk",
-                "At risk",
-                "least time left first",
-                "Nothing is at risk.",
-                dashboard.at_risk,
-                true,
-                at_risk_total,
-                groups("at_risk", &dashboard.at_risk_by_owner),
-            ),
-            list(
-                "due_today",
-                "Due today",
-                "the next deadline of each complaint, soonest first",
-                "Nothing else falls due today.",
-                dashboard.due_today,
-                false,
-                due_today_total,
-                Vec::new(),
-            ),
-        ],
-    );
-    let label = |key: &str, parse: &dyn Fn(&str) -> Option<&'static str>| {
-        parse(key).map_or_else(|| key.to_string(), str::to_string)
-    };
-    let tally = |column: &str,
+    let lists = [
+        list(
+            "breached",
+            "Breached",
+            "longest overdue first",
+            "Nothing is breached.",
+            dashboard.breached,
+            true,
+            breached_total,
+            groups("breached", &dashboard.breached_by_owner),
+        ),
+        list(
+            "at_risk",
+            "At risk",
+            "least time left first",
+            "Nothing is at risk.",
+            dashboard.at_risk,
+            true,
+            at_risk_total,
+            groups("at_risk", &dashboard.at_risk_by_owner),
+        ),
+        list(
+            "due_today",
+            "Due today",
+            "the next deadline of each complaint, soonest first",
+            "Nothing else falls due today.",
+            dashboard.due_today,
+            false,
+            due_today_total,
+            Vec::new(),
+        ),
+    ];
+    let tally = |column: &'static str,
                  tallies: &[redress_store::sla::Tally],
-                 parse: &dyn Fn(&str) -> Option<&'static str>| {
-        let rows: Vec<(String, i64)> = tallies
+                 parse: &dyn Fn(&str) -> Option<&'static str>| Tally {
+        column,
+        rows: tallies
             .iter()
-            .map(|t| (label(&t.key, parse), t.count))
-            .collect();
-        serde_json::json!({ "column": column, "rows": rows })
+            .map(|t| {
+                let label = parse(&t.key).map_or_else(|| t.key.clone(), str::to_string);
+                (label, t.count)
+            })
+            .collect(),
     };
     let none = |_: &str| None;
-    context.insert(
-        "tallies",
-        &[
-            tally("Step", &dashboard.by_clock, &|k| {
-                SlaClock::parse(k).map(|c| c.label())
-            }),
-            tally("Owner", &dashboard.by_owner, &none),
-            tally("Category", &dashboard.by_category, &none),
-            tally("Tier", &dashboard.by_tier, &|k| {
-                Tier::parse(k).ok().map(|t| t.label())
-            }),
-        ],
-    );
-    context.insert("periods", &[7, 30, 90, 365]);
-    context.insert("period", &period);
-    context.insert("now", &now);
+    let tallies = [
+        tally("Step", &dashboard.by_clock, &|k| {
+            SlaClock::parse(k).map(|c| c.label())
+        }),
+        tally("Owner", &dashboard.by_owner, &none),
+        tally("Category", &dashboard.by_category, &none),
+        tally("Tier", &dashboard.by_tier, &|k| {
+            Tier::parse(k).ok().map(|t| t.label())
+        }),
+    ];
     let mut params: Vec<(&str, String)> = Vec::new();
     for (name, value) in [
         ("owner", blank(&query.owner)),
@@ -319,39 +374,42 @@ pub(crate) async fn dashboard(
             params.push((name, value));
         }
     }
-    let encoded = serde_urlencoded::to_string(&params).unwrap_or_default();
-    context.insert("query", &encoded);
-    context.insert("past", &past);
-    context.insert(
-        "at_local",
-        &past.map(|at| at.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string()),
-    );
     let mut selected: BTreeMap<&str, String> =
         ["owner", "category", "tier", "priority", "period", "at"]
             .into_iter()
             .map(|name| (name, String::new()))
             .collect();
     selected.extend(params.iter().cloned());
-    context.insert("selected", &selected);
+    let mut view = Dashboard {
+        counts: dashboard.counts,
+        lists,
+        tallies,
+        periods: PERIODS,
+        period,
+        now,
+        query: serde_urlencoded::to_string(&params).unwrap_or_default(),
+        past,
+        at_local: past.map(|at| at.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string()),
+        selected,
+        filters: None,
+    };
     if query.partial.is_some() {
         // A document of its own (with its language and title), whose body the page takes.
-        return render(&state, "sla/live_document.html", &context, 200);
+        return me.page(view)?.render(&state, "sla/live_document.html", 200);
     }
-    let owners: Vec<(String, String)> = state
-        .store
-        .accounts
-        .list()
-        .await?
-        .into_iter()
-        .filter(|a| a.active)
-        .map(|a| (a.id.to_string(), a.name))
-        .collect();
-    context.insert("owners", &owners);
-    context.insert(
-        "categories",
-        &state.store.complaint_list.categories().await?,
-    );
-    context.insert("tiers", &Tier::options());
-    context.insert("priorities", &Priority::options());
-    render(&state, "sla/dashboard.html", &context, 200)
+    view.filters = Some(Filters {
+        owners: state
+            .store
+            .accounts
+            .list()
+            .await?
+            .into_iter()
+            .filter(|a| a.active)
+            .map(|a| (a.id.to_string(), a.name))
+            .collect(),
+        categories: state.store.complaint_list.categories().await?,
+        tiers: Tier::options(),
+        priorities: Priority::options(),
+    });
+    me.page(view)?.render(&state, "sla/dashboard.html", 200)
 }

@@ -12,8 +12,9 @@ use redress_domain::sla::PolicyError;
 use redress_domain::{BusinessCalendar, Preset, Priority, SlaClock, SlaPolicy, Target, Tier};
 use serde::Deserialize;
 
-use crate::auth::{Checked, CurrentStaff, csrf_protected};
+use crate::auth::{CurrentStaff, csrf_protected};
 use crate::error::AppError;
+use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
 const WEEKDAYS: [(&str, &str); 7] = [
@@ -252,8 +253,7 @@ async fn policy_page(
 /// GET /admin/sla
 pub(crate) async fn policy(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
     query: web::Query<PolicyQuery>,
 ) -> Result<HttpResponse, AppError> {
     let current = state.store.sla.policies.current().await?;
@@ -286,11 +286,13 @@ pub(crate) struct PolicyForm {
 /// is saved then).
 pub(crate) async fn save_policy(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
-    form: Checked<PolicyForm>,
+    Signed {
+        staff,
+        session,
+        form,
+    }: Signed<PolicyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = form.into_inner().fields;
+    let fields = form.fields;
     let current = state.store.sla.policies.current().await?;
     let policy = if let Some(code) = fields.get("preset").filter(|c| !c.is_empty()) {
         // A preset keeps the team's calendar and replaces the name and targets.
@@ -369,8 +371,7 @@ pub(crate) async fn save_policy(
 /// GET /sla/rules: how the clocks work, and the policy in effect.
 pub(crate) async fn rules(
     state: web::Data<AppState>,
-    staff: CurrentStaff,
-    session: Session,
+    Signed { staff, session, .. }: Signed,
 ) -> Result<HttpResponse, AppError> {
     let current = state.store.sla.policies.current().await?;
     let fields = fields_of(&current.policy);
