@@ -150,6 +150,44 @@ async function main() {
   );
   await checkPage('notifications-assigned');
 
+  step('the keyboard: choosing and opening a complaint from the queue, and the "?" list');
+  await openUntil(
+    `${baseUrl}/complaints?owner=mine`,
+    async () => (await staff.locator('tr[data-complaint]').count()) > 0,
+    "the owner's queue shows their complaint",
+  );
+  await staff.keyboard.press('j');
+  const firstRow = staff.locator('tr[data-complaint]').first();
+  check(
+    (await firstRow.getAttribute('class'))?.includes('chosen') &&
+      (await staff.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-complaint'))) ===
+        (await firstRow.getAttribute('data-complaint')),
+    'j does not choose the first complaint of the queue',
+  );
+  await staff.keyboard.press('?');
+  check(await staff.locator('dialog#shortcuts').evaluate((d) => d.open), '? does not show the shortcuts');
+  await checkPage('queue-shortcuts');
+  await staff.keyboard.press('Escape');
+  check(!(await staff.locator('dialog#shortcuts').evaluate((d) => d.open)), 'Escape does not close the shortcuts');
+  const chosenReference = await firstRow.getAttribute('data-complaint');
+  await Promise.all([staff.waitForURL(`**/complaints/${chosenReference}`), staff.keyboard.press('o')]);
+  step('the keyboard on the complaint: r goes to the reply, typing is never a shortcut, n to the note');
+  await staff.goto(`${baseUrl}${complaintPath}`);
+  const focused = () => staff.evaluate(() => document.activeElement?.id ?? '');
+  await staff.keyboard.press('r');
+  check((await focused()) === 'reply-message', `r does not open the reply (focus on ${await focused()})`);
+  await staff.keyboard.type('an');
+  check(
+    (await focused()) === 'reply-message' &&
+      (await staff.locator('#reply-message').inputValue()) === 'an',
+    'letters typed in the reply acted as shortcuts',
+  );
+  await staff.locator('#reply-message').fill('');
+  await staff.evaluate(() => document.activeElement?.blur());
+  await staff.keyboard.press('n');
+  check((await focused()) === 'note', `n does not open the note (focus on ${await focused()})`);
+  await staff.evaluate(() => document.activeElement?.blur());
+
   step('opening the complaint');
   await staff.goto(`${baseUrl}${complaintPath}`);
   await checkPage('complaint-assigned');
