@@ -59,7 +59,8 @@ pub use reports::{Reports, ReportsProjector};
 pub use retention::{Retention, RetentionReport};
 pub use saved_replies::{SavedReplies, SavedReply, SavedReplyDraft, SavedReplyError};
 pub use security::{
-    AuditAction, AuditActor, AuditEntry, AuditTrail, LiveSession, RateLimits, StaffSessions,
+    AuditAction, AuditActor, AuditEntry, AuditTrail, LiveSession, RateLimits, SessionInfo,
+    StaffSessions, session_id,
 };
 pub use sla::{Sla, SlaPolicies, SlaProjector};
 pub use vault::{KeyVault, OpenError};

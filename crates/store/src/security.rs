@@ -31,6 +31,26 @@ pub struct LiveSession {
     pub last_seen_at: DateTime<Utc>,
 }
 
+/// A session as its owner (and their admins) see it: where and when, never its token.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SessionInfo {
+    /// Its id: the SHA-256 of its token ([`session_id`]), which opens nothing.
+    pub id: String,
+    /// When it began (at sign-in).
+    pub started_at: DateTime<Utc>,
+    /// When it was last used (to the minute: see the web layer's touch interval).
+    pub last_seen_at: DateTime<Utc>,
+    /// The client's address at sign-in.
+    pub address: String,
+    /// The browser's `User-Agent` at sign-in.
+    pub user_agent: String,
+}
+
+/// The id of the session a token opens (what [`StaffSessions::of_staff`] lists).
+pub fn session_id(token: &str) -> String {
+    token_hash(token)
+}
+
 /// The SHA-256 of a session token, as stored (a leaked table opens no session).
 fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
@@ -143,6 +163,32 @@ impl StaffSessions {
         Ok(())
     }
 
+    /// The sessions of `staff` still in the table, the last used first (some may have run
+    /// out of time and wait to be pruned: the caller knows the limits).
+    pub async fn of_staff(&self, staff: Uuid) -> Result<Vec<SessionInfo>, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT token_hash AS id, started_at, last_seen_at, address, user_agent
+               FROM staff_sessions WHERE staff_id = $1
+              ORDER BY last_seen_at DESC, started_at DESC"
+        )
+        .bind(staff)
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// Ends the session `id` ([`session_id`]) if it is one of `staff`'s; whether it was.
+    pub async fn end_one(&self, staff: Uuid, id: &str) -> Result<bool, StoreError> {
+        let ended = on_pool!(&self.db, |pool| sqlx::query(
+            "DELETE FROM staff_sessions WHERE token_hash = $1 AND staff_id = $2"
+        )
+        .bind(id)
+        .bind(staff)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(ended == 1)
+    }
+
     /// Ends every session of `staff` (deactivated, role changed); returns how many.
     pub async fn end_all(&self, staff: Uuid) -> Result<u64, StoreError> {
         Ok(on_pool!(&self.db, |pool| sqlx::query(
@@ -229,11 +275,13 @@ pub enum AuditAction {
     PasswordChanged,
     /// An admin set a temporary password for someone.
     PasswordReset,
+    /// A session was ended by its owner (from another) or all of someone's by an admin.
+    SessionsEnded,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 15] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -248,6 +296,7 @@ impl AuditAction {
         AuditAction::RetentionRun,
         AuditAction::PasswordChanged,
         AuditAction::PasswordReset,
+        AuditAction::SessionsEnded,
     ];
 
     /// Its code in the table.
@@ -267,6 +316,7 @@ impl AuditAction {
             AuditAction::RetentionRun => "retention_run",
             AuditAction::PasswordChanged => "password_changed",
             AuditAction::PasswordReset => "password_reset",
+            AuditAction::SessionsEnded => "sessions_ended",
         }
     }
 
@@ -287,6 +337,7 @@ impl AuditAction {
             AuditAction::RetentionRun => "Retention run",
             AuditAction::PasswordChanged => "Password changed",
             AuditAction::PasswordReset => "Temporary password set",
+            AuditAction::SessionsEnded => "Sessions ended",
         }
     }
 

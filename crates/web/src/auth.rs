@@ -137,6 +137,12 @@ impl FromRequest for CurrentStaff {
     }
 }
 
+/// The token of the session this browser holds, if any (its id is
+/// [`redress_store::session_id`] of it).
+pub(crate) fn session_token(session: &Session) -> Option<String> {
+    session.get::<String>(SESSION_KEY).ok().flatten()
+}
+
 /// The staff account named in a path (`/admin/users/{id}/...`), or 404.
 pub(crate) async fn account_in_path(state: &AppState, id: &str) -> Result<StaffAccount, AppError> {
     let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
@@ -459,6 +465,7 @@ pub(crate) async fn sign_in(
     }
 }
 
+/// A form with nothing but its CSRF token (a button).
 #[derive(Debug, Deserialize)]
 pub(crate) struct CsrfForm {
     #[serde(default)]

@@ -234,6 +234,8 @@ pub struct AppState {
     pub uploads: uploads::UploadLimits,
     /// The currency redress is paid in.
     pub currency: redress_domain::Currency,
+    /// How long staff sessions last (to list only the live ones).
+    pub sessions: auth::SessionLimits,
 }
 
 /// Settings of the web layer.
@@ -386,6 +388,7 @@ pub fn serve(
         intake: settings.intake.clone(),
         uploads: settings.uploads,
         currency: settings.currency.clone(),
+        sessions: settings.sessions,
     });
     let ops = web::Data::new(settings.ops.clone());
     let https = web::Data::new(security::Https(settings.secure_cookies));

@@ -60,7 +60,7 @@ fn back(done: &str) -> HttpResponse {
 /// POST /notifications/{id}/read
 pub(crate) async fn mark_read(
     state: web::Data<AppState>,
-    Signed { staff, form: _, .. }: Signed<CsrfForm>,
+    Signed { staff, .. }: Signed<CsrfForm>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -78,7 +78,7 @@ pub(crate) async fn mark_read(
 /// POST /notifications/read-all
 pub(crate) async fn mark_all_read(
     state: web::Data<AppState>,
-    Signed { staff, form: _, .. }: Signed<CsrfForm>,
+    Signed { staff, .. }: Signed<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
     state
         .store

@@ -126,6 +126,9 @@ pub const ROUTES: &[Route] = &[
     post("/account", AGENT, |r| r.to(account::save_settings)),
     get("/account/password", AGENT, |r| r.to(passwords::own_form)),
     post("/account/password", AGENT, |r| r.to(passwords::change_own)),
+    post("/account/sessions/end", AGENT, |r| {
+        r.to(account::sessions::end)
+    }),
     post("/account/notifications", AGENT, |r| {
         r.to(notifications::save_preferences)
     }),
@@ -203,6 +206,9 @@ pub const ROUTES: &[Route] = &[
     }),
     post("/admin/users/{id}/password", ADMIN, |r| {
         r.to(passwords::reset)
+    }),
+    post("/admin/users/{id}/sessions/end", ADMIN, |r| {
+        r.to(account::sessions::end_all)
     }),
     get("/admin/api-tokens", ADMIN, |r| r.to(api_tokens::page)),
     post("/admin/api-tokens", ADMIN, |r| r.to(api_tokens::create)),

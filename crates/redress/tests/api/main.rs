@@ -24,6 +24,7 @@ mod passwords;
 mod public;
 mod reports;
 mod security;
+mod sessions;
 mod sla;
 mod smtp;
 mod status;

@@ -1,5 +1,8 @@
-//! `/account`: one's own settings (name, time zone, language, notifications). Changing one's
-//! password is `/account/password` ([`crate::passwords`]).
+//! `/account`: one's own settings (name, time zone, language, notifications) and where one
+//! is signed in ([`sessions`]). Changing one's password is `/account/password`
+//! ([`crate::passwords`]).
+
+pub mod sessions;
 
 use actix_session::Session;
 use actix_web::http::header;
@@ -34,6 +37,10 @@ async fn render_settings(
         &crate::notifications::choices(state, staff).await?,
     );
     context.insert("deliveries", &crate::notifications::deliveries());
+    context.insert(
+        "sessions",
+        &sessions::of(state, staff, session, state.sessions).await?,
+    );
     render(state, "account/settings.html", &context, status)
 }
 
@@ -46,6 +53,8 @@ pub(crate) async fn settings_page(
     let notice = match query.done.as_deref() {
         Some("saved") => Some("Saved."),
         Some("notifications") => Some("Your choices of notifications are saved."),
+        Some("session_ended") => Some("That session has ended: whoever used it is signed out."),
+        Some("session_gone") => Some("That session had already ended."),
         _ => None,
     };
     render_settings(&state, &staff, &session, notice, None, 200).await

@@ -105,7 +105,7 @@ pub(crate) struct RevokeForm {
 /// POST /admin/api-tokens/{id}/revoke
 pub(crate) async fn revoke(
     state: web::Data<AppState>,
-    Signed { staff, form: _, .. }: Signed<RevokeForm>,
+    Signed { staff, .. }: Signed<RevokeForm>,
     request: actix_web::HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {

@@ -52,7 +52,7 @@ pub(crate) struct DismissForm {
 /// (once someone has dealt with it).
 pub(crate) async fn dismiss(
     state: web::Data<AppState>,
-    Signed { staff, form: _, .. }: Signed<DismissForm>,
+    Signed { staff, .. }: Signed<DismissForm>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id_of(&path.into_inner())?;

@@ -68,7 +68,7 @@ pub(crate) struct RetryForm {
 /// POST /admin/mail/{id}/retry
 pub(crate) async fn retry(
     state: web::Data<AppState>,
-    Signed { staff, form: _, .. }: Signed<RetryForm>,
+    Signed { staff, .. }: Signed<RetryForm>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();

@@ -64,7 +64,7 @@ pub(crate) struct RunForm {
 /// POST /admin/retention: runs a retention pass now.
 pub(crate) async fn run(
     state: web::Data<AppState>,
-    Signed { staff, form: _, .. }: Signed<RunForm>,
+    Signed { staff, .. }: Signed<RunForm>,
     request: HttpRequest,
     days: web::Data<RetentionDays>,
 ) -> Result<HttpResponse, AppError> {

@@ -102,6 +102,7 @@ fn notice(done: &str) -> Option<&'static str> {
             "The account was deactivated: its owner cannot sign in any more, and their past actions keep their name."
         }
         "reactivated" => "The account was reactivated: its owner can sign in again.",
+        "signed_out" => "They are signed out everywhere: every session of theirs has ended.",
         "password" => {
             "The temporary password is set and the person's sessions have ended. At their next sign-in they choose their own."
         }
@@ -417,7 +418,13 @@ mod tests {
 
     #[test]
     fn only_known_notices_are_shown() {
-        for done in ["created", "role", "deactivated", "reactivated"] {
+        for done in [
+            "created",
+            "role",
+            "deactivated",
+            "reactivated",
+            "signed_out",
+        ] {
             assert!(notice(done).is_some(), "{done}");
         }
         assert_eq!(notice("<script>"), None);
