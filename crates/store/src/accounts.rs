@@ -287,6 +287,16 @@ impl Accounts {
             .collect()
     }
 
+    /// The accounts that may sign in (the people work can be given to or mention), by name.
+    pub async fn active(&self) -> Result<Vec<StaffAccount>, StoreError> {
+        Ok(self
+            .list()
+            .await?
+            .into_iter()
+            .filter(|a| a.active)
+            .collect())
+    }
+
     /// Changes an account's role.
     pub async fn set_role(&self, id: Uuid, role: Role) -> Result<(), AccountError> {
         self.guarded_update(

@@ -137,10 +137,9 @@ pub(crate) async fn composer(
     let colleagues = state
         .store
         .accounts
-        .list()
+        .active()
         .await?
         .into_iter()
-        .filter(|a| a.active)
         .filter_map(|a| {
             mentions::handles_of(&a.name, &a.email)
                 .into_iter()
@@ -392,14 +391,7 @@ async fn mentioned(
     if handles.is_empty() {
         return Ok(Ok(Vec::new()));
     }
-    let staff: Vec<_> = state
-        .store
-        .accounts
-        .list()
-        .await?
-        .into_iter()
-        .filter(|a| a.active)
-        .collect();
+    let staff = state.store.accounts.active().await?;
     let mut found = Vec::new();
     for handle in handles {
         let by_handle: Vec<_> = staff

@@ -317,10 +317,9 @@ pub(crate) async fn render_page(
     let owners: Vec<StaffMember> = state
         .store
         .accounts
-        .list()
+        .active()
         .await?
         .into_iter()
-        .filter(|a| a.active)
         .map(|a| a.member())
         .collect();
     let composer: Option<Composer> = if past.is_some() {

@@ -401,10 +401,9 @@ pub(crate) async fn dashboard(
         owners: state
             .store
             .accounts
-            .list()
+            .active()
             .await?
             .into_iter()
-            .filter(|a| a.active)
             .map(|a| (a.id.to_string(), a.name))
             .collect(),
         categories: state.store.complaint_list.categories().await?,
