@@ -189,6 +189,18 @@ impl StaffSessions {
         Ok(ended == 1)
     }
 
+    /// Ends every session of `staff` but `keep` ([`session_id`]); returns how many.
+    pub async fn end_others(&self, staff: Uuid, keep: &str) -> Result<u64, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query(
+            "DELETE FROM staff_sessions WHERE staff_id = $1 AND token_hash <> $2"
+        )
+        .bind(staff)
+        .bind(keep)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
     /// Ends every session of `staff` (deactivated, role changed); returns how many.
     pub async fn end_all(&self, staff: Uuid) -> Result<u64, StoreError> {
         Ok(on_pool!(&self.db, |pool| sqlx::query(

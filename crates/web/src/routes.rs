@@ -129,6 +129,9 @@ pub const ROUTES: &[Route] = &[
     post("/account/sessions/end", AGENT, |r| {
         r.to(account::sessions::end)
     }),
+    post("/account/sessions/end-others", AGENT, |r| {
+        r.to(account::sessions::end_others)
+    }),
     post("/account/notifications", AGENT, |r| {
         r.to(notifications::save_preferences)
     }),

@@ -10,6 +10,7 @@ use crate::{PASSWORD, TestApp, Visitor, csrf_in, spawn_app};
 
 on_both_backends!(
     a_person_sees_where_they_are_signed_in_and_ends_a_session,
+    a_person_signs_out_everywhere_but_here,
     an_admin_signs_someone_out_everywhere,
 );
 
@@ -155,6 +156,54 @@ async fn a_person_sees_where_they_are_signed_in_and_ends_a_session(db: TestDb) {
             "another of their sessions".to_string()
         ],
         "each ended session is audited once, newest first; refusals are not"
+    );
+    app.stop().await;
+}
+
+async fn a_person_signs_out_everywhere_but_here(db: TestDb) {
+    let app = spawn_app(db).await;
+    let me = app.sign_in_as(Role::Agent).await;
+    let page = app.get("/account").await.text().await.unwrap();
+    assert!(
+        !page.contains("/account/sessions/end-others"),
+        "offered with only this session"
+    );
+    let (laptop, phone) = (firefox(&app), app.another_visitor());
+    for browser in [&laptop, &phone] {
+        assert_eq!(browser.sign_in(&me.email, PASSWORD).await.status(), 303);
+    }
+    let colleague_browser = app.another_visitor();
+    colleague_browser.sign_in_as(Role::Agent).await;
+    let page = app.get("/account").await.text().await.unwrap();
+    assert!(page.contains("Sign out everywhere but here"));
+    let done = app
+        .post_form("/account/sessions/end-others", &[("csrf", &csrf_in(&page))])
+        .await;
+    assert_eq!(location(&done), "/account?done=others_ended#sessions");
+    for browser in [&laptop, &phone] {
+        assert_eq!(
+            browser.get("/complaints").await.status(),
+            303,
+            "still signed in"
+        );
+    }
+    assert_eq!(
+        app.get("/complaints").await.status(),
+        200,
+        "signed out here too"
+    );
+    assert_eq!(colleague_browser.get("/complaints").await.status(), 200);
+    let page = app
+        .get("/account?done=others_ended")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("You are signed out everywhere but here."));
+    assert_eq!(listed(&page).len(), 1);
+    assert_eq!(
+        audited(&app, &me.email).await,
+        vec!["all their other sessions (2)".to_string()]
     );
     app.stop().await;
 }

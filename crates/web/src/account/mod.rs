@@ -55,6 +55,7 @@ pub(crate) async fn settings_page(
         Some("notifications") => Some("Your choices of notifications are saved."),
         Some("session_ended") => Some("That session has ended: whoever used it is signed out."),
         Some("session_gone") => Some("That session had already ended."),
+        Some("others_ended") => Some("You are signed out everywhere but here."),
         _ => None,
     };
     render_settings(&state, &staff, &session, notice, None, 200).await

@@ -1,6 +1,7 @@
 //! Where one is signed in: the sessions listed on `/account`, each of which its owner can end
-//! (`POST /account/sessions/end`; ending this browser's is signing out), and an admin signing
-//! someone out everywhere (`POST /admin/users/{id}/sessions/end`). Both are audited.
+//! (`POST /account/sessions/end`; ending this browser's is signing out) or all but this one
+//! (`POST /account/sessions/end-others`), and an admin signing someone out everywhere
+//! (`POST /admin/users/{id}/sessions/end`). All are audited.
 
 use actix_session::Session;
 use actix_web::http::header;
@@ -148,6 +149,30 @@ pub(crate) async fn end(
         return Ok(see_other("/sign-in"));
     }
     Ok(see_other("/account?done=session_ended#sessions"))
+}
+
+/// POST /account/sessions/end-others: signs out everywhere but here.
+pub(crate) async fn end_others(
+    state: web::Data<AppState>,
+    Signed { staff, session, .. }: Signed<CsrfForm>,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let Some(this) = crate::auth::session_token(&session).map(|token| session_id(&token)) else {
+        return Err(AppError::SignInRequired("/account".into()));
+    };
+    let ended = state.store.sessions.end_others(staff.0.id, &this).await?;
+    if ended > 0 {
+        audit(
+            &state,
+            &request,
+            &staff,
+            AuditAction::SessionsEnded,
+            &staff.0.email,
+            &format!("all their other sessions ({ended})"),
+        )
+        .await?;
+    }
+    Ok(see_other("/account?done=others_ended#sessions"))
 }
 
 /// POST /admin/users/{id}/sessions/end: signs someone out everywhere (an admin's own: here
