@@ -15,7 +15,7 @@ use redress_store::{Delivery, EmailKind, NotificationKind, SentCopy, Store, Stor
 use tokio::sync::watch;
 
 use crate::message::{FileToSend, build_alert, build_message, copy_of};
-use crate::render::{AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError};
+use crate::render::{AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError, ResetView};
 use crate::settings::MailSettings;
 use crate::transport::Transport;
 
@@ -93,6 +93,7 @@ impl Mailer {
         match claimed.kind {
             EmailKind::Notification => return self.deliver_notification(claimed).await,
             EmailKind::Digest => return self.deliver_digest(claimed).await,
+            EmailKind::PasswordReset => return self.deliver_password_reset(claimed).await,
             kind if kind.is_for_staff() => return self.deliver_alert(claimed).await,
             _ => {}
         }
@@ -557,6 +558,47 @@ impl Mailer {
         let message = self
             .emails
             .render_notice(EmailKind::Digest, &view)
+            .map_err(|e| e.to_string())
+            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
+        self.send_and_record(claimed, message).await.map(|_| ())
+    }
+
+    /// The link to choose a new password, to the person who asked (while it still works).
+    async fn deliver_password_reset(&self, claimed: &Claimed) -> Result<(), StoreError> {
+        let id = &claimed.row.id;
+        let resets = &self.store.password_resets;
+        let Some(reset) = redress_store::password_resets::parse_outbox_id(id) else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "Not a password reset id.")
+                .await;
+        };
+        let Some(staff) = resets.usable(reset, self.clock.now()).await? else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The link was used or ran out before it could be sent.")
+                .await;
+        };
+        let Some(account) = self.store.accounts.get(staff).await?.filter(|a| a.active) else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The account is gone or inactive.")
+                .await;
+        };
+        let view = ResetView {
+            subject: String::new(),
+            to_name: account.name.clone(),
+            link: self.link(&format!("/reset-password/{}", resets.token(reset))),
+            minutes: redress_store::password_resets::LINK_LIFETIME.num_minutes(),
+            organisation: self.settings.sender.organisation.clone(),
+        };
+        let to = [(account.name, account.email)];
+        let message = self
+            .emails
+            .render_reset(&view)
             .map_err(|e| e.to_string())
             .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
         self.send_and_record(claimed, message).await.map(|_| ())

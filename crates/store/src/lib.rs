@@ -18,6 +18,7 @@ pub mod inbound;
 pub mod links;
 pub mod notifications;
 pub mod outbox;
+pub mod password_resets;
 pub mod projection;
 pub mod reports;
 pub mod retention;
@@ -51,6 +52,7 @@ pub use notifications::{
 pub use outbox::{
     Attempt, EmailKind, MailPolicy, Outbox, OutboxCounts, OutboxProjector, OutboxRow, SentCopy,
 };
+pub use password_resets::PasswordResets;
 pub use projection::{
     CheckReport, EventSignal, Leadership, Projections, Projector, ProjectorPosition, RebuildReport,
     SoleWorker, TableCheck, Wake,
@@ -195,6 +197,8 @@ pub struct Store {
     pub saved_replies: SavedReplies,
     /// Notifications to staff, and their choices.
     pub notifications: Notifications,
+    /// Forgotten passwords: requests and their links.
+    pub password_resets: PasswordResets,
     /// The clock every time-dependent rule reads.
     pub clock: Arc<dyn Clock>,
 }
@@ -236,6 +240,10 @@ impl Store {
             default_projectors(policies.clone(), clock.clone(), mail),
         );
         let links = StatusLinks::new(instance_secret(&db, "status_links", 32).await?);
+        let password_resets = PasswordResets::new(
+            db.clone(),
+            instance_secret(&db, "password_resets", 32).await?,
+        );
         Ok(Self {
             links,
             accounts: Accounts::new(db.clone()),
@@ -249,6 +257,7 @@ impl Store {
             attachments: Attachments::new(db.clone(), vault.clone()),
             saved_replies: SavedReplies::new(db.clone()),
             notifications: Notifications::new(db.clone()),
+            password_resets,
             reports: Reports::new(db.clone()),
             inbound: Inbound::new(db.clone(), vault.clone()),
             sessions: StaffSessions::new(db.clone()),

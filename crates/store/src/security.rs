@@ -289,11 +289,15 @@ pub enum AuditAction {
     PasswordReset,
     /// A session was ended by its owner (from another) or all of someone's by an admin.
     SessionsEnded,
+    /// Someone asked for a link to choose a new password (sent or not, and why).
+    PasswordResetAsked,
+    /// Someone chose a new password with a link.
+    PasswordResetUsed,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 17] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -309,6 +313,8 @@ impl AuditAction {
         AuditAction::PasswordChanged,
         AuditAction::PasswordReset,
         AuditAction::SessionsEnded,
+        AuditAction::PasswordResetAsked,
+        AuditAction::PasswordResetUsed,
     ];
 
     /// Its code in the table.
@@ -329,6 +335,8 @@ impl AuditAction {
             AuditAction::PasswordChanged => "password_changed",
             AuditAction::PasswordReset => "password_reset",
             AuditAction::SessionsEnded => "sessions_ended",
+            AuditAction::PasswordResetAsked => "password_reset_asked",
+            AuditAction::PasswordResetUsed => "password_reset_used",
         }
     }
 
@@ -350,6 +358,8 @@ impl AuditAction {
             AuditAction::PasswordChanged => "Password changed",
             AuditAction::PasswordReset => "Temporary password set",
             AuditAction::SessionsEnded => "Sessions ended",
+            AuditAction::PasswordResetAsked => "Password reset link asked for",
+            AuditAction::PasswordResetUsed => "Password chosen with a reset link",
         }
     }
 

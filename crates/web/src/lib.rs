@@ -20,6 +20,7 @@ pub mod locale;
 pub mod metrics;
 pub mod notifications;
 pub(crate) mod page;
+pub mod password_reset;
 pub mod passwords;
 pub mod public;
 pub mod reports;
@@ -86,6 +87,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "auth/sign_in.html",
         include_str!("../../../templates/auth/sign_in.html"),
+    ),
+    (
+        "auth/forgot_password.html",
+        include_str!("../../../templates/auth/forgot_password.html"),
+    ),
+    (
+        "auth/reset_password.html",
+        include_str!("../../../templates/auth/reset_password.html"),
+    ),
+    (
+        "auth/reset_link_spent.html",
+        include_str!("../../../templates/auth/reset_link_spent.html"),
     ),
     (
         "admin/users.html",

@@ -11,7 +11,7 @@ use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, us
 use crate::sla::policy as sla_policy;
 use crate::{
     account, api, assets, auth, companies, complaints, customers, emails, healthz, metrics,
-    notifications, passwords, public, reports, see_other, sla, status,
+    notifications, password_reset, passwords, public, reports, see_other, sla, status,
 };
 
 /// Who may use a route.
@@ -109,6 +109,16 @@ pub const ROUTES: &[Route] = &[
     }),
     get("/sign-in", ANYONE, |r| r.to(auth::sign_in_page)),
     post("/sign-in", ANYONE, |r| r.to(auth::sign_in)),
+    get("/forgot-password", ANYONE, |r| {
+        r.to(password_reset::forgot_form)
+    }),
+    post("/forgot-password", ANYONE, |r| r.to(password_reset::forgot)),
+    get("/reset-password/{token}", ANYONE, |r| {
+        r.to(password_reset::reset_form)
+    }),
+    post("/reset-password/{token}", ANYONE, |r| {
+        r.to(password_reset::reset)
+    }),
     get("/complain", ANYONE, |r| r.to(public::form)),
     post("/complain", ANYONE, |r| r.to(public::submit)),
     get("/complain/thanks", ANYONE, |r| r.to(public::thanks)),

@@ -164,6 +164,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "emails/digest.html",
         include_str!("../../../../templates/emails/digest.html"),
     ),
+    (
+        "emails/password_reset.txt",
+        include_str!("../../../../templates/emails/password_reset.txt"),
+    ),
+    (
+        "emails/password_reset.html",
+        include_str!("../../../../templates/emails/password_reset.html"),
+    ),
 ];
 
 /// Why an email could not be rendered.
@@ -256,6 +264,9 @@ impl Emails {
                 EmailKind::Notification | EmailKind::Digest => {
                     emails.render_notice(kind, &NoticeView::sample())?;
                 }
+                EmailKind::PasswordReset => {
+                    emails.render_reset(&ResetView::sample())?;
+                }
                 kind if kind.is_for_staff() => {
                     emails.render_alert(kind, &AlertView::sample())?;
                 }
@@ -317,6 +328,20 @@ impl Emails {
             (_, []) => "[Redress] A notification".into(),
         });
         let (text, html) = self.parts(kind, &view)?;
+        Ok(Rendered {
+            subject: view.subject,
+            text,
+            html,
+            to_name: one_line(&view.to_name),
+            to_email: String::new(),
+        })
+    }
+
+    /// Renders the email with a link to choose a new password.
+    pub fn render_reset(&self, view: &ResetView) -> Result<Rendered, RenderError> {
+        let mut view = view.clone();
+        view.subject = "[Redress] Choose a new password".into();
+        let (text, html) = self.parts(EmailKind::PasswordReset, &view)?;
         Ok(Rendered {
             subject: view.subject,
             text,

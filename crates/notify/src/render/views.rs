@@ -168,6 +168,34 @@ pub struct NoticeView {
     pub organisation: String,
 }
 
+/// The email with a link to choose a new password.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ResetView {
+    /// The subject.
+    pub subject: String,
+    /// Who it goes to.
+    pub to_name: String,
+    /// The link (it works once).
+    pub link: String,
+    /// How long it works, in minutes.
+    pub minutes: i64,
+    /// The organisation.
+    pub organisation: String,
+}
+
+impl ResetView {
+    /// A view to check the templates with.
+    pub fn sample() -> Self {
+        Self {
+            subject: String::new(),
+            to_name: "Ana Agent".into(),
+            link: "https://redress.example/reset-password/abc.def".into(),
+            minutes: 30,
+            organisation: "Example Ltd".into(),
+        }
+    }
+}
+
 /// One thing a notification email tells.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct NoticeItem {

@@ -20,6 +20,7 @@ mod json_api;
 mod layout_browser;
 mod mail;
 mod pages;
+mod password_reset;
 mod passwords;
 mod public;
 mod reports;

@@ -37,11 +37,13 @@ pub enum EmailKind {
     Notification,
     /// To staff: the day's notifications they take by digest.
     Digest,
+    /// To staff: a link to choose a new password, which they asked for.
+    PasswordReset,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 15] = [
+    pub const ALL: [EmailKind; 16] = [
         EmailKind::Receipt,
         EmailKind::Acknowledgement,
         EmailKind::Owner,
@@ -57,6 +59,7 @@ impl EmailKind {
         EmailKind::Points,
         EmailKind::Notification,
         EmailKind::Digest,
+        EmailKind::PasswordReset,
     ];
 
     /// Whether it goes to staff (its row's `customer_id` names the owner, or is nil for the
@@ -68,6 +71,7 @@ impl EmailKind {
                 | EmailKind::SlaBreach
                 | EmailKind::Notification
                 | EmailKind::Digest
+                | EmailKind::PasswordReset
         )
     }
 
@@ -89,6 +93,7 @@ impl EmailKind {
             EmailKind::Points => "points",
             EmailKind::Notification => "notification",
             EmailKind::Digest => "digest",
+            EmailKind::PasswordReset => "password_reset",
         }
     }
 

@@ -172,7 +172,7 @@ impl Outbox {
             let kind = EmailKind::from_code(&row.kind)
                 .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {:?}", row.kind)))?;
             let reference = match kind {
-                EmailKind::Digest => None,
+                EmailKind::Digest | EmailKind::PasswordReset => None,
                 _ => Some(
                     Reference::parse(&row.reference)
                         .map_err(|e| StoreError::Corrupt(format!("outbox reference: {e}")))?,
@@ -307,10 +307,34 @@ impl Outbox {
         staff: Uuid,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        Self::enqueue_to_staff(db, id, EmailKind::Digest, staff, now).await
+    }
+
+    /// Queues the email carrying password reset `id` (its outbox id) to `staff`, to go at once.
+    pub(crate) async fn enqueue_password_reset(
+        db: &Database,
+        id: &str,
+        staff: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        Self::enqueue_to_staff(db, id, EmailKind::PasswordReset, staff, now)
+            .await
+            .map(|_| ())
+    }
+
+    /// Queues message `id` of `kind` to `staff` (about no complaint), to go at once; whether
+    /// it was new.
+    async fn enqueue_to_staff(
+        db: &Database,
+        id: &str,
+        kind: EmailKind,
+        staff: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let inserted = on_pool!(db, |pool| sqlx::query(INSERT_PENDING)
             .bind(id)
             .bind("")
-            .bind(EmailKind::Digest.code())
+            .bind(kind.code())
             .bind(staff)
             .bind("en")
             .bind(now)

@@ -34,6 +34,7 @@ pub(crate) fn label(code: &str) -> &'static str {
         EmailKind::Points => "What we understood",
         EmailKind::Notification => "To staff: a notification",
         EmailKind::Digest => "To staff: the daily digest",
+        EmailKind::PasswordReset => "To staff: a link to choose a new password",
     }
 }
 
