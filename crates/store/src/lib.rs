@@ -24,6 +24,7 @@ pub mod reports;
 pub mod retention;
 pub mod saved_replies;
 pub mod security;
+pub mod sessions;
 pub mod sla;
 pub mod vault;
 
@@ -60,10 +61,8 @@ pub use projection::{
 pub use reports::{Reports, ReportsProjector};
 pub use retention::{Retention, RetentionReport};
 pub use saved_replies::{SavedReplies, SavedReply, SavedReplyDraft, SavedReplyError};
-pub use security::{
-    AuditAction, AuditActor, AuditEntry, AuditTrail, LiveSession, RateLimits, SessionInfo,
-    StaffSessions, session_id,
-};
+pub use security::{AuditAction, AuditActor, AuditEntry, AuditTrail, RateLimits};
+pub use sessions::{LiveSession, SessionInfo, StaffSessions, session_id};
 pub use sla::{Sla, SlaPolicies, SlaProjector};
 pub use vault::{KeyVault, OpenError};
 

@@ -1,0 +1,117 @@
+//! The messages no event owes, queued by what asks for them: a fresh status link the
+//! customer asked for, SLA alerts (in the SLA projector's transaction), digests and password
+//! reset links to staff. Each goes in through [`INSERT_PENDING`], under an id that makes a
+//! second request for the same message a no-op where it must be one.
+
+use super::*;
+
+impl Outbox {
+    /// Queues an email with a fresh status link, which the customer asked for at `now`. Its
+    /// id carries the time of the request: each request is its own message.
+    pub async fn enqueue_link(
+        &self,
+        reference: &Reference,
+        customer: CustomerId,
+        language: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let id = format!(
+            "{}.0.{}.{}",
+            reference.as_str(),
+            EmailKind::StatusLink.code(),
+            now.timestamp_micros()
+        );
+        on_pool!(&self.db, |pool| sqlx::query(INSERT_PENDING)
+            .bind(&id)
+            .bind(reference.as_str())
+            .bind(EmailKind::StatusLink.code())
+            .bind(customer.0)
+            .bind(language)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Queues an alert to staff (an SLA clock at risk or breached) in `tx`, to go out at
+    /// `send_at` (within business hours). Its id is derived from the clock's run, so a restart
+    /// or a rebuild never queues it twice.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each argument is a different thing the caller holds; a struct for one call would only rename them"
+    )]
+    pub(crate) async fn enqueue_staff_alert(
+        tx: &mut Tx,
+        id: &str,
+        reference: &str,
+        kind: EmailKind,
+        recipient: Uuid,
+        send_at: DateTime<Utc>,
+        happened_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        on_db!(tx, |q| sqlx::query(INSERT_PENDING)
+            .bind(id)
+            .bind(reference)
+            .bind(kind.code())
+            .bind(recipient)
+            .bind("en")
+            .bind(send_at)
+            .bind(happened_at)
+            .bind(now)
+            .execute(q)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Queues the digest `id` for `staff`, to go at once. Returns whether it was new (a digest
+    /// already queued under the same id is left alone).
+    pub(crate) async fn enqueue_digest(
+        db: &Database,
+        id: &str,
+        staff: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Self::enqueue_to_staff(db, id, EmailKind::Digest, staff, now).await
+    }
+
+    /// Queues the email carrying password reset `id` (its outbox id) to `staff`, to go at once.
+    pub(crate) async fn enqueue_password_reset(
+        db: &Database,
+        id: &str,
+        staff: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        Self::enqueue_to_staff(db, id, EmailKind::PasswordReset, staff, now)
+            .await
+            .map(|_| ())
+    }
+
+    /// Queues message `id` of `kind` to `staff` (about no complaint), to go at once; whether
+    /// it was new.
+    async fn enqueue_to_staff(
+        db: &Database,
+        id: &str,
+        kind: EmailKind,
+        staff: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let inserted = on_pool!(db, |pool| sqlx::query(INSERT_PENDING)
+            .bind(id)
+            .bind("")
+            .bind(kind.code())
+            .bind(staff)
+            .bind("en")
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(inserted == 1)
+    }
+}
