@@ -74,7 +74,9 @@ pub(crate) async fn forgot(
     form: Checked<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
     let email = form.email.trim().to_lowercase();
-    if email.is_empty() || !email.contains('@') {
+    // 254 characters: the longest address mail can carry (RFC 5321); longer is no address,
+    // and would only fill the rate-limit and audit tables.
+    if email.is_empty() || !email.contains('@') || email.chars().count() > 254 {
         return forgot_page(
             &state,
             &session,
