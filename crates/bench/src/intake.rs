@@ -130,6 +130,7 @@ pub async fn intake(settings: &Settings, messages: usize) -> anyhow::Result<Stri
                     description: "It arrived broken.".into(),
                     remedy_requested: None,
                     priority: Priority::Normal,
+                    routing: None,
                 },
             )
             .await

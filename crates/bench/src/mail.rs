@@ -105,6 +105,7 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
                         description: "The parcel arrived late and damaged.".into(),
                         remedy_requested: None,
                         priority: Priority::Normal,
+                        routing: None,
                     },
                 )
                 .await

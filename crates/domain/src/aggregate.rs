@@ -15,6 +15,7 @@ use crate::error::ComplaintError;
 use crate::events::{AttachedFile, ComplaintChange, ComplaintEvent, RefusedFile, SealedCustomer};
 use crate::points::{MAX_POINT, MAX_POINTS, PointDecision, overall_outcome};
 use crate::services::{ComplaintServices, VaultError};
+use crate::teams::{Routing, TeamRef};
 use crate::values::{
     Channel, CustomerId, Direction, Outcome, Priority, Reference, StaffMember, Tier,
 };
@@ -215,11 +216,17 @@ pub enum ActionKind {
     AddInternalNote,
     /// The customer adds files.
     AttachFiles,
+    /// Move the complaint to another team.
+    ChangeTeam,
+    /// Put a tag on the complaint.
+    AddTag,
+    /// Take a tag off the complaint.
+    RemoveTag,
 }
 
 impl ActionKind {
     /// Every kind, in the order of [`ComplaintAction`] (and of the method).
-    pub const ALL: [ActionKind; 21] = [
+    pub const ALL: [ActionKind; 24] = [
         ActionKind::Acknowledge,
         ActionKind::RecordCustomerStatement,
         ActionKind::RecordPoints,
@@ -241,6 +248,9 @@ impl ActionKind {
         ActionKind::SendReply,
         ActionKind::AddInternalNote,
         ActionKind::AttachFiles,
+        ActionKind::ChangeTeam,
+        ActionKind::AddTag,
+        ActionKind::RemoveTag,
     ];
 
     /// The kind with this code.
@@ -272,6 +282,9 @@ impl ActionKind {
             ActionKind::SendReply => "send_reply",
             ActionKind::AddInternalNote => "add_internal_note",
             ActionKind::AttachFiles => "attach_files",
+            ActionKind::ChangeTeam => "change_team",
+            ActionKind::AddTag => "add_tag",
+            ActionKind::RemoveTag => "remove_tag",
         }
     }
 
@@ -299,6 +312,9 @@ impl ActionKind {
             ActionKind::SendReply => "Reply to the customer",
             ActionKind::AddInternalNote => "Add an internal note",
             ActionKind::AttachFiles => "Add files",
+            ActionKind::ChangeTeam => "Move to another team",
+            ActionKind::AddTag => "Add a tag",
+            ActionKind::RemoveTag => "Remove a tag",
         }
     }
 }
@@ -336,6 +352,9 @@ impl ComplaintAction {
             ComplaintAction::SendReply { .. } => ActionKind::SendReply,
             ComplaintAction::AddInternalNote { .. } => ActionKind::AddInternalNote,
             ComplaintAction::AttachFiles { .. } => ActionKind::AttachFiles,
+            ComplaintAction::ChangeTeam { .. } => ActionKind::ChangeTeam,
+            ComplaintAction::AddTag { .. } => ActionKind::AddTag,
+            ComplaintAction::RemoveTag { .. } => ActionKind::RemoveTag,
         })
     }
 }
@@ -372,6 +391,12 @@ pub struct Complaint {
     /// The emails recorded (a retried intake records each once).
     #[serde(default)]
     emails: BTreeSet<Uuid>,
+    /// The team it belongs to (none for complaints received before teams existed).
+    #[serde(default)]
+    team: Option<TeamRef>,
+    /// Its tags.
+    #[serde(default)]
+    tags: BTreeSet<String>,
 }
 
 impl Complaint {
@@ -461,6 +486,17 @@ impl Complaint {
     }
 
     /// What it is about (empty until received).
+    /// The team it belongs to.
+    pub fn team(&self) -> Option<&TeamRef> {
+        self.team.as_ref()
+    }
+
+    /// Its tags, in order.
+    pub fn tags(&self) -> &BTreeSet<String> {
+        &self.tags
+    }
+
+    /// Its category.
     pub fn category(&self) -> &str {
         &self.category
     }
@@ -640,6 +676,14 @@ impl Complaint {
                 self.require_open("add files")?;
                 self.require_personal_data()?;
             }
+            ActionKind::ChangeTeam => self.require_open("move it to another team")?,
+            // Tags help find and count complaints: any time, closed or not.
+            ActionKind::AddTag => {}
+            ActionKind::RemoveTag => {
+                if self.tags.is_empty() {
+                    return Err(ComplaintError::NoTags);
+                }
+            }
         }
         Ok(())
     }
@@ -671,23 +715,32 @@ impl Complaint {
                     .record_email(email, text, sender, reopen, services)
                     .await;
             }
-            ComplaintAction::ReceiveWithFiles { new, files } => {
+            ComplaintAction::ReceiveWithFiles { mut new, files } => {
+                let routing = new.routing.take().map(Routing::changes).unwrap_or_default();
                 let received = self.receive(*new, services).await?;
                 let ComplaintChange::ComplaintReceived { customer, .. } = &received else {
                     return Err(ComplaintError::UnknownComplaint);
                 };
-                if files.is_empty() {
-                    return Ok(vec![received]);
+                let mut changes = vec![received.clone()];
+                if !files.is_empty() {
+                    let files = attached(customer.id, files, services).await?;
+                    changes.push(ComplaintChange::FilesAttached { files });
                 }
-                let files = attached(customer.id, files, services).await?;
-                return Ok(vec![received, ComplaintChange::FilesAttached { files }]);
+                changes.extend(routing);
+                return Ok(changes);
             }
             ComplaintAction::AddInformation {
                 text,
                 files,
                 channel,
             } => return self.add_information(text, files, channel, services).await,
-            ComplaintAction::Receive(new) => self.receive(*new, services).await,
+            ComplaintAction::Receive(mut new) => {
+                let routing = new.routing.take();
+                let received = self.receive(*new, services).await?;
+                let mut changes = vec![received];
+                changes.extend(routing.map(Routing::changes).unwrap_or_default());
+                return Ok(changes);
+            }
             ComplaintAction::Acknowledge { apology } => {
                 Ok(ComplaintChange::ComplaintAcknowledged {
                     apology: text("The apology", apology, MAX_TEXT)?,
@@ -926,6 +979,11 @@ impl Complaint {
                     files: attached(customer, files, services).await?,
                 })
             }
+            ComplaintAction::ChangeTeam { team, reason } => {
+                crate::teams::change_team(self.team.as_ref(), team, reason)
+            }
+            ComplaintAction::AddTag { tag } => crate::tags::add(&self.tags, &tag),
+            ComplaintAction::RemoveTag { tag } => crate::tags::remove(&self.tags, &tag),
             // Allowed in any state, even closed: finding the cause often comes afterwards.
             ComplaintAction::RecordBreachCause {
                 clock,
@@ -1039,16 +1097,19 @@ impl Complaint {
     /// A complaint that arrived by email: its receipt, then the email.
     async fn receive_email(
         &self,
-        new: NewComplaint,
+        mut new: NewComplaint,
         email: EmailDetails,
         services: &ComplaintServices,
     ) -> Result<Vec<ComplaintChange>, ComplaintError> {
+        let routing = new.routing.take().map(Routing::changes).unwrap_or_default();
         let received = self.receive(new, services).await?;
         let ComplaintChange::ComplaintReceived { customer, .. } = &received else {
             return Err(ComplaintError::UnknownComplaint);
         };
         let email = email_received(customer.id, email, None, services).await?;
-        Ok(vec![received, email])
+        let mut changes = vec![received, email];
+        changes.extend(routing);
+        Ok(changes)
     }
 
     /// An email about this complaint: what it says, recorded as the complaint's state calls
@@ -1271,6 +1332,19 @@ fn text(field: &'static str, value: String, max: usize) -> Result<String, Compla
 }
 
 /// An optional text: blank becomes `None`.
+/// A required text that must fit on one line.
+pub(crate) fn one_line(
+    field: &'static str,
+    value: String,
+    max: usize,
+) -> Result<String, ComplaintError> {
+    let value = text(field, value, max)?;
+    if value.contains(['\n', '\r']) {
+        return Err(ComplaintError::MultiLine { field });
+    }
+    Ok(value)
+}
+
 fn optional_text(
     field: &'static str,
     value: Option<String>,
@@ -1404,6 +1478,13 @@ impl Aggregate for Complaint {
                 self.emails.insert(id);
             }
             ComplaintChange::BreachCauseRecorded { .. } => {}
+            ComplaintChange::TeamChanged { team, .. } => self.team = Some(team),
+            ComplaintChange::TagAdded { tag } => {
+                self.tags.insert(tag);
+            }
+            ComplaintChange::TagRemoved { tag } => {
+                self.tags.remove(&tag);
+            }
         }
     }
 }

@@ -296,6 +296,9 @@ fn customer_side<'a>(
         | ComplaintChange::PriorityChanged { .. }
         | ComplaintChange::CategoryChanged { .. }
         | ComplaintChange::PersonalDataErased { .. }
-        | ComplaintChange::BreachCauseRecorded { .. } => None,
+        | ComplaintChange::BreachCauseRecorded { .. }
+        | ComplaintChange::TeamChanged { .. }
+        | ComplaintChange::TagAdded { .. }
+        | ComplaintChange::TagRemoved { .. } => None,
     }
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::points::PointDecision;
 use crate::sla::SlaClock;
+use crate::teams::{Routing, TeamRef};
 use crate::values::{
     Actor, Channel, CustomerEmail, Direction, Language, Outcome, Priority, Reference, StaffMember,
     Tier,
@@ -62,6 +63,9 @@ pub struct NewComplaint {
     pub remedy_requested: Option<String>,
     /// How urgent it is.
     pub priority: Priority,
+    /// Its team and, when the team assigns automatically, its owner (the store's routing
+    /// fills it in; `None`: recorded without a team).
+    pub routing: Option<Routing>,
 }
 
 /// An email as the intake read it (its words travel beside it in the command).
@@ -292,6 +296,23 @@ pub enum ComplaintAction {
         /// Whether an email reopens a closed complaint (else it is attached; a resolved one
         /// not yet closed always keeps it as a communication).
         reopen: bool,
+    },
+    /// Move the complaint to another team (the caller resolves the team), saying why.
+    ChangeTeam {
+        /// The team.
+        team: TeamRef,
+        /// Why.
+        reason: String,
+    },
+    /// Put a tag on the complaint.
+    AddTag {
+        /// The tag, as typed (made canonical by [`crate::tags::normalize`]).
+        tag: String,
+    },
+    /// Take a tag off the complaint.
+    RemoveTag {
+        /// The tag.
+        tag: String,
     },
     /// Record why an SLA clock was breached (the store checks the breach exists).
     RecordBreachCause {

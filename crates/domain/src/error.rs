@@ -191,6 +191,43 @@ pub enum ComplaintError {
         /// Its value.
         value: String,
     },
+    /// Moving a complaint to the team it is in.
+    #[error("The complaint is already in the team {name}.")]
+    SameTeam {
+        /// The team's name.
+        name: String,
+    },
+    /// Adding a tag the complaint has.
+    #[error("The complaint is already tagged \"{tag}\".")]
+    AlreadyTagged {
+        /// The tag.
+        tag: String,
+    },
+    /// Removing a tag the complaint does not have.
+    #[error("The complaint is not tagged \"{tag}\".")]
+    NotTagged {
+        /// The tag.
+        tag: String,
+    },
+    /// Removing a tag from a complaint without any.
+    #[error("The complaint has no tags to remove.")]
+    NoTags,
+    /// Too many tags on one complaint.
+    #[error("A complaint can have at most {max} tags; remove one first.")]
+    TooManyTags {
+        /// The limit.
+        max: usize,
+    },
+    /// A tag with a character tags cannot hold.
+    #[error(
+        "The tag \"{tag}\" contains {character:?}; use letters, digits, spaces, '-', '_' and '.'."
+    )]
+    BadTag {
+        /// The tag.
+        tag: String,
+        /// The character refused.
+        character: char,
+    },
     /// Waiting twice.
     #[error("The complaint is already waiting on the customer.")]
     AlreadyWaiting,

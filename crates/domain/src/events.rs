@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::points::PointDecision;
 use crate::sla_clock::SlaClock;
+use crate::teams::TeamRef;
 use crate::values::{
     Actor, Channel, CustomerId, Direction, Language, Outcome, Priority, Reference, Sealed,
     StaffMember, Tier,
@@ -272,6 +273,26 @@ pub enum ComplaintChange {
         /// The cause.
         cause: String,
     },
+    /// The complaint now belongs to this team (from its receipt, by the routing rules; later,
+    /// moved by staff).
+    TeamChanged {
+        /// The team.
+        team: TeamRef,
+        /// The team before, on a move.
+        previous: Option<TeamRef>,
+        /// Why: the routing rule that chose it, or staff's reason for the move.
+        reason: String,
+    },
+    /// A tag was put on the complaint (lower case, as [`crate::tags::normalize`] makes it).
+    TagAdded {
+        /// The tag.
+        tag: String,
+    },
+    /// A tag was taken off.
+    TagRemoved {
+        /// The tag.
+        tag: String,
+    },
 }
 
 impl ComplaintChange {
@@ -302,6 +323,9 @@ impl ComplaintChange {
             ComplaintChange::ReplySent { .. } => "ReplySent",
             ComplaintChange::InternalNoteAdded { .. } => "InternalNoteAdded",
             ComplaintChange::FilesAttached { .. } => "FilesAttached",
+            ComplaintChange::TeamChanged { .. } => "TeamChanged",
+            ComplaintChange::TagAdded { .. } => "TagAdded",
+            ComplaintChange::TagRemoved { .. } => "TagRemoved",
         }
     }
 

@@ -81,6 +81,8 @@ pub mod points;
 pub mod services;
 pub mod sla;
 pub mod sla_clock;
+pub mod tags;
+pub mod teams;
 pub mod upcast;
 pub mod values;
 
@@ -105,6 +107,7 @@ pub use sla::{
     Basis, ClockStatus, ComplaintSla, Preset, RunMeasure, SlaClock, SlaPolicy, Target, Transition,
     Unit,
 };
+pub use teams::{Routing, TeamRef};
 pub use values::{
     Actor, Channel, CompanyId, CustomerEmail, CustomerId, Direction, Language, Outcome, Priority,
     Reference, Sealed, StaffMember, Tier,

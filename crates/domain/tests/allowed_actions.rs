@@ -74,6 +74,29 @@ fn valid_action(kind: ActionKind, complaint: &Complaint) -> ComplaintAction {
         ActionKind::SendReply => reply(),
         ActionKind::AddInternalNote => note(),
         ActionKind::AttachFiles => attach_files(),
+        ActionKind::ChangeTeam => ComplaintAction::ChangeTeam {
+            team: if complaint.team().map(|t| t.id) == Some(team_a().id) {
+                team_b()
+            } else {
+                team_a()
+            },
+            reason: "Billing handles refunds".into(),
+        },
+        ActionKind::AddTag => ComplaintAction::AddTag {
+            tag: if complaint.tags().contains("refund") {
+                "late".into()
+            } else {
+                "refund".into()
+            },
+        },
+        ActionKind::RemoveTag => ComplaintAction::RemoveTag {
+            tag: complaint
+                .tags()
+                .iter()
+                .next()
+                .cloned()
+                .unwrap_or_else(|| "refund".into()),
+        },
     }
 }
 
@@ -341,7 +364,44 @@ fn stages() -> Vec<(&'static str, Vec<ComplaintEvent>, Vec<ActionKind>)> {
             erased(then(closed(), vec![satisfaction_recorded(5)])),
             vec![Reopen],
         ),
+        (
+            "tagged",
+            then(
+                received(),
+                vec![ComplaintChange::TagAdded {
+                    tag: "refund".into(),
+                }],
+            ),
+            vec![
+                Acknowledge,
+                RecordCustomerStatement,
+                RecordPoints,
+                AssignOwner,
+                ChangePriority,
+                ChangeCategory,
+                RecordCommunication,
+                ErasePersonalData,
+                SendReply,
+                AddInternalNote,
+                AttachFiles,
+                RemoveTag,
+            ],
+        ),
     ]
+    .into_iter()
+    // Teams and tags: a received complaint can be tagged at any stage, and moved to another
+    // team until it is closed.
+    .map(|(stage, history, mut expected)| {
+        if !history.is_empty() {
+            if !state(&history).progress().closed {
+                expected.push(ChangeTeam);
+            }
+            expected.push(AddTag);
+            expected.sort_by_key(|k| ActionKind::ALL.iter().position(|a| a == k));
+        }
+        (stage, history, expected)
+    })
+    .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -484,6 +544,9 @@ fn codes_are_stable_snake_case_and_match_the_serialised_form() {
             "send_reply",
             "add_internal_note",
             "attach_files",
+            "change_team",
+            "add_tag",
+            "remove_tag",
         ]
     );
     for kind in ActionKind::ALL {

@@ -1576,7 +1576,8 @@ fn a_closed_complaint_accepts_only_reopening_satisfaction_communications_and_era
             "RecordSatisfaction",
             "RecordCommunication",
             "ErasePersonalData",
-            "AddInternalNote"
+            "AddInternalNote",
+            "AddTag",
         ]
     );
 }
@@ -1640,7 +1641,9 @@ fn a_resolved_complaint_accepts_only_closing_reopening_satisfaction_communicatio
             "ErasePersonalData",
             "SendReply",
             "AddInternalNote",
-            "AttachFiles"
+            "AttachFiles",
+            "ChangeTeam",
+            "AddTag",
         ]
     );
 }
@@ -1703,7 +1706,9 @@ fn before_the_acknowledgement_only_listening_naming_an_owner_and_triage_are_acce
             "ErasePersonalData",
             "SendReply",
             "AddInternalNote",
-            "AttachFiles"
+            "AttachFiles",
+            "ChangeTeam",
+            "AddTag",
         ]
     );
 }
@@ -1943,6 +1948,26 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
                 cause: "The supplier was late".to_string(),
             },
         ),
+        (
+            "TeamChanged",
+            ComplaintChange::TeamChanged {
+                team: team_b(),
+                previous: Some(team_a()),
+                reason: "Billing handles refunds".to_string(),
+            },
+        ),
+        (
+            "TagAdded",
+            ComplaintChange::TagAdded {
+                tag: "refund".to_string(),
+            },
+        ),
+        (
+            "TagRemoved",
+            ComplaintChange::TagRemoved {
+                tag: "refund".to_string(),
+            },
+        ),
     ];
     for (_, change) in &changes {
         match change {
@@ -1969,7 +1994,10 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
             | ComplaintChange::PointsOfComplaintRecorded { .. }
             | ComplaintChange::ReplySent { .. }
             | ComplaintChange::InternalNoteAdded { .. }
-            | ComplaintChange::FilesAttached { .. } => {}
+            | ComplaintChange::FilesAttached { .. }
+            | ComplaintChange::TeamChanged { .. }
+            | ComplaintChange::TagAdded { .. }
+            | ComplaintChange::TagRemoved { .. } => {}
         }
     }
     changes
@@ -1989,7 +2017,7 @@ fn every_event_survives_a_round_trip_through_json() {
 #[test]
 fn every_event_is_stored_under_its_variant_name_at_its_version() {
     let changes = one_of_each_change();
-    assert_eq!(changes.len(), 24);
+    assert_eq!(changes.len(), 27);
     for (name, change) in changes {
         // The externally tagged JSON names the variant: the type must be that name.
         let tag = match serde_json::to_value(&change).unwrap() {

@@ -362,6 +362,7 @@ impl Intake {
             description: words,
             remedy_requested: None,
             priority: Priority::Normal,
+            routing: None,
         };
         let action = ComplaintAction::ReceiveEmail {
             new: Box::new(new),

@@ -481,6 +481,7 @@ pub async fn load(
             description: scenario.description.into(),
             remedy_requested: Some(scenario.remedy.into()),
             priority,
+            routing: None,
         };
         let reference = new.reference.clone();
         store.complaints.receive_as(receiver, new).await?;

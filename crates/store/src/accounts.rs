@@ -110,6 +110,8 @@ pub struct StaffAccount {
     pub time_zone: Option<String>,
     /// Whether their password was set by an admin and must be changed before anything else.
     pub must_change_password: bool,
+    /// Marked away: automatic assignment skips them.
+    pub away: bool,
 }
 
 impl StaffAccount {
@@ -132,10 +134,12 @@ pub(crate) type AccountRow = (
     String,
     Option<String>,
     bool,
+    bool,
 );
 
 pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreError> {
-    let (id, email, name, role, active, created_at, hash, time_zone, must_change_password) = row;
+    let (id, email, name, role, active, created_at, hash, time_zone, must_change_password, away) =
+        row;
     let role = Role::parse(&role)
         .map_err(|_| StoreError::Corrupt(format!("account {id} has the role {role:?}")))?;
     Ok((
@@ -148,13 +152,14 @@ pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreE
             created_at,
             time_zone,
             must_change_password,
+            away,
         },
         hash,
     ))
 }
 
 const SELECT: &str = "SELECT id, email, name, role, active, created_at, password_hash, time_zone, \
-                      must_change_password FROM staff_accounts";
+                      must_change_password, away FROM staff_accounts";
 
 /// Hashes a password with argon2id and a random salt (slow on purpose: call off the async
 /// threads, e.g. in `spawn_blocking`).
@@ -380,6 +385,23 @@ impl Accounts {
     /// Sets the time zone an account reads times in (an IANA name the caller has checked).
     pub async fn set_time_zone(&self, id: Uuid, time_zone: &str) -> Result<(), AccountError> {
         self.update(id, "time_zone", time_zone).await
+    }
+
+    /// Marks a person away (automatic assignment skips them) or back.
+    pub async fn set_away(&self, id: Uuid, away: bool) -> Result<(), AccountError> {
+        let updated = on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE staff_accounts SET away = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(away)
+        .bind(Utc::now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Err(AccountError::NotFound);
+        }
+        Ok(())
     }
 
     /// Replaces an account's password hash.

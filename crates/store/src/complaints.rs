@@ -114,6 +114,7 @@ pub struct Complaints {
     signal: EventSignal,
     announcer: Option<Announcer>,
     companies: Companies,
+    teams: crate::teams::Teams,
     sla: Sla,
     stats: Arc<CommandStats>,
 }
@@ -222,6 +223,7 @@ impl Complaints {
         Self {
             framework: Arc::new(framework),
             companies: Companies::new(db.clone()),
+            teams: crate::teams::Teams::new(db.clone()),
             sla,
             db,
             vault,
@@ -308,12 +310,20 @@ impl Complaints {
     }
 
     /// A complaint records its company's tier as it is on arrival (a key account stays one
-    /// when the caller already knows it).
+    /// when the caller already knows it), and the team the routing rules give it (with its
+    /// owner, when the team gives out work itself), unless the caller routed it.
     async fn stamp_tier(&self, new: &mut NewComplaint) -> Result<(), CommandError> {
         if let (Tier::Standard, Some(company)) = (new.tier, new.company.as_deref()) {
             new.tier = self
                 .companies
                 .tier_of(company)
+                .await
+                .map_err(CommandError::from_store)?;
+        }
+        if new.routing.is_none() {
+            new.routing = self
+                .teams
+                .route(new)
                 .await
                 .map_err(CommandError::from_store)?;
         }

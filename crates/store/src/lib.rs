@@ -26,6 +26,7 @@ pub mod saved_replies;
 pub mod security;
 pub mod sessions;
 pub mod sla;
+pub mod teams;
 pub mod vault;
 
 use std::sync::Arc;
@@ -64,6 +65,7 @@ pub use saved_replies::{SavedReplies, SavedReply, SavedReplyDraft, SavedReplyErr
 pub use security::{AuditAction, AuditActor, AuditEntry, AuditTrail, RateLimits};
 pub use sessions::{LiveSession, SessionInfo, StaffSessions, session_id};
 pub use sla::{Sla, SlaPolicies, SlaProjector};
+pub use teams::{Assignment, RoutingRule, RuleField, Team, TeamError, TeamMember, Teams};
 pub use vault::{KeyVault, OpenError};
 
 /// The cause of a failure, kept whole (its own sources included) so that where the failure
@@ -198,6 +200,8 @@ pub struct Store {
     pub notifications: Notifications,
     /// Forgotten passwords: requests and their links.
     pub password_resets: PasswordResets,
+    /// Teams and routing.
+    pub teams: Teams,
     /// The clock every time-dependent rule reads.
     pub clock: Arc<dyn Clock>,
 }
@@ -226,6 +230,8 @@ impl Store {
         let signal = EventSignal::default();
         let policies = SlaPolicies::new(db.clone(), clock.clone());
         policies.ensure_initial().await?;
+        let teams = Teams::new(db.clone());
+        teams.ensure_default(clock.now()).await?;
         let sla = Sla::new(db.clone(), policies.clone(), clock.clone());
         let complaints = Complaints::new(
             db.clone(),
@@ -257,6 +263,7 @@ impl Store {
             saved_replies: SavedReplies::new(db.clone()),
             notifications: Notifications::new(db.clone()),
             password_resets,
+            teams,
             reports: Reports::new(db.clone()),
             inbound: Inbound::new(db.clone(), vault.clone()),
             sessions: StaffSessions::new(db.clone()),

@@ -96,7 +96,7 @@ impl StaffSessions {
     pub async fn find(&self, token: &str) -> Result<Option<LiveSession>, StoreError> {
         let row: Option<SessionRow> = on_pool!(&self.db, |pool| sqlx::query_as(
             "SELECT a.id, a.email, a.name, a.role, a.active, a.created_at, a.password_hash,
-                    a.time_zone, a.must_change_password, s.started_at, s.last_seen_at
+                    a.time_zone, a.must_change_password, a.away, s.started_at, s.last_seen_at
                FROM staff_sessions s JOIN staff_accounts a ON a.id = s.staff_id
               WHERE s.token_hash = $1"
         )
@@ -114,6 +114,7 @@ impl StaffSessions {
                 hash,
                 zone,
                 must_change,
+                away,
                 started,
                 seen,
             )| {
@@ -127,6 +128,7 @@ impl StaffSessions {
                     hash,
                     zone,
                     must_change,
+                    away,
                 );
                 from_row(account).map(|(account, _)| LiveSession {
                     account,
@@ -250,6 +252,7 @@ type SessionRow = (
     DateTime<Utc>,
     String,
     Option<String>,
+    bool,
     bool,
     DateTime<Utc>,
     DateTime<Utc>,

@@ -29,6 +29,7 @@ pub mod security;
 pub mod signed;
 pub mod sla;
 pub mod status;
+pub mod teams;
 pub mod uploads;
 
 pub use auth::CurrentStaff;
@@ -70,6 +71,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/saved_replies.html",
         include_str!("../../../templates/admin/saved_replies.html"),
+    ),
+    (
+        "teams/list.html",
+        include_str!("../../../templates/teams/list.html"),
+    ),
+    (
+        "teams/edit.html",
+        include_str!("../../../templates/teams/edit.html"),
     ),
     (
         "complaints/list.html",

@@ -11,7 +11,7 @@ use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, us
 use crate::sla::policy as sla_policy;
 use crate::{
     account, api, assets, auth, companies, complaints, customers, emails, healthz, metrics,
-    notifications, password_reset, passwords, public, reports, see_other, sla, status,
+    notifications, password_reset, passwords, public, reports, see_other, sla, status, teams,
 };
 
 /// Who may use a route.
@@ -191,6 +191,14 @@ pub const ROUTES: &[Route] = &[
     post("/customers/{id}", AGENT, |r| {
         r.to(customers::update_contact)
     }),
+    get("/teams", AGENT, |r| r.to(teams::list)),
+    post("/teams", ADMIN, |r| r.to(teams::create)),
+    get("/teams/{id}", ADMIN, |r| r.to(teams::edit)),
+    post("/teams/{id}", ADMIN, |r| r.to(teams::save)),
+    post("/teams/{id}/default", ADMIN, |r| r.to(teams::make_default)),
+    post("/routing-rules", ADMIN, |r| r.to(teams::add_rule)),
+    post("/routing-rules/change", ADMIN, |r| r.to(teams::change_rule)),
+    post("/account/away", AGENT, |r| r.to(teams::set_away)),
     get("/sla", AGENT, |r| r.to(sla::dashboard)),
     get("/sla/rules", AGENT, |r| r.to(sla_policy::rules)),
     get("/reports", MANAGER, |r| r.to(reports::overview)),

@@ -179,6 +179,20 @@ pub fn other_agent() -> StaffMember {
     }
 }
 
+pub fn team_a() -> redress_domain::TeamRef {
+    redress_domain::TeamRef {
+        id: Uuid::from_u128(0x7ea_a),
+        name: "Complaints".to_string(),
+    }
+}
+
+pub fn team_b() -> redress_domain::TeamRef {
+    redress_domain::TeamRef {
+        id: Uuid::from_u128(0x7ea_b),
+        name: "Billing".to_string(),
+    }
+}
+
 pub fn by_agent() -> Actor {
     Actor::Staff(agent())
 }
@@ -255,6 +269,7 @@ pub fn new_complaint() -> NewComplaint {
         description: DESCRIPTION.to_string(),
         remedy_requested: Some(REMEDY_REQUESTED.to_string()),
         priority: Priority::Normal,
+        routing: None,
     }
 }
 
@@ -465,6 +480,16 @@ pub fn every_action_but_receive() -> Vec<ComplaintAction> {
         reply(),
         note(),
         attach_files(),
+        ComplaintAction::ChangeTeam {
+            team: team_b(),
+            reason: "Billing handles refunds".into(),
+        },
+        ComplaintAction::AddTag {
+            tag: "refund".into(),
+        },
+        ComplaintAction::RemoveTag {
+            tag: "refund".into(),
+        },
     ]
 }
 

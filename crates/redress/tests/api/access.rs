@@ -67,6 +67,8 @@ struct Fixtures {
     email: String,
     /// A file the link's customer added (they may open it from their page).
     customer_file: String,
+    /// A team.
+    team: String,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -91,6 +93,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
                 description: "I was charged twice.".into(),
                 remedy_requested: None,
                 priority: redress_domain::Priority::Normal,
+                routing: None,
             },
         )
         .await
@@ -216,6 +219,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let (api_token, _) = store.api_tokens.create("walker", "test").await.unwrap();
     let (_, revocable) = store.api_tokens.create("to revoke", "test").await.unwrap();
     Fixtures {
+        team: redress_store::teams::FIRST_TEAM.to_string(),
         link_token: store
             .links
             .token(&reference, chrono::Utc::now() + chrono::Duration::days(1)),
@@ -257,6 +261,8 @@ fn concrete(path: &str, f: &Fixtures, link: &str) -> String {
         &f.set_aside
     } else if path.starts_with("/files/") {
         &f.file
+    } else if path.starts_with("/teams/") {
+        &f.team
     } else {
         &f.email
     };

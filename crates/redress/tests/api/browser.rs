@@ -258,6 +258,7 @@ async fn an_agent_works_a_phone_complaint_to_closure_in_a_real_browser() {
                 description: "Me cobraron dos veces.".into(),
                 remedy_requested: None,
                 priority: redress_domain::Priority::Normal,
+                routing: None,
             },
         )
         .await

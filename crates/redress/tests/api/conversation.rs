@@ -53,6 +53,7 @@ pub(crate) async fn complaint(app: &TestApp, email: &str) -> Reference {
                 description: "Mi s-au luat 149 de lei de două ori pentru același abonament.".into(),
                 remedy_requested: Some("Vreau banii înapoi.".into()),
                 priority: Priority::Normal,
+                routing: None,
             },
         )
         .await

@@ -338,6 +338,7 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
                         description: "Twice.".into(),
                         remedy_requested: None,
                         priority: redress_domain::Priority::Normal,
+                        routing: None,
                     },
                 )
                 .await

@@ -659,6 +659,7 @@ fn new_complaint(i: usize) -> NewComplaint {
         description: "Charged twice.".into(),
         remedy_requested: None,
         priority: Priority::Normal,
+        routing: None,
     }
 }
 

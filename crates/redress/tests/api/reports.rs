@@ -40,6 +40,7 @@ fn complaint(email: &str, category: &str) -> NewComplaint {
         description: "My card was charged twice.".into(),
         remedy_requested: None,
         priority: Priority::High,
+        routing: None,
     }
 }
 

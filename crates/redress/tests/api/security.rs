@@ -151,6 +151,7 @@ async fn complaint(app: &TestApp, email: &str) -> Reference {
                 description: "I was charged twice on 1 March.".into(),
                 remedy_requested: None,
                 priority: redress_domain::Priority::Normal,
+                routing: None,
             },
         )
         .await

@@ -233,6 +233,7 @@ fn complaint(name: &str, email: &str, tier: Tier) -> NewComplaint {
         description: "Ordered in May; nothing arrived.".into(),
         remedy_requested: None,
         priority: Priority::Normal,
+        routing: None,
     }
 }
 

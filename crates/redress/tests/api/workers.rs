@@ -58,6 +58,7 @@ async fn a_write_from_another_instance_wakes_the_servers_projector_without_polli
                 description: "Twice!".into(),
                 remedy_requested: None,
                 priority: Priority::Normal,
+                routing: None,
             },
         )
         .await

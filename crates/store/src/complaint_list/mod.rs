@@ -104,6 +104,8 @@ pub struct ComplaintListRow {
     pub customer_phone: Option<String>,
     /// The customer's latest satisfaction score (1-5), once recorded.
     pub satisfaction_score: Option<i32>,
+    /// The team it belongs to (none for complaints received before teams).
+    pub team_id: Option<Uuid>,
 }
 
 fn priority_rank(priority: Priority) -> i32 {
@@ -155,7 +157,7 @@ pub(crate) const COLUMNS: &str = "reference, customer_id, customer_name, custome
     action_committed, owner_named, resolved, closed, waiting_on_customer, owner_id, owner_name, \
     outcome, received_at, acknowledged_at, last_contact_at, customer_informed_at, updated_at, \
     personal_data_erased, event_count, last_position, last_heard_at, priority_rank, search_text, \
-    company_id, tier, customer_phone, satisfaction_score, listened";
+    company_id, tier, customer_phone, satisfaction_score, listened, team_id";
 
 fn bool_literal(db: &Database, value: bool) -> &'static str {
     match (db, value) {

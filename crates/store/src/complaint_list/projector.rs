@@ -38,7 +38,12 @@ impl Projector for ComplaintListProjector {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["complaint_list", "complaint_categories", "company_activity"]
+        &[
+            "complaint_list",
+            "complaint_categories",
+            "company_activity",
+            "complaint_tags",
+        ]
     }
 
     /// On SQLite the search index's triggers are set aside for the replay (they would index
@@ -198,6 +203,7 @@ async fn apply_to(
                     None => None,
                 },
                 satisfaction_score: None,
+                team_id: None,
             };
             row.set_progress(Progress::default());
             row
@@ -226,6 +232,14 @@ async fn apply_to(
             ComplaintChange::ComplaintReceived { .. }
             | ComplaintChange::BreachCauseRecorded { .. }
             | ComplaintChange::EmailReceived { .. } => {}
+            ComplaintChange::TeamChanged { team, .. } => row.team_id = Some(team.id),
+            ComplaintChange::TagAdded { tag } => {
+                side.tags.insert((row.reference.clone(), tag.clone()), true);
+            }
+            ComplaintChange::TagRemoved { tag } => {
+                side.tags
+                    .insert((row.reference.clone(), tag.clone()), false);
+            }
             ComplaintChange::ComplaintAcknowledged { .. } => {
                 progress.acknowledged = true;
                 row.acknowledged_at = Some(at);
@@ -340,6 +354,8 @@ struct Side {
     /// Companies named for the first time: id → (name, first receipt).
     companies: std::collections::BTreeMap<Uuid, (String, DateTime<Utc>)>,
     activity: std::collections::BTreeMap<Uuid, Activity>,
+    /// Tags put on (true) or taken off (false), the last change of each.
+    tags: std::collections::BTreeMap<(String, String), bool>,
 }
 
 /// Changes to one company's counts.
@@ -412,6 +428,19 @@ impl Side {
     }
 
     async fn write(self, tx: &mut Tx) -> Result<(), StoreError> {
+        for ((reference, tag), on) in &self.tags {
+            let sql = if *on {
+                "INSERT INTO complaint_tags (reference, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            } else {
+                "DELETE FROM complaint_tags WHERE reference = $1 AND tag = $2"
+            };
+            on_db!(tx, |q| sqlx::query(sql)
+                .bind(reference)
+                .bind(tag)
+                .execute(q)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
         let categories: Vec<String> = self.categories.into_iter().collect();
         for chunk in categories.chunks(500) {
             let sql = format!(
@@ -567,6 +596,7 @@ async fn save_many(tx: &mut Tx, rows: &[&ComplaintListRow]) -> Result<(), StoreE
                 query = query.bind(&row.customer_phone);
                 query = query.bind(row.satisfaction_score);
                 query = query.bind(row.listened);
+                query = query.bind(row.team_id);
             }
             query.execute(q).await.map(|r| r.rows_affected())
         })?;

@@ -32,6 +32,10 @@ pub struct QueueFilter {
     pub search: Option<String>,
     /// Only those breached (or at risk) at this moment, by the SLA read model.
     pub sla: Option<(SlaState, DateTime<Utc>)>,
+    /// In one of these teams (empty: any team).
+    pub teams: Vec<Uuid>,
+    /// With this tag (canonical, as `redress_domain::tags::normalize` makes it).
+    pub tag: Option<String>,
 }
 
 /// An SLA state the queue can be narrowed to (as the SLA dashboard counts them).
@@ -241,6 +245,20 @@ impl ComplaintList {
         if filter.unassigned {
             conditions.push("owner_id IS NULL".into());
         }
+        if !filter.teams.is_empty() {
+            let list: Vec<String> = filter
+                .teams
+                .iter()
+                .map(|t| param(&mut binds, Bind::Id(*t)))
+                .collect();
+            conditions.push(format!("team_id IN ({})", list.join(", ")));
+        }
+        if let Some(tag) = &filter.tag {
+            let p = param(&mut binds, Bind::Text(tag.clone()));
+            conditions.push(format!(
+                "reference IN (SELECT t.reference FROM complaint_tags t WHERE t.tag = {p})"
+            ));
+        }
         if let Some((state, now)) = filter.sla {
             // The SLA dashboard's own rules (crate::sla's dashboard).
             let n = param(&mut binds, Bind::Time(now));
@@ -342,6 +360,46 @@ impl ComplaintList {
             more_than: total > COUNT_CAP,
             next,
         })
+    }
+
+    /// The tags in use, with how many complaints carry each, most used first.
+    pub async fn tags(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(on_pool!(&self.db, |pool| {
+            sqlx::query_as(
+            "SELECT tag, COUNT(*) AS n FROM complaint_tags GROUP BY tag ORDER BY n DESC, tag LIMIT 500"
+        )
+        .fetch_all(pool)
+        .await
+        })?)
+    }
+
+    /// The tags of each of `references`.
+    pub async fn tags_of(
+        &self,
+        references: &[&str],
+    ) -> Result<std::collections::HashMap<String, Vec<String>>, StoreError> {
+        let mut tags: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for chunk in references.chunks(500) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let placeholders = crate::db::placeholders(self.db.backend(), 1, chunk.len());
+            let sql = format!(
+                "SELECT reference, tag FROM complaint_tags WHERE reference IN ({placeholders})
+                 ORDER BY reference, tag"
+            );
+            let rows: Vec<(String, String)> = on_pool!(&self.db, |pool| {
+                let mut query = sqlx::query_as(&sql);
+                for reference in chunk {
+                    query = query.bind(*reference);
+                }
+                query.fetch_all(pool).await
+            })?;
+            for (reference, tag) in rows {
+                tags.entry(reference).or_default().push(tag);
+            }
+        }
+        Ok(tags)
     }
 
     /// The categories in use, for the queue's filter.

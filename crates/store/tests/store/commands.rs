@@ -60,7 +60,8 @@ async fn each_step_moves_the_complaint_along_in_the_list(db: TestDb) {
     }
     let row = f.row(&reference).await;
     assert_eq!(row.owner_name.as_deref(), Some("Maria Ionescu"));
-    assert_eq!(row.event_count, 9);
+    // The receipt, its team, and eight steps.
+    assert_eq!(row.event_count, 10);
     assert!(row.customer_informed_at.is_some());
 
     f.ok(
@@ -261,10 +262,11 @@ async fn concurrent_commands_on_one_complaint_all_land_or_are_reported_as_confli
     assert_eq!(landed + conflicts, writers);
     assert!(landed >= 1);
     // Every success is in the store, and nothing else is.
-    assert_eq!(f.event_count().await, 1 + landed as i64);
+    // The receipt and its team, then the statements that landed.
+    assert_eq!(f.event_count().await, 2 + landed as i64);
     f.store.projections.run_until_idle().await.unwrap();
     let row = f.row(&reference).await;
-    assert_eq!(row.event_count, 1 + landed as i64);
+    assert_eq!(row.event_count, 2 + landed as i64);
     let _ = other_agent();
 }
 

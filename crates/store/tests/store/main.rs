@@ -10,6 +10,7 @@ mod ordering;
 mod projections;
 mod reports;
 mod sla;
+mod teams;
 
 use std::sync::Arc;
 
@@ -67,6 +68,7 @@ pub(crate) fn new_complaint(name: &str, email: &str) -> NewComplaint {
         description: format!("{name} says: my card was charged twice on 1 March."),
         remedy_requested: Some("Refund the second payment".into()),
         priority: Priority::High,
+        routing: None,
     }
 }
 

@@ -298,6 +298,27 @@ async fn action_from_form(
             channel: form.choice("channel", Channel::parse)?,
             summary: form.text("summary"),
         },
+        ActionKind::ChangeTeam => {
+            let id = Uuid::parse_str(form.text("team_id").trim())
+                .map_err(|_| FormProblem("Choose the team.".into()))?;
+            let team = state
+                .store
+                .teams
+                .get(id)
+                .await
+                .map_err(|e| FormProblem(format!("The teams could not be read: {e}")))?
+                .ok_or_else(|| FormProblem("That team does not exist.".into()))?;
+            ComplaintAction::ChangeTeam {
+                team: team.reference(),
+                reason: form.text("reason"),
+            }
+        }
+        ActionKind::AddTag => ComplaintAction::AddTag {
+            tag: form.text("tag"),
+        },
+        ActionKind::RemoveTag => ComplaintAction::RemoveTag {
+            tag: form.text("tag"),
+        },
         ActionKind::ErasePersonalData => {
             return Err(FormProblem(
                 "Personal data is erased from the customer's file, for all their complaints at once."

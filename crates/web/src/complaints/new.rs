@@ -63,6 +63,7 @@ impl Intake<'_> {
             description: self.description.to_string(),
             remedy_requested: given(self.remedy),
             priority,
+            routing: None,
         }
     }
 }

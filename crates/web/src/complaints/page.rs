@@ -109,6 +109,9 @@ struct ComplaintPage {
     step_label: &'static str,
     priority: &'static str,
     owner: Option<StaffMember>,
+    /// Its team, as the events name it (then, in the past).
+    team: Option<redress_domain::TeamRef>,
+    tags: Vec<String>,
     outcome: Option<&'static str>,
     /// The actions it accepts now (none in the past).
     actions: Vec<ActionView>,
@@ -121,7 +124,12 @@ struct ComplaintPage {
     failing_emails: usize,
     /// A refused form shown again (empty when none).
     failed: FailedForm,
-    owners: Vec<StaffMember>,
+    /// Who can be made owner: the complaint's team first (`.1`: in its team).
+    owners: Vec<(StaffMember, bool)>,
+    /// Every team, for moving it.
+    teams: Vec<(uuid::Uuid, String)>,
+    /// Tags in use, offered as one is typed.
+    known_tags: Vec<String>,
     channels: Vec<(&'static str, &'static str)>,
     priorities: Vec<(&'static str, &'static str)>,
     outcomes: Vec<(&'static str, &'static str)>,
@@ -314,14 +322,24 @@ pub(crate) async fn render_page(
             label: kind.label(),
         })
         .collect();
-    let owners: Vec<StaffMember> = state
+    let teams = state.store.teams.list().await?;
+    let in_team: Vec<uuid::Uuid> = complaint
+        .team()
+        .and_then(|t| teams.iter().find(|x| x.id == t.id))
+        .map(|t| t.members.iter().map(|m| m.account_id).collect())
+        .unwrap_or_default();
+    let mut owners: Vec<(StaffMember, bool)> = state
         .store
         .accounts
         .active()
         .await?
         .into_iter()
-        .map(|a| a.member())
+        .map(|a| {
+            let member = in_team.contains(&a.id);
+            (a.member(), member)
+        })
         .collect();
+    owners.sort_by_key(|(_, member)| !member);
     let composer: Option<Composer> = if past.is_some() {
         None
     } else {
@@ -357,6 +375,17 @@ pub(crate) async fn render_page(
         step_label: complaint.progress().step().label(),
         priority: complaint.priority().code(),
         owner: complaint.owner().cloned(),
+        team: complaint.team().cloned(),
+        tags: complaint.tags().iter().cloned().collect(),
+        teams: teams.iter().map(|t| (t.id, t.name.clone())).collect(),
+        known_tags: state
+            .store
+            .complaint_list
+            .tags()
+            .await?
+            .into_iter()
+            .map(|(tag, _)| tag)
+            .collect(),
         outcome: complaint.outcome().map(|o| o.label()),
         actions,
         oldest_first,

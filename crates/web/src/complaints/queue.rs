@@ -52,6 +52,12 @@ pub struct QueueQuery {
     /// `breached` or `at_risk`: only those, now (the SLA dashboard's links to the rest).
     #[serde(default)]
     pub sla: Option<String>,
+    /// `mine` (the teams I belong to; an agent's default), `all`, or a team's id.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// A tag.
+    #[serde(default)]
+    pub tag: Option<String>,
 }
 
 fn given(value: &Option<String>) -> Option<String> {
@@ -63,7 +69,13 @@ fn given(value: &Option<String>) -> Option<String> {
 }
 
 impl QueueQuery {
-    fn filter(&self, staff: &CurrentStaff, now: DateTime<Utc>) -> Result<QueueFilter, AppError> {
+    /// The filter; `my_teams`: the teams the person belongs to.
+    fn filter(
+        &self,
+        staff: &CurrentStaff,
+        my_teams: &[Uuid],
+        now: DateTime<Utc>,
+    ) -> Result<QueueFilter, AppError> {
         let bad = |what: &str, value: &str| {
             AppError::BadForm(format!("{value:?} is not a {what} the queue knows."))
         };
@@ -107,7 +119,21 @@ impl QueueQuery {
                 now,
             )),
         };
+        let teams = match self.team_choice(staff, my_teams).as_str() {
+            "all" => vec![],
+            "mine" => my_teams.to_vec(),
+            id => vec![Uuid::parse_str(id).map_err(|_| bad("team", id))?],
+        };
+        let tag = match given(&self.tag) {
+            None => None,
+            Some(tag) => Some(
+                redress_domain::tags::normalize(&tag)
+                    .map_err(|e| AppError::BadForm(e.to_string()))?,
+            ),
+        };
         Ok(QueueFilter {
+            teams,
+            tag,
             sla,
             statuses,
             step,
@@ -118,6 +144,18 @@ impl QueueQuery {
             channel,
             search: given(&self.q).map(|q| q.chars().take(100).collect()),
         })
+    }
+
+    /// The team filter as chosen, or its default: an agent in a team sees their teams' work
+    /// first; everyone else, every team.
+    fn team_choice(&self, staff: &CurrentStaff, my_teams: &[Uuid]) -> String {
+        match given(&self.team) {
+            Some(choice) => choice,
+            None if staff.0.role == redress_store::Role::Agent && !my_teams.is_empty() => {
+                "mine".into()
+            }
+            None => "all".into(),
+        }
     }
 
     /// This query as a URL query string, with `after` replaced.
@@ -134,6 +172,8 @@ impl QueueQuery {
             ("q", &query.q),
             ("sort", &query.sort),
             ("sla", &query.sla),
+            ("team", &query.team),
+            ("tag", &query.tag),
             ("after", &query.after),
         ]
         .into_iter()
@@ -151,6 +191,9 @@ pub(crate) struct QueueRow {
     step_label: &'static str,
     age: String,
     silence: String,
+    /// Its team's name today.
+    team: Option<String>,
+    tags: Vec<String>,
 }
 
 /// "3 d", "5 h", "12 min": how long, for people scanning a list.
@@ -168,6 +211,8 @@ pub(crate) fn queue_row(row: ComplaintListRow, now: DateTime<Utc>) -> QueueRow {
         step_label: Step::from_code(&row.step).map(Step::label).unwrap_or("—"),
         age: since(row.received_at, now),
         silence: since(row.last_heard_at.unwrap_or(row.received_at), now),
+        team: None,
+        tags: Vec::new(),
         row,
     }
 }
@@ -178,8 +223,10 @@ pub(crate) async fn list(
     me: Signed,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
-    let filter = query.filter(&me.staff, state.store.sla.now())?;
+    let mut query = query.into_inner();
+    let my_teams = state.store.teams.of_member(me.staff.0.id).await?;
+    let filter = query.filter(&me.staff, &my_teams, state.store.sla.now())?;
+    query.team = Some(query.team_choice(&me.staff, &my_teams));
     let sort = match given(&query.sort) {
         None => QueueSort::default(),
         Some(code) => QueueSort::from_code(&code).ok_or_else(|| {
@@ -198,7 +245,23 @@ pub(crate) async fn list(
         .queue(&filter, sort, after.as_ref(), PAGE_SIZE)
         .await?;
     let now = Utc::now();
-    let rows: Vec<QueueRow> = page.rows.into_iter().map(|r| queue_row(r, now)).collect();
+    let references: Vec<&str> = page.rows.iter().map(|r| r.reference.as_str()).collect();
+    let mut tags = state.store.complaint_list.tags_of(&references).await?;
+    let teams = state.store.teams.list().await?;
+    let rows: Vec<QueueRow> = page
+        .rows
+        .into_iter()
+        .map(|r| {
+            let mut row = queue_row(r, now);
+            row.tags = tags.remove(&row.row.reference).unwrap_or_default();
+            row.team = row
+                .row
+                .team_id
+                .and_then(|id| teams.iter().find(|t| t.id == id))
+                .map(|t| t.name.clone());
+            row
+        })
+        .collect();
     let owners = state.store.accounts.list().await?;
     let categories = state.store.complaint_list.categories().await?;
     let view = Queue {
@@ -213,6 +276,9 @@ pub(crate) async fn list(
         query,
         owners,
         categories,
+        teams: teams.iter().map(|t| (t.id, t.name.clone())).collect(),
+        has_teams: !my_teams.is_empty(),
+        tags: state.store.complaint_list.tags().await?,
         steps: Step::ALL.map(|s| (s.code(), s.label())),
         priorities: Priority::options(),
         channels: Channel::options(),
@@ -246,6 +312,10 @@ struct Queue {
     first_link: String,
     owners: Vec<redress_store::StaffAccount>,
     categories: Vec<String>,
+    teams: Vec<(Uuid, String)>,
+    /// Whether the person belongs to a team ("My teams" is offered).
+    has_teams: bool,
+    tags: Vec<(String, i64)>,
     steps: [(&'static str, &'static str); Step::ALL.len()],
     priorities: Vec<(&'static str, &'static str)>,
     channels: Vec<(&'static str, &'static str)>,

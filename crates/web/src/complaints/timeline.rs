@@ -172,7 +172,10 @@ pub(crate) fn communication_direction(change: &ComplaintChange) -> Option<Direct
         | ComplaintChange::PersonalDataErased { .. }
         // The email's words are the event before it, which is counted.
         | ComplaintChange::EmailReceived { .. }
-        | ComplaintChange::BreachCauseRecorded { .. } => None,
+        | ComplaintChange::BreachCauseRecorded { .. }
+        | ComplaintChange::TeamChanged { .. }
+        | ComplaintChange::TagAdded { .. }
+        | ComplaintChange::TagRemoved { .. } => None,
     }
 }
 
@@ -425,6 +428,19 @@ pub(crate) fn timeline_entry(
             "Personal data erased".into(),
             vec![line("Why", reason.clone())],
         ),
+        ComplaintChange::TeamChanged {
+            team,
+            previous,
+            reason,
+        } => (
+            match previous {
+                Some(previous) => format!("Moved from the team {} to {}", previous.name, team.name),
+                None => format!("Routed to the team {}", team.name),
+            },
+            vec![line("Why", reason.clone())],
+        ),
+        ComplaintChange::TagAdded { tag } => (format!("Tagged \"{tag}\""), vec![]),
+        ComplaintChange::TagRemoved { tag } => (format!("Tag \"{tag}\" removed"), vec![]),
         ComplaintChange::BreachCauseRecorded {
             clock,
             cycle,
