@@ -49,3 +49,16 @@ CREATE TABLE complaint_tags
     PRIMARY KEY (reference, tag)
 );
 CREATE INDEX complaint_tags_tag ON complaint_tags (tag, reference);
+
+-- The notifications projector keeps each complaint's team beside its owner: a complaint
+-- nobody owns tells its team. Complaints from before teams have none.
+ALTER TABLE notification_owners ADD COLUMN team_id uuid;
+
+-- The reports gain a team breakdown: they are built again from the events on the next start
+-- (readers see empty reports until the replay has caught up, as after a `redress rebuild`).
+DELETE FROM report_complaints;
+DELETE FROM report_speed;
+DELETE FROM report_days;
+DELETE FROM report_feedback;
+DELETE FROM report_customers;
+DELETE FROM projector_checkpoints WHERE name = 'reports';

@@ -980,6 +980,8 @@ impl Complaint {
                 })
             }
             ComplaintAction::ChangeTeam { team, reason } => {
+                let field = "The reason for the change of team";
+                let reason = one_line(field, reason, crate::teams::MAX_REASON)?;
                 crate::teams::change_team(self.team.as_ref(), team, reason)
             }
             ComplaintAction::AddTag { tag } => crate::tags::add(&self.tags, &tag),
@@ -1333,11 +1335,7 @@ fn text(field: &'static str, value: String, max: usize) -> Result<String, Compla
 
 /// An optional text: blank becomes `None`.
 /// A required text that must fit on one line.
-pub(crate) fn one_line(
-    field: &'static str,
-    value: String,
-    max: usize,
-) -> Result<String, ComplaintError> {
+fn one_line(field: &'static str, value: String, max: usize) -> Result<String, ComplaintError> {
     let value = text(field, value, max)?;
     if value.contains(['\n', '\r']) {
         return Err(ComplaintError::MultiLine { field });

@@ -10,10 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::points::PointDecision;
 use crate::sla_clock::SlaClock;
-use crate::teams::TeamRef;
 use crate::values::{
     Actor, Channel, CustomerId, Direction, Language, Outcome, Priority, Reference, Sealed,
-    StaffMember, Tier,
+    StaffMember, TeamRef, Tier,
 };
 
 /// The version events are written with when their shape never changed.

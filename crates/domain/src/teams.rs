@@ -2,21 +2,10 @@
 //! complaint, is decided by the store's routing rules and written down here as events, so the
 //! history shows every change of team and time travel sees the team a complaint had then.
 
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
 use crate::error::ComplaintError;
 use crate::events::ComplaintChange;
 use crate::values::StaffMember;
-
-/// A team, as events name it: its id, and its name at the time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamRef {
-    /// The team's id.
-    pub id: Uuid,
-    /// Its name at the time.
-    pub name: String,
-}
+pub use crate::values::TeamRef;
 
 /// Where a new complaint goes: its team, why, and (when the team assigns automatically) its
 /// owner. The store's routing decides it; the complaint records it with its receipt.
@@ -51,14 +40,13 @@ impl Routing {
     }
 }
 
-/// Decides a change of team: refused when it is the team the complaint already has.
+/// Decides a change of team (its `reason` already checked): refused when it is the team the
+/// complaint already has.
 pub(crate) fn change_team(
     current: Option<&TeamRef>,
     team: TeamRef,
     reason: String,
 ) -> Result<ComplaintChange, ComplaintError> {
-    let reason =
-        crate::aggregate::one_line("The reason for the change of team", reason, MAX_REASON)?;
     if current.is_some_and(|c| c.id == team.id) {
         return Err(ComplaintError::SameTeam { name: team.name });
     }

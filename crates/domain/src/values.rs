@@ -287,6 +287,15 @@ pub struct StaffMember {
     pub name: String,
 }
 
+/// A team, as events name it: its id, and its name at the time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRef {
+    /// The team's id.
+    pub id: Uuid,
+    /// Its name at the time.
+    pub name: String,
+}
+
 /// Who did something to a complaint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]

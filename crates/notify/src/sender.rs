@@ -359,7 +359,11 @@ impl Mailer {
                 )
                 .await;
         }
-        let owner = sla.owner.as_ref().map(|o| o.id);
+        let owner = sla
+            .owner
+            .as_ref()
+            .map(|o| o.id)
+            .or(sla.team.as_ref().map(|t| t.id));
         let told = if claimed.kind == EmailKind::SlaBreach {
             NotificationKind::SlaBreach
         } else {
@@ -432,21 +436,37 @@ impl Mailer {
         self.send_and_record(claimed, message).await.map(|_| ())
     }
 
-    /// Who an email to staff about `owner`'s complaint goes to: the owner, or with no active
-    /// owner the team's active managers (failing them its admins); each only if they take
-    /// this kind by email at once. `Err`: why nobody is told now.
+    /// Who an email to staff goes to: `to` when it is an active account; when it is a team
+    /// (a complaint nobody owns), the team's active members, or for SLA alerts its active
+    /// managers; failing all of them, the active managers, failing them the admins. Each only
+    /// if they take this kind by email at once. `Err`: why nobody is told now.
     async fn recipients(
         &self,
-        owner: Option<uuid::Uuid>,
+        to: Option<uuid::Uuid>,
         kind: NotificationKind,
     ) -> Result<Result<Vec<(String, String)>, &'static str>, StoreError> {
         use redress_store::Role;
         let mut people = Vec::new();
-        if let Some(owner) = owner.filter(|o| !o.is_nil())
-            && let Some(account) = self.store.accounts.get(owner).await?
-            && account.active
-        {
-            people.push(account);
+        if let Some(to) = to.filter(|o| !o.is_nil()) {
+            if let Some(account) = self.store.accounts.get(to).await? {
+                if account.active {
+                    people.push(account);
+                }
+            } else if let Some(team) = self.store.teams.get(to).await? {
+                let sla = matches!(
+                    kind,
+                    NotificationKind::SlaAtRisk | NotificationKind::SlaBreach
+                );
+                for member in team
+                    .members
+                    .iter()
+                    .filter(|m| m.active && (m.manager || !sla))
+                {
+                    if let Some(account) = self.store.accounts.get(member.account_id).await? {
+                        people.push(account);
+                    }
+                }
+            }
         }
         if people.is_empty() {
             let accounts = self.store.accounts.list().await?;

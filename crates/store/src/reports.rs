@@ -1,5 +1,5 @@
 //! The managers' reports as a read model. The `reports` projector keeps, per local day and
-//! per one dimension (owner, category, channel, priority, tier; and company for volumes):
+//! per one dimension (owner, team, category, channel, priority, tier; and company for volumes):
 //! - `report_speed`: every met run of an SLA clock, as counts and mergeable histograms of its
 //!   working and elapsed duration (see [`redress_domain::histogram`]);
 //! - `report_days`: received, closed (and the FCA return's split of closures), reopened,
@@ -43,7 +43,9 @@ mod range;
 mod write;
 
 /// The dimensions a report can be broken down by (`all` is the whole).
-pub const DIMENSIONS: [&str; 6] = ["all", "owner", "category", "channel", "priority", "tier"];
+pub const DIMENSIONS: [&str; 7] = [
+    "all", "owner", "team", "category", "channel", "priority", "tier",
+];
 
 /// The projector's state of one complaint.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,10 +74,18 @@ impl Tracked {
     }
 
     /// The complaint's value of every dimension, `all` first.
-    fn dims(&self) -> [(&'static str, String); 6] {
+    fn dims(&self) -> [(&'static str, String); 7] {
         [
             ("all", String::new()),
             ("owner", self.owner()),
+            (
+                "team",
+                self.sla
+                    .team
+                    .as_ref()
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default(),
+            ),
             ("category", self.sla.category.clone()),
             ("channel", self.channel.code().to_string()),
             ("priority", self.sla.priority.code().to_string()),

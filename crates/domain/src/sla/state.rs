@@ -280,6 +280,9 @@ pub struct ComplaintSla {
     pub category: String,
     /// Its owner now.
     pub owner: Option<StaffMember>,
+    /// Its team now (none for complaints received before teams).
+    #[serde(default)]
+    pub team: Option<crate::teams::TeamRef>,
     /// Whether it is resolved (or closed).
     pub resolved: bool,
     /// Whether it waits on the customer.
@@ -367,6 +370,7 @@ impl ComplaintSla {
             priority,
             category,
             owner: None,
+            team: None,
             resolved: false,
             waiting: false,
             clocks: SlaClock::ALL.into_iter().map(ClockState::new).collect(),
@@ -600,6 +604,7 @@ impl ComplaintSla {
                 }
             }
             ComplaintChange::CategoryChanged { to, .. } => self.category = to.clone(),
+            ComplaintChange::TeamChanged { team, .. } => self.team = Some(team.clone()),
             _ => {}
         }
         let mut outcomes: Vec<ClockOutcome> = self

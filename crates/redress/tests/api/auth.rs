@@ -262,7 +262,8 @@ async fn forms_without_the_sessions_csrf_token_are_refused(db: TestDb) {
             .await
             .unwrap()
             .len(),
-        1
+        2,
+        "the receipt and its team, nothing more"
     );
     assert_eq!(
         app.get("/complaints").await.status(),

@@ -20,6 +20,7 @@ use crate::{StoreError, on_db, on_pool};
 mod history;
 mod projector;
 mod queue;
+mod side;
 
 pub use projector::*;
 pub use queue::*;

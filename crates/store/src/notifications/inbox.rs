@@ -8,6 +8,40 @@ fn sees_managers(role: crate::Role) -> bool {
     role >= crate::Role::Manager
 }
 
+/// Who a person is, as notifications address them: themselves, the managers (when they are
+/// one), and their teams (every member hears what the customer did on a complaint nobody owns;
+/// SLA alerts go to the team's managers only). Managers and admins are addressed by every
+/// team.
+struct Addressees {
+    /// Every address but SLA alerts reach them at.
+    all: Vec<Uuid>,
+    /// The addresses SLA alerts reach them at.
+    sla: Vec<Uuid>,
+}
+
+impl Addressees {
+    /// `WHERE` text matching their notifications `n`, its parameters numbered from `first`.
+    fn clause(&self, first: usize) -> String {
+        let list = |from: usize, n: usize| {
+            (from..from + n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "((n.recipient IN ({}) AND n.kind NOT IN ('sla_at_risk', 'sla_breach'))
+              OR n.recipient IN ({}))",
+            list(first, self.all.len()),
+            list(first + self.all.len(), self.sla.len())
+        )
+    }
+
+    /// The parameters of [`Addressees::clause`], in order.
+    fn ids(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.all.iter().chain(&self.sla).copied()
+    }
+}
+
 /// Notifications as staff read them, and their choices.
 #[derive(Clone)]
 pub struct Notifications {
@@ -43,19 +77,63 @@ impl Notifications {
         Self { db }
     }
 
+    /// Whom `staff` (of `role`) is addressed as.
+    async fn addressees(&self, staff: Uuid, role: crate::Role) -> Result<Addressees, StoreError> {
+        // Managers and admins oversee every team, as they did every unowned complaint before
+        // teams: they see what is addressed to any team.
+        let teams: Vec<(Uuid, bool)> = if sees_managers(role) {
+            on_pool!(&self.db, |pool| sqlx::query_as(
+                "SELECT id, TRUE FROM teams"
+            )
+            .fetch_all(pool)
+            .await)?
+        } else {
+            on_pool!(&self.db, |pool| sqlx::query_as(
+                "SELECT team_id, manager FROM team_members WHERE account_id = $1"
+            )
+            .bind(staff)
+            .fetch_all(pool)
+            .await)?
+        };
+        let mut own = vec![staff];
+        if sees_managers(role) {
+            own.push(MANAGERS);
+        }
+        Ok(Addressees {
+            all: own
+                .iter()
+                .copied()
+                .chain(teams.iter().map(|(team, _)| *team))
+                .collect(),
+            sla: own
+                .into_iter()
+                .chain(
+                    teams
+                        .iter()
+                        .filter(|(_, manager)| *manager)
+                        .map(|(t, _)| *t),
+                )
+                .collect(),
+        })
+    }
+
     /// How many notifications `staff` (of `role`) has not read.
     pub async fn unread(&self, staff: Uuid, role: crate::Role) -> Result<i64, StoreError> {
-        let team = if sees_managers(role) { MANAGERS } else { staff };
-        Ok(on_pool!(&self.db, |pool| sqlx::query_scalar(
+        let to = self.addressees(staff, role).await?;
+        let sql = format!(
             "SELECT COUNT(*) FROM all_notifications n
-              WHERE (n.recipient = $1 OR n.recipient = $2)
+              WHERE {}
                 AND NOT EXISTS (SELECT 1 FROM notification_reads r
-                                 WHERE r.recipient = $1 AND r.notification_id = n.id)"
-        )
-        .bind(staff)
-        .bind(team)
-        .fetch_one(pool)
-        .await)?)
+                                 WHERE r.recipient = $1 AND r.notification_id = n.id)",
+            to.clause(2)
+        );
+        Ok(on_pool!(&self.db, |pool| {
+            let mut query = sqlx::query_scalar(&sql).bind(staff);
+            for id in to.ids() {
+                query = query.bind(id);
+            }
+            query.fetch_one(pool).await
+        })?)
     }
 
     /// The newest `limit` notifications of `staff` (of `role`), newest first.
@@ -65,21 +143,24 @@ impl Notifications {
         role: crate::Role,
         limit: i64,
     ) -> Result<Vec<Notification>, StoreError> {
-        let team = if sees_managers(role) { MANAGERS } else { staff };
-        let rows: Vec<ListRow> = on_pool!(&self.db, |pool| sqlx::query_as(
+        let to = self.addressees(staff, role).await?;
+        let sql = format!(
             "SELECT n.id, n.kind, n.reference, n.actor, n.at, r.read_at, c.summary
                FROM all_notifications n
                LEFT JOIN notification_reads r ON r.recipient = $1 AND r.notification_id = n.id
                LEFT JOIN complaint_list c ON c.reference = n.reference
-              WHERE n.recipient = $1 OR n.recipient = $2
+              WHERE {}
               ORDER BY n.at DESC, n.id DESC
-              LIMIT $3"
-        )
-        .bind(staff)
-        .bind(team)
-        .bind(limit.clamp(1, 1_000))
-        .fetch_all(pool)
-        .await)?;
+              LIMIT $2",
+            to.clause(3)
+        );
+        let rows: Vec<ListRow> = on_pool!(&self.db, |pool| {
+            let mut query = sqlx::query_as(&sql).bind(staff).bind(limit.clamp(1, 1_000));
+            for id in to.ids() {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await
+        })?;
         Ok(rows.into_iter().map(to_notification).collect())
     }
 
@@ -91,16 +172,17 @@ impl Notifications {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let team = if sees_managers(role) { MANAGERS } else { staff };
+        let to = self.addressees(staff, role).await?;
+        let sql = format!(
+            "SELECT COUNT(*) FROM all_notifications n WHERE n.id = $1 AND {}",
+            to.clause(2)
+        );
         let known: i64 = on_pool!(&self.db, |pool| {
-            sqlx::query_scalar(
-            "SELECT COUNT(*) FROM all_notifications WHERE id = $1 AND (recipient = $2 OR recipient = $3)"
-        )
-        .bind(id)
-        .bind(staff)
-        .bind(team)
-        .fetch_one(pool)
-        .await
+            let mut query = sqlx::query_scalar(&sql).bind(id);
+            for id in to.ids() {
+                query = query.bind(id);
+            }
+            query.fetch_one(pool).await
         })?;
         if known == 0 {
             return Ok(false);
@@ -125,19 +207,21 @@ impl Notifications {
         role: crate::Role,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let team = if sees_managers(role) { MANAGERS } else { staff };
-        Ok(on_pool!(&self.db, |pool| sqlx::query(
+        let to = self.addressees(staff, role).await?;
+        let sql = format!(
             "INSERT INTO notification_reads (recipient, notification_id, read_at)
-             SELECT $1, n.id, $3 FROM all_notifications n
-              WHERE (n.recipient = $1 OR n.recipient = $2) AND n.at <= $3
-             ON CONFLICT (recipient, notification_id) DO NOTHING"
-        )
-        .bind(staff)
-        .bind(team)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?)
+             SELECT $1, n.id, $2 FROM all_notifications n
+              WHERE {} AND n.at <= $2
+             ON CONFLICT (recipient, notification_id) DO NOTHING",
+            to.clause(3)
+        );
+        Ok(on_pool!(&self.db, |pool| {
+            let mut query = sqlx::query(&sql).bind(staff).bind(now);
+            for id in to.ids() {
+                query = query.bind(id);
+            }
+            query.execute(pool).await.map(|r| r.rows_affected())
+        })?)
     }
 
     /// One notification by id (for the email that tells it).
@@ -247,20 +331,22 @@ impl Notifications {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
-        let team = if sees_managers(role) { MANAGERS } else { staff };
-        let rows: Vec<ListRow> = on_pool!(&self.db, |pool| sqlx::query_as(
+        let addressed = self.addressees(staff, role).await?;
+        let sql = format!(
             "SELECT n.id, n.kind, n.reference, n.actor, n.at, NULL, c.summary
                FROM all_notifications n
                LEFT JOIN complaint_list c ON c.reference = n.reference
-              WHERE (n.recipient = $1 OR n.recipient = $2) AND n.at >= $3 AND n.at < $4
-              ORDER BY n.at, n.id"
-        )
-        .bind(staff)
-        .bind(team)
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await)?;
+              WHERE {} AND n.at >= $1 AND n.at < $2
+              ORDER BY n.at, n.id",
+            addressed.clause(3)
+        );
+        let rows: Vec<ListRow> = on_pool!(&self.db, |pool| {
+            let mut query = sqlx::query_as(&sql).bind(from).bind(to);
+            for id in addressed.ids() {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await
+        })?;
         Ok(rows
             .into_iter()
             .map(to_notification)

@@ -17,10 +17,14 @@ impl NotificationsProjector {
     }
 }
 
-/// Who is told of what a customer did: the owner, or the managers.
-fn owner_or_managers(owner: Option<Uuid>) -> Uuid {
-    owner.unwrap_or(MANAGERS)
+/// Who is told of what a customer did: the owner; with none, the complaint's team; with no
+/// team either (complaints from before teams), the managers.
+fn owner_or_team(owner: Option<Uuid>, team: Option<Uuid>) -> Uuid {
+    owner.or(team).unwrap_or(MANAGERS)
 }
+
+/// What the projector keeps of a complaint: its owner, when it arrived, its team.
+type Kept = (Option<Uuid>, DateTime<Utc>, Option<Uuid>);
 
 #[async_trait]
 impl Projector for NotificationsProjector {
@@ -55,44 +59,51 @@ impl Projector for NotificationsProjector {
         )
         .fetch_one(q)
         .await)?;
-        // Only what the customer does and reopenings need a complaint's owner (and its time
-        // of receipt) from earlier batches; the rest of a batch reads nothing.
+        // Only what the customer does, reopenings, and changes of owner or team (which write
+        // the row back whole) need a complaint's row from earlier batches; the rest of a
+        // batch reads nothing.
         let mut wanted: Vec<&str> = events
             .iter()
             .filter(|e| {
                 matches!(e.event.by, Actor::Customer)
-                    || matches!(e.event.change, ComplaintChange::ComplaintReopened { .. })
+                    || matches!(
+                        e.event.change,
+                        ComplaintChange::ComplaintReopened { .. }
+                            | ComplaintChange::OwnerAssigned { .. }
+                            | ComplaintChange::TeamChanged { .. }
+                    )
             })
             .map(|e| e.reference.as_str())
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        // reference → (owner, received at)
-        let mut owners: HashMap<String, (Option<Uuid>, DateTime<Utc>)> = HashMap::new();
+        // reference → (owner, received at, team)
+        let mut owners: HashMap<String, Kept> = HashMap::new();
         for chunk in wanted.chunks(500) {
             let sql = format!(
-                "SELECT reference, owner_id, received_at FROM notification_owners
+                "SELECT reference, owner_id, received_at, team_id FROM notification_owners
                   WHERE reference IN ({})",
                 crate::db::placeholders(tx.backend(), 1, chunk.len())
             );
-            let rows: Vec<(String, Option<Uuid>, DateTime<Utc>)> = on_db!(tx, |q| {
+            let rows: Vec<(String, Option<Uuid>, DateTime<Utc>, Option<Uuid>)> = on_db!(tx, |q| {
                 let mut query = sqlx::query_as(&sql);
                 for reference in chunk {
                     query = query.bind(*reference);
                 }
                 query.fetch_all(q).await
             })?;
-            owners.extend(rows.into_iter().map(|(r, o, at)| (r, (o, at))));
+            owners.extend(rows.into_iter().map(|(r, o, at, t)| (r, (o, at, t))));
         }
         let mut touched: Vec<String> = Vec::new();
         let now = self.clock.now();
         for stored in events {
             let reference = stored.reference.as_str();
             let event = &stored.event;
-            let (owner, received_at) = owners
-                .get(reference)
-                .copied()
-                .unwrap_or((None, event.occurred_at));
+            let (owner, received_at, team) =
+                owners
+                    .get(reference)
+                    .copied()
+                    .unwrap_or((None, event.occurred_at, None));
             let actor_id = match &event.by {
                 Actor::Staff(member) => Some(member.id),
                 _ => None,
@@ -105,11 +116,14 @@ impl Projector for NotificationsProjector {
             let mut tell: Vec<(NotificationKind, Uuid)> = Vec::new();
             match &event.change {
                 ComplaintChange::ComplaintReceived { .. } => {
-                    owners.insert(reference.to_string(), (None, event.occurred_at));
+                    owners.insert(reference.to_string(), (None, event.occurred_at, None));
                 }
                 ComplaintChange::OwnerAssigned { owner: new, .. } => {
-                    owners.insert(reference.to_string(), (Some(new.id), received_at));
+                    owners.insert(reference.to_string(), (Some(new.id), received_at, team));
                     tell.push((NotificationKind::Assigned, new.id));
+                }
+                ComplaintChange::TeamChanged { team: new, .. } => {
+                    owners.insert(reference.to_string(), (owner, received_at, Some(new.id)));
                 }
                 // Files sent with the complaint itself are part of its arrival.
                 ComplaintChange::FilesAttached { .. } if event.occurred_at == received_at => {}
@@ -120,20 +134,22 @@ impl Projector for NotificationsProjector {
                     direction: Direction::Inbound,
                     ..
                 } if by_customer => {
-                    tell.push((NotificationKind::CustomerWrote, owner_or_managers(owner)));
+                    tell.push((NotificationKind::CustomerWrote, owner_or_team(owner, team)));
                 }
                 ComplaintChange::InternalNoteAdded { mentions, .. } => {
                     tell.extend(mentions.iter().map(|m| (NotificationKind::Mentioned, m.id)));
                 }
                 ComplaintChange::ComplaintReopened { .. } => {
-                    tell.push((NotificationKind::Reopened, owner_or_managers(owner)));
+                    tell.push((NotificationKind::Reopened, owner_or_team(owner, team)));
                 }
                 _ => {}
             }
             // Written back only when the owner (or the complaint itself) is new.
             let changes_owner = matches!(
                 event.change,
-                ComplaintChange::ComplaintReceived { .. } | ComplaintChange::OwnerAssigned { .. }
+                ComplaintChange::ComplaintReceived { .. }
+                    | ComplaintChange::OwnerAssigned { .. }
+                    | ComplaintChange::TeamChanged { .. }
             );
             if changes_owner && !touched.iter().any(|r| r == reference) {
                 touched.push(reference.to_string());
@@ -180,17 +196,19 @@ impl Projector for NotificationsProjector {
             }
         }
         for reference in touched {
-            let Some((owner, received_at)) = owners.get(&reference).copied() else {
+            let Some((owner, received_at, team)) = owners.get(&reference).copied() else {
                 continue;
             };
             on_db!(tx, |q| sqlx::query(
-                "INSERT INTO notification_owners (reference, owner_id, received_at)
-                 VALUES ($1, $2, $3)
-                 ON CONFLICT (reference) DO UPDATE SET owner_id = excluded.owner_id"
+                "INSERT INTO notification_owners (reference, owner_id, received_at, team_id)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (reference) DO UPDATE SET owner_id = excluded.owner_id,
+                                                       team_id = excluded.team_id"
             )
             .bind(&reference)
             .bind(owner)
             .bind(received_at)
+            .bind(team)
             .execute(q)
             .await
             .map(|r| r.rows_affected()))?;

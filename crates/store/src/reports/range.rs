@@ -6,8 +6,8 @@ use chrono_tz::Tz;
 use redress_domain::Basis;
 
 /// What a report can be broken down by: the dimensions of the projection, and company.
-pub const BREAKDOWNS: [&str; 7] = [
-    "all", "owner", "category", "channel", "priority", "tier", "company",
+pub const BREAKDOWNS: [&str; 8] = [
+    "all", "owner", "team", "category", "channel", "priority", "tier", "company",
 ];
 
 /// The breakdown called `code`, as the static name the queries use.

@@ -298,7 +298,13 @@ pub(super) async fn record(
             continue;
         }
         let id = alert_id(reference, clock, cycle, kind);
-        let recipient = sla.owner.as_ref().map_or(Uuid::nil(), |o| o.id);
+        // The owner; with none, the team's managers (the team's address); else the managers.
+        let recipient = sla
+            .owner
+            .as_ref()
+            .map(|o| o.id)
+            .or(sla.team.as_ref().map(|t| t.id))
+            .unwrap_or(Uuid::nil());
         let send_at = policy.next_working_moment(now);
         Outbox::enqueue_staff_alert(tx, &id, reference, kind, recipient, send_at, happened, now)
             .await?;

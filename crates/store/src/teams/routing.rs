@@ -115,14 +115,13 @@ type RuleRow = (Uuid, i32, String, String, Uuid);
 impl Teams {
     /// The rules, in the order they are tried.
     pub async fn rules(&self) -> Result<Vec<RoutingRule>, StoreError> {
-        let rows: Vec<RuleRow> =
-            on_pool!(&self.db, |pool| {
-                sqlx::query_as(
+        let rows: Vec<RuleRow> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
             "SELECT id, position, field, value, team_id FROM routing_rules ORDER BY position, id"
         )
         .fetch_all(pool)
         .await
-            })?;
+        })?;
         rows.into_iter()
             .map(|(id, position, field, value, team_id)| {
                 Ok(RoutingRule {

@@ -14,6 +14,7 @@ on_both_backends!(
     round_robin_takes_turns_and_skips_whoever_is_away,
     fewest_open_gives_work_to_the_least_loaded_member,
     tags_and_teams_filter_the_queue_and_a_rebuild_gives_the_same_rows,
+    the_team_hears_when_the_customer_writes_on_a_complaint_nobody_owns,
 );
 
 async fn person(f: &Fixture, email: &str, name: &str) -> Uuid {
@@ -313,4 +314,87 @@ async fn tags_and_teams_filter_the_queue_and_a_rebuild_gives_the_same_rows(db: T
         let report = f.store.projections.check(name).await.unwrap();
         assert!(report.matches(), "{report:?}");
     }
+}
+
+async fn the_team_hears_when_the_customer_writes_on_a_complaint_nobody_owns(db: TestDb) {
+    let f = Fixture::new(db).await;
+    let now = f.store.clock.now();
+    let inside = person(&f, "in@staff.example", "In").await;
+    let outside = person(&f, "out@staff.example", "Out").await;
+    let billing = f
+        .store
+        .teams
+        .create("Billing", Assignment::Manual, now)
+        .await
+        .unwrap()
+        .unwrap();
+    f.store
+        .teams
+        .update(billing, "Billing", Assignment::Manual, &[(inside, false)])
+        .await
+        .unwrap()
+        .unwrap();
+    f.store
+        .teams
+        .add_rule(RuleField::Category, "Billing", billing)
+        .await
+        .unwrap()
+        .unwrap();
+    let reference = receive_as(&f, |_| {}).await;
+    f.store
+        .complaints
+        .execute(
+            &reference,
+            ComplaintCommand::new(
+                Actor::Customer,
+                ComplaintAction::AddInformation {
+                    text: Some("Any news?".into()),
+                    files: vec![],
+                    channel: redress_domain::Channel::WebForm,
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    f.store.projections.run_until_idle().await.unwrap();
+    let notes = &f.store.notifications;
+    let seen = |id: Uuid, role: Role| async move {
+        notes
+            .list(id, role, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| (n.kind, n.reference))
+            .collect::<Vec<_>>()
+    };
+    let told = vec![("customer_wrote".to_string(), reference.to_string())];
+    assert_eq!(
+        seen(inside, Role::Agent).await,
+        told,
+        "a member of its team"
+    );
+    assert_eq!(seen(outside, Role::Agent).await, vec![], "not of its team");
+    assert_eq!(notes.unread(inside, Role::Agent).await.unwrap(), 1);
+    assert_eq!(notes.unread(outside, Role::Agent).await.unwrap(), 0);
+    // Managers oversee every team.
+    let boss = person(&f, "boss@staff.example", "Boss").await;
+    assert_eq!(seen(boss, Role::Manager).await, told);
+    // Read by one member, still unread for the others.
+    let id = notes.list(inside, Role::Agent, 1).await.unwrap()[0]
+        .id
+        .clone();
+    assert!(
+        notes
+            .mark_read(inside, Role::Agent, &id, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !notes
+            .mark_read(outside, Role::Agent, &id, now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(notes.unread(inside, Role::Agent).await.unwrap(), 0);
+    assert_eq!(notes.unread(boss, Role::Manager).await.unwrap(), 1);
 }

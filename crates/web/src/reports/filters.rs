@@ -121,7 +121,7 @@ pub(super) fn parse(
         None => "all",
         Some(b) => breakdown(&b).ok_or_else(|| {
             Refusal::new("by", format!(
-                "{b:?} is not a breakdown; choose owner, category, channel, priority, tier or company."
+                "{b:?} is not a breakdown; choose owner, team, category, channel, priority, tier or company."
             ))
         })?,
     };
@@ -198,6 +198,7 @@ pub(super) fn by_options() -> Vec<(&'static str, &'static str)> {
     vec![
         ("all", "Nothing"),
         ("owner", "Owner"),
+        ("team", "Team"),
         ("category", "Category"),
         ("channel", "Channel"),
         ("priority", "Priority"),

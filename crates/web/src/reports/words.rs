@@ -29,6 +29,7 @@ pub(super) fn mean(volume: &Volume) -> String {
 pub(super) fn value_label(by: &str, value: &str) -> String {
     let label = match by {
         "owner" if value.is_empty() => Some("No owner"),
+        "team" if value.is_empty() => Some("No team"),
         "channel" => Channel::parse(value).ok().map(|c| c.label()),
         "priority" => Priority::parse(value).ok().map(|p| p.label()),
         "tier" => Tier::parse(value).ok().map(|t| t.label()),
@@ -57,6 +58,7 @@ pub(super) fn period_label(start: NaiveDate, grouping: Grouping) -> String {
 pub(super) fn by_label(by: &str) -> &'static str {
     match by {
         "owner" => "Owner",
+        "team" => "Team",
         "category" => "Category",
         "channel" => "Channel",
         "priority" => "Priority",
