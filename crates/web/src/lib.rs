@@ -73,6 +73,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/admin/saved_replies.html"),
     ),
     (
+        "complaints/bulk.html",
+        include_str!("../../../templates/complaints/bulk.html"),
+    ),
+    (
         "teams/list.html",
         include_str!("../../../templates/teams/list.html"),
     ),

@@ -155,6 +155,7 @@ pub const ROUTES: &[Route] = &[
     get("/complaints", AGENT, |r| r.to(complaints::queue::list)),
     get("/complaints/new", AGENT, |r| r.to(complaints::new_form)),
     post("/complaints/new", AGENT, |r| r.to(complaints::create)),
+    post("/complaints/bulk", AGENT, |r| r.to(complaints::bulk::bulk)),
     get("/complaints/{reference}", AGENT, |r| r.to(complaints::show)),
     post("/complaints/{reference}/sla/cause", AGENT, |r| {
         r.to(complaints::record_cause)

@@ -27,7 +27,26 @@ struct TeamsView {
     /// The new team's name, kept when refused.
     name: String,
     /// The new rule's fields, kept when refused.
-    rule: BTreeMap<String, String>,
+    rule: RuleDraft,
+}
+
+/// A new rule as typed (empty on a fresh page).
+#[derive(Debug, Default, Serialize)]
+struct RuleDraft {
+    field: String,
+    value: String,
+    team_id: String,
+}
+
+impl RuleDraft {
+    fn from(fields: &BTreeMap<String, String>) -> Self {
+        let get = |name: &str| fields.get(name).cloned().unwrap_or_default();
+        Self {
+            field: get("field"),
+            value: get("value"),
+            team_id: get("team_id"),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -49,7 +68,7 @@ async fn render_list(
     notice: Option<&'static str>,
     error: Option<String>,
     name: String,
-    rule: BTreeMap<String, String>,
+    rule: RuleDraft,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
     let teams = state.store.teams.list().await?;
@@ -115,7 +134,7 @@ pub(crate) async fn list(
         notice,
         None,
         String::new(),
-        BTreeMap::new(),
+        RuleDraft::default(),
         200,
     )
     .await
@@ -159,7 +178,7 @@ pub(crate) async fn create(
                 None,
                 Some(refused.to_string()),
                 name,
-                BTreeMap::new(),
+                RuleDraft::default(),
                 422,
             )
             .await
@@ -335,7 +354,7 @@ pub(crate) async fn add_rule(
             None,
             Some(error),
             String::new(),
-            fields.clone(),
+            RuleDraft::from(fields),
             422,
         )
         .await

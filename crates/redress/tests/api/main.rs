@@ -29,6 +29,7 @@ mod sessions;
 mod sla;
 mod smtp;
 mod status;
+mod teams;
 mod workers;
 
 use std::net::TcpListener;

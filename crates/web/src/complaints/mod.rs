@@ -1,9 +1,10 @@
 //! One complaint, and the ways staff work it: its page ([`page`]), the timeline and steps it
-//! shows ([`timeline`]), the forms of the method's actions ([`actions`]), the conversation
+//! shows ([`timeline`]), the forms of the method's actions ([`actions`]) and the queue's bulk actions ([`bulk`]), the conversation
 //! with the customer (replies, internal notes, saved replies: [`conversation`]), the emails
 //! as they were sent ([`emails`]), and the form staff take a complaint on ([`new`]).
 
 pub(crate) mod actions;
+pub(crate) mod bulk;
 pub(crate) mod conversation;
 pub(crate) mod emails;
 pub(crate) mod new;

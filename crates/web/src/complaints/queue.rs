@@ -70,7 +70,7 @@ fn given(value: &Option<String>) -> Option<String> {
 
 impl QueueQuery {
     /// The filter; `my_teams`: the teams the person belongs to.
-    fn filter(
+    pub(crate) fn filter(
         &self,
         staff: &CurrentStaff,
         my_teams: &[Uuid],
@@ -148,7 +148,7 @@ impl QueueQuery {
 
     /// The team filter as chosen, or its default: an agent in a team sees their teams' work
     /// first; everyone else, every team.
-    fn team_choice(&self, staff: &CurrentStaff, my_teams: &[Uuid]) -> String {
+    pub(crate) fn team_choice(&self, staff: &CurrentStaff, my_teams: &[Uuid]) -> String {
         match given(&self.team) {
             Some(choice) => choice,
             None if staff.0.role == redress_store::Role::Agent && !my_teams.is_empty() => {
@@ -273,6 +273,8 @@ pub(crate) async fn list(
             .next
             .map(|cursor| format!("/complaints?{}", query.with_after(Some(cursor.encode())))),
         first_link: format!("/complaints?{}", query.with_after(None)),
+        filter_query: query.with_after(None),
+        bulk_limit: super::bulk::BULK_LIMIT,
         query,
         owners,
         categories,
@@ -310,6 +312,9 @@ struct Queue {
     first_page: bool,
     next_link: Option<String>,
     first_link: String,
+    /// The filters as a query string (for the bulk form's "every complaint matching").
+    filter_query: String,
+    bulk_limit: usize,
     owners: Vec<redress_store::StaffAccount>,
     categories: Vec<String>,
     teams: Vec<(Uuid, String)>,
