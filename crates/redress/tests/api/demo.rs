@@ -38,6 +38,21 @@ async fn demo_data_covers_every_step_and_language_and_a_rebuild_equals_the_live_
         assert!(languages.contains(language.code()));
     }
     assert!(live.iter().all(|r| r.customer_name.is_some()));
+    // Every complaint has a team: billing and delivery complaints in any of the four
+    // languages reach their team; the rest the first team.
+    let teams = store.teams.list().await.unwrap();
+    let team_of = |name: &str| teams.iter().find(|t| t.name == name).unwrap().id;
+    assert!(live.iter().all(|r| r.team_id.is_some()));
+    for (category, team) in [("账单", "Billing"), ("Facturare", "Billing"), ("Entrega", "Delivery")] {
+        assert!(
+            live.iter()
+                .filter(|r| r.category == category && r.tier != "key_account")
+                .all(|r| r.team_id == Some(team_of(team))),
+            "{category}"
+        );
+    }
+    let tags = store.complaint_list.tags().await.unwrap();
+    assert!(tags.len() >= 4, "{tags:?}");
     let now = chrono::Utc::now();
     assert!(
         live.iter()
