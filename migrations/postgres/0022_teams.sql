@@ -62,3 +62,6 @@ DELETE FROM report_days;
 DELETE FROM report_feedback;
 DELETE FROM report_customers;
 DELETE FROM projector_checkpoints WHERE name = 'reports';
+
+-- A duplicate merged into another complaint names it (from the MergedInto event).
+ALTER TABLE complaint_list ADD COLUMN merged_into text;

@@ -222,11 +222,15 @@ pub enum ActionKind {
     AddTag,
     /// Take a tag off the complaint.
     RemoveTag,
+    /// Close it as a duplicate of another complaint.
+    MergeInto,
+    /// Link a related complaint.
+    Link,
 }
 
 impl ActionKind {
     /// Every kind, in the order of [`ComplaintAction`] (and of the method).
-    pub const ALL: [ActionKind; 24] = [
+    pub const ALL: [ActionKind; 26] = [
         ActionKind::Acknowledge,
         ActionKind::RecordCustomerStatement,
         ActionKind::RecordPoints,
@@ -251,6 +255,8 @@ impl ActionKind {
         ActionKind::ChangeTeam,
         ActionKind::AddTag,
         ActionKind::RemoveTag,
+        ActionKind::MergeInto,
+        ActionKind::Link,
     ];
 
     /// The kind with this code.
@@ -285,6 +291,8 @@ impl ActionKind {
             ActionKind::ChangeTeam => "change_team",
             ActionKind::AddTag => "add_tag",
             ActionKind::RemoveTag => "remove_tag",
+            ActionKind::MergeInto => "merge_into",
+            ActionKind::Link => "link",
         }
     }
 
@@ -315,6 +323,8 @@ impl ActionKind {
             ActionKind::ChangeTeam => "Move to another team",
             ActionKind::AddTag => "Add a tag",
             ActionKind::RemoveTag => "Remove a tag",
+            ActionKind::MergeInto => "Merge into another complaint (a duplicate)",
+            ActionKind::Link => "Link a related complaint",
         }
     }
 }
@@ -328,7 +338,8 @@ impl ComplaintAction {
             | ComplaintAction::ReceiveWithFiles { .. }
             | ComplaintAction::RecordEmail { .. }
             | ComplaintAction::AddInformation { .. }
-            | ComplaintAction::RecordBreachCause { .. } => {
+            | ComplaintAction::RecordBreachCause { .. }
+            | ComplaintAction::TakeInDuplicate { .. } => {
                 return None;
             }
             ComplaintAction::Acknowledge { .. } => ActionKind::Acknowledge,
@@ -355,6 +366,8 @@ impl ComplaintAction {
             ComplaintAction::ChangeTeam { .. } => ActionKind::ChangeTeam,
             ComplaintAction::AddTag { .. } => ActionKind::AddTag,
             ComplaintAction::RemoveTag { .. } => ActionKind::RemoveTag,
+            ComplaintAction::MergeInto { .. } => ActionKind::MergeInto,
+            ComplaintAction::Link { .. } => ActionKind::Link,
         })
     }
 }
@@ -397,6 +410,15 @@ pub struct Complaint {
     /// Its tags.
     #[serde(default)]
     tags: BTreeSet<String>,
+    /// The complaint it was merged into, as a duplicate.
+    #[serde(default)]
+    merged_into: Option<Reference>,
+    /// The duplicates merged into it.
+    #[serde(default)]
+    duplicates: BTreeSet<String>,
+    /// The related complaints linked with it.
+    #[serde(default)]
+    links: BTreeSet<String>,
 }
 
 impl Complaint {
@@ -494,6 +516,21 @@ impl Complaint {
     /// Its tags, in order.
     pub fn tags(&self) -> &BTreeSet<String> {
         &self.tags
+    }
+
+    /// The complaint it was merged into, if it was a duplicate.
+    pub fn merged_into(&self) -> Option<&Reference> {
+        self.merged_into.as_ref()
+    }
+
+    /// The references of the duplicates merged into it.
+    pub fn duplicates(&self) -> &BTreeSet<String> {
+        &self.duplicates
+    }
+
+    /// The references of the complaints linked with it.
+    pub fn links(&self) -> &BTreeSet<String> {
+        &self.links
     }
 
     /// Its category.
@@ -639,6 +676,11 @@ impl Complaint {
                 }
             }
             ActionKind::Reopen => {
+                if let Some(survivor) = &self.merged_into {
+                    return Err(ComplaintError::Merged {
+                        survivor: survivor.clone(),
+                    });
+                }
                 if !self.progress.resolved && !self.progress.closed {
                     return Err(ComplaintError::NotReopenable);
                 }
@@ -684,6 +726,9 @@ impl Complaint {
                     return Err(ComplaintError::NoTags);
                 }
             }
+            ActionKind::MergeInto => self.require_open("merge it into another complaint")?,
+            // Related complaints: any time.
+            ActionKind::Link => {}
         }
         Ok(())
     }
@@ -985,6 +1030,41 @@ impl Complaint {
                 crate::teams::change_team(self.team.as_ref(), team, reason)
             }
             ComplaintAction::AddTag { tag } => crate::tags::add(&self.tags, &tag),
+            ComplaintAction::MergeInto {
+                survivor,
+                survivor_open,
+            } => {
+                if self.reference.as_ref() == Some(&survivor) {
+                    return Err(ComplaintError::SameComplaint);
+                }
+                if !survivor_open {
+                    return Err(ComplaintError::MergeIntoClosed {
+                        reference: survivor,
+                    });
+                }
+                Ok(ComplaintChange::MergedInto { survivor })
+            }
+            ComplaintAction::TakeInDuplicate { duplicate } => {
+                self.require_open("take in a duplicate")?;
+                if self.reference.as_ref() == Some(&duplicate) {
+                    return Err(ComplaintError::SameComplaint);
+                }
+                if self.duplicates.contains(duplicate.as_str()) {
+                    return Err(ComplaintError::AlreadyMerged {
+                        reference: duplicate,
+                    });
+                }
+                Ok(ComplaintChange::DuplicateMerged { duplicate })
+            }
+            ComplaintAction::Link { other } => {
+                if self.reference.as_ref() == Some(&other) {
+                    return Err(ComplaintError::SameComplaint);
+                }
+                if self.links.contains(other.as_str()) {
+                    return Err(ComplaintError::AlreadyLinked { reference: other });
+                }
+                Ok(ComplaintChange::ComplaintLinked { other })
+            }
             ComplaintAction::RemoveTag { tag } => crate::tags::remove(&self.tags, &tag),
             // Allowed in any state, even closed: finding the cause often comes afterwards.
             ComplaintAction::RecordBreachCause {
@@ -1482,6 +1562,17 @@ impl Aggregate for Complaint {
             }
             ComplaintChange::TagRemoved { tag } => {
                 self.tags.remove(&tag);
+            }
+            ComplaintChange::MergedInto { survivor } => {
+                self.merged_into = Some(survivor);
+                self.progress.closed = true;
+                self.waiting_on_customer = false;
+            }
+            ComplaintChange::DuplicateMerged { duplicate } => {
+                self.duplicates.insert(duplicate.to_string());
+            }
+            ComplaintChange::ComplaintLinked { other } => {
+                self.links.insert(other.to_string());
             }
         }
     }

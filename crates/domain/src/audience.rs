@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::events::{AttachedFile, ComplaintChange, ComplaintEvent};
 use crate::points::PointDecision;
-use crate::values::{Actor, Outcome, Sealed};
+use crate::values::{Actor, Outcome, Reference, Sealed};
 
 /// Who may read a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -117,6 +117,8 @@ pub enum Said<'a> {
     Reopened,
     /// The complaint was closed.
     Closed,
+    /// The complaint was a duplicate: it is handled with this other one.
+    Merged(&'a Reference),
 }
 
 /// Whether any part of `event` is for the customer (`next`: the event after it, which tells
@@ -283,6 +285,7 @@ fn customer_side<'a>(
         }),
         ComplaintChange::ComplaintReopened { .. } => ours(Said::Reopened),
         ComplaintChange::ComplaintClosed => ours(Said::Closed),
+        ComplaintChange::MergedInto { survivor } => ours(Said::Merged(survivor)),
         // Staff only: what staff took down or found, their notes, triage and bookkeeping.
         ComplaintChange::CustomerResponded { .. }
         | ComplaintChange::CommunicationRecorded { .. }
@@ -299,6 +302,8 @@ fn customer_side<'a>(
         | ComplaintChange::BreachCauseRecorded { .. }
         | ComplaintChange::TeamChanged { .. }
         | ComplaintChange::TagAdded { .. }
-        | ComplaintChange::TagRemoved { .. } => None,
+        | ComplaintChange::TagRemoved { .. }
+        | ComplaintChange::DuplicateMerged { .. }
+        | ComplaintChange::ComplaintLinked { .. } => None,
     }
 }

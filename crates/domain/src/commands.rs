@@ -314,6 +314,26 @@ pub enum ComplaintAction {
         /// The tag.
         tag: String,
     },
+    /// This complaint is a duplicate of `survivor`: close it as merged into that one. (The
+    /// store says whether the survivor is still open, and records the merge on it too.)
+    MergeInto {
+        /// The complaint that carries on.
+        survivor: Reference,
+        /// Whether the survivor is open (not closed): only an open complaint takes in a
+        /// duplicate. The store fills it in.
+        survivor_open: bool,
+    },
+    /// Record on the surviving complaint that a duplicate was merged into it (the store does,
+    /// after the duplicate's [`ComplaintAction::MergeInto`]).
+    TakeInDuplicate {
+        /// The duplicate.
+        duplicate: Reference,
+    },
+    /// Link a related complaint (the store records the link on the other one too).
+    Link {
+        /// The other complaint.
+        other: Reference,
+    },
     /// Record why an SLA clock was breached (the store checks the breach exists).
     RecordBreachCause {
         /// Which clock.

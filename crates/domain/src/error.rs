@@ -2,6 +2,8 @@
 
 use chrono::NaiveDate;
 
+use crate::values::Reference;
+
 /// A value that could not be parsed at the edge.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidValue {
@@ -227,6 +229,41 @@ pub enum ComplaintError {
         tag: String,
         /// The character refused.
         character: char,
+    },
+    /// Merging or linking a complaint with itself.
+    #[error(
+        "A complaint cannot be merged into or linked with itself; give the other complaint's reference."
+    )]
+    SameComplaint,
+    /// Merging into or linking with a complaint that does not exist.
+    #[error("There is no complaint {reference}; check the reference.")]
+    NoSuchComplaint {
+        /// The reference given.
+        reference: Reference,
+    },
+    /// Merging into a closed complaint.
+    #[error("{reference} is closed: merge into an open complaint, or reopen {reference} first.")]
+    MergeIntoClosed {
+        /// The closed complaint.
+        reference: Reference,
+    },
+    /// A duplicate taken in twice.
+    #[error("{reference} was already merged into this complaint.")]
+    AlreadyMerged {
+        /// The duplicate.
+        reference: Reference,
+    },
+    /// Working a complaint that was merged into another.
+    #[error("This complaint was merged into {survivor} as a duplicate; work that one instead.")]
+    Merged {
+        /// The complaint it was merged into.
+        survivor: Reference,
+    },
+    /// Linking twice.
+    #[error("This complaint is already linked with {reference}.")]
+    AlreadyLinked {
+        /// The other complaint.
+        reference: Reference,
     },
     /// Waiting twice.
     #[error("The complaint is already waiting on the customer.")]

@@ -292,6 +292,22 @@ pub enum ComplaintChange {
         /// The tag.
         tag: String,
     },
+    /// This complaint was a duplicate of another: it closes as merged (no outcome of its own),
+    /// and the customer is told it is handled with the other.
+    MergedInto {
+        /// The complaint it was merged into.
+        survivor: Reference,
+    },
+    /// A duplicate was merged into this complaint (its messages, files and contact show here).
+    DuplicateMerged {
+        /// The duplicate.
+        duplicate: Reference,
+    },
+    /// A related complaint, linked (recorded on both).
+    ComplaintLinked {
+        /// The other complaint.
+        other: Reference,
+    },
 }
 
 impl ComplaintChange {
@@ -325,6 +341,9 @@ impl ComplaintChange {
             ComplaintChange::TeamChanged { .. } => "TeamChanged",
             ComplaintChange::TagAdded { .. } => "TagAdded",
             ComplaintChange::TagRemoved { .. } => "TagRemoved",
+            ComplaintChange::MergedInto { .. } => "MergedInto",
+            ComplaintChange::DuplicateMerged { .. } => "DuplicateMerged",
+            ComplaintChange::ComplaintLinked { .. } => "ComplaintLinked",
         }
     }
 

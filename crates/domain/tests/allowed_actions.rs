@@ -89,6 +89,13 @@ fn valid_action(kind: ActionKind, complaint: &Complaint) -> ComplaintAction {
                 "refund".into()
             },
         },
+        ActionKind::MergeInto => ComplaintAction::MergeInto {
+            survivor: other_reference(),
+            survivor_open: true,
+        },
+        ActionKind::Link => ComplaintAction::Link {
+            other: other_reference(),
+        },
         ActionKind::RemoveTag => ComplaintAction::RemoveTag {
             tag: complaint
                 .tags()
@@ -389,14 +396,16 @@ fn stages() -> Vec<(&'static str, Vec<ComplaintEvent>, Vec<ActionKind>)> {
         ),
     ]
     .into_iter()
-    // Teams and tags: a received complaint can be tagged at any stage, and moved to another
-    // team until it is closed.
+    // Teams, tags, merges and links: a received complaint can be tagged and linked at any
+    // stage, and moved to another team or merged into another complaint until it is closed.
     .map(|(stage, history, mut expected)| {
         if !history.is_empty() {
             if !state(&history).progress().closed {
                 expected.push(ChangeTeam);
+                expected.push(MergeInto);
             }
             expected.push(AddTag);
+            expected.push(Link);
             expected.sort_by_key(|k| ActionKind::ALL.iter().position(|a| a == k));
         }
         (stage, history, expected)
@@ -547,6 +556,8 @@ fn codes_are_stable_snake_case_and_match_the_serialised_form() {
             "change_team",
             "add_tag",
             "remove_tag",
+            "merge_into",
+            "link",
         ]
     );
     for kind in ActionKind::ALL {

@@ -1578,6 +1578,7 @@ fn a_closed_complaint_accepts_only_reopening_satisfaction_communications_and_era
             "ErasePersonalData",
             "AddInternalNote",
             "AddTag",
+            "Link",
         ]
     );
 }
@@ -1644,6 +1645,8 @@ fn a_resolved_complaint_accepts_only_closing_reopening_satisfaction_communicatio
             "AttachFiles",
             "ChangeTeam",
             "AddTag",
+            "MergeInto",
+            "Link",
         ]
     );
 }
@@ -1709,6 +1712,8 @@ fn before_the_acknowledgement_only_listening_naming_an_owner_and_triage_are_acce
             "AttachFiles",
             "ChangeTeam",
             "AddTag",
+            "MergeInto",
+            "Link",
         ]
     );
 }
@@ -1968,6 +1973,24 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
                 tag: "refund".to_string(),
             },
         ),
+        (
+            "MergedInto",
+            ComplaintChange::MergedInto {
+                survivor: other_reference(),
+            },
+        ),
+        (
+            "DuplicateMerged",
+            ComplaintChange::DuplicateMerged {
+                duplicate: other_reference(),
+            },
+        ),
+        (
+            "ComplaintLinked",
+            ComplaintChange::ComplaintLinked {
+                other: other_reference(),
+            },
+        ),
     ];
     for (_, change) in &changes {
         match change {
@@ -1997,7 +2020,10 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
             | ComplaintChange::FilesAttached { .. }
             | ComplaintChange::TeamChanged { .. }
             | ComplaintChange::TagAdded { .. }
-            | ComplaintChange::TagRemoved { .. } => {}
+            | ComplaintChange::TagRemoved { .. }
+            | ComplaintChange::MergedInto { .. }
+            | ComplaintChange::DuplicateMerged { .. }
+            | ComplaintChange::ComplaintLinked { .. } => {}
         }
     }
     changes
@@ -2017,7 +2043,7 @@ fn every_event_survives_a_round_trip_through_json() {
 #[test]
 fn every_event_is_stored_under_its_variant_name_at_its_version() {
     let changes = one_of_each_change();
-    assert_eq!(changes.len(), 27);
+    assert_eq!(changes.len(), 30);
     for (name, change) in changes {
         // The externally tagged JSON names the variant: the type must be that name.
         let tag = match serde_json::to_value(&change).unwrap() {

@@ -514,6 +514,7 @@ fn customer_texts(events: &[ComplaintEvent]) -> Vec<String> {
             Said::Commitment { action, .. } => clear.push(action.to_string()),
             Said::Update { message, .. } => clear.push(message.to_string()),
             Said::Reopened | Said::Closed => {}
+            Said::Merged(survivor) => clear.push(survivor.to_string()),
         }
     }
     texts.extend(clear);

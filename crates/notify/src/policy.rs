@@ -35,6 +35,7 @@ pub fn owed_kind(change: &ComplaintChange) -> Option<EmailKind> {
         ComplaintChange::ComplaintClosed => EmailKind::Survey,
         ComplaintChange::ReplySent { .. } => EmailKind::Reply,
         ComplaintChange::PointsOfComplaintRecorded { sent: true, .. } => EmailKind::Points,
+        ComplaintChange::MergedInto { .. } => EmailKind::Merged,
         _ => return None,
     })
 }

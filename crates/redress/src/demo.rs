@@ -402,7 +402,9 @@ pub async fn load(
             .await
             .map_err(|e| CommandError::Storage(e.into()))?;
     }
-    create_teams(store).await.map_err(|e| CommandError::Storage(e.into()))?;
+    create_teams(store)
+        .await
+        .map_err(|e| CommandError::Storage(e.into()))?;
     // The people of each company: some complain more than once (repeat complainants).
     let mut company_contacts: Vec<(usize, String, String, String)> = Vec::new();
     for index in 0..count {
@@ -888,17 +890,21 @@ pub async fn settle(store: &Store) -> anyhow::Result<()> {
     let staff = staff();
     let teams = store.teams.list().await?;
     // Only the demo staff that have accounts (the demo data can be loaded without them).
-    let active: Vec<Uuid> = store.accounts.active().await?.iter().map(|a| a.id).collect();
+    let active: Vec<Uuid> = store
+        .accounts
+        .active()
+        .await?
+        .iter()
+        .map(|a| a.id)
+        .collect();
     for team in &teams {
-        let mut members: Vec<(Uuid, bool)> =
-            match TEAMS.iter().find(|(name, _)| *name == team.name) {
-                Some((_, people)) => people.iter().map(|(i, m)| (staff[*i].id, *m)).collect(),
-                // The first team: everyone, the manager managing.
-                None if team.is_default => {
-                    staff.iter().map(|s| (s.id, s.id == staff[1].id)).collect()
-                }
-                None => continue,
-            };
+        let mut members: Vec<(Uuid, bool)> = match TEAMS.iter().find(|(name, _)| *name == team.name)
+        {
+            Some((_, people)) => people.iter().map(|(i, m)| (staff[*i].id, *m)).collect(),
+            // The first team: everyone, the manager managing.
+            None if team.is_default => staff.iter().map(|s| (s.id, s.id == staff[1].id)).collect(),
+            None => continue,
+        };
         members.retain(|(id, _)| active.contains(id));
         if let Err(refused) = store
             .teams

@@ -289,24 +289,91 @@ impl Complaints {
     }
 
     /// Runs a command on an existing complaint. A conflict with a concurrent writer is retried
-    /// once from a fresh load, then reported as [`CommandError::Conflict`].
+    /// once from a fresh load, then reported as [`CommandError::Conflict`]. A merge or a link
+    /// is recorded on the other complaint too, after this one.
     pub async fn execute(
         &self,
         reference: &Reference,
         mut command: ComplaintCommand,
     ) -> Result<(), CommandError> {
         self.stamp_resolve_by(reference, &mut command).await?;
-        let result = match self.execute_once(reference, command.clone()).await {
+        self.stamp_other(&mut command).await?;
+        let result = self.execute_retrying(reference, command.clone()).await;
+        if result.is_ok() {
+            self.written();
+            self.record_on_the_other(reference, &command).await?;
+        }
+        result
+    }
+
+    async fn execute_retrying(
+        &self,
+        reference: &Reference,
+        command: ComplaintCommand,
+    ) -> Result<(), CommandError> {
+        match self.execute_once(reference, command.clone()).await {
             Err(CommandError::Conflict) => {
                 tracing::debug!(%reference, "conflict; retrying once from a fresh load");
                 self.execute_once(reference, command).await
             }
             other => other,
-        };
-        if result.is_ok() {
-            self.written();
         }
-        result
+    }
+
+    /// A merge or a link names another complaint: it must exist, and a merge needs to know
+    /// whether it is still open (only an open complaint takes in a duplicate).
+    async fn stamp_other(&self, command: &mut ComplaintCommand) -> Result<(), CommandError> {
+        let other = match &command.action {
+            ComplaintAction::MergeInto { survivor, .. } => survivor.clone(),
+            ComplaintAction::Link { other } => other.clone(),
+            _ => return Ok(()),
+        };
+        let Some(found) = self.load(&other).await? else {
+            return Err(CommandError::Rejected(ComplaintError::NoSuchComplaint {
+                reference: other,
+            }));
+        };
+        if let ComplaintAction::MergeInto { survivor_open, .. } = &mut command.action {
+            *survivor_open = !found.progress().closed;
+        }
+        Ok(())
+    }
+
+    /// After a merge, the survivor records the duplicate it took in; after a link, the other
+    /// complaint records the link (done already counts as done).
+    async fn record_on_the_other(
+        &self,
+        reference: &Reference,
+        command: &ComplaintCommand,
+    ) -> Result<(), CommandError> {
+        let (other, action) = match &command.action {
+            ComplaintAction::MergeInto { survivor, .. } => (
+                survivor,
+                ComplaintAction::TakeInDuplicate {
+                    duplicate: reference.clone(),
+                },
+            ),
+            ComplaintAction::Link { other } => (
+                other,
+                ComplaintAction::Link {
+                    other: reference.clone(),
+                },
+            ),
+            _ => return Ok(()),
+        };
+        let result = self
+            .execute_retrying(other, ComplaintCommand::new(command.by.clone(), action))
+            .await;
+        match result {
+            Ok(()) => {
+                self.written();
+                Ok(())
+            }
+            Err(CommandError::Rejected(
+                ComplaintError::AlreadyMerged { .. } | ComplaintError::AlreadyLinked { .. },
+            )) => Ok(()),
+            Err(other) => Err(other),
+        }
     }
 
     /// A complaint records its company's tier as it is on arrival (a key account stays one

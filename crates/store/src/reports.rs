@@ -62,6 +62,12 @@ struct Tracked {
     /// The FCA's "within 3 business days" and "within 8 weeks" moments for this complaint.
     fca_3_days: Option<DateTime<Utc>>,
     fca_8_weeks: Option<DateTime<Utc>>,
+    /// The dimensions it was counted as received under, and whether as a repeat (so a merge
+    /// as a duplicate takes it out of exactly those counts).
+    #[serde(default)]
+    received_as: Vec<(String, String)>,
+    #[serde(default)]
+    repeat: bool,
 }
 
 impl Tracked {
@@ -92,6 +98,15 @@ impl Tracked {
             ("tier", self.sla.tier.code().to_string()),
         ]
     }
+}
+
+/// The static name of a dimension (or `company`) stored as text.
+fn dimension(name: &str) -> Option<&'static str> {
+    DIMENSIONS
+        .iter()
+        .chain(std::iter::once(&"company"))
+        .find(|d| **d == name)
+        .copied()
 }
 
 /// The local date of `at` in the policy's calendar, as stored (`YYYY-MM-DD`).

@@ -586,6 +586,15 @@ impl ComplaintSla {
                     self.meet(clock, at);
                 }
             }
+            // A duplicate merged into another: its clocks end unmet (the other carries the
+            // customer's case on); nothing more is owed on it.
+            ComplaintChange::MergedInto { .. } => {
+                self.waiting = false;
+                self.resolved = true;
+                for clock in SlaClock::ALL {
+                    self.end(clock, at);
+                }
+            }
             ComplaintChange::ComplaintReopened { .. } => {
                 self.resolved = false;
                 for clock in [SlaClock::Commit, SlaClock::Update, SlaClock::Resolve] {

@@ -193,6 +193,10 @@ pub fn team_b() -> redress_domain::TeamRef {
     }
 }
 
+pub fn other_reference() -> Reference {
+    Reference::parse("RDR-3MNB-7QWE").unwrap()
+}
+
 pub fn by_agent() -> Actor {
     Actor::Staff(agent())
 }
@@ -489,6 +493,13 @@ pub fn every_action_but_receive() -> Vec<ComplaintAction> {
         },
         ComplaintAction::RemoveTag {
             tag: "refund".into(),
+        },
+        ComplaintAction::MergeInto {
+            survivor: other_reference(),
+            survivor_open: true,
+        },
+        ComplaintAction::Link {
+            other: other_reference(),
         },
     ]
 }

@@ -49,3 +49,6 @@ outcome-points = Our decision on each point of your complaint:
 point-upheld = Upheld
 point-partly_upheld = Partly upheld
 point-not_upheld = Not upheld
+
+merged-body = You wrote to us about the same matter as your complaint { $survivor }, so we are handling { $reference } together with it: one person, one answer.
+merged-next = You will hear from us under the reference { $survivor }. You do not need to do anything.

@@ -49,3 +49,6 @@ outcome-points = Nuestra decisión sobre cada punto de su reclamación:
 point-upheld = Estimado
 point-partly_upheld = Estimado en parte
 point-not_upheld = No estimado
+
+merged-body = Nos escribió sobre el mismo asunto que su reclamación { $survivor }, así que tratamos { $reference } junto con ella: una persona, una respuesta.
+merged-next = Le responderemos con la referencia { $survivor }. No necesita hacer nada.

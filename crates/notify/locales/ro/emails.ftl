@@ -49,3 +49,6 @@ outcome-points = Decizia noastră pentru fiecare punct al reclamației:
 point-upheld = Admis
 point-partly_upheld = Admis parțial
 point-not_upheld = Respins
+
+merged-body = Ne-ați scris despre aceeași problemă ca în reclamația { $survivor }, așa că tratăm { $reference } împreună cu aceasta: o singură persoană, un singur răspuns.
+merged-next = Veți primi vești de la noi sub referința { $survivor }. Nu trebuie să faceți nimic.

@@ -49,3 +49,6 @@ outcome-points = 我们对您投诉中每一点的决定：
 point-upheld = 成立
 point-partly_upheld = 部分成立
 point-not_upheld = 不成立
+
+merged-body = 您来信所述事项与您的投诉 { $survivor } 相同，因此我们将 { $reference } 与其合并处理：由同一人负责，给出同一答复。
+merged-next = 我们将以编号 { $survivor } 与您联系。您无需做任何事情。

@@ -57,6 +57,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../../templates/emails/acknowledgement.html"),
     ),
     (
+        "emails/merged.txt",
+        include_str!("../../../../templates/emails/merged.txt"),
+    ),
+    (
+        "emails/merged.html",
+        include_str!("../../../../templates/emails/merged.html"),
+    ),
+    (
         "emails/owner.txt",
         include_str!("../../../../templates/emails/owner.txt"),
     ),

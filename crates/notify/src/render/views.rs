@@ -114,6 +114,8 @@ pub struct EmailView {
     pub owner: Option<String>,
     /// The owner before a change.
     pub previous: Option<String>,
+    /// The complaint a duplicate was merged into.
+    pub survivor: Option<String>,
     /// Step 4: the action, and its date in words.
     pub action: Option<String>,
     /// The action's date.
@@ -246,6 +248,7 @@ impl EmailView {
             apology: Some("We are sorry.".into()),
             owner: Some("Maria Ionescu".into()),
             previous: Some("James Carter".into()),
+            survivor: Some("RDR-3MNB-7QWE".into()),
             action: Some("Refund".into()),
             due: Some("1 December 2026".into()),
             message: Some("Update".into()),
@@ -362,6 +365,7 @@ impl EmailView {
         };
         match entry.said {
             Said::Complaint { .. } | Said::Closed => {}
+            Said::Merged(survivor) => view.survivor = Some(survivor.to_string()),
             Said::Apology(apology) => view.apology = Some(apology.to_string()),
             Said::Owner(owner) => {
                 view.owner = Some(owner.to_string());

@@ -43,7 +43,11 @@ async fn demo_data_covers_every_step_and_language_and_a_rebuild_equals_the_live_
     let teams = store.teams.list().await.unwrap();
     let team_of = |name: &str| teams.iter().find(|t| t.name == name).unwrap().id;
     assert!(live.iter().all(|r| r.team_id.is_some()));
-    for (category, team) in [("账单", "Billing"), ("Facturare", "Billing"), ("Entrega", "Delivery")] {
+    for (category, team) in [
+        ("账单", "Billing"),
+        ("Facturare", "Billing"),
+        ("Entrega", "Delivery"),
+    ] {
         assert!(
             live.iter()
                 .filter(|r| r.category == category && r.tier != "key_account")

@@ -19,6 +19,7 @@ mod intake;
 mod json_api;
 mod layout_browser;
 mod mail;
+mod merge;
 mod pages;
 mod password_reset;
 mod passwords;

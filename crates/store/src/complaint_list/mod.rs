@@ -107,6 +107,8 @@ pub struct ComplaintListRow {
     pub satisfaction_score: Option<i32>,
     /// The team it belongs to (none for complaints received before teams).
     pub team_id: Option<Uuid>,
+    /// The complaint it was merged into, as a duplicate.
+    pub merged_into: Option<String>,
 }
 
 fn priority_rank(priority: Priority) -> i32 {
@@ -158,7 +160,7 @@ pub(crate) const COLUMNS: &str = "reference, customer_id, customer_name, custome
     action_committed, owner_named, resolved, closed, waiting_on_customer, owner_id, owner_name, \
     outcome, received_at, acknowledged_at, last_contact_at, customer_informed_at, updated_at, \
     personal_data_erased, event_count, last_position, last_heard_at, priority_rank, search_text, \
-    company_id, tier, customer_phone, satisfaction_score, listened, team_id";
+    company_id, tier, customer_phone, satisfaction_score, listened, team_id, merged_into";
 
 fn bool_literal(db: &Database, value: bool) -> &'static str {
     match (db, value) {

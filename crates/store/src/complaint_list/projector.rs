@@ -205,6 +205,7 @@ async fn apply_to(
                 },
                 satisfaction_score: None,
                 team_id: None,
+                merged_into: None,
             };
             row.set_progress(Progress::default());
             row
@@ -234,6 +235,12 @@ async fn apply_to(
             | ComplaintChange::BreachCauseRecorded { .. }
             | ComplaintChange::EmailReceived { .. } => {}
             ComplaintChange::TeamChanged { team, .. } => row.team_id = Some(team.id),
+            ComplaintChange::MergedInto { survivor } => {
+                progress.closed = true;
+                row.waiting_on_customer = false;
+                row.merged_into = Some(survivor.to_string());
+            }
+            ComplaintChange::DuplicateMerged { .. } | ComplaintChange::ComplaintLinked { .. } => {}
             ComplaintChange::TagAdded { tag } => {
                 side.tags.insert((row.reference.clone(), tag.clone()), true);
             }
@@ -442,6 +449,7 @@ async fn save_many(tx: &mut Tx, rows: &[&ComplaintListRow]) -> Result<(), StoreE
                 query = query.bind(row.satisfaction_score);
                 query = query.bind(row.listened);
                 query = query.bind(row.team_id);
+                query = query.bind(&row.merged_into);
             }
             query.execute(q).await.map(|r| r.rows_affected())
         })?;

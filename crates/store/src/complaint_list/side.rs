@@ -56,7 +56,8 @@ impl Side {
             }
             Some(before) if before == after => return,
             Some((was_closed, old_score)) => (
-                0,
+                // A duplicate merged into another is not a complaint of its own.
+                -i64::from(matches!(change, ComplaintChange::MergedInto { .. })),
                 i64::from(was_closed) - i64::from(row.closed),
                 i64::from(after.1.unwrap_or(0) - old_score.unwrap_or(0)),
                 i64::from(old_score.is_none() && after.1.is_some()),

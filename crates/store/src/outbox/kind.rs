@@ -39,11 +39,13 @@ pub enum EmailKind {
     Digest,
     /// To staff: a link to choose a new password, which they asked for.
     PasswordReset,
+    /// The complaint was a duplicate: it is handled with another one.
+    Merged,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 16] = [
+    pub const ALL: [EmailKind; 17] = [
         EmailKind::Receipt,
         EmailKind::Acknowledgement,
         EmailKind::Owner,
@@ -60,6 +62,7 @@ impl EmailKind {
         EmailKind::Notification,
         EmailKind::Digest,
         EmailKind::PasswordReset,
+        EmailKind::Merged,
     ];
 
     /// Whether it goes to staff (its row's `customer_id` names the owner, or is nil for the
@@ -94,6 +97,7 @@ impl EmailKind {
             EmailKind::Notification => "notification",
             EmailKind::Digest => "digest",
             EmailKind::PasswordReset => "password_reset",
+            EmailKind::Merged => "merged",
         }
     }
 

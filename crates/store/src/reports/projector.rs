@@ -52,7 +52,7 @@ impl ReportsProjector {
                 at,
             );
             let (three_days, eight_weeks) = fca_targets();
-            let tracked = Tracked {
+            let mut tracked = Tracked {
                 sla,
                 customer: customer.id,
                 received_at: at,
@@ -62,6 +62,8 @@ impl ReportsProjector {
                 closed_at: None,
                 fca_3_days: three_days.due(at, &policy.calendar),
                 fca_8_weeks: eight_weeks.due(at, &policy.calendar),
+                received_as: Vec::new(),
+                repeat: false,
             };
             let day = day_of(&policy, at);
             let before = batch
@@ -84,6 +86,11 @@ impl ReportsProjector {
                 c.backlog_delta += 1;
                 c.open_received += 1;
             });
+            tracked.received_as = dims
+                .iter()
+                .map(|(d, v)| (d.to_string(), v.clone()))
+                .collect();
+            tracked.repeat = repeat > 0;
             let cell = batch
                 .customers
                 .entry(customer.id)
@@ -185,6 +192,23 @@ impl ReportsProjector {
                         c.closed_later += 1;
                     }
                 });
+            }
+            // A duplicate merged into another is not a complaint received: it leaves the
+            // counts it arrived in, and the backlog (it is not closed either).
+            ComplaintChange::MergedInto { .. } if tracked.open => {
+                tracked.open = false;
+                let received_as: Vec<(&'static str, String)> = tracked
+                    .received_as
+                    .iter()
+                    .filter_map(|(d, v)| dimension(d).map(|d| (d, v.clone())))
+                    .collect();
+                let repeat = i64::from(tracked.repeat);
+                batch.each_dim(&received_day, &received_as, |c| {
+                    c.received -= 1;
+                    c.repeat_received -= repeat;
+                });
+                batch.each_dim(&received_day, &with_company, |c| c.open_received -= 1);
+                batch.each_dim(&day, &with_company, |c| c.backlog_delta -= 1);
             }
             ComplaintChange::ComplaintReopened { .. } if !tracked.open => {
                 tracked.open = true;

@@ -146,3 +146,4 @@ field-text-words = What you add
 field-comment-words = Your comment
 field-would-change-words = What you would change
 field-file-words = A file's name
+entry-merged = Handled together with your complaint { $survivor }

@@ -146,3 +146,4 @@ field-text-words = Lo que añade
 field-comment-words = Su comentario
 field-would-change-words = Lo que cambiaría
 field-file-words = El nombre de un archivo
+entry-merged = Tratada junto con su reclamación { $survivor }

@@ -146,3 +146,4 @@ field-text-words = Ce adăugați
 field-comment-words = Comentariul dumneavoastră
 field-would-change-words = Ce ați schimba
 field-file-words = Numele unui fișier
+entry-merged = Tratată împreună cu reclamația dumneavoastră { $survivor }

@@ -146,3 +146,4 @@ field-text-words = 您补充的内容
 field-comment-words = 您的意见
 field-would-change-words = 您会改变的内容
 field-file-words = 文件名
+entry-merged = 已与您的投诉 { $survivor } 合并处理

@@ -319,6 +319,14 @@ async fn action_from_form(
         ActionKind::RemoveTag => ComplaintAction::RemoveTag {
             tag: form.text("tag"),
         },
+        ActionKind::MergeInto => ComplaintAction::MergeInto {
+            survivor: form.choice("survivor", |text| Reference::parse(text.trim()))?,
+            // The store reads whether it is open.
+            survivor_open: false,
+        },
+        ActionKind::Link => ComplaintAction::Link {
+            other: form.choice("other", |text| Reference::parse(text.trim()))?,
+        },
         ActionKind::ErasePersonalData => {
             return Err(FormProblem(
                 "Personal data is erased from the customer's file, for all their complaints at once."

@@ -22,6 +22,7 @@ pub(crate) fn label(code: &str) -> &'static str {
         EmailKind::Receipt => "Receipt",
         EmailKind::Acknowledgement => "Apology and acknowledgement",
         EmailKind::Owner => "Who is responsible",
+        EmailKind::Merged => "Handled with another complaint",
         EmailKind::Commitment => "What we will do",
         EmailKind::Progress => "Progress update",
         EmailKind::Request => "What we need from them",

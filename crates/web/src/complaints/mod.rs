@@ -10,6 +10,7 @@ pub(crate) mod emails;
 pub(crate) mod new;
 pub(crate) mod page;
 pub mod queue;
+pub(crate) mod related;
 pub(crate) mod timeline;
 
 pub(crate) use actions::{act, record_cause};

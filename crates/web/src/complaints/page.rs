@@ -112,6 +112,8 @@ struct ComplaintPage {
     /// Its team, as the events name it (then, in the past).
     team: Option<redress_domain::TeamRef>,
     tags: Vec<String>,
+    /// Merged into, duplicates taken in, links.
+    related: super::related::Related,
     outcome: Option<&'static str>,
     /// The actions it accepts now (none in the past).
     actions: Vec<ActionView>,
@@ -376,6 +378,7 @@ pub(crate) async fn render_page(
         priority: complaint.priority().code(),
         owner: complaint.owner().cloned(),
         team: complaint.team().cloned(),
+        related: super::related::related(state, &complaint).await?,
         tags: complaint.tags().iter().cloned().collect(),
         teams: teams.iter().map(|t| (t.id, t.name.clone())).collect(),
         known_tags: state

@@ -159,7 +159,8 @@ pub(crate) fn communication_direction(change: &ComplaintChange) -> Option<Direct
         | ComplaintChange::WaitingOnCustomer { .. }
         | ComplaintChange::ReplySent { .. }
         | ComplaintChange::PointsOfComplaintRecorded { sent: true, .. }
-        | ComplaintChange::ComplaintResolved { .. } => Some(Direction::Outbound),
+        | ComplaintChange::ComplaintResolved { .. }
+        | ComplaintChange::MergedInto { .. } => Some(Direction::Outbound),
         ComplaintChange::CommunicationRecorded { direction, .. } => Some(*direction),
         ComplaintChange::FactRecorded { .. }
         | ComplaintChange::InvestigationConcluded { .. }
@@ -175,7 +176,9 @@ pub(crate) fn communication_direction(change: &ComplaintChange) -> Option<Direct
         | ComplaintChange::BreachCauseRecorded { .. }
         | ComplaintChange::TeamChanged { .. }
         | ComplaintChange::TagAdded { .. }
-        | ComplaintChange::TagRemoved { .. } => None,
+        | ComplaintChange::TagRemoved { .. }
+        | ComplaintChange::DuplicateMerged { .. }
+        | ComplaintChange::ComplaintLinked { .. } => None,
     }
 }
 
@@ -440,6 +443,17 @@ pub(crate) fn timeline_entry(
             vec![line("Why", reason.clone())],
         ),
         ComplaintChange::TagAdded { tag } => (format!("Tagged \"{tag}\""), vec![]),
+        ComplaintChange::MergedInto { survivor } => (
+            format!("Merged into {survivor} as a duplicate"),
+            vec![line(
+                "The customer",
+                format!("is told their complaint is handled with {survivor}"),
+            )],
+        ),
+        ComplaintChange::DuplicateMerged { duplicate } => {
+            (format!("Took in the duplicate {duplicate}"), vec![])
+        }
+        ComplaintChange::ComplaintLinked { other } => (format!("Linked with {other}"), vec![]),
         ComplaintChange::TagRemoved { tag } => (format!("Tag \"{tag}\" removed"), vec![]),
         ComplaintChange::BreachCauseRecorded {
             clock,

@@ -208,6 +208,13 @@ pub(crate) fn messages(
                 }
                 Said::Reopened => message.title = t("entry-reopened"),
                 Said::Closed => message.title = t("entry-closed"),
+                Said::Merged(survivor) => {
+                    message.title = text_with(
+                        language,
+                        "entry-merged",
+                        &[("survivor", survivor.to_string())],
+                    );
+                }
             }
             message
         })
