@@ -678,7 +678,7 @@ impl Complaint {
             ActionKind::Reopen => {
                 if let Some(survivor) = &self.merged_into {
                     return Err(ComplaintError::Merged {
-                        survivor: survivor.clone(),
+                        survivor: survivor.to_string(),
                     });
                 }
                 if !self.progress.resolved && !self.progress.closed {
@@ -1039,7 +1039,7 @@ impl Complaint {
                 }
                 if !survivor_open {
                     return Err(ComplaintError::MergeIntoClosed {
-                        reference: survivor,
+                        reference: survivor.to_string(),
                     });
                 }
                 Ok(ComplaintChange::MergedInto { survivor })
@@ -1051,7 +1051,7 @@ impl Complaint {
                 }
                 if self.duplicates.contains(duplicate.as_str()) {
                     return Err(ComplaintError::AlreadyMerged {
-                        reference: duplicate,
+                        reference: duplicate.to_string(),
                     });
                 }
                 Ok(ComplaintChange::DuplicateMerged { duplicate })
@@ -1061,7 +1061,9 @@ impl Complaint {
                     return Err(ComplaintError::SameComplaint);
                 }
                 if self.links.contains(other.as_str()) {
-                    return Err(ComplaintError::AlreadyLinked { reference: other });
+                    return Err(ComplaintError::AlreadyLinked {
+                        reference: other.to_string(),
+                    });
                 }
                 Ok(ComplaintChange::ComplaintLinked { other })
             }

@@ -2,8 +2,6 @@
 
 use chrono::NaiveDate;
 
-use crate::values::Reference;
-
 /// A value that could not be parsed at the edge.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidValue {
@@ -239,31 +237,31 @@ pub enum ComplaintError {
     #[error("There is no complaint {reference}; check the reference.")]
     NoSuchComplaint {
         /// The reference given.
-        reference: Reference,
+        reference: String,
     },
     /// Merging into a closed complaint.
     #[error("{reference} is closed: merge into an open complaint, or reopen {reference} first.")]
     MergeIntoClosed {
         /// The closed complaint.
-        reference: Reference,
+        reference: String,
     },
     /// A duplicate taken in twice.
     #[error("{reference} was already merged into this complaint.")]
     AlreadyMerged {
         /// The duplicate.
-        reference: Reference,
+        reference: String,
     },
     /// Working a complaint that was merged into another.
     #[error("This complaint was merged into {survivor} as a duplicate; work that one instead.")]
     Merged {
         /// The complaint it was merged into.
-        survivor: Reference,
+        survivor: String,
     },
     /// Linking twice.
     #[error("This complaint is already linked with {reference}.")]
     AlreadyLinked {
         /// The other complaint.
-        reference: Reference,
+        reference: String,
     },
     /// Waiting twice.
     #[error("The complaint is already waiting on the customer.")]

@@ -64,7 +64,7 @@ fn merging_into_itself_into_a_closed_complaint_or_once_closed_is_refused() {
     given(acknowledged())
         .when(command(merge_into(other_reference(), false)))
         .then_expect_error(ComplaintError::MergeIntoClosed {
-            reference: other_reference(),
+            reference: other_reference().to_string(),
         });
     given(closed())
         .when(command(merge_into(other_reference(), true)))
@@ -83,7 +83,7 @@ fn a_merged_duplicate_cannot_be_reopened_its_survivor_carries_on() {
     given(merged())
         .when(command(reopen()))
         .then_expect_error(ComplaintError::Merged {
-            survivor: other_reference(),
+            survivor: other_reference().to_string(),
         });
 }
 
@@ -111,7 +111,7 @@ fn the_survivor_takes_in_each_duplicate_once_while_open() {
     given(with_one)
         .when(command(take()))
         .then_expect_error(ComplaintError::AlreadyMerged {
-            reference: other_reference(),
+            reference: other_reference().to_string(),
         });
     given(closed())
         .when(command(take()))
@@ -142,7 +142,7 @@ fn related_complaints_are_linked_once_at_any_time_but_not_with_themselves() {
     given(linked)
         .when(command(link(other_reference())))
         .then_expect_error(ComplaintError::AlreadyLinked {
-            reference: other_reference(),
+            reference: other_reference().to_string(),
         });
     given(acknowledged())
         .when(command(link(reference())))

@@ -11,7 +11,7 @@ use postgres_es::PostgresEventRepository;
 use rand::thread_rng;
 use redress_domain::{
     Actor, Clock, Complaint, ComplaintAction, ComplaintCommand, ComplaintError, ComplaintEvent,
-    ComplaintServices, CustomerEmail, CustomerId, NewComplaint, Reference, Tier,
+    ComplaintServices, CustomerId, NewComplaint, Reference, Tier,
 };
 use sqlite_es::SqliteEventRepository;
 
@@ -94,26 +94,15 @@ fn upcasters() -> Vec<Box<dyn cqrs_es::persist::EventUpcaster>> {
     vec![Box::new(redress_domain::upcast::Upcaster)]
 }
 
-/// What an erasure did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErasureReport {
-    /// The customer.
-    pub customer: CustomerId,
-    /// The complaints that recorded the erasure.
-    pub complaints: Vec<Reference>,
-    /// Whether a key was deleted (false when it was already gone).
-    pub key_deleted: bool,
-}
-
 /// Handles commands on complaints.
 #[derive(Clone)]
 pub struct Complaints {
     framework: Arc<Framework>,
-    db: Database,
-    vault: KeyVault,
+    pub(crate) db: Database,
+    pub(crate) vault: KeyVault,
     signal: EventSignal,
     announcer: Option<Announcer>,
-    companies: Companies,
+    pub(crate) companies: Companies,
     teams: crate::teams::Teams,
     sla: Sla,
     stats: Arc<CommandStats>,
@@ -330,7 +319,7 @@ impl Complaints {
         };
         let Some(found) = self.load(&other).await? else {
             return Err(CommandError::Rejected(ComplaintError::NoSuchComplaint {
-                reference: other,
+                reference: other.to_string(),
             }));
         };
         if let ComplaintAction::MergeInto { survivor_open, .. } = &mut command.action {
@@ -562,75 +551,5 @@ impl Complaints {
     /// stream itself (not from a read model that might lag).
     pub async fn references_of(&self, customer: CustomerId) -> Result<Vec<Reference>, StoreError> {
         crate::event_log::complaints_from(&self.db, customer).await
-    }
-
-    /// Erases a customer's personal data: records the erasure on each of their complaints,
-    /// then deletes their key. Safe to run again after a failure part-way.
-    pub async fn erase_customer(
-        &self,
-        customer: CustomerId,
-        by: Actor,
-        reason: &str,
-    ) -> Result<ErasureReport, CommandError> {
-        let storage = |e: StoreError| CommandError::Storage(e.into());
-        let references = self.references_of(customer).await.map_err(storage)?;
-        let mut erased = Vec::new();
-        for reference in references {
-            let command = ComplaintCommand::new(
-                by.clone(),
-                ComplaintAction::ErasePersonalData {
-                    reason: reason.to_string(),
-                },
-            );
-            match self.execute(&reference, command).await {
-                Ok(()) => erased.push(reference),
-                Err(CommandError::Rejected(ComplaintError::AlreadyErased)) => {}
-                Err(other) => return Err(other),
-            }
-        }
-        // Only after every complaint records the erasure: a failure above leaves the key, and
-        // running again finishes the job.
-        // The intake's records first: they find the customer's mail by the address digest
-        // kept beside the key.
-        crate::inbound::Inbound::new(self.db.clone(), self.vault.clone())
-            .forget_customer(customer)
-            .await
-            .map_err(storage)?;
-        crate::attachments::Attachments::new(self.db.clone(), self.vault.clone())
-            .forget_customer(customer)
-            .await
-            .map_err(storage)?;
-        crate::outbox::Outbox::new(self.db.clone())
-            .forget_customer(customer)
-            .await
-            .map_err(storage)?;
-        let key_deleted = self.vault.erase(customer).await.map_err(storage)?;
-        self.companies
-            .forget_contact(customer)
-            .await
-            .map_err(storage)?;
-        Ok(ErasureReport {
-            customer,
-            complaints: erased,
-            key_deleted,
-        })
-    }
-
-    /// Erases the customer known by this email address, if any.
-    pub async fn erase_customer_by_email(
-        &self,
-        email: &CustomerEmail,
-        by: Actor,
-        reason: &str,
-    ) -> Result<Option<ErasureReport>, CommandError> {
-        let customer = self
-            .vault
-            .find_customer(email)
-            .await
-            .map_err(|e| CommandError::Storage(e.into()))?;
-        match customer {
-            Some(customer) => self.erase_customer(customer, by, reason).await.map(Some),
-            None => Ok(None),
-        }
     }
 }

@@ -12,6 +12,7 @@ pub mod companies;
 pub mod complaint_list;
 pub mod complaints;
 pub mod db;
+pub mod erasure;
 pub mod event_log;
 pub mod forms;
 pub mod inbound;
@@ -42,8 +43,9 @@ pub use complaint_list::{
     ComplaintList, ComplaintListProjector, ComplaintListRow, QueueCursor, QueueFilter, QueuePage,
     QueueSort, SlaState,
 };
-pub use complaints::{CommandError, CommandStats, Complaints, ErasureReport};
+pub use complaints::{CommandError, CommandStats, Complaints};
 pub use db::{Backend, ConnectOptions, Database, Tx};
+pub use erasure::ErasureReport;
 pub use event_log::{Checkpoint, StoredEvent};
 pub use forms::{FormTokens, PublicIntake};
 pub use inbound::{Claim, Inbound, InboundCounts, InboundState, MailboxPlace, SetAside};

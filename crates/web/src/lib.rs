@@ -29,6 +29,7 @@ pub mod security;
 pub mod signed;
 pub mod sla;
 pub mod status;
+pub mod tags;
 pub mod teams;
 pub mod uploads;
 
@@ -75,6 +76,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "complaints/bulk.html",
         include_str!("../../../templates/complaints/bulk.html"),
+    ),
+    (
+        "tags/list.html",
+        include_str!("../../../templates/tags/list.html"),
     ),
     (
         "teams/list.html",

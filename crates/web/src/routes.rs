@@ -11,7 +11,7 @@ use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, us
 use crate::sla::policy as sla_policy;
 use crate::{
     account, api, assets, auth, companies, complaints, customers, emails, healthz, metrics,
-    notifications, password_reset, passwords, public, reports, see_other, sla, status, teams,
+    notifications, password_reset, passwords, public, reports, see_other, sla, status, tags, teams,
 };
 
 /// Who may use a route.
@@ -192,6 +192,8 @@ pub const ROUTES: &[Route] = &[
     post("/customers/{id}", AGENT, |r| {
         r.to(customers::update_contact)
     }),
+    get("/tags", AGENT, |r| r.to(tags::list)),
+    post("/tags/rename", ADMIN, |r| r.to(tags::rename)),
     get("/teams", AGENT, |r| r.to(teams::list)),
     post("/teams", ADMIN, |r| r.to(teams::create)),
     get("/teams/{id}", ADMIN, |r| r.to(teams::edit)),

@@ -31,6 +31,7 @@ mod sla;
 mod smtp;
 mod status;
 mod teams;
+mod teams_browser;
 mod workers;
 
 use std::net::TcpListener;

@@ -159,7 +159,7 @@ async fn a_duplicate_is_merged_and_its_customer_hears_once_in_their_language(db:
 /// Complaints received, by the reports (all days, all of them).
 async fn received(app: &crate::TestApp) -> i64 {
     redress_store::on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, i64>(
-        "SELECT COALESCE(SUM(received), 0) FROM report_days WHERE dim = 'all'"
+        "SELECT CAST(COALESCE(SUM(received), 0) AS BIGINT) FROM report_days WHERE dim = 'all'"
     )
     .fetch_one(pool)
     .await)

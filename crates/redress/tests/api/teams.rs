@@ -16,6 +16,7 @@ on_both_backends!(
     tags_and_moves_from_the_complaint_page_and_their_refusals,
     a_bulk_action_changes_the_ticked_complaints_once_and_says_what_it_refused,
     only_admins_change_teams_and_bad_team_forms_say_why,
+    an_admin_renames_and_merges_tags_on_every_complaint,
 );
 
 /// An English-speaking customer's complaint (no rule routes it).
@@ -543,5 +544,111 @@ async fn only_admins_change_teams_and_bad_team_forms_say_why(db: TestDb) {
             .unwrap()
             .contains("not an active staff account")
     );
+    app.stop().await;
+}
+
+async fn an_admin_renames_and_merges_tags_on_every_complaint(db: TestDb) {
+    let app = spawn_app(db).await;
+    let admin = app.sign_in_as(Role::Admin).await;
+    let mut references = Vec::new();
+    for (email, tags) in [
+        ("a@example.ro", vec!["refnd"]),
+        ("b@example.ro", vec!["refnd", "refund"]),
+        ("c@example.ro", vec!["refund"]),
+    ] {
+        let reference = crate::conversation::complaint(&app, email).await;
+        for tag in tags {
+            app.store
+                .complaints
+                .execute(
+                    &reference,
+                    redress_domain::ComplaintCommand::new(
+                        redress_domain::Actor::Staff(admin.member()),
+                        redress_domain::ComplaintAction::AddTag { tag: tag.into() },
+                    ),
+                )
+                .await
+                .unwrap();
+        }
+        references.push(reference);
+    }
+    app.settle().await;
+    let page = app.get("/tags").await.text().await.unwrap();
+    assert!(
+        page.contains("refnd</a> 2") && page.contains("refund</a> 2"),
+        "{page}"
+    );
+    let csrf = csrf_in(&page);
+    // Merged: "refnd" into "Refund" (made canonical).
+    let merged = app
+        .post_form(
+            "/tags/rename",
+            &[("csrf", &csrf), ("from", "refnd"), ("to", " Refund ")],
+        )
+        .await;
+    assert_eq!(merged.status(), 303);
+    app.settle().await;
+    assert_eq!(
+        app.store.complaint_list.tags().await.unwrap(),
+        [("refund".to_string(), 3)]
+    );
+    let done = app
+        .get(merged.headers()["location"].to_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        done.contains("Done: 2 complaints now carry the tag &quot;refund&quot;."),
+        "{done}"
+    );
+    // Each complaint's history records it.
+    let history = app
+        .store
+        .complaints
+        .events_of(&references[1])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.change.name())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        history,
+        [
+            "ComplaintReceived",
+            "TeamChanged",
+            "TagAdded",
+            "TagAdded",
+            "TagRemoved"
+        ]
+    );
+    // Refused: an unknown tag, a bad name, the same name; and for an agent.
+    for (from, to, says) in [
+        ("nothing", "x", "No complaint carries the tag"),
+        ("refund", "a,b", "contains"),
+        ("refund", "REFUND", "is already called that"),
+    ] {
+        let refused = app
+            .post_form(
+                "/tags/rename",
+                &[("csrf", &csrf), ("from", from), ("to", to)],
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{from} → {to}");
+        assert!(
+            refused.text().await.unwrap().contains(says),
+            "{from} → {to}"
+        );
+    }
+    let agent = app.another_visitor();
+    agent.sign_in_as(Role::Agent).await;
+    let agent_csrf = csrf_in(&agent.get("/tags").await.text().await.unwrap());
+    let refused = agent
+        .post_form(
+            "/tags/rename",
+            &[("csrf", &agent_csrf), ("from", "refund"), ("to", "money")],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
     app.stop().await;
 }

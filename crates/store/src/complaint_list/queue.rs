@@ -373,6 +373,16 @@ impl ComplaintList {
         })?)
     }
 
+    /// The complaints carrying `tag`, by reference.
+    pub async fn tagged(&self, tag: &str) -> Result<Vec<String>, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT reference FROM complaint_tags WHERE tag = $1 ORDER BY reference"
+        )
+        .bind(tag)
+        .fetch_all(pool)
+        .await)?)
+    }
+
     /// The tags of each of `references`.
     pub async fn tags_of(
         &self,
