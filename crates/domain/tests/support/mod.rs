@@ -181,14 +181,14 @@ pub fn other_agent() -> StaffMember {
 
 pub fn team_a() -> redress_domain::TeamRef {
     redress_domain::TeamRef {
-        id: Uuid::from_u128(0x7ea_a),
+        id: Uuid::from_u128(0x7eaa),
         name: "Complaints".to_string(),
     }
 }
 
 pub fn team_b() -> redress_domain::TeamRef {
     redress_domain::TeamRef {
-        id: Uuid::from_u128(0x7ea_b),
+        id: Uuid::from_u128(0x7eab),
         name: "Billing".to_string(),
     }
 }

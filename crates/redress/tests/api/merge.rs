@@ -20,10 +20,10 @@ fn emails(dir: &std::path::Path) -> Vec<(String, String)> {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let raw = std::fs::read(entry.path()).unwrap_or_default();
         let mut text = String::new();
-        if let Some(parsed) = mail_parser::MessageParser::default().parse(&raw) {
-            if let Some(body) = parsed.body_text(0) {
-                text.push_str(&body);
-            }
+        if let Some(parsed) = mail_parser::MessageParser::default().parse(&raw)
+            && let Some(body) = parsed.body_text(0)
+        {
+            text.push_str(&body);
         }
         all.push((entry.file_name().to_string_lossy().to_string(), text));
     }
