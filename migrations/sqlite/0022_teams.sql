@@ -57,3 +57,7 @@ DELETE FROM projector_checkpoints WHERE name = 'reports';
 
 -- A duplicate merged into another complaint names it (from the MergedInto event).
 ALTER TABLE complaint_list ADD COLUMN merged_into TEXT;
+
+-- The SLA dashboard narrows to a team and counts each team's open complaints by state.
+ALTER TABLE sla_complaints ADD COLUMN team_id BLOB;
+CREATE INDEX sla_complaints_team ON sla_complaints (team_id, open);

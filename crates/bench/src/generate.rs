@@ -56,6 +56,8 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
             .context("a key just created is missing")?;
         keys.push((id, key, email));
     }
+    let teams = bench_teams(store).await?;
+    let tags = ["refund", "vip", "outage", "follow-up", "press"];
     let categories = [
         "Billing",
         "Delivery",
@@ -114,6 +116,26 @@ pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> a
                 priority: *Priority::ALL.choose(&mut rng).expect("priorities"),
             },
         }];
+        // Every complaint joins a team with its receipt (as routing records it); one in five
+        // carries a tag.
+        events.push(ComplaintEvent {
+            occurred_at: at,
+            by: Actor::Customer,
+            change: ComplaintChange::TeamChanged {
+                team: teams.choose(&mut rng).expect("teams").clone(),
+                previous: None,
+                reason: "No routing rule matched: the default team".into(),
+            },
+        });
+        if rng.gen_bool(0.2) {
+            events.push(ComplaintEvent {
+                occurred_at: at,
+                by: agent.clone(),
+                change: ComplaintChange::TagAdded {
+                    tag: tags.choose(&mut rng).expect("tags").to_string(),
+                },
+            });
+        }
         let stage = match mix {
             Mix::Lifecycle => rng.gen_range(0..10),
             Mix::Year => {
@@ -267,4 +289,25 @@ pub(crate) async fn prepare(
         );
     }
     Ok(report)
+}
+
+/// The bench's teams: the first team and four more (made once per database).
+pub async fn bench_teams(store: &Store) -> anyhow::Result<Vec<redress_domain::TeamRef>> {
+    for i in 1..=4 {
+        let name = format!("Bench team {i}");
+        if !store.teams.list().await?.iter().any(|t| t.name == name) {
+            store
+                .teams
+                .create(&name, redress_store::Assignment::Manual, Utc::now())
+                .await?
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
+    Ok(store
+        .teams
+        .list()
+        .await?
+        .iter()
+        .map(|t| t.reference())
+        .collect())
 }

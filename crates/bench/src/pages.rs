@@ -213,6 +213,20 @@ pub async fn pages(
             "queue, search",
             "/complaints?status=all&q=order+4242".to_string(),
         ),
+        ("queue, one team", {
+            let team = store
+                .teams
+                .list()
+                .await?
+                .into_iter()
+                .find(|t| t.name == "Bench team 2")
+                .context("the bench's teams")?;
+            format!("/complaints?team={}", team.id)
+        }),
+        (
+            "queue, one tag",
+            "/complaints?team=all&tag=refund".to_string(),
+        ),
         (
             "complaint page",
             format!("/complaints/{}", sample.reference),

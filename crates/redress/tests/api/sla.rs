@@ -171,7 +171,7 @@ async fn a_list_longer_than_the_dashboard_shows_says_so(db: TestDb) {
     assert!(queue.contains("52 complaints match."), "{link}: {queue}");
     // Grouped by owner (nobody owns these yet), each group linking to its own queue.
     assert!(
-        breached.contains("By owner: <a href=\"/complaints?sla=breached&amp;sort=priority&amp;owner=unassigned\"><em>No owner</em> (52)</a>"),
+        breached.contains("By owner: <a href=\"/complaints?sla=breached&amp;sort=priority&amp;owner=unassigned&amp;team=all\"><em>No owner</em> (52)</a>"),
         "{breached}"
     );
     let unassigned = app

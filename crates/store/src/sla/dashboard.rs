@@ -49,6 +49,8 @@ pub struct SlaFilter {
     pub tier: Option<String>,
     /// One priority (code).
     pub priority: Option<String>,
+    /// One team.
+    pub team: Option<Uuid>,
 }
 
 impl SlaFilter {
@@ -82,6 +84,13 @@ impl SlaFilter {
                     n += 1;
                 }
             }
+        }
+        // The daily breach counts keep no team: a team's breaches are counted from the
+        // breaches themselves (see `Sla::dashboard`).
+        if let (Some(team), false) = (self.team, owner_key) {
+            sql.push_str(&format!(" AND t.team_id = ${n}"));
+            values.push(FilterValue::Uuid(team));
+            n += 1;
         }
         for (column, value) in [
             ("category", &self.category),
@@ -187,6 +196,23 @@ pub struct Dashboard {
     pub breached_by_owner: Vec<OwnerCount>,
     /// The at risk now, by owner (most first; none for a view of the past).
     pub at_risk_by_owner: Vec<OwnerCount>,
+    /// Open complaints by team and state (none for a view of the past).
+    pub by_team: Vec<TeamStates>,
+}
+
+/// One team's open complaints by state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TeamStates {
+    /// The team; none for complaints from before teams.
+    pub team_id: Option<Uuid>,
+    /// Breached now.
+    pub breached: i64,
+    /// At risk now.
+    pub at_risk: i64,
+    /// On track.
+    pub on_track: i64,
+    /// Every clock paused.
+    pub paused: i64,
 }
 
 /// One owner's open complaints by state, as the dashboard's count reads them: the owner's
@@ -259,6 +285,25 @@ impl Sla {
             owners.truncate(20);
             owners
         };
+        let by_team_sql = format!(
+            "SELECT t.team_id,
+                    CAST(SUM(CASE WHEN urgent_at <= $1 THEN 1 ELSE 0 END) AS BIGINT) AS breached,
+                    CAST(SUM(CASE WHEN urgent_at > $1 AND at_risk_from <= $1
+                                  THEN 1 ELSE 0 END) AS BIGINT) AS at_risk,
+                    CAST(SUM(CASE WHEN urgent_at > $1
+                                   AND (at_risk_from IS NULL OR at_risk_from > $1)
+                                  THEN 1 ELSE 0 END) AS BIGINT) AS on_track,
+                    CAST(SUM(CASE WHEN urgent_at IS NULL AND paused THEN 1 ELSE 0 END)
+                         AS BIGINT) AS paused
+               FROM sla_complaints t WHERE open{clauses}
+              GROUP BY t.team_id"
+        );
+        let by_team: Vec<TeamStates> = on_pool!(&self.db, |pool| bind_filters!(
+            sqlx::query_as(&by_team_sql).bind(now),
+            &values
+        )
+        .fetch_all(pool)
+        .await)?;
         let breached_by_owner = owners_with(&|row| row.2);
         let at_risk_by_owner = owners_with(&|row| row.3);
         let select = "SELECT t.reference, c.summary, t.priority, t.tier, t.category, t.owner_name,
@@ -302,18 +347,39 @@ impl Sla {
         let since_day = since.date_naive().to_string();
         let mut tallies = Vec::new();
         for column in ["clock", "owner_name", "category", "tier"] {
-            let sql = format!(
-                "SELECT t.{column}, CAST(SUM(t.breaches) AS BIGINT) FROM sla_breach_days t
-                  WHERE t.day >= $1 {day_clauses}
-                  GROUP BY t.{column} HAVING SUM(t.breaches) > 0
-                  ORDER BY 2 DESC, 1 LIMIT 20"
-            );
-            let rows: Vec<(String, i64)> = on_pool!(&self.db, |pool| bind_filters!(
-                sqlx::query_as(&sql).bind(&since_day),
-                &day_values
-            )
-            .fetch_all(pool)
-            .await)?;
+            // A team's breaches from the breaches themselves (the days' counts keep no team).
+            let sql = if filter.team.is_some() {
+                let (clauses, _) = filter.clauses(2);
+                format!(
+                    "SELECT COALESCE(b.{column}, ''), CAST(COUNT(*) AS BIGINT) FROM sla_breaches b
+                       JOIN sla_complaints t ON t.reference = b.reference
+                      WHERE b.due_at >= $1 {clauses}
+                      GROUP BY b.{column} ORDER BY 2 DESC, 1 LIMIT 20"
+                )
+            } else {
+                format!(
+                    "SELECT t.{column}, CAST(SUM(t.breaches) AS BIGINT) FROM sla_breach_days t
+                      WHERE t.day >= $1 {day_clauses}
+                      GROUP BY t.{column} HAVING SUM(t.breaches) > 0
+                      ORDER BY 2 DESC, 1 LIMIT 20"
+                )
+            };
+            let rows: Vec<(String, i64)> = if filter.team.is_some() {
+                let (_, values) = filter.clauses(2);
+                on_pool!(&self.db, |pool| bind_filters!(
+                    sqlx::query_as(&sql).bind(since),
+                    &values
+                )
+                .fetch_all(pool)
+                .await)?
+            } else {
+                on_pool!(&self.db, |pool| bind_filters!(
+                    sqlx::query_as(&sql).bind(&since_day),
+                    &day_values
+                )
+                .fetch_all(pool)
+                .await)?
+            };
             tallies.push(
                 rows.into_iter()
                     .map(|(key, count)| Tally { key, count })
@@ -333,204 +399,7 @@ impl Sla {
             by_tier: tallies.next().unwrap_or_default(),
             breached_by_owner,
             at_risk_by_owner,
-        })
-    }
-
-    /// Most complaints a view of the past reconstructs.
-    pub const PAST_LIMIT: usize = 20_000;
-
-    /// The dashboard as it stood at the past moment `at`: the complaints open then (received
-    /// before it, and open now or closed after it), each replayed from its events up to `at`
-    /// and judged at `at`, as the live dashboard judges at now; breaches tallied from those
-    /// recorded with due times in `[since, at]`. Errors when more than
-    /// [`Sla::PAST_LIMIT`] complaints were open then.
-    pub async fn dashboard_at(
-        &self,
-        complaints: &crate::Complaints,
-        filter: &SlaFilter,
-        at: DateTime<Utc>,
-        day: (DateTime<Utc>, DateTime<Utc>),
-        since: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Dashboard, StoreError> {
-        let candidates: Vec<(String, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT r.reference, s.policy_version FROM report_complaints r
-               JOIN sla_complaints s ON s.reference = r.reference
-              WHERE r.received_at <= $1 AND (r.open OR r.closed_at > $1)
-              ORDER BY r.reference"
-        )
-        .bind(at)
-        .fetch_all(pool)
-        .await)?;
-        if candidates.len() > Self::PAST_LIMIT {
-            return Err(StoreError::Config(format!(
-                "{} complaints may have been open then; a view of the past reconstructs at most {}. Choose a later moment.",
-                candidates.len(),
-                Self::PAST_LIMIT
-            )));
-        }
-        let references: Vec<String> = candidates.iter().map(|(r, _)| r.clone()).collect();
-        let events = complaints.events_of_many(&references).await?;
-        // Each open complaint, with its urgent moment, at-risk moment and whether it waits.
-        #[expect(
-            clippy::type_complexity,
-            reason = "a row tuple as sqlx reads it, used once, right here"
-        )]
-        let mut rows: Vec<(
-            DashboardRow,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-            bool,
-        )> = Vec::new();
-        for (reference, version) in candidates {
-            let Some(stream) = events.get(&reference) else {
-                continue;
-            };
-            let policy = match self.policies.get(version).await? {
-                Some(policy) => policy,
-                None => Arc::new(SlaPolicy::default()),
-            };
-            let Some(sla) =
-                ComplaintSla::replay(stream, &policy, u32::try_from(version).unwrap_or(0), at)
-            else {
-                continue;
-            };
-            let Some(ComplaintChange::ComplaintReceived { summary, .. }) =
-                stream.first().map(|e| &e.change)
-            else {
-                continue;
-            };
-            if sla.resolved {
-                continue;
-            }
-            let matches = filter
-                .owner
-                .is_none_or(|o| sla.owner.as_ref().map_or(o.is_nil(), |owner| owner.id == o))
-                && filter.category.as_ref().is_none_or(|c| *c == sla.category)
-                && filter.tier.as_deref().is_none_or(|t| t == sla.tier.code())
-                && filter
-                    .priority
-                    .as_deref()
-                    .is_none_or(|p| p == sla.priority.code());
-            if !matches {
-                continue;
-            }
-            let urgent = sla.oldest_breach().or(sla.next_due());
-            let next_due = sla.next_due();
-            rows.push((
-                DashboardRow {
-                    reference,
-                    summary: Some(summary.clone()),
-                    priority: sla.priority.code().to_string(),
-                    tier: sla.tier.code().to_string(),
-                    category: sla.category.clone(),
-                    owner_name: sla.owner.as_ref().map(|o| o.name.clone()),
-                    next_due_at: next_due.map(|(_, due)| due),
-                    next_due_clock: next_due.map(|(clock, _)| clock.code().to_string()),
-                    urgent_clock: urgent.map(|(clock, _)| clock.code().to_string()),
-                    breached_since: sla.breached_since(),
-                },
-                urgent.map(|(_, when)| when),
-                sla.at_risk_from(),
-                sla.is_paused(),
-            ));
-        }
-        // The live dashboard's rules (see `dashboard`), at `at`.
-        let mut counts = StateCounts::default();
-        let mut breached = Vec::new();
-        let mut at_risk = Vec::new();
-        let mut due_today = Vec::new();
-        for (row, urgent_at, at_risk_from, paused) in rows {
-            match urgent_at {
-                Some(u) if u <= at => {
-                    counts.breached += 1;
-                    breached.push((u, row.clone()));
-                }
-                Some(u) => {
-                    if at_risk_from.is_some_and(|r| r <= at) {
-                        counts.at_risk += 1;
-                        at_risk.push((u, row.clone()));
-                    } else {
-                        counts.on_track += 1;
-                    }
-                }
-                None if paused => counts.paused += 1,
-                None => {}
-            }
-            if let Some(due) = row.next_due_at
-                && due >= day.0
-                && due < day.1
-            {
-                due_today.push((due, row));
-            }
-        }
-        let limit = usize::try_from(limit).unwrap_or(0);
-        let order = |mut list: Vec<(DateTime<Utc>, DashboardRow)>| {
-            list.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.reference.cmp(&b.1.reference)));
-            list.into_iter()
-                .take(limit)
-                .map(|(_, r)| r)
-                .collect::<Vec<_>>()
-        };
-        // Breaches recorded with due times from the start of `since`'s UTC day (as the live
-        // dashboard counts its daily rows) to `at`, with the filter applied.
-        let since = since
-            .date_naive()
-            .and_hms_opt(0, 0, 0)
-            .map_or(since, |midnight| midnight.and_utc());
-        #[expect(
-            clippy::type_complexity,
-            reason = "a row tuple as sqlx reads it, used once, right here"
-        )]
-        let recorded: Vec<(String, Option<Uuid>, Option<String>, String, String, String)> =
-            on_pool!(&self.db, |pool| sqlx::query_as(
-                "SELECT clock, owner_id, owner_name, category, tier, priority FROM sla_breaches
-                  WHERE due_at >= $1 AND due_at <= $2"
-            )
-            .bind(since)
-            .bind(at)
-            .fetch_all(pool)
-            .await)?;
-        let mut tallies: [HashMap<String, i64>; 4] = Default::default();
-        for (clock, owner_id, owner_name, category, tier, priority) in recorded {
-            let matches = filter
-                .owner
-                .is_none_or(|o| owner_id.map_or(o.is_nil(), |id| id == o))
-                && filter.category.as_ref().is_none_or(|c| *c == category)
-                && filter.tier.as_ref().is_none_or(|t| *t == tier)
-                && filter.priority.as_ref().is_none_or(|p| *p == priority);
-            if !matches {
-                continue;
-            }
-            for (tally, key) in
-                tallies
-                    .iter_mut()
-                    .zip([clock, owner_name.unwrap_or_default(), category, tier])
-            {
-                *tally.entry(key).or_default() += 1;
-            }
-        }
-        let [by_clock, by_owner, by_category, by_tier] = tallies.map(|tally| {
-            let mut list: Vec<Tally> = tally
-                .into_iter()
-                .map(|(key, count)| Tally { key, count })
-                .collect();
-            list.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
-            list.truncate(20);
-            list
-        });
-        Ok(Dashboard {
-            counts,
-            breached: order(breached),
-            at_risk: order(at_risk),
-            due_today: order(due_today),
-            by_clock,
-            by_owner,
-            by_category,
-            by_tier,
-            // The queue these groups link to shows the present only.
-            breached_by_owner: Vec::new(),
-            at_risk_by_owner: Vec::new(),
+            by_team,
         })
     }
 }

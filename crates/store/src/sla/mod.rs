@@ -34,6 +34,7 @@ use crate::{StoreError, on_db, on_pool};
 
 mod breaches;
 mod dashboard;
+mod past;
 mod policies;
 mod projector;
 mod tick;

@@ -310,7 +310,7 @@ pub(super) async fn save(
 async fn save_many(tx: &mut Tx, items: &[(&str, &ComplaintSla, bool)]) -> Result<(), StoreError> {
     const COLUMNS: &str = "reference, policy_version, tier, priority, category, owner_id, \
         owner_name, open, paused, breached_since, next_due_at, next_due_clock, at_risk_from, \
-        next_check_at, urgent_at, urgent_clock";
+        next_check_at, urgent_at, urgent_clock, team_id";
     for new in [true, false] {
         let group: Vec<&(&str, &ComplaintSla, bool)> =
             items.iter().filter(|(_, _, n)| *n == new).collect();
@@ -330,7 +330,7 @@ async fn save_many(tx: &mut Tx, items: &[(&str, &ComplaintSla, bool)]) -> Result
             let sql = format!(
                 "INSERT INTO sla_complaints ({COLUMNS}) VALUES {}
                  ON CONFLICT (reference) {on_conflict}",
-                values(tx.backend(), chunk.len(), 16)
+                values(tx.backend(), chunk.len(), 17)
             );
             on_db!(tx, |q| {
                 let mut query = sqlx::query(&sql);
@@ -356,7 +356,8 @@ async fn save_many(tx: &mut Tx, items: &[(&str, &ComplaintSla, bool)]) -> Result
                         .bind(sla.at_risk_from())
                         .bind(sla.next_check())
                         .bind(urgent.map(|(_, at)| at))
-                        .bind(urgent.map(|(clock, _)| clock.code()));
+                        .bind(urgent.map(|(clock, _)| clock.code()))
+                        .bind(sla.team.as_ref().map(|t| t.id));
                 }
                 query.execute(q).await.map(|r| r.rows_affected())
             })?;

@@ -15,6 +15,7 @@ on_both_backends!(
     fewest_open_gives_work_to_the_least_loaded_member,
     tags_and_teams_filter_the_queue_and_a_rebuild_gives_the_same_rows,
     the_team_hears_when_the_customer_writes_on_a_complaint_nobody_owns,
+    the_sla_dashboard_narrows_to_a_team_and_counts_each_team,
 );
 
 async fn person(f: &Fixture, email: &str, name: &str) -> Uuid {
@@ -397,4 +398,61 @@ async fn the_team_hears_when_the_customer_writes_on_a_complaint_nobody_owns(db: 
     );
     assert_eq!(notes.unread(inside, Role::Agent).await.unwrap(), 0);
     assert_eq!(notes.unread(boss, Role::Manager).await.unwrap(), 1);
+}
+
+async fn the_sla_dashboard_narrows_to_a_team_and_counts_each_team(db: TestDb) {
+    let f = Fixture::new(db).await;
+    let now = f.store.clock.now();
+    let billing = f
+        .store
+        .teams
+        .create("Billing", Assignment::Manual, now)
+        .await
+        .unwrap()
+        .unwrap();
+    f.store
+        .teams
+        .add_rule(RuleField::Language, "es", billing)
+        .await
+        .unwrap()
+        .unwrap();
+    for language in [Language::Es, Language::Es, Language::Ro] {
+        receive_as(&f, |n| n.customer.language = language).await;
+    }
+    f.store.projections.run_until_idle().await.unwrap();
+    let day = (
+        now - chrono::Duration::hours(1),
+        now + chrono::Duration::hours(23),
+    );
+    let dashboard = |team: Option<Uuid>| {
+        let sla = f.store.sla.clone();
+        async move {
+            sla.dashboard(
+                &redress_store::sla::SlaFilter {
+                    team,
+                    ..Default::default()
+                },
+                now,
+                day,
+                now - chrono::Duration::days(30),
+                10,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let open = |c: &redress_store::sla::StateCounts| c.breached + c.at_risk + c.on_track + c.paused;
+    assert_eq!(open(&dashboard(None).await.counts), 3);
+    assert_eq!(open(&dashboard(Some(billing)).await.counts), 2);
+    assert_eq!(open(&dashboard(Some(FIRST_TEAM)).await.counts), 1);
+    let mut by_team: Vec<(Option<Uuid>, i64)> = dashboard(None)
+        .await
+        .by_team
+        .iter()
+        .map(|t| (t.team_id, t.breached + t.at_risk + t.on_track + t.paused))
+        .collect();
+    by_team.sort();
+    let mut expected = vec![(Some(billing), 2), (Some(FIRST_TEAM), 1)];
+    expected.sort();
+    assert_eq!(by_team, expected);
 }

@@ -32,6 +32,8 @@ pub(crate) struct DashboardQuery {
     category: Option<String>,
     tier: Option<String>,
     priority: Option<String>,
+    /// A team's id.
+    team: Option<String>,
     period: Option<String>,
     partial: Option<String>,
     /// A past moment to show the dashboard at (time travel).
@@ -88,6 +90,8 @@ fn blank(value: &Option<String>) -> Option<String> {
 #[derive(Debug, Serialize)]
 struct Dashboard {
     counts: redress_store::sla::StateCounts,
+    /// Open complaints by team and state (none in a view of the past).
+    by_team: Vec<TeamLine>,
     lists: [List; 3],
     tallies: [Tally; 4],
     periods: [i64; 4],
@@ -105,6 +109,17 @@ struct Dashboard {
     filters: Option<Filters>,
 }
 
+/// One team's open complaints by state, with a link to the dashboard narrowed to it.
+#[derive(Debug, Serialize)]
+struct TeamLine {
+    name: String,
+    link: Option<String>,
+    breached: i64,
+    at_risk: i64,
+    on_track: i64,
+    paused: i64,
+}
+
 /// What the dashboard's filters offer.
 #[derive(Debug, Serialize)]
 struct Filters {
@@ -112,6 +127,7 @@ struct Filters {
     categories: Vec<String>,
     tiers: Vec<(&'static str, &'static str)>,
     priorities: Vec<(&'static str, &'static str)>,
+    teams: Vec<(String, String)>,
 }
 
 /// One list: breached, at risk or due today.
@@ -186,11 +202,18 @@ pub(crate) async fn dashboard(
                 ))
             })?,
     };
+    let team = blank(&query.team)
+        .map(|t| {
+            uuid::Uuid::parse_str(&t)
+                .map_err(|_| AppError::BadForm(format!("{t:?} is not a team.")))
+        })
+        .transpose()?;
     let filter = SlaFilter {
         owner,
         category: blank(&query.category),
         tier,
         priority,
+        team,
     };
     let zone = viewer_zone(&me.staff);
     let present = state.store.sla.now();
@@ -244,10 +267,17 @@ pub(crate) async fn dashboard(
     let queue_link = |state: &str, owner: Option<String>| {
         let mut params: Vec<(&str, String)> =
             vec![("sla", state.to_string()), ("sort", "priority".into())];
+        // The queue shows an agent their teams' complaints unless told otherwise.
+        let team = Some(
+            filter
+                .team
+                .map_or_else(|| "all".to_string(), |t| t.to_string()),
+        );
         for (name, value) in [
             ("owner", owner),
             ("category", filter.category.clone()),
             ("priority", filter.priority.clone()),
+            ("team", team),
         ] {
             if let Some(value) = value {
                 params.push((name, value));
@@ -364,6 +394,7 @@ pub(crate) async fn dashboard(
         ("category", filter.category.clone()),
         ("tier", filter.tier.clone()),
         ("priority", filter.priority.clone()),
+        ("team", filter.team.map(|t| t.to_string())),
         ("period", blank(&query.period)),
         (
             "at",
@@ -374,13 +405,36 @@ pub(crate) async fn dashboard(
             params.push((name, value));
         }
     }
-    let mut selected: BTreeMap<&str, String> =
-        ["owner", "category", "tier", "priority", "period", "at"]
-            .into_iter()
-            .map(|name| (name, String::new()))
-            .collect();
+    let mut selected: BTreeMap<&str, String> = [
+        "owner", "category", "tier", "priority", "team", "period", "at",
+    ]
+    .into_iter()
+    .map(|name| (name, String::new()))
+    .collect();
     selected.extend(params.iter().cloned());
+    let teams = state.store.teams.list().await?;
+    let by_team = dashboard
+        .by_team
+        .iter()
+        .map(|t| TeamLine {
+            name: t.team_id.map_or_else(
+                || "No team (from before teams)".to_string(),
+                |id| {
+                    teams
+                        .iter()
+                        .find(|x| x.id == id)
+                        .map_or_else(|| id.to_string(), |x| x.name.clone())
+                },
+            ),
+            link: t.team_id.map(|id| format!("/sla?team={id}")),
+            breached: t.breached,
+            at_risk: t.at_risk,
+            on_track: t.on_track,
+            paused: t.paused,
+        })
+        .collect();
     let mut view = Dashboard {
+        by_team,
         counts: dashboard.counts,
         lists,
         tallies,
@@ -409,6 +463,10 @@ pub(crate) async fn dashboard(
         categories: state.store.complaint_list.categories().await?,
         tiers: Tier::options(),
         priorities: Priority::options(),
+        teams: teams
+            .iter()
+            .map(|t| (t.id.to_string(), t.name.clone()))
+            .collect(),
     });
     me.page(view)?.render(&state, "sla/dashboard.html", 200)
 }
