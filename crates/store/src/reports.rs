@@ -35,11 +35,13 @@ pub use figures::*;
 pub use projector::ReportsProjector;
 pub use query::*;
 pub use range::*;
+pub use tags::TagFigures;
 
 mod figures;
 mod projector;
 mod query;
 mod range;
+mod tags;
 mod write;
 
 /// The dimensions a report can be broken down by (`all` is the whole).

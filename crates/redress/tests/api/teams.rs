@@ -286,6 +286,11 @@ async fn tags_and_moves_from_the_complaint_page_and_their_refusals(db: TestDb) {
             .unwrap()
             .contains("That team does not exist.")
     );
+    // A moment before the move (a whole second after the last change: time travel reads
+    // seconds), for time travel.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let before_move = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let moved = post(
         "change_team",
         vec![
@@ -296,6 +301,18 @@ async fn tags_and_moves_from_the_complaint_page_and_their_refusals(db: TestDb) {
     .await;
     assert_eq!(moved.status(), 303);
     app.settle().await;
+    // Time travel shows the team and the tags it had then.
+    let then = app
+        .get(&format!(
+            "{page}?at={}",
+            before_move.format("%Y-%m-%dT%H:%M:%S")
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(then.contains("<dd data-team>Complaints</dd>"), "{then}");
+    assert!(then.contains(">refund</a>") && !then.contains(">vip</a>"));
     let html = app.get(&page).await.text().await.unwrap();
     assert!(html.contains("<dd data-team>Billing</dd>"));
     assert!(html.contains("Moved from the team Complaints to Billing"));
@@ -622,6 +639,14 @@ async fn an_admin_renames_and_merges_tags_on_every_complaint(db: TestDb) {
             "TagRemoved"
         ]
     );
+    // The reports count complaints by the tags they carry.
+    let csv = app
+        .get("/reports?format=csv&table=tags")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("refund,3,3,0,"), "{csv}");
     // Refused: an unknown tag, a bad name, the same name; and for an agent.
     for (from, to, says) in [
         ("nothing", "x", "No complaint carries the tag"),

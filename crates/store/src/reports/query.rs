@@ -15,7 +15,7 @@ use crate::{StoreError, on_pool};
 /// The report queries.
 #[derive(Clone)]
 pub struct Reports {
-    db: Database,
+    pub(super) db: Database,
 }
 
 impl Reports {

@@ -163,9 +163,8 @@ impl Sla {
             String,
             String,
             Option<Uuid>,
-        )> =
-            on_pool!(&self.db, |pool| {
-                sqlx::query_as(
+        )> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
             "SELECT b.clock, b.owner_id, b.owner_name, b.category, b.tier, b.priority, s.team_id
                FROM sla_breaches b LEFT JOIN sla_complaints s ON s.reference = b.reference
               WHERE b.due_at >= $1 AND b.due_at <= $2"
@@ -174,7 +173,7 @@ impl Sla {
             .bind(at)
             .fetch_all(pool)
             .await
-            })?;
+        })?;
         let mut tallies: [HashMap<String, i64>; 4] = Default::default();
         for (clock, owner_id, owner_name, category, tier, priority, team) in recorded {
             let matches = filter

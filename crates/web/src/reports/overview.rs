@@ -414,6 +414,37 @@ pub(super) async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<
     let breaches = reports.breaches(p.filter.range, p.zone, 50).await?;
     let mut tables = speed_tables(&speeds, p);
     tables.extend(volume_tables(&volume, &owners, p));
+    let mut tags = Table::new(
+        "tags",
+        "Complaints received, by tag (all complaints)",
+        &["Tag", "Received", "Open", "Upheld", "Mean satisfaction"],
+    );
+    for t in reports.by_tag(p.filter.range, p.zone).await? {
+        tags.linked_row(
+            vec![
+                t.tag.clone(),
+                t.received.to_string(),
+                t.open.to_string(),
+                t.upheld.to_string(),
+                t.satisfaction
+                    .map_or_else(|| "–".into(), |s| format!("{s:.2}")),
+            ],
+            vec![(
+                0,
+                format!(
+                    "/complaints?status=all&team=all&tag={}",
+                    serde_urlencoded::to_string([("", &t.tag)])
+                        .unwrap_or_default()
+                        .trim_start_matches('=')
+                ),
+            )],
+        );
+    }
+    tags.note = "A complaint counts under every tag it carries now; one without tags under \
+                 none. Tags are put on and taken off at any time, so this reads today's tags \
+                 of the complaints received in the range."
+        .into();
+    tables.push(tags);
 
     let bucket_names: Vec<String> = {
         let mut names = Vec::new();
