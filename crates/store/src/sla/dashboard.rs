@@ -298,12 +298,14 @@ impl Sla {
                FROM sla_complaints t WHERE open{clauses}
               GROUP BY t.team_id"
         );
-        let by_team: Vec<TeamStates> = on_pool!(&self.db, |pool| bind_filters!(
+        let mut by_team: Vec<TeamStates> = on_pool!(&self.db, |pool| bind_filters!(
             sqlx::query_as(&by_team_sql).bind(now),
             &values
         )
         .fetch_all(pool)
         .await)?;
+        // One order on both databases (and in the view of the past): no team first.
+        by_team.sort_by_key(|t| t.team_id);
         let breached_by_owner = owners_with(&|row| row.2);
         let at_risk_by_owner = owners_with(&|row| row.3);
         let select = "SELECT t.reference, c.summary, t.priority, t.tier, t.category, t.owner_name,

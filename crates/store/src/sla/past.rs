@@ -50,6 +50,7 @@ impl Sla {
             Option<DateTime<Utc>>,
             Option<DateTime<Utc>>,
             bool,
+            Option<Uuid>,
         )> = Vec::new();
         for (reference, version) in candidates {
             let Some(stream) = events.get(&reference) else {
@@ -105,28 +106,38 @@ impl Sla {
                 urgent.map(|(_, when)| when),
                 sla.at_risk_from(),
                 sla.is_paused(),
+                sla.team.as_ref().map(|t| t.id),
             ));
         }
         // The live dashboard's rules (see `dashboard`), at `at`.
         let mut counts = StateCounts::default();
+        // Each team's counts, as the live dashboard's (in the order the database gives).
+        let mut by_team: std::collections::BTreeMap<Option<Uuid>, StateCounts> = Default::default();
         let mut breached = Vec::new();
         let mut at_risk = Vec::new();
         let mut due_today = Vec::new();
-        for (row, urgent_at, at_risk_from, paused) in rows {
+        for (row, urgent_at, at_risk_from, paused, team) in rows {
+            let team_counts = by_team.entry(team).or_default();
             match urgent_at {
                 Some(u) if u <= at => {
                     counts.breached += 1;
+                    team_counts.breached += 1;
                     breached.push((u, row.clone()));
                 }
                 Some(u) => {
                     if at_risk_from.is_some_and(|r| r <= at) {
                         counts.at_risk += 1;
+                        team_counts.at_risk += 1;
                         at_risk.push((u, row.clone()));
                     } else {
                         counts.on_track += 1;
+                        team_counts.on_track += 1;
                     }
                 }
-                None if paused => counts.paused += 1,
+                None if paused => {
+                    counts.paused += 1;
+                    team_counts.paused += 1;
+                }
                 None => {}
             }
             if let Some(due) = row.next_due_at
@@ -215,7 +226,16 @@ impl Sla {
             // The queue these groups link to shows the present only.
             breached_by_owner: Vec::new(),
             at_risk_by_owner: Vec::new(),
-            by_team: Vec::new(),
+            by_team: by_team
+                .into_iter()
+                .map(|(team_id, c)| super::dashboard::TeamStates {
+                    team_id,
+                    breached: c.breached,
+                    at_risk: c.at_risk,
+                    on_track: c.on_track,
+                    paused: c.paused,
+                })
+                .collect(),
         })
     }
 }
