@@ -69,3 +69,10 @@ ALTER TABLE complaint_list ADD COLUMN merged_into text;
 -- The SLA dashboard narrows to a team and counts each team's open complaints by state.
 ALTER TABLE sla_complaints ADD COLUMN team_id uuid;
 CREATE INDEX sla_complaints_team ON sla_complaints (team_id, open);
+
+-- How many complaints carry each tag, kept with the tags (the queue lists the tags in use).
+CREATE TABLE complaint_tag_counts
+(
+    tag        text PRIMARY KEY,
+    complaints bigint NOT NULL
+);

@@ -61,3 +61,10 @@ ALTER TABLE complaint_list ADD COLUMN merged_into TEXT;
 -- The SLA dashboard narrows to a team and counts each team's open complaints by state.
 ALTER TABLE sla_complaints ADD COLUMN team_id BLOB;
 CREATE INDEX sla_complaints_team ON sla_complaints (team_id, open);
+
+-- How many complaints carry each tag, kept with the tags (the queue lists the tags in use).
+CREATE TABLE complaint_tag_counts
+(
+    tag        TEXT PRIMARY KEY,
+    complaints INTEGER NOT NULL
+);

@@ -44,6 +44,7 @@ impl Projector for ComplaintListProjector {
             "complaint_categories",
             "company_activity",
             "complaint_tags",
+            "complaint_tag_counts",
         ]
     }
 

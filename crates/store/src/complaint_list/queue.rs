@@ -366,10 +366,11 @@ impl ComplaintList {
     pub async fn tags(&self) -> Result<Vec<(String, i64)>, StoreError> {
         Ok(on_pool!(&self.db, |pool| {
             sqlx::query_as(
-            "SELECT tag, COUNT(*) AS n FROM complaint_tags GROUP BY tag ORDER BY n DESC, tag LIMIT 500"
-        )
-        .fetch_all(pool)
-        .await
+                "SELECT tag, complaints FROM complaint_tag_counts WHERE complaints > 0
+              ORDER BY complaints DESC, tag LIMIT 500",
+            )
+            .fetch_all(pool)
+            .await
         })?)
     }
 
