@@ -1033,39 +1033,13 @@ impl Complaint {
             ComplaintAction::MergeInto {
                 survivor,
                 survivor_open,
-            } => {
-                if self.reference.as_ref() == Some(&survivor) {
-                    return Err(ComplaintError::SameComplaint);
-                }
-                if !survivor_open {
-                    return Err(ComplaintError::MergeIntoClosed {
-                        reference: survivor.to_string(),
-                    });
-                }
-                Ok(ComplaintChange::MergedInto { survivor })
-            }
+            } => crate::relations::merge_into(self.reference.as_ref(), survivor, survivor_open),
             ComplaintAction::TakeInDuplicate { duplicate } => {
                 self.require_open("take in a duplicate")?;
-                if self.reference.as_ref() == Some(&duplicate) {
-                    return Err(ComplaintError::SameComplaint);
-                }
-                if self.duplicates.contains(duplicate.as_str()) {
-                    return Err(ComplaintError::AlreadyMerged {
-                        reference: duplicate.to_string(),
-                    });
-                }
-                Ok(ComplaintChange::DuplicateMerged { duplicate })
+                crate::relations::take_in(self.reference.as_ref(), &self.duplicates, duplicate)
             }
             ComplaintAction::Link { other } => {
-                if self.reference.as_ref() == Some(&other) {
-                    return Err(ComplaintError::SameComplaint);
-                }
-                if self.links.contains(other.as_str()) {
-                    return Err(ComplaintError::AlreadyLinked {
-                        reference: other.to_string(),
-                    });
-                }
-                Ok(ComplaintChange::ComplaintLinked { other })
+                crate::relations::link(self.reference.as_ref(), &self.links, other)
             }
             ComplaintAction::RemoveTag { tag } => crate::tags::remove(&self.tags, &tag),
             // Allowed in any state, even closed: finding the cause often comes afterwards.

@@ -78,6 +78,7 @@ pub mod mentions;
 pub mod money;
 pub mod placeholders;
 pub mod points;
+pub mod relations;
 pub mod services;
 pub mod sla;
 pub mod sla_clock;

@@ -402,7 +402,7 @@ pub async fn load(
             .await
             .map_err(|e| CommandError::Storage(e.into()))?;
     }
-    create_teams(store)
+    crate::demo_teams::create_teams(store)
         .await
         .map_err(|e| CommandError::Storage(e.into()))?;
     // The people of each company: some complain more than once (repeat complainants).
@@ -491,7 +491,7 @@ pub async fn load(
         commands += 1;
         // Some complaints carry a tag or two (chosen by the reference, so the demo's random
         // sequence stays as it was).
-        for tag in demo_tags(reference.as_str()) {
+        for tag in crate::demo_teams::demo_tags(reference.as_str()) {
             clock.advance(Duration::minutes(5));
             run(
                 store,
@@ -817,103 +817,12 @@ pub const SAVED_REPLIES: &[(&str, [&str; 4])] = &[
     ),
 ];
 
-/// The demo's teams (besides the first, "Complaints"), how each gives out work, and the
-/// people in each (after the accounts exist): (name, members with whether they manage it).
-const TEAMS: [(&str, &[(usize, bool)]); 3] = [
-    ("Key accounts", &[(1, true), (0, false)]),
-    ("Billing", &[(0, true), (2, false), (3, false)]),
-    ("Delivery", &[(2, true), (3, false)]),
-];
-
-/// The routing rules, tried in order: key accounts first, then categories in each of the
-/// four languages (free-text categories make four rules of one).
-const RULES: [(redress_store::RuleField, &str, &str); 9] = {
-    use redress_store::RuleField::{Category, Tier};
-    [
-        (Tier, "key_account", "Key accounts"),
-        (Category, "Billing", "Billing"),
-        (Category, "Facturación", "Billing"),
-        (Category, "Facturare", "Billing"),
-        (Category, "账单", "Billing"),
-        (Category, "Delivery", "Delivery"),
-        (Category, "Entrega", "Delivery"),
-        (Category, "Livrare", "Delivery"),
-        (Category, "配送", "Delivery"),
-    ]
-};
-
-/// Makes the demo's teams and routing rules (once; a second run finds them).
-async fn create_teams(store: &Store) -> anyhow::Result<()> {
-    let teams = &store.teams;
-    if teams.list().await?.iter().any(|t| t.name == "Billing") {
-        return Ok(());
-    }
-    for (name, _) in TEAMS {
-        if let Err(refused) = teams
-            .create(name, redress_store::Assignment::Manual, Utc::now())
-            .await?
-        {
-            anyhow::bail!("the demo's team {name:?} is refused: {refused}");
-        }
-    }
-    let made = teams.list().await?;
-    for (field, value, team) in RULES {
-        let id = made
-            .iter()
-            .find(|t| t.name == team)
-            .map(|t| t.id)
-            .ok_or_else(|| anyhow::anyhow!("no demo team {team:?}"))?;
-        if let Err(refused) = teams.add_rule(field, value, id).await? {
-            anyhow::bail!("the demo's routing rule {value:?} is refused: {refused}");
-        }
-    }
-    Ok(())
-}
-
-/// The tags a demo complaint carries, chosen by its reference.
-fn demo_tags(reference: &str) -> Vec<&'static str> {
-    let n: usize = reference.bytes().map(usize::from).sum();
-    match n % 9 {
-        0 => vec!["refund"],
-        1 => vec!["refund", "vip"],
-        2 => vec!["outage-november"],
-        3 => vec!["follow-up"],
-        _ => vec![],
-    }
-}
-
 /// After the demo's events are projected: the teams' members, the team's saved replies, and
 /// every notification older than a day marked read (a team that had been using Redress would
 /// have read them).
 pub async fn settle(store: &Store) -> anyhow::Result<()> {
     let now = Utc::now();
-    let staff = staff();
-    let teams = store.teams.list().await?;
-    // Only the demo staff that have accounts (the demo data can be loaded without them).
-    let active: Vec<Uuid> = store
-        .accounts
-        .active()
-        .await?
-        .iter()
-        .map(|a| a.id)
-        .collect();
-    for team in &teams {
-        let mut members: Vec<(Uuid, bool)> = match TEAMS.iter().find(|(name, _)| *name == team.name)
-        {
-            Some((_, people)) => people.iter().map(|(i, m)| (staff[*i].id, *m)).collect(),
-            // The first team: everyone, the manager managing.
-            None if team.is_default => staff.iter().map(|s| (s.id, s.id == staff[1].id)).collect(),
-            None => continue,
-        };
-        members.retain(|(id, _)| active.contains(id));
-        if let Err(refused) = store
-            .teams
-            .update(team.id, &team.name, team.assignment, &members)
-            .await?
-        {
-            anyhow::bail!("the demo's team {:?} is refused: {refused}", team.name);
-        }
-    }
+    crate::demo_teams::settle_members(store).await?;
     for (i, (title, bodies)) in SAVED_REPLIES.iter().enumerate() {
         let draft = redress_store::SavedReplyDraft {
             title: (*title).into(),

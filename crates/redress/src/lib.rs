@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+mod demo_teams;
 pub mod settings;
 
 use std::net::TcpListener;
