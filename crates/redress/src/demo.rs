@@ -822,7 +822,7 @@ pub const SAVED_REPLIES: &[(&str, [&str; 4])] = &[
 /// have read them).
 pub async fn settle(store: &Store) -> anyhow::Result<()> {
     let now = Utc::now();
-    crate::demo_teams::settle_members(store).await?;
+    crate::demo_teams::settle_members(store, &staff()).await?;
     for (i, (title, bodies)) in SAVED_REPLIES.iter().enumerate() {
         let draft = redress_store::SavedReplyDraft {
             title: (*title).into(),

@@ -2,10 +2,9 @@
 //! (categories in four languages, key accounts first), and the tags some complaints carry.
 
 use chrono::Utc;
+use redress_domain::StaffMember;
 use redress_store::Store;
 use uuid::Uuid;
-
-use crate::demo::staff;
 
 /// The demo's teams (besides the first, "Complaints"), how each gives out work, and the
 /// people in each (after the accounts exist): (name, members with whether they manage it).
@@ -72,9 +71,8 @@ pub(crate) fn demo_tags(reference: &str) -> Vec<&'static str> {
     }
 }
 
-/// Puts the demo staff who have accounts in the demo's teams (after the accounts exist).
-pub(crate) async fn settle_members(store: &Store) -> anyhow::Result<()> {
-    let staff = staff();
+/// Puts the demo `staff` who have accounts in the demo's teams (after the accounts exist).
+pub(crate) async fn settle_members(store: &Store, staff: &[StaffMember]) -> anyhow::Result<()> {
     let teams = store.teams.list().await?;
     // Only the demo staff that have accounts (the demo data can be loaded without them).
     let active: Vec<Uuid> = store
