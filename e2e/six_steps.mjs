@@ -144,7 +144,7 @@ async function main() {
   await label("Customer's email").fill('ana.pop@example.ro');
   await label('Phone (optional)').fill('+40 721 000 111');
   await label('Company (optional)').fill('Contoso Ltd');
-  await label('Category').fill('Billing');
+  await label('Category').selectOption({ label: 'Billing' });
   await label('Summary (one line)').fill('Charged twice for one order');
   await label('Language to write to them in').selectOption({ label: 'English' });
   await label('How they reached us').selectOption({ label: 'Phone' });

@@ -176,6 +176,18 @@ async function main() {
   );
   await checkPage('survivor-with-duplicate');
 
+  step('the agent chooses Spanish on /account and reads the staff pages in it');
+  await staff.goto(`${baseUrl}/account`);
+  await staff.getByLabel('Read Redress in', { exact: true }).selectOption('es');
+  await submitAndWait(staff.locator('form[action="/account"] button[type="submit"]'));
+  await staff.goto(`${baseUrl}/complaints`);
+  const lang = await staff.locator('html').getAttribute('lang');
+  check(lang === 'es', `the queue's lang is ${lang}, not es`);
+  const heading = (await staff.getByRole('heading', { level: 1 }).innerText()).trim();
+  check(heading === 'Reclamaciones', `the queue's heading reads "${heading}"`);
+  await staff.getByRole('link', { name: 'Etiquetas', exact: true }).waitFor();
+  await checkPage('queue-in-spanish');
+
   console.log(`filed: ${filed}`);
   check(page === staff, 'the script ends on the staff page');
 }

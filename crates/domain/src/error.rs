@@ -233,6 +233,14 @@ pub enum ComplaintError {
         "A complaint cannot be merged into or linked with itself; give the other complaint's reference."
     )]
     SameComplaint,
+    /// A category that is not on the managed list (nor one of its names or mapped values).
+    #[error("There is no category {given:?}; choose one of: {known}.")]
+    UnknownCategory {
+        /// What was given.
+        given: String,
+        /// The codes of the categories offered, comma-separated.
+        known: String,
+    },
     /// Merging into or linking with a complaint that does not exist.
     #[error("There is no complaint {reference}; check the reference.")]
     NoSuchComplaint {

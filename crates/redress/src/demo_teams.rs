@@ -14,20 +14,14 @@ const TEAMS: [(&str, &[(usize, bool)]); 3] = [
     ("Delivery", &[(2, true), (3, false)]),
 ];
 
-/// The routing rules, tried in order: key accounts first, then categories in each of the
-/// four languages (free-text categories make four rules of one).
-const RULES: [(redress_store::RuleField, &str, &str); 9] = {
+/// The routing rules, tried in order: key accounts first, then two managed categories (a
+/// complaint in any of the four languages records its category's code).
+const RULES: [(redress_store::RuleField, &str, &str); 3] = {
     use redress_store::RuleField::{Category, Tier};
     [
         (Tier, "key_account", "Key accounts"),
-        (Category, "Billing", "Billing"),
-        (Category, "Facturación", "Billing"),
-        (Category, "Facturare", "Billing"),
-        (Category, "账单", "Billing"),
-        (Category, "Delivery", "Delivery"),
-        (Category, "Entrega", "Delivery"),
-        (Category, "Livrare", "Delivery"),
-        (Category, "配送", "Delivery"),
+        (Category, "billing", "Billing"),
+        (Category, "delivery", "Delivery"),
     ]
 };
 

@@ -309,7 +309,17 @@ pub async fn start_as(
 ) -> anyhow::Result<Running> {
     let address = listener.local_addr()?;
     let mailer = mailer(&store, settings)?;
-    let intake = intake_settings(settings)?;
+    let mut intake = intake_settings(settings)?;
+    if let Some(intake) = intake.as_mut() {
+        // Emails become complaints under a category of the list: one the list does not have
+        // would refuse every email, so it stops the start instead, naming the codes.
+        intake.category = store
+            .categories
+            .map()
+            .await?
+            .accept(&intake.category)
+            .map_err(|refused| anyhow::anyhow!("intake_category: {refused}"))?;
+    }
     let intake_status = intake
         .as_ref()
         .map(|_| redress_intake::StatusBoard::default());

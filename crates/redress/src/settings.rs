@@ -254,7 +254,8 @@ pub const SETTINGS: &[SettingDoc] = &[
         key: "intake_category",
         env: "REDRESS_INTAKE_CATEGORY",
         default: "\"General\"",
-        help: "The category of complaints that arrive by email (staff change it as needed).",
+        help: "The category of complaints that arrive by email: a code (or name) of the list on \
+               /categories; the start is refused when the list has no such category.",
     },
     SettingDoc {
         key: "intake_language",

@@ -112,6 +112,8 @@ pub struct StaffAccount {
     pub must_change_password: bool,
     /// Marked away: automatic assignment skips them.
     pub away: bool,
+    /// The language they read Redress in (a code), once chosen; else their browser's.
+    pub language: Option<String>,
 }
 
 impl StaffAccount {
@@ -135,11 +137,23 @@ pub(crate) type AccountRow = (
     Option<String>,
     bool,
     bool,
+    Option<String>,
 );
 
 pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreError> {
-    let (id, email, name, role, active, created_at, hash, time_zone, must_change_password, away) =
-        row;
+    let (
+        id,
+        email,
+        name,
+        role,
+        active,
+        created_at,
+        hash,
+        time_zone,
+        must_change_password,
+        away,
+        language,
+    ) = row;
     let role = Role::parse(&role)
         .map_err(|_| StoreError::Corrupt(format!("account {id} has the role {role:?}")))?;
     Ok((
@@ -153,13 +167,14 @@ pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreE
             time_zone,
             must_change_password,
             away,
+            language,
         },
         hash,
     ))
 }
 
 const SELECT: &str = "SELECT id, email, name, role, active, created_at, password_hash, time_zone, \
-                      must_change_password, away FROM staff_accounts";
+                      must_change_password, away, language FROM staff_accounts";
 
 /// Hashes a password with argon2id and a random salt (slow on purpose: call off the async
 /// threads, e.g. in `spawn_blocking`).
@@ -385,6 +400,24 @@ impl Accounts {
     /// Sets the time zone an account reads times in (an IANA name the caller has checked).
     pub async fn set_time_zone(&self, id: Uuid, time_zone: &str) -> Result<(), AccountError> {
         self.update(id, "time_zone", time_zone).await
+    }
+
+    /// Sets the language an account reads Redress in (a code the caller has checked), or
+    /// clears it (their browser's).
+    pub async fn set_language(&self, id: Uuid, language: Option<&str>) -> Result<(), AccountError> {
+        let updated = on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE staff_accounts SET language = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(language)
+        .bind(Utc::now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Err(AccountError::NotFound);
+        }
+        Ok(())
     }
 
     /// Marks a person away (automatic assignment skips them) or back.

@@ -103,6 +103,7 @@ pub struct Complaints {
     signal: EventSignal,
     announcer: Option<Announcer>,
     pub(crate) companies: Companies,
+    categories: crate::categories::Categories,
     teams: crate::teams::Teams,
     sla: Sla,
     stats: Arc<CommandStats>,
@@ -212,6 +213,7 @@ impl Complaints {
         Self {
             framework: Arc::new(framework),
             companies: Companies::new(db.clone()),
+            categories: crate::categories::Categories::new(db.clone()),
             teams: crate::teams::Teams::new(db.clone()),
             sla,
             db,
@@ -287,6 +289,18 @@ impl Complaints {
     ) -> Result<(), CommandError> {
         self.stamp_resolve_by(reference, &mut command).await?;
         self.stamp_other(&mut command).await?;
+        // A complaint that arrives by email is received here, not by `receive`: it gets its
+        // category, tier and team as every other does.
+        if let ComplaintAction::ReceiveEmail { new, .. } = &mut command.action {
+            self.stamp_tier(new).await?;
+        }
+        if let ComplaintAction::ChangeCategory { category } = &mut command.action {
+            *category = self
+                .category_map()
+                .await?
+                .accept(category)
+                .map_err(CommandError::Rejected)?;
+        }
         let result = self.execute_retrying(reference, command.clone()).await;
         if result.is_ok() {
             self.written();
@@ -365,10 +379,24 @@ impl Complaints {
         }
     }
 
-    /// A complaint records its company's tier as it is on arrival (a key account stays one
+    /// The managed categories, now.
+    async fn category_map(&self) -> Result<crate::categories::CategoryMap, CommandError> {
+        self.categories
+            .map()
+            .await
+            .map_err(CommandError::from_store)
+    }
+
+    /// A complaint records its category's code (a name or a mapped value is taken as its
+    /// code; anything else is refused with the codes offered), its company's tier (a key account stays one
     /// when the caller already knows it), and the team the routing rules give it (with its
     /// owner, when the team gives out work itself), unless the caller routed it.
     async fn stamp_tier(&self, new: &mut NewComplaint) -> Result<(), CommandError> {
+        new.category = self
+            .category_map()
+            .await?
+            .accept(&new.category)
+            .map_err(CommandError::Rejected)?;
         if let (Tier::Standard, Some(company)) = (new.tier, new.company.as_deref()) {
             new.tier = self
                 .companies

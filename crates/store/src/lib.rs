@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod attachments;
+pub mod categories;
 pub mod companies;
 pub mod complaint_list;
 pub mod complaints;
@@ -38,6 +39,9 @@ use redress_domain::Clock;
 pub use accounts::{AccountError, Accounts, Role, StaffAccount};
 pub use api_tokens::{ApiToken, ApiTokens};
 pub use attachments::Attachments;
+pub use categories::{
+    Categories, Category, CategoryDraft, CategoryError, CategoryMap, RecordedValue,
+};
 pub use companies::{Companies, CompanyFile, ContactNotes, ContactSummary, FileError};
 pub use complaint_list::{
     ComplaintList, ComplaintListProjector, ComplaintListRow, QueueCursor, QueueFilter, QueuePage,
@@ -172,6 +176,8 @@ pub struct Store {
     pub forms: FormTokens,
     /// Company and contact files.
     pub companies: Companies,
+    /// The managed categories and the mapping of free-text ones.
+    pub categories: Categories,
     /// The emails customers are owed.
     pub outbox: Outbox,
     /// Use of the public complaint form, per client address.
@@ -256,6 +262,7 @@ impl Store {
             accounts: Accounts::new(db.clone()),
             forms: FormTokens::new(db.clone()),
             companies: Companies::new(db.clone()),
+            categories: Categories::new(db.clone()),
             outbox: Outbox::new(db.clone()),
             public_intake: PublicIntake::new(db.clone()),
             api_tokens: ApiTokens::new(db.clone()),

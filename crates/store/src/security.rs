@@ -48,11 +48,15 @@ pub enum AuditAction {
     PasswordResetAsked,
     /// Someone chose a new password with a link.
     PasswordResetUsed,
+    /// A category was added, renamed, given an FCA group, retired or offered again.
+    CategoryChanged,
+    /// A recorded free-text category was mapped to a category (or no longer).
+    CategoryMapped,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -70,6 +74,8 @@ impl AuditAction {
         AuditAction::SessionsEnded,
         AuditAction::PasswordResetAsked,
         AuditAction::PasswordResetUsed,
+        AuditAction::CategoryChanged,
+        AuditAction::CategoryMapped,
     ];
 
     /// Its code in the table.
@@ -92,6 +98,8 @@ impl AuditAction {
             AuditAction::SessionsEnded => "sessions_ended",
             AuditAction::PasswordResetAsked => "password_reset_asked",
             AuditAction::PasswordResetUsed => "password_reset_used",
+            AuditAction::CategoryChanged => "category_changed",
+            AuditAction::CategoryMapped => "category_mapped",
         }
     }
 
@@ -115,6 +123,8 @@ impl AuditAction {
             AuditAction::SessionsEnded => "Sessions ended",
             AuditAction::PasswordResetAsked => "Password reset link asked for",
             AuditAction::PasswordResetUsed => "Password chosen with a reset link",
+            AuditAction::CategoryChanged => "Category changed",
+            AuditAction::CategoryMapped => "Recorded category mapped",
         }
     }
 

@@ -94,15 +94,17 @@ impl StaffSessions {
 
     /// The session with this token, and its account, if it exists.
     pub async fn find(&self, token: &str) -> Result<Option<LiveSession>, StoreError> {
-        let row: Option<SessionRow> = on_pool!(&self.db, |pool| sqlx::query_as(
+        let row: Option<SessionRow> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
             "SELECT a.id, a.email, a.name, a.role, a.active, a.created_at, a.password_hash,
-                    a.time_zone, a.must_change_password, a.away, s.started_at, s.last_seen_at
+                    a.time_zone, a.must_change_password, a.away, a.language, s.started_at, s.last_seen_at
                FROM staff_sessions s JOIN staff_accounts a ON a.id = s.staff_id
               WHERE s.token_hash = $1"
         )
         .bind(token_hash(token))
         .fetch_optional(pool)
-        .await)?;
+        .await
+        })?;
         row.map(
             |(
                 id,
@@ -115,6 +117,7 @@ impl StaffSessions {
                 zone,
                 must_change,
                 away,
+                language,
                 started,
                 seen,
             )| {
@@ -129,6 +132,7 @@ impl StaffSessions {
                     zone,
                     must_change,
                     away,
+                    language,
                 );
                 from_row(account).map(|(account, _)| LiveSession {
                     account,
@@ -254,6 +258,7 @@ type SessionRow = (
     Option<String>,
     bool,
     bool,
+    Option<String>,
     DateTime<Utc>,
     DateTime<Utc>,
 );

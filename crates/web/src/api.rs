@@ -516,12 +516,43 @@ pub(crate) async fn list(
         }))
 }
 
-/// GET /api/openapi.json
-pub(crate) async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
+/// GET /api/openapi.json: the document, with the codes of the categories offered now as the
+/// only values a new complaint's `category` takes.
+pub(crate) async fn openapi(
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, crate::error::AppError> {
+    let mut document: serde_json::Value = serde_json::from_str(OPENAPI).map_err(|e| {
+        crate::error::AppError::Internal(format!("static/openapi.json: {e}").into())
+    })?;
+    let map = state.store.categories.map().await?;
+    let codes: Vec<&str> = map.offered().map(|c| c.code.as_str()).collect();
+    let words: Vec<String> = map
+        .offered()
+        .map(|c| {
+            format!(
+                "`{}` ({})",
+                c.code,
+                c.names.first().map_or("", String::as_str)
+            )
+        })
+        .collect();
+    if let Some(category) =
+        document.pointer_mut("/components/schemas/NewComplaint/properties/category")
+    {
+        *category = serde_json::json!({
+            "type": "string",
+            "enum": codes,
+            "description": format!(
+                "The code of one of the categories admins keep on /categories: {}. Another \
+                 value is refused (422) with the list of codes.",
+                words.join(", ")
+            ),
+        });
+    }
+    Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(OPENAPI)
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(document))
 }
 
 /// How a JSON body that cannot be read is answered.

@@ -20,6 +20,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use rand::RngCore;
+use redress_domain::Language;
 use redress_store::{AuditAction, AuditActor, Role, StaffAccount, accounts};
 use serde::Deserialize;
 
@@ -61,11 +62,28 @@ pub const MAX_SIGN_INS_PER_ADDRESS: i64 = 30;
 /// The window those are counted in, in seconds.
 pub const SIGN_IN_WINDOW_SECONDS: i64 = 600;
 
-/// The member of staff signed in, and (on pages, which show it in the header) how many of
-/// their notifications are unread. Extracting it from a request without a valid session
-/// sends the visitor to the sign-in page.
+/// The member of staff signed in, (on pages, which show it in the header) how many of
+/// their notifications are unread, and the language they read Redress in (their choice, else
+/// their browser's first supported one, else English). Extracting it from a request without
+/// a valid session sends the visitor to the sign-in page.
 #[derive(Debug, Clone)]
-pub struct CurrentStaff(pub StaffAccount, pub i64);
+pub struct CurrentStaff(pub StaffAccount, pub i64, pub Language);
+
+impl CurrentStaff {
+    /// The language they read Redress in.
+    pub fn language(&self) -> Language {
+        self.2
+    }
+}
+
+/// The language a member of staff reads Redress in: their choice, else the browser's.
+pub(crate) fn staff_language(account: &StaffAccount, request: &HttpRequest) -> Language {
+    account
+        .language
+        .as_deref()
+        .and_then(|code| Language::parse(code).ok())
+        .unwrap_or_else(|| crate::locale::of_request(request))
+}
 
 impl CurrentStaff {
     /// Refuses with 403 unless the staff member has at least `role`.
@@ -98,6 +116,7 @@ impl FromRequest for CurrentStaff {
             .app_data::<web::Data<SessionLimits>>()
             .map_or_else(SessionLimits::default, |l| *l.get_ref());
         let page = req.method() == actix_web::http::Method::GET;
+        let request = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;
             let token: Option<String> = session.get(SESSION_KEY).map_err(AppError::session)?;
@@ -126,7 +145,8 @@ impl FromRequest for CurrentStaff {
                     } else {
                         0
                     };
-                    Ok(CurrentStaff(live.account, unread))
+                    let language = staff_language(&live.account, &request);
+                    Ok(CurrentStaff(live.account, unread, language))
                 }
                 _ => {
                     session.purge();

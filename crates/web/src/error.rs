@@ -160,6 +160,8 @@ fn error_page(title: &str, message: &str) -> String {
         .as_ref()
         .and_then(|tera| {
             let mut context = tera::Context::new();
+            // Errors answered before anyone is known are in English.
+            context.insert("lang", "en");
             context.insert("title", title);
             context.insert("message", message);
             tera.render("error.html", &context).ok()

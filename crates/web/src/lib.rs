@@ -9,6 +9,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod categories;
 pub mod charts;
 pub mod clocks;
 pub mod companies;
@@ -80,6 +81,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "tags/list.html",
         include_str!("../../../templates/tags/list.html"),
+    ),
+    (
+        "categories/list.html",
+        include_str!("../../../templates/categories/list.html"),
     ),
     (
         "teams/list.html",
@@ -329,7 +334,14 @@ pub(crate) fn render(
     context: &tera::Context,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
-    let body = state.tera.render(template, context)?;
+    let body = if context.contains_key("lang") {
+        state.tera.render(template, context)?
+    } else {
+        // Every page's texts are looked up in its language; one that names none is English.
+        let mut context = context.clone();
+        context.insert("lang", "en");
+        state.tera.render(template, &context)?
+    };
     let status = StatusCode::from_u16(status).map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::build(status)
         .content_type(ContentType::html())
@@ -504,10 +516,12 @@ mod tests {
     fn the_error_template_renders() {
         let tera = templates().unwrap();
         let mut context = tera::Context::new();
+        context.insert("lang", "es");
         context.insert("title", "Not found");
         context.insert("message", "There is nothing here.");
         let html = tera.render("error.html", &context).unwrap();
         assert!(html.contains("<h1>Not found</h1>"));
+        assert!(html.contains("<html lang=\"es\">"), "{html}");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! status page, and on the public form the one asked for (`?lang=`, a switch on every page),
 //! else the browser's first supported choice (`Accept-Language`), else English.
 //!
-//! Staff pages stay in English.
+//! Staff pages speak the language each person chose on `/account`, else their browser's
+//! (`crate::auth::CurrentStaff`); their texts are in `staff-*.ftl` beside the customer's.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -73,6 +74,17 @@ pub fn from_accept_language(header: &str) -> Option<Language> {
         .collect();
     choices.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     choices.first().map(|(_, _, language)| *language)
+}
+
+/// The browser's first supported language for a request, else English (pages seen before
+/// signing in, and staff who have not chosen one).
+pub fn of_request(request: &actix_web::HttpRequest) -> Language {
+    request
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(from_accept_language)
+        .unwrap_or(Language::En)
 }
 
 /// The language a customer page speaks: the one asked for in the query, else the browser's.
@@ -194,9 +206,16 @@ mod tests {
     }
 
     #[test]
-    fn every_key_of_the_english_file_is_in_every_language() {
-        let keys = |lang: &str| -> Vec<String> {
-            let path = format!("{}/locales/{lang}/customer.ftl", env!("CARGO_MANIFEST_DIR"));
+    fn every_key_of_the_english_files_is_in_every_language() {
+        let dir = |lang: &str| format!("{}/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<String> = std::fs::read_dir(dir("en"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert!(files.len() >= 6, "{files:?}");
+        let keys = |lang: &str, file: &str| -> Vec<String> {
+            let path = format!("{}/{file}", dir(lang));
             std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("{path}: {e}"))
                 .lines()
@@ -204,10 +223,30 @@ mod tests {
                 .map(|l| l.split(" = ").next().unwrap_or_default().to_string())
                 .collect()
         };
-        let english = keys("en");
-        for lang in ["es", "ro", "zh"] {
-            assert_eq!(keys(lang), english, "{lang} differs from en");
+        let mut seen = std::collections::BTreeSet::new();
+        for file in &files {
+            let english = keys("en", file);
+            for key in &english {
+                assert!(seen.insert(key.clone()), "{key} is in two files");
+            }
+            for lang in ["es", "ro", "zh"] {
+                assert_eq!(keys(lang, file), english, "{lang}/{file} differs from en");
+            }
         }
+        for language in Language::ALL {
+            for key in ["nav-complaints", "categories-title", "admin-users-title"] {
+                let text = CUSTOMER.try_lookup(&id(*language), key);
+                assert!(
+                    text.as_deref().is_some_and(|t| !t.is_empty() && t != key),
+                    "{language:?} has no {key}"
+                );
+            }
+        }
+        assert_eq!(
+            text(Language::Es, "categories-title"),
+            "Categorías",
+            "the staff's files load beside the customer's"
+        );
         for language in Language::ALL {
             assert!(!text(*language, "form-title").is_empty());
             assert_ne!(

@@ -24,6 +24,8 @@ pub(crate) struct Layout {
     csrf: String,
     /// A fresh single-use token, so a form sent twice acts once.
     form_token: String,
+    /// The language they read Redress in (a code), for `t(key=…, lang=lang)` and `<html lang>`.
+    lang: &'static str,
 }
 
 impl Layout {
@@ -35,6 +37,7 @@ impl Layout {
             tz: viewer_zone(staff).name(),
             csrf: csrf_token(session)?,
             form_token: redress_store::FormTokens::issue(),
+            lang: staff.language().code(),
         })
     }
 }

@@ -28,17 +28,6 @@ pub const MAX_PER_WINDOW: i64 = 5;
 /// The window of [`MAX_PER_WINDOW`].
 pub const WINDOW_MINUTES: i64 = 60;
 
-/// What a complaint can be about, as the public form offers it: the category staff see, and
-/// the key of its name in the customer's language.
-const CATEGORIES: &[(&str, &str)] = &[
-    ("Billing", "category-billing"),
-    ("Delivery", "category-delivery"),
-    ("Product quality", "category-product"),
-    ("Service", "category-service"),
-    ("Staff", "category-staff"),
-    ("Other", "category-other"),
-];
-
 /// The form's fields, kept when it is shown again.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub(crate) struct PublicForm {
@@ -72,7 +61,7 @@ impl PublicForm {
     }
 }
 
-fn render_form(
+async fn render_form(
     state: &AppState,
     session: &Session,
     page: Language,
@@ -92,11 +81,13 @@ fn render_form(
     );
     context.insert("form", form);
     context.insert("errors", errors);
+    // What a complaint can be about: the managed categories offered, in the customer's words.
+    let categories = state.store.categories.map().await?;
     context.insert(
         "categories",
-        &CATEGORIES
-            .iter()
-            .map(|(value, key)| (*value, text(page, key)))
+        &categories
+            .offered()
+            .map(|c| (c.code.as_str(), c.name(page)))
             .collect::<Vec<_>>(),
     );
     context.insert("max_files", &state.uploads.max_files);
@@ -129,7 +120,7 @@ pub(crate) async fn form(
         language: page.code().into(),
         ..PublicForm::default()
     };
-    render_form(&state, &session, page, &form, &BTreeMap::new(), 200)
+    render_form(&state, &session, page, &form, &BTreeMap::new(), 200).await
 }
 
 /// The client's address (see `crate::security::client_address`).
@@ -156,7 +147,7 @@ pub(crate) async fn submit(
                 language: page.code().into(),
                 ..PublicForm::default()
             };
-            return render_form(&state, &session, page, &form, &errors, refused.status());
+            return render_form(&state, &session, page, &form, &errors, refused.status()).await;
         }
     };
     check_csrf(&session, &upload.text("csrf"))?;
@@ -188,7 +179,7 @@ pub(crate) async fn submit(
             text_with(page, "error-rate", &[("count", MAX_PER_WINDOW.to_string())]),
         );
         release(&state, &token).await?;
-        return render_form(&state, &session, page, &form, &errors, 429);
+        return render_form(&state, &session, page, &form, &errors, 429).await;
     }
     // Every mistake at once: the ones the form can see, then (if none) the complaint's own.
     let email = CustomerEmail::parse(&form.email)
@@ -197,9 +188,14 @@ pub(crate) async fn submit(
     let language = Language::parse(&form.language)
         .map_err(|_| errors.insert("language", text(page, "error-language")))
         .ok();
-    if !CATEGORIES.iter().any(|(value, _)| *value == form.category) {
-        errors.insert("category", text(page, "error-category"));
-    }
+    // A category offered (its code, as the form sends it; a name is taken as its code).
+    let category = match state.store.categories.map().await?.accept(&form.category) {
+        Ok(code) => code,
+        Err(_) => {
+            errors.insert("category", text(page, "error-category"));
+            String::new()
+        }
+    };
     for (field, value, words) in [
         ("name", &form.name, "field-name-words"),
         ("summary", &form.summary, "field-summary-words"),
@@ -214,13 +210,13 @@ pub(crate) async fn submit(
     }
     let (Some(email), Some(language), true) = (email, language, errors.is_empty()) else {
         release(&state, &token).await?;
-        return render_form(&state, &session, page, &form, &errors, 422);
+        return render_form(&state, &session, page, &form, &errors, 422).await;
     };
     let new = Intake {
         name: &form.name,
         phone: &form.phone,
         company: &form.company,
-        category: &form.category,
+        category: &category,
         summary: &form.summary,
         description: &form.description,
         remedy: &form.remedy,
@@ -258,7 +254,7 @@ pub(crate) async fn submit(
             };
             errors.insert(field, locale::refusal(page, &rejection));
             release(&state, &token).await?;
-            render_form(&state, &session, page, &form, &errors, 422)
+            render_form(&state, &session, page, &form, &errors, 422).await
         }
         Err(other) => {
             release(&state, &token).await?;

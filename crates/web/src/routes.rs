@@ -10,8 +10,9 @@ use redress_store::Role;
 use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, users};
 use crate::sla::policy as sla_policy;
 use crate::{
-    account, api, assets, auth, companies, complaints, customers, emails, healthz, metrics,
-    notifications, password_reset, passwords, public, reports, see_other, sla, status, tags, teams,
+    account, api, assets, auth, categories, companies, complaints, customers, emails, healthz,
+    metrics, notifications, password_reset, passwords, public, reports, see_other, sla, status,
+    tags, teams,
 };
 
 /// Who may use a route.
@@ -194,6 +195,10 @@ pub const ROUTES: &[Route] = &[
     }),
     get("/tags", AGENT, |r| r.to(tags::list)),
     post("/tags/rename", ADMIN, |r| r.to(tags::rename)),
+    get("/categories", AGENT, |r| r.to(categories::list)),
+    post("/categories", ADMIN, |r| r.to(categories::create)),
+    post("/categories/map", ADMIN, |r| r.to(categories::map)),
+    post("/categories/{code}", ADMIN, |r| r.to(categories::update)),
     get("/teams", AGENT, |r| r.to(teams::list)),
     post("/teams", ADMIN, |r| r.to(teams::create)),
     get("/teams/{id}", ADMIN, |r| r.to(teams::edit)),

@@ -271,6 +271,7 @@ fn concrete(path: &str, f: &Fixtures, link: &str) -> String {
         .replace("{token}", link)
         .replace("{id}", id)
         .replace("{file}", "redress.css")
+        .replace("{code}", "billing")
 }
 
 /// Sends the request as `visitor` (with the session's CSRF token on a POST, and a bearer

@@ -306,6 +306,8 @@ async fn replies_land_on_their_complaint_by_header_and_by_subject_and_reopen_or_
         vec![
             "ComplaintReceived",
             "EmailReceived",
+            // Routed at receipt, as every complaint is (the default team).
+            "TeamChanged",
             "CustomerStatementRecorded",
             "EmailReceived",
             "CustomerStatementRecorded",

@@ -14,7 +14,7 @@ on_both_backends!(
 );
 
 /// An admin creates a token through the page; returns it.
-async fn token(app: &TestApp) -> String {
+pub(crate) async fn token(app: &TestApp) -> String {
     let admin = app.another_visitor();
     admin.sign_in_as(Role::Admin).await;
     let page = admin.get("/admin/api-tokens").await.text().await.unwrap();
@@ -33,7 +33,7 @@ async fn token(app: &TestApp) -> String {
     token
 }
 
-fn api(
+pub(crate) fn api(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,

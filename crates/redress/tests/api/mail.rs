@@ -153,7 +153,7 @@ async fn a_caller_without_an_email_address_is_recorded_and_sent_nothing(db: Test
     let erase = format!("/customers/{customer}/erase");
     let form = app.get(&erase).await.text().await.unwrap();
     assert!(
-        form.contains("Type the customer's name to confirm"),
+        form.contains("Type the customer&#x27;s name to confirm"),
         "{form}"
     );
     let csrf = csrf_in(&form);

@@ -6,6 +6,7 @@ mod api_contract;
 mod auth;
 mod bench;
 mod browser;
+mod categories;
 mod cli;
 mod complaint_page;
 mod conversation;

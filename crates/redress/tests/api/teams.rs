@@ -20,7 +20,7 @@ on_both_backends!(
 );
 
 /// An English-speaking customer's complaint (no rule routes it).
-fn english(email: &str) -> redress_domain::NewComplaint {
+pub(crate) fn english(email: &str) -> redress_domain::NewComplaint {
     use redress_domain::*;
     NewComplaint {
         reference: Reference::parse("RDR-0000-0000").unwrap(),
@@ -42,7 +42,7 @@ fn english(email: &str) -> redress_domain::NewComplaint {
     }
 }
 
-fn form_token(html: &str) -> String {
+pub(crate) fn form_token(html: &str) -> String {
     let marker = "name=\"form_token\" value=\"";
     let start = html.find(marker).expect("the page has a form token") + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_string()

@@ -24,7 +24,8 @@ pub struct QueueFilter {
     pub unassigned: bool,
     /// Priority code.
     pub priority: Option<String>,
-    /// Category, exactly.
+    /// A category's code: the complaints filed under it or under a value mapped to it
+    /// (or, for text no category claims, that text).
     pub category: Option<String>,
     /// Channel code.
     pub channel: Option<String>,
@@ -230,13 +231,16 @@ impl ComplaintList {
         for (column, value) in [
             ("step", &filter.step),
             ("priority", &filter.priority),
-            ("category", &filter.category),
             ("channel", &filter.channel),
         ] {
             if let Some(value) = value {
                 let p = param(&mut binds, Bind::Text(value.clone()));
                 conditions.push(format!("{column} = {p}"));
             }
+        }
+        if let Some(category) = &filter.category {
+            let p = param(&mut binds, Bind::Text(category.clone()));
+            conditions.push(crate::categories::matches_sql("category", &p));
         }
         if let Some(owner) = filter.owner {
             let p = param(&mut binds, Bind::Id(owner));

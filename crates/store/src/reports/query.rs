@@ -39,6 +39,7 @@ impl Reports {
             Some(dim) => Some(self.speed_rows(filter, dim, None).await?),
             None => None,
         };
+        let keys = self.keys(filter.by).await?;
         let starts = filter.grouping.periods(filter.range);
         let mut out = Vec::new();
         for clock in SlaClock::ALL {
@@ -63,7 +64,7 @@ impl Reports {
                 let hist = Histogram::decode(hist)
                     .ok_or_else(|| StoreError::Corrupt(format!("histogram of {day}")))?;
                 breakdown
-                    .entry(value.clone())
+                    .entry(keys.of(value).to_string())
                     .or_default()
                     .add(*runs, *tracked, *within, &hist);
             }
@@ -77,6 +78,20 @@ impl Reports {
             });
         }
         Ok(out)
+    }
+
+    /// What a breakdown by `dim` groups values under: for categories, the managed category
+    /// each counts under (crate::categories); any other value is itself.
+    pub(super) async fn keys(&self, dim: &str) -> Result<Keys, StoreError> {
+        Ok(Keys(if dim == "category" {
+            Some(
+                crate::categories::Categories::new(self.db.clone())
+                    .map()
+                    .await?,
+            )
+        } else {
+            None
+        }))
     }
 
     async fn speed_rows(
@@ -94,9 +109,9 @@ impl Reports {
             "SELECT day, clock, value, runs, tracked, met_within, {column} FROM report_speed
               WHERE dim = $1 AND day >= $2 AND day <= $3{}",
             if only.is_some() {
-                " AND value = $4"
+                only_sql(dim, "$4")
             } else {
-                ""
+                String::new()
             }
         );
         Ok(on_pool!(&self.db, |pool| {
@@ -148,11 +163,11 @@ impl Reports {
             let before = self
                 .backlog_before(filter.range.from, filter.by, None)
                 .await?;
-            let mut values: BTreeMap<String, Volume> = self
-                .totals_by_value(filter.range, filter.by)
-                .await?
-                .into_iter()
-                .collect();
+            let keys = self.keys(filter.by).await?;
+            let mut values: BTreeMap<String, Volume> = BTreeMap::new();
+            for (value, volume) in self.totals_by_value(filter.range, filter.by).await? {
+                *values.entry(keys.of(&value).to_string()).or_default() += volume;
+            }
             for (value, start) in &before {
                 if *start != 0 {
                     values.entry(value.clone()).or_default();
@@ -188,9 +203,9 @@ impl Reports {
               WHERE dim = $1 AND day >= $2 AND day <= $3{}",
             DAY_COLUMNS.join(", "),
             if only.is_some() {
-                " AND value = $4"
+                only_sql(dim, "$4")
             } else {
-                ""
+                String::new()
             }
         );
         let rows = on_pool!(&self.db, |pool| {
@@ -267,9 +282,9 @@ impl Reports {
             "SELECT value, CAST(SUM(backlog_delta) AS BIGINT) FROM report_days
               WHERE dim = $1 AND day < $2{} GROUP BY value",
             if only.is_some() {
-                " AND value = $3"
+                only_sql(dim, "$3")
             } else {
-                ""
+                String::new()
             }
         );
         let day = day.format("%Y-%m-%d").to_string();
@@ -280,10 +295,12 @@ impl Reports {
             }
             query.fetch_all(pool).await
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|(value, n)| (value, n.unwrap_or(0)))
-            .collect())
+        let keys = self.keys(dim).await?;
+        let mut backlog: BTreeMap<String, i64> = BTreeMap::new();
+        for (value, n) in rows {
+            *backlog.entry(keys.of(&value).to_string()).or_default() += n.unwrap_or(0);
+        }
+        Ok(backlog)
     }
 
     /// Open complaints by age on `today` (calendar days since the day each was received),
@@ -299,9 +316,9 @@ impl Reports {
             "SELECT day, value, open_received FROM report_days
               WHERE dim = $1 AND open_received <> 0{}",
             if only.is_some() {
-                " AND value = $2"
+                only_sql(dim, "$2")
             } else {
-                ""
+                String::new()
             }
         );
         let rows: Vec<(String, String, i64)> = on_pool!(&self.db, |pool| {
@@ -311,8 +328,10 @@ impl Reports {
             }
             query.fetch_all(pool).await
         })?;
+        let keys = self.keys(dim).await?;
         let mut by_value: BTreeMap<String, [i64; 6]> = BTreeMap::new();
         for (day, value, open) in rows {
+            let value = keys.of(&value).to_string();
             let Some(day) = parse_day(&day) else { continue };
             let age = (today - day).num_days();
             let bucket = AGE_BUCKETS
@@ -568,5 +587,25 @@ impl Reports {
             causes,
             caused,
         })
+    }
+}
+
+/// The condition on `value` for one value of `dim` in parameter `p`: a category counts with
+/// the recorded values mapped to it.
+fn only_sql(dim: &str, p: &str) -> String {
+    if dim == "category" {
+        format!(" AND {}", crate::categories::matches_sql("value", p))
+    } else {
+        format!(" AND value = {p}")
+    }
+}
+
+/// What a breakdown's values are grouped under (see [`Reports::keys`]).
+pub(super) struct Keys(Option<crate::categories::CategoryMap>);
+
+impl Keys {
+    /// The key `value` counts under.
+    pub(super) fn of<'a>(&'a self, value: &'a str) -> &'a str {
+        self.0.as_ref().map_or(value, |map| map.key(value))
     }
 }

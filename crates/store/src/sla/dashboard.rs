@@ -43,7 +43,7 @@ pub(super) const BREACH_COLUMNS: &str = "reference, clock, cycle, due_at, met_at
 pub struct SlaFilter {
     /// One owner (nil: unassigned).
     pub owner: Option<Uuid>,
-    /// One category.
+    /// One category's code (complaints filed under it or a value mapped to it).
     pub category: Option<String>,
     /// One tier (code).
     pub tier: Option<String>,
@@ -92,11 +92,14 @@ impl SlaFilter {
             values.push(FilterValue::Uuid(team));
             n += 1;
         }
-        for (column, value) in [
-            ("category", &self.category),
-            ("tier", &self.tier),
-            ("priority", &self.priority),
-        ] {
+        if let Some(category) = &self.category {
+            let p = format!("${n}");
+            sql.push_str(" AND ");
+            sql.push_str(&crate::categories::matches_sql("t.category", &p));
+            values.push(FilterValue::Text(category.clone()));
+            n += 1;
+        }
+        for (column, value) in [("tier", &self.tier), ("priority", &self.priority)] {
             if let Some(value) = value {
                 sql.push_str(&format!(" AND t.{column} = ${n}"));
                 values.push(FilterValue::Text(value.clone()));
@@ -388,6 +391,14 @@ impl Sla {
                     .collect::<Vec<_>>(),
             );
         }
+        // Breaches by category count each managed category once, whatever its complaints
+        // recorded (see crate::categories).
+        if let Some(by_category) = tallies.get_mut(2) {
+            let map = crate::categories::Categories::new(self.db.clone())
+                .map()
+                .await?;
+            *by_category = fold_categories(std::mem::take(by_category), &map);
+        }
         let mut lists = lists.into_iter();
         let mut tallies = tallies.into_iter();
         Ok(Dashboard {
@@ -404,4 +415,24 @@ impl Sla {
             by_team,
         })
     }
+}
+
+/// Tallies by recorded category, added up by the category each counts under, largest first.
+pub(crate) fn fold_categories(
+    tallies: Vec<Tally>,
+    map: &crate::categories::CategoryMap,
+) -> Vec<Tally> {
+    let mut folded: Vec<Tally> = Vec::new();
+    for tally in tallies {
+        let key = map.key(&tally.key).to_string();
+        match folded.iter_mut().find(|t| t.key == key) {
+            Some(found) => found.count += tally.count,
+            None => folded.push(Tally {
+                key,
+                count: tally.count,
+            }),
+        }
+    }
+    folded.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+    folded
 }

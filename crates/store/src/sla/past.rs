@@ -22,6 +22,9 @@ impl Sla {
         since: DateTime<Utc>,
         limit: i64,
     ) -> Result<Dashboard, StoreError> {
+        let categories = crate::categories::Categories::new(self.db.clone())
+            .map()
+            .await?;
         let candidates: Vec<(String, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
             "SELECT r.reference, s.policy_version FROM report_complaints r
                JOIN sla_complaints s ON s.reference = r.reference
@@ -76,7 +79,10 @@ impl Sla {
             let matches = filter
                 .owner
                 .is_none_or(|o| sla.owner.as_ref().map_or(o.is_nil(), |owner| owner.id == o))
-                && filter.category.as_ref().is_none_or(|c| *c == sla.category)
+                && filter
+                    .category
+                    .as_deref()
+                    .is_none_or(|c| c == categories.key(&sla.category))
                 && filter.tier.as_deref().is_none_or(|t| t == sla.tier.code())
                 && filter
                     .priority
@@ -190,18 +196,22 @@ impl Sla {
             let matches = filter
                 .owner
                 .is_none_or(|o| owner_id.map_or(o.is_nil(), |id| id == o))
-                && filter.category.as_ref().is_none_or(|c| *c == category)
+                && filter
+                    .category
+                    .as_deref()
+                    .is_none_or(|c| c == categories.key(&category))
                 && filter.tier.as_ref().is_none_or(|t| *t == tier)
                 && filter.priority.as_ref().is_none_or(|p| *p == priority)
                 && filter.team.is_none_or(|t| team == Some(t));
             if !matches {
                 continue;
             }
-            for (tally, key) in
-                tallies
-                    .iter_mut()
-                    .zip([clock, owner_name.unwrap_or_default(), category, tier])
-            {
+            for (tally, key) in tallies.iter_mut().zip([
+                clock,
+                owner_name.unwrap_or_default(),
+                categories.key(&category).to_string(),
+                tier,
+            ]) {
                 *tally.entry(key).or_default() += 1;
             }
         }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{Assignment, Team, TeamError, Teams};
+use crate::categories::CategoryMap;
 use crate::{StoreError, on_pool};
 
 /// What a rule looks at.
@@ -80,10 +81,16 @@ impl RuleField {
         })
     }
 
-    /// Whether the complaint has `value` in this field.
-    fn matches(self, new: &NewComplaint, value: &str) -> bool {
+    /// Whether the complaint has `value` in this field. A category rule names a category by
+    /// its code, a mapped value or one of its names: it matches the complaints filed under it.
+    fn matches(self, new: &NewComplaint, value: &str, categories: &CategoryMap) -> bool {
         match self {
-            RuleField::Category => new.category.trim().to_lowercase() == value.to_lowercase(),
+            RuleField::Category => {
+                new.category.trim().to_lowercase() == value.to_lowercase()
+                    || categories
+                        .accept(value)
+                        .is_ok_and(|code| categories.key(&new.category) == code)
+            }
             RuleField::Channel => new.channel.code() == value,
             RuleField::Language => new.customer.language.code() == value,
             RuleField::Tier => new.tier.code() == value,
@@ -211,9 +218,12 @@ impl Teams {
     pub async fn route(&self, new: &NewComplaint) -> Result<Option<Routing>, StoreError> {
         let teams = self.list().await?;
         let rules = self.rules().await?;
+        let categories = crate::categories::Categories::new(self.db.clone())
+            .map()
+            .await?;
         let chosen = rules.iter().find_map(|rule| {
             let team = teams.iter().find(|t| t.id == rule.team_id)?;
-            rule.field.matches(new, &rule.value).then(|| {
+            rule.field.matches(new, &rule.value, &categories).then(|| {
                 (
                     team,
                     format!(

@@ -2,6 +2,7 @@
 //! of its own.
 
 mod accounts;
+mod categories;
 mod commands;
 mod erasure;
 mod legacy;

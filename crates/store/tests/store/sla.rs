@@ -463,7 +463,7 @@ async fn the_dashboard_counts_lists_and_filters(db: TestDb) {
         &f,
         SlaFilter {
             owner: Some(agent().id),
-            category: Some("Billing".into()),
+            category: Some("billing".into()),
             ..SlaFilter::default()
         },
         now,

@@ -37,6 +37,7 @@ async fn render_settings(
         &crate::notifications::choices(state, staff).await?,
     );
     context.insert("deliveries", &crate::notifications::deliveries());
+    context.insert("languages", &redress_domain::Language::options());
     context.insert(
         "sessions",
         &sessions::of(state, staff, session, state.sessions).await?,
@@ -67,6 +68,9 @@ pub(crate) struct SettingsForm {
     csrf: String,
     #[serde(default)]
     time_zone: String,
+    /// A language's code, or empty for the browser's; absent leaves it as it is.
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// POST /account
@@ -85,7 +89,28 @@ pub(crate) async fn save_settings(
         );
         return render_settings(&state, &staff, &session, None, Some(&message), 422).await;
     };
+    let language = match form.language.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(code) => match redress_domain::Language::parse(code) {
+            Ok(language) => Some(Some(language.code())),
+            Err(_) => {
+                let message = format!(
+                    "{:?} is not a language Redress speaks; choose English, Español, Română or 中文.",
+                    code.chars().take(20).collect::<String>()
+                );
+                return render_settings(&state, &staff, &session, None, Some(&message), 422).await;
+            }
+        },
+    };
     state.store.accounts.set_time_zone(staff.0.id, zone).await?;
+    if let Some(language) = language {
+        state
+            .store
+            .accounts
+            .set_language(staff.0.id, language)
+            .await?;
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/account?done=saved"))
         .finish())

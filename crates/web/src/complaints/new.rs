@@ -117,11 +117,18 @@ async fn render_new(
             ("email", "Customer's email", "email", false),
             ("phone", "Phone (optional)", "tel", false),
             ("company", "Company (optional)", "text", false),
-            ("category", "Category", "text", true),
             ("summary", "Summary (one line)", "text", true),
         ],
     );
     context.insert("languages", &Language::options());
+    let categories = state.store.categories.map().await?;
+    context.insert(
+        "categories",
+        &categories
+            .offered()
+            .map(|c| (c.code.as_str(), c.name(staff.language())))
+            .collect::<Vec<_>>(),
+    );
     context.insert(
         "channels",
         &labelled(&[Channel::Phone, Channel::InPerson, Channel::Email], |c| {
@@ -148,6 +155,7 @@ pub(crate) async fn new_form(
 /// Which form field a domain refusal is about.
 pub(crate) fn field_of(error: &ComplaintError) -> &'static str {
     let field = match error {
+        ComplaintError::UnknownCategory { .. } => "The category",
         ComplaintError::Empty { field }
         | ComplaintError::TooLong { field, .. }
         | ComplaintError::MultiLine { field } => *field,

@@ -67,9 +67,11 @@ struct Received {
     tier: &'static str,
     customer_id: uuid::Uuid,
     channel: &'static str,
-    /// The category now (after any change of category).
+    /// The category now (after any change of category), in the reader's words.
     category: String,
-    /// The category it arrived with.
+    /// What the complaint records of it now: a code, or free text from before the list.
+    category_code: String,
+    /// The category it arrived with, in the reader's words.
     original_category: String,
     summary: String,
     description: String,
@@ -132,6 +134,8 @@ struct ComplaintPage {
     teams: Vec<(uuid::Uuid, String)>,
     /// Tags in use, offered as one is typed.
     known_tags: Vec<String>,
+    /// The categories offered (code, words).
+    categories: Vec<(String, String)>,
     channels: Vec<(&'static str, &'static str)>,
     priorities: Vec<(&'static str, &'static str)>,
     outcomes: Vec<(&'static str, &'static str)>,
@@ -238,6 +242,8 @@ pub(crate) async fn render_page(
         .customer()
         .ok_or_else(|| AppError::Internal("a received complaint without a customer".into()))?;
     let opener = opener_for(state, customer).await?;
+    let category_map = state.store.categories.map().await?;
+    let reader = staff.language();
     let (customer_view, received) = match &events[0].change {
         ComplaintChange::ComplaintReceived {
             customer: sealed,
@@ -263,8 +269,9 @@ pub(crate) async fn render_page(
                 tier: complaint.tier().label(),
                 customer_id: customer.0,
                 channel: channel.label(),
-                category: complaint.category().to_string(),
-                original_category: category.clone(),
+                category: category_map.label(complaint.category(), reader),
+                category_code: category_map.key(complaint.category()).to_string(),
+                original_category: category_map.label(category, reader),
                 summary: summary.clone(),
                 description: opener.open(description),
                 remedy_requested: remedy_requested.as_ref().map(|r| opener.open(r)),
@@ -388,6 +395,10 @@ pub(crate) async fn render_page(
             .await?
             .into_iter()
             .map(|(tag, _)| tag)
+            .collect(),
+        categories: category_map
+            .offered()
+            .map(|c| (c.code.clone(), c.name(reader).to_string()))
             .collect(),
         outcome: complaint.outcome().map(|o| o.label()),
         actions,

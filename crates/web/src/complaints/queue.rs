@@ -248,11 +248,14 @@ pub(crate) async fn list(
     let references: Vec<&str> = page.rows.iter().map(|r| r.reference.as_str()).collect();
     let mut tags = state.store.complaint_list.tags_of(&references).await?;
     let teams = state.store.teams.list().await?;
+    let map = state.store.categories.map().await?;
+    let language = me.staff.language();
     let rows: Vec<QueueRow> = page
         .rows
         .into_iter()
         .map(|r| {
             let mut row = queue_row(r, now);
+            row.row.category = map.label(&row.row.category, language);
             row.tags = tags.remove(&row.row.reference).unwrap_or_default();
             row.team = row
                 .row
@@ -263,7 +266,11 @@ pub(crate) async fn list(
         })
         .collect();
     let owners = state.store.accounts.list().await?;
-    let categories = state.store.complaint_list.categories().await?;
+    let categories = category_choices(
+        &map,
+        state.store.complaint_list.categories().await?,
+        language,
+    );
     let view = Queue {
         rows,
         total: page.total,
@@ -288,6 +295,26 @@ pub(crate) async fn list(
         sorts: QueueSort::ALL.map(|s| (s.code(), s.label())),
     };
     me.page(view)?.render(&state, "complaints/list.html", 200)
+}
+
+/// What a category filter offers: every managed category (by code, in the reader's words),
+/// then the recorded free text no category claims yet (as itself).
+pub(crate) fn category_choices(
+    map: &redress_store::CategoryMap,
+    recorded: Vec<String>,
+    language: redress_domain::Language,
+) -> Vec<(String, String)> {
+    let mut choices: Vec<(String, String)> = map
+        .all()
+        .iter()
+        .map(|c| (c.code.clone(), c.name(language).to_string()))
+        .collect();
+    for value in recorded {
+        if map.resolve(&value).is_none() {
+            choices.push((value.clone(), value));
+        }
+    }
+    choices
 }
 
 /// What the queue's status filter offers.
@@ -316,7 +343,8 @@ struct Queue {
     filter_query: String,
     bulk_limit: usize,
     owners: Vec<redress_store::StaffAccount>,
-    categories: Vec<String>,
+    /// (value, words) for the category filter.
+    categories: Vec<(String, String)>,
     teams: Vec<(Uuid, String)>,
     /// Whether the person belongs to a team ("My teams" is offered).
     has_teams: bool,

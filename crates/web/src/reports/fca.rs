@@ -1,4 +1,5 @@
-//! `/reports/fca`: the FCA complaints return, by category.
+//! `/reports/fca`: the FCA complaints return, by FCA product group (each managed category
+//! counts under the group it names, else under its own name).
 
 use super::*;
 
@@ -51,8 +52,28 @@ pub(crate) async fn fca(
             open.to_string(),
         ]
     };
-    for (category, v, open) in &report.breakdown {
-        table.row(line(category.clone(), v, *open));
+    // One row per FCA product group: a category counts under its group when it has one,
+    // else under its own name; text no category claims yet, as itself.
+    let mut groups: Vec<(String, Volume, i64)> = Vec::new();
+    for (value, v, open) in &report.breakdown {
+        let name = match parsed.categories.resolve(value) {
+            Some(category) => category
+                .fca_group
+                .clone()
+                .unwrap_or_else(|| category.name(parsed.language).to_string()),
+            None => parsed.label(value),
+        };
+        match groups.iter_mut().find(|(n, _, _)| *n == name) {
+            Some((_, total, open_total)) => {
+                *total += *v;
+                *open_total += open;
+            }
+            None => groups.push((name, *v, *open)),
+        }
+    }
+    groups.sort_by(|a, b| b.1.received.cmp(&a.1.received).then(a.0.cmp(&b.0)));
+    for (name, v, open) in &groups {
+        table.row(line(name.clone(), v, *open));
     }
     table.row(line("Total".into(), &report.total, report.backlog_end()));
     table.note = "Closures are counted from receipt, in the business days of each complaint's SLA calendar; a complaint closed, reopened and closed again counts at each closure.".into();

@@ -31,6 +31,21 @@ pub(super) struct Parsed {
     /// The query string without format/table (for CSV links and the charts' own links).
     pub(super) query: String,
     pub(super) selected: Selected,
+    /// The managed categories (a breakdown by category is read in the reader's words).
+    pub(super) categories: redress_store::CategoryMap,
+    /// The reader's language.
+    pub(super) language: redress_domain::Language,
+}
+
+impl Parsed {
+    /// A value of the breakdown in words.
+    pub(super) fn label(&self, value: &str) -> String {
+        if self.filter.by == "category" && !value.is_empty() {
+            self.categories.label(value, self.language)
+        } else {
+            value_label(self.filter.by, value)
+        }
+    }
 }
 
 /// The filters as the form shows them chosen.
@@ -187,6 +202,8 @@ pub(super) fn parse(
         zone,
         query: encoded,
         selected,
+        categories: Default::default(),
+        language: redress_domain::Language::En,
     })
 }
 

@@ -107,7 +107,8 @@ mod tests {
             selected,
             "Europe/London",
         );
-        let context = tera::Context::from_serialize(&view).unwrap();
+        let mut context = tera::Context::from_serialize(&view).unwrap();
+        context.insert("lang", "en");
         for page in ["overview", "feedback", "customers", "fca"] {
             let html = tera
                 .render(&format!("reports/{page}.html"), &context)

@@ -119,7 +119,7 @@ pub(super) fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
         }
         let none = Speed::default();
         for value in values {
-            let mut row = vec![Cell::text(value_label(p.filter.by, &value))];
+            let mut row = vec![Cell::text(p.label(&value))];
             for c in speeds {
                 let s = c
                     .breakdown
@@ -343,7 +343,7 @@ pub(super) fn volume_tables(
         }
         for (value, v, open) in &report.breakdown {
             split.row(vec![
-                value_label(p.filter.by, value),
+                p.label(value),
                 v.received.to_string(),
                 v.closed.to_string(),
                 open.to_string(),
@@ -466,7 +466,7 @@ pub(super) async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<
     let mut age = Table::new("backlog_ages", "Open complaints by age (now)", &headers);
     let mut totals = [0i64; 6];
     for row in &ages {
-        let mut cells = vec![value_label(p.filter.by, &row.value)];
+        let mut cells = vec![p.label(&row.value)];
         cells.extend(row.buckets.iter().map(|n| n.to_string()));
         cells.push(row.buckets.iter().sum::<i64>().to_string());
         for (t, n) in totals.iter_mut().zip(row.buckets) {

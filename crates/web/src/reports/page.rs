@@ -21,13 +21,26 @@ impl Page<'_> {
         default_group: Grouping,
     ) -> Result<Result<Parsed, Refusal>, AppError> {
         let zone = report_zone(self.state).await?;
+        let categories = self.state.store.categories.map().await?;
         Ok(parse(
             self.query,
             zone,
             self.state.store.sla.now(),
             default_days,
             default_group,
-        ))
+        )
+        .map(|mut parsed| {
+            // One category, however it is named: its code.
+            if parsed.filter.by == "category"
+                && let Some(only) = parsed.filter.only.as_mut()
+                && let Ok(code) = categories.accept(only)
+            {
+                *only = code;
+            }
+            parsed.categories = categories;
+            parsed.language = self.staff.language();
+            parsed
+        }))
     }
 
     /// The page again with the filters as sent and what to fix beside the field (400).

@@ -124,7 +124,8 @@ struct TeamLine {
 #[derive(Debug, Serialize)]
 struct Filters {
     owners: Vec<(String, String)>,
-    categories: Vec<String>,
+    /// (value, words).
+    categories: Vec<(String, String)>,
     tiers: Vec<(&'static str, &'static str)>,
     priorities: Vec<(&'static str, &'static str)>,
     teams: Vec<(String, String)>,
@@ -233,7 +234,7 @@ pub(crate) async fn dashboard(
             .unwrap_or(now)
     };
     let day = (midnight(today), midnight(today.succ_opt().unwrap_or(today)));
-    let dashboard = match past {
+    let mut dashboard = match past {
         None => {
             state
                 .store
@@ -258,6 +259,20 @@ pub(crate) async fn dashboard(
                 other => other.into(),
             })?,
     };
+    // Categories in the reader's words (the dashboard counts each managed category once).
+    let categories = state.store.categories.map().await?;
+    let language = me.staff.language();
+    for row in dashboard
+        .breached
+        .iter_mut()
+        .chain(dashboard.at_risk.iter_mut())
+        .chain(dashboard.due_today.iter_mut())
+    {
+        row.category = categories.label(&row.category, language);
+    }
+    for tally in &mut dashboard.by_category {
+        tally.key = categories.label(&tally.key, language);
+    }
     // The queue narrowed as the dashboard is (what it can narrow by), for the rest of a list.
     let queue_owner = match blank(&query.owner).as_deref() {
         Some("none") => Some("unassigned".to_string()),
@@ -460,7 +475,11 @@ pub(crate) async fn dashboard(
             .into_iter()
             .map(|a| (a.id.to_string(), a.name))
             .collect(),
-        categories: state.store.complaint_list.categories().await?,
+        categories: crate::complaints::queue::category_choices(
+            &categories,
+            state.store.complaint_list.categories().await?,
+            language,
+        ),
         tiers: Tier::options(),
         priorities: Priority::options(),
         teams: teams
