@@ -8,16 +8,38 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lettre::Message;
-use redress_domain::Clock;
+use redress_domain::{Clock, Language};
 use redress_store::outbox::Claimed;
 use redress_store::projection::EventSignal;
 use redress_store::{Delivery, EmailKind, NotificationKind, SentCopy, Store, StoreError};
 use tokio::sync::watch;
 
 use crate::message::{FileToSend, build_alert, build_message, copy_of};
-use crate::render::{AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError, ResetView};
+use crate::render::{
+    AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError, ResetView, clock_label,
+    in_languages, priority_label, promised_date, staff_headline, staff_language, staff_text,
+    staff_time, target_words, tier_label,
+};
 use crate::settings::MailSettings;
 use crate::transport::Transport;
+
+/// A member of staff an email goes to: their name, address and the language they read.
+type Recipient = (String, String, Language);
+
+/// The names and addresses of `to`, for the message's `To`.
+fn addresses(to: &[Recipient]) -> Vec<(String, String)> {
+    to.iter()
+        .map(|(name, email, _)| (name.clone(), email.clone()))
+        .collect()
+}
+
+/// Whom a staff email greets, in `lang`: the one recipient by name, several as the team.
+fn greeted(to: &[Recipient], lang: Language) -> String {
+    match to {
+        [(name, _, _)] => name.clone(),
+        _ => staff_text(lang, "staff-team", &[]),
+    }
+}
 
 /// Sends what the outbox holds.
 #[derive(Clone)]
@@ -397,30 +419,26 @@ impl Mailer {
                 .cancel(id, "The breach was taken back: the clock was met in time.")
                 .await;
         };
-        let view = AlertView {
+        let due = due.with_timezone(&policy.calendar.time_zone);
+        // The clock's rule stays in English (it is the policy's own sentence).
+        let view = |lang: Language| AlertView {
+            lang: lang.code().into(),
             subject: String::new(),
-            to_name: if to.len() == 1 {
-                to[0].0.clone()
-            } else {
-                "team".into()
-            },
-            to: to.iter().map(|(_, email)| email.clone()).collect(),
+            to_name: greeted(&to, lang),
+            to: to.iter().map(|(_, email, _)| email.clone()).collect(),
             reference: reference.to_string(),
-            summary,
-            clock: clock.label().into(),
+            summary: summary.clone(),
+            clock: clock_label(clock, lang),
             rule: clock.rule().into(),
             target: match (state.target, state.deadline) {
-                (Some(target), _) => target.to_string(),
-                (None, Some(date)) => format!("the date we gave the customer, {date}"),
+                (Some(target), _) => target_words(target, lang),
+                (None, Some(date)) => promised_date(date, lang),
                 (None, None) => String::new(),
             },
-            due: due
-                .with_timezone(&policy.calendar.time_zone)
-                .format("%a %-d %b %Y %H:%M")
-                .to_string(),
+            due: staff_time(&due, lang, false),
             time_zone: policy.calendar.time_zone.name().to_string(),
-            priority: sla.priority.label().into(),
-            tier: sla.tier.label().into(),
+            priority: priority_label(sla.priority, lang),
+            tier: tier_label(sla.tier, lang),
             owner: sla.owner.as_ref().map(|o| o.name.clone()),
             link: format!(
                 "{}/complaints/{reference}",
@@ -428,23 +446,25 @@ impl Mailer {
             ),
             organisation: self.settings.sender.organisation.clone(),
         };
-        let message = self
-            .emails
-            .render_alert(claimed.kind, &view)
-            .map_err(|e| e.to_string())
-            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
+        let mailboxes = addresses(&to);
+        let message = in_languages(to.iter().map(|(_, _, lang)| *lang), |lang| {
+            self.emails.render_alert(claimed.kind, &view(lang))
+        })
+        .map_err(|e| e.to_string())
+        .and_then(|mail| build_alert(&self.settings, id, &mail, &mailboxes, self.clock.now()));
         self.send_and_record(claimed, message).await.map(|_| ())
     }
 
     /// Who an email to staff goes to: `to` when it is an active account; when it is a team
     /// (a complaint nobody owns), the team's active members, or for SLA alerts its active
     /// managers; failing all of them, the active managers, failing them the admins. Each only
-    /// if they take this kind by email at once. `Err`: why nobody is told now.
+    /// if they take this kind by email at once. Each comes with the language they read (their
+    /// account's, English when they have not chosen). `Err`: why nobody is told now.
     async fn recipients(
         &self,
         to: Option<uuid::Uuid>,
         kind: NotificationKind,
-    ) -> Result<Result<Vec<(String, String)>, &'static str>, StoreError> {
+    ) -> Result<Result<Vec<Recipient>, &'static str>, StoreError> {
         use redress_store::Role;
         let mut people = Vec::new();
         if let Some(to) = to.filter(|o| !o.is_nil()) {
@@ -488,7 +508,8 @@ impl Mailer {
         let mut to = Vec::new();
         for person in people {
             if self.store.notifications.preference(person.id, kind).await? == Delivery::Instant {
-                to.push((person.name, person.email));
+                let language = staff_language(person.language.as_deref());
+                to.push((person.name, person.email, language));
             }
         }
         if to.is_empty() {
@@ -522,22 +543,21 @@ impl Mailer {
             Ok(to) => to,
             Err(why) => return self.store.outbox.cancel(id, why).await,
         };
-        let view = NoticeView {
+        let view = |lang: Language| NoticeView {
+            lang: lang.code().into(),
             subject: String::new(),
-            to_name: if to.len() == 1 {
-                to[0].0.clone()
-            } else {
-                "team".into()
-            },
-            items: vec![self.item(&notification, chrono_tz::UTC)],
+            to_name: greeted(&to, lang),
+            items: vec![self.item(&notification, chrono_tz::UTC, lang)],
             preferences_link: self.link("/account#notifications"),
             organisation: self.settings.sender.organisation.clone(),
         };
-        let message = self
-            .emails
-            .render_notice(EmailKind::Notification, &view)
-            .map_err(|e| e.to_string())
-            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
+        let mailboxes = addresses(&to);
+        let message = in_languages(to.iter().map(|(_, _, lang)| *lang), |lang| {
+            self.emails
+                .render_notice(EmailKind::Notification, &view(lang))
+        })
+        .map_err(|e| e.to_string())
+        .and_then(|mail| build_alert(&self.settings, id, &mail, &mailboxes, self.clock.now()));
         self.send_and_record(claimed, message).await.map(|_| ())
     }
 
@@ -567,10 +587,12 @@ impl Mailer {
         if items.is_empty() {
             return self.store.outbox.cancel(id, "Nothing to tell.").await;
         }
+        let lang = staff_language(account.language.as_deref());
         let view = NoticeView {
+            lang: lang.code().into(),
             subject: String::new(),
             to_name: account.name.clone(),
-            items: items.iter().map(|n| self.item(n, zone)).collect(),
+            items: items.iter().map(|n| self.item(n, zone, lang)).collect(),
             preferences_link: self.link("/account#notifications"),
             organisation: self.settings.sender.organisation.clone(),
         };
@@ -609,6 +631,7 @@ impl Mailer {
                 .await;
         };
         let view = ResetView {
+            lang: staff_language(account.language.as_deref()).code().into(),
             subject: String::new(),
             to_name: account.name.clone(),
             link: self.link(&format!("/reset-password/{}", resets.token(reset))),
@@ -628,16 +651,24 @@ impl Mailer {
         format!("{}{path}", self.settings.public_url.trim_end_matches('/'))
     }
 
-    fn item(&self, notification: &redress_store::Notification, zone: chrono_tz::Tz) -> NoticeItem {
+    /// One notification as an email tells it, in `lang` (its headline, when the store wrote
+    /// it from its kind, and its time in `zone`).
+    fn item(
+        &self,
+        notification: &redress_store::Notification,
+        zone: chrono_tz::Tz,
+        lang: Language,
+    ) -> NoticeItem {
         NoticeItem {
-            headline: notification.headline.clone(),
+            headline: staff_headline(
+                &notification.kind,
+                &notification.actor,
+                &notification.headline,
+                lang,
+            ),
             reference: notification.reference.clone(),
             summary: notification.summary.clone().unwrap_or_default(),
-            at: notification
-                .at
-                .with_timezone(&zone)
-                .format("%a %-d %b %Y %H:%M %Z")
-                .to_string(),
+            at: staff_time(&notification.at.with_timezone(&zone), lang, true),
             link: self.link(&format!("/complaints/{}", notification.reference)),
         }
     }

@@ -252,9 +252,8 @@ impl Categories {
         if self.map().await?.get(&code).is_some() {
             return Err(CategoryError::Taken(code));
         }
-        let inserted =
-            on_pool!(&self.db, |pool| {
-                sqlx::query(
+        let inserted = on_pool!(&self.db, |pool| {
+            sqlx::query(
             "INSERT INTO categories (code, name_en, name_es, name_ro, name_zh, fca_group, position,
                                      retired, created_at)
              SELECT $1, $2, $3, $4, $5, $6, COALESCE(MAX(position), 0) + 1, $7, $8 FROM categories
@@ -272,8 +271,8 @@ impl Categories {
         .execute(pool)
         .await
         .map(|r| r.rows_affected())
-            })
-            .map_err(StoreError::from)?;
+        })
+        .map_err(StoreError::from)?;
         if inserted == 0 {
             return Err(CategoryError::Taken(code));
         }

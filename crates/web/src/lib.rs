@@ -24,6 +24,7 @@ pub(crate) mod page;
 pub mod password_reset;
 pub mod passwords;
 pub mod public;
+pub mod refusals;
 pub mod reports;
 pub mod routes;
 pub mod security;
@@ -33,6 +34,7 @@ pub mod status;
 pub mod tags;
 pub mod teams;
 pub mod uploads;
+pub(crate) mod words;
 
 pub use auth::CurrentStaff;
 pub use error::AppError;

@@ -24,9 +24,44 @@ static_loader! {
     };
 }
 
-/// Lets templates call `t(key=…, lang=…, …)`.
+/// Lets templates call `t(key=…, lang=…, …)`, and `label(kind=…, code=…, lang=…)` for the
+/// word of a code ([`label`]).
 pub fn register(tera: &mut Tera) {
     tera.register_function("t", FluentLoader::new(&*CUSTOMER));
+    tera.register_function(
+        "label",
+        |args: &HashMap<String, tera::Value>| -> tera::Result<tera::Value> {
+            let arg = |name: &str| args.get(name).and_then(tera::Value::as_str).unwrap_or("");
+            let language = Language::parse(arg("lang")).unwrap_or(Language::En);
+            let code = arg("code");
+            Ok(tera::Value::String(label(
+                language,
+                arg("kind"),
+                code,
+                &code.replace('_', " "),
+            )))
+        },
+    );
+}
+
+/// The word for a code of one kind (a priority, channel, step, clock, role…) in `language`:
+/// `label-{kind}-{code}` in `staff-labels.ftl`, else `english` (the code's own label).
+pub fn label(language: Language, kind: &str, code: &str, english: &str) -> String {
+    CUSTOMER
+        .try_lookup(&id(language), &format!("label-{kind}-{code}"))
+        .unwrap_or_else(|| english.to_string())
+}
+
+/// A list of (code, English label) choices in `language`.
+pub fn options(
+    language: Language,
+    kind: &str,
+    choices: &[(&'static str, &'static str)],
+) -> Vec<(&'static str, String)> {
+    choices
+        .iter()
+        .map(|(code, english)| (*code, label(language, kind, code, english)))
+        .collect()
 }
 
 fn id(language: Language) -> fluent_templates::LanguageIdentifier {

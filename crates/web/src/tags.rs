@@ -94,7 +94,9 @@ pub(crate) async fn rename(
         redress_domain::tags::normalize(&signed.form.to),
     ) {
         (Ok(from), Ok(to)) => (from, to),
-        (Err(error), _) | (_, Err(error)) => return refuse(error.to_string()).await,
+        (Err(error), _) | (_, Err(error)) => {
+            return refuse(crate::refusals::refusal(signed.staff.language(), &error)).await;
+        }
     };
     if from == to {
         return refuse(format!(
@@ -122,14 +124,16 @@ pub(crate) async fn rename(
         match run(ComplaintAction::AddTag { tag: to.clone() }).await {
             Ok(()) | Err(CommandError::Rejected(ComplaintError::AlreadyTagged { .. })) => {}
             Err(CommandError::Rejected(refused)) => {
-                return refuse(format!("{reference}: {refused}")).await;
+                let words = crate::refusals::refusal(signed.staff.language(), &refused);
+                return refuse(format!("{reference}: {words}")).await;
             }
             Err(other) => return Err(other.into()),
         }
         match run(ComplaintAction::RemoveTag { tag: from.clone() }).await {
             Ok(()) | Err(CommandError::Rejected(ComplaintError::NotTagged { .. })) => {}
             Err(CommandError::Rejected(refused)) => {
-                return refuse(format!("{reference}: {refused}")).await;
+                let words = crate::refusals::refusal(signed.staff.language(), &refused);
+                return refuse(format!("{reference}: {words}")).await;
             }
             Err(other) => return Err(other.into()),
         }

@@ -3,9 +3,11 @@
 
 use super::*;
 
-/// What a staff alert's template sees (staff read English).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// What a staff alert's template sees, in its recipients' language (`lang`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlertView {
+    /// Language code (`en` unless the recipient chose another).
+    pub lang: String,
     /// The subject.
     pub subject: String,
     /// Who it goes to (a name; several managers are greeted as "team").
@@ -38,22 +40,59 @@ pub struct AlertView {
     pub organisation: String,
 }
 
+impl Default for AlertView {
+    fn default() -> Self {
+        Self {
+            lang: "en".into(),
+            subject: String::new(),
+            to_name: String::new(),
+            to: Vec::new(),
+            reference: String::new(),
+            summary: String::new(),
+            clock: String::new(),
+            rule: String::new(),
+            target: String::new(),
+            due: String::new(),
+            time_zone: String::new(),
+            priority: String::new(),
+            tier: String::new(),
+            owner: None,
+            link: String::new(),
+            organisation: String::new(),
+        }
+    }
+}
+
 impl AlertView {
     /// A view with every field filled, to check templates.
     pub fn sample() -> Self {
+        Self::sample_in(Language::En)
+    }
+
+    /// The sample in `lang`: its clock, target, due time, priority and tier in its words.
+    pub fn sample_in(lang: Language) -> Self {
+        use chrono::TimeZone;
+        let due = chrono_tz::Europe::London
+            .with_ymd_and_hms(2026, 12, 1, 17, 0, 0)
+            .single()
+            .expect("a plain London time");
         Self {
+            lang: lang.code().into(),
             subject: String::new(),
             to_name: "Maria Ionescu".into(),
             to: vec!["maria@example.com".into()],
             reference: "RDR-7KX4-9PQM".into(),
             summary: "Parcel never arrived".into(),
-            clock: "Resolve".into(),
+            clock: clock_label(redress_domain::SlaClock::Resolve, lang),
             rule: "Starts on receipt.".into(),
-            target: "10 business days".into(),
-            due: "Tue 1 Dec 2026 17:00".into(),
+            target: target_words(
+                redress_domain::Target::business(10, redress_domain::Unit::Days),
+                lang,
+            ),
+            due: staff_time(&due, lang, false),
             time_zone: "Europe/London".into(),
-            priority: "Normal".into(),
-            tier: "Key account".into(),
+            priority: priority_label(redress_domain::Priority::Normal, lang),
+            tier: tier_label(redress_domain::Tier::KeyAccount, lang),
             owner: Some("Maria Ionescu".into()),
             link: "https://example.com/complaints/RDR-7KX4-9PQM".into(),
             organisation: "Redress".into(),
@@ -155,9 +194,11 @@ pub struct DecisionView {
     pub reasons: String,
 }
 
-/// What a staff notification's template sees (staff read English).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// What a staff notification's (or digest's) template sees, in its recipients' language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NoticeView {
+    /// Language code (`en` unless the recipient chose another).
+    pub lang: String,
     /// The subject.
     pub subject: String,
     /// Who it goes to (a name; several managers are greeted as "team").
@@ -170,9 +211,11 @@ pub struct NoticeView {
     pub organisation: String,
 }
 
-/// The email with a link to choose a new password.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// The email with a link to choose a new password, in its recipient's language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResetView {
+    /// Language code (`en` unless the recipient chose another).
+    pub lang: String,
     /// The subject.
     pub subject: String,
     /// Who it goes to.
@@ -185,10 +228,29 @@ pub struct ResetView {
     pub organisation: String,
 }
 
+impl Default for ResetView {
+    fn default() -> Self {
+        Self {
+            lang: "en".into(),
+            subject: String::new(),
+            to_name: String::new(),
+            link: String::new(),
+            minutes: 0,
+            organisation: String::new(),
+        }
+    }
+}
+
 impl ResetView {
     /// A view to check the templates with.
     pub fn sample() -> Self {
+        Self::sample_in(Language::En)
+    }
+
+    /// The sample in `lang`.
+    pub fn sample_in(lang: Language) -> Self {
         Self {
+            lang: lang.code().into(),
             subject: String::new(),
             to_name: "Ana Agent".into(),
             link: "https://redress.example/reset-password/abc.def".into(),
@@ -213,17 +275,46 @@ pub struct NoticeItem {
     pub link: String,
 }
 
+impl Default for NoticeView {
+    fn default() -> Self {
+        Self {
+            lang: "en".into(),
+            subject: String::new(),
+            to_name: String::new(),
+            items: Vec::new(),
+            preferences_link: String::new(),
+            organisation: String::new(),
+        }
+    }
+}
+
 impl NoticeView {
     /// A view with every field filled, to check templates.
     pub fn sample() -> Self {
+        Self::sample_in(Language::En)
+    }
+
+    /// The sample in `lang`: its headline and time in its words.
+    pub fn sample_in(lang: Language) -> Self {
+        use chrono::TimeZone;
+        let at = chrono_tz::UTC
+            .with_ymd_and_hms(2026, 12, 1, 10, 0, 0)
+            .single()
+            .expect("a plain UTC time");
         Self {
+            lang: lang.code().into(),
             subject: String::new(),
             to_name: "Maria Ionescu".into(),
             items: vec![NoticeItem {
-                headline: "James Carter mentioned you in an internal note".into(),
+                headline: staff_headline(
+                    "mentioned",
+                    "James Carter",
+                    "James Carter mentioned you in an internal note",
+                    lang,
+                ),
                 reference: "RDR-7KX4-9PQM".into(),
                 summary: "Parcel never arrived".into(),
-                at: "Tue 1 Dec 2026 10:00 UTC".into(),
+                at: staff_time(&at, lang, true),
                 link: "https://example.com/complaints/RDR-7KX4-9PQM".into(),
             }],
             preferences_link: "https://example.com/account#notifications".into(),

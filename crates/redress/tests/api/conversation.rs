@@ -19,6 +19,7 @@ use crate::{TestApp, Visitor, csrf_in, spawn_app};
 on_both_backends!(
     a_reply_goes_out_in_the_customers_thread_with_its_file_and_a_note_stays_with_staff,
     colleagues_and_owners_hear_what_matters_in_the_app_and_by_email_as_they_choose,
+    a_spanish_speaking_agent_is_told_by_email_in_spanish,
     bad_replies_notes_and_promises_are_refused_and_write_nothing,
     saved_replies_are_kept_in_four_languages_and_unknown_placeholders_are_refused,
     the_customers_page_and_export_never_show_what_staff_wrote_for_each_other,
@@ -392,6 +393,67 @@ async fn a_reply_goes_out_in_the_customers_thread_with_its_file_and_a_note_stays
             .iter()
             .any(|n| n.kind == "mentioned" && n.reference == reference.as_str())
     );
+    app.stop().await;
+}
+
+/// A member of staff who reads Spanish is emailed in Spanish: the subject, the greeting and
+/// what happened (the complaint's own words stay as the customer wrote them).
+async fn a_spanish_speaking_agent_is_told_by_email_in_spanish(db: TestDb) {
+    let dir = crate::mail_dir_for(&db);
+    let app = spawn_app(db).await;
+    let (_, agent) = colleague(&app, "lucia", "Lucía Fernández", Role::Agent).await;
+    app.store
+        .accounts
+        .set_language(agent.id, Some("es"))
+        .await
+        .unwrap();
+    let (manager_visitor, _) = colleague(&app, "james", "James Carter", Role::Manager).await;
+    let reference = complaint(&app, "ioana@example.ro").await;
+    let assigned = act(
+        &manager_visitor,
+        &reference,
+        "assign_owner",
+        &[("owner_id", &agent.id.to_string())],
+    )
+    .await;
+    assert_eq!(assigned.status(), 303);
+    app.store.projections.run_until_idle().await.unwrap();
+    let notices = app
+        .store
+        .notifications
+        .list(agent.id, Role::Agent, 10)
+        .await
+        .unwrap();
+    let notice = notices.iter().find(|n| n.kind == "assigned").expect("told");
+    let raw = email(
+        &app,
+        &dir,
+        &redress_store::notifications::email_id(&notice.id),
+    )
+    .await;
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        parsed.to().unwrap().first().unwrap().address(),
+        Some("lucia@staff.example")
+    );
+    assert_eq!(
+        parsed.subject().unwrap(),
+        format!(
+            "[{reference}] James Carter te ha asignado la reclamación — Abonament plătit de două ori"
+        )
+    );
+    let text = parsed.body_text(0).unwrap().to_string();
+    assert!(text.starts_with("Hola, Lucía Fernández:"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "James Carter te ha asignado la reclamación: {reference} (Abonament plătit de două ori)"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("Elige de qué te avisamos y cómo"), "{text}");
+    assert!(!text.contains("Hello") && !text.contains("assigned the complaint"));
+    let html = parsed.body_html(0).unwrap().to_string();
+    assert!(html.contains("<html lang=\"es\">"), "{html}");
     app.stop().await;
 }
 

@@ -108,7 +108,9 @@ pub(crate) async fn record_cause(
                 .insert_header((header::LOCATION, format!("/complaints/{reference}#sla")))
                 .finish());
         }
-        Err(CommandError::Rejected(rejection)) => failed(rejection.to_string(), 422),
+        Err(CommandError::Rejected(rejection)) => {
+            failed(crate::refusals::refusal(staff.language(), &rejection), 422)
+        }
         Err(CommandError::Conflict) => failed(CommandError::Conflict.to_string(), 409),
         Err(other) => return Err(other.into()),
     };
@@ -441,7 +443,10 @@ pub(crate) async fn act(
                 &session,
                 &reference_text,
                 false,
-                Some(failed(rejection.to_string())),
+                Some(failed(crate::refusals::refusal(
+                    staff.language(),
+                    &rejection,
+                ))),
                 422,
                 None,
             )

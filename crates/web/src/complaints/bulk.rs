@@ -128,11 +128,12 @@ pub(crate) async fn bulk(
         };
         match result {
             Ok(()) => done.push(outcome(None)),
-            Err(
-                error @ (CommandError::Rejected(_)
-                | CommandError::NotFound(_)
-                | CommandError::Conflict),
-            ) => refused.push(outcome(Some(error.to_string()))),
+            Err(CommandError::Rejected(rejection)) => refused.push(outcome(Some(
+                crate::refusals::refusal(signed.staff.language(), &rejection),
+            ))),
+            Err(error @ (CommandError::NotFound(_) | CommandError::Conflict)) => {
+                refused.push(outcome(Some(error.to_string())))
+            }
             Err(other) => return Err(other.into()),
         }
     }

@@ -355,7 +355,9 @@ pub(crate) async fn reply(
             uploads::discard(&state.store, &stored).await?;
             release(&state, &token).await?;
             match error {
-                CommandError::Rejected(rejection) => refused(rejection.to_string()).await,
+                CommandError::Rejected(rejection) => {
+                    refused(crate::refusals::refusal(staff.language(), &rejection)).await
+                }
                 CommandError::Conflict => refused(CommandError::Conflict.to_string()).await,
                 other => Err(other.into()),
             }
@@ -476,7 +478,9 @@ pub(crate) async fn note(
     }
     match result {
         Ok(()) => Ok(to_timeline(&reference)),
-        Err(CommandError::Rejected(rejection)) => refuse(rejection.to_string(), 422).await,
+        Err(CommandError::Rejected(rejection)) => {
+            refuse(crate::refusals::refusal(staff.language(), &rejection), 422).await
+        }
         Err(CommandError::Conflict) => refuse(CommandError::Conflict.to_string(), 409).await,
         Err(other) => Err(other.into()),
     }

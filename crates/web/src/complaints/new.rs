@@ -129,13 +129,21 @@ async fn render_new(
             .map(|c| (c.code.as_str(), c.name(staff.language())))
             .collect::<Vec<_>>(),
     );
+    let language = staff.language();
     context.insert(
         "channels",
-        &labelled(&[Channel::Phone, Channel::InPerson, Channel::Email], |c| {
-            (c.code(), c.label())
-        }),
+        &crate::locale::options(
+            language,
+            "channel",
+            &labelled(&[Channel::Phone, Channel::InPerson, Channel::Email], |c| {
+                (c.code(), c.label())
+            }),
+        ),
     );
-    context.insert("priorities", &Priority::options());
+    context.insert(
+        "priorities",
+        &crate::locale::options(language, "priority", &Priority::options()),
+    );
     render(state, "complaints/new.html", &context, status)
 }
 
@@ -251,7 +259,10 @@ pub(crate) async fn create(
             if let Some(token) = &form.form_token {
                 state.store.forms.release(token).await?;
             }
-            errors.insert(field_of(&rejection), rejection.to_string());
+            errors.insert(
+                field_of(&rejection),
+                crate::refusals::refusal(staff.language(), &rejection),
+            );
             render_new(&state, &staff, &session, &form, &errors, 422).await
         }
         Err(other) => {

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::conversation::{self, Composer};
 use super::timeline::{EmailStatus, TimelineEntry, line, opener_for, steps, timeline};
-use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::page::Page;
+use crate::{AppState, locale};
 
 /// Actions staff are never offered on the page: erasure goes through the customer's file,
 /// which also deletes their key.
@@ -46,7 +46,7 @@ struct CustomerView {
 #[derive(Debug, Serialize)]
 struct ActionView {
     code: &'static str,
-    label: &'static str,
+    label: String,
 }
 
 /// A form shown again with the agent's text: refused (with its reason), or with a saved
@@ -64,9 +64,9 @@ struct Received {
     language: &'static str,
     company: Option<String>,
     company_id: Option<uuid::Uuid>,
-    tier: &'static str,
+    tier: String,
     customer_id: uuid::Uuid,
-    channel: &'static str,
+    channel: String,
     /// The category now (after any change of category), in the reader's words.
     category: String,
     /// What the complaint records of it now: a code, or free text from before the list.
@@ -108,7 +108,7 @@ struct ComplaintPage {
     /// The six steps, each done, current or to come.
     steps: Vec<super::timeline::StepView>,
     status: &'static str,
-    step_label: &'static str,
+    step_label: String,
     priority: &'static str,
     owner: Option<StaffMember>,
     /// Its team, as the events name it (then, in the past).
@@ -116,7 +116,7 @@ struct ComplaintPage {
     tags: Vec<String>,
     /// Merged into, duplicates taken in, links.
     related: super::related::Related,
-    outcome: Option<&'static str>,
+    outcome: Option<String>,
     /// The actions it accepts now (none in the past).
     actions: Vec<ActionView>,
     /// The reply and note composer (none in the past).
@@ -136,10 +136,10 @@ struct ComplaintPage {
     known_tags: Vec<String>,
     /// The categories offered (code, words).
     categories: Vec<(String, String)>,
-    channels: Vec<(&'static str, &'static str)>,
-    priorities: Vec<(&'static str, &'static str)>,
-    outcomes: Vec<(&'static str, &'static str)>,
-    directions: Vec<(&'static str, &'static str)>,
+    channels: Vec<(&'static str, String)>,
+    priorities: Vec<(&'static str, String)>,
+    outcomes: Vec<(&'static str, String)>,
+    directions: Vec<(&'static str, String)>,
     /// Today in the viewer's zone (the date fields' default).
     today: String,
     erased: bool,
@@ -266,9 +266,14 @@ pub(crate) async fn render_page(
                 language: language.label(),
                 company: company.clone(),
                 company_id: company.as_deref().map(|c| CompanyId::for_name(c).0),
-                tier: complaint.tier().label(),
+                tier: locale::label(
+                    reader,
+                    "tier",
+                    complaint.tier().code(),
+                    complaint.tier().label(),
+                ),
                 customer_id: customer.0,
-                channel: channel.label(),
+                channel: locale::label(reader, "channel", channel.code(), channel.label()),
                 category: category_map.label(complaint.category(), reader),
                 category_code: category_map.key(complaint.category()).to_string(),
                 original_category: category_map.label(category, reader),
@@ -328,7 +333,7 @@ pub(crate) async fn render_page(
         .filter(|kind| !NOT_ON_THE_PAGE.contains(kind))
         .map(|kind| ActionView {
             code: kind.code(),
-            label: kind.label(),
+            label: locale::label(staff.language(), "action", kind.code(), kind.label()),
         })
         .collect();
     let teams = state.store.teams.list().await?;
@@ -381,7 +386,12 @@ pub(crate) async fn render_page(
         received,
         steps: steps(&events, &complaint),
         status: complaint.status().code(),
-        step_label: complaint.progress().step().label(),
+        step_label: locale::label(
+            staff.language(),
+            "step",
+            complaint.progress().step().code(),
+            complaint.progress().step().label(),
+        ),
         priority: complaint.priority().code(),
         owner: complaint.owner().cloned(),
         team: complaint.team().cloned(),
@@ -400,16 +410,18 @@ pub(crate) async fn render_page(
             .offered()
             .map(|c| (c.code.clone(), c.name(reader).to_string()))
             .collect(),
-        outcome: complaint.outcome().map(|o| o.label()),
+        outcome: complaint
+            .outcome()
+            .map(|o| locale::label(staff.language(), "outcome", o.code(), o.label())),
         actions,
         oldest_first,
         failing_emails,
         failed,
         owners,
-        channels: Channel::options(),
-        priorities: Priority::options(),
-        outcomes: Outcome::options(),
-        directions: Direction::options(),
+        channels: locale::options(staff.language(), "channel", &Channel::options()),
+        priorities: locale::options(staff.language(), "priority", &Priority::options()),
+        outcomes: locale::options(staff.language(), "outcome", &Outcome::options()),
+        directions: locale::options(staff.language(), "direction", &Direction::options()),
         today: Utc::now().with_timezone(&zone).date_naive().to_string(),
         erased: complaint.personal_data_erased(),
         past,

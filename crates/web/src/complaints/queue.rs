@@ -10,10 +10,10 @@ use redress_store::{ComplaintListRow, QueueCursor, QueueFilter, QueueSort, SlaSt
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::signed::Signed;
+use crate::{AppState, locale};
 
 /// Complaints per page.
 pub const PAGE_SIZE: i64 = 50;
@@ -188,7 +188,7 @@ impl QueueQuery {
 pub(crate) struct QueueRow {
     #[serde(flatten)]
     row: ComplaintListRow,
-    step_label: &'static str,
+    step_label: String,
     age: String,
     silence: String,
     /// Its team's name today.
@@ -208,7 +208,10 @@ pub(crate) fn since(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
 
 pub(crate) fn queue_row(row: ComplaintListRow, now: DateTime<Utc>) -> QueueRow {
     QueueRow {
-        step_label: Step::from_code(&row.step).map(Step::label).unwrap_or("—"),
+        step_label: Step::from_code(&row.step)
+            .map(Step::label)
+            .unwrap_or("—")
+            .to_string(),
         age: since(row.received_at, now),
         silence: since(row.last_heard_at.unwrap_or(row.received_at), now),
         team: None,
@@ -256,6 +259,7 @@ pub(crate) async fn list(
         .map(|r| {
             let mut row = queue_row(r, now);
             row.row.category = map.label(&row.row.category, language);
+            row.step_label = locale::label(language, "step", &row.row.step, &row.step_label);
             row.tags = tags.remove(&row.row.reference).unwrap_or_default();
             row.team = row
                 .row
@@ -288,11 +292,15 @@ pub(crate) async fn list(
         teams: teams.iter().map(|t| (t.id, t.name.clone())).collect(),
         has_teams: !my_teams.is_empty(),
         tags: state.store.complaint_list.tags().await?,
-        steps: Step::ALL.map(|s| (s.code(), s.label())),
-        priorities: Priority::options(),
-        channels: Channel::options(),
-        statuses: STATUSES,
-        sorts: QueueSort::ALL.map(|s| (s.code(), s.label())),
+        steps: locale::options(language, "step", &Step::ALL.map(|s| (s.code(), s.label()))),
+        priorities: locale::options(language, "priority", &Priority::options()),
+        channels: locale::options(language, "channel", &Channel::options()),
+        statuses: locale::options(language, "status", &STATUSES),
+        sorts: locale::options(
+            language,
+            "sort",
+            &QueueSort::ALL.map(|s| (s.code(), s.label())),
+        ),
     };
     me.page(view)?.render(&state, "complaints/list.html", 200)
 }
@@ -349,11 +357,11 @@ struct Queue {
     /// Whether the person belongs to a team ("My teams" is offered).
     has_teams: bool,
     tags: Vec<(String, i64)>,
-    steps: [(&'static str, &'static str); Step::ALL.len()],
-    priorities: Vec<(&'static str, &'static str)>,
-    channels: Vec<(&'static str, &'static str)>,
-    statuses: [(&'static str, &'static str); 6],
-    sorts: [(&'static str, &'static str); QueueSort::ALL.len()],
+    steps: Vec<(&'static str, String)>,
+    priorities: Vec<(&'static str, String)>,
+    channels: Vec<(&'static str, String)>,
+    statuses: Vec<(&'static str, String)>,
+    sorts: Vec<(&'static str, String)>,
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub(crate) async fn customers(
         Err(refusal) => return page.refuse(refusal),
     };
     let zone = parsed.zone;
+    let t = |key: &str| say(parsed.language, key);
     let repeat = state
         .store
         .reports
@@ -28,20 +29,20 @@ pub(crate) async fn customers(
         .await?;
     let mut customers = Table::new(
         "repeat_customers",
-        "Repeat complainants",
+        t("figures-repeat-title"),
         &[
-            "Customer",
-            "Company",
-            "Complaints (all time)",
-            "First",
-            "Latest",
-            "Latest complaint",
+            t("figures-col-customer"),
+            by_label(parsed.language, "company"),
+            t("figures-col-complaints-all-time"),
+            t("figures-col-first"),
+            t("figures-col-latest"),
+            t("figures-col-latest-complaint"),
         ],
     );
     for c in repeat {
         customers.linked_row(
             vec![
-                c.name.unwrap_or_else(|| "(erased)".into()),
+                c.name.unwrap_or_else(|| t("figures-erased")),
                 c.company.clone().unwrap_or_default(),
                 c.complaints.to_string(),
                 c.first_at
@@ -60,7 +61,7 @@ pub(crate) async fn customers(
             ],
         );
     }
-    customers.note = "Customers with more than one complaint whose latest arrived in the range, most complaints first.".into();
+    customers.note = t("figures-repeat-note");
     let companies = state
         .store
         .reports
@@ -72,14 +73,14 @@ pub(crate) async fn customers(
         .await?;
     let mut table = Table::new(
         "companies",
-        "Companies with the most complaints",
+        t("figures-companies-title"),
         &[
-            "Company",
-            "Received",
-            "Closed",
-            "Open at end",
-            "Upheld (in full or part)",
-            "Mean satisfaction",
+            by_label(parsed.language, "company"),
+            t("figures-col-received"),
+            t("figures-col-closed"),
+            t("figures-col-open-at-end"),
+            t("figures-col-upheld-any"),
+            t("figures-col-mean-satisfaction"),
         ],
     );
     for (company, v, open) in companies.breakdown.iter().take(50) {

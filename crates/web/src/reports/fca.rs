@@ -24,19 +24,20 @@ pub(crate) async fn fca(
     parsed.filter.by = "category";
     parsed.filter.only = None;
     let report = state.store.reports.volume(&parsed.filter).await?;
+    let t = |key: &str| say(parsed.language, key);
     let mut table = Table::new(
         "fca_return",
-        "Complaints return",
+        t("figures-fca-title"),
         &[
-            "Product or service",
-            "Opened",
-            "Closed within 3 business days",
-            "Closed after 3 business days, within 8 weeks",
-            "Closed after 8 weeks",
-            "Upheld (in full or part)",
-            "Upheld, % of those decided",
-            "Redress paid",
-            "Still open at the end",
+            t("figures-col-product"),
+            t("figures-col-opened"),
+            t("figures-col-closed-3d"),
+            t("figures-col-closed-8w"),
+            t("figures-col-closed-later"),
+            t("figures-col-upheld-any"),
+            t("figures-col-upheld-percent"),
+            t("figures-col-redress"),
+            t("figures-col-still-open"),
         ],
     );
     let line = |name: String, v: &Volume, open: i64| {
@@ -75,7 +76,11 @@ pub(crate) async fn fca(
     for (name, v, open) in &groups {
         table.row(line(name.clone(), v, *open));
     }
-    table.row(line("Total".into(), &report.total, report.backlog_end()));
-    table.note = "Closures are counted from receipt, in the business days of each complaint's SLA calendar; a complaint closed, reopened and closed again counts at each closure.".into();
+    table.row(line(
+        t("figures-total"),
+        &report.total,
+        report.backlog_end(),
+    ));
+    table.note = t("figures-fca-note");
     page.respond(&parsed, vec![table])
 }

@@ -21,9 +21,11 @@ pub(crate) async fn feedback(
         Err(refusal) => return page.refuse(refusal),
     };
     let zone = parsed.zone;
+    let language = parsed.language;
+    let t = |key: &str| say(language, key);
     let search = blank(&query.q).unwrap_or_default();
     if search.chars().count() > 200 {
-        return page.refuse(Refusal::new("q", "Search for at most 200 characters."));
+        return page.refuse(Refusal::new("q", t("figures-search-too-long")));
     }
     let (rows, total) = state
         .store
@@ -32,15 +34,15 @@ pub(crate) async fn feedback(
         .await?;
     let mut table = Table::new(
         "feedback",
-        "What customers would change",
+        t("figures-feedback-title"),
         &[
-            "Date",
-            "Complaint",
-            "Score",
-            "Owner",
-            "Category",
-            "If you ran this company, what would you change?",
-            "Comment",
+            t("figures-col-date"),
+            t("figures-col-complaint"),
+            t("figures-col-score"),
+            by_label(language, "owner"),
+            by_label(language, "category"),
+            t("figures-col-would-change"),
+            t("figures-col-comment"),
         ],
     );
     for f in rows {
@@ -52,14 +54,14 @@ pub(crate) async fn feedback(
                     .to_string(),
                 f.reference.clone(),
                 f.score.to_string(),
-                value_label("owner", &f.owner),
-                f.category,
+                value_label(language, "owner", &f.owner),
+                parsed.categories.label(&f.category, language),
                 f.would_change.unwrap_or_default(),
                 f.comment.unwrap_or_default(),
             ],
             vec![(1, format!("/complaints/{}", f.reference))],
         );
     }
-    table.note = matched_note(total, table.rows.len() as i64);
+    table.note = matched_note(language, total, table.rows.len() as i64);
     page.respond(&parsed, vec![table])
 }

@@ -34,7 +34,7 @@ pub(super) struct Parsed {
     /// The managed categories (a breakdown by category is read in the reader's words).
     pub(super) categories: redress_store::CategoryMap,
     /// The reader's language.
-    pub(super) language: redress_domain::Language,
+    pub(super) language: Language,
 }
 
 impl Parsed {
@@ -43,7 +43,7 @@ impl Parsed {
         if self.filter.by == "category" && !value.is_empty() {
             self.categories.label(value, self.language)
         } else {
-            value_label(self.filter.by, value)
+            value_label(self.language, self.filter.by, value)
         }
     }
 }
@@ -85,77 +85,77 @@ pub(super) fn parse(
     now: chrono::DateTime<Utc>,
     default_days: i64,
     default_group: Grouping,
+    language: Language,
 ) -> Result<Parsed, Refusal> {
     let today = now.with_timezone(&zone).date_naive();
-    let date = |name: &'static str, value: &Option<String>, default: NaiveDate| {
-        match blank(value) {
+    let refusal = |field: &'static str, key: &str, args: &[(&str, String)]| {
+        Refusal::new(field, say_with(language, key, args))
+    };
+    let date = |name: &'static str, value: &Option<String>, default: NaiveDate| match blank(value) {
         None => Ok(default),
-        Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        Some(written) => NaiveDate::parse_from_str(&written, "%Y-%m-%d")
             .ok()
             .filter(|d| (1970..=9999).contains(&d.year()))
             .ok_or_else(|| {
-                Refusal::new(name, format!(
-                    "{name} {text:?} is not a date between 1970 and 9999; write it as YYYY-MM-DD, e.g. 2026-01-31."
-                ))
+                let key = if name == "to" {
+                    "figures-refusal-date-to"
+                } else {
+                    "figures-refusal-date-from"
+                };
+                refusal(name, key, &[("value", format!("{written:?}"))])
             }),
-    }
     };
     let to = date("to", &query.to, today)?;
     let from = date("from", &query.from, to - Duration::days(default_days - 1))?;
     if from > to {
-        return Err(Refusal::new(
+        return Err(refusal(
             "from",
-            format!("The range starts ({from}) after it ends ({to}); swap the dates."),
+            "figures-refusal-swap",
+            &[("from", from.to_string()), ("to", to.to_string())],
         ));
     }
     if (to - from).num_days() >= MAX_DAYS {
-        return Err(Refusal::new(
+        return Err(refusal(
             "from",
-            format!(
-                "A report covers at most {MAX_DAYS} days; {from} to {to} is {} days. Choose a shorter range.",
-                (to - from).num_days() + 1
-            ),
+            "figures-refusal-too-long",
+            &[
+                ("max", MAX_DAYS.to_string()),
+                ("from", from.to_string()),
+                ("to", to.to_string()),
+                ("days", ((to - from).num_days() + 1).to_string()),
+            ],
         ));
     }
     let grouping = match blank(&query.group) {
         None => default_group,
         Some(g) => Grouping::parse(&g).ok_or_else(|| {
-            Refusal::new(
+            refusal(
                 "group",
-                format!("{g:?} is not a grouping; choose day, week or month."),
+                "figures-refusal-group",
+                &[("value", format!("{g:?}"))],
             )
         })?,
     };
     if grouping == Grouping::Day && (to - from).num_days() > 92 {
-        return Err(Refusal::new(
-            "group",
-            "Group by day covers at most 93 days; choose week or month for a longer range.",
-        ));
+        return Err(refusal("group", "figures-refusal-day-range", &[]));
     }
     let by = match blank(&query.by) {
         None => "all",
-        Some(b) => breakdown(&b).ok_or_else(|| {
-            Refusal::new("by", format!(
-                "{b:?} is not a breakdown; choose owner, team, category, channel, priority, tier or company."
-            ))
-        })?,
+        Some(b) => breakdown(&b)
+            .ok_or_else(|| refusal("by", "figures-refusal-by", &[("value", format!("{b:?}"))]))?,
     };
     let only = blank(&query.only);
     if only.is_some() && by == "all" {
-        return Err(Refusal::new(
-            "only",
-            "\"only\" picks one value of a breakdown; choose the breakdown (by) too.",
-        ));
+        return Err(refusal("only", "figures-refusal-only", &[]));
     }
     let basis = match blank(&query.basis).as_deref() {
         None | Some("business") => Basis::Business,
         Some("calendar") => Basis::Calendar,
         Some(b) => {
-            return Err(Refusal::new(
+            return Err(refusal(
                 "basis",
-                format!(
-                    "{b:?} is not a basis; choose business (working hours) or calendar (all hours)."
-                ),
+                "figures-refusal-basis",
+                &[("value", format!("{b:?}"))],
             ));
         }
     };
@@ -203,23 +203,35 @@ pub(super) fn parse(
         query: encoded,
         selected,
         categories: Default::default(),
-        language: redress_domain::Language::En,
+        language,
     })
 }
 
-pub(super) fn group_options() -> Vec<(&'static str, &'static str)> {
-    vec![("day", "Day"), ("week", "Week"), ("month", "Month")]
+/// The groupings the form offers: (code, words).
+pub(super) fn group_options(language: Language) -> Vec<(&'static str, String)> {
+    [
+        ("day", "figures-group-day"),
+        ("week", "figures-group-week"),
+        ("month", "figures-group-month"),
+    ]
+    .into_iter()
+    .map(|(code, key)| (code, say(language, key)))
+    .collect()
 }
 
-pub(super) fn by_options() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("all", "Nothing"),
-        ("owner", "Owner"),
-        ("team", "Team"),
-        ("category", "Category"),
-        ("channel", "Channel"),
-        ("priority", "Priority"),
-        ("tier", "Tier (key accounts against the rest)"),
-        ("company", "Company"),
+/// The breakdowns the form offers: (code, words).
+pub(super) fn by_options(language: Language) -> Vec<(&'static str, String)> {
+    [
+        ("all", "figures-option-all"),
+        ("owner", "figures-by-owner"),
+        ("team", "figures-by-team"),
+        ("category", "figures-by-category"),
+        ("channel", "figures-by-channel"),
+        ("priority", "figures-by-priority"),
+        ("tier", "figures-option-tier"),
+        ("company", "figures-by-company"),
     ]
+    .into_iter()
+    .map(|(code, key)| (code, say(language, key)))
+    .collect()
 }

@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use redress_domain::{Basis, Channel, Priority, SlaClock, Tier};
+use redress_domain::{Basis, Channel, Language, Priority, SlaClock, Tier};
 use redress_store::reports::{
     AGE_BUCKETS, ClockSpeed, Grouping, Range, ReportFilter, Speed, Volume, VolumeReport, breakdown,
 };
@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::charts;
 use crate::error::AppError;
+use crate::locale;
 use crate::signed::Signed;
 
 mod customers;
@@ -46,12 +47,133 @@ mod tests {
 
     #[test]
     fn counts_of_answers_agree_with_their_noun() {
-        assert_eq!(matched_note(1, 10), "1 answer matches.");
-        assert_eq!(matched_note(0, 10), "0 answers match.");
-        assert_eq!(matched_note(3, 10), "3 answers match.");
+        let en = Language::En;
+        assert_eq!(matched_note(en, 1, 10), "1 answer matches.");
+        assert_eq!(matched_note(en, 0, 10), "0 answers match.");
+        assert_eq!(matched_note(en, 3, 10), "3 answers match.");
         assert_eq!(
-            matched_note(12, 10),
+            matched_note(en, 12, 10),
             "12 answers match; the latest 10 are shown."
+        );
+        assert_eq!(matched_note(Language::Es, 1, 10), "1 respuesta coincide.");
+        assert_eq!(
+            matched_note(Language::Zh, 12, 10),
+            "共 12 条回答符合条件，显示最新的 10 条。"
+        );
+    }
+
+    #[test]
+    fn periods_and_breakdowns_read_in_the_reader_s_language() {
+        let march = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        assert_eq!(period_label(Language::En, march, Grouping::Day), "02 Mar");
+        assert_eq!(
+            period_label(Language::En, march, Grouping::Week),
+            "w/c 02 Mar"
+        );
+        assert_eq!(
+            period_label(Language::En, march, Grouping::Month),
+            "Mar 2026"
+        );
+        assert_eq!(
+            period_label(Language::En, march, Grouping::Month),
+            march.format("%b %Y").to_string()
+        );
+        assert_eq!(
+            period_label(Language::Es, march, Grouping::Month),
+            "mar 2026"
+        );
+        assert_eq!(
+            period_label(Language::Zh, march, Grouping::Month),
+            "2026年3月"
+        );
+        assert_eq!(period_label(Language::Zh, march, Grouping::Day), "3月2日");
+        assert_eq!(
+            period_label(Language::Ro, march, Grouping::Month),
+            "mar. 2026"
+        );
+        for month in 1..=12 {
+            let first = NaiveDate::from_ymd_opt(2026, month, 1).unwrap();
+            assert_eq!(
+                period_label(Language::En, first, Grouping::Month),
+                first.format("%b %Y").to_string()
+            );
+            for language in Language::ALL {
+                assert!(!period_label(*language, first, Grouping::Week).contains("figures-"));
+            }
+        }
+        assert_eq!(value_label(Language::En, "owner", ""), "No owner");
+        assert_eq!(value_label(Language::En, "team", ""), "No team");
+        assert_eq!(value_label(Language::En, "company", ""), "(none)");
+        assert_eq!(value_label(Language::Ro, "owner", ""), "Fără responsabil");
+        assert_eq!(by_label(Language::En, "tier"), "Tier");
+        assert_eq!(by_label(Language::Es, "owner"), "Responsable");
+        let table = Table::new(
+            "outcomes",
+            "Outcomes",
+            &[say(Language::Ro, "figures-col-redress")],
+        )
+        .in_currency(&Default::default(), Language::Ro);
+        assert!(
+            table.headers[0].starts_with("Despăgubiri plătite ("),
+            "{table:?}"
+        );
+        let english = Table::new("outcomes", "Outcomes", &["Redress paid"])
+            .in_currency(&Default::default(), Language::En);
+        assert!(
+            english.headers[0].starts_with("Redress paid ("),
+            "{english:?}"
+        );
+    }
+
+    #[test]
+    fn refused_filters_say_what_to_fix_in_the_reader_s_language() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-03-10T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let refused = |query: ReportQuery, language| {
+            parse(&query, chrono_tz::UTC, now, 91, Grouping::Week, language)
+                .err()
+                .map(|r| r.message)
+                .unwrap_or_default()
+        };
+        let from = |from: &str| ReportQuery {
+            from: Some(from.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            refused(from("2026-13-01"), Language::En),
+            "from \"2026-13-01\" is not a date between 1970 and 9999; write it as YYYY-MM-DD, e.g. 2026-01-31."
+        );
+        assert_eq!(
+            refused(from("2020-01-01"), Language::En),
+            "A report covers at most 1098 days; 2020-01-01 to 2026-03-10 is 2261 days. Choose a shorter range."
+        );
+        let only = ReportQuery {
+            only: Some("high".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            refused(only, Language::En),
+            "\"only\" picks one value of a breakdown; choose the breakdown (by) too."
+        );
+        assert!(refused(from("2026-13-01"), Language::Es).contains("no es una fecha"));
+        assert!(refused(from("2026-13-01"), Language::Zh).contains("\"2026-13-01\""));
+        let parsed = parse(
+            &ReportQuery::default(),
+            chrono_tz::UTC,
+            now,
+            91,
+            Grouping::Week,
+            Language::Ro,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(parsed.language, Language::Ro);
+        let groups = group_options(Language::Zh);
+        assert_eq!(groups[1], ("week", "周".to_string()));
+        assert_eq!(
+            by_options(Language::En)[6].1,
+            "Tier (key accounts against the rest)"
         );
     }
 
@@ -106,6 +228,7 @@ mod tests {
             "/reports",
             selected,
             "Europe/London",
+            Language::En,
         );
         let mut context = tera::Context::from_serialize(&view).unwrap();
         context.insert("lang", "en");

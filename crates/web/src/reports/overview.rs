@@ -3,33 +3,42 @@
 use super::*;
 
 pub(super) fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
-    let basis = if p.filter.basis == Basis::Business {
-        "working hours"
+    let language = p.language;
+    let t = |key: &str| say(language, key);
+    let with_clock = |key: &str, clock: SlaClock| {
+        say_with(language, key, &[("clock", clock.label().to_string())])
+    };
+    let (title, unit) = if p.filter.basis == Basis::Business {
+        (
+            "figures-speed-title-business",
+            "figures-speed-unit-business",
+        )
     } else {
-        "elapsed hours"
+        (
+            "figures-speed-title-calendar",
+            "figures-speed-unit-calendar",
+        )
     };
     let mut summary = Table::new(
         "speed",
-        format!("Response speed ({basis})"),
+        t(title),
         &[
-            "Step",
-            "Met",
-            "Median",
-            "90th percentile",
-            "95th percentile",
-            "Within target",
+            t("figures-col-step"),
+            t("figures-col-met"),
+            t("figures-col-median"),
+            t("figures-col-p90"),
+            t("figures-col-p95"),
+            t("figures-col-within"),
         ],
     );
-    summary.csv_headers = [
-        "Step",
-        "Met",
-        "Median (minutes)",
-        "90th percentile (minutes)",
-        "95th percentile (minutes)",
-        "Within target",
-    ]
-    .map(String::from)
-    .to_vec();
+    summary.csv_headers = vec![
+        t("figures-col-step"),
+        t("figures-col-met"),
+        t("figures-col-median-minutes"),
+        t("figures-col-p90-minutes"),
+        t("figures-col-p95-minutes"),
+        t("figures-col-within"),
+    ];
     for c in speeds {
         summary.cells(vec![
             Cell::text(c.clock.label()),
@@ -40,22 +49,27 @@ pub(super) fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
             Cell::text(percent(c.total.within_percent())),
         ]);
     }
-    summary.note = if p.filter.by == "company" {
-        "Response speed is not kept per company: these are the figures of all complaints. "
-            .to_string()
-    } else {
-        String::new()
-    };
-    summary.note += "Time from the start of each step's clock to the moment it was met, paused time (waiting on the customer) left out; percentiles by nearest rank, exact to the minute under 2 hours and within 1.6% above.";
-    let mut periods = Table::new("speed_periods", "Median time per step, by period", &[]);
-    periods.headers = std::iter::once("Period".to_string())
-        .chain(speeds.iter().map(|c| format!("{} median", c.clock.label())))
-        .collect();
-    periods.csv_headers = std::iter::once("Period".to_string())
+    summary.note = t("figures-speed-note");
+    if p.filter.by == "company" {
+        summary.note = format!("{} {}", t("figures-speed-not-per-company"), summary.note);
+    }
+    let mut periods = Table::new(
+        "speed_periods",
+        t("figures-speed-periods-title"),
+        &[] as &[&str],
+    );
+    periods.headers = std::iter::once(t("figures-col-period"))
         .chain(
             speeds
                 .iter()
-                .map(|c| format!("{} median (minutes)", c.clock.label())),
+                .map(|c| with_clock("figures-col-clock-median", c.clock)),
+        )
+        .collect();
+    periods.csv_headers = std::iter::once(t("figures-col-period"))
+        .chain(
+            speeds
+                .iter()
+                .map(|c| with_clock("figures-col-clock-median-minutes", c.clock)),
         )
         .collect();
     let starts: Vec<NaiveDate> = speeds
@@ -64,7 +78,7 @@ pub(super) fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
         .unwrap_or_default();
     let labels: Vec<String> = starts
         .iter()
-        .map(|s| period_label(*s, p.filter.grouping))
+        .map(|s| period_label(language, *s, p.filter.grouping))
         .collect();
     for (i, label) in labels.iter().enumerate() {
         let mut row = vec![Cell::text(label.clone())];
@@ -84,28 +98,33 @@ pub(super) fn speed_tables(speeds: &[ClockSpeed], p: &Parsed) -> Vec<Table> {
         })
         .collect();
     periods.chart = charts::lines(
-        "Median time per step, by period, in hours",
+        &t("figures-speed-periods-chart"),
         &labels,
-        &format!("median, {basis}"),
+        &t(unit),
         &series,
     );
     let mut tables = vec![summary, periods];
     if p.filter.by != "all" && p.filter.by != "company" {
-        let mut headers = vec![by_label(p.filter.by).to_string()];
+        let by = by_label(language, p.filter.by);
+        let mut headers = vec![by.clone()];
         let mut csv_headers = headers.clone();
         for c in speeds {
-            headers.push(format!("{} median", c.clock.label()));
-            csv_headers.push(format!("{} median (minutes)", c.clock.label()));
-            headers.push(format!("{} 90th percentile", c.clock.label()));
-            csv_headers.push(format!("{} 90th percentile (minutes)", c.clock.label()));
+            headers.push(with_clock("figures-col-clock-median", c.clock));
+            csv_headers.push(with_clock("figures-col-clock-median-minutes", c.clock));
+            headers.push(with_clock("figures-col-clock-p90", c.clock));
+            csv_headers.push(with_clock("figures-col-clock-p90-minutes", c.clock));
             for h in [&mut headers, &mut csv_headers] {
-                h.push(format!("{} within target", c.clock.label()));
+                h.push(with_clock("figures-col-clock-within", c.clock));
             }
         }
         let mut split = Table::new(
             "speed_by",
-            format!("Response speed by {}", by_label(p.filter.by).to_lowercase()),
-            &[],
+            say_with(
+                language,
+                "figures-speed-by-title",
+                &[("by", by.to_lowercase())],
+            ),
+            &[] as &[&str],
         );
         split.headers = headers;
         split.csv_headers = csv_headers;
@@ -142,21 +161,23 @@ pub(super) fn volume_tables(
     owners: &VolumeReport,
     p: &Parsed,
 ) -> Vec<Table> {
+    let language = p.language;
+    let t = |key: &str| say(language, key);
     let labels: Vec<String> = report
         .periods
         .iter()
-        .map(|(s, _, _)| period_label(*s, p.filter.grouping))
+        .map(|(s, _, _)| period_label(language, *s, p.filter.grouping))
         .collect();
     let mut volume = Table::new(
         "volume",
-        "Received and closed",
+        t("figures-volume-title"),
         &[
-            "Period",
-            "Received",
-            "From repeat complainants",
-            "Closed",
-            "Reopened",
-            "Open at end",
+            t("figures-col-period"),
+            t("figures-col-received"),
+            t("figures-col-repeat"),
+            t("figures-col-closed"),
+            t("figures-col-reopened"),
+            t("figures-col-open-at-end"),
         ],
     );
     for ((_, v, open), label) in report.periods.iter().zip(&labels) {
@@ -170,21 +191,25 @@ pub(super) fn volume_tables(
         ]);
     }
     volume.row(vec![
-        "Total".into(),
+        t("figures-total"),
         report.total.received.to_string(),
         report.total.repeat_received.to_string(),
         report.total.closed.to_string(),
         report.total.reopened.to_string(),
         report.backlog_end().to_string(),
     ]);
-    volume.note = format!("{} open when the range began.", report.backlog_start);
+    volume.note = say_with(
+        language,
+        "figures-volume-note",
+        &[("count", report.backlog_start.to_string())],
+    );
     volume.chart = charts::bars(
-        "Complaints received and closed, by period",
+        &t("figures-volume-chart"),
         &labels,
-        "complaints",
+        &t("figures-unit-complaints"),
         &[
             (
-                "Received".into(),
+                t("figures-col-received"),
                 report
                     .periods
                     .iter()
@@ -192,7 +217,7 @@ pub(super) fn volume_tables(
                     .collect(),
             ),
             (
-                "Closed".into(),
+                t("figures-col-closed"),
                 report
                     .periods
                     .iter()
@@ -203,14 +228,14 @@ pub(super) fn volume_tables(
     );
     let mut outcomes = Table::new(
         "outcomes",
-        "Outcomes",
+        t("figures-outcomes-title"),
         &[
-            "Period",
-            "Decided",
-            "Upheld",
-            "Partly upheld",
-            "Not upheld",
-            "Redress paid",
+            t("figures-col-period"),
+            t("figures-col-decided"),
+            t("figures-col-upheld"),
+            t("figures-col-partly-upheld"),
+            t("figures-col-not-upheld"),
+            t("figures-col-redress"),
         ],
     );
     for ((_, v, _), label) in report.periods.iter().zip(&labels) {
@@ -223,22 +248,22 @@ pub(super) fn volume_tables(
             money(v.redress_cents),
         ]);
     }
-    let t = &report.total;
+    let total = &report.total;
     outcomes.row(vec![
-        "Total".into(),
-        t.resolved.to_string(),
-        t.upheld.to_string(),
-        t.partly_upheld.to_string(),
-        t.not_upheld.to_string(),
-        money(t.redress_cents),
+        t("figures-total"),
+        total.resolved.to_string(),
+        total.upheld.to_string(),
+        total.partly_upheld.to_string(),
+        total.not_upheld.to_string(),
+        money(total.redress_cents),
     ]);
     outcomes.chart = charts::bars(
-        "Outcomes by period",
+        &t("figures-outcomes-chart"),
         &labels,
-        "decisions",
+        &t("figures-unit-decisions"),
         &[
             (
-                "Upheld".into(),
+                t("figures-col-upheld"),
                 report
                     .periods
                     .iter()
@@ -246,7 +271,7 @@ pub(super) fn volume_tables(
                     .collect(),
             ),
             (
-                "Partly upheld".into(),
+                t("figures-col-partly-upheld"),
                 report
                     .periods
                     .iter()
@@ -254,7 +279,7 @@ pub(super) fn volume_tables(
                     .collect(),
             ),
             (
-                "Not upheld".into(),
+                t("figures-col-not-upheld"),
                 report
                     .periods
                     .iter()
@@ -265,16 +290,16 @@ pub(super) fn volume_tables(
     );
     let mut satisfaction = Table::new(
         "satisfaction",
-        "Satisfaction",
+        t("figures-satisfaction-title"),
         &[
-            "Period",
-            "Answers",
-            "Mean score (1–5)",
-            "1",
-            "2",
-            "3",
-            "4",
-            "5",
+            t("figures-col-period"),
+            t("figures-col-answers"),
+            t("figures-col-mean-score"),
+            "1".into(),
+            "2".into(),
+            "3".into(),
+            "4".into(),
+            "5".into(),
         ],
     );
     for ((_, v, _), label) in report.periods.iter().zip(&labels) {
@@ -283,11 +308,11 @@ pub(super) fn volume_tables(
         satisfaction.row(row);
     }
     satisfaction.chart = charts::lines(
-        "Mean satisfaction score by period",
+        &t("figures-satisfaction-chart"),
         &labels,
-        "mean score (1–5)",
+        &t("figures-unit-mean-score"),
         &[(
-            "Mean score".into(),
+            t("figures-series-mean-score"),
             report
                 .periods
                 .iter()
@@ -297,8 +322,12 @@ pub(super) fn volume_tables(
     );
     let mut by_owner = Table::new(
         "satisfaction_by_owner",
-        "Satisfaction by owner",
-        &["Owner", "Answers", "Mean score (1–5)"],
+        t("figures-by-owner-title"),
+        &[
+            by_label(language, "owner"),
+            t("figures-col-answers"),
+            t("figures-col-mean-score"),
+        ],
     );
     let mut owners: Vec<&(String, Volume, i64)> = owners
         .breakdown
@@ -308,38 +337,40 @@ pub(super) fn volume_tables(
     owners.sort_by_key(|o| std::cmp::Reverse(o.1.sat_n));
     for (owner, v, _) in owners {
         by_owner.row(vec![
-            value_label("owner", owner),
+            value_label(language, "owner", owner),
             v.sat_n.to_string(),
             mean(v),
         ]);
     }
     if p.filter.only.is_some() {
-        by_owner.title = "Satisfaction by owner (all complaints)".into();
-        by_owner.note = "Kept per owner for all complaints; not narrowed to one value.".into();
+        by_owner.title = t("figures-by-owner-title-all");
+        by_owner.note = t("figures-by-owner-note");
     }
-    let points = points_table(report, &labels);
+    let points = points_table(report, &labels, language);
     let mut tables = vec![volume, outcomes, points, satisfaction, by_owner];
     if p.filter.by != "all" {
+        let by = by_label(language, p.filter.by);
         let mut split = Table::new(
             "volume_by",
-            format!("Volumes by {}", by_label(p.filter.by).to_lowercase()),
+            say_with(
+                language,
+                "figures-volume-by-title",
+                &[("by", by.to_lowercase())],
+            ),
             &[
-                by_label(p.filter.by),
-                "Received",
-                "Closed",
-                "Open at end",
-                "Upheld (in full or part)",
-                "Not upheld",
-                "Points decided",
-                "Points upheld (in full or part)",
-                "Mean satisfaction",
+                by,
+                t("figures-col-received"),
+                t("figures-col-closed"),
+                t("figures-col-open-at-end"),
+                t("figures-col-upheld-any"),
+                t("figures-col-not-upheld"),
+                t("figures-col-points-decided"),
+                t("figures-col-points-upheld-any"),
+                t("figures-col-mean-satisfaction"),
             ],
         );
         if p.filter.by == "owner" {
-            split.note = "Each figure counts under the owner at that moment: a complaint is \
-                          received before anyone owns it (so under \"No owner\"), and is closed, \
-                          decided or open at the period's end under whoever owns it then."
-                .into();
+            split.note = t("figures-volume-by-owner-note");
         }
         for (value, v, open) in &report.breakdown {
             split.row(vec![
@@ -361,16 +392,17 @@ pub(super) fn volume_tables(
 
 /// The points of complaint decided, by period: each complaint's points are decided one by
 /// one, so a complaint partly upheld shows here as the points upheld and not upheld.
-pub(super) fn points_table(report: &VolumeReport, labels: &[String]) -> Table {
+pub(super) fn points_table(report: &VolumeReport, labels: &[String], language: Language) -> Table {
+    let t = |key: &str| say(language, key);
     let mut points = Table::new(
         "points",
-        "Points of complaint decided",
+        t("figures-points-title"),
         &[
-            "Period",
-            "Points decided",
-            "Upheld",
-            "Partly upheld",
-            "Not upheld",
+            t("figures-col-period"),
+            t("figures-col-points-decided"),
+            t("figures-col-upheld"),
+            t("figures-col-partly-upheld"),
+            t("figures-col-not-upheld"),
         ],
     );
     let row = |label: String, v: &Volume| {
@@ -385,10 +417,8 @@ pub(super) fn points_table(report: &VolumeReport, labels: &[String]) -> Table {
     for ((_, v, _), label) in report.periods.iter().zip(labels) {
         points.row(row(label.clone(), v));
     }
-    points.row(row("Total".into(), &report.total));
-    points.note = "Counted for complaints resolved since points of complaint are recorded; \
-                   earlier complaints were decided as a whole."
-        .into();
+    points.row(row(t("figures-total"), &report.total));
+    points.note = t("figures-points-note");
     points
 }
 
@@ -412,12 +442,20 @@ pub(super) async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<
         .ages(today, p.filter.by, p.filter.only.as_deref())
         .await?;
     let breaches = reports.breaches(p.filter.range, p.zone, 50).await?;
+    let language = p.language;
+    let t = |key: &str| say(language, key);
     let mut tables = speed_tables(&speeds, p);
     tables.extend(volume_tables(&volume, &owners, p));
     let mut tags = Table::new(
         "tags",
-        "Complaints received, by tag (all complaints)",
-        &["Tag", "Received", "Open", "Upheld", "Mean satisfaction"],
+        t("figures-tags-title"),
+        &[
+            t("figures-col-tag"),
+            t("figures-col-received"),
+            t("figures-col-open"),
+            t("figures-col-upheld"),
+            t("figures-col-mean-satisfaction"),
+        ],
     );
     for t in reports.by_tag(p.filter.range, p.zone).await? {
         tags.linked_row(
@@ -440,10 +478,7 @@ pub(super) async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<
             )],
         );
     }
-    tags.note = "A complaint counts under every tag it carries now; one without tags under \
-                 none. Tags are put on and taken off at any time, so this reads today's tags \
-                 of the complaints received in the range."
-        .into();
+    tags.note = t("figures-tags-note");
     tables.push(tags);
 
     let bucket_names: Vec<String> = {
@@ -451,19 +486,27 @@ pub(super) async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<
         let mut low = 0;
         for high in AGE_BUCKETS {
             names.push(if low == 0 {
-                format!("Up to {high} days")
+                say_with(language, "figures-age-up-to", &[("high", high.to_string())])
             } else {
-                format!("{}–{high} days", low + 1)
+                say_with(
+                    language,
+                    "figures-age-between",
+                    &[("low", (low + 1).to_string()), ("high", high.to_string())],
+                )
             });
             low = high;
         }
-        names.push(format!("Over {low} days"));
+        names.push(say_with(
+            language,
+            "figures-age-over",
+            &[("low", low.to_string())],
+        ));
         names
     };
-    let mut headers = vec![by_label(p.filter.by)];
-    headers.extend(bucket_names.iter().map(String::as_str));
-    headers.push("Open");
-    let mut age = Table::new("backlog_ages", "Open complaints by age (now)", &headers);
+    let mut headers = vec![by_label(language, p.filter.by)];
+    headers.extend(bucket_names.iter().cloned());
+    headers.push(t("figures-col-open"));
+    let mut age = Table::new("backlog_ages", t("figures-age-title"), &headers);
     let mut totals = [0i64; 6];
     for row in &ages {
         let mut cells = vec![p.label(&row.value)];
@@ -475,40 +518,50 @@ pub(super) async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<
         age.row(cells);
     }
     if p.filter.by == "all" && !ages.is_empty() {
-        age.rows[0][0].text = "All".into();
+        age.rows[0][0].text = by_label(language, "all");
     }
     age.chart = charts::bars(
-        "Open complaints by age",
+        &t("figures-age-chart"),
         &bucket_names,
-        "open complaints",
-        &[("Open".into(), totals.iter().map(|n| *n as f64).collect())],
+        &t("figures-unit-open-complaints"),
+        &[(
+            t("figures-col-open"),
+            totals.iter().map(|n| *n as f64).collect(),
+        )],
     );
-    age.note = "Age in calendar days since the day the complaint was received, as of today.".into();
+    age.note = t("figures-age-note");
     tables.push(age);
 
-    let every = if p.filter.by == "all" {
-        ""
-    } else {
-        " (all complaints)"
-    };
+    let every = p.filter.by != "all";
     let mut by_clock = Table::new(
         "breaches",
-        format!("SLA breaches by step{every}"),
-        &["Step", "Breaches"],
+        t(if every {
+            "figures-breaches-title-all"
+        } else {
+            "figures-breaches-title"
+        }),
+        &[t("figures-col-step"), t("figures-col-breaches")],
     );
     for (clock, n) in &breaches.by_clock {
         by_clock.row(vec![clock.label().to_string(), n.to_string()]);
     }
-    by_clock.note = format!(
-        "{} breaches in the range; a cause was recorded for {}.",
-        breaches.total(),
-        breaches.with_cause()
+    by_clock.note = say_with(
+        language,
+        "figures-breaches-note",
+        &[
+            ("total", breaches.total().to_string()),
+            ("caused", breaches.with_cause().to_string()),
+        ],
     );
     tables.push(by_clock);
     let mut causes = Table::new(
         "causes",
-        format!("Causes of breaches{every}"),
-        &["Cause", "Breaches"],
+        t(if every {
+            "figures-causes-title-all"
+        } else {
+            "figures-causes-title"
+        }),
+        &[t("figures-col-cause"), t("figures-col-breaches")],
     );
     for (cause, n) in &breaches.causes {
         causes.row(vec![cause.clone(), n.to_string()]);
@@ -516,8 +569,14 @@ pub(super) async fn overview_tables(state: &AppState, p: &Parsed) -> Result<Vec<
     tables.push(causes);
     let mut caused = Table::new(
         "caused_breaches",
-        "Latest breaches with their cause",
-        &["Complaint", "Step", "Fell due", "Owner", "Cause"],
+        t("figures-caused-title"),
+        &[
+            t("figures-col-complaint"),
+            t("figures-col-step"),
+            t("figures-col-fell-due"),
+            by_label(language, "owner"),
+            t("figures-col-cause"),
+        ],
     );
     for b in &breaches.caused {
         caused.linked_row(

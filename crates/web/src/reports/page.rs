@@ -28,6 +28,7 @@ impl Page<'_> {
             self.state.store.sla.now(),
             default_days,
             default_group,
+            self.staff.language(),
         )
         .map(|mut parsed| {
             // One category, however it is named: its code.
@@ -38,7 +39,6 @@ impl Page<'_> {
                 *only = code;
             }
             parsed.categories = categories;
-            parsed.language = self.staff.language();
             parsed
         }))
     }
@@ -65,7 +65,15 @@ impl Page<'_> {
             basis: blank(&q.basis).unwrap_or_else(|| "business".into()),
             q: text(&q.q),
         };
-        let view = ReportView::new(Vec::new(), "", self.path, selected, "").refused(refusal);
+        let view = ReportView::new(
+            Vec::new(),
+            "",
+            self.path,
+            selected,
+            "",
+            self.staff.language(),
+        )
+        .refused(refusal);
         self.render(view, 400)
     }
 
@@ -90,18 +98,19 @@ pub(super) struct ReportView<'a> {
     refusal: Option<Refusal>,
     /// The zone days are counted in.
     zone: &'a str,
-    groups: Vec<(&'static str, &'static str)>,
-    bys: Vec<(&'static str, &'static str)>,
+    groups: Vec<(&'static str, String)>,
+    bys: Vec<(&'static str, String)>,
 }
 
 impl<'a> ReportView<'a> {
-    /// `tables` under the filters `selected`.
+    /// `tables` under the filters `selected`, the filters' choices in `language`.
     pub(super) fn new(
         tables: Vec<Table>,
         query: &'a str,
         path: &'static str,
         selected: Selected,
         zone: &'a str,
+        language: Language,
     ) -> Self {
         Self {
             tables,
@@ -110,8 +119,8 @@ impl<'a> ReportView<'a> {
             selected,
             refusal: None,
             zone,
-            groups: group_options(),
-            bys: by_options(),
+            groups: group_options(language),
+            bys: by_options(language),
         }
     }
 
@@ -147,7 +156,7 @@ impl Page<'_> {
         let (state, query) = (self.state, self.query);
         let tables: Vec<Table> = tables
             .into_iter()
-            .map(|table| table.in_currency(&state.currency))
+            .map(|table| table.in_currency(&state.currency, parsed.language))
             .collect();
         match blank(&query.format).as_deref() {
             None | Some("html") => {}
@@ -157,9 +166,10 @@ impl Page<'_> {
                     let ids: Vec<&str> = tables.iter().map(|t| t.id).collect();
                     return self.refuse(Refusal::new(
                         "",
-                        format!(
-                            "{wanted:?} is not a table of this report; choose one of: {}.",
-                            ids.join(", ")
+                        say_with(
+                            parsed.language,
+                            "figures-refusal-table",
+                            &[("value", format!("{wanted:?}")), ("ids", ids.join(", "))],
                         ),
                     ));
                 };
@@ -179,7 +189,11 @@ impl Page<'_> {
             Some(other) => {
                 return self.refuse(Refusal::new(
                     "",
-                    format!("{other:?} is not a format; choose html or csv."),
+                    say_with(
+                        parsed.language,
+                        "figures-refusal-format",
+                        &[("value", format!("{other:?}"))],
+                    ),
                 ));
             }
         }
@@ -189,6 +203,7 @@ impl Page<'_> {
             self.path,
             parsed.selected.clone(),
             parsed.zone.name(),
+            parsed.language,
         );
         self.render(view, 200)
     }

@@ -49,20 +49,35 @@ pub(crate) struct Table {
 impl Table {
     /// Names the currency of the redress column (an installation pays in one, so amounts
     /// are never added across two).
-    pub(super) fn in_currency(mut self, currency: &redress_domain::Currency) -> Self {
+    pub(super) fn in_currency(
+        mut self,
+        currency: &redress_domain::Currency,
+        language: Language,
+    ) -> Self {
+        let plain = say(language, "figures-col-redress");
         for header in self.headers.iter_mut().chain(self.csv_headers.iter_mut()) {
-            if header == "Redress paid" {
-                *header = format!("Redress paid ({currency})");
+            if *header == plain {
+                *header = say_with(
+                    language,
+                    "figures-col-redress-in",
+                    &[("currency", currency.to_string())],
+                );
             }
         }
         self
     }
 
-    pub(super) fn new(id: &'static str, title: impl Into<String>, headers: &[&str]) -> Self {
+    /// A table `id` (its name in links and the CSV's file name, never translated), with
+    /// its title and column headers in the reader's words.
+    pub(super) fn new(
+        id: &'static str,
+        title: impl Into<String>,
+        headers: &[impl AsRef<str>],
+    ) -> Self {
         Self {
             id,
             title: title.into(),
-            headers: headers.iter().map(|h| h.to_string()).collect(),
+            headers: headers.iter().map(|h| h.as_ref().to_string()).collect(),
             csv_headers: Vec::new(),
             rows: Vec::new(),
             chart: String::new(),

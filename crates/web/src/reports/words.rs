@@ -25,11 +25,21 @@ pub(super) fn mean(volume: &Volume) -> String {
         .map_or_else(|| "–".into(), |m| format!("{m:.2}"))
 }
 
+/// A message of the reports in the reader's language.
+pub(super) fn say(language: Language, key: &str) -> String {
+    locale::text(language, key)
+}
+
+/// A message of the reports in the reader's language, with its arguments.
+pub(super) fn say_with(language: Language, key: &str, args: &[(&str, String)]) -> String {
+    locale::text_with(language, key, args)
+}
+
 /// A label for a value of a breakdown.
-pub(super) fn value_label(by: &str, value: &str) -> String {
+pub(super) fn value_label(language: Language, by: &str, value: &str) -> String {
     let label = match by {
-        "owner" if value.is_empty() => Some("No owner"),
-        "team" if value.is_empty() => Some("No team"),
+        "owner" if value.is_empty() => return say(language, "figures-no-owner"),
+        "team" if value.is_empty() => return say(language, "figures-no-team"),
         "channel" => Channel::parse(value).ok().map(|c| c.label()),
         "priority" => Priority::parse(value).ok().map(|p| p.label()),
         "tier" => Tier::parse(value).ok().map(|t| t.label()),
@@ -38,7 +48,7 @@ pub(super) fn value_label(by: &str, value: &str) -> String {
     label.map_or_else(
         || {
             if value.is_empty() {
-                "(none)".into()
+                say(language, "figures-none-value")
             } else {
                 value.to_string()
             }
@@ -47,37 +57,48 @@ pub(super) fn value_label(by: &str, value: &str) -> String {
     )
 }
 
-pub(super) fn period_label(start: NaiveDate, grouping: Grouping) -> String {
-    match grouping {
-        Grouping::Day => start.format("%d %b").to_string(),
-        Grouping::Week => format!("w/c {}", start.format("%d %b")),
-        Grouping::Month => start.format("%b %Y").to_string(),
-    }
+/// The first day of a period as its label: "02 Mar", "w/c 02 Mar", "Mar 2026" (each
+/// language's month names and order).
+pub(super) fn period_label(language: Language, start: NaiveDate, grouping: Grouping) -> String {
+    let month = say(language, &format!("figures-month-{}", start.month()));
+    let args = [
+        ("day", start.format("%d").to_string()),
+        ("d", start.day().to_string()),
+        ("month", month),
+        ("year", start.year().to_string()),
+    ];
+    let key = match grouping {
+        Grouping::Day => "figures-period-day",
+        Grouping::Week => "figures-period-week",
+        Grouping::Month => "figures-period-month",
+    };
+    say_with(language, key, &args)
 }
 
-pub(super) fn by_label(by: &str) -> &'static str {
-    match by {
-        "owner" => "Owner",
-        "team" => "Team",
-        "category" => "Category",
-        "channel" => "Channel",
-        "priority" => "Priority",
-        "tier" => "Tier",
-        "company" => "Company",
-        _ => "All",
-    }
+/// The name of a breakdown ("Owner"), as a column heads it.
+pub(super) fn by_label(language: Language, by: &str) -> String {
+    let key = match by {
+        "owner" => "figures-by-owner",
+        "team" => "figures-by-team",
+        "category" => "figures-by-category",
+        "channel" => "figures-by-channel",
+        "priority" => "figures-by-priority",
+        "tier" => "figures-by-tier",
+        "company" => "figures-by-company",
+        _ => "figures-by-all",
+    };
+    say(language, key)
 }
 
 /// "1 answer matches." / "12 answers match; the latest 10 are shown."
-pub(super) fn matched_note(total: i64, shown: i64) -> String {
-    let matched = if total == 1 {
-        "1 answer matches".to_string()
+pub(super) fn matched_note(language: Language, total: i64, shown: i64) -> String {
+    let args = [("total", total.to_string()), ("shown", shown.to_string())];
+    let key = if total > shown {
+        "figures-matched-more"
+    } else if total == 1 {
+        "figures-matched-one"
     } else {
-        format!("{total} answers match")
+        "figures-matched-other"
     };
-    if total > shown {
-        format!("{matched}; the latest {shown} are shown.")
-    } else {
-        format!("{matched}.")
-    }
+    say_with(language, key, &args)
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
-use redress_domain::{Priority, SlaClock, Tier};
+use redress_domain::{Language, Priority, SlaClock, Tier};
 use redress_store::sla::{DashboardRow, SlaFilter};
 
 use crate::clocks::words;
@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::locale;
 use crate::signed::Signed;
 use crate::{AppState, viewer_zone};
 
@@ -49,9 +50,19 @@ struct Line {
     left: String,
 }
 
+/// Time overdue or left, in `language`.
+fn time_words(language: Language, key: &str, seconds: i64) -> String {
+    locale::text_with(language, key, &[("time", words(seconds))])
+}
+
 /// Each line names its most urgent clock (`urgent`: the oldest breach, else the next due
 /// time), or its next due clock.
-fn lines(rows: Vec<DashboardRow>, now: DateTime<Utc>, urgent: bool) -> Vec<Line> {
+fn lines(
+    rows: Vec<DashboardRow>,
+    now: DateTime<Utc>,
+    urgent: bool,
+    language: Language,
+) -> Vec<Line> {
     rows.into_iter()
         .map(|row| {
             let clock = if urgent {
@@ -62,11 +73,13 @@ fn lines(rows: Vec<DashboardRow>, now: DateTime<Utc>, urgent: bool) -> Vec<Line>
             let clock_label = clock.and_then(SlaClock::parse).map_or("", |c| c.label());
             let breached_since = if urgent { row.breached_since } else { None };
             let left = match (breached_since, row.next_due_at) {
-                (Some(since), _) => format!("{} overdue", words((now - since).num_seconds())),
-                (None, Some(due)) if due <= now => {
-                    format!("{} overdue", words((now - due).num_seconds()))
+                (Some(since), _) => {
+                    time_words(language, "dash-overdue", (now - since).num_seconds())
                 }
-                (None, Some(due)) => format!("{} left", words((due - now).num_seconds())),
+                (None, Some(due)) if due <= now => {
+                    time_words(language, "dash-overdue", (now - due).num_seconds())
+                }
+                (None, Some(due)) => time_words(language, "dash-left", (due - now).num_seconds()),
                 (None, None) => String::new(),
             };
             Line {
@@ -135,9 +148,9 @@ struct Filters {
 #[derive(Debug, Serialize)]
 struct List {
     id: &'static str,
-    title: &'static str,
-    note: &'static str,
-    empty: &'static str,
+    title: String,
+    note: String,
+    empty: String,
     lines: Vec<Line>,
     /// "Showing the 10 most urgent of 42."
     more: Option<String>,
@@ -152,6 +165,8 @@ struct List {
 #[derive(Debug, Serialize)]
 struct OwnerGroup {
     name: String,
+    /// The complaints no one owns (`name` says so in the reader's words).
+    unowned: bool,
     count: i64,
     queue: String,
 }
@@ -159,7 +174,8 @@ struct OwnerGroup {
 /// Open clocks counted by one column (step, owner, category, tier).
 #[derive(Debug, Serialize)]
 struct Tally {
-    column: &'static str,
+    /// The column's name, in the reader's words.
+    column: String,
     rows: Vec<(String, i64)>,
 }
 
@@ -172,15 +188,20 @@ pub(crate) async fn dashboard(
     me: Signed,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let language = me.staff.language();
+    let t = |key: &str| locale::text(language, key);
+    let refused = |key: &str, value: &str| {
+        AppError::BadForm(locale::text_with(
+            language,
+            key,
+            &[("value", format!("{value:?}"))],
+        ))
+    };
     let owner = match blank(&query.owner).as_deref() {
         None => None,
         Some("none") => Some(Uuid::nil()),
         Some("me") => Some(me.staff.0.id),
-        Some(id) => Some(Uuid::parse_str(id).map_err(|_| {
-            AppError::BadForm(format!(
-                "{id:?} is not a member of staff; choose one from the list."
-            ))
-        })?),
+        Some(id) => Some(Uuid::parse_str(id).map_err(|_| refused("dash-bad-owner", id))?),
     };
     let bad = |e: redress_domain::InvalidValue| AppError::BadForm(e.to_string());
     let tier = blank(&query.tier)
@@ -197,17 +218,10 @@ pub(crate) async fn dashboard(
             .parse()
             .ok()
             .filter(|d| PERIODS.contains(d))
-            .ok_or_else(|| {
-                AppError::BadForm(format!(
-                    "{p:?} is not a period; choose 7, 30, 90 or 365 days."
-                ))
-            })?,
+            .ok_or_else(|| refused("dash-bad-period", p))?,
     };
     let team = blank(&query.team)
-        .map(|t| {
-            uuid::Uuid::parse_str(&t)
-                .map_err(|_| AppError::BadForm(format!("{t:?} is not a team.")))
-        })
+        .map(|team| uuid::Uuid::parse_str(&team).map_err(|_| refused("dash-bad-team", &team)))
         .transpose()?;
     let filter = SlaFilter {
         owner,
@@ -261,7 +275,6 @@ pub(crate) async fn dashboard(
     };
     // Categories in the reader's words (the dashboard counts each managed category once).
     let categories = state.store.categories.map().await?;
-    let language = me.staff.language();
     for row in dashboard
         .breached
         .iter_mut()
@@ -312,7 +325,8 @@ pub(crate) async fn dashboard(
                         .map_or_else(|| "unassigned".to_string(), |id| id.to_string()),
                 );
                 OwnerGroup {
-                    name: o.owner_name.clone().unwrap_or_else(|| "No owner".into()),
+                    name: o.owner_name.clone().unwrap_or_else(|| t("dash-no-owner")),
+                    unowned: o.owner_name.is_none(),
                     count: o.count,
                     queue: queue_link(state, owner),
                 }
@@ -321,24 +335,25 @@ pub(crate) async fn dashboard(
     };
     // Each list shows the LIST_LIMIT most urgent lines, says how many there are, and links
     // to all of them in the queue, by owner too.
-    let list = |id: &'static str,
-                title: &'static str,
-                note: &'static str,
-                empty: &'static str,
-                rows,
-                urgent,
-                total: i64,
-                owners: Vec<OwnerGroup>| {
-        let lines = lines(rows, now, urgent);
+    // Each list's words are `dash-{id}-title`, `-note` and `-empty`.
+    let list = |id: &'static str, rows, urgent, total: i64, owners: Vec<OwnerGroup>| {
+        let lines = lines(rows, now, urgent, language);
         let shown = lines.len() as i64;
         let state = (id != "due_today" && past.is_none()).then_some(id);
+        let part = |part: &str| t(&format!("dash-{}-{part}", id.replace('_', "-")));
         List {
             id,
-            title,
-            note,
-            empty,
+            title: part("title"),
+            note: part("note"),
+            empty: part("empty"),
             lines,
-            more: (total > shown).then(|| format!("Showing the {shown} most urgent of {total}.")),
+            more: (total > shown).then(|| {
+                locale::text_with(
+                    language,
+                    "dash-showing",
+                    &[("shown", shown.to_string()), ("total", total.to_string())],
+                )
+            }),
             queue: state
                 .filter(|_| total > shown)
                 .map(|s| queue_link(s, queue_owner.clone())),
@@ -351,9 +366,6 @@ pub(crate) async fn dashboard(
     let lists = [
         list(
             "breached",
-            "Breached",
-            "longest overdue first",
-            "Nothing is breached.",
             dashboard.breached,
             true,
             breached_total,
@@ -361,9 +373,6 @@ pub(crate) async fn dashboard(
         ),
         list(
             "at_risk",
-            "At risk",
-            "least time left first",
-            "Nothing is at risk.",
             dashboard.at_risk,
             true,
             at_risk_total,
@@ -371,19 +380,16 @@ pub(crate) async fn dashboard(
         ),
         list(
             "due_today",
-            "Due today",
-            "the next deadline of each complaint, soonest first",
-            "Nothing else falls due today.",
             dashboard.due_today,
             false,
             due_today_total,
             Vec::new(),
         ),
     ];
-    let tally = |column: &'static str,
+    let tally = |column: &str,
                  tallies: &[redress_store::sla::Tally],
                  parse: &dyn Fn(&str) -> Option<&'static str>| Tally {
-        column,
+        column: t(column),
         rows: tallies
             .iter()
             .map(|t| {
@@ -394,12 +400,12 @@ pub(crate) async fn dashboard(
     };
     let none = |_: &str| None;
     let tallies = [
-        tally("Step", &dashboard.by_clock, &|k| {
+        tally("dash-col-step", &dashboard.by_clock, &|k| {
             SlaClock::parse(k).map(|c| c.label())
         }),
-        tally("Owner", &dashboard.by_owner, &none),
-        tally("Category", &dashboard.by_category, &none),
-        tally("Tier", &dashboard.by_tier, &|k| {
+        tally("dash-col-owner", &dashboard.by_owner, &none),
+        tally("dash-col-category", &dashboard.by_category, &none),
+        tally("dash-col-tier", &dashboard.by_tier, &|k| {
             Tier::parse(k).ok().map(|t| t.label())
         }),
     ];
@@ -431,9 +437,9 @@ pub(crate) async fn dashboard(
     let by_team = dashboard
         .by_team
         .iter()
-        .map(|t| TeamLine {
-            name: t.team_id.map_or_else(
-                || "No team (from before teams)".to_string(),
+        .map(|line| TeamLine {
+            name: line.team_id.map_or_else(
+                || t("dash-no-team"),
                 |id| {
                     teams
                         .iter()
@@ -441,11 +447,11 @@ pub(crate) async fn dashboard(
                         .map_or_else(|| id.to_string(), |x| x.name.clone())
                 },
             ),
-            link: t.team_id.map(|id| format!("/sla?team={id}")),
-            breached: t.breached,
-            at_risk: t.at_risk,
-            on_track: t.on_track,
-            paused: t.paused,
+            link: line.team_id.map(|id| format!("/sla?team={id}")),
+            breached: line.breached,
+            at_risk: line.at_risk,
+            on_track: line.on_track,
+            paused: line.paused,
         })
         .collect();
     let mut view = Dashboard {
@@ -488,4 +494,34 @@ pub(crate) async fn dashboard(
             .collect(),
     });
     me.page(view)?.render(&state, "sla/dashboard.html", 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dashboard_s_words_are_in_every_language() {
+        for language in Language::ALL {
+            for id in ["breached", "at-risk", "due-today"] {
+                for part in ["title", "note", "empty"] {
+                    let key = format!("dash-{id}-{part}");
+                    let text = locale::text(*language, &key);
+                    assert!(
+                        !text.is_empty() && !text.contains(&key),
+                        "{language:?} {key}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            locale::text(Language::En, "dash-breached-empty"),
+            "Nothing is breached."
+        );
+        assert_eq!(
+            time_words(Language::En, "dash-overdue", 7_500),
+            "2 h 5 min overdue"
+        );
+        assert_eq!(time_words(Language::Zh, "dash-left", 600), "剩余 10 min");
+    }
 }

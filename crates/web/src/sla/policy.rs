@@ -9,23 +9,35 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, NaiveTime};
 use redress_domain::sla::PolicyError;
-use redress_domain::{BusinessCalendar, Preset, Priority, SlaClock, SlaPolicy, Target, Tier};
+use redress_domain::{
+    BusinessCalendar, Language, Preset, Priority, SlaClock, SlaPolicy, Target, Tier,
+};
 use serde::Deserialize;
 
 use crate::auth::{CurrentStaff, csrf_protected};
 use crate::error::AppError;
+use crate::locale;
 use crate::signed::Signed;
 use crate::{AppState, page_context, render};
 
+/// The days of the week: (code, key of its name).
 const WEEKDAYS: [(&str, &str); 7] = [
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-    ("sat", "Saturday"),
-    ("sun", "Sunday"),
+    ("mon", "dash-weekday-mon"),
+    ("tue", "dash-weekday-tue"),
+    ("wed", "dash-weekday-wed"),
+    ("thu", "dash-weekday-thu"),
+    ("fri", "dash-weekday-fri"),
+    ("sat", "dash-weekday-sat"),
+    ("sun", "dash-weekday-sun"),
 ];
+
+/// The days of the week in `language`: (code, name).
+fn weekdays(language: Language) -> Vec<(&'static str, String)> {
+    WEEKDAYS
+        .iter()
+        .map(|(code, key)| (*code, locale::text(language, key)))
+        .collect()
+}
 
 /// The policy as the editor's fields.
 fn fields_of(policy: &SlaPolicy) -> BTreeMap<String, String> {
@@ -84,25 +96,28 @@ fn time(text: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()
 }
 
-/// Reads the editor's fields into a policy, or every problem found, each naming its field.
+/// Reads the editor's fields into a policy, or every problem found (in `language`), each
+/// naming its field.
 fn policy_from(
     fields: &BTreeMap<String, String>,
     preset: Option<String>,
+    language: Language,
 ) -> Result<SlaPolicy, Vec<String>> {
     let get = |name: &str| fields.get(name).map(|v| v.trim()).unwrap_or_default();
+    let say = |key: &str, args: &[(&str, String)]| locale::text_with(language, key, args);
     let mut problems = Vec::new();
     let time_zone = match get("time_zone").parse() {
         Ok(zone) => zone,
         Err(_) => {
-            problems.push(format!(
-                "Time zone: {:?} is not a time zone; write one like Europe/London.",
-                get("time_zone")
+            problems.push(say(
+                "dash-policy-time-zone",
+                &[("value", format!("{:?}", get("time_zone")))],
             ));
             chrono_tz::UTC
         }
     };
     let mut hours: [Vec<(NaiveTime, NaiveTime)>; 7] = Default::default();
-    for (i, (code, label)) in WEEKDAYS.iter().enumerate() {
+    for (i, (code, label)) in weekdays(language).iter().enumerate() {
         let text = get(&format!("hours_{code}"));
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let interval = part
@@ -110,9 +125,9 @@ fn policy_from(
                 .and_then(|(from, to)| Some((time(from)?, time(to)?)));
             match interval {
                 Some(interval) => hours[i].push(interval),
-                None => problems.push(format!(
-                    "{label}: {part:?} is not a span of hours; write 09:00-17:00 (several \
-                     separated by commas, 24:00 for midnight)."
+                None => problems.push(say(
+                    "dash-policy-hours",
+                    &[("day", label.clone()), ("value", format!("{part:?}"))],
                 )),
             }
         }
@@ -128,15 +143,16 @@ fn policy_from(
             Ok(date) => {
                 holidays.insert(date);
             }
-            Err(_) => problems.push(format!(
-                "Holidays: {line:?} does not start with a date like 2026-12-25."
+            Err(_) => problems.push(say(
+                "dash-policy-holiday",
+                &[("value", format!("{line:?}"))],
             )),
         }
     }
     let at_risk_percent = match get("at_risk_percent").parse::<u8>() {
         Ok(p) => p,
         Err(_) => {
-            problems.push("At risk: write a whole number of percent, 1 to 90.".into());
+            problems.push(say("dash-policy-at-risk", &[]));
             25
         }
     };
@@ -161,11 +177,14 @@ fn policy_from(
                 }
                 match Target::parse(text) {
                     Ok(target) => policy.set_target(*tier, *priority, clock, Some(target)),
-                    Err(e) => problems.push(format!(
-                        "{}, {} priority, {}: {e}",
-                        tier.label(),
-                        priority.label().to_lowercase(),
-                        clock.label().to_lowercase()
+                    Err(e) => problems.push(say(
+                        "dash-policy-target",
+                        &[
+                            ("tier", tier.label().to_string()),
+                            ("priority", priority.label().to_lowercase()),
+                            ("clock", clock.label().to_lowercase()),
+                            ("error", e.to_string()),
+                        ],
                     )),
                 }
             }
@@ -173,7 +192,9 @@ fn policy_from(
     }
     if let Err(error) = policy.validate() {
         problems.push(match error {
-            PolicyError::Calendar(e) => format!("Working hours: {e}."),
+            PolicyError::Calendar(e) => {
+                say("dash-policy-working-hours", &[("error", e.to_string())])
+            }
             other => format!(
                 "{}{}.",
                 other.to_string()[..1].to_uppercase(),
@@ -231,10 +252,7 @@ async fn policy_page(
     context.insert("problems", &problems);
     context.insert("notice", &notice);
     context.insert("confirming", &confirming);
-    context.insert(
-        "weekdays",
-        &WEEKDAYS.iter().map(|(c, l)| (*c, *l)).collect::<Vec<_>>(),
-    );
+    context.insert("weekdays", &weekdays(staff.language()));
     let clocks: Vec<(&str, &str, &str)> = SlaClock::ALL
         .iter()
         .map(|c| (c.code(), c.label(), c.rule()))
@@ -257,10 +275,13 @@ pub(crate) async fn policy(
     query: web::Query<PolicyQuery>,
 ) -> Result<HttpResponse, AppError> {
     let current = state.store.sla.policies.current().await?;
-    let notice = query
-        .saved
-        .as_deref()
-        .map(|v| format!("Saved as version {v}. New complaints are held to it from now on; complaints already received keep the version they arrived under."));
+    let notice = query.saved.as_deref().map(|v| {
+        locale::text_with(
+            staff.language(),
+            "dash-policy-saved",
+            &[("version", v.to_string())],
+        )
+    });
     policy_page(
         &state,
         &staff,
@@ -297,8 +318,10 @@ pub(crate) async fn save_policy(
     let policy = if let Some(code) = fields.get("preset").filter(|c| !c.is_empty()) {
         // A preset keeps the team's calendar and replaces the name and targets.
         let preset = Preset::parse(code).ok_or_else(|| {
-            AppError::BadForm(format!(
-                "{code:?} is not a preset; choose one from the list."
+            AppError::BadForm(locale::text_with(
+                staff.language(),
+                "dash-policy-bad-preset",
+                &[("value", format!("{code:?}"))],
             ))
         })?;
         // It replaces the whole policy: asked once more, nothing saved until confirmed.
@@ -316,7 +339,7 @@ pub(crate) async fn save_policy(
         }
         preset.policy(current.policy.calendar.clone())
     } else {
-        match policy_from(&fields, current.policy.preset.clone()) {
+        match policy_from(&fields, current.policy.preset.clone(), staff.language()) {
             Ok(policy) => policy,
             Err(problems) => {
                 return policy_page(
@@ -338,7 +361,7 @@ pub(crate) async fn save_policy(
             &staff,
             &session,
             fields_of(&policy),
-            vec!["Nothing changed, so no new version was saved.".into()],
+            vec![locale::text(staff.language(), "dash-policy-unchanged")],
             Above::Nothing,
             422,
         )
@@ -375,11 +398,11 @@ pub(crate) async fn rules(
 ) -> Result<HttpResponse, AppError> {
     let current = state.store.sla.policies.current().await?;
     let fields = fields_of(&current.policy);
-    let hours: Vec<(&str, String)> = WEEKDAYS
-        .iter()
+    let hours: Vec<(String, String)> = weekdays(staff.language())
+        .into_iter()
         .map(|(code, label)| {
             let hours = fields.get(&format!("hours_{code}")).cloned();
-            (*label, hours.unwrap_or_default())
+            (label, hours.unwrap_or_default())
         })
         .collect();
     let holidays: Vec<String> = current
@@ -440,7 +463,10 @@ mod tests {
             ));
             let fields = fields_of(&policy);
             assert_eq!(fields["hours_mon"], "08:30-24:00");
-            assert_eq!(policy_from(&fields, policy.preset.clone()), Ok(policy));
+            assert_eq!(
+                policy_from(&fields, policy.preset.clone(), Language::En),
+                Ok(policy)
+            );
         }
     }
 
@@ -451,7 +477,7 @@ mod tests {
         fields.insert("hours_tue".into(), "nine to five".into());
         fields.insert("holidays".into(), "Christmas".into());
         fields.insert("t_key_account_urgent_resolve".into(), "soon".into());
-        let problems = policy_from(&fields, None).unwrap_err();
+        let problems = policy_from(&fields, None, Language::En).unwrap_err();
         assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(problems[0].starts_with("Time zone"));
         assert!(problems[1].starts_with("Tuesday"));
@@ -461,7 +487,7 @@ mod tests {
         for (code, _) in WEEKDAYS {
             closed.insert(format!("hours_{code}"), String::new());
         }
-        let problems = policy_from(&closed, None).unwrap_err();
+        let problems = policy_from(&closed, None, Language::En).unwrap_err();
         assert_eq!(
             problems,
             vec!["Working hours: the calendar has no working hours."]
