@@ -38,6 +38,7 @@ pub use range::*;
 pub use tags::TagFigures;
 
 mod figures;
+mod keys;
 mod projector;
 mod query;
 mod range;

@@ -25,6 +25,7 @@ use redress_store::{AuditAction, AuditActor, Role, StaffAccount, accounts};
 use serde::Deserialize;
 
 use crate::error::AppError;
+use crate::locale::{text, text_with};
 use crate::{AppState, render};
 
 const SESSION_KEY: &str = "session";
@@ -287,22 +288,20 @@ pub(crate) struct SignInQuery {
 pub(crate) async fn sign_in_page(
     state: web::Data<AppState>,
     session: Session,
+    request: HttpRequest,
     query: web::Query<SignInQuery>,
 ) -> Result<HttpResponse, AppError> {
+    // Nobody is signed in yet: the browser's language.
+    let language = crate::locale::of_request(&request);
     let mut context = tera::Context::new();
+    context.insert("lang", language.code());
     context.insert("csrf", &csrf_token(&session)?);
     context.insert("next", &safe_next(query.next.as_deref()));
     context.insert("email", "");
     if query.expired.is_some() {
-        context.insert(
-            "notice",
-            "Your session ended (unused for a while, or signed in for too long). Please sign in again.",
-        );
+        context.insert("notice", &text(language, "note-session-expired"));
     } else if query.changed.is_some() {
-        context.insert(
-            "notice",
-            "Your password is changed, and every session of yours has ended. Sign in with the new one.",
-        );
+        context.insert("notice", &text(language, "note-password-changed"));
     }
     render(&state, "auth/sign_in.html", &context, 200)
 }
@@ -326,6 +325,7 @@ pub(crate) async fn sign_in(
     form: Checked<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
+    let language = crate::locale::of_request(&request);
     let next = safe_next(form.next.as_deref());
     let email: String = form.email.trim().to_lowercase().chars().take(320).collect();
     let address = crate::security::client_address(&request);
@@ -350,6 +350,7 @@ pub(crate) async fn sign_in(
     };
     let refuse = |status: u16, message: &str| -> Result<HttpResponse, AppError> {
         let mut context = tera::Context::new();
+        context.insert("lang", language.code());
         context.insert("csrf", &csrf_token(&session)?);
         context.insert("next", &next);
         context.insert("email", &email);
@@ -382,9 +383,10 @@ pub(crate) async fn sign_in(
         }
         return refuse(
             429,
-            &format!(
-                "Too many failed sign-ins from your network. Wait {} minutes and try again.",
-                SIGN_IN_WINDOW_SECONDS / 60
+            &text_with(
+                language,
+                "note-too-many-here",
+                &[("minutes", (SIGN_IN_WINDOW_SECONDS / 60).to_string())],
             ),
         );
     }
@@ -393,7 +395,7 @@ pub(crate) async fn sign_in(
         // database, which may not store it).
         audit_failure("the address contains a control character").await?;
         failed_here().await?;
-        return refuse(401, "The email address or the password is not right.");
+        return refuse(401, &text(language, "note-wrong-credentials"));
     }
     let failures = state
         .store
@@ -404,8 +406,10 @@ pub(crate) async fn sign_in(
         audit_failure("locked: too many failed sign-ins for this address").await?;
         return refuse(
             429,
-            &format!(
-                "Too many failed sign-ins for this address. Wait {FAILURE_WINDOW_MINUTES} minutes and try again; an administrator can see the attempts in the audit trail."
+            &text_with(
+                language,
+                "note-locked",
+                &[("minutes", FAILURE_WINDOW_MINUTES.to_string())],
             ),
         );
     }
@@ -466,10 +470,7 @@ pub(crate) async fn sign_in(
         Some(account) if matches => {
             tracing::info!(staff = %account.id, "sign-in refused: account deactivated");
             audit_failure("the account is deactivated").await?;
-            refuse(
-                403,
-                "This account has been deactivated. Ask an administrator if you need it again.",
-            )
+            refuse(403, &text(language, "note-deactivated"))
         }
         _ => {
             state.store.accounts.record_failure(&email).await?;
@@ -480,7 +481,7 @@ pub(crate) async fn sign_in(
                 "no account with this address"
             })
             .await?;
-            refuse(401, "The email address or the password is not right.")
+            refuse(401, &text(language, "note-wrong-credentials"))
         }
     }
 }

@@ -8,7 +8,7 @@ use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use redress_domain::Tier;
+use redress_domain::{Language, Tier};
 use redress_store::{FileError, Role};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -17,13 +17,14 @@ use crate::auth::{CurrentStaff, csrf_protected};
 use crate::complaints::queue::{QueueRow, queue_row};
 use crate::error::AppError;
 use crate::signed::Signed;
-use crate::{AppState, page_context, render};
+use crate::{AppState, locale, page_context, render};
 
 /// Companies listed on one page.
 const LIST_LIMIT: i64 = 200;
 
-pub(crate) fn tiers() -> Vec<(&'static str, &'static str)> {
-    Tier::options()
+/// The tiers to choose from, in `language`: (code, words).
+pub(crate) fn tiers(language: Language) -> Vec<(&'static str, String)> {
+    locale::options(language, "tier", &Tier::options())
 }
 
 pub(crate) fn file_error(error: FileError) -> AppError {
@@ -60,14 +61,16 @@ pub(crate) struct NewCompanyForm {
     notes: String,
 }
 
-pub(crate) fn notice(done: Option<&str>) -> Option<&'static str> {
-    Some(match done? {
-        "opened" => "The company's file was opened.",
-        "existed" => "This company already had a file; here it is.",
-        "saved" => "The file was saved.",
-        "erased" => "The customer's personal data was erased; their complaints keep their figures.",
+/// The one-line notice after a change (`?done=…`), in `language`.
+pub(crate) fn notice(language: Language, done: Option<&str>) -> Option<String> {
+    let key = match done? {
+        "opened" => "note-company-opened",
+        "existed" => "note-company-existed",
+        "saved" => "note-file-saved",
+        "erased" => "note-customer-erased",
         _ => return None,
-    })
+    };
+    Some(locale::text(language, key))
 }
 
 async fn render_list(
@@ -85,7 +88,7 @@ async fn render_list(
     context.insert("q", search);
     context.insert("form", form);
     context.insert("error", &error);
-    context.insert("tiers", &tiers());
+    context.insert("tiers", &tiers(staff.language()));
     context.insert("may_set_tier", &(staff.0.role >= Role::Manager));
     render(state, "companies/list.html", &context, status)
 }
@@ -98,9 +101,10 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, AppError> {
     let search = query.q.as_deref().unwrap_or("").trim().to_string();
     if search.chars().count() > 200 {
-        return Err(AppError::BadForm(
-            "The search is too long: at most 200 characters.".into(),
-        ));
+        return Err(AppError::BadForm(locale::text(
+            staff.language(),
+            "note-search-too-long",
+        )));
     }
     render_list(
         &state,
@@ -119,7 +123,12 @@ fn requested_tier(staff: &CurrentStaff, code: &str, current: Tier) -> Result<Tie
     let tier = if code.trim().is_empty() {
         current
     } else {
-        Tier::parse(code).map_err(|e| AppError::BadForm(e.to_string()))?
+        Tier::parse(code).map_err(|e| {
+            AppError::BadForm(crate::refusals::refusal(
+                staff.language(),
+                &redress_domain::ComplaintError::Invalid(e),
+            ))
+        })?
     };
     if tier != current {
         staff.require(Role::Manager)?;
@@ -175,7 +184,7 @@ async fn render_company(
     staff: &CurrentStaff,
     session: &Session,
     id: Uuid,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     failed: Option<(String, CompanyForm)>,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
@@ -208,14 +217,22 @@ async fn render_company(
         ),
     };
     context.insert("company", &company);
-    context.insert("tier_label", company.tier.label());
+    context.insert(
+        "tier_label",
+        &locale::label(
+            staff.language(),
+            "tier",
+            company.tier.code(),
+            company.tier.label(),
+        ),
+    );
     context.insert("complaints", &complaints);
     context.insert("history_limit", &redress_store::companies::HISTORY_LIMIT);
     context.insert("contacts", &contacts);
     context.insert("notice", &notice);
     context.insert("error", &error);
     context.insert("form", &form);
-    context.insert("tiers", &tiers());
+    context.insert("tiers", &tiers(staff.language()));
     context.insert("may_set_tier", &(staff.0.role >= Role::Manager));
     render(state, "companies/show.html", &context, status)
 }
@@ -233,7 +250,7 @@ pub(crate) async fn show(
         &staff,
         &session,
         id,
-        notice(query.done.as_deref()),
+        notice(staff.language(), query.done.as_deref()),
         None,
         200,
     )

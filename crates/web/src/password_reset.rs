@@ -7,12 +7,14 @@
 use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use redress_domain::Language;
 use redress_store::accounts::{self, AccountError};
 use redress_store::{AuditAction, AuditActor};
 use serde::Deserialize;
 
 use crate::auth::{Checked, csrf_protected, csrf_token};
 use crate::error::AppError;
+use crate::locale::text;
 use crate::security::client_address;
 use crate::{AppState, render};
 
@@ -31,11 +33,15 @@ pub(crate) struct ForgotQuery {
 fn forgot_page(
     state: &AppState,
     session: &Session,
+    language: Language,
     notice: Option<&str>,
     error: Option<&str>,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
+    let notice = notice.map(|key| text(language, key));
+    let error = error.map(|key| text(language, key));
     let mut context = tera::Context::new();
+    context.insert("lang", language.code());
     context.insert("csrf", &csrf_token(session)?);
     context.insert("notice", &notice);
     context.insert("error", &error);
@@ -46,14 +52,12 @@ fn forgot_page(
 pub(crate) async fn forgot_form(
     state: web::Data<AppState>,
     session: Session,
+    request: HttpRequest,
     query: web::Query<ForgotQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let notice = query.sent.is_some().then_some(
-        "If an account signs in with that address, a link to choose a new password is on its \
-         way to it. It works once, for 30 minutes. Nothing came? Check the address, or ask an \
-         administrator.",
-    );
-    forgot_page(&state, &session, notice, None, 200)
+    let notice = query.sent.is_some().then_some("note-link-sent");
+    let language = crate::locale::of_request(&request);
+    forgot_page(&state, &session, language, notice, None, 200)
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +77,7 @@ pub(crate) async fn forgot(
     request: HttpRequest,
     form: Checked<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
+    let language = crate::locale::of_request(&request);
     let email = form.email.trim().to_lowercase();
     // 254 characters: the longest address mail can carry (RFC 5321); longer is no address,
     // and would only fill the rate-limit and audit tables.
@@ -80,8 +85,9 @@ pub(crate) async fn forgot(
         return forgot_page(
             &state,
             &session,
+            language,
             None,
-            Some("Give the email address you sign in with."),
+            Some("note-give-email"),
             422,
         );
     }
@@ -96,8 +102,9 @@ pub(crate) async fn forgot(
         return forgot_page(
             &state,
             &session,
+            language,
             None,
-            Some("Too many requests from here; try again in an hour, or ask an administrator."),
+            Some("note-too-many-requests"),
             429,
         );
     }
@@ -138,24 +145,23 @@ pub(crate) async fn forgot(
 }
 
 /// The page for a link that no longer works (410).
-fn spent(state: &AppState) -> Result<HttpResponse, AppError> {
-    render(
-        state,
-        "auth/reset_link_spent.html",
-        &tera::Context::new(),
-        410,
-    )
+fn spent(state: &AppState, language: Language) -> Result<HttpResponse, AppError> {
+    let mut context = tera::Context::new();
+    context.insert("lang", language.code());
+    render(state, "auth/reset_link_spent.html", &context, 410)
 }
 
 fn reset_page(
     state: &AppState,
     session: &Session,
+    language: Language,
     token: &str,
     name: &str,
     error: Option<&str>,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
     let mut context = tera::Context::new();
+    context.insert("lang", language.code());
     context.insert("csrf", &csrf_token(session)?);
     context.insert("token", token);
     context.insert("name", name);
@@ -167,8 +173,10 @@ fn reset_page(
 pub(crate) async fn reset_form(
     state: web::Data<AppState>,
     session: Session,
+    request: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let language = crate::locale::of_request(&request);
     let token = path.into_inner();
     let now = state.store.clock.now();
     match state
@@ -177,8 +185,8 @@ pub(crate) async fn reset_form(
         .open(&state.store.accounts, &token, now)
         .await?
     {
-        Some(account) => reset_page(&state, &session, &token, &account.name, None, 200),
-        None => spent(&state),
+        Some(account) => reset_page(&state, &session, language, &token, &account.name, None, 200),
+        None => spent(&state, language),
     }
 }
 
@@ -202,16 +210,27 @@ pub(crate) async fn reset(
     path: web::Path<String>,
     form: Checked<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
+    let language = crate::locale::of_request(&request);
     let token = path.into_inner();
     let now = state.store.clock.now();
     let resets = &state.store.password_resets;
     let Some(account) = resets.open(&state.store.accounts, &token, now).await? else {
-        return spent(&state);
+        return spent(&state, language);
     };
     let form = form.into_inner();
+    let refuse = |refusal: &str| {
+        reset_page(
+            &state,
+            &session,
+            language,
+            &token,
+            &account.name,
+            Some(refusal),
+            422,
+        )
+    };
     if form.new != form.confirm {
-        let refusal = "The new password and its confirmation differ; type the same twice.";
-        return reset_page(&state, &session, &token, &account.name, Some(refusal), 422);
+        return refuse(&text(language, "note-confirmation-differs"));
     }
     let new = form.new;
     let hash = match web::block(move || accounts::hash_password(&new))
@@ -221,13 +240,12 @@ pub(crate) async fn reset(
         Ok(hash) => hash,
         Err(AccountError::Store(error)) => return Err(error.into()),
         Err(error) => {
-            let refusal = error.to_string();
-            return reset_page(&state, &session, &token, &account.name, Some(&refusal), 422);
+            return refuse(&crate::admin::users::account_refusal(language, &error));
         }
     };
     // Used once: a second tab, or a replay, finds it spent.
     let Some(account) = resets.consume(&state.store.accounts, &token, now).await? else {
-        return spent(&state);
+        return spent(&state, language);
     };
     state
         .store

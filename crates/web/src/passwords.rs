@@ -10,8 +10,10 @@ use redress_store::AuditAction;
 use redress_store::accounts::{self, AccountError};
 use serde::Deserialize;
 
+use crate::admin::users::account_refusal;
 use crate::auth::{CurrentStaff, account_in_path, csrf_protected};
 use crate::error::AppError;
+use crate::locale::text;
 use crate::security::audit;
 use crate::signed::Signed;
 use crate::{AppState, page_context, render};
@@ -74,23 +76,26 @@ pub(crate) async fn change_own(
     let matches = web::block(move || accounts::verify_password(&hash, &current))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
+    let language = staff.language();
     let refusal = if !matches {
-        Some("Your current password is not right; type it again.")
+        Some("note-current-wrong")
     } else if form.new != form.confirm {
-        Some("The new password and its confirmation differ; type the same twice.")
+        Some("note-confirmation-differs")
     } else if form.new == form.current {
-        Some("The new password is the current one; choose another.")
+        Some("note-same-password")
     } else {
         None
     };
     if let Some(refusal) = refusal {
-        return own_page(&state, &staff, &session, Some(refusal.into()), 422).await;
+        let refusal = text(language, refusal);
+        return own_page(&state, &staff, &session, Some(refusal), 422).await;
     }
     let hash = match hashed(form.new).await? {
         Ok(hash) => hash,
         Err(AccountError::Store(error)) => return Err(error.into()),
         Err(error) => {
-            return own_page(&state, &staff, &session, Some(error.to_string()), 422).await;
+            let refusal = account_refusal(language, &error);
+            return own_page(&state, &staff, &session, Some(refusal), 422).await;
         }
     };
     state
@@ -161,16 +166,8 @@ pub(crate) async fn reset(
 ) -> Result<HttpResponse, AppError> {
     let account = account_in_path(&state, &path).await?;
     if account.id == staff.0.id {
-        let refusal = "Change your own password on your account page, with your current one.";
-        return reset_page(
-            &state,
-            &staff,
-            &session,
-            &account,
-            Some(refusal.into()),
-            422,
-        )
-        .await;
+        let refusal = text(staff.language(), "note-own-password-elsewhere");
+        return reset_page(&state, &staff, &session, &account, Some(refusal), 422).await;
     }
     let hash = match hashed(form.password).await? {
         Ok(hash) => hash,
@@ -181,7 +178,7 @@ pub(crate) async fn reset(
                 &staff,
                 &session,
                 &account,
-                Some(error.to_string()),
+                Some(account_refusal(staff.language(), &error)),
                 422,
             )
             .await;

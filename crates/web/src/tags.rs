@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::auth::csrf_protected;
 use crate::error::AppError;
+use crate::locale::text_with;
 use crate::signed::Signed;
 
 /// The tags page.
@@ -61,10 +62,11 @@ pub(crate) async fn list(
     query: web::Query<TagsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notice = match (&query.renamed, &query.to) {
-        (Some(n), Some(to)) => Some(format!(
-            "Done: {n} complaint{} now carr{} the tag \"{to}\".",
-            if *n == 1 { "" } else { "s" },
-            if *n == 1 { "ies" } else { "y" }
+        (Some(n), Some(to)) => Some(crate::words::counted(
+            me.staff.language(),
+            "note-tag-renamed",
+            u64::try_from(*n).unwrap_or(u64::MAX),
+            &[("tag", to.clone())],
         )),
         _ => None,
     };
@@ -99,14 +101,21 @@ pub(crate) async fn rename(
         }
     };
     if from == to {
-        return refuse(format!(
-            "\"{from}\" is already called that; type another name."
+        return refuse(text_with(
+            signed.staff.language(),
+            "note-tag-same",
+            &[("tag", from)],
         ))
         .await;
     }
     let tagged = state.store.complaint_list.tagged(&from).await?;
     if tagged.is_empty() {
-        return refuse(format!("No complaint carries the tag \"{from}\".")).await;
+        return refuse(text_with(
+            signed.staff.language(),
+            "note-tag-none",
+            &[("tag", from)],
+        ))
+        .await;
     }
     let by = Actor::Staff(signed.staff.0.member());
     let mut renamed = 0;

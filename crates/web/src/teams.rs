@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use redress_domain::Language;
 use redress_store::{Assignment, RuleField, Team, TeamError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -13,6 +14,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::{CurrentStaff, csrf_protected};
 use crate::error::AppError;
+use crate::locale::{self, text, text_with};
 use crate::signed::Signed;
 
 /// The teams page.
@@ -20,9 +22,9 @@ use crate::signed::Signed;
 struct TeamsView {
     teams: Vec<Team>,
     rules: Vec<RuleView>,
-    assignments: Vec<(&'static str, &'static str)>,
-    fields: Vec<(&'static str, &'static str)>,
-    notice: Option<&'static str>,
+    assignments: Vec<(&'static str, String)>,
+    fields: Vec<(&'static str, String)>,
+    notice: Option<String>,
     error: Option<String>,
     /// The new team's name, kept when refused.
     name: String,
@@ -53,24 +55,57 @@ impl RuleDraft {
 struct RuleView {
     id: Uuid,
     position: i32,
-    field: &'static str,
+    field: String,
     value: String,
     team: String,
 }
 
-fn assignments() -> Vec<(&'static str, &'static str)> {
-    Assignment::ALL.map(|a| (a.code(), a.label())).to_vec()
+/// The ways a team gives out work, in `language`: (code, words).
+fn assignments(language: Language) -> Vec<(&'static str, String)> {
+    Assignment::ALL
+        .map(|a| {
+            (
+                a.code(),
+                locale::label(language, "assignment", a.code(), a.label()),
+            )
+        })
+        .to_vec()
+}
+
+/// What a routing rule looks at, in `language`.
+fn field_words(language: Language, field: RuleField) -> String {
+    locale::label(language, "field", field.code(), field.label())
+}
+
+/// Why a change to the teams was refused, in `language` (a rule's value the store refuses is
+/// in the store's words).
+fn team_refusal(language: Language, error: &TeamError) -> String {
+    match error {
+        TeamError::NoName => text(language, "note-team-no-name"),
+        TeamError::LongName => text_with(
+            language,
+            "note-team-long-name",
+            &[("max", redress_store::teams::MAX_NAME.to_string())],
+        ),
+        TeamError::NameTaken(name) => {
+            text_with(language, "note-team-name-taken", &[("name", name.clone())])
+        }
+        TeamError::NotFound => text(language, "note-team-not-found"),
+        TeamError::UnknownMember => text(language, "note-team-unknown-member"),
+        TeamError::BadRule(words) => words.clone(),
+    }
 }
 
 async fn render_list(
     state: &AppState,
     signed: &Signed<impl Sized>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     error: Option<String>,
     name: String,
     rule: RuleDraft,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
+    let language = signed.staff.language();
     let teams = state.store.teams.list().await?;
     let rules = state
         .store
@@ -81,7 +116,7 @@ async fn render_list(
         .map(|r| RuleView {
             id: r.id,
             position: r.position,
-            field: r.field.label(),
+            field: field_words(language, r.field),
             value: r.value,
             team: teams
                 .iter()
@@ -93,8 +128,10 @@ async fn render_list(
     let view = TeamsView {
         teams,
         rules,
-        assignments: assignments(),
-        fields: RuleField::ALL.map(|f| (f.code(), f.label())).to_vec(),
+        assignments: assignments(language),
+        fields: RuleField::ALL
+            .map(|f| (f.code(), field_words(language, f)))
+            .to_vec(),
         notice,
         error,
         name,
@@ -120,14 +157,15 @@ pub(crate) async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notice = match query.done.as_deref() {
-        Some("created") => Some("The team is created. Choose its members below."),
-        Some("saved") => Some("The team is saved."),
-        Some("default") => Some("Complaints no rule routes now go to that team."),
-        Some("rule") => Some("The routing rules are saved."),
-        Some("away") => Some("You are marked away: no new complaints are given to you."),
-        Some("back") => Some("Welcome back: new complaints are given to you again."),
+        Some("created") => Some("note-team-created"),
+        Some("saved") => Some("note-team-saved"),
+        Some("default") => Some("note-team-default"),
+        Some("rule") => Some("note-rules-saved"),
+        Some("away") => Some("note-away"),
+        Some("back") => Some("note-back"),
         _ => None,
-    };
+    }
+    .map(|key| text(me.staff.language(), key));
     render_list(
         &state,
         &me,
@@ -176,7 +214,7 @@ pub(crate) async fn create(
                 &state,
                 &signed,
                 None,
-                Some(refused.to_string()),
+                Some(team_refusal(signed.staff.language(), &refused)),
                 name,
                 RuleDraft::default(),
                 422,
@@ -192,8 +230,8 @@ struct EditView {
     team: Team,
     /// Every active person, with their place in the team: "", "member" or "manager".
     people: Vec<(Uuid, String, &'static str)>,
-    assignments: Vec<(&'static str, &'static str)>,
-    notice: Option<&'static str>,
+    assignments: Vec<(&'static str, String)>,
+    notice: Option<String>,
     error: Option<String>,
 }
 
@@ -201,7 +239,7 @@ async fn render_edit(
     state: &AppState,
     signed: &Signed<impl Sized>,
     team: Team,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     error: Option<String>,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
@@ -223,7 +261,7 @@ async fn render_edit(
     let view = EditView {
         team,
         people,
-        assignments: assignments(),
+        assignments: assignments(signed.staff.language()),
         notice,
         error,
     };
@@ -248,7 +286,7 @@ pub(crate) async fn edit(
     let id = team_id(path)?;
     let team = state.store.teams.get(id).await?.ok_or(AppError::NotFound)?;
     let notice = match query.done.as_deref() {
-        Some("created") => Some("The team is created. Choose its members and managers."),
+        Some("created") => Some(text(me.staff.language(), "note-team-created-edit")),
         _ => None,
     };
     render_edit(&state, &me, team, notice, None, 200).await
@@ -272,25 +310,35 @@ pub(crate) async fn save(
 ) -> Result<HttpResponse, AppError> {
     let id = team_id(path)?;
     let mut team = state.store.teams.get(id).await?.ok_or(AppError::NotFound)?;
+    let language = signed.staff.language();
     let fields = &signed.form.fields;
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let assignment = Assignment::parse(&field("assignment"))
-        .ok_or_else(|| AppError::BadForm("Choose how the team gives out new complaints.".into()))?;
+        .ok_or_else(|| AppError::BadForm(text(language, "note-team-choose-assignment")))?;
     let mut members = Vec::new();
     for (name, value) in fields {
         let Some(person) = name.strip_prefix("person_") else {
             continue;
         };
-        let person = Uuid::parse_str(person)
-            .map_err(|_| AppError::BadForm(format!("{name:?} is not a person's field.")))?;
+        let person = Uuid::parse_str(person).map_err(|_| {
+            AppError::BadForm(text_with(
+                language,
+                "note-team-bad-person",
+                &[("value", format!("{name:?}"))],
+            ))
+        })?;
         match value.as_str() {
             "" => {}
             "member" => members.push((person, false)),
             "manager" => members.push((person, true)),
             other => {
-                return Err(AppError::BadForm(format!(
-                    "{:?} is not a place in a team; choose member or manager.",
-                    other.chars().take(20).collect::<String>()
+                return Err(AppError::BadForm(text_with(
+                    language,
+                    "note-team-bad-place",
+                    &[(
+                        "value",
+                        format!("{:?}", other.chars().take(20).collect::<String>()),
+                    )],
                 )));
             }
         }
@@ -306,7 +354,8 @@ pub(crate) async fn save(
         Err(refused) => {
             team.name = field("name");
             team.assignment = assignment;
-            render_edit(&state, &signed, team, None, Some(refused.to_string()), 422).await
+            let refusal = team_refusal(language, &refused);
+            render_edit(&state, &signed, team, None, Some(refusal), 422).await
         }
     }
 }
@@ -359,11 +408,12 @@ pub(crate) async fn add_rule(
         )
         .await
     };
+    let language = signed.staff.language();
     let Some(rule_field) = RuleField::parse(&field("field")) else {
-        return refused("Choose what the rule looks at.".into()).await;
+        return refused(text(language, "note-rule-no-field")).await;
     };
     let Ok(team) = Uuid::parse_str(field("team_id").trim()) else {
-        return refused("Choose the team the rule routes to.".into()).await;
+        return refused(text(language, "note-rule-no-team")).await;
     };
     match state
         .store
@@ -372,7 +422,7 @@ pub(crate) async fn add_rule(
         .await?
     {
         Ok(_) => Ok(see_other("/teams?done=rule#rules")),
-        Err(error) => refused(error.to_string()).await,
+        Err(error) => refused(team_refusal(language, &error)).await,
     }
 }
 
@@ -383,16 +433,15 @@ pub(crate) async fn change_rule(
 ) -> Result<HttpResponse, AppError> {
     let fields = &signed.form.fields;
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let language = signed.staff.language();
     let id = Uuid::parse_str(field("rule").trim())
-        .map_err(|_| AppError::BadForm("Say which rule to change.".into()))?;
+        .map_err(|_| AppError::BadForm(text(language, "note-rule-which")))?;
     let found = match field("change").as_str() {
         "up" => state.store.teams.move_rule(id, true).await?,
         "down" => state.store.teams.move_rule(id, false).await?,
         "remove" => state.store.teams.remove_rule(id).await?,
         _ => {
-            return Err(AppError::BadForm(
-                "Say whether to move the rule up or down, or remove it.".into(),
-            ));
+            return Err(AppError::BadForm(text(language, "note-rule-change")));
         }
     };
     if !found {
@@ -418,9 +467,10 @@ pub(crate) async fn set_away(
         "true" => true,
         "false" => false,
         _ => {
-            return Err(AppError::BadForm(
-                "Say whether you are away: true or false.".into(),
-            ));
+            return Err(AppError::BadForm(text(
+                signed.staff.language(),
+                "note-away-bad",
+            )));
         }
     };
     let me: &CurrentStaff = &signed.staff;

@@ -8,6 +8,7 @@ use redress_domain::{Basis, Histogram, SlaClock};
 
 use super::DAY_COLUMNS;
 use super::figures::*;
+use super::keys::{Keys, only_sql};
 use super::range::*;
 use crate::db::Database;
 use crate::{StoreError, on_pool};
@@ -587,25 +588,5 @@ impl Reports {
             causes,
             caused,
         })
-    }
-}
-
-/// The condition on `value` for one value of `dim` in parameter `p`: a category counts with
-/// the recorded values mapped to it.
-fn only_sql(dim: &str, p: &str) -> String {
-    if dim == "category" {
-        format!(" AND {}", crate::categories::matches_sql("value", p))
-    } else {
-        format!(" AND value = {p}")
-    }
-}
-
-/// What a breakdown's values are grouped under (see [`Reports::keys`]).
-pub(super) struct Keys(Option<crate::categories::CategoryMap>);
-
-impl Keys {
-    /// The key `value` counts under.
-    pub(super) fn of<'a>(&'a self, value: &'a str) -> &'a str {
-        self.0.as_ref().map_or(value, |map| map.key(value))
     }
 }

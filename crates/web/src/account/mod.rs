@@ -36,7 +36,10 @@ async fn render_settings(
         "notification_choices",
         &crate::notifications::choices(state, staff).await?,
     );
-    context.insert("deliveries", &crate::notifications::deliveries());
+    context.insert(
+        "deliveries",
+        &crate::notifications::deliveries(staff.language()),
+    );
     context.insert("languages", &redress_domain::Language::options());
     context.insert(
         "sessions",
@@ -52,14 +55,15 @@ pub(crate) async fn settings_page(
     query: web::Query<SettingsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notice = match query.done.as_deref() {
-        Some("saved") => Some("Saved."),
-        Some("notifications") => Some("Your choices of notifications are saved."),
-        Some("session_ended") => Some("That session has ended: whoever used it is signed out."),
-        Some("session_gone") => Some("That session had already ended."),
-        Some("others_ended") => Some("You are signed out everywhere but here."),
+        Some("saved") => Some("note-saved"),
+        Some("notifications") => Some("note-notifications-saved"),
+        Some("session_ended") => Some("note-session-ended"),
+        Some("session_gone") => Some("note-session-gone"),
+        Some("others_ended") => Some("note-others-ended"),
         _ => None,
-    };
-    render_settings(&state, &staff, &session, notice, None, 200).await
+    }
+    .map(|key| crate::locale::text(staff.language(), key));
+    render_settings(&state, &staff, &session, notice.as_deref(), None, 200).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,9 +87,13 @@ pub(crate) async fn save_settings(
     }: Signed<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
     let Some(zone) = known_zone(&form.time_zone) else {
-        let message = format!(
-            "{:?} is not a time zone we know; pick one from the list, such as Europe/London.",
-            form.time_zone.chars().take(60).collect::<String>()
+        let message = crate::locale::text_with(
+            staff.language(),
+            "note-bad-time-zone",
+            &[(
+                "value",
+                format!("{:?}", form.time_zone.chars().take(60).collect::<String>()),
+            )],
         );
         return render_settings(&state, &staff, &session, None, Some(&message), 422).await;
     };
@@ -95,9 +103,13 @@ pub(crate) async fn save_settings(
         Some(code) => match redress_domain::Language::parse(code) {
             Ok(language) => Some(Some(language.code())),
             Err(_) => {
-                let message = format!(
-                    "{:?} is not a language Redress speaks; choose English, Español, Română or 中文.",
-                    code.chars().take(20).collect::<String>()
+                let message = crate::locale::text_with(
+                    staff.language(),
+                    "note-bad-language",
+                    &[(
+                        "value",
+                        format!("{:?}", code.chars().take(20).collect::<String>()),
+                    )],
                 );
                 return render_settings(&state, &staff, &session, None, Some(&message), 422).await;
             }

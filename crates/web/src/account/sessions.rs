@@ -7,12 +7,14 @@ use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use redress_domain::Language;
 use redress_store::{AuditAction, session_id};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::{CsrfForm, CurrentStaff, SessionLimits, account_in_path, csrf_protected};
 use crate::error::AppError;
+use crate::locale::{text, text_with};
 use crate::security::audit;
 use crate::signed::Signed;
 
@@ -49,7 +51,7 @@ pub(crate) async fn of(
         .filter(|s| now - s.last_seen_at <= limits.idle && now - s.started_at <= limits.absolute)
         .map(|s| SessionView {
             current: this.as_deref() == Some(s.id.as_str()),
-            browser: browser_of(&s.user_agent),
+            browser: browser_of(staff.language(), &s.user_agent),
             id: s.id,
             started_at: s.started_at,
             last_seen_at: s.last_seen_at,
@@ -60,8 +62,9 @@ pub(crate) async fn of(
     Ok(sessions)
 }
 
-/// "Firefox on Linux": the browser and system a `User-Agent` names, as far as it tells.
-pub(crate) fn browser_of(agent: &str) -> String {
+/// "Firefox on Linux": the browser and system a `User-Agent` names, as far as it tells, in
+/// `language`.
+pub(crate) fn browser_of(language: Language, agent: &str) -> String {
     // Each browser's mark, the most specific first (Edge and Opera say Chrome too, Chrome
     // says Safari).
     const BROWSERS: [(&str, &str); 6] = [
@@ -89,10 +92,21 @@ pub(crate) fn browser_of(agent: &str) -> String {
             .map(|(_, name)| *name)
     };
     match (find(&BROWSERS), find(&SYSTEMS)) {
-        (Some(browser), Some(system)) => format!("{browser} on {system}"),
+        (Some(browser), Some(system)) => text_with(
+            language,
+            "note-browser-on",
+            &[
+                ("browser", browser.to_string()),
+                ("system", system.to_string()),
+            ],
+        ),
         (Some(browser), None) => browser.to_string(),
-        (None, Some(system)) => format!("A program on {system}"),
-        (None, None) if agent.trim().is_empty() => "A program that did not say".to_string(),
+        (None, Some(system)) => text_with(
+            language,
+            "note-program-on",
+            &[("system", system.to_string())],
+        ),
+        (None, None) if agent.trim().is_empty() => text(language, "note-program-silent"),
         (None, None) => agent.chars().take(60).collect(),
     }
 }
@@ -234,7 +248,24 @@ mod tests {
             ("curl/8.5.0", "curl/8.5.0"),
             ("", "A program that did not say"),
         ] {
-            assert_eq!(browser_of(agent), expected, "{agent}");
+            assert_eq!(browser_of(Language::En, agent), expected, "{agent}");
         }
+        for language in Language::ALL {
+            for agent in [
+                "",
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+                "x (Windows)",
+            ] {
+                let words = browser_of(*language, agent);
+                assert!(!words.contains("Unknown localization"), "{words}");
+            }
+        }
+        assert_eq!(
+            browser_of(
+                Language::Es,
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
+            ),
+            "Firefox en Linux"
+        );
     }
 }

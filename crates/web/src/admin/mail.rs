@@ -43,7 +43,7 @@ pub(crate) async fn page(
         .into_iter()
         .map(|row| Troubled {
             reference: row.reference.clone(),
-            status: EmailStatus::of(row),
+            status: EmailStatus::of(row, staff.language()),
         })
         .collect();
     let mut context = page_context(&staff, &session)?;
@@ -52,7 +52,7 @@ pub(crate) async fn page(
     context.insert(
         "notice",
         &match query.done.as_deref() {
-            Some("retried") => Some("The email will be sent again in a moment."),
+            Some("retried") => Some(crate::locale::text(staff.language(), "note-mail-retried")),
             _ => None,
         },
     );

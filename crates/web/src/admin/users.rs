@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use redress_domain::CustomerEmail;
+use redress_domain::{ComplaintError, CustomerEmail, Language};
 use redress_store::{AccountError, AuditAction, Role, StaffAccount, accounts};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{CurrentStaff, account_in_path, csrf_protected};
 use crate::error::AppError;
+use crate::locale::{self, text, text_with};
 use crate::security::audit;
 use crate::signed::Signed;
 use crate::{AppState, page_context, render};
@@ -91,30 +92,50 @@ struct PageView {
     form: NewAccountForm,
     errors: BTreeMap<&'static str, String>,
     row_error: RowError,
-    notice: Option<&'static str>,
+    notice: Option<String>,
 }
 
-fn notice(done: &str) -> Option<&'static str> {
-    Some(match done {
-        "created" => "The account was created. Its owner can sign in with the initial password.",
-        "role" => "The role was changed.",
-        "deactivated" => {
-            "The account was deactivated: its owner cannot sign in any more, and their past actions keep their name."
-        }
-        "reactivated" => "The account was reactivated: its owner can sign in again.",
-        "signed_out" => "They are signed out everywhere: every session of theirs has ended.",
-        "password" => {
-            "The temporary password is set and the person's sessions have ended. At their next sign-in they choose their own."
-        }
+/// The one-line notice after a change (`?done=…`), in `language`.
+fn notice(language: Language, done: &str) -> Option<String> {
+    let key = match done {
+        "created" => "note-account-created",
+        "role" => "note-role-changed",
+        "deactivated" => "note-account-deactivated",
+        "reactivated" => "note-account-reactivated",
+        "signed_out" => "note-signed-out",
+        "password" => "note-password-set",
         _ => return None,
-    })
+    };
+    Some(text(language, key))
 }
 
-fn role_label(role: Role) -> &'static str {
-    match role {
+fn role_label(language: Language, role: Role) -> String {
+    let english = match role {
         Role::Agent => "Agent",
         Role::Manager => "Manager",
         Role::Admin => "Admin",
+    };
+    locale::label(language, "role", role.code(), english)
+}
+
+/// Why a change to a staff account was refused, in `language` (the store says it in English).
+pub(crate) fn account_refusal(language: Language, error: &AccountError) -> String {
+    match error {
+        AccountError::EmailTaken(email) => text_with(
+            language,
+            "note-account-email-taken",
+            &[("email", email.clone())],
+        ),
+        AccountError::InvalidName => text(language, "note-account-invalid-name"),
+        AccountError::WeakPassword => text(language, "note-account-weak-password"),
+        AccountError::UnknownRole(role) => text_with(
+            language,
+            "note-account-unknown-role",
+            &[("role", role.clone())],
+        ),
+        AccountError::NotFound => text(language, "note-account-not-found"),
+        AccountError::LastAdmin => text(language, "note-account-last-admin"),
+        AccountError::InvalidEmail(_) | AccountError::Store(_) => error.to_string(),
     }
 }
 
@@ -136,9 +157,9 @@ async fn render_page(
             account,
         })
         .collect();
-    let roles: Vec<(&str, &str)> = Role::ALL
+    let roles: Vec<(&str, String)> = Role::ALL
         .into_iter()
-        .map(|r| (r.code(), role_label(r)))
+        .map(|r| (r.code(), role_label(staff.language(), r)))
         .collect();
     let mut context = page_context(staff, session)?;
     context.insert("accounts", &accounts);
@@ -167,7 +188,10 @@ pub(crate) async fn users(
             role: Role::Agent.code().into(),
             ..NewAccountForm::default()
         },
-        notice: query.done.as_deref().and_then(notice),
+        notice: query
+            .done
+            .as_deref()
+            .and_then(|done| notice(staff.language(), done)),
         ..PageView::default()
     };
     render_page(&state, &staff, &session, view, 200).await
@@ -210,30 +234,35 @@ pub(crate) async fn create(
     }: Signed<NewAccountForm>,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
+    let language = staff.language();
+    let refusal = |error: &AccountError| account_refusal(language, error);
     let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
     // Everything cheap is checked first, so every mistake shows at once and a refused form
     // costs no password hashing.
     let email = match CustomerEmail::parse(&form.email) {
         Ok(email) => Some(email.normalised()),
         Err(e) => {
-            errors.insert("email", e.to_string());
+            errors.insert(
+                "email",
+                crate::refusals::refusal(language, &ComplaintError::Invalid(e)),
+            );
             None
         }
     };
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        errors.insert("name", AccountError::InvalidName.to_string());
+        errors.insert("name", refusal(&AccountError::InvalidName));
     }
     let role = Role::parse(&form.role)
-        .map_err(|e| errors.insert("role", e.to_string()))
+        .map_err(|e| errors.insert("role", refusal(&e)))
         .ok();
     if !(12..=200).contains(&form.password.chars().count()) {
-        errors.insert("password", AccountError::WeakPassword.to_string());
+        errors.insert("password", refusal(&AccountError::WeakPassword));
     }
     if let Some(email) = &email
         && state.store.accounts.credentials(email).await?.is_some()
     {
-        errors.insert("email", AccountError::EmailTaken(email.clone()).to_string());
+        errors.insert("email", refusal(&AccountError::EmailTaken(email.clone())));
     }
     let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
         return refuse_new(&state, &staff, &session, form, errors).await;
@@ -263,7 +292,7 @@ pub(crate) async fn create(
         }
         Err(AccountError::Store(error)) => Err(error.into()),
         Err(error) => {
-            errors.insert(field_of(&error), error.to_string());
+            errors.insert(field_of(&error), refusal(&error));
             refuse_new(&state, &staff, &session, form, errors).await
         }
     }
@@ -281,12 +310,12 @@ pub(crate) async fn change_role(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let account = account_in_path(&state, &path).await?;
+    let language = staff.language();
     let refusal = match Role::parse(&form.role) {
-        Err(error) => Some(error.to_string()),
-        Ok(role) if account.id == staff.0.id && role != Role::Admin => Some(
-            "You cannot take away your own admin role. Ask another admin to do it, so the team always keeps someone who can manage staff accounts."
-                .to_string(),
-        ),
+        Err(error) => Some(account_refusal(language, &error)),
+        Ok(role) if account.id == staff.0.id && role != Role::Admin => {
+            Some(text(language, "note-own-admin-role"))
+        }
         // Nothing to change: nothing done (and nobody signed out).
         Ok(role) if role == account.role => None,
         Ok(role) => match state.store.accounts.set_role(account.id, role).await {
@@ -305,7 +334,7 @@ pub(crate) async fn change_role(
                 .await?;
                 None
             }
-            Err(error @ AccountError::LastAdmin) => Some(error.to_string()),
+            Err(error @ AccountError::LastAdmin) => Some(account_refusal(language, &error)),
             Err(other) => return Err(other.into()),
         },
     };
@@ -358,25 +387,27 @@ pub(crate) async fn set_active(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let account = account_in_path(&state, &path).await?;
+    let language = staff.language();
     let active = match form.active.trim() {
         "true" => true,
         "false" => false,
         other => {
-            return Err(AppError::BadForm(format!(
-                "The field \"active\" must be true or false, not {:?}.",
-                other.chars().take(30).collect::<String>()
+            return Err(AppError::BadForm(text_with(
+                language,
+                "note-bad-active",
+                &[(
+                    "value",
+                    format!("{:?}", other.chars().take(30).collect::<String>()),
+                )],
             )));
         }
     };
     let refusal = if account.id == staff.0.id && !active {
-        Some(
-            "You cannot deactivate your own account. Ask another admin to do it, so the team always keeps someone who can manage staff accounts."
-                .to_string(),
-        )
+        Some(text(language, "note-own-deactivate"))
     } else {
         match state.store.accounts.set_active(account.id, active).await {
             Ok(()) => None,
-            Err(error @ AccountError::LastAdmin) => Some(error.to_string()),
+            Err(error @ AccountError::LastAdmin) => Some(account_refusal(language, &error)),
             Err(other) => return Err(other.into()),
         }
     };
@@ -424,10 +455,47 @@ mod tests {
             "deactivated",
             "reactivated",
             "signed_out",
+            "password",
         ] {
-            assert!(notice(done).is_some(), "{done}");
+            for language in Language::ALL {
+                let words = notice(*language, done).unwrap_or_default();
+                assert!(!words.is_empty() && !words.contains("Unknown localization"));
+            }
         }
-        assert_eq!(notice("<script>"), None);
+        assert_eq!(notice(Language::En, "<script>"), None);
+        assert_eq!(
+            notice(Language::En, "role").as_deref(),
+            Some("The role was changed.")
+        );
+    }
+
+    #[test]
+    fn account_refusals_read_as_the_store_words_them_in_english() {
+        for error in [
+            AccountError::EmailTaken("a@b.c".into()),
+            AccountError::InvalidEmail("not an address".into()),
+            AccountError::InvalidName,
+            AccountError::WeakPassword,
+            AccountError::UnknownRole("root".into()),
+            AccountError::NotFound,
+            AccountError::LastAdmin,
+        ] {
+            assert_eq!(account_refusal(Language::En, &error), error.to_string());
+            for language in Language::ALL {
+                let words = account_refusal(*language, &error);
+                assert!(!words.contains("Unknown localization"), "{words}");
+            }
+        }
+        for role in Role::ALL {
+            assert_eq!(
+                role_label(Language::En, role),
+                match role {
+                    Role::Agent => "Agent",
+                    Role::Manager => "Manager",
+                    Role::Admin => "Admin",
+                }
+            );
+        }
     }
 
     #[test]

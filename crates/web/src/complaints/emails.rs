@@ -5,7 +5,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use redress_domain::Reference;
+use redress_domain::{Language, Reference};
 use redress_store::{EmailKind, OpenError, SentCopy};
 
 use crate::AppState;
@@ -13,30 +13,30 @@ use crate::error::AppError;
 use crate::signed::Signed;
 use crate::{page_context, render};
 
-/// What staff call an email of `code`'s kind ("Email" when the code is none we know).
-pub(crate) fn label(code: &str) -> &'static str {
-    let Some(kind) = EmailKind::from_code(code) else {
-        return "Email";
+/// What staff call an email of `code`'s kind, in `language` ("Email" when the code is none we
+/// know).
+pub(crate) fn label(language: Language, code: &str) -> String {
+    let key = match EmailKind::from_code(code) {
+        None => "tl-email-other",
+        Some(EmailKind::Receipt) => "tl-email-receipt",
+        Some(EmailKind::Acknowledgement) => "tl-email-acknowledgement",
+        Some(EmailKind::Owner) => "tl-email-owner",
+        Some(EmailKind::Merged) => "tl-email-merged",
+        Some(EmailKind::Commitment) => "tl-email-commitment",
+        Some(EmailKind::Progress) => "tl-email-progress",
+        Some(EmailKind::Request) => "tl-email-request",
+        Some(EmailKind::Outcome) => "tl-email-outcome",
+        Some(EmailKind::Survey) => "tl-email-survey",
+        Some(EmailKind::StatusLink) => "tl-email-status_link",
+        Some(EmailKind::SlaAtRisk) => "tl-email-sla_at_risk",
+        Some(EmailKind::SlaBreach) => "tl-email-sla_breach",
+        Some(EmailKind::Reply) => "tl-email-reply",
+        Some(EmailKind::Points) => "tl-email-points",
+        Some(EmailKind::Notification) => "tl-email-notification",
+        Some(EmailKind::Digest) => "tl-email-digest",
+        Some(EmailKind::PasswordReset) => "tl-email-password_reset",
     };
-    match kind {
-        EmailKind::Receipt => "Receipt",
-        EmailKind::Acknowledgement => "Apology and acknowledgement",
-        EmailKind::Owner => "Who is responsible",
-        EmailKind::Merged => "Handled with another complaint",
-        EmailKind::Commitment => "What we will do",
-        EmailKind::Progress => "Progress update",
-        EmailKind::Request => "What we need from them",
-        EmailKind::Outcome => "The outcome",
-        EmailKind::Survey => "Satisfaction survey",
-        EmailKind::StatusLink => "A fresh link to their status page",
-        EmailKind::SlaAtRisk => "To staff: an SLA clock is at risk",
-        EmailKind::SlaBreach => "To staff: an SLA clock was breached",
-        EmailKind::Reply => "Reply",
-        EmailKind::Points => "What we understood",
-        EmailKind::Notification => "To staff: a notification",
-        EmailKind::Digest => "To staff: the daily digest",
-        EmailKind::PasswordReset => "To staff: a link to choose a new password",
-    }
+    crate::locale::text(language, key)
 }
 
 /// The outbox row of `id` on `reference`, when it is an email to that complaint's customer.
@@ -88,7 +88,7 @@ pub(crate) async fn show(
     let copy = copy_of(&state, &id).await?;
     let mut context = page_context(&staff, &session)?;
     context.insert("reference", &row.reference);
-    context.insert("kind", label(&row.kind));
+    context.insert("kind", &label(staff.language(), &row.kind));
     context.insert("erased", &matches!(copy, Some(Err(_))));
     context.insert("copy", &copy.and_then(Result::ok));
     context.insert("attempts", &state.store.outbox.attempts(&id).await?);
@@ -115,4 +115,28 @@ pub(crate) async fn html(
         ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(copy.html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_email_has_a_name_in_every_language() {
+        assert_eq!(
+            label(Language::En, "acknowledgement"),
+            "Apology and acknowledgement"
+        );
+        assert_eq!(
+            label(Language::En, "status_link"),
+            "A fresh link to their status page"
+        );
+        assert_eq!(label(Language::En, "nonsense"), "Email");
+        for language in Language::ALL {
+            for kind in EmailKind::ALL {
+                let words = label(*language, kind.code());
+                assert!(!words.contains("Unknown localization"), "{words}");
+            }
+        }
+    }
 }

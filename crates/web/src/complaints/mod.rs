@@ -11,6 +11,7 @@ pub(crate) mod new;
 pub(crate) mod page;
 pub mod queue;
 pub(crate) mod related;
+pub(crate) mod sla_view;
 pub(crate) mod timeline;
 
 pub(crate) use actions::{act, record_cause};

@@ -9,12 +9,12 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use redress_domain::{
     ActionKind, Channel, CompanyId, Complaint, ComplaintChange, ComplaintEvent, Direction, Outcome,
-    Priority, Reference, SlaClock, StaffMember,
+    Priority, Reference, StaffMember,
 };
 use serde::{Deserialize, Serialize};
 
 use super::conversation::{self, Composer};
-use super::timeline::{EmailStatus, TimelineEntry, line, opener_for, steps, timeline};
+use super::timeline::{EmailStatus, TimelineEntry, opener_for, steps, timeline};
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::page::Page;
@@ -80,25 +80,6 @@ struct Received {
     received_by: String,
 }
 
-/// The complaint's SLA clocks under the policy version it is held to.
-#[derive(Debug, Serialize)]
-struct SlaView {
-    policy_name: String,
-    version: u32,
-    time_zone: &'static str,
-    status: &'static str,
-    status_label: &'static str,
-    clocks: Vec<crate::clocks::ClockView>,
-}
-
-/// A missed deadline, with its clock's name.
-#[derive(Debug, Serialize)]
-struct BreachView {
-    #[serde(flatten)]
-    breach: redress_store::sla::BreachRow,
-    label: &'static str,
-}
-
 /// What the complaint page shows, now or at a past moment.
 #[derive(Debug, Serialize)]
 struct ComplaintPage {
@@ -148,8 +129,8 @@ struct ComplaintPage {
     at_query: Option<String>,
     received_local: String,
     at_local: Option<String>,
-    sla: Option<SlaView>,
-    breaches: Vec<BreachView>,
+    sla: Option<super::sla_view::SlaView>,
+    breaches: Vec<super::sla_view::BreachView>,
     timeline: Vec<TimelineEntry>,
 }
 
@@ -227,13 +208,19 @@ pub(crate) async fn render_page(
         let received = events[0].occurred_at;
         events.retain(|e| e.occurred_at <= at);
         if events.is_empty() {
-            return Err(AppError::BadForm(format!(
-                "Complaint {reference} had not arrived yet at {}; it arrived at {}. Choose a later moment.",
+            let moment = |at: DateTime<Utc>| {
                 at.with_timezone(&crate::viewer_zone(staff))
-                    .format("%Y-%m-%d %H:%M %Z"),
-                received
-                    .with_timezone(&crate::viewer_zone(staff))
-                    .format("%Y-%m-%d %H:%M %Z"),
+                    .format("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+            };
+            return Err(AppError::BadForm(locale::text_with(
+                staff.language(),
+                "note-not-arrived-yet",
+                &[
+                    ("reference", reference.to_string()),
+                    ("at", moment(at)),
+                    ("received", moment(received)),
+                ],
             )));
         }
         complaint = Complaint::from_events(&events);
@@ -290,14 +277,14 @@ pub(crate) async fn render_page(
             ));
         }
     };
-    let mut timeline: Vec<TimelineEntry> = timeline(&events, &opener);
+    let mut timeline: Vec<TimelineEntry> = timeline(&events, &opener, reader, &category_map);
     let mut failing_emails = 0;
     for row in state.store.outbox.of_complaint(reference.as_str()).await? {
         // The timeline shows the customer's emails; alerts and notifications went to staff.
         if redress_store::EmailKind::from_code(&row.kind).is_none_or(|k| k.is_for_staff()) {
             continue;
         }
-        let mut email = EmailStatus::of(row);
+        let mut email = EmailStatus::of(row, reader);
         if let Some(at) = past {
             email.as_at(at);
         }
@@ -376,7 +363,15 @@ pub(crate) async fn render_page(
         })
         .collect();
     let zone = crate::viewer_zone(staff);
-    let (sla, breaches) = sla_of(state, reference.as_str(), &events, &mut timeline, past).await?;
+    let (sla, breaches) = super::sla_view::sla_of(
+        state,
+        reference.as_str(),
+        &events,
+        &mut timeline,
+        past,
+        reader,
+    )
+    .await?;
     let view = ComplaintPage {
         composer,
         points,
@@ -384,7 +379,7 @@ pub(crate) async fn render_page(
         reference: reference.as_str().to_string(),
         customer: customer_view,
         received,
-        steps: steps(&events, &complaint),
+        steps: steps(&events, &complaint, reader),
         status: complaint.status().code(),
         step_label: locale::label(
             staff.language(),
@@ -395,7 +390,7 @@ pub(crate) async fn render_page(
         priority: complaint.priority().code(),
         owner: complaint.owner().cloned(),
         team: complaint.team().cloned(),
-        related: super::related::related(state, &complaint).await?,
+        related: super::related::related(state, &complaint, reader, &category_map).await?,
         tags: complaint.tags().iter().cloned().collect(),
         teams: teams.iter().map(|t| (t.id, t.name.clone())).collect(),
         known_tags: state
@@ -446,107 +441,6 @@ pub(crate) async fn render_page(
     Page::new(staff, session, view)?.render(state, "complaints/show.html", status)
 }
 
-/// The complaint's SLA clocks, with their rules, and its breaches with their causes.
-async fn sla_of(
-    state: &AppState,
-    reference: &str,
-    events: &[ComplaintEvent],
-    timeline: &mut [TimelineEntry],
-    past: Option<DateTime<Utc>>,
-) -> Result<(Option<SlaView>, Vec<BreachView>), AppError> {
-    let now = past.unwrap_or_else(|| state.store.sla.now());
-    // The clocks as this page's own events set them, now or at the moment asked for: the
-    // page after a command shows that command's effect even before the SLA projection has
-    // caught up (read your own writes). The projection says which policy version holds.
-    let held = match state.store.sla.of_complaint(reference).await? {
-        Some((sla, policy)) => Some((sla.policy_version, policy)),
-        None => match events.first() {
-            Some(first) => Some(state.store.sla.policy_at(first.occurred_at).await?),
-            None => None,
-        },
-    };
-    let replayed = held.and_then(|(version, policy)| {
-        redress_domain::ComplaintSla::replay(events, &policy, version, now).map(|sla| (sla, policy))
-    });
-    // When each run of each clock was met, by the events (for the breaches below).
-    let met_by_events: Vec<(&'static str, u32, DateTime<Utc>)> = replayed
-        .as_ref()
-        .map(|(sla, _)| {
-            sla.clocks
-                .iter()
-                .filter_map(|c| c.met_at.map(|m| (c.clock.code(), c.cycle, m)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut view = None;
-    if let Some((sla, policy)) = replayed {
-        // The receipt says which policy version the complaint is held to.
-        if let Some(receipt) = timeline.iter_mut().find(|e| e.sequence == 1) {
-            receipt.lines.push(line(
-                "SLA policy",
-                format!("{}, version {}", policy.name, sla.policy_version),
-            ));
-        }
-        view = Some(SlaView {
-            version: sla.policy_version,
-            time_zone: policy.calendar.time_zone.name(),
-            status: sla.status(now).code(),
-            status_label: sla.status(now).label(),
-            clocks: crate::clocks::ClockView::all(&sla, &policy, now),
-            policy_name: policy.name.clone(),
-        });
-    }
-    let breaches: Vec<BreachView> = state
-        .store
-        .sla
-        .breaches_of(reference)
-        .await?
-        .into_iter()
-        .filter(|b| past.is_none_or(|at| b.due_at <= at))
-        .map(|mut b| {
-            if let Some(at) = past {
-                // What was known then: not yet met, no cause yet.
-                if b.met_at.is_some_and(|m| m > at) {
-                    b.met_at = None;
-                }
-                if b.cause_at.is_some_and(|c| c > at) {
-                    b.cause = None;
-                    b.cause_by = None;
-                    b.cause_at = None;
-                }
-            }
-            // Read your own writes: a cause just recorded, or a clock just met, is in the
-            // events before the projection has it.
-            let cycle = u32::try_from(b.cycle).unwrap_or(0);
-            if b.cause.is_none()
-                && let Some(event) = events.iter().rev().find(|e| {
-                    past.is_none_or(|at| e.occurred_at <= at)
-                        && matches!(&e.change, ComplaintChange::BreachCauseRecorded { clock, cycle: c, .. }
-                            if clock.code() == b.clock && *c == cycle)
-                })
-                && let ComplaintChange::BreachCauseRecorded { cause, .. } = &event.change
-            {
-                b.cause = Some(cause.clone());
-                b.cause_by = Some(event.by.display_name().to_string());
-                b.cause_at = Some(event.occurred_at);
-            }
-            if b.met_at.is_none()
-                && let Some((_, _, met)) = met_by_events
-                    .iter()
-                    .find(|(code, c, _)| *code == b.clock && *c == cycle)
-                && met > &b.due_at
-            {
-                b.met_at = Some(*met);
-            }
-            BreachView {
-                label: SlaClock::parse(&b.clock).map_or("", |c| c.label()),
-                breach: b,
-            }
-        })
-        .collect();
-    Ok((view, breaches))
-}
-
 pub(crate) async fn show(
     state: web::Data<AppState>,
     staff: CurrentStaff,
@@ -557,7 +451,7 @@ pub(crate) async fn show(
     let oldest_first = query.order.as_deref() == Some("oldest");
     let failed = query.resubmitted.is_some().then(|| FailedForm {
         code: "resubmitted".into(),
-        error: "That form had already been sent; nothing was done twice.".into(),
+        error: locale::text(staff.language(), "note-resubmitted"),
         values: BTreeMap::new(),
     });
     let past = match query.at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {

@@ -2,7 +2,8 @@
 //! was a duplicate), the duplicates merged into it with what their customers said and sent
 //! (so the whole story reads in one place), and the related complaints linked with it.
 
-use redress_domain::{Complaint, Reference};
+use redress_domain::{Complaint, Language, Reference};
+use redress_store::CategoryMap;
 use serde::Serialize;
 
 use super::timeline::{TimelineEntry, opener_for, timeline};
@@ -37,8 +38,14 @@ pub(crate) struct Related {
     links: Vec<LinkView>,
 }
 
-/// The relations of `complaint` (as its events made it: now, or at a past moment).
-pub(crate) async fn related(state: &AppState, complaint: &Complaint) -> Result<Related, AppError> {
+/// The relations of `complaint` (as its events made it: now, or at a past moment), the
+/// duplicates' timelines in `language`.
+pub(crate) async fn related(
+    state: &AppState,
+    complaint: &Complaint,
+    language: Language,
+    categories: &CategoryMap,
+) -> Result<Related, AppError> {
     let mut related = Related {
         merged_into: complaint.merged_into().map(|r| r.to_string()),
         ..Related::default()
@@ -65,7 +72,7 @@ pub(crate) async fn related(state: &AppState, complaint: &Complaint) -> Result<R
                         None => name.clone(),
                     })
             }),
-            entries: timeline(&events, &opener),
+            entries: timeline(&events, &opener, language, categories),
         });
     }
     for other in complaint.links() {

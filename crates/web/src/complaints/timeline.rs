@@ -4,20 +4,23 @@
 
 use chrono::{DateTime, Utc};
 use redress_domain::{
-    Actor, Audience, Complaint, ComplaintChange, ComplaintEvent, CustomerId, Direction, Sealed,
-    Step, audience,
+    Actor, Audience, Complaint, ComplaintChange, ComplaintEvent, CustomerId, Direction, Language,
+    Sealed, Step, audience,
 };
+use redress_store::CategoryMap;
 use redress_store::vault::SealingKey;
 use serde::Serialize;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::locale::{self, text, text_with};
+use crate::words::counted;
 
 /// One of the six steps, as the progress indicator shows it.
 #[derive(Debug, Serialize)]
 pub(crate) struct StepView {
     number: u8,
-    title: &'static str,
+    title: String,
     done: bool,
     current: bool,
     at: Option<DateTime<Utc>>,
@@ -57,14 +60,28 @@ pub(crate) struct InboundView {
     refused: Vec<(String, String)>,
 }
 
-/// "12 KB", "3.4 MB", "64 bytes".
+/// "12 KB", "3.4 MB", "64 bytes", in English (the customer's status page says sizes so).
 pub(crate) fn size_words(bytes: u64) -> String {
+    size_in(Language::En, bytes)
+}
+
+/// "12 KB", "3.4 MB", "64 bytes" in `language` (a decimal comma in Spanish and Romanian).
+pub(crate) fn size_in(language: Language, bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+        let size = format!("{:.1}", bytes as f64 / (1024.0 * 1024.0));
+        let size = match language {
+            Language::Es | Language::Ro => size.replace('.', ","),
+            Language::En | Language::Zh => size,
+        };
+        text_with(language, "tl-size-mb", &[("size", size)])
     } else if bytes >= 1024 {
-        format!("{} KB", bytes.div_ceil(1024))
+        text_with(
+            language,
+            "tl-size-kb",
+            &[("size", bytes.div_ceil(1024).to_string())],
+        )
     } else {
-        format!("{bytes} bytes")
+        counted(language, "tl-size-bytes", bytes, &[])
     }
 }
 
@@ -72,7 +89,7 @@ pub(crate) fn size_words(bytes: u64) -> String {
 #[derive(Debug, Serialize)]
 pub(crate) struct EmailStatus {
     pub(crate) id: String,
-    kind: &'static str,
+    kind: String,
     state: String,
     attempts: i64,
     last_error: Option<String>,
@@ -95,9 +112,10 @@ impl EmailStatus {
         self.failing = false;
     }
 
-    pub(crate) fn of(row: redress_store::OutboxRow) -> Self {
+    /// The email of `row`, its kind named in `language`.
+    pub(crate) fn of(row: redress_store::OutboxRow, language: Language) -> Self {
         Self {
-            kind: super::emails::label(&row.kind),
+            kind: super::emails::label(language, &row.kind),
             failing: row.state == "dead" || (row.state == "pending" && row.last_error.is_some()),
             id: row.id,
             state: row.state,
@@ -182,8 +200,13 @@ pub(crate) fn communication_direction(change: &ComplaintChange) -> Option<Direct
     }
 }
 
-fn by(actor: &Actor) -> String {
-    actor.display_name().to_string()
+/// Who did something, as the timeline names them: staff and the system by name, the customer
+/// as "Customer" in `language`.
+fn by(actor: &Actor, language: Language) -> String {
+    match actor {
+        Actor::Customer => text(language, "tl-by-customer"),
+        other => other.display_name().to_string(),
+    }
 }
 
 pub(crate) fn line(label: &str, text: impl Into<String>) -> (String, String) {
@@ -194,30 +217,64 @@ pub(crate) fn line(label: &str, text: impl Into<String>) -> (String, String) {
 fn files_of(
     files: &[redress_domain::AttachedFile],
     opener: &Opener,
+    language: Language,
 ) -> Vec<(String, String, String)> {
     files
         .iter()
-        .map(|f| (f.id.to_string(), opener.open(&f.name), size_words(f.size)))
+        .map(|f| {
+            (
+                f.id.to_string(),
+                opener.open(&f.name),
+                size_in(language, f.size),
+            )
+        })
         .collect()
 }
 
-/// The timeline of `events`, oldest first (each entry knows whether the customer was told).
-pub(crate) fn timeline(events: &[ComplaintEvent], opener: &Opener) -> Vec<TimelineEntry> {
+/// The timeline of `events`, oldest first (each entry knows whether the customer was told), in
+/// `language`, with the categories named by `categories`.
+pub(crate) fn timeline(
+    events: &[ComplaintEvent],
+    opener: &Opener,
+    language: Language,
+    categories: &CategoryMap,
+) -> Vec<TimelineEntry> {
     events
         .iter()
         .enumerate()
-        .map(|(i, event)| timeline_entry(i + 1, event, events.get(i + 1), opener))
+        .map(|(i, event)| {
+            timeline_entry(
+                i + 1,
+                event,
+                events.get(i + 1),
+                opener,
+                language,
+                categories,
+            )
+        })
         .collect()
 }
 
-/// One event as staff read it; `next` is the event after it (it tells whether an email came
-/// from the customer's own address).
+/// One event as staff read it, in `language`; `next` is the event after it (it tells whether
+/// an email came from the customer's own address).
 pub(crate) fn timeline_entry(
     sequence: usize,
     event: &ComplaintEvent,
     next: Option<&ComplaintEvent>,
     opener: &Opener,
+    language: Language,
+    categories: &CategoryMap,
 ) -> TimelineEntry {
+    let say = |key: &str| text(language, key);
+    let with = |key: &str, args: &[(&str, String)]| text_with(language, key, args);
+    let labelled = |key: &str, value: String| line(&say(key), value);
+    let channel_words =
+        |c: &redress_domain::Channel| locale::label(language, "channel", c.code(), c.label());
+    let outcome_words = |o: &redress_domain::Outcome| {
+        locale::label(language, "outcome", o.code(), o.label()).to_lowercase()
+    };
+    let priority_words =
+        |p: &redress_domain::Priority| locale::label(language, "priority", p.code(), p.label());
     let mut inbound = None;
     let mut look = "event";
     let mut files = Vec::new();
@@ -231,23 +288,26 @@ pub(crate) fn timeline_entry(
             priority,
             ..
         } => (
-            format!("Complaint received ({})", channel.label()),
+            with("tl-received", &[("channel", channel_words(channel))]),
             [
-                Some(line("Summary", summary.clone())),
-                Some(line("Category", category.clone())),
-                Some(line("Priority", priority.label())),
-                Some(line("What happened", opener.open(description))),
+                Some(labelled("tl-line-summary", summary.clone())),
+                Some(labelled(
+                    "tl-line-category",
+                    categories.label(category, language),
+                )),
+                Some(labelled("tl-line-priority", priority_words(priority))),
+                Some(labelled("tl-line-what-happened", opener.open(description))),
                 remedy_requested
                     .as_ref()
-                    .map(|r| line("The customer asks for", opener.open(r))),
+                    .map(|r| labelled("tl-line-asks-for", opener.open(r))),
             ]
             .into_iter()
             .flatten()
             .collect(),
         ),
         ComplaintChange::ComplaintAcknowledged { apology } => (
-            "Step 1 · Acknowledged with an apology".into(),
-            vec![line("Apology", apology.clone())],
+            say("tl-acknowledged"),
+            vec![labelled("tl-line-apology", apology.clone())],
         ),
         ComplaintChange::CustomerStatementRecorded {
             channel,
@@ -255,33 +315,35 @@ pub(crate) fn timeline_entry(
             shared,
         } => match (&event.by, shared) {
             (Actor::Customer, _) => (
-                format!("The customer wrote ({})", channel.label()),
-                vec![line("Their words", opener.open(statement))],
+                with("tl-customer-wrote", &[("channel", channel_words(channel))]),
+                vec![labelled("tl-line-their-words", opener.open(statement))],
             ),
             (_, true) => (
-                format!("What the customer told us ({})", channel.label()),
-                vec![line(
-                    "Our summary, shared with the customer",
-                    opener.open(statement),
-                )],
+                with("tl-customer-told", &[("channel", channel_words(channel))]),
+                vec![labelled("tl-line-shared-summary", opener.open(statement))],
             ),
             (_, false) => (
-                format!("What the customer told us ({})", channel.label()),
-                vec![line("Our record", opener.open(statement))],
+                with("tl-customer-told", &[("channel", channel_words(channel))]),
+                vec![labelled("tl-line-our-record", opener.open(statement))],
             ),
         },
         ComplaintChange::PointsOfComplaintRecorded { points, sent } => {
             look = "points";
             (
                 if *sent {
-                    "Step 2 · Points of complaint, sent to the customer".into()
+                    say("tl-points-sent")
                 } else {
-                    "Step 2 · Points of complaint".into()
+                    say("tl-points")
                 },
                 points
                     .iter()
                     .enumerate()
-                    .map(|(i, p)| line(&format!("Point {}", i + 1), opener.open(p)))
+                    .map(|(i, p)| {
+                        line(
+                            &with("tl-line-point", &[("number", (i + 1).to_string())]),
+                            opener.open(p),
+                        )
+                    })
                     .collect(),
             )
         }
@@ -291,18 +353,18 @@ pub(crate) fn timeline_entry(
             ..
         } => {
             look = "reply";
-            files = files_of(attachments, opener);
+            files = files_of(attachments, opener, language);
             (
-                "Reply to the customer".into(),
-                vec![line("Message", opener.open(message))],
+                say("tl-reply"),
+                vec![labelled("tl-line-message", opener.open(message))],
             )
         }
         ComplaintChange::InternalNoteAdded { note, mentions } => {
             look = "note";
-            let mut lines = vec![line("Note", opener.open(note))];
+            let mut lines = vec![labelled("tl-line-note", opener.open(note))];
             if !mentions.is_empty() {
-                lines.push(line(
-                    "Mentions",
+                lines.push(labelled(
+                    "tl-line-mentions",
                     mentions
                         .iter()
                         .map(|m| m.name.as_str())
@@ -310,57 +372,59 @@ pub(crate) fn timeline_entry(
                         .join(", "),
                 ));
             }
-            ("Internal note".into(), lines)
+            (say("tl-note"), lines)
         }
         ComplaintChange::FilesAttached { files: added } => {
-            files = files_of(added, opener);
-            ("Files added".into(), vec![])
+            files = files_of(added, opener, language);
+            (say("tl-files-added"), vec![])
         }
         ComplaintChange::FactRecorded { fact, source } => (
-            "Step 3 · Fact established".into(),
+            say("tl-fact"),
             [
-                Some(line("Fact", fact.clone())),
-                source.as_ref().map(|s| line("Source", s.clone())),
+                Some(labelled("tl-line-fact", fact.clone())),
+                source
+                    .as_ref()
+                    .map(|s| labelled("tl-line-source", s.clone())),
             ]
             .into_iter()
             .flatten()
             .collect(),
         ),
         ComplaintChange::InvestigationConcluded { findings } => (
-            "Step 3 · Investigation concluded".into(),
-            vec![line("Findings", findings.clone())],
+            say("tl-concluded"),
+            vec![labelled("tl-line-findings", findings.clone())],
         ),
         ComplaintChange::ActionCommitted { action, due_on } => (
-            "Step 4 · Committed to an action".into(),
+            say("tl-committed"),
             vec![
-                line("Action", action.clone()),
-                line("Done by", due_on.to_string()),
+                labelled("tl-line-action", action.clone()),
+                labelled("tl-line-done-by", due_on.to_string()),
             ],
         ),
         ComplaintChange::OwnerAssigned { owner, previous } => (
-            format!("Step 5 · {} is responsible", owner.name),
+            with("tl-owner", &[("name", owner.name.clone())]),
             previous
                 .iter()
-                .map(|p| line("Before", p.name.clone()))
+                .map(|p| labelled("tl-line-before", p.name.clone()))
                 .collect(),
         ),
         ComplaintChange::ProgressUpdateSent {
             message,
             next_update_on,
         } => (
-            "Step 6 · Progress update sent".into(),
+            say("tl-update-sent"),
             vec![
-                line("Update", message.clone()),
-                line("Next update by", next_update_on.to_string()),
+                labelled("tl-line-update", message.clone()),
+                labelled("tl-line-next-update-by", next_update_on.to_string()),
             ],
         ),
         ComplaintChange::WaitingOnCustomer { request } => (
-            "Waiting on the customer".into(),
-            vec![line("We asked for", request.clone())],
+            say("tl-waiting"),
+            vec![labelled("tl-line-asked-for", request.clone())],
         ),
         ComplaintChange::CustomerResponded { response } => (
-            "The customer responded".into(),
-            vec![line("Their answer", opener.open(response))],
+            say("tl-responded"),
+            vec![labelled("tl-line-their-answer", opener.open(response))],
         ),
         ComplaintChange::ComplaintResolved {
             outcome,
@@ -369,67 +433,94 @@ pub(crate) fn timeline_entry(
             remedy,
             redress_paid_cents,
         } => (
-            format!("Resolved: {}", outcome.label().to_lowercase()),
+            with("tl-resolved", &[("outcome", outcome_words(outcome))]),
             decisions
                 .iter()
                 .map(|d| {
                     line(
-                        &format!("Point {}: {}", d.point, d.outcome.label().to_lowercase()),
+                        &with(
+                            "tl-line-point-decided",
+                            &[
+                                ("number", d.point.to_string()),
+                                ("outcome", outcome_words(&d.outcome)),
+                            ],
+                        ),
                         d.reasons.clone(),
                     )
                 })
                 .map(Some)
                 .chain([
-                    Some(line("Reasons", reasons.clone())),
-                    remedy.as_ref().map(|r| line("Remedy", r.clone())),
+                    Some(labelled("tl-line-reasons", reasons.clone())),
+                    remedy
+                        .as_ref()
+                        .map(|r| labelled("tl-line-remedy", r.clone())),
                     redress_paid_cents.map(|c| {
-                        line(
-                            "Redress paid",
-                            opener.currency.format(c, redress_domain::Language::En),
-                        )
+                        labelled("tl-line-redress-paid", opener.currency.format(c, language))
                     }),
                 ])
                 .flatten()
                 .collect(),
         ),
-        ComplaintChange::ComplaintClosed => ("Closed".into(), vec![]),
-        ComplaintChange::ComplaintReopened { reason } => {
-            ("Reopened".into(), vec![line("Why", reason.clone())])
-        }
+        ComplaintChange::ComplaintClosed => (say("tl-closed"), vec![]),
+        ComplaintChange::ComplaintReopened { reason } => (
+            say("tl-reopened"),
+            vec![labelled("tl-line-why", reason.clone())],
+        ),
         ComplaintChange::SatisfactionRecorded {
             score,
             comment,
             would_change,
         } => (
-            format!("Satisfaction: {score} of 5"),
+            with("tl-satisfaction", &[("score", score.to_string())]),
             [
-                comment.as_ref().map(|c| line("Comment", opener.open(c))),
+                comment
+                    .as_ref()
+                    .map(|c| labelled("tl-line-comment", opener.open(c))),
                 would_change
                     .as_ref()
-                    .map(|w| line("Would change", opener.open(w))),
+                    .map(|w| labelled("tl-line-would-change", opener.open(w))),
             ]
             .into_iter()
             .flatten()
             .collect(),
         ),
         ComplaintChange::PriorityChanged { from, to } => (
-            format!("Priority changed from {} to {}", from.label(), to.label()),
+            with(
+                "tl-priority-changed",
+                &[("from", priority_words(from)), ("to", priority_words(to))],
+            ),
             vec![],
         ),
-        ComplaintChange::CategoryChanged { from, to } => {
-            (format!("Category changed from {from} to {to}"), vec![])
-        }
+        ComplaintChange::CategoryChanged { from, to } => (
+            with(
+                "tl-category-changed",
+                &[
+                    ("from", categories.label(from, language)),
+                    ("to", categories.label(to, language)),
+                ],
+            ),
+            vec![],
+        ),
         ComplaintChange::CommunicationRecorded {
             direction,
             channel,
             summary,
         } => (
-            format!("{} ({})", direction.label(), channel.label()),
-            vec![line("Summary", opener.open(summary))],
+            with(
+                "tl-communication",
+                &[
+                    (
+                        "direction",
+                        locale::label(language, "direction", direction.code(), direction.label()),
+                    ),
+                    ("channel", channel_words(channel)),
+                ],
+            ),
+            vec![labelled("tl-line-summary", opener.open(summary))],
         ),
         ComplaintChange::PersonalDataErased { reason } => (
-            "Personal data erased".into(),
-            vec![line("Why", reason.clone())],
+            say("tl-erased"),
+            vec![labelled("tl-line-why", reason.clone())],
         ),
         ComplaintChange::TeamChanged {
             team,
@@ -437,31 +528,51 @@ pub(crate) fn timeline_entry(
             reason,
         } => (
             match previous {
-                Some(previous) => format!("Moved from the team {} to {}", previous.name, team.name),
-                None => format!("Routed to the team {}", team.name),
+                Some(previous) => with(
+                    "tl-team-moved",
+                    &[("from", previous.name.clone()), ("to", team.name.clone())],
+                ),
+                None => with("tl-team-routed", &[("team", team.name.clone())]),
             },
-            vec![line("Why", reason.clone())],
+            vec![labelled("tl-line-why", reason.clone())],
         ),
-        ComplaintChange::TagAdded { tag } => (format!("Tagged \"{tag}\""), vec![]),
+        ComplaintChange::TagAdded { tag } => (with("tl-tagged", &[("tag", tag.clone())]), vec![]),
         ComplaintChange::MergedInto { survivor } => (
-            format!("Merged into {survivor} as a duplicate"),
-            vec![line(
-                "The customer",
-                format!("is told their complaint is handled with {survivor}"),
+            with("tl-merged-into", &[("survivor", survivor.to_string())]),
+            vec![labelled(
+                "tl-line-the-customer",
+                with(
+                    "tl-line-told-handled-with",
+                    &[("survivor", survivor.to_string())],
+                ),
             )],
         ),
-        ComplaintChange::DuplicateMerged { duplicate } => {
-            (format!("Took in the duplicate {duplicate}"), vec![])
+        ComplaintChange::DuplicateMerged { duplicate } => (
+            with("tl-took-duplicate", &[("duplicate", duplicate.to_string())]),
+            vec![],
+        ),
+        ComplaintChange::ComplaintLinked { other } => {
+            (with("tl-linked", &[("other", other.to_string())]), vec![])
         }
-        ComplaintChange::ComplaintLinked { other } => (format!("Linked with {other}"), vec![]),
-        ComplaintChange::TagRemoved { tag } => (format!("Tag \"{tag}\" removed"), vec![]),
+        ComplaintChange::TagRemoved { tag } => {
+            (with("tl-tag-removed", &[("tag", tag.clone())]), vec![])
+        }
         ComplaintChange::BreachCauseRecorded {
             clock,
             cycle,
             cause,
         } => (
-            format!("Cause of an SLA breach recorded: {}", clock.label()),
-            vec![line("Run", cycle.to_string()), line("Cause", cause.clone())],
+            with(
+                "tl-breach-cause",
+                &[(
+                    "clock",
+                    locale::label(language, "clock", clock.code(), clock.label()),
+                )],
+            ),
+            vec![
+                labelled("tl-line-run", cycle.to_string()),
+                labelled("tl-line-cause", cause.clone()),
+            ],
         ),
         ComplaintChange::EmailReceived {
             id,
@@ -473,28 +584,25 @@ pub(crate) fn timeline_entry(
             look = "email";
             inbound = Some(InboundView {
                 id: id.to_string(),
-                files: attachments
-                    .iter()
-                    .map(|f| (f.id.to_string(), opener.open(&f.name), size_words(f.size)))
-                    .collect(),
+                files: files_of(attachments, opener, language),
                 refused: refused
                     .iter()
                     .map(|f| {
                         (
                             opener.open(&f.name),
-                            format!("{} ({})", f.reason, size_words(f.size)),
+                            format!("{} ({})", f.reason, size_in(language, f.size)),
                         )
                     })
                     .collect(),
             });
             (
-                "Email received".into(),
+                say("tl-email-received"),
                 [
-                    Some(line("Subject", opener.open(subject))),
+                    Some(labelled("tl-line-subject", opener.open(subject))),
                     sender.as_ref().map(|s| {
-                        line(
-                            "From",
-                            format!("{} (not the customer's address)", opener.open(s)),
+                        labelled(
+                            "tl-line-from",
+                            with("tl-line-not-their-address", &[("sender", opener.open(s))]),
                         )
                     }),
                 ]
@@ -507,7 +615,7 @@ pub(crate) fn timeline_entry(
     TimelineEntry {
         sequence,
         at: event.occurred_at,
-        by: by(&event.by),
+        by: by(&event.by, language),
         title,
         lines,
         audience: audience(event, next),
@@ -518,13 +626,16 @@ pub(crate) fn timeline_entry(
     }
 }
 
-/// The six steps: which are done, by whom and when, and which is next.
-pub(crate) fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<StepView> {
+/// The six steps in `language`: which are done, by whom and when, and which is next.
+pub(crate) fn steps(
+    events: &[ComplaintEvent],
+    complaint: &Complaint,
+    language: Language,
+) -> Vec<StepView> {
     let last = |pick: &dyn Fn(&ComplaintChange) -> Option<String>| {
-        events
-            .iter()
-            .rev()
-            .find_map(|e| pick(&e.change).map(|detail| (e.occurred_at, by(&e.by), detail)))
+        events.iter().rev().find_map(|e| {
+            pick(&e.change).map(|detail| (e.occurred_at, by(&e.by, language), detail))
+        })
     };
     let progress = complaint.progress();
     let current = progress.step();
@@ -533,11 +644,15 @@ pub(crate) fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<Ste
     // Step 2 is done when the points of complaint are recorded (a complaint concluded
     // before points existed passed it without them).
     let listened = last(&|c| match c {
-        ComplaintChange::PointsOfComplaintRecorded { points, sent } => Some(format!(
-            "{} point{}{}",
-            points.len(),
-            if points.len() == 1 { "" } else { "s" },
-            if *sent { ", sent to the customer" } else { "" }
+        ComplaintChange::PointsOfComplaintRecorded { points, sent } => Some(counted(
+            language,
+            if *sent {
+                "tl-step-points-sent"
+            } else {
+                "tl-step-points"
+            },
+            u64::try_from(points.len()).unwrap_or(u64::MAX),
+            &[],
         )),
         _ => None,
     });
@@ -546,9 +661,13 @@ pub(crate) fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<Ste
         ComplaintChange::InvestigationConcluded { findings } => Some(findings.clone()),
         _ => None,
     });
-    let committed = complaint
-        .commitment()
-        .map(|c| format!("{} — by {}", c.action, c.due_on));
+    let committed = complaint.commitment().map(|c| {
+        text_with(
+            language,
+            "tl-step-committed",
+            &[("action", c.action.clone()), ("date", c.due_on.to_string())],
+        )
+    });
     let committed_at =
         last(&|c| matches!(c, ComplaintChange::ActionCommitted { .. }).then(String::new));
     let owned = last(&|c| match c {
@@ -559,18 +678,20 @@ pub(crate) fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<Ste
     let updated = if progress.resolved {
         last(&|c| {
             matches!(c, ComplaintChange::ComplaintResolved { .. })
-                .then(|| "the outcome sent; no further update owed".to_string())
+                .then(|| text(language, "tl-step-outcome-sent"))
         })
     } else {
         last(&|c| match c {
-            ComplaintChange::ProgressUpdateSent { next_update_on, .. } => {
-                Some(format!("next update by {next_update_on}"))
-            }
+            ComplaintChange::ProgressUpdateSent { next_update_on, .. } => Some(text_with(
+                language,
+                "tl-step-next-update",
+                &[("date", next_update_on.to_string())],
+            )),
             _ => None,
         })
     };
     let view = |number,
-                title,
+                key: &str,
                 done: bool,
                 step: Option<Step>,
                 found: Option<(DateTime<Utc>, String, String)>| {
@@ -582,7 +703,7 @@ pub(crate) fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<Ste
         };
         StepView {
             number,
-            title,
+            title: text(language, key),
             done,
             current: step == Some(current),
             at,
@@ -593,39 +714,449 @@ pub(crate) fn steps(events: &[ComplaintEvent], complaint: &Complaint) -> Vec<Ste
     vec![
         view(
             1,
-            "Apologise",
+            "tl-step-apologise",
             progress.acknowledged,
             Some(Step::Acknowledge),
             acknowledged,
         ),
-        view(2, "Listen", heard, Some(Step::Listen), listened),
+        view(2, "tl-step-listen", heard, Some(Step::Listen), listened),
         view(
             3,
-            "Establish the facts",
+            "tl-step-establish-facts",
             progress.investigation_concluded,
             Some(Step::EstablishFacts),
             concluded,
         ),
         view(
             4,
-            "Commit to action",
+            "tl-step-commit",
             progress.action_committed,
             Some(Step::CommitToAction),
             committed_at.map(|(at, who, _)| (at, who, committed.unwrap_or_default())),
         ),
         view(
             5,
-            "Name the owner",
+            "tl-step-name-owner",
             progress.owner_named,
             Some(Step::NameOwner),
             owned,
         ),
         view(
             6,
-            "Keep informed",
+            "tl-step-keep-informed",
             progress.resolved,
             Some(Step::KeepInformed),
             updated,
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use chrono::NaiveDate;
+    use redress_domain::{
+        AttachedFile, Channel, Outcome, PointDecision, Priority, Reference, RefusedFile,
+        SealedCustomer, SlaClock, StaffMember, TeamRef, Tier,
+    };
+    use redress_store::Category;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn sealed() -> Sealed {
+        Sealed("sealed".into())
+    }
+
+    fn file(size: u64) -> AttachedFile {
+        AttachedFile {
+            id: Uuid::nil(),
+            name: sealed(),
+            content_type: "application/pdf".into(),
+            size,
+        }
+    }
+
+    fn staff(name: &str) -> StaffMember {
+        StaffMember {
+            id: Uuid::nil(),
+            name: name.into(),
+        }
+    }
+
+    fn team(name: &str) -> TeamRef {
+        TeamRef {
+            id: Uuid::nil(),
+            name: name.into(),
+        }
+    }
+
+    /// One event of every kind, with the titles it had in English before the timeline spoke
+    /// other languages.
+    fn every_change() -> Vec<(ComplaintChange, &'static str)> {
+        let reference = Reference::parse("RDR-7KX4-9PQM").unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        vec![
+            (
+                ComplaintChange::ComplaintReceived {
+                    reference: reference.clone(),
+                    customer: SealedCustomer {
+                        id: CustomerId(Uuid::nil()),
+                        name: sealed(),
+                        email: None,
+                        phone: None,
+                    },
+                    language: Language::Ro,
+                    company: None,
+                    tier: Tier::Standard,
+                    channel: Channel::Phone,
+                    category: "billing".into(),
+                    summary: "Charged twice".into(),
+                    description: sealed(),
+                    remedy_requested: Some(sealed()),
+                    priority: Priority::High,
+                },
+                "Complaint received (Phone)",
+            ),
+            (
+                ComplaintChange::ComplaintAcknowledged {
+                    apology: "Sorry".into(),
+                },
+                "Step 1 · Acknowledged with an apology",
+            ),
+            (
+                ComplaintChange::CustomerStatementRecorded {
+                    channel: Channel::Email,
+                    statement: sealed(),
+                    shared: true,
+                },
+                "What the customer told us (Email)",
+            ),
+            (
+                ComplaintChange::PointsOfComplaintRecorded {
+                    points: vec![sealed(), sealed()],
+                    sent: true,
+                },
+                "Step 2 · Points of complaint, sent to the customer",
+            ),
+            (
+                ComplaintChange::FactRecorded {
+                    fact: "Two charges".into(),
+                    source: Some("Ledger".into()),
+                },
+                "Step 3 · Fact established",
+            ),
+            (
+                ComplaintChange::InvestigationConcluded {
+                    findings: "A bug".into(),
+                },
+                "Step 3 · Investigation concluded",
+            ),
+            (
+                ComplaintChange::ActionCommitted {
+                    action: "Refund".into(),
+                    due_on: date,
+                },
+                "Step 4 · Committed to an action",
+            ),
+            (
+                ComplaintChange::OwnerAssigned {
+                    owner: staff("Ana Pop"),
+                    previous: Some(staff("Ion")),
+                },
+                "Step 5 · Ana Pop is responsible",
+            ),
+            (
+                ComplaintChange::ProgressUpdateSent {
+                    message: "Soon".into(),
+                    next_update_on: date,
+                },
+                "Step 6 · Progress update sent",
+            ),
+            (
+                ComplaintChange::WaitingOnCustomer {
+                    request: "A receipt".into(),
+                },
+                "Waiting on the customer",
+            ),
+            (
+                ComplaintChange::CustomerResponded { response: sealed() },
+                "The customer responded",
+            ),
+            (
+                ComplaintChange::ComplaintResolved {
+                    outcome: Outcome::PartlyUpheld,
+                    decisions: vec![PointDecision {
+                        point: 1,
+                        outcome: Outcome::NotUpheld,
+                        reasons: "No".into(),
+                    }],
+                    reasons: "Because".into(),
+                    remedy: Some("Refund".into()),
+                    redress_paid_cents: Some(2_499),
+                },
+                "Resolved: partly upheld",
+            ),
+            (ComplaintChange::ComplaintClosed, "Closed"),
+            (
+                ComplaintChange::ComplaintReopened {
+                    reason: "Again".into(),
+                },
+                "Reopened",
+            ),
+            (
+                ComplaintChange::SatisfactionRecorded {
+                    score: 4,
+                    comment: Some(sealed()),
+                    would_change: Some(sealed()),
+                },
+                "Satisfaction: 4 of 5",
+            ),
+            (
+                ComplaintChange::PriorityChanged {
+                    from: Priority::Normal,
+                    to: Priority::Urgent,
+                },
+                "Priority changed from Normal to Urgent",
+            ),
+            (
+                ComplaintChange::CategoryChanged {
+                    from: "billing".into(),
+                    to: "a legacy value".into(),
+                },
+                "Category changed from Billing to a legacy value",
+            ),
+            (
+                ComplaintChange::CommunicationRecorded {
+                    direction: Direction::Outbound,
+                    channel: Channel::Phone,
+                    summary: sealed(),
+                },
+                "To the customer (Phone)",
+            ),
+            (
+                ComplaintChange::PersonalDataErased {
+                    reason: "Asked".into(),
+                },
+                "Personal data erased",
+            ),
+            (
+                ComplaintChange::EmailReceived {
+                    id: Uuid::nil(),
+                    subject: sealed(),
+                    sender: Some(sealed()),
+                    attachments: vec![file(3 * 1024 * 1024 + 400_000)],
+                    refused: vec![RefusedFile {
+                        name: sealed(),
+                        size: 20,
+                        reason: "not allowed".into(),
+                    }],
+                },
+                "Email received",
+            ),
+            (
+                ComplaintChange::ReplySent {
+                    message: sealed(),
+                    attachments: vec![file(12_000)],
+                    saved_reply: None,
+                },
+                "Reply to the customer",
+            ),
+            (
+                ComplaintChange::InternalNoteAdded {
+                    note: sealed(),
+                    mentions: vec![staff("Ana Pop")],
+                },
+                "Internal note",
+            ),
+            (
+                ComplaintChange::FilesAttached {
+                    files: vec![file(1), file(64)],
+                },
+                "Files added",
+            ),
+            (
+                ComplaintChange::BreachCauseRecorded {
+                    clock: SlaClock::Resolve,
+                    cycle: 1,
+                    cause: "Holidays".into(),
+                },
+                "Cause of an SLA breach recorded: Resolve",
+            ),
+            (
+                ComplaintChange::TeamChanged {
+                    team: team("Billing"),
+                    previous: Some(team("Complaints")),
+                    reason: "Money".into(),
+                },
+                "Moved from the team Complaints to Billing",
+            ),
+            (
+                ComplaintChange::TagAdded {
+                    tag: "refund".into(),
+                },
+                "Tagged \"refund\"",
+            ),
+            (
+                ComplaintChange::TagRemoved {
+                    tag: "refund".into(),
+                },
+                "Tag \"refund\" removed",
+            ),
+            (
+                ComplaintChange::MergedInto {
+                    survivor: reference.clone(),
+                },
+                "Merged into RDR-7KX4-9PQM as a duplicate",
+            ),
+            (
+                ComplaintChange::DuplicateMerged {
+                    duplicate: reference.clone(),
+                },
+                "Took in the duplicate RDR-7KX4-9PQM",
+            ),
+            (
+                ComplaintChange::ComplaintLinked { other: reference },
+                "Linked with RDR-7KX4-9PQM",
+            ),
+        ]
+    }
+
+    #[test]
+    fn the_timeline_reads_as_before_in_english_and_fully_in_every_language() {
+        let opener = Opener {
+            customer: CustomerId(Uuid::nil()),
+            key: None,
+            currency: redress_domain::Currency::parse("GBP").unwrap(),
+        };
+        let categories = CategoryMap::new(
+            vec![Category {
+                code: "billing".into(),
+                names: ["Billing", "Facturación", "Facturare", "账单"]
+                    .map(String::from)
+                    .to_vec(),
+                fca_group: None,
+                position: 1,
+                retired: false,
+            }],
+            HashMap::new(),
+        );
+        let at = DateTime::parse_from_rfc3339("2026-03-02T10:15:00Z")
+            .unwrap()
+            .to_utc();
+        let (changes, titles): (Vec<_>, Vec<_>) = every_change().into_iter().unzip();
+        let events: Vec<ComplaintEvent> = changes
+            .into_iter()
+            .map(|change| ComplaintEvent {
+                occurred_at: at,
+                by: Actor::Staff(staff("Ana Pop")),
+                change,
+            })
+            .collect();
+        let english = timeline(&events, &opener, Language::En, &categories);
+        for (entry, title) in english.iter().zip(&titles) {
+            assert_eq!(&entry.title, title);
+        }
+        let lines = |n: usize| -> Vec<(&str, &str)> {
+            english[n]
+                .lines
+                .iter()
+                .map(|(l, t)| (l.as_str(), t.as_str()))
+                .collect()
+        };
+        assert_eq!(
+            lines(0),
+            [
+                ("Summary", "Charged twice"),
+                ("Category", "Billing"),
+                ("Priority", "High"),
+                ("What happened", "(erased)"),
+                ("The customer asks for", "(erased)"),
+            ]
+        );
+        assert_eq!(
+            lines(11),
+            [
+                ("Point 1: not upheld", "No"),
+                ("Reasons", "Because"),
+                ("Remedy", "Refund"),
+                ("Redress paid", "£24.99"),
+            ]
+        );
+        assert_eq!(
+            lines(19),
+            [
+                ("Subject", "(erased)"),
+                ("From", "(erased) (not the customer's address)"),
+            ]
+        );
+        assert_eq!(
+            lines(27),
+            [(
+                "The customer",
+                "is told their complaint is handled with RDR-7KX4-9PQM"
+            )]
+        );
+        let inbound = english[19].inbound.as_ref().unwrap();
+        assert_eq!(inbound.files[0].2, "3.4 MB");
+        assert_eq!(inbound.refused[0].1, "not allowed (20 bytes)");
+        assert_eq!(english[20].files[0].2, "12 KB");
+        assert_eq!(
+            (
+                english[22].files[0].2.as_str(),
+                english[22].files[1].2.as_str()
+            ),
+            ("1 bytes", "64 bytes")
+        );
+        let complaint = Complaint::from_events(&events);
+        let steps_en = steps(&events, &complaint, Language::En);
+        assert_eq!(
+            steps_en
+                .iter()
+                .map(|s| s.title.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "Apologise",
+                "Listen",
+                "Establish the facts",
+                "Commit to action",
+                "Name the owner",
+                "Keep informed"
+            ]
+        );
+        assert_eq!(
+            steps_en[1].detail.as_deref(),
+            Some("2 points, sent to the customer")
+        );
+        for language in Language::ALL {
+            let read = timeline(&events, &opener, *language, &categories);
+            let steps = steps(&events, &complaint, *language);
+            let words = read
+                .iter()
+                .flat_map(|e| {
+                    std::iter::once(e.title.clone())
+                        .chain(e.lines.iter().flat_map(|(l, t)| [l.clone(), t.clone()]))
+                        .chain(e.files.iter().map(|f| f.2.clone()))
+                })
+                .chain(
+                    steps
+                        .iter()
+                        .flat_map(|s| std::iter::once(s.title.clone()).chain(s.detail.clone())),
+                );
+            for words in words {
+                assert!(
+                    !words.is_empty() && !words.contains("Unknown localization"),
+                    "{language:?}: {words:?}"
+                );
+            }
+        }
+        let spanish = timeline(&events, &opener, Language::Es, &categories);
+        assert_eq!(spanish[0].title, "Reclamación recibida (Teléfono)");
+        assert_eq!(spanish[0].lines[1].1, "Facturación");
+        assert_eq!(spanish[11].title, "Resuelta: estimada en parte");
+        assert_eq!(spanish[19].inbound.as_ref().unwrap().files[0].2, "3,4 MB");
+        assert_eq!(size_in(Language::Ro, 64), "64 de octeți");
+        assert_eq!(size_words(64), "64 bytes", "the customer's page as before");
+    }
 }

@@ -92,6 +92,9 @@ async fn gather(state: &AppState, customer: CustomerId) -> Result<Export, AppErr
         return Err(AppError::NotFound);
     }
     let opener = opener_for(state, customer).await?;
+    // The export speaks English, as its conversation does (`crate::status::messages` in
+    // English below): it is the customer's file, not a staff page.
+    let categories = state.store.categories.map().await?;
     let erased = !opener.holds_key();
     let mut complaints = Vec::with_capacity(references.len());
     let mut companies: Vec<String> = Vec::new();
@@ -145,7 +148,7 @@ async fn gather(state: &AppState, customer: CustomerId) -> Result<Export, AppErr
                 &events,
                 &opener,
             ),
-            kept_for_staff: timeline(&events, &opener)
+            kept_for_staff: timeline(&events, &opener, redress_domain::Language::En, &categories)
                 .into_iter()
                 .filter(|entry| entry.audience == redress_domain::Audience::Staff)
                 .map(|entry| StaffRecord {
@@ -193,9 +196,13 @@ pub(crate) async fn export(
         None | Some("html") => false,
         Some("json") => true,
         Some(other) => {
-            return Err(AppError::BadForm(format!(
-                "{:?} is not an export format; choose html or json.",
-                other.chars().take(20).collect::<String>()
+            return Err(AppError::BadForm(crate::locale::text_with(
+                staff.language(),
+                "note-bad-export-format",
+                &[(
+                    "value",
+                    format!("{:?}", other.chars().take(20).collect::<String>()),
+                )],
             )));
         }
     };
@@ -274,7 +281,7 @@ pub(crate) async fn erase_page(
     let form = EraseForm {
         csrf: String::new(),
         confirm_email: String::new(),
-        reason: "Data-subject erasure request".into(),
+        reason: crate::locale::text(staff.language(), "note-erase-default-reason"),
     };
     render_erase(&state, &staff, &session, customer, None, &form, 200).await
 }
@@ -307,25 +314,26 @@ pub(crate) async fn erase(
         },
     };
     let refusal = if state.store.vault.key(customer).await?.is_none() {
-        Some("This customer's personal data has already been erased.")
+        Some("note-already-erased")
     } else if !confirmed {
         Some(if export.email.is_some() {
-            "Type the customer's email address exactly as it is on file to confirm."
+            "note-confirm-email"
         } else {
-            "Type the customer's name exactly as it is on file to confirm."
+            "note-confirm-name"
         })
     } else if reason.is_empty() || reason.chars().count() > 200 || reason.contains(['\n', '\r']) {
-        Some("Say why, in one line of at most 200 characters (e.g. the request's date).")
+        Some("note-erase-reason")
     } else {
         None
-    };
+    }
+    .map(|key| crate::locale::text(staff.language(), key));
     if let Some(refusal) = refusal {
         return render_erase(
             &state,
             &staff,
             &session,
             customer,
-            Some(refusal),
+            Some(&refusal),
             &form,
             422,
         )

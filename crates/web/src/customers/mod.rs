@@ -48,7 +48,7 @@ pub(crate) struct ContactForm {
 #[derive(Debug, Serialize)]
 struct LogEntry {
     reference: String,
-    direction: &'static str,
+    direction: String,
     inbound: bool,
     #[serde(flatten)]
     entry: TimelineEntry,
@@ -66,7 +66,7 @@ async fn render_contact(
     staff: &CurrentStaff,
     session: &Session,
     customer: CustomerId,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     failed: Option<(String, ContactForm)>,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
@@ -87,6 +87,8 @@ async fn render_contact(
         }
     }
     let opener = opener_for(state, customer).await?;
+    let language = staff.language();
+    let categories = state.store.categories.map().await?;
     // Erased once their key is gone, whatever the list (a projection) says yet: the page
     // after an erasure shows none of them (read your own writes).
     let erased = !opener.holds_key() || rows.iter().all(|r| r.personal_data_erased);
@@ -99,9 +101,21 @@ async fn render_contact(
             if let Some(direction) = communication_direction(&event.change) {
                 log.push(LogEntry {
                     reference: row.reference.clone(),
-                    direction: direction.label(),
+                    direction: crate::locale::label(
+                        language,
+                        "direction",
+                        direction.code(),
+                        direction.label(),
+                    ),
                     inbound: direction == redress_domain::Direction::Inbound,
-                    entry: timeline_entry(i + 1, event, events.get(i + 1), &opener),
+                    entry: timeline_entry(
+                        i + 1,
+                        event,
+                        events.get(i + 1),
+                        &opener,
+                        language,
+                        &categories,
+                    ),
                 });
             }
         }
@@ -169,7 +183,7 @@ pub(crate) async fn contact(
         &staff,
         &session,
         customer,
-        notice(query.done.as_deref()),
+        notice(staff.language(), query.done.as_deref()),
         None,
         200,
     )
@@ -204,7 +218,7 @@ pub(crate) async fn update_contact(
     };
     if rows.iter().all(|r| r.personal_data_erased) {
         return refuse(
-            "This customer's personal data was erased; nothing more can be kept about them.",
+            &crate::locale::text(staff.language(), "note-contact-erased"),
             form,
         )
         .await;

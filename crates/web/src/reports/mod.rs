@@ -28,6 +28,7 @@ mod feedback;
 mod filters;
 mod overview;
 mod page;
+mod speed;
 mod table;
 mod words;
 
@@ -38,6 +39,7 @@ pub(crate) use filters::*;
 pub(crate) use overview::overview;
 
 use page::*;
+use speed::*;
 pub(crate) use table::*;
 use words::*;
 
