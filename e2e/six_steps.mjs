@@ -293,7 +293,7 @@ async function main() {
 
   step('checking the status and the "Reopen" action');
   const status = ((await page.locator('.meta .status').textContent()) ?? '').trim();
-  check(status === 'closed', `the status says "${status}", not "closed"`);
+  check(status === 'Closed', `the status says "${status}", not "Closed"`);
   const reopen = actionDetails('Reopen');
   check((await reopen.count()) === 1, 'the "Reopen" action is not offered');
 

@@ -24,10 +24,12 @@ static_loader! {
     };
 }
 
-/// Lets templates call `t(key=…, lang=…, …)`, and `label(kind=…, code=…, lang=…)` for the
-/// word of a code ([`label`]).
+/// Lets templates call `t(key=…, lang=…, …)`, `label(kind=…, code=…, lang=…)` for the word
+/// of a code ([`label`]), and write moments as their reader does (`| local(lang=…,
+/// timezone=…)`).
 pub fn register(tera: &mut Tera) {
     tera.register_function("t", FluentLoader::new(&*CUSTOMER));
+    tera.register_filter("local", local_filter);
     tera.register_function(
         "label",
         |args: &HashMap<String, tera::Value>| -> tera::Result<tera::Value> {
@@ -42,6 +44,52 @@ pub fn register(tera: &mut Tera) {
             )))
         },
     );
+}
+
+/// Formats a moment (or a date) as a reader of `lang` writes it, in `timezone`: English keeps
+/// ISO dates (`2026-12-07 14:05 CET`); Spanish `07/12/2026 14:05 CET`; Romanian
+/// `07.12.2026 14:05 CET`; Chinese `2026年12月7日 14:05 CET`. `part`: `datetime` (the default,
+/// with the zone), `minutes` (no zone), `seconds` (with seconds and the zone) or `date`.
+fn local_filter(
+    value: &tera::Value,
+    args: &HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let arg = |name: &str| args.get(name).and_then(tera::Value::as_str);
+    let language = arg("lang")
+        .and_then(|code| Language::parse(code).ok())
+        .unwrap_or(Language::En);
+    let zone: chrono_tz::Tz = arg("timezone")
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let part = arg("part").unwrap_or("datetime");
+    let Some(text) = value.as_str() else {
+        return Ok(value.clone());
+    };
+    let date_format = match language {
+        Language::En => "%Y-%m-%d",
+        Language::Es => "%d/%m/%Y",
+        Language::Ro => "%d.%m.%Y",
+        Language::Zh => "%Y年%-m月%-d日",
+    };
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(tera::Value::String(date.format(date_format).to_string()));
+    }
+    let moment = match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(moment) => moment.to_utc(),
+        // A moment without its offset is in UTC (as tera's own `date` reads it).
+        Err(_) => match chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
+            Ok(naive) => naive.and_utc(),
+            Err(_) => return Ok(value.clone()),
+        },
+    };
+    let local = moment.with_timezone(&zone);
+    let format = match part {
+        "date" => date_format.to_string(),
+        "minutes" => format!("{date_format} %H:%M"),
+        "seconds" => format!("{date_format} %H:%M:%S %Z"),
+        _ => format!("{date_format} %H:%M %Z"),
+    };
+    Ok(tera::Value::String(local.format(&format).to_string()))
 }
 
 /// The word for a code of one kind (a priority, channel, step, clock, role…) in `language`:
@@ -220,6 +268,33 @@ pub fn upload_refusal(language: Language, refusal: &crate::uploads::UploadRefusa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments_and_dates_are_written_as_each_language_writes_them() {
+        let render = |value: &str, lang: &str, part: &str| {
+            let args: HashMap<String, tera::Value> = [
+                ("lang".to_string(), tera::Value::from(lang)),
+                (
+                    "timezone".to_string(),
+                    tera::Value::from("Europe/Bucharest"),
+                ),
+                ("part".to_string(), tera::Value::from(part)),
+            ]
+            .into();
+            local_filter(&tera::Value::from(value), &args)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let at = "2026-12-07T12:05:09Z";
+        assert_eq!(render(at, "en", "datetime"), "2026-12-07 14:05 EET");
+        assert_eq!(render(at, "es", "datetime"), "07/12/2026 14:05 EET");
+        assert_eq!(render(at, "ro", "seconds"), "07.12.2026 14:05:09 EET");
+        assert_eq!(render(at, "zh", "minutes"), "2026年12月7日 14:05");
+        assert_eq!(render("2026-03-02", "es", "date"), "02/03/2026");
+        assert_eq!(render("not a date", "es", "date"), "not a date");
+    }
 
     #[test]
     fn the_browser_s_first_supported_language_is_chosen_by_weight_then_order() {

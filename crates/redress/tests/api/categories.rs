@@ -324,7 +324,8 @@ async fn each_person_reads_the_staff_pages_in_their_language(db: TestDb) {
             .unwrap()
             .contains("Categorías")
     );
-    // A language Redress does not speak is refused, and nothing changes.
+    // A language Redress does not speak is refused (in the person's language), and nothing
+    // changes.
     let refused = app
         .post_form(
             "/account",
@@ -341,7 +342,7 @@ async fn each_person_reads_the_staff_pages_in_their_language(db: TestDb) {
             .text()
             .await
             .unwrap()
-            .contains("is not a language Redress speaks")
+            .contains("no es un idioma que Redress hable")
     );
     // Back to the browser's.
     let saved = app
