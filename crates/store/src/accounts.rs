@@ -114,6 +114,10 @@ pub struct StaffAccount {
     pub away: bool,
     /// The language they read Redress in (a code), once chosen; else their browser's.
     pub language: Option<String>,
+    /// They sign in with a second factor.
+    pub two_factor: bool,
+    /// Their role must sign in with a second factor.
+    pub two_factor_required: bool,
 }
 
 impl StaffAccount {
@@ -138,6 +142,8 @@ pub(crate) type AccountRow = (
     bool,
     bool,
     Option<String>,
+    bool,
+    bool,
 );
 
 pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreError> {
@@ -153,6 +159,8 @@ pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreE
         must_change_password,
         away,
         language,
+        two_factor,
+        two_factor_required,
     ) = row;
     let role = Role::parse(&role)
         .map_err(|_| StoreError::Corrupt(format!("account {id} has the role {role:?}")))?;
@@ -168,13 +176,17 @@ pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreE
             must_change_password,
             away,
             language,
+            two_factor,
+            two_factor_required,
         },
         hash,
     ))
 }
 
 const SELECT: &str = "SELECT id, email, name, role, active, created_at, password_hash, time_zone, \
-                      must_change_password, away, language FROM staff_accounts";
+                      must_change_password, away, language, \
+    EXISTS (SELECT 1 FROM staff_totp t WHERE t.account_id = staff_accounts.id), \
+    EXISTS (SELECT 1 FROM two_factor_roles r WHERE r.role = staff_accounts.role) FROM staff_accounts";
 
 /// Hashes a password with argon2id and a random salt (slow on purpose: call off the async
 /// threads, e.g. in `spawn_blocking`).

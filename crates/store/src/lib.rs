@@ -29,6 +29,7 @@ pub mod security;
 pub mod sessions;
 pub mod sla;
 pub mod teams;
+pub mod two_factor;
 pub mod vault;
 
 use std::sync::Arc;
@@ -72,6 +73,7 @@ pub use security::{AuditAction, AuditActor, AuditEntry, AuditTrail, RateLimits};
 pub use sessions::{LiveSession, SessionInfo, StaffSessions, session_id};
 pub use sla::{Sla, SlaPolicies, SlaProjector};
 pub use teams::{Assignment, RoutingRule, RuleField, Team, TeamError, TeamMember, Teams};
+pub use two_factor::{TwoFactor, Verified};
 pub use vault::{KeyVault, OpenError};
 
 /// The cause of a failure, kept whole (its own sources included) so that where the failure
@@ -178,6 +180,8 @@ pub struct Store {
     pub companies: Companies,
     /// The managed categories and the mapping of free-text ones.
     pub categories: Categories,
+    /// Two-factor sign-in.
+    pub two_factor: TwoFactor,
     /// The emails customers are owed.
     pub outbox: Outbox,
     /// Use of the public complaint form, per client address.
@@ -263,6 +267,7 @@ impl Store {
             forms: FormTokens::new(db.clone()),
             companies: Companies::new(db.clone()),
             categories: Categories::new(db.clone()),
+            two_factor: TwoFactor::new(db.clone()),
             outbox: Outbox::new(db.clone()),
             public_intake: PublicIntake::new(db.clone()),
             api_tokens: ApiTokens::new(db.clone()),

@@ -52,11 +52,17 @@ pub enum AuditAction {
     CategoryChanged,
     /// A recorded free-text category was mapped to a category (or no longer).
     CategoryMapped,
+    /// Someone turned two-factor sign-in on.
+    TwoFactorEnabled,
+    /// Someone turned two-factor sign-in off, or an admin reset someone's.
+    TwoFactorRemoved,
+    /// An admin changed which roles must sign in with a second factor.
+    TwoFactorRoles,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -76,6 +82,9 @@ impl AuditAction {
         AuditAction::PasswordResetUsed,
         AuditAction::CategoryChanged,
         AuditAction::CategoryMapped,
+        AuditAction::TwoFactorEnabled,
+        AuditAction::TwoFactorRemoved,
+        AuditAction::TwoFactorRoles,
     ];
 
     /// Its code in the table.
@@ -100,6 +109,9 @@ impl AuditAction {
             AuditAction::PasswordResetUsed => "password_reset_used",
             AuditAction::CategoryChanged => "category_changed",
             AuditAction::CategoryMapped => "category_mapped",
+            AuditAction::TwoFactorEnabled => "two_factor_enabled",
+            AuditAction::TwoFactorRemoved => "two_factor_removed",
+            AuditAction::TwoFactorRoles => "two_factor_roles",
         }
     }
 
@@ -125,6 +137,9 @@ impl AuditAction {
             AuditAction::PasswordResetUsed => "Password chosen with a reset link",
             AuditAction::CategoryChanged => "Category changed",
             AuditAction::CategoryMapped => "Recorded category mapped",
+            AuditAction::TwoFactorEnabled => "Two-factor sign-in turned on",
+            AuditAction::TwoFactorRemoved => "Two-factor sign-in turned off or reset",
+            AuditAction::TwoFactorRoles => "Two-factor sign-in required of roles",
         }
     }
 

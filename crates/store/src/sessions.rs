@@ -96,14 +96,17 @@ impl StaffSessions {
     pub async fn find(&self, token: &str) -> Result<Option<LiveSession>, StoreError> {
         let row: Option<SessionRow> = on_pool!(&self.db, |pool| {
             sqlx::query_as(
-            "SELECT a.id, a.email, a.name, a.role, a.active, a.created_at, a.password_hash,
-                    a.time_zone, a.must_change_password, a.away, a.language, s.started_at, s.last_seen_at
+                "SELECT a.id, a.email, a.name, a.role, a.active, a.created_at, a.password_hash,
+                    a.time_zone, a.must_change_password, a.away, a.language,
+                    EXISTS (SELECT 1 FROM staff_totp t WHERE t.account_id = a.id),
+                    EXISTS (SELECT 1 FROM two_factor_roles r WHERE r.role = a.role),
+                    s.started_at, s.last_seen_at
                FROM staff_sessions s JOIN staff_accounts a ON a.id = s.staff_id
-              WHERE s.token_hash = $1"
-        )
-        .bind(token_hash(token))
-        .fetch_optional(pool)
-        .await
+              WHERE s.token_hash = $1",
+            )
+            .bind(token_hash(token))
+            .fetch_optional(pool)
+            .await
         })?;
         row.map(
             |(
@@ -118,6 +121,8 @@ impl StaffSessions {
                 must_change,
                 away,
                 language,
+                two_factor,
+                two_factor_required,
                 started,
                 seen,
             )| {
@@ -133,6 +138,8 @@ impl StaffSessions {
                     must_change,
                     away,
                     language,
+                    two_factor,
+                    two_factor_required,
                 );
                 from_row(account).map(|(account, _)| LiveSession {
                     account,
@@ -259,6 +266,8 @@ type SessionRow = (
     bool,
     bool,
     Option<String>,
+    bool,
+    bool,
     DateTime<Utc>,
     DateTime<Utc>,
 );

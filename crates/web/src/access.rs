@@ -88,6 +88,18 @@ pub(crate) async fn authorize(
                     .finish(),
             ))
         }
+        // A role that requires a second factor, and none set up yet: that first.
+        Ok(staff)
+            if staff.0.two_factor_required
+                && !staff.0.two_factor
+                && !["/account/two-factor", "/sign-out"].contains(&rule.path) =>
+        {
+            Ok(request.into_response(
+                actix_web::HttpResponse::SeeOther()
+                    .insert_header((actix_web::http::header::LOCATION, "/account/two-factor"))
+                    .finish(),
+            ))
+        }
         Ok(staff) if staff.0.role >= role => {
             request.extensions_mut().insert(staff.clone());
             let response = next.call(request).await?.map_into_boxed_body();

@@ -425,44 +425,22 @@ pub(crate) async fn sign_in(
         .map_err(|e| AppError::Internal(e.into()))?;
     match account {
         Some(account) if matches && account.active => {
-            state.store.accounts.clear_failures(&email).await?;
-            // A new session under a new cookie: nothing from before sign-in carries over.
-            if let Some(old) = session.get::<String>(SESSION_KEY).ok().flatten() {
-                state.store.sessions.end(&old).await?;
-            }
-            session.renew();
-            session.remove(CSRF_KEY);
-            let user_agent = request
-                .headers()
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let token = state
-                .store
-                .sessions
-                .start(account.id, now, &address, user_agent)
-                .await?;
-            session
-                .insert(SESSION_KEY, token)
-                .map_err(AppError::session)?;
-            state
-                .store
-                .audit
-                .record(
-                    now,
-                    AuditAction::SignIn,
-                    &AuditActor::staff(&account),
-                    &account.email,
-                    "",
-                    &address,
-                )
-                .await?;
+            // Failures are cleared once the person is in (`start_session`): a right password
+            // must not wipe the wrong second-factor codes counted against the address.
             if account.time_zone.is_none()
                 && let Some(zone) = form.time_zone.as_deref().and_then(known_zone)
             {
                 state.store.accounts.set_time_zone(account.id, zone).await?;
             }
-            tracing::info!(staff = %account.id, "signed in");
+            if account.two_factor {
+                // The password is right; the session starts once the second factor is given
+                // (crate::two_factor), within a few minutes, in this browser.
+                crate::pending_sign_in::ask_for_code(&session, &account, &next, now)?;
+                return Ok(HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/sign-in/code"))
+                    .finish());
+            }
+            start_session(&state, &session, &request, &account, "").await?;
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next.clone()))
                 .finish())
@@ -484,6 +462,53 @@ pub(crate) async fn sign_in(
             refuse(401, &text(language, "note-wrong-credentials"))
         }
     }
+}
+
+/// Starts a staff session for `account` in this browser, under a new cookie (nothing from
+/// before sign-in carries over), and audits the sign-in (`detail`: how, when not by password
+/// alone).
+pub(crate) async fn start_session(
+    state: &AppState,
+    session: &Session,
+    request: &HttpRequest,
+    account: &StaffAccount,
+    detail: &str,
+) -> Result<(), AppError> {
+    let now = state.store.clock.now();
+    let address = crate::security::client_address(request);
+    state.store.accounts.clear_failures(&account.email).await?;
+    if let Some(old) = session.get::<String>(SESSION_KEY).ok().flatten() {
+        state.store.sessions.end(&old).await?;
+    }
+    session.renew();
+    session.remove(CSRF_KEY);
+    let user_agent = request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = state
+        .store
+        .sessions
+        .start(account.id, now, &address, user_agent)
+        .await?;
+    session
+        .insert(SESSION_KEY, token)
+        .map_err(AppError::session)?;
+    state
+        .store
+        .audit
+        .record(
+            now,
+            AuditAction::SignIn,
+            &AuditActor::staff(account),
+            &account.email,
+            detail,
+            &address,
+        )
+        .await?;
+    tracing::info!(staff = %account.id, "signed in");
+    Ok(())
 }
 
 /// A form with nothing but its CSRF token (a button).

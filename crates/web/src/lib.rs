@@ -23,6 +23,7 @@ pub mod notifications;
 pub(crate) mod page;
 pub mod password_reset;
 pub mod passwords;
+pub(crate) mod pending_sign_in;
 pub mod public;
 pub mod refusals;
 pub mod reports;
@@ -33,6 +34,7 @@ pub mod sla;
 pub mod status;
 pub mod tags;
 pub mod teams;
+pub mod two_factor;
 pub mod uploads;
 pub(crate) mod words;
 
@@ -108,6 +110,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "complaints/new.html",
         include_str!("../../../templates/complaints/new.html"),
+    ),
+    (
+        "auth/code.html",
+        include_str!("../../../templates/auth/code.html"),
+    ),
+    (
+        "account/two_factor.html",
+        include_str!("../../../templates/account/two_factor.html"),
     ),
     (
         "auth/sign_in.html",

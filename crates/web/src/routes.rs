@@ -12,7 +12,7 @@ use crate::sla::policy as sla_policy;
 use crate::{
     account, api, assets, auth, categories, companies, complaints, customers, emails, healthz,
     metrics, notifications, password_reset, passwords, public, reports, see_other, sla, status,
-    tags, teams,
+    tags, teams, two_factor,
 };
 
 /// Who may use a route.
@@ -110,6 +110,10 @@ pub const ROUTES: &[Route] = &[
     }),
     get("/sign-in", ANYONE, |r| r.to(auth::sign_in_page)),
     post("/sign-in", ANYONE, |r| r.to(auth::sign_in)),
+    get("/sign-in/code", ANYONE, |r| r.to(two_factor::code_form)),
+    post("/sign-in/code", ANYONE, |r| {
+        r.to(two_factor::sign_in_with_code)
+    }),
     get("/forgot-password", ANYONE, |r| {
         r.to(password_reset::forgot_form)
     }),
@@ -137,6 +141,11 @@ pub const ROUTES: &[Route] = &[
     post("/account", AGENT, |r| r.to(account::save_settings)),
     get("/account/password", AGENT, |r| r.to(passwords::own_form)),
     post("/account/password", AGENT, |r| r.to(passwords::change_own)),
+    get("/account/two-factor", AGENT, |r| r.to(two_factor::setup)),
+    post("/account/two-factor", AGENT, |r| r.to(two_factor::confirm)),
+    post("/account/two-factor/off", AGENT, |r| {
+        r.to(two_factor::turn_off)
+    }),
     post("/account/sessions/end", AGENT, |r| {
         r.to(account::sessions::end)
     }),
@@ -229,6 +238,12 @@ pub const ROUTES: &[Route] = &[
     }),
     post("/admin/users/{id}/active", ADMIN, |r| {
         r.to(users::set_active)
+    }),
+    post("/admin/users/{id}/two-factor/reset", ADMIN, |r| {
+        r.to(two_factor::reset)
+    }),
+    post("/admin/two-factor-roles", ADMIN, |r| {
+        r.to(two_factor::roles)
     }),
     get("/admin/users/{id}/password", ADMIN, |r| {
         r.to(passwords::reset_form)

@@ -33,6 +33,7 @@ mod smtp;
 mod status;
 mod teams;
 mod teams_browser;
+mod two_factor;
 mod workers;
 
 use std::net::TcpListener;

@@ -104,6 +104,8 @@ fn notice(language: Language, done: &str) -> Option<String> {
         "reactivated" => "note-account-reactivated",
         "signed_out" => "note-signed-out",
         "password" => "note-password-set",
+        "two_factor_reset" => "tf-admin-reset-done",
+        "two_factor_roles" => "tf-admin-roles-done",
         _ => return None,
     };
     Some(text(language, key))
@@ -168,6 +170,15 @@ async fn render_page(
     context.insert("errors", &view.errors);
     context.insert("row_error", &view.row_error);
     context.insert("notice", &view.notice);
+    let required: Vec<&str> = state
+        .store
+        .two_factor
+        .required_roles()
+        .await?
+        .into_iter()
+        .map(Role::code)
+        .collect();
+    context.insert("two_factor_roles", &required);
     render(state, "admin/users.html", &context, status)
 }
 
