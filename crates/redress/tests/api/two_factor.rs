@@ -15,6 +15,7 @@ use crate::{PASSWORD, Visitor, csrf_in, spawn_app_on_clock};
 on_both_backends!(
     a_person_turns_on_a_second_factor_and_each_code_signs_in_once,
     admins_require_a_second_factor_of_a_role_and_reset_a_lost_one,
+    hostile_codes_are_refused_without_harm_and_a_code_for_another_account_is_useless,
 );
 
 /// The code an authenticator app shows for `secret` at `at`.
@@ -276,5 +277,60 @@ async fn admins_require_a_second_factor_of_a_role_and_reset_a_lost_one(db: TestD
     assert!(
         audit.contains("reset by an admin")
             && audit.contains("Two-factor sign-in required of roles")
+    );
+}
+
+async fn hostile_codes_are_refused_without_harm_and_a_code_for_another_account_is_useless(
+    db: TestDb,
+) {
+    let clock = ManualClock::at(Utc::now());
+    let app = spawn_app_on_clock(db, clock.clone()).await;
+    let ana = app.sign_in_as(Role::Agent).await;
+    let (ana_secret, _) = set_up(&app, &clock).await;
+    sign_out(&app).await;
+    let ion_visitor = app.another_visitor();
+    let ion = ion_visitor.sign_in_as(Role::Agent).await;
+    set_up(&ion_visitor, &clock).await;
+    sign_out(&ion_visitor).await;
+    clock.advance(Duration::seconds(30));
+    // Ana's valid code does not sign Ion in.
+    let crossed = sign_in_with(&ion_visitor, &ion.email, &code(&ana_secret, clock.now())).await;
+    assert_eq!(crossed.status(), 401);
+    // Hostile codes: refused, never a 5xx, never rendered as markup.
+    let hostile = [
+        String::new(),
+        "\u{0}\u{1}\r\nX-Injected: yes".to_string(),
+        "<script>alert(1)</script>".to_string(),
+        "' OR 1=1; --".to_string(),
+        "{{ 7*7 }}".to_string(),
+        "9".repeat(100_000),
+    ];
+    let password = app.sign_in(&ana.email, PASSWORD).await;
+    assert_eq!(password.headers()["location"], "/sign-in/code");
+    for (i, bad) in hostile.iter().enumerate() {
+        let page = app.get("/sign-in/code").await.text().await.unwrap();
+        let answer = app
+            .post_form("/sign-in/code", &[("csrf", &csrf_in(&page)), ("code", bad)])
+            .await;
+        let status = answer.status().as_u16();
+        assert!(
+            matches!(status, 400 | 401 | 413 | 429),
+            "case {i}: {status}"
+        );
+        let body = answer.text().await.unwrap();
+        assert!(!body.contains("<script>alert(1)</script>"), "case {i}");
+    }
+    // A code sent without the sign-in page's CSRF token does nothing.
+    let forged = app
+        .post_form(
+            "/sign-in/code",
+            &[("code", &code(&ana_secret, clock.now()))],
+        )
+        .await;
+    assert_eq!(forged.status(), 403);
+    assert_eq!(
+        app.get("/complaints").await.status(),
+        303,
+        "still signed out"
     );
 }
