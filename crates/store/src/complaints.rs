@@ -392,9 +392,8 @@ impl Complaints {
     /// when the caller already knows it), and the team the routing rules give it (with its
     /// owner, when the team gives out work itself), unless the caller routed it.
     async fn stamp_tier(&self, new: &mut NewComplaint) -> Result<(), CommandError> {
-        new.category = self
-            .category_map()
-            .await?
+        let categories = self.category_map().await?;
+        new.category = categories
             .accept(&new.category)
             .map_err(CommandError::Rejected)?;
         if let (Tier::Standard, Some(company)) = (new.tier, new.company.as_deref()) {
@@ -407,7 +406,7 @@ impl Complaints {
         if new.routing.is_none() {
             new.routing = self
                 .teams
-                .route(new)
+                .route(new, &categories)
                 .await
                 .map_err(CommandError::from_store)?;
         }

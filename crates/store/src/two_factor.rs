@@ -107,6 +107,25 @@ fn recovery_code() -> String {
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
+/// Deletes a person's secret and recovery codes in `tx`; whether they had a secret.
+async fn forget(tx: &mut crate::db::Tx, account: Uuid) -> Result<bool, StoreError> {
+    on_db!(tx, |q| sqlx::query(
+        "DELETE FROM staff_recovery_codes WHERE account_id = $1"
+    )
+    .bind(account)
+    .execute(q)
+    .await
+    .map(|_| ()))?;
+    let removed = on_db!(tx, |q| sqlx::query(
+        "DELETE FROM staff_totp WHERE account_id = $1"
+    )
+    .bind(account)
+    .execute(q)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(removed > 0)
+}
+
 /// Two-factor sign-in, per person.
 #[derive(Clone)]
 pub struct TwoFactor {
@@ -142,20 +161,7 @@ impl TwoFactor {
         totp(secret)?;
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
         let mut tx = self.db.begin().await?;
-        on_db!(&mut tx, |q| sqlx::query(
-            "DELETE FROM staff_recovery_codes WHERE account_id = $1"
-        )
-        .bind(account)
-        .execute(q)
-        .await
-        .map(|_| ()))?;
-        on_db!(&mut tx, |q| sqlx::query(
-            "DELETE FROM staff_totp WHERE account_id = $1"
-        )
-        .bind(account)
-        .execute(q)
-        .await
-        .map(|_| ()))?;
+        forget(&mut tx, account).await?;
         on_db!(&mut tx, |q| sqlx::query(
             "INSERT INTO staff_totp (account_id, secret, enabled_at, last_step)
              VALUES ($1, $2, $3, $4)"
@@ -244,22 +250,9 @@ impl TwoFactor {
     /// recovery codes are deleted. Returns whether it was on.
     pub async fn remove(&self, account: Uuid) -> Result<bool, StoreError> {
         let mut tx = self.db.begin().await?;
-        on_db!(&mut tx, |q| sqlx::query(
-            "DELETE FROM staff_recovery_codes WHERE account_id = $1"
-        )
-        .bind(account)
-        .execute(q)
-        .await
-        .map(|_| ()))?;
-        let removed = on_db!(&mut tx, |q| sqlx::query(
-            "DELETE FROM staff_totp WHERE account_id = $1"
-        )
-        .bind(account)
-        .execute(q)
-        .await
-        .map(|r| r.rows_affected()))?;
+        let removed = forget(&mut tx, account).await?;
         tx.commit().await?;
-        Ok(removed > 0)
+        Ok(removed)
     }
 
     /// The roles whose people must sign in with a second factor.

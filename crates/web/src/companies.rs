@@ -195,13 +195,14 @@ async fn render_company(
         .await?
         .ok_or(AppError::NotFound)?;
     let now = Utc::now();
+    let categories = state.store.categories.map().await?;
     let complaints: Vec<QueueRow> = state
         .store
         .complaint_list
         .of_company(id)
         .await?
         .into_iter()
-        .map(|row| queue_row(row, now))
+        .map(|row| queue_row(row, now, &categories, staff.language()))
         .collect();
     let contacts = state.store.complaint_list.contacts_of(id).await?;
     let mut context = page_context(staff, session)?;

@@ -275,6 +275,10 @@ async fn an_admin_keeps_the_categories_and_maps_free_text_and_the_fca_return_fol
         queue.contains(legacy.as_str()),
         "the mapped complaint is in"
     );
+    assert!(
+        queue.contains("<small>Credit cards ·"),
+        "its row names the category it counts under, not the recorded text"
+    );
     // The audit trail says who changed the list and who mapped what.
     let audit = app.get("/admin/audit").await.text().await.unwrap();
     assert!(audit.contains("Recorded category mapped") && audit.contains("Category changed"));

@@ -215,15 +215,16 @@ impl Teams {
     /// Where a new complaint goes: the first matching rule's team, else the default team;
     /// and, when that team gives out work itself, the member who owns it. `None` when there
     /// is no team at all.
-    pub async fn route(&self, new: &NewComplaint) -> Result<Option<Routing>, StoreError> {
+    pub async fn route(
+        &self,
+        new: &NewComplaint,
+        categories: &CategoryMap,
+    ) -> Result<Option<Routing>, StoreError> {
         let teams = self.list().await?;
         let rules = self.rules().await?;
-        let categories = crate::categories::Categories::new(self.db.clone())
-            .map()
-            .await?;
         let chosen = rules.iter().find_map(|rule| {
             let team = teams.iter().find(|t| t.id == rule.team_id)?;
-            rule.field.matches(new, &rule.value, &categories).then(|| {
+            rule.field.matches(new, &rule.value, categories).then(|| {
                 (
                     team,
                     format!(

@@ -12,6 +12,7 @@ pub(crate) mod page;
 pub mod queue;
 pub(crate) mod related;
 pub(crate) mod sla_view;
+pub(crate) mod steps;
 pub(crate) mod timeline;
 
 pub(crate) use actions::{act, record_cause};

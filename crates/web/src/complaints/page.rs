@@ -14,7 +14,8 @@ use redress_domain::{
 use serde::{Deserialize, Serialize};
 
 use super::conversation::{self, Composer};
-use super::timeline::{EmailStatus, TimelineEntry, opener_for, steps, timeline};
+use super::steps::steps;
+use super::timeline::{EmailStatus, TimelineEntry, opener_for, timeline};
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::page::Page;
@@ -87,7 +88,7 @@ struct ComplaintPage {
     customer: CustomerView,
     received: Received,
     /// The six steps, each done, current or to come.
-    steps: Vec<super::timeline::StepView>,
+    steps: Vec<super::steps::StepView>,
     status: &'static str,
     step_label: String,
     priority: &'static str,

@@ -206,12 +206,20 @@ pub(crate) fn since(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-pub(crate) fn queue_row(row: ComplaintListRow, now: DateTime<Utc>) -> QueueRow {
+/// A row of a list of complaints (the queue, a company's, a customer's) in the reader's
+/// words: its step, and its category's name (recorded text counts under its category).
+pub(crate) fn queue_row(
+    mut row: ComplaintListRow,
+    now: DateTime<Utc>,
+    categories: &redress_store::CategoryMap,
+    language: redress_domain::Language,
+) -> QueueRow {
+    row.category = categories.label(&row.category, language);
     QueueRow {
-        step_label: Step::from_code(&row.step)
-            .map(Step::label)
-            .unwrap_or("—")
-            .to_string(),
+        step_label: Step::from_code(&row.step).map_or_else(
+            || "—".to_string(),
+            |step| locale::label(language, "step", step.code(), step.label()),
+        ),
         age: since(row.received_at, now),
         silence: since(row.last_heard_at.unwrap_or(row.received_at), now),
         team: None,
@@ -257,9 +265,7 @@ pub(crate) async fn list(
         .rows
         .into_iter()
         .map(|r| {
-            let mut row = queue_row(r, now);
-            row.row.category = map.label(&row.row.category, language);
-            row.step_label = locale::label(language, "step", &row.row.step, &row.step_label);
+            let mut row = queue_row(r, now, &map, language);
             row.tags = tags.remove(&row.row.reference).unwrap_or_default();
             row.team = row
                 .row

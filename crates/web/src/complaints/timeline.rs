@@ -1,11 +1,11 @@
 //! The timeline of a complaint as staff read it (every event, with what the customer was
-//! told marked apart from what is for staff only), the six steps' progress, and the opener of
-//! the customer's sealed data.
+//! told marked apart from what is for staff only), and the opener of the customer's sealed
+//! data. The six steps' progress is [`super::steps`].
 
 use chrono::{DateTime, Utc};
 use redress_domain::{
-    Actor, Audience, Complaint, ComplaintChange, ComplaintEvent, CustomerId, Direction, Language,
-    Sealed, Step, audience,
+    Actor, Audience, ComplaintChange, ComplaintEvent, CustomerId, Direction, Language, Sealed,
+    audience,
 };
 use redress_store::CategoryMap;
 use redress_store::vault::SealingKey;
@@ -15,18 +15,6 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::locale::{self, text, text_with};
 use crate::words::counted;
-
-/// One of the six steps, as the progress indicator shows it.
-#[derive(Debug, Serialize)]
-pub(crate) struct StepView {
-    number: u8,
-    title: String,
-    done: bool,
-    current: bool,
-    at: Option<DateTime<Utc>>,
-    by: Option<String>,
-    detail: Option<String>,
-}
 
 /// One event, as the timeline shows it.
 #[derive(Debug, Serialize)]
@@ -202,7 +190,7 @@ pub(crate) fn communication_direction(change: &ComplaintChange) -> Option<Direct
 
 /// Who did something, as the timeline names them: staff and the system by name, the customer
 /// as "Customer" in `language`.
-fn by(actor: &Actor, language: Language) -> String {
+pub(crate) fn by(actor: &Actor, language: Language) -> String {
     match actor {
         Actor::Customer => text(language, "tl-by-customer"),
         other => other.display_name().to_string(),
@@ -626,131 +614,6 @@ pub(crate) fn timeline_entry(
     }
 }
 
-/// The six steps in `language`: which are done, by whom and when, and which is next.
-pub(crate) fn steps(
-    events: &[ComplaintEvent],
-    complaint: &Complaint,
-    language: Language,
-) -> Vec<StepView> {
-    let last = |pick: &dyn Fn(&ComplaintChange) -> Option<String>| {
-        events.iter().rev().find_map(|e| {
-            pick(&e.change).map(|detail| (e.occurred_at, by(&e.by, language), detail))
-        })
-    };
-    let progress = complaint.progress();
-    let current = progress.step();
-    let acknowledged =
-        last(&|c| matches!(c, ComplaintChange::ComplaintAcknowledged { .. }).then(String::new));
-    // Step 2 is done when the points of complaint are recorded (a complaint concluded
-    // before points existed passed it without them).
-    let listened = last(&|c| match c {
-        ComplaintChange::PointsOfComplaintRecorded { points, sent } => Some(counted(
-            language,
-            if *sent {
-                "tl-step-points-sent"
-            } else {
-                "tl-step-points"
-            },
-            u64::try_from(points.len()).unwrap_or(u64::MAX),
-            &[],
-        )),
-        _ => None,
-    });
-    let heard = progress.listened || progress.investigation_concluded;
-    let concluded = last(&|c| match c {
-        ComplaintChange::InvestigationConcluded { findings } => Some(findings.clone()),
-        _ => None,
-    });
-    let committed = complaint.commitment().map(|c| {
-        text_with(
-            language,
-            "tl-step-committed",
-            &[("action", c.action.clone()), ("date", c.due_on.to_string())],
-        )
-    });
-    let committed_at =
-        last(&|c| matches!(c, ComplaintChange::ActionCommitted { .. }).then(String::new));
-    let owned = last(&|c| match c {
-        ComplaintChange::OwnerAssigned { owner, .. } => Some(owner.name.clone()),
-        _ => None,
-    });
-    // Once resolved, the outcome was the last word owed: no "next update by" any more.
-    let updated = if progress.resolved {
-        last(&|c| {
-            matches!(c, ComplaintChange::ComplaintResolved { .. })
-                .then(|| text(language, "tl-step-outcome-sent"))
-        })
-    } else {
-        last(&|c| match c {
-            ComplaintChange::ProgressUpdateSent { next_update_on, .. } => Some(text_with(
-                language,
-                "tl-step-next-update",
-                &[("date", next_update_on.to_string())],
-            )),
-            _ => None,
-        })
-    };
-    let view = |number,
-                key: &str,
-                done: bool,
-                step: Option<Step>,
-                found: Option<(DateTime<Utc>, String, String)>| {
-        let (at, who, detail) = match found {
-            Some((at, who, detail)) => {
-                (Some(at), Some(who), (!detail.is_empty()).then_some(detail))
-            }
-            None => (None, None, None),
-        };
-        StepView {
-            number,
-            title: text(language, key),
-            done,
-            current: step == Some(current),
-            at,
-            by: who,
-            detail,
-        }
-    };
-    vec![
-        view(
-            1,
-            "tl-step-apologise",
-            progress.acknowledged,
-            Some(Step::Acknowledge),
-            acknowledged,
-        ),
-        view(2, "tl-step-listen", heard, Some(Step::Listen), listened),
-        view(
-            3,
-            "tl-step-establish-facts",
-            progress.investigation_concluded,
-            Some(Step::EstablishFacts),
-            concluded,
-        ),
-        view(
-            4,
-            "tl-step-commit",
-            progress.action_committed,
-            Some(Step::CommitToAction),
-            committed_at.map(|(at, who, _)| (at, who, committed.unwrap_or_default())),
-        ),
-        view(
-            5,
-            "tl-step-name-owner",
-            progress.owner_named,
-            Some(Step::NameOwner),
-            owned,
-        ),
-        view(
-            6,
-            "tl-step-keep-informed",
-            progress.resolved,
-            Some(Step::KeepInformed),
-            updated,
-        ),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -764,6 +627,8 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
+    use crate::complaints::steps::steps;
+    use redress_domain::Complaint;
 
     fn sealed() -> Sealed {
         Sealed("sealed".into())

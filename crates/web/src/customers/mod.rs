@@ -135,7 +135,10 @@ async fn render_contact(
             },
         ),
     };
-    let complaints: Vec<QueueRow> = rows.into_iter().map(|row| queue_row(row, now)).collect();
+    let complaints: Vec<QueueRow> = rows
+        .into_iter()
+        .map(|row| queue_row(row, now, &categories, language))
+        .collect();
     let mut context = page_context(staff, session)?;
     context.insert("customer_id", &customer.0);
     context.insert("name", &latest.customer_name);
