@@ -14,6 +14,7 @@ mod memory;
 mod pages;
 mod rebuild;
 mod timing;
+mod webhooks;
 
 pub use commands::{CommandRun, commands};
 pub use generate::{Mix, generate, generate_mix};
@@ -23,6 +24,7 @@ pub use memory::peak_memory_line;
 pub use pages::{pages, reports, sla};
 pub use rebuild::{generate_only, rebuild};
 pub use timing::Timing;
+pub use webhooks::webhooks;
 
 use generate::{fill, prepare};
 use memory::status_kb;

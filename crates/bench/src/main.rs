@@ -116,6 +116,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         rate: u32,
     },
+    /// Delivers webhooks to a receiver of its own (on this machine) beside plain signed POSTs
+    /// of the same size, and times each delivery from its event to the receiver under a steady
+    /// load. Point REDRESS_DATABASE_URL at an empty scratch database.
+    Webhooks {
+        /// Deliveries per phase.
+        #[arg(long, default_value_t = 3_000)]
+        events: usize,
+        /// Complaints received per second in the steady phase.
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -164,6 +175,9 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         BenchCommand::Intake { messages } => redress_bench::intake(&settings, messages).await?,
         BenchCommand::Mail { emails, rate } => redress_bench::mail(&settings, emails, rate).await?,
+        BenchCommand::Webhooks { events, rate } => {
+            redress_bench::webhooks(&settings, events, rate).await?
+        }
     };
     print!("{report}");
     Ok(())

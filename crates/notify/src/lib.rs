@@ -7,12 +7,14 @@
 
 #![forbid(unsafe_code)]
 
+mod drain;
 pub mod message;
 pub mod policy;
 pub mod render;
 pub mod sender;
 pub mod settings;
 pub mod transport;
+pub mod webhooks;
 
 pub use message::build_message;
 pub use policy::Policy;

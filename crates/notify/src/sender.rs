@@ -16,9 +16,9 @@ use tokio::sync::watch;
 
 use crate::message::{FileToSend, build_alert, build_message, copy_of};
 use crate::render::{
-    AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError, ResetView, clock_label,
-    in_languages, priority_label, promised_date, staff_headline, staff_language, staff_text,
-    staff_time, target_words, tier_label,
+    AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError, ResetView, WebhookOffView,
+    clock_label, in_languages, priority_label, promised_date, staff_headline, staff_language,
+    staff_text, staff_time, target_words, tier_label,
 };
 use crate::settings::MailSettings;
 use crate::transport::Transport;
@@ -116,6 +116,7 @@ impl Mailer {
             EmailKind::Notification => return self.deliver_notification(claimed).await,
             EmailKind::Digest => return self.deliver_digest(claimed).await,
             EmailKind::PasswordReset => return self.deliver_password_reset(claimed).await,
+            EmailKind::WebhookSwitchedOff => return self.deliver_webhook_off(claimed).await,
             kind if kind.is_for_staff() => return self.deliver_alert(claimed).await,
             _ => {}
         }
@@ -647,6 +648,51 @@ impl Mailer {
         self.send_and_record(claimed, message).await.map(|_| ())
     }
 
+    /// Tells an admin that a webhook endpoint was switched off (unless it is on again).
+    async fn deliver_webhook_off(&self, claimed: &Claimed) -> Result<(), StoreError> {
+        let id = &claimed.row.id;
+        let endpoint = match redress_store::webhooks::endpoint_of_switched_off_id(id) {
+            Some(endpoint) => self.store.webhooks.get(endpoint).await?,
+            None => None,
+        };
+        let Some(endpoint) = endpoint.filter(|e| !e.active) else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The endpoint is gone or on again.")
+                .await;
+        };
+        let Some(account) = self
+            .store
+            .accounts
+            .get(claimed.customer.0)
+            .await?
+            .filter(|a| a.active)
+        else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The account is gone or inactive.")
+                .await;
+        };
+        let view = WebhookOffView {
+            lang: staff_language(account.language.as_deref()).code().into(),
+            subject: String::new(),
+            to_name: account.name.clone(),
+            url: endpoint.url.clone(),
+            reason: endpoint.switched_off.clone().unwrap_or_default(),
+            link: self.link(&format!("/admin/webhooks/{}", endpoint.id)),
+            organisation: self.settings.sender.organisation.clone(),
+        };
+        let to = [(account.name, account.email)];
+        let message = self
+            .emails
+            .render_webhook_off(&view)
+            .map_err(|e| e.to_string())
+            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
+        self.send_and_record(claimed, message).await.map(|_| ())
+    }
+
     fn link(&self, path: &str) -> String {
         format!("{}{path}", self.settings.public_url.trim_end_matches('/'))
     }
@@ -675,33 +721,9 @@ impl Mailer {
 
     /// Sends until shut down: woken when projectors write (new outbox rows), and every `poll`
     /// for retries that fall due.
-    pub async fn run(self, wake: EventSignal, poll: Duration, mut shutdown: watch::Receiver<bool>) {
-        let mut wake = wake.subscribe();
-        let mut failures = 0u32;
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            let pause = loop {
-                match self.send_due().await {
-                    Ok(n) if n as i64 >= self.settings.batch => continue,
-                    Ok(_) => {
-                        failures = 0;
-                        break poll;
-                    }
-                    Err(error) => {
-                        failures = failures.saturating_add(1);
-                        tracing::warn!(%error, failures, "the mail sender cannot reach the outbox; retrying");
-                        break poll.min(Duration::from_millis(200 * 2u64.pow(failures.min(6))));
-                    }
-                }
-            };
-            tokio::select! {
-                _ = wake.changed() => {}
-                _ = tokio::time::sleep(pause) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
+    pub async fn run(self, wake: EventSignal, poll: Duration, shutdown: watch::Receiver<bool>) {
+        let batch = self.settings.batch;
+        crate::drain::keep_drained("mail", batch, || self.send_due(), wake, poll, shutdown).await;
     }
 }
 

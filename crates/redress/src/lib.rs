@@ -206,8 +206,8 @@ pub async fn seed_demo_if_empty(settings: &Settings, count: usize) -> anyhow::Re
 pub const AUDIT_DAYS: i64 = 730;
 
 /// Every hour: forgets staff sessions that have expired (the sign-in check refuses them
-/// anyway; this keeps the table small), rate-limit windows and failed sign-ins over a day
-/// old, and audit entries older than [`AUDIT_DAYS`].
+/// anyway; this keeps the table small), rate-limit windows, failed sign-ins and the API's
+/// idempotent answers over a day old, and audit entries older than [`AUDIT_DAYS`].
 async fn housekeeping(
     store: Store,
     absolute: chrono::Duration,
@@ -221,6 +221,10 @@ async fn housekeeping(
             store.sessions.prune(now - absolute, now - idle).await,
             store.rate_limits.prune(day_ago).await,
             store.accounts.prune_failures(day_ago).await,
+            store
+                .idempotency
+                .prune(now - redress_store::idempotency::KEPT_FOR)
+                .await,
             store
                 .audit
                 .prune(now - chrono::Duration::days(AUDIT_DAYS))
@@ -379,6 +383,27 @@ pub async fn start_as(
         poll.max(Duration::from_millis(500)),
         shutdown_rx.clone(),
     ));
+    // Webhooks: woken when the projector queues deliveries; retries fall due on the poll.
+    let hooks = redress_notify::webhooks::WebhookSender::new(
+        store.clone(),
+        redress_notify::webhooks::WebhookSettings {
+            timeout: Duration::from_secs(settings.webhook_timeout_seconds.clamp(1, 300)),
+            retry_base: chrono::Duration::milliseconds(
+                i64::try_from(settings.webhook_retry_ms.clamp(10, 3_600_000)).unwrap_or(10_000),
+            ),
+            max_failures: settings.webhook_max_failures.max(1),
+            ..Default::default()
+        },
+    )
+    .context("cannot make the webhook sender's HTTP client")?;
+    let webhooks = tokio::spawn(
+        hooks.run(
+            store.projections.webhooks_due(),
+            poll.max(Duration::from_millis(100))
+                .min(Duration::from_millis(500)),
+            shutdown_rx.clone(),
+        ),
+    );
     // Wakes at the next at-risk moment or due time, after every batch of the sla projector,
     // and at least every 30 s.
     let scheduler = tokio::spawn(store.sla.clone().run(
@@ -418,6 +443,7 @@ pub async fn start_as(
         let _ = workers.await;
         let _ = notifier.await;
         let _ = sender.await;
+        let _ = webhooks.await;
         let _ = scheduler.await;
         let _ = digests.await;
         if let Some(reader) = reader {

@@ -291,6 +291,26 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "Requests one API token may make per minute; beyond, 429 until the minute ends.",
     },
     SettingDoc {
+        key: "webhook_timeout_seconds",
+        env: "REDRESS_WEBHOOK_TIMEOUT_SECONDS",
+        default: "10",
+        help: "How long a webhook endpoint has to answer before the attempt counts as failed.",
+    },
+    SettingDoc {
+        key: "webhook_retry_ms",
+        env: "REDRESS_WEBHOOK_RETRY_MS",
+        default: "10000",
+        help: "The pause after a webhook delivery's first failed attempt, in milliseconds; it \
+               doubles with each failure after, up to an hour.",
+    },
+    SettingDoc {
+        key: "webhook_max_failures",
+        env: "REDRESS_WEBHOOK_MAX_FAILURES",
+        default: "10",
+        help: "Failed attempts in a row after which a webhook endpoint is switched off (an \
+               admin switches it back on at /admin/webhooks; what waited is then sent).",
+    },
+    SettingDoc {
         key: "retention_days",
         env: "REDRESS_RETENTION_DAYS",
         default: "2190",
@@ -410,6 +430,12 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// See [`SETTINGS`].
     pub api_requests_per_minute: i64,
+    /// See [`SETTINGS`].
+    pub webhook_timeout_seconds: u64,
+    /// See [`SETTINGS`].
+    pub webhook_retry_ms: u64,
+    /// See [`SETTINGS`].
+    pub webhook_max_failures: i32,
     /// See [`SETTINGS`].
     pub retention_days: u32,
     /// See [`SETTINGS`].

@@ -16,6 +16,7 @@ pub mod db;
 pub mod erasure;
 pub mod event_log;
 pub mod forms;
+pub mod idempotency;
 pub mod inbound;
 pub mod links;
 pub mod notifications;
@@ -31,6 +32,7 @@ pub mod sla;
 pub mod teams;
 pub mod two_factor;
 pub mod vault;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +40,7 @@ use std::time::Duration;
 use redress_domain::Clock;
 
 pub use accounts::{AccountError, Accounts, Role, StaffAccount};
-pub use api_tokens::{ApiToken, ApiTokens};
+pub use api_tokens::{ApiToken, ApiTokens, Scope};
 pub use attachments::Attachments;
 pub use categories::{
     Categories, Category, CategoryDraft, CategoryError, CategoryMap, RecordedValue,
@@ -53,6 +55,7 @@ pub use db::{Backend, ConnectOptions, Database, Tx};
 pub use erasure::ErasureReport;
 pub use event_log::{Checkpoint, StoredEvent};
 pub use forms::{FormTokens, PublicIntake};
+pub use idempotency::{Idempotency, KeptAnswer, KeyClaim};
 pub use inbound::{Claim, Inbound, InboundCounts, InboundState, MailboxPlace, SetAside};
 pub use links::{LinkError, StatusLinks};
 pub use notifications::{
@@ -75,6 +78,7 @@ pub use sla::{Sla, SlaPolicies, SlaProjector};
 pub use teams::{Assignment, RoutingRule, RuleField, Team, TeamError, TeamMember, Teams};
 pub use two_factor::{TwoFactor, Verified};
 pub use vault::{KeyVault, OpenError};
+pub use webhooks::{WebhookProjector, Webhooks};
 
 /// The cause of a failure, kept whole (its own sources included) so that where the failure
 /// is finally reported the whole chain can be told ([`chain`]).
@@ -190,6 +194,10 @@ pub struct Store {
     pub links: StatusLinks,
     /// Tokens of the JSON API.
     pub api_tokens: ApiTokens,
+    /// The API's answers to requests sent with an `Idempotency-Key`.
+    pub idempotency: Idempotency,
+    /// Webhook endpoints and their deliveries.
+    pub webhooks: Webhooks,
     /// SLA policies, clocks and the dashboard.
     pub sla: Sla,
     /// The managers' reports.
@@ -271,6 +279,8 @@ impl Store {
             outbox: Outbox::new(db.clone()),
             public_intake: PublicIntake::new(db.clone()),
             api_tokens: ApiTokens::new(db.clone()),
+            idempotency: Idempotency::new(db.clone()),
+            webhooks: Webhooks::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
             sla,
             attachments: Attachments::new(db.clone(), vault.clone()),
@@ -384,7 +394,8 @@ pub fn default_projectors(
         Arc::new(OutboxProjector::new(clock.clone(), mail)),
         Arc::new(SlaProjector::new(policies.clone(), clock.clone())),
         Arc::new(ReportsProjector::new(policies)),
-        Arc::new(NotificationsProjector::new(clock)),
+        Arc::new(NotificationsProjector::new(clock.clone())),
+        Arc::new(WebhookProjector::new(clock)),
     ]
 }
 

@@ -58,11 +58,15 @@ pub enum AuditAction {
     TwoFactorRemoved,
     /// An admin changed which roles must sign in with a second factor.
     TwoFactorRoles,
+    /// An admin registered a webhook endpoint, or switched one on or off.
+    WebhookChanged,
+    /// A webhook endpoint failed too often in a row and was switched off.
+    WebhookSwitchedOff,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -85,6 +89,8 @@ impl AuditAction {
         AuditAction::TwoFactorEnabled,
         AuditAction::TwoFactorRemoved,
         AuditAction::TwoFactorRoles,
+        AuditAction::WebhookChanged,
+        AuditAction::WebhookSwitchedOff,
     ];
 
     /// Its code in the table.
@@ -112,6 +118,8 @@ impl AuditAction {
             AuditAction::TwoFactorEnabled => "two_factor_enabled",
             AuditAction::TwoFactorRemoved => "two_factor_removed",
             AuditAction::TwoFactorRoles => "two_factor_roles",
+            AuditAction::WebhookChanged => "webhook_changed",
+            AuditAction::WebhookSwitchedOff => "webhook_switched_off",
         }
     }
 
@@ -140,6 +148,8 @@ impl AuditAction {
             AuditAction::TwoFactorEnabled => "Two-factor sign-in turned on",
             AuditAction::TwoFactorRemoved => "Two-factor sign-in turned off or reset",
             AuditAction::TwoFactorRoles => "Two-factor sign-in required of roles",
+            AuditAction::WebhookChanged => "Webhook endpoint registered or switched",
+            AuditAction::WebhookSwitchedOff => "Webhook endpoint switched off by failures",
         }
     }
 

@@ -67,6 +67,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/layouts/public.html"),
     ),
     (
+        "admin/webhooks.html",
+        include_str!("../../../templates/admin/webhooks.html"),
+    ),
+    (
+        "admin/webhook.html",
+        include_str!("../../../templates/admin/webhook.html"),
+    ),
+    (
+        "api/docs.html",
+        include_str!("../../../templates/api/docs.html"),
+    ),
+    (
         "complaints/sent.html",
         include_str!("../../../templates/complaints/sent.html"),
     ),

@@ -7,7 +7,7 @@ use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use redress_store::Role;
 
-use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, users};
+use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, users, webhooks};
 use crate::sla::policy as sla_policy;
 use crate::{
     account, api, assets, auth, categories, companies, complaints, customers, emails, healthz,
@@ -133,9 +133,13 @@ pub const ROUTES: &[Route] = &[
     post("/status/{token}/survey", LINK, |r| r.to(status::survey)),
     get("/status/{token}/files/{id}", LINK, |r| r.to(status::file)),
     get("/api/openapi.json", ANYONE, |r| r.to(api::openapi)),
+    get("/api/docs", ANYONE, |r| r.to(api::docs)),
     post("/api/v1/complaints", TOKEN, |r| r.to(api::create)),
     get("/api/v1/complaints", TOKEN, |r| r.to(api::list)),
     get("/api/v1/complaints/{reference}", TOKEN, |r| r.to(api::show)),
+    post("/api/v1/complaints/{reference}/{action}", TOKEN, |r| {
+        r.to(api::act)
+    }),
     post("/sign-out", AGENT, |r| r.to(auth::sign_out)),
     get("/account", AGENT, |r| r.to(account::settings_page)),
     post("/account", AGENT, |r| r.to(account::save_settings)),
@@ -256,6 +260,15 @@ pub const ROUTES: &[Route] = &[
     }),
     get("/admin/api-tokens", ADMIN, |r| r.to(api_tokens::page)),
     post("/admin/api-tokens", ADMIN, |r| r.to(api_tokens::create)),
+    get("/admin/webhooks", ADMIN, |r| r.to(webhooks::page)),
+    post("/admin/webhooks", ADMIN, |r| r.to(webhooks::create)),
+    get("/admin/webhooks/{id}", ADMIN, |r| r.to(webhooks::log)),
+    post("/admin/webhooks/{id}/active", ADMIN, |r| {
+        r.to(webhooks::set_active)
+    }),
+    post("/admin/webhooks/deliveries/{id}/resend", ADMIN, |r| {
+        r.to(webhooks::resend)
+    }),
     post("/admin/api-tokens/{id}/revoke", ADMIN, |r| {
         r.to(api_tokens::revoke)
     }),

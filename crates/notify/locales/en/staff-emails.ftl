@@ -85,3 +85,7 @@ staff-reset-intro = Someone asked to choose a new password for your Redress acco
 staff-reset-intro-html = Someone asked to choose a new password for your Redress account. If it was you, follow this link within { $minutes } minutes; it works once:
 staff-reset-link = Choose a new password
 staff-reset-ignore = If it was not you, ignore this email: your password stays as it is.
+staff-subject-webhook-off = {"["}Redress] A webhook endpoint was switched off
+staff-webhook-off-intro = A webhook endpoint failed too often in a row, and Redress stopped sending to it:
+staff-webhook-off-kept = Nothing is lost: the events it missed wait for it and are sent, in order, once you switch it back on from its page.
+staff-webhook-off-link = Open the endpoint's page

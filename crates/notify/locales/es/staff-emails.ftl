@@ -85,3 +85,7 @@ staff-reset-intro = Alguien ha pedido elegir una nueva contraseña para tu cuent
 staff-reset-intro-html = Alguien ha pedido elegir una nueva contraseña para tu cuenta de Redress. Si has sido tú, sigue este enlace en los próximos { $minutes } minutos; solo funciona una vez:
 staff-reset-link = Elegir una nueva contraseña
 staff-reset-ignore = Si no has sido tú, ignora este correo: tu contraseña no cambia.
+staff-subject-webhook-off = {"["}Redress] Se ha desactivado un destino de webhook
+staff-webhook-off-intro = Un destino de webhook falló demasiadas veces seguidas y Redress ha dejado de enviarle:
+staff-webhook-off-kept = No se pierde nada: los eventos que no recibió le esperan y se envían, en orden, cuando lo vuelva a activar desde su página.
+staff-webhook-off-link = Abrir la página del destino

@@ -85,3 +85,7 @@ staff-reset-intro = Cineva a cerut alegerea unei parole noi pentru contul dumnea
 staff-reset-intro-html = Cineva a cerut alegerea unei parole noi pentru contul dumneavoastră Redress. Dacă ați fost dumneavoastră, urmați acest link în cel mult { $minutes } de minute; funcționează o singură dată:
 staff-reset-link = Alegeți o parolă nouă
 staff-reset-ignore = Dacă nu ați fost dumneavoastră, ignorați acest e-mail: parola rămâne neschimbată.
+staff-subject-webhook-off = {"["}Redress] O destinație webhook a fost oprită
+staff-webhook-off-intro = O destinație webhook a eșuat de prea multe ori la rând, iar Redress a încetat să-i trimită:
+staff-webhook-off-kept = Nu se pierde nimic: evenimentele pe care nu le-a primit o așteaptă și se trimit, în ordine, după ce o reporniți din pagina ei.
+staff-webhook-off-link = Deschideți pagina destinației

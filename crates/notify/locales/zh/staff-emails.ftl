@@ -85,3 +85,7 @@ staff-reset-intro = 有人请求为您的 Redress 账户设置新密码。如果
 staff-reset-intro-html = 有人请求为您的 Redress 账户设置新密码。如果是您本人，请在 { $minutes } 分钟内点击此链接；链接仅可使用一次：
 staff-reset-link = 设置新密码
 staff-reset-ignore = 如果不是您本人，请忽略此邮件：您的密码将保持不变。
+staff-subject-webhook-off = {"["}Redress] 一个 Webhook 目标已被关闭
+staff-webhook-off-intro = 一个 Webhook 目标连续失败次数过多，Redress 已停止向其发送：
+staff-webhook-off-kept = 不会丢失任何内容：它错过的事件仍在等待，在您从其页面重新开启后将按顺序发送。
+staff-webhook-off-link = 打开该目标的页面

@@ -184,6 +184,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "emails/password_reset.html",
         include_str!("../../../../templates/emails/password_reset.html"),
     ),
+    (
+        "emails/webhook_switched_off.txt",
+        include_str!("../../../../templates/emails/webhook_switched_off.txt"),
+    ),
+    (
+        "emails/webhook_switched_off.html",
+        include_str!("../../../../templates/emails/webhook_switched_off.html"),
+    ),
 ];
 
 /// Why an email could not be rendered.
@@ -278,6 +286,9 @@ impl Emails {
                 }
                 EmailKind::PasswordReset => {
                     emails.render_reset(&ResetView::sample())?;
+                }
+                EmailKind::WebhookSwitchedOff => {
+                    emails.render_webhook_off(&WebhookOffView::sample_in(Language::En))?;
                 }
                 kind if kind.is_for_staff() => {
                     emails.render_alert(kind, &AlertView::sample())?;

@@ -60,6 +60,23 @@ impl Emails {
         })
     }
 
+    /// Renders the email telling an admin that a webhook endpoint was switched off, in the
+    /// view's language.
+    pub fn render_webhook_off(&self, view: &WebhookOffView) -> Result<Rendered, RenderError> {
+        let mut view = view.clone();
+        let lang = staff_language(Some(&view.lang));
+        view.lang = lang.code().into();
+        view.subject = one_line(&staff_text(lang, "staff-subject-webhook-off", &[]));
+        let (text, html) = self.parts(EmailKind::WebhookSwitchedOff, &view)?;
+        Ok(Rendered {
+            subject: view.subject,
+            text,
+            html,
+            to_name: one_line(&view.to_name),
+            to_email: String::new(),
+        })
+    }
+
     /// Renders an alert to staff, in the view's language.
     pub fn render_alert(&self, kind: EmailKind, view: &AlertView) -> Result<Rendered, RenderError> {
         let mut view = view.clone();
@@ -192,6 +209,12 @@ mod tests {
         all.push((
             "password reset".into(),
             emails.render_reset(&ResetView::sample_in(lang)).unwrap(),
+        ));
+        all.push((
+            "webhook switched off".into(),
+            emails
+                .render_webhook_off(&WebhookOffView::sample_in(lang))
+                .unwrap(),
         ));
         all
     }

@@ -69,10 +69,26 @@ struct Fixtures {
     customer_file: String,
     /// A team.
     team: String,
+    /// A webhook endpoint, and one of its deliveries.
+    webhook: String,
+    delivery: String,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
     let store = &app.store;
+    // Registered first, so the complaint's events are delivered to it (nowhere: the worker
+    // does not run here).
+    let (webhook, _) = store
+        .webhooks
+        .create(
+            "http://127.0.0.1:9/hook",
+            "*",
+            false,
+            "test",
+            store.clock.now(),
+        )
+        .await
+        .unwrap();
     let reference = store
         .complaints
         .receive(
@@ -210,15 +226,32 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         .await
         .unwrap()
         .unwrap();
+    let delivery = store
+        .webhooks
+        .log(webhook.id, 1)
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
     let hash = redress_store::accounts::hash_password(crate::PASSWORD).unwrap();
     let account = store
         .accounts
         .create("someone@staff.example", "Some One", Role::Agent, &hash)
         .await
         .unwrap();
-    let (api_token, _) = store.api_tokens.create("walker", "test").await.unwrap();
-    let (_, revocable) = store.api_tokens.create("to revoke", "test").await.unwrap();
+    let (api_token, _) = store
+        .api_tokens
+        .create("walker", &[redress_store::Scope::Admin], "test")
+        .await
+        .unwrap();
+    let (_, revocable) = store
+        .api_tokens
+        .create("to revoke", &[redress_store::Scope::Read], "test")
+        .await
+        .unwrap();
     Fixtures {
+        webhook: webhook.id.to_string(),
+        delivery,
         team: redress_store::teams::FIRST_TEAM.to_string(),
         link_token: store
             .links
@@ -263,6 +296,10 @@ fn concrete(path: &str, f: &Fixtures, link: &str) -> String {
         &f.file
     } else if path.starts_with("/teams/") {
         &f.team
+    } else if path.starts_with("/admin/webhooks/deliveries/") {
+        &f.delivery
+    } else if path.starts_with("/admin/webhooks/") {
+        &f.webhook
     } else {
         &f.email
     };

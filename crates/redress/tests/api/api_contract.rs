@@ -38,7 +38,11 @@ async fn token(app: &TestApp) -> String {
     let html = admin
         .post_form(
             "/admin/api-tokens",
-            &[("csrf", &csrf_in(&page)), ("name", "Contract test")],
+            &[
+                ("csrf", &csrf_in(&page)),
+                ("name", "Contract test"),
+                ("scope_admin", "on"),
+            ],
         )
         .await
         .text()
@@ -92,7 +96,7 @@ async fn the_openapi_document_and_the_server_agree_under_generated_requests(db: 
         ))
         .arg("run")
         .arg(format!("{}/api/openapi.json", app.address))
-        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .env("REDRESS_API_TOKEN", &token)
         .args(["--checks", "all", "--max-examples", "40", "--workers", "1"])
         // Repeatable: the same requests on every run.
         .args([
@@ -102,6 +106,12 @@ async fn the_openapi_document_and_the_server_agree_under_generated_requests(db: 
             "--request-timeout",
             "10",
         ])
+        // A fresh Idempotency-Key per request (see the hooks' module).
+        .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
+        .env(
+            "PYTHONPATH",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api"),
+        )
         .current_dir(std::env::temp_dir())
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&report).unwrap())

@@ -64,9 +64,16 @@ async fn the_api_refuses_a_category_not_on_the_list_with_the_valid_codes(db: Tes
     .await
     .unwrap();
     assert_eq!(read["category"], "delivery");
-    // The document names the codes a new complaint takes.
+    // The document names the codes a new complaint (and a change of category) takes.
     let document: Value = app.get("/api/openapi.json").await.json().await.unwrap();
-    let category = &document["components"]["schemas"]["NewComplaint"]["properties"]["category"];
+    let schemas = &document["components"]["schemas"];
+    for body in ["NewComplaint", "ChangeCategoryBody"] {
+        assert_eq!(
+            schemas[body]["properties"]["category"]["$ref"],
+            "#/components/schemas/CategoryCode"
+        );
+    }
+    let category = &schemas["CategoryCode"];
     assert_eq!(category["enum"][0], "billing", "{category}");
     assert_eq!(category["enum"].as_array().unwrap().len(), 7);
 }

@@ -116,7 +116,7 @@ async fn email(app: &TestApp, dir: &Path, id: &str) -> Vec<u8> {
 }
 
 /// Every email written so far, as text.
-fn every_email(dir: &Path) -> String {
+pub(crate) fn every_email(dir: &Path) -> String {
     let mut all = String::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let raw = std::fs::read(entry.path()).unwrap_or_default();

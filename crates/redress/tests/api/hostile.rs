@@ -351,7 +351,12 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
             );
             let status_csrf = csrf_in(&app.get(&status_path).await.text().await.unwrap());
             let sign_in_csrf = csrf_in(&app.get("/sign-in").await.text().await.unwrap());
-            let (token, _) = app.store.api_tokens.create("fuzz", "test").await.unwrap();
+            let (token, _) = app
+                .store
+                .api_tokens
+                .create("fuzz", &[redress_store::Scope::Admin], "test")
+                .await
+                .unwrap();
             (status_path, complain_csrf, status_csrf, sign_in_csrf, token)
         });
     let staff = app.another_visitor();

@@ -2,6 +2,7 @@
 
 mod access;
 mod admin;
+mod api_actions;
 mod api_contract;
 mod auth;
 mod bench;
@@ -34,6 +35,7 @@ mod status;
 mod teams;
 mod teams_browser;
 mod two_factor;
+mod webhooks;
 mod workers;
 
 use std::net::TcpListener;

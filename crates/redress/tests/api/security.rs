@@ -471,7 +471,7 @@ async fn sign_ins_per_address_and_api_requests_per_token_are_limited(db: TestDb)
     let (token, _) = app
         .store
         .api_tokens
-        .create("order system", "test")
+        .create("order system", &[redress_store::Scope::Read], "test")
         .await
         .unwrap();
     let api = async || {
@@ -506,7 +506,10 @@ async fn the_audit_trail_records_who_did_what_from_where_for_admins(db: TestDb) 
         .await;
     let csrf = csrf_in(&admin.get("/admin/api-tokens").await.text().await.unwrap());
     let created = admin
-        .post_form("/admin/api-tokens", &[("csrf", &csrf), ("name", "CRM")])
+        .post_form(
+            "/admin/api-tokens",
+            &[("csrf", &csrf), ("name", "CRM"), ("scope_read", "on")],
+        )
         .await;
     assert_eq!(created.status(), 200);
     let page = created.text().await.unwrap();

@@ -91,6 +91,19 @@ impl Outbox {
             .map(|_| ())
     }
 
+    /// Queues the email telling admin `staff` that a webhook endpoint was switched off (`id`
+    /// names the endpoint: see [`crate::webhooks::switched_off_id`]), to go at once.
+    pub(crate) async fn enqueue_webhook_off(
+        db: &Database,
+        id: &str,
+        staff: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        Self::enqueue_to_staff(db, id, EmailKind::WebhookSwitchedOff, staff, now)
+            .await
+            .map(|_| ())
+    }
+
     /// Queues message `id` of `kind` to `staff` (about no complaint), to go at once; whether
     /// it was new.
     async fn enqueue_to_staff(

@@ -41,11 +41,13 @@ pub enum EmailKind {
     PasswordReset,
     /// The complaint was a duplicate: it is handled with another one.
     Merged,
+    /// To admins: a webhook endpoint failed too often and was switched off.
+    WebhookSwitchedOff,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 17] = [
+    pub const ALL: [EmailKind; 18] = [
         EmailKind::Receipt,
         EmailKind::Acknowledgement,
         EmailKind::Owner,
@@ -63,6 +65,7 @@ impl EmailKind {
         EmailKind::Digest,
         EmailKind::PasswordReset,
         EmailKind::Merged,
+        EmailKind::WebhookSwitchedOff,
     ];
 
     /// Whether it goes to staff (its row's `customer_id` names the owner, or is nil for the
@@ -75,6 +78,7 @@ impl EmailKind {
                 | EmailKind::Notification
                 | EmailKind::Digest
                 | EmailKind::PasswordReset
+                | EmailKind::WebhookSwitchedOff
         )
     }
 
@@ -98,6 +102,7 @@ impl EmailKind {
             EmailKind::Digest => "digest",
             EmailKind::PasswordReset => "password_reset",
             EmailKind::Merged => "merged",
+            EmailKind::WebhookSwitchedOff => "webhook_switched_off",
         }
     }
 

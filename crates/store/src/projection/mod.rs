@@ -90,6 +90,9 @@ pub enum Wake {
     /// The SLA scheduler: the batch may have moved a clock's next moment
     /// ([`Projections::sla_moved`]).
     SlaScheduler,
+    /// The webhook sender: the batch may have queued deliveries
+    /// ([`Projections::webhooks_due`]).
+    WebhookSender,
 }
 
 /// Wakes projectors when events are written (in this process, or, on PostgreSQL, by a
@@ -123,6 +126,7 @@ pub struct Projections {
     batch_size: i64,
     mail_due: EventSignal,
     sla_moved: EventSignal,
+    webhooks_due: EventSignal,
     leadership: Leadership,
 }
 
@@ -147,6 +151,7 @@ impl Projections {
             batch_size: 500,
             mail_due: EventSignal::default(),
             sla_moved: EventSignal::default(),
+            webhooks_due: EventSignal::default(),
             leadership: Leadership::default(),
         }
     }
@@ -166,6 +171,13 @@ impl Projections {
     /// projector, which moves the SLA clocks' next moments): the SLA scheduler waits on it.
     pub fn sla_moved(&self) -> EventSignal {
         self.sla_moved.clone()
+    }
+
+    /// Notified after batches of the projectors that wake [`Wake::WebhookSender`] (the
+    /// `webhooks` projector), and when an admin sends a delivery again: the webhook sender
+    /// waits on it.
+    pub fn webhooks_due(&self) -> EventSignal {
+        self.webhooks_due.clone()
     }
 
     /// Events per transaction.
@@ -208,6 +220,7 @@ impl Projections {
             match wake {
                 Wake::MailSender => self.mail_due.notify(),
                 Wake::SlaScheduler => self.sla_moved.notify(),
+                Wake::WebhookSender => self.webhooks_due.notify(),
             }
         }
         tracing::debug!(

@@ -5,6 +5,7 @@ mod accounts;
 mod categories;
 mod commands;
 mod erasure;
+mod idempotency;
 mod legacy;
 mod notifications;
 mod ordering;

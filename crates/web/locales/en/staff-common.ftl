@@ -16,6 +16,7 @@ nav-intake = Intake
 nav-audit = Audit
 nav-retention = Retention
 nav-api = API
+nav-webhooks = Webhooks
 nav-notifications = Notifications
 nav-unread = unread
 nav-sign-out = Sign out

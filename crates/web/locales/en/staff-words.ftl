@@ -50,6 +50,7 @@ tl-email-points = What we understood
 tl-email-notification = To staff: a notification
 tl-email-digest = To staff: the daily digest
 tl-email-password_reset = To staff: a link to choose a new password
+tl-email-webhook_switched_off = To admins: a webhook endpoint was switched off
 tl-email-other = Email
 tl-by-customer = Customer
 tl-line-summary = Summary

@@ -16,6 +16,7 @@ nav-intake = Recepción
 nav-audit = Auditoría
 nav-retention = Conservación
 nav-api = API
+nav-webhooks = Webhooks
 nav-notifications = Notificaciones
 nav-unread = sin leer
 nav-sign-out = Cerrar sesión

@@ -50,6 +50,7 @@ tl-email-points = Lo que entendimos
 tl-email-notification = Al personal: una notificación
 tl-email-digest = Al personal: el resumen diario
 tl-email-password_reset = Al personal: un enlace para elegir una contraseña nueva
+tl-email-webhook_switched_off = A los administradores: se desactivó un destino de webhook
 tl-email-other = Correo
 tl-by-customer = Cliente
 tl-line-summary = Resumen

@@ -16,6 +16,7 @@ nav-intake = Preluare
 nav-audit = Audit
 nav-retention = Păstrarea datelor
 nav-api = API
+nav-webhooks = Webhooks
 nav-notifications = Notificări
 nav-unread = necitite
 nav-sign-out = Deconectare

@@ -50,6 +50,7 @@ tl-email-points = Ce am înțeles
 tl-email-notification = Către personal: o notificare
 tl-email-digest = Către personal: rezumatul zilnic
 tl-email-password_reset = Către personal: un link pentru alegerea unei parole noi
+tl-email-webhook_switched_off = Către administratori: o destinație webhook a fost oprită
 tl-email-other = E-mail
 tl-by-customer = Client
 tl-line-summary = Rezumat

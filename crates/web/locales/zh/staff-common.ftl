@@ -16,6 +16,7 @@ nav-intake = 受理渠道
 nav-audit = 审计
 nav-retention = 数据保留
 nav-api = API
+nav-webhooks = Webhook
 nav-notifications = 通知
 nav-unread = 条未读
 nav-sign-out = 退出

@@ -50,6 +50,7 @@ tl-email-points = 我们的理解
 tl-email-notification = 致员工：通知
 tl-email-digest = 致员工：每日摘要
 tl-email-password_reset = 致员工：设置新密码的链接
+tl-email-webhook_switched_off = 致管理员：一个 Webhook 目标已被关闭
 tl-email-other = 邮件
 tl-by-customer = 客户
 tl-line-summary = 摘要

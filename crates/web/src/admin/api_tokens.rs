@@ -4,6 +4,7 @@
 use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use redress_store::Scope;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -50,6 +51,30 @@ pub(crate) struct CreateForm {
     csrf: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    scope_read: Option<String>,
+    #[serde(default)]
+    scope_file: Option<String>,
+    #[serde(default)]
+    scope_act: Option<String>,
+    #[serde(default)]
+    scope_admin: Option<String>,
+}
+
+impl CreateForm {
+    /// The scopes ticked.
+    fn scopes(&self) -> Vec<Scope> {
+        [
+            (&self.scope_read, Scope::Read),
+            (&self.scope_file, Scope::File),
+            (&self.scope_act, Scope::Act),
+            (&self.scope_admin, Scope::Admin),
+        ]
+        .into_iter()
+        .filter(|(ticked, _)| ticked.as_deref().is_some_and(|v| !v.is_empty()))
+        .map(|(_, scope)| scope)
+        .collect()
+    }
 }
 
 /// POST /admin/api-tokens: the new token is shown on the answer itself, never in a URL.
@@ -74,7 +99,26 @@ pub(crate) async fn create(
         )
         .await;
     }
-    let (token, record) = state.store.api_tokens.create(name, &staff.0.name).await?;
+    let scopes = form.scopes();
+    if scopes.is_empty() {
+        return render_page(
+            &state,
+            &staff,
+            &session,
+            None,
+            Some(&crate::locale::text(
+                staff.language(),
+                "admin-tokens-no-scope",
+            )),
+            422,
+        )
+        .await;
+    }
+    let (token, record) = state
+        .store
+        .api_tokens
+        .create(name, &scopes, &staff.0.name)
+        .await?;
     tracing::info!(token = %record.id, staff = %staff.0.id, "API token created");
     crate::security::audit(
         &state,

@@ -11,3 +11,4 @@ pub mod mail;
 pub mod retention;
 pub mod saved_replies;
 pub mod users;
+pub mod webhooks;

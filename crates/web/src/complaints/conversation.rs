@@ -385,10 +385,10 @@ pub(crate) struct NoteForm {
 }
 
 /// The colleagues a note mentions, or why a mention names nobody (or several people).
-async fn mentioned(
+pub(crate) async fn mentioned(
     state: &AppState,
     note: &str,
-) -> Result<Result<Vec<StaffMember>, String>, AppError> {
+) -> Result<Result<Vec<StaffMember>, String>, redress_store::StoreError> {
     let handles = mentions::handles(note);
     if handles.is_empty() {
         return Ok(Ok(Vec::new()));

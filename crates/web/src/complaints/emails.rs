@@ -35,6 +35,7 @@ pub(crate) fn label(language: Language, code: &str) -> String {
         Some(EmailKind::Notification) => "tl-email-notification",
         Some(EmailKind::Digest) => "tl-email-digest",
         Some(EmailKind::PasswordReset) => "tl-email-password_reset",
+        Some(EmailKind::WebhookSwitchedOff) => "tl-email-webhook_switched_off",
     };
     crate::locale::text(language, key)
 }

@@ -16,6 +16,7 @@ pub(crate) mod steps;
 pub(crate) mod timeline;
 
 pub(crate) use actions::{act, record_cause};
+pub(crate) use conversation::mentioned;
 pub(crate) use new::{Intake, create, field_of, new_form};
 pub(crate) use page::{load, parse_moment, show};
 pub(crate) use timeline::{
