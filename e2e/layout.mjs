@@ -258,6 +258,24 @@ async function main() {
   );
   await checkPage('not-found');
 
+  // The API's page (drawn from the OpenAPI document) and the webhooks page.
+  step('reading the API page');
+  await staff.goto(`${baseUrl}/api/docs`);
+  check(
+    (await staff.getByRole('heading', { level: 1 }).textContent()).includes('Redress API'),
+    'the API page has no title',
+  );
+  await checkPage('api-docs');
+  step('registering a webhook endpoint');
+  await staff.goto(`${baseUrl}/admin/webhooks`);
+  await staff.getByLabel('Endpoint address').fill('https://crm.example.com/hooks/redress');
+  await submitAndWait(staff.getByRole('button', { name: 'Register the endpoint', exact: true }));
+  check(
+    (await staff.locator('code.token').textContent()).startsWith('whsec_'),
+    'the new endpoint\'s secret is not shown',
+  );
+  await checkPage('webhooks');
+
   // Item 10 (and 16): the erasure, and the page right after it.
   step('erasing the customer');
   await staff.goto(`${baseUrl}${customerPath}/erase`);

@@ -733,6 +733,30 @@ impl Complaint {
         Ok(())
     }
 
+    /// Runs a command in memory: decides it, applies its events to this complaint and returns
+    /// them, stamped with the services' clock. Nothing is written: an import uses it to build
+    /// a complaint's history with the same rules as every command, then writes it in bulk.
+    pub async fn run(
+        &mut self,
+        command: ComplaintCommand,
+        services: &ComplaintServices,
+    ) -> Result<Vec<ComplaintEvent>, ComplaintError> {
+        let changes = self.decide(command.action, services).await?;
+        let occurred_at = services.clock.now();
+        let events: Vec<ComplaintEvent> = changes
+            .into_iter()
+            .map(|change| ComplaintEvent {
+                occurred_at,
+                by: command.by.clone(),
+                change,
+            })
+            .collect();
+        for event in &events {
+            <Self as Aggregate>::apply(self, event.clone());
+        }
+        Ok(events)
+    }
+
     /// Decides a command: the changes it makes (one, but for emails), or why it is refused.
     /// The complaint's state is checked first, by [`Complaint::check_allowed`]; the arms below
     /// check only the command's own values. Every change is decided before any is written, so

@@ -5,6 +5,7 @@
 
 pub mod demo;
 mod demo_teams;
+pub mod import;
 pub mod settings;
 
 use std::net::TcpListener;

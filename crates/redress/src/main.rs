@@ -68,6 +68,19 @@ enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// Import complaints a team already has: a .csv (with a header row) or .jsonl file in
+    /// Redress's columns, or a help desk's export (see README's "Importing complaints").
+    /// Events are back-dated; no email or webhook is sent; rows imported before are skipped.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Whose columns the file has.
+        #[arg(long, value_enum, default_value = "redress")]
+        mapping: redress::import::Mapping,
+        /// Check every row and list those that would be refused, and why; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Erase a customer's personal data: deletes their key and records the erasure.
     EraseCustomer {
         /// The customer's email address.
@@ -262,6 +275,52 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 report.complaints, report.commands
             );
             print_demo_accounts();
+            Ok(())
+        }
+        Command::Import {
+            file,
+            mapping,
+            dry_run,
+        } => {
+            let store = redress::open_store(&settings).await?;
+            let bar = progress_bar(0, "import");
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{msg:>16} [{bar:40}] {pos}/{len} complaints ({per_sec}, {eta})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            let report =
+                redress::import::import(&store, &file, mapping, dry_run, &|done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                })
+                .await?;
+            bar.finish_and_clear();
+            for refusal in &report.refused {
+                eprintln!("refused: {refusal}");
+            }
+            let verb = if dry_run { "would import" } else { "imported" };
+            println!(
+                "{} rows: {verb} {}, {} imported before (skipped), {} refused; {} events written.",
+                report.rows,
+                report.imported,
+                report.already,
+                report.refused.len(),
+                report.events
+            );
+            if !report.refused.is_empty() {
+                anyhow::bail!(
+                    "{} rows are refused (listed above); {}",
+                    report.refused.len(),
+                    if dry_run {
+                        "correct them and run again"
+                    } else {
+                        "nothing was imported: correct them, or check with --dry-run, and run again"
+                    }
+                );
+            }
             Ok(())
         }
         Command::EraseCustomer {

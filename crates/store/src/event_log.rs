@@ -391,19 +391,15 @@ pub async fn complaints_from(
         .collect()
 }
 
-/// Appends events in bulk, as they are, without the aggregate's checks or version conflicts:
-/// `(reference, sequence, event)` rows written in one statement. For generating large
-/// streams (the benchmarks); commands go through `store::Complaints`, which decides them.
-pub async fn append_unchecked(
-    db: &Database,
+/// The statement that inserts `n` events, and their payloads, for [`append_unchecked`] and
+/// [`append_in`].
+fn bulk_insert(
+    backend: crate::db::Backend,
     rows: &[(String, i64, ComplaintEvent)],
-) -> Result<u64, StoreError> {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let json_cast = match db {
-        Database::Sqlite(_) => "",
-        Database::Postgres(_) => "::json",
+) -> Result<(String, Vec<String>), StoreError> {
+    let json_cast = match backend {
+        crate::db::Backend::Sqlite => "",
+        crate::db::Backend::Postgres => "::json",
     };
     let values: Vec<String> = (0..rows.len())
         .map(|i| {
@@ -428,6 +424,20 @@ pub async fn append_unchecked(
         .map(|(_, _, e)| serde_json::to_string(e))
         .collect::<Result<_, _>>()
         .map_err(|e| StoreError::Corrupt(format!("an event does not serialise: {e}")))?;
+    Ok((sql, payloads))
+}
+
+/// Appends events in bulk, as they are, without the aggregate's checks or version conflicts:
+/// `(reference, sequence, event)` rows written in one statement. For generating large
+/// streams (the benchmarks); commands go through `store::Complaints`, which decides them.
+pub async fn append_unchecked(
+    db: &Database,
+    rows: &[(String, i64, ComplaintEvent)],
+) -> Result<u64, StoreError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let (sql, payloads) = bulk_insert(db.backend(), rows)?;
     crate::on_pool!(db, |pool| {
         let mut query = sqlx::query(&sql);
         for ((reference, sequence, event), payload) in rows.iter().zip(&payloads) {
@@ -440,6 +450,32 @@ pub async fn append_unchecked(
                 .bind("{}");
         }
         query.execute(pool).await.map(|r| r.rows_affected())
+    })
+    .map_err(Into::into)
+}
+
+/// Like [`append_unchecked`], in `tx`: events a caller decided with the domain's rules (an
+/// import), written with what else the transaction holds.
+pub(crate) async fn append_in(
+    tx: &mut Tx,
+    rows: &[(String, i64, ComplaintEvent)],
+) -> Result<u64, StoreError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let (sql, payloads) = bulk_insert(tx.backend(), rows)?;
+    crate::on_db!(tx, |q| {
+        let mut query = sqlx::query(&sql);
+        for ((reference, sequence, event), payload) in rows.iter().zip(&payloads) {
+            query = query
+                .bind(reference)
+                .bind(sequence)
+                .bind(event.event_type())
+                .bind(event.event_version())
+                .bind(payload)
+                .bind("{}");
+        }
+        query.execute(q).await.map(|r| r.rows_affected())
     })
     .map_err(Into::into)
 }

@@ -17,6 +17,7 @@ pub mod erasure;
 pub mod event_log;
 pub mod forms;
 pub mod idempotency;
+pub mod imports;
 pub mod inbound;
 pub mod links;
 pub mod notifications;
@@ -56,6 +57,7 @@ pub use erasure::ErasureReport;
 pub use event_log::{Checkpoint, StoredEvent};
 pub use forms::{FormTokens, PublicIntake};
 pub use idempotency::{Idempotency, KeptAnswer, KeyClaim};
+pub use imports::{ImportedComplaint, Imports};
 pub use inbound::{Claim, Inbound, InboundCounts, InboundState, MailboxPlace, SetAside};
 pub use links::{LinkError, StatusLinks};
 pub use notifications::{
@@ -198,6 +200,8 @@ pub struct Store {
     pub idempotency: Idempotency,
     /// Webhook endpoints and their deliveries.
     pub webhooks: Webhooks,
+    /// Complaints imported from other help desks.
+    pub imports: Imports,
     /// SLA policies, clocks and the dashboard.
     pub sla: Sla,
     /// The managers' reports.
@@ -281,6 +285,7 @@ impl Store {
             api_tokens: ApiTokens::new(db.clone()),
             idempotency: Idempotency::new(db.clone()),
             webhooks: Webhooks::new(db.clone()),
+            imports: Imports::new(db.clone()),
             complaint_list: ComplaintList::new(db.clone()),
             sla,
             attachments: Attachments::new(db.clone(), vault.clone()),

@@ -48,7 +48,8 @@ impl std::fmt::Debug for SealingKey {
 }
 
 impl SealingKey {
-    fn generate() -> Self {
+    /// A fresh random key (kept nowhere: the vault stores the keys it makes itself).
+    pub fn generate() -> Self {
         Self(Aes256Gcm::generate_key(OsRng))
     }
 

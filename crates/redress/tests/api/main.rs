@@ -17,6 +17,7 @@ mod demo;
 mod files;
 mod health;
 mod hostile;
+mod import;
 mod intake;
 mod json_api;
 mod layout_browser;

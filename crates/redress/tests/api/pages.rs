@@ -36,6 +36,18 @@ async fn every_page_renders_with_the_demo_data(db: TestDb) {
         .unwrap();
     app.store.projections.run_until_idle().await.unwrap();
     app.sign_in_as(redress_store::Role::Admin).await;
+    let (endpoint, _) = app
+        .store
+        .webhooks
+        .create(
+            "https://crm.example.com/hooks",
+            "*",
+            true,
+            "test",
+            app.store.clock.now(),
+        )
+        .await
+        .unwrap();
 
     let mut paths: Vec<String> = [
         "/complaints",
@@ -46,6 +58,8 @@ async fn every_page_renders_with_the_demo_data(db: TestDb) {
         "/admin/users",
         "/admin/mail",
         "/admin/api-tokens",
+        "/admin/webhooks",
+        "/api/docs",
         "/admin/sla",
         "/sla",
         "/sla?owner=none&tier=key_account&priority=high&period=7",
@@ -55,6 +69,7 @@ async fn every_page_renders_with_the_demo_data(db: TestDb) {
     ]
     .map(String::from)
     .to_vec();
+    paths.push(format!("/admin/webhooks/{}", endpoint.id));
     for row in &rows {
         paths.push(format!("/complaints/{}", row.reference));
         paths.push(format!("/customers/{}", row.customer_id));

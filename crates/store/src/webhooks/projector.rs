@@ -84,7 +84,7 @@ impl Projector for WebhookProjector {
         let now = self.clock.now();
         for stored in events {
             let at = stored.event.occurred_at;
-            if now - at > Self::MAX_AGE {
+            if now - at > Self::MAX_AGE || crate::imports::imported(&stored.event) {
                 continue;
             }
             let kind = stored.event.change.name();
