@@ -434,24 +434,10 @@ pub async fn append_unchecked(
     db: &Database,
     rows: &[(String, i64, ComplaintEvent)],
 ) -> Result<u64, StoreError> {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let (sql, payloads) = bulk_insert(db.backend(), rows)?;
-    crate::on_pool!(db, |pool| {
-        let mut query = sqlx::query(&sql);
-        for ((reference, sequence, event), payload) in rows.iter().zip(&payloads) {
-            query = query
-                .bind(reference)
-                .bind(sequence)
-                .bind(event.event_type())
-                .bind(event.event_version())
-                .bind(payload)
-                .bind("{}");
-        }
-        query.execute(pool).await.map(|r| r.rows_affected())
-    })
-    .map_err(Into::into)
+    let mut tx = db.begin().await?;
+    let written = append_in(&mut tx, rows).await?;
+    tx.commit().await?;
+    Ok(written)
 }
 
 /// Like [`append_unchecked`], in `tx`: events a caller decided with the domain's rules (an

@@ -15,13 +15,22 @@ pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("t={timestamp},v1={}", hex(&mac(secret, timestamp, body)))
 }
 
-fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Vec<u8> {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+/// HMAC-SHA256 keyed with `secret`, fed `<timestamp>.<body>`.
+fn keyed(secret: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
+    // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    mac.finalize().into_bytes().to_vec()
+    mac
+}
+
+fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Vec<u8> {
+    keyed(secret, timestamp, body)
+        .finalize()
+        .into_bytes()
+        .to_vec()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -46,11 +55,7 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64, tolerance: i64)
     if (now - timestamp).abs() > tolerance {
         return false;
     }
-    let mut expected =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
-    expected.update(timestamp.to_string().as_bytes());
-    expected.update(b".");
-    expected.update(body);
+    let expected = keyed(secret, timestamp, body);
     signatures.iter().any(|s| {
         let Some(bytes) = unhex(s) else {
             return false;

@@ -325,20 +325,28 @@ impl Webhooks {
             .fetch_all(pool)
             .await)?;
         rows.sort_by_key(|d| d.position);
+        // Each endpoint read once per claim, however many of its deliveries were claimed.
+        let mut endpoints: std::collections::HashMap<Uuid, Option<EndpointWithSecret>> =
+            std::collections::HashMap::new();
+        let sql = format!("SELECT {ENDPOINT_COLUMNS}, secret FROM webhook_endpoints WHERE id = $1");
         let mut claimed = Vec::with_capacity(rows.len());
         for delivery in rows {
-            let sql =
-                format!("SELECT {ENDPOINT_COLUMNS}, secret FROM webhook_endpoints WHERE id = $1");
-            let found: Option<EndpointWithSecret> =
-                on_pool!(&self.db, |pool| sqlx::query_as(&sql)
-                    .bind(delivery.endpoint_id)
-                    .fetch_optional(pool)
-                    .await)?;
-            if let Some(found) = found {
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                endpoints.entry(delivery.endpoint_id)
+            {
+                let found: Option<EndpointWithSecret> = on_pool!(&self.db, |pool| {
+                    sqlx::query_as(&sql)
+                        .bind(delivery.endpoint_id)
+                        .fetch_optional(pool)
+                        .await
+                })?;
+                slot.insert(found);
+            }
+            if let Some(Some(found)) = endpoints.get(&delivery.endpoint_id) {
                 claimed.push(ClaimedDelivery {
                     delivery,
-                    secret: found.secret,
-                    endpoint: found.endpoint,
+                    secret: found.secret.clone(),
+                    endpoint: found.endpoint.clone(),
                 });
             }
         }
