@@ -343,6 +343,7 @@ pub async fn start_as(
     web_settings.api_per_minute = settings.api_requests_per_minute.max(1);
     web_settings.retention_days = settings.retention_days;
     web_settings.currency = settings.currency()?;
+    web_settings.sign_in = settings.sign_in()?;
     web_settings.uploads = redress_web::uploads::UploadLimits {
         max_file_bytes: usize::try_from(settings.upload_max_file_mb.clamp(1, 1024))
             .unwrap_or(10)

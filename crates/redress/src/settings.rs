@@ -319,6 +319,54 @@ pub const SETTINGS: &[SettingDoc] = &[
                job (their complaints keep their figures). 0: kept until erased on request.",
     },
     SettingDoc {
+        key: "sso_issuer",
+        env: "REDRESS_SSO_ISSUER",
+        default: "\"\"",
+        help: "Single sign-on: the issuer URL of the company's OpenID Connect provider (its \
+               discovery document is under it). Empty: no single sign-on. Register Redress \
+               there as a confidential web client whose redirect URI is <public_url>/sign-in/sso/callback.",
+    },
+    SettingDoc {
+        key: "sso_client_id",
+        env: "REDRESS_SSO_CLIENT_ID",
+        default: "\"\"",
+        help: "Single sign-on: Redress's client id at the provider.",
+    },
+    SettingDoc {
+        key: "sso_client_secret",
+        env: "REDRESS_SSO_CLIENT_SECRET",
+        default: "\"\"",
+        help: "Single sign-on: Redress's client secret at the provider (never logged).",
+    },
+    SettingDoc {
+        key: "sso_name",
+        env: "REDRESS_SSO_NAME",
+        default: "\"single sign-on\"",
+        help: "What the sign-in page's button calls the provider (\"Sign in with …\").",
+    },
+    SettingDoc {
+        key: "sso_new_accounts",
+        env: "REDRESS_SSO_NEW_ACCOUNTS",
+        default: "\"\"",
+        help: "The role (agent or manager) given to someone whose verified address has no \
+               account when they first sign in with single sign-on; the account signs in only \
+               with single sign-on. Empty: such people are refused, and an admin makes accounts.",
+    },
+    SettingDoc {
+        key: "password_sign_in",
+        env: "REDRESS_PASSWORD_SIGN_IN",
+        default: "true",
+        help: "Whether passwords sign in. false: only single sign-on and passkeys do, and the \
+               password of break_glass_admin (for when the provider is down).",
+    },
+    SettingDoc {
+        key: "break_glass_admin",
+        env: "REDRESS_BREAK_GLASS_ADMIN",
+        default: "\"\"",
+        help: "The address of the one admin whose password still signs in when \
+               password_sign_in is false.",
+    },
+    SettingDoc {
         key: "log",
         env: "REDRESS_LOG",
         default: "\"info\"",
@@ -332,6 +380,30 @@ pub const SETTINGS: &[SettingDoc] = &[
                of a request carries its request_id, also sent back in X-Request-Id.",
     },
 ];
+
+/// A secret setting (a client secret): `Debug` never shows it; the code that uses it reads it
+/// through `Deref`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl std::ops::Deref for Secret {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"(hidden)\""
+        })
+    }
+}
 
 /// A setting that may carry a password (the database, SMTP and IMAP URLs): `Debug` and
 /// `Display` show it with the password masked, so a log line or a panic never prints it; the
@@ -439,6 +511,20 @@ pub struct Settings {
     /// See [`SETTINGS`].
     pub retention_days: u32,
     /// See [`SETTINGS`].
+    pub sso_issuer: String,
+    /// See [`SETTINGS`].
+    pub sso_client_id: String,
+    /// See [`SETTINGS`].
+    pub sso_client_secret: Secret,
+    /// See [`SETTINGS`].
+    pub sso_name: String,
+    /// See [`SETTINGS`].
+    pub sso_new_accounts: String,
+    /// See [`SETTINGS`].
+    pub password_sign_in: bool,
+    /// See [`SETTINGS`].
+    pub break_glass_admin: String,
+    /// See [`SETTINGS`].
     pub imap_url: SecretUrl,
     /// See [`SETTINGS`].
     pub imap_ca_file: String,
@@ -499,6 +585,53 @@ impl Settings {
             .to_string();
         }
         self.ombudsman.clone()
+    }
+
+    /// How people sign in: single sign-on, passwords, and the public address passkeys and
+    /// the provider's redirect start with.
+    pub fn sign_in(&self) -> anyhow::Result<redress_web::sign_in_methods::SignInSettings> {
+        let public_url = self.public_url.trim_end_matches('/').to_string();
+        let sso = if self.sso_issuer.trim().is_empty() {
+            None
+        } else {
+            if self.sso_client_id.trim().is_empty() {
+                anyhow::bail!(
+                    "sso_issuer is set but sso_client_id is empty: give the client id Redress \
+                     has at the provider (REDRESS_SSO_CLIENT_ID)"
+                );
+            }
+            let new_accounts = match self.sso_new_accounts.trim() {
+                "" => None,
+                "agent" => Some(redress_store::Role::Agent),
+                "manager" => Some(redress_store::Role::Manager),
+                other => anyhow::bail!(
+                    "sso_new_accounts is {other:?}: give agent, manager, or nothing (an admin \
+                     makes accounts; admins are never made by single sign-on)"
+                ),
+            };
+            Some(redress_web::sso::SsoSettings {
+                issuer: self.sso_issuer.trim().to_string(),
+                client_id: self.sso_client_id.trim().to_string(),
+                client_secret: self.sso_client_secret.to_string(),
+                name: self.sso_name.trim().to_string(),
+                new_accounts,
+                redirect_url: format!("{public_url}/sign-in/sso/callback"),
+            })
+        };
+        let break_glass_admin =
+            Some(self.break_glass_admin.trim().to_lowercase()).filter(|a| !a.is_empty());
+        if !self.password_sign_in && sso.is_none() && break_glass_admin.is_none() {
+            anyhow::bail!(
+                "password_sign_in is false, but there is no single sign-on (sso_issuer) and no \
+                 break_glass_admin: nobody could sign in"
+            );
+        }
+        Ok(redress_web::sign_in_methods::SignInSettings {
+            sso,
+            passwords: self.password_sign_in,
+            break_glass_admin,
+            public_url,
+        })
     }
 
     /// The currency redress is paid in.

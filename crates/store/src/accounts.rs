@@ -118,6 +118,8 @@ pub struct StaffAccount {
     pub two_factor: bool,
     /// Their role must sign in with a second factor.
     pub two_factor_required: bool,
+    /// They sign in only with single sign-on (their password, if any, does not sign in).
+    pub sso_only: bool,
 }
 
 impl StaffAccount {
@@ -144,6 +146,7 @@ pub(crate) type AccountRow = (
     Option<String>,
     bool,
     bool,
+    bool,
 );
 
 pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreError> {
@@ -161,6 +164,7 @@ pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreE
         language,
         two_factor,
         two_factor_required,
+        sso_only,
     ) = row;
     let role = Role::parse(&role)
         .map_err(|_| StoreError::Corrupt(format!("account {id} has the role {role:?}")))?;
@@ -178,6 +182,7 @@ pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreE
             language,
             two_factor,
             two_factor_required,
+            sso_only,
         },
         hash,
     ))
@@ -186,7 +191,8 @@ pub(crate) fn from_row(row: AccountRow) -> Result<(StaffAccount, String), StoreE
 const SELECT: &str = "SELECT id, email, name, role, active, created_at, password_hash, time_zone, \
                       must_change_password, away, language, \
     EXISTS (SELECT 1 FROM staff_totp t WHERE t.account_id = staff_accounts.id), \
-    EXISTS (SELECT 1 FROM two_factor_roles r WHERE r.role = staff_accounts.role) FROM staff_accounts";
+    EXISTS (SELECT 1 FROM two_factor_roles r WHERE r.role = staff_accounts.role), sso_only \
+    FROM staff_accounts";
 
 /// Hashes a password with argon2id and a random salt (slow on purpose: call off the async
 /// threads, e.g. in `spawn_blocking`).
@@ -438,6 +444,23 @@ impl Accounts {
             "UPDATE staff_accounts SET away = $1, updated_at = $2 WHERE id = $3"
         )
         .bind(away)
+        .bind(Utc::now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Err(AccountError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Limits an account to single sign-on (its password no longer signs in), or lifts that.
+    pub async fn set_sso_only(&self, id: Uuid, sso_only: bool) -> Result<(), AccountError> {
+        let updated = on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE staff_accounts SET sso_only = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(sso_only)
         .bind(Utc::now())
         .bind(id)
         .execute(pool)

@@ -22,6 +22,7 @@ pub mod inbound;
 pub mod links;
 pub mod notifications;
 pub mod outbox;
+pub mod passkeys;
 pub mod password_resets;
 pub mod projection;
 pub mod reports;
@@ -66,6 +67,7 @@ pub use notifications::{
 pub use outbox::{
     Attempt, EmailKind, MailPolicy, Outbox, OutboxCounts, OutboxProjector, OutboxRow, SentCopy,
 };
+pub use passkeys::{Passkeys, StoredPasskey};
 pub use password_resets::PasswordResets;
 pub use projection::{
     CheckReport, EventSignal, Leadership, Projections, Projector, ProjectorPosition, RebuildReport,
@@ -188,6 +190,8 @@ pub struct Store {
     pub categories: Categories,
     /// Two-factor sign-in.
     pub two_factor: TwoFactor,
+    /// People's passkeys.
+    pub passkeys: Passkeys,
     /// The emails customers are owed.
     pub outbox: Outbox,
     /// Use of the public complaint form, per client address.
@@ -280,6 +284,7 @@ impl Store {
             companies: Companies::new(db.clone()),
             categories: Categories::new(db.clone()),
             two_factor: TwoFactor::new(db.clone()),
+            passkeys: Passkeys::new(db.clone()),
             outbox: Outbox::new(db.clone()),
             public_intake: PublicIntake::new(db.clone()),
             api_tokens: ApiTokens::new(db.clone()),

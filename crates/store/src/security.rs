@@ -62,11 +62,17 @@ pub enum AuditAction {
     WebhookChanged,
     /// A webhook endpoint failed too often in a row and was switched off.
     WebhookSwitchedOff,
+    /// Someone registered a passkey.
+    PasskeyAdded,
+    /// Someone removed one of their passkeys, or an admin removed all of someone's.
+    PasskeyRemoved,
+    /// An admin limited an account to single sign-on, or lifted that.
+    SsoOnlyChanged,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -91,6 +97,9 @@ impl AuditAction {
         AuditAction::TwoFactorRoles,
         AuditAction::WebhookChanged,
         AuditAction::WebhookSwitchedOff,
+        AuditAction::PasskeyAdded,
+        AuditAction::PasskeyRemoved,
+        AuditAction::SsoOnlyChanged,
     ];
 
     /// Its code in the table.
@@ -120,6 +129,9 @@ impl AuditAction {
             AuditAction::TwoFactorRoles => "two_factor_roles",
             AuditAction::WebhookChanged => "webhook_changed",
             AuditAction::WebhookSwitchedOff => "webhook_switched_off",
+            AuditAction::PasskeyAdded => "passkey_added",
+            AuditAction::PasskeyRemoved => "passkey_removed",
+            AuditAction::SsoOnlyChanged => "sso_only_changed",
         }
     }
 
@@ -150,6 +162,9 @@ impl AuditAction {
             AuditAction::TwoFactorRoles => "Two-factor sign-in required of roles",
             AuditAction::WebhookChanged => "Webhook endpoint registered or switched",
             AuditAction::WebhookSwitchedOff => "Webhook endpoint switched off by failures",
+            AuditAction::PasskeyAdded => "Passkey added",
+            AuditAction::PasskeyRemoved => "Passkey removed",
+            AuditAction::SsoOnlyChanged => "Single sign-on only (set or lifted)",
         }
     }
 

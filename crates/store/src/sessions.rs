@@ -100,7 +100,7 @@ impl StaffSessions {
                     a.time_zone, a.must_change_password, a.away, a.language,
                     EXISTS (SELECT 1 FROM staff_totp t WHERE t.account_id = a.id),
                     EXISTS (SELECT 1 FROM two_factor_roles r WHERE r.role = a.role),
-                    s.started_at, s.last_seen_at
+                    a.sso_only, s.started_at, s.last_seen_at
                FROM staff_sessions s JOIN staff_accounts a ON a.id = s.staff_id
               WHERE s.token_hash = $1",
             )
@@ -123,6 +123,7 @@ impl StaffSessions {
                 language,
                 two_factor,
                 two_factor_required,
+                sso_only,
                 started,
                 seen,
             )| {
@@ -140,6 +141,7 @@ impl StaffSessions {
                     language,
                     two_factor,
                     two_factor_required,
+                    sso_only,
                 );
                 from_row(account).map(|(account, _)| LiveSession {
                     account,
@@ -266,6 +268,7 @@ type SessionRow = (
     bool,
     bool,
     Option<String>,
+    bool,
     bool,
     bool,
     DateTime<Utc>,

@@ -18,7 +18,7 @@ struct Asset {
     content: &'static str,
 }
 
-const ASSETS: [Asset; 2] = [
+const ASSETS: [Asset; 3] = [
     Asset {
         name: "redress.css",
         media_type: "text/css; charset=utf-8",
@@ -28,6 +28,11 @@ const ASSETS: [Asset; 2] = [
         name: "redress.js",
         media_type: "text/javascript; charset=utf-8",
         content: include_str!("../../../static/redress.js"),
+    },
+    Asset {
+        name: "passkeys.js",
+        media_type: "text/javascript; charset=utf-8",
+        content: include_str!("../../../static/passkeys.js"),
     },
 ];
 

@@ -254,12 +254,13 @@ impl<T: serde::de::DeserializeOwned + CsrfProtected + 'static> FromRequest for C
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Whether two byte strings are equal, in a time that does not depend on where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Where to go after signing in: only a path on this site.
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(next) if is_local_path(next) => next.to_string(),
         _ => "/complaints".to_string(),
@@ -278,6 +279,29 @@ fn is_local_path(next: &str) -> bool {
             .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
 }
 
+/// What the sign-in page shows: the password form (folded away when only the break-glass
+/// admin may use it), the single sign-on button, the passkey button.
+fn sign_in_context(
+    state: &AppState,
+    language: Language,
+    session: &Session,
+    next: &str,
+    email: &str,
+) -> Result<tera::Context, AppError> {
+    let mut context = tera::Context::new();
+    context.insert("lang", language.code());
+    context.insert("csrf", &csrf_token(session)?);
+    context.insert("next", next);
+    context.insert("email", email);
+    context.insert(
+        "sso_name",
+        &state.sign_in.sso.as_ref().map(crate::sso::Sso::name),
+    );
+    context.insert("passkeys", &state.sign_in.passkeys.is_some());
+    context.insert("passwords", &state.sign_in.passwords_on());
+    Ok(context)
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct SignInQuery {
     next: Option<String>,
@@ -293,11 +317,13 @@ pub(crate) async fn sign_in_page(
 ) -> Result<HttpResponse, AppError> {
     // Nobody is signed in yet: the browser's language.
     let language = crate::locale::of_request(&request);
-    let mut context = tera::Context::new();
-    context.insert("lang", language.code());
-    context.insert("csrf", &csrf_token(&session)?);
-    context.insert("next", &safe_next(query.next.as_deref()));
-    context.insert("email", "");
+    let mut context = sign_in_context(
+        &state,
+        language,
+        &session,
+        &safe_next(query.next.as_deref()),
+        "",
+    )?;
     if query.expired.is_some() {
         context.insert("notice", &text(language, "note-session-expired"));
     } else if query.changed.is_some() {
@@ -349,11 +375,7 @@ pub(crate) async fn sign_in(
         }
     };
     let refuse = |status: u16, message: &str| -> Result<HttpResponse, AppError> {
-        let mut context = tera::Context::new();
-        context.insert("lang", language.code());
-        context.insert("csrf", &csrf_token(&session)?);
-        context.insert("next", &next);
-        context.insert("email", &email);
+        let mut context = sign_in_context(&state, language, &session, &next, &email)?;
         context.insert("error", message);
         render(&state, "auth/sign_in.html", &context, status)
     };
@@ -397,6 +419,10 @@ pub(crate) async fn sign_in(
         failed_here().await?;
         return refuse(401, &text(language, "note-wrong-credentials"));
     }
+    if let Err(refused) = state.sign_in.password_possible(&email) {
+        audit_failure(refused.reason()).await?;
+        return refuse(403, &text(language, refused.key()));
+    }
     let failures = state
         .store
         .accounts
@@ -425,6 +451,10 @@ pub(crate) async fn sign_in(
         .map_err(|e| AppError::Internal(e.into()))?;
     match account {
         Some(account) if matches && account.active => {
+            if let Err(refused) = state.sign_in.password_allowed(&account) {
+                audit_failure(refused.reason()).await?;
+                return refuse(403, &text(language, refused.key()));
+            }
             // Failures are cleared once the person is in (`start_session`): a right password
             // must not wipe the wrong second-factor codes counted against the address.
             if account.time_zone.is_none()

@@ -21,6 +21,7 @@ pub mod locale;
 pub mod metrics;
 pub mod notifications;
 pub(crate) mod page;
+pub mod passkeys;
 pub mod password_reset;
 pub mod passwords;
 pub(crate) mod pending_sign_in;
@@ -29,8 +30,10 @@ pub mod refusals;
 pub mod reports;
 pub mod routes;
 pub mod security;
+pub mod sign_in_methods;
 pub mod signed;
 pub mod sla;
+pub mod sso;
 pub mod status;
 pub mod tags;
 pub mod teams;
@@ -142,6 +145,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "auth/reset_password.html",
         include_str!("../../../templates/auth/reset_password.html"),
+    ),
+    (
+        "auth/sso_refused.html",
+        include_str!("../../../templates/auth/sso_refused.html"),
     ),
     (
         "auth/reset_link_spent.html",
@@ -296,6 +303,8 @@ pub struct AppState {
     pub currency: redress_domain::Currency,
     /// How long staff sessions last (to list only the live ones).
     pub sessions: auth::SessionLimits,
+    /// The ways in: single sign-on, passkeys, and who may use a password.
+    pub sign_in: std::sync::Arc<sign_in_methods::SignInMethods>,
 }
 
 /// Settings of the web layer.
@@ -323,6 +332,8 @@ pub struct WebSettings {
     pub uploads: uploads::UploadLimits,
     /// The currency redress is paid in.
     pub currency: redress_domain::Currency,
+    /// How people may sign in.
+    pub sign_in: sign_in_methods::SignInSettings,
 }
 
 impl WebSettings {
@@ -347,6 +358,7 @@ impl WebSettings {
             retention_days: 0,
             uploads: uploads::UploadLimits::default(),
             currency: redress_domain::Currency::default(),
+            sign_in: sign_in_methods::SignInSettings::default(),
         })
     }
 }
@@ -456,6 +468,7 @@ pub fn serve(
         uploads: settings.uploads,
         currency: settings.currency.clone(),
         sessions: settings.sessions,
+        sign_in: std::sync::Arc::new(sign_in_methods::SignInMethods::new(&settings.sign_in)),
     });
     let ops = web::Data::new(settings.ops.clone());
     let https = web::Data::new(security::Https(settings.secure_cookies));

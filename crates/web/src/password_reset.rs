@@ -121,6 +121,10 @@ pub(crate) async fn forgot(
     let detail = match &account {
         _ if for_address > MAX_PER_ADDRESS => "not sent: too many links asked for this address",
         None => "not sent: no active account has this address",
+        // A new password would not sign them in: no link.
+        Some(account) if state.sign_in.password_allowed(account).is_err() => {
+            "not sent: a password does not sign this account in (single sign-on)"
+        }
         Some(account) => {
             state.store.password_resets.request(account, now).await?;
             "a link was sent"

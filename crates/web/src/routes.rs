@@ -11,8 +11,8 @@ use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, us
 use crate::sla::policy as sla_policy;
 use crate::{
     account, api, assets, auth, categories, companies, complaints, customers, emails, healthz,
-    metrics, notifications, password_reset, passwords, public, reports, see_other, sla, status,
-    tags, teams, two_factor,
+    metrics, notifications, passkeys, password_reset, passwords, public, reports, see_other, sla,
+    sso, status, tags, teams, two_factor,
 };
 
 /// Who may use a route.
@@ -114,6 +114,12 @@ pub const ROUTES: &[Route] = &[
     post("/sign-in/code", ANYONE, |r| {
         r.to(two_factor::sign_in_with_code)
     }),
+    get("/sign-in/sso", ANYONE, |r| r.to(sso::start)),
+    get("/sign-in/sso/callback", ANYONE, |r| r.to(sso::callback)),
+    post("/sign-in/passkey/options", ANYONE, |r| {
+        r.to(passkeys::sign_in_options)
+    }),
+    post("/sign-in/passkey", ANYONE, |r| r.to(passkeys::sign_in)),
     get("/forgot-password", ANYONE, |r| {
         r.to(password_reset::forgot_form)
     }),
@@ -149,6 +155,13 @@ pub const ROUTES: &[Route] = &[
     post("/account/two-factor", AGENT, |r| r.to(two_factor::confirm)),
     post("/account/two-factor/off", AGENT, |r| {
         r.to(two_factor::turn_off)
+    }),
+    post("/account/passkeys/options", AGENT, |r| {
+        r.to(passkeys::registration_options)
+    }),
+    post("/account/passkeys", AGENT, |r| r.to(passkeys::register)),
+    post("/account/passkeys/{id}/remove", AGENT, |r| {
+        r.to(passkeys::remove)
     }),
     post("/account/sessions/end", AGENT, |r| {
         r.to(account::sessions::end)
@@ -245,6 +258,9 @@ pub const ROUTES: &[Route] = &[
     }),
     post("/admin/users/{id}/two-factor/reset", ADMIN, |r| {
         r.to(two_factor::reset)
+    }),
+    post("/admin/users/{id}/sso-only", ADMIN, |r| {
+        r.to(users::set_sso_only)
     }),
     post("/admin/two-factor-roles", ADMIN, |r| {
         r.to(two_factor::roles)

@@ -32,6 +32,7 @@ mod security;
 mod sessions;
 mod sla;
 mod smtp;
+mod sso;
 mod status;
 mod teams;
 mod teams_browser;
@@ -241,6 +242,30 @@ async fn started(
     role: redress::ServeRole,
 ) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    started_on(listener, db, store, settings, role).await
+}
+
+/// A server (without its background workers) on a port the test bound first, so that its
+/// settings can name its own address (`REDRESS_PUBLIC_URL`).
+pub(crate) async fn spawn_app_on(
+    listener: TcpListener,
+    db: TestDb,
+    extra: &[(&str, &str)],
+) -> TestApp {
+    let settings = settings_with(&db, extra);
+    let store = redress::open_store(&settings)
+        .await
+        .expect("open the store");
+    started_on(listener, db, store, &settings, redress::ServeRole::WebOnly).await
+}
+
+async fn started_on(
+    listener: TcpListener,
+    db: TestDb,
+    store: Store,
+    settings: &Settings,
+    role: redress::ServeRole,
+) -> TestApp {
     let mailer = redress::mailer(&store, settings).expect("the mail sender");
     let running = redress::start_as(listener, store.clone(), settings, role)
         .await

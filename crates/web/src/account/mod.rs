@@ -45,6 +45,9 @@ async fn render_settings(
         "sessions",
         &sessions::of(state, staff, session, state.sessions).await?,
     );
+    let (passkeys_available, passkeys) = crate::passkeys::listed(state, staff.0.id).await?;
+    context.insert("passkeys_available", &passkeys_available);
+    context.insert("passkeys", &passkeys);
     render(state, "account/settings.html", &context, status)
 }
 
@@ -60,6 +63,8 @@ pub(crate) async fn settings_page(
         Some("session_ended") => Some("note-session-ended"),
         Some("session_gone") => Some("note-session-gone"),
         Some("others_ended") => Some("note-others-ended"),
+        Some("passkey_added") => Some("note-passkey-added"),
+        Some("passkey_removed") => Some("note-passkey-removed"),
         _ => None,
     }
     .map(|key| crate::locale::text(staff.language(), key));

@@ -106,6 +106,8 @@ fn notice(language: Language, done: &str) -> Option<String> {
         "password" => "note-password-set",
         "two_factor_reset" => "tf-admin-reset-done",
         "two_factor_roles" => "tf-admin-roles-done",
+        "sso_only" => "note-sso-only-set",
+        "sso_allowed" => "note-sso-only-lifted",
         _ => return None,
     };
     Some(text(language, key))
@@ -179,6 +181,7 @@ async fn render_page(
         .map(Role::code)
         .collect();
     context.insert("two_factor_roles", &required);
+    context.insert("sso", &state.sign_in.sso.is_some());
     render(state, "admin/users.html", &context, status)
 }
 
@@ -452,7 +455,63 @@ pub(crate) async fn set_active(
     }))
 }
 
-csrf_protected!(ActiveForm, NewAccountForm, RoleForm);
+#[derive(Debug, Deserialize)]
+pub(crate) struct SsoOnlyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    sso_only: String,
+}
+
+/// `POST /admin/users/{id}/sso-only`: limits an account to single sign-on (its password and
+/// passkeys no longer sign in; its sessions go on), or lifts that.
+pub(crate) async fn set_sso_only(
+    state: web::Data<AppState>,
+    Signed { staff, form, .. }: Signed<SsoOnlyForm>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let account = account_in_path(&state, &path).await?;
+    let sso_only = match form.sso_only.trim() {
+        "true" => true,
+        "false" => false,
+        other => {
+            return Err(AppError::BadForm(text_with(
+                staff.language(),
+                "note-bad-active",
+                &[(
+                    "value",
+                    format!("{:?}", other.chars().take(30).collect::<String>()),
+                )],
+            )));
+        }
+    };
+    state
+        .store
+        .accounts
+        .set_sso_only(account.id, sso_only)
+        .await?;
+    audit(
+        &state,
+        &request,
+        &staff,
+        AuditAction::SsoOnlyChanged,
+        &account.email,
+        if sso_only {
+            "single sign-on only"
+        } else {
+            "password sign-in allowed again"
+        },
+    )
+    .await?;
+    Ok(back_to_page(if sso_only {
+        "sso_only"
+    } else {
+        "sso_allowed"
+    }))
+}
+
+csrf_protected!(ActiveForm, NewAccountForm, RoleForm, SsoOnlyForm);
 
 #[cfg(test)]
 mod tests {
