@@ -83,9 +83,8 @@ impl Passkeys {
     ) -> Result<Option<StoredPasskey>, StoreError> {
         let id = Uuid::new_v4();
         let name: String = name.trim().chars().take(MAX_NAME_CHARS).collect();
-        let inserted =
-            on_pool!(&self.db, |pool| {
-                sqlx::query(
+        let inserted = on_pool!(&self.db, |pool| {
+            sqlx::query(
             "INSERT INTO staff_passkeys (id, account_id, credential_id, name, passkey, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"
         )
@@ -98,7 +97,7 @@ impl Passkeys {
         .execute(pool)
         .await
         .map(|r| r.rows_affected())
-            })?;
+        })?;
         if inserted == 0 {
             return Ok(None);
         }

@@ -293,10 +293,7 @@ fn sign_in_context(
     context.insert("csrf", &csrf_token(session)?);
     context.insert("next", next);
     context.insert("email", email);
-    context.insert(
-        "sso_name",
-        &state.sign_in.sso.as_ref().map(crate::sso::Sso::name),
-    );
+    context.insert("sso_name", &state.sign_in.sso_name());
     context.insert("passkeys", &state.sign_in.passkeys.is_some());
     context.insert("passwords", &state.sign_in.passwords_on());
     Ok(context)

@@ -277,7 +277,10 @@ pub(crate) async fn remove(
     let id = uuid::Uuid::parse_str(path.trim()).map_err(|_| AppError::NotFound)?;
     let account = &signed.staff.0;
     let Some(removed) = state.store.passkeys.remove(account.id, id).await? else {
-        return Err(AppError::NotFound);
+        // Removed already (the form sent twice), or not theirs: nothing to do, and said so.
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/account?done=passkey_gone#passkeys"))
+            .finish());
     };
     state
         .store

@@ -115,6 +115,11 @@ impl SignInMethods {
         }
     }
 
+    /// What the sign-in page's button calls the provider, when there is single sign-on.
+    pub fn sso_name(&self) -> Option<&str> {
+        self.sso.as_ref().map(crate::sso::Sso::name)
+    }
+
     /// Whether passwords sign in for everyone.
     pub fn passwords_on(&self) -> bool {
         self.passwords

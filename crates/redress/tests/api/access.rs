@@ -10,7 +10,7 @@ use redress_testing::on_both_backends;
 use redress_web::access::Access;
 use redress_web::routes::ROUTES as RULES;
 
-use crate::{TestApp, Visitor, csrf_in, spawn_app};
+use crate::{TestApp, Visitor, csrf_in, spawn_app_with};
 
 on_both_backends!(every_route_answers_each_role_as_docs_access_md_says);
 
@@ -284,7 +284,7 @@ fn concrete(path: &str, f: &Fixtures, link: &str) -> String {
         &f.company
     } else if path.starts_with("/customers/") {
         &f.customer
-    } else if path.starts_with("/admin/users/") {
+    } else if path.starts_with("/admin/users/") || path.starts_with("/account/passkeys/") {
         &f.account
     } else if path.starts_with("/admin/api-tokens/") {
         &f.revocable_token
@@ -346,7 +346,17 @@ async fn send(
 }
 
 async fn every_route_answers_each_role_as_docs_access_md_says(db: TestDb) {
-    let app = spawn_app(db).await;
+    // With every way in: passkeys (a domain name) and single sign-on (whose provider is not
+    // there: its routes answer, with the refusal page).
+    let app = spawn_app_with(
+        db,
+        &[
+            ("REDRESS_PUBLIC_URL", "http://localhost:8080"),
+            ("REDRESS_SSO_ISSUER", "http://127.0.0.1:9"),
+            ("REDRESS_SSO_CLIENT_ID", "redress"),
+        ],
+    )
+    .await;
     let f = fixtures(&app).await;
     let anonymous = app.another_visitor();
     let mut staff = Vec::new();

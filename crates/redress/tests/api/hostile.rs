@@ -20,7 +20,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use redress_store::Role;
 use redress_testing::TestDb;
 
-use crate::{TestApp, csrf_in, spawn_app_with};
+use crate::{TestApp, csrf_in};
 
 /// Cases per target (four targets).
 const CASES: u32 = 600;
@@ -175,7 +175,7 @@ fn runner(config: &Config) -> TestRunner {
 /// What the run found.
 #[derive(Default)]
 struct Tally {
-    cases: [AtomicUsize; 4],
+    cases: [AtomicUsize; 6],
     accepted: AtomicUsize,
 }
 
@@ -299,13 +299,21 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
         .build()
         .unwrap();
     let tally = Tally::default();
+    // With passkeys (a domain name) and single sign-on against a real provider.
+    let (listener, address) = crate::sso::reserve();
+    let provider = crate::sso::Provider::start(&[format!("{address}/sign-in/sso/callback")]);
     let app = runtime.block_on(async {
         let db = TestDb::postgres().await;
-        spawn_app_with(
+        crate::spawn_app_on(
+            listener,
             db,
             &[
                 ("REDRESS_TRUST_FORWARDED_FOR", "true"),
                 ("REDRESS_API_REQUESTS_PER_MINUTE", "100000"),
+                ("REDRESS_PUBLIC_URL", "http://localhost:8080"),
+                ("REDRESS_SSO_ISSUER", &provider.issuer),
+                ("REDRESS_SSO_CLIENT_ID", "redress"),
+                ("REDRESS_SSO_CLIENT_SECRET", "redress-test-secret"),
             ],
         )
         .await
@@ -507,7 +515,110 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
         })
         .unwrap_or_else(|e| panic!("the JSON API: {e}"));
 
-    // 5. Probes of what issue 18 found (items 21–27), each kind counted.
+    // 5. A passkey's answer to a fresh sign-in ceremony (the form field the browser's
+    //    credential travels in): refused in words as JSON, nothing written, nobody in.
+    let small = Config {
+        cases: CASES / 3,
+        ..config.clone()
+    };
+    runner(&small)
+        .run(
+            &form_body(&[("credential", "{}")], &["credential", "next"]),
+            |body| {
+                let n = count(4);
+                runtime.block_on(async {
+                    let options = app
+                        .client
+                        .post(format!("{}/sign-in/passkey/options", app.address))
+                        .header("x-forwarded-for", client_of(n))
+                        .form(&[("csrf", sign_in_csrf.as_str())])
+                        .send()
+                        .await
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    prop_assert_eq!(options.status().as_u16(), 200);
+                    check_form(
+                        &app,
+                        ("/sign-in/passkey", Encoding::Urlencoded),
+                        &sign_in_csrf,
+                        &client_of(n),
+                        body,
+                        &[],
+                    )
+                    .await?;
+                    Ok(())
+                })
+            },
+        )
+        .unwrap_or_else(|e| panic!("the passkey sign-in: {e}"));
+
+    // 6. The single sign-on provider's answer, forged: a sign-in is started (a real state),
+    //    then the callback gets hostile values for the code, the state and the provider's
+    //    error (whose words the refusal page shows, escaped).
+    runner(&small)
+        .run(
+            &form_body(
+                &[("code", "a-code"), ("state", "REAL")],
+                &["code", "state", "error", "error_description", "iss"],
+            ),
+            |body| {
+                let n = count(5);
+                runtime.block_on(async {
+                    let start = app
+                        .client
+                        .get(format!("{}/sign-in/sso", app.address))
+                        .header("x-forwarded-for", client_of(n))
+                        .send()
+                        .await
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    prop_assert_eq!(start.status().as_u16(), 303);
+                    let location = start.headers()["location"].to_str().unwrap().to_string();
+                    let state = location
+                        .split(['?', '&'])
+                        .find_map(|p| p.strip_prefix("state="))
+                        .unwrap_or("")
+                        .to_string();
+                    let query: Vec<(String, String)> = body
+                        .into_iter()
+                        .map(|(k, v)| {
+                            // An address carries at most a few kilobytes (a longer one
+                            // cannot even be sent).
+                            let v: String = percent_encoding::percent_decode_str(&v)
+                                .decode_utf8_lossy()
+                                .chars()
+                                .take(2000)
+                                .collect();
+                            (k, if v == "REAL" { state.clone() } else { v })
+                        })
+                        .collect();
+                    let before = events(&app).await;
+                    let answer = app
+                        .client
+                        .get(format!("{}/sign-in/sso/callback", app.address))
+                        .header("x-forwarded-for", client_of(n))
+                        .query(&query)
+                        .send()
+                        .await
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    let status = answer.status().as_u16();
+                    let text = answer.text().await.unwrap_or_default();
+                    prop_assert!(status < 500, "the callback answered {status}: {text}");
+                    prop_assert!(
+                        [400, 401, 403].contains(&status),
+                        "a forged answer signed someone in: {status}"
+                    );
+                    prop_assert!(!text.contains(MARKER), "the callback rendered the marker");
+                    prop_assert!(
+                        !text.contains("<script>alert") && !text.contains("onerror=alert(1)>"),
+                        "the callback rendered a script unescaped"
+                    );
+                    prop_assert_eq!(events(&app).await, before);
+                    Ok(())
+                })
+            },
+        )
+        .unwrap_or_else(|e| panic!("the single sign-on answer: {e}"));
+
+    // 7. Probes of what issue 18 found (items 21–27), each kind counted.
     let probes = runtime.block_on(probe_issue_18(&app, &status_path));
 
     // Every email the accepted requests caused: no header injected. And the lists staff read.
@@ -559,7 +670,10 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
         .collect();
     let total: usize = cases.iter().sum();
     let accepted = tally.accepted.load(Ordering::Relaxed);
-    assert!(total >= 4 * CASES as usize, "{cases:?}");
+    assert!(
+        total >= 4 * CASES as usize + 2 * (CASES / 3) as usize,
+        "{cases:?}"
+    );
     assert!(
         accepted > 20,
         "too few accepted to reach the emails: {accepted}"
@@ -569,13 +683,15 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
     let probe_kinds: Vec<String> = probes.iter().map(|(k, n)| format!("{k} {n}")).collect();
     let summary = format!(
         "hostile input: {total} generated requests (public form {}, status page {}, sign-in {}, \
-         JSON API {}); {accepted} accepted, the rest refused; 0 answers 5xx, 0 refusals wrote \
+         JSON API {}, passkey sign-in {}, single sign-on answers {}); {accepted} accepted, the rest refused; 0 answers 5xx, 0 refusals wrote \
          anything, 0 rendered unescaped; {emails} emails read back, 0 headers injected; \
          {probe_total} probes, all handled ({})\n",
         cases[0],
         cases[1],
         cases[2],
         cases[3],
+        cases[4],
+        cases[5],
         probe_kinds.join(", ")
     );
     print!("{summary}");
@@ -586,6 +702,7 @@ fn thousands_of_hostile_requests_get_no_5xx_write_nothing_when_refused_and_injec
         let _ = std::fs::write(out, &summary);
     }
     runtime.block_on(app.stop());
+    drop(provider);
 }
 
 /// Deterministic probes of the weaknesses issue 18 listed (items 21–27), each asserting the

@@ -24,6 +24,7 @@ mod layout_browser;
 mod mail;
 mod merge;
 mod pages;
+mod passkeys_browser;
 mod password_reset;
 mod passwords;
 mod public;

@@ -21,14 +21,15 @@ on_both_backends!(
 );
 
 /// The provider, until dropped.
-struct Provider {
+pub(crate) struct Provider {
     child: Child,
-    issuer: String,
+    /// Its issuer URL.
+    pub(crate) issuer: String,
 }
 
 impl Provider {
     /// Starts the provider with `redirects` registered for the client `redress`.
-    fn start(redirects: &[String]) -> Self {
+    pub(crate) fn start(redirects: &[String]) -> Self {
         let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let mut child = Command::new("node")
             .arg("e2e/oidc_provider.mjs")
@@ -64,7 +65,7 @@ impl Drop for Provider {
 }
 
 /// A port for an application, and the redirect address the provider must know for it.
-fn reserve() -> (TcpListener, String) {
+pub(crate) fn reserve() -> (TcpListener, String) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let address = format!("http://{}", listener.local_addr().unwrap());
     (listener, address)
@@ -110,7 +111,9 @@ fn location(response: &reqwest::Response) -> String {
 /// Clicks "Sign in with Example Corp" and follows the provider's redirects as `login`, until
 /// the provider sends the browser back: the address it sends it to.
 async fn to_callback(visitor: &Visitor, provider: &Provider, login: &str) -> String {
-    let start = visitor.get("/sign-in/sso?next=/complaints%3Fmine%3D1").await;
+    let start = visitor
+        .get("/sign-in/sso?next=/complaints%3Fmine%3D1")
+        .await;
     assert_eq!(start.status(), 303);
     let authorize = location(&start);
     assert!(
@@ -213,7 +216,13 @@ async fn people_sign_in_with_the_company_provider_and_every_wrong_answer_is_refu
     // The same answer again (a replay, even in the browser that got it) is refused.
     let again = answer(&visitor, &callback).await;
     assert_eq!(again.status(), 400);
-    assert!(again.text().await.unwrap().contains("does not belong to a sign-in started"));
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("does not belong to a sign-in started")
+    );
 
     // Someone the provider vouches for, without an account: one is made (agent, single
     // sign-on only), and they are in.
@@ -222,10 +231,20 @@ async fn people_sign_in_with_the_company_provider_and_every_wrong_answer_is_refu
     let callback = to_callback(&visitor, &provider, &newcomer).await;
     assert_eq!(answer(&visitor, &callback).await.status(), 303);
     assert!(signed_in(&visitor).await);
-    let (made, _) = app.store.accounts.credentials(&newcomer).await.unwrap().unwrap();
+    let (made, _) = app
+        .store
+        .accounts
+        .credentials(&newcomer)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(made.role, Role::Agent);
     assert!(made.sso_only);
-    assert!(made.name.starts_with("new comer "), "the name the provider gave: {}", made.name);
+    assert!(
+        made.name.starts_with("new comer "),
+        "the name the provider gave: {}",
+        made.name
+    );
     let created = last(&app, AuditAction::AccountCreated).await;
     assert_eq!(created.target, newcomer);
 
@@ -267,12 +286,19 @@ async fn people_sign_in_with_the_company_provider_and_every_wrong_answer_is_refu
         assert!(page.contains(says), "{mode}: {page}");
         assert!(!signed_in(&visitor).await, "{mode}: nobody is signed in");
         assert!(
-            app.store.accounts.credentials(&email).await.unwrap().is_none(),
+            app.store
+                .accounts
+                .credentials(&email)
+                .await
+                .unwrap()
+                .is_none(),
             "{mode}: no account is made"
         );
         let entry = last(&app, AuditAction::SignInFailed).await;
         assert!(
-            entry.detail.starts_with(&format!("single sign-on: {audited}")),
+            entry
+                .detail
+                .starts_with(&format!("single sign-on: {audited}")),
             "{mode}: {}",
             entry.detail
         );
@@ -284,9 +310,20 @@ async fn people_sign_in_with_the_company_provider_and_every_wrong_answer_is_refu
     let forged = callback.replace("state=", "state=forged");
     let refused = answer(&visitor, &forged).await;
     assert_eq!(refused.status(), 400);
-    assert!(refused.text().await.unwrap().contains("does not match the sign-in this browser started"));
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("does not match the sign-in this browser started")
+    );
     assert!(!signed_in(&visitor).await);
-    assert!(last(&app, AuditAction::SignInFailed).await.detail.contains("the state does not match"));
+    assert!(
+        last(&app, AuditAction::SignInFailed)
+            .await
+            .detail
+            .contains("the state does not match")
+    );
 
     // The provider's own refusal (the person said no) is shown in its words.
     let visitor = browser(&app);
@@ -303,7 +340,13 @@ async fn people_sign_in_with_the_company_provider_and_every_wrong_answer_is_refu
         ))
         .await;
     assert_eq!(refused.status(), 401);
-    assert!(refused.text().await.unwrap().contains("access_denied End-User aborted"));
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("access_denied End-User aborted")
+    );
 
     // An answer without any sign-in started in this browser.
     let stranger = browser(&app);
@@ -329,7 +372,13 @@ async fn people_sign_in_with_the_company_provider_and_every_wrong_answer_is_refu
     let visitor = browser(&app);
     let refused = visitor.sign_in(&alice, PASSWORD).await;
     assert_eq!(refused.status(), 403);
-    assert!(refused.text().await.unwrap().contains("signs in only with single sign-on"));
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("signs in only with single sign-on")
+    );
     let callback = to_callback(&visitor, &provider, &alice).await;
     assert_eq!(answer(&visitor, &callback).await.status(), 303);
     assert!(signed_in(&visitor).await);
@@ -378,12 +427,21 @@ async fn passwords_can_be_turned_off_for_all_but_the_break_glass_admin(db: TestD
     let visitor = browser(&app);
     let page = visitor.get("/sign-in").await.text().await.unwrap();
     assert!(page.contains("Emergency sign-in with a password"), "{page}");
-    assert!(!page.contains("/forgot-password"), "no reset links when passwords are off");
+    assert!(
+        !page.contains("/forgot-password"),
+        "no reset links when passwords are off"
+    );
 
     // The agent's right password is refused before it is even checked.
     let refused = visitor.sign_in(&agent, PASSWORD).await;
     assert_eq!(refused.status(), 403);
-    assert!(refused.text().await.unwrap().contains("Passwords do not sign in here"));
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Passwords do not sign in here")
+    );
     assert_eq!(
         last(&app, AuditAction::SignInFailed).await.detail,
         "password sign-in is turned off"
@@ -405,7 +463,20 @@ async fn passwords_can_be_turned_off_for_all_but_the_break_glass_admin(db: TestD
     let callback = to_callback(&visitor, &provider, &stranger).await;
     let refused = answer(&visitor, &callback).await;
     assert_eq!(refused.status(), 403);
-    assert!(refused.text().await.unwrap().contains("There is no Redress account for"));
-    assert!(app.store.accounts.credentials(&stranger).await.unwrap().is_none());
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("There is no Redress account for")
+    );
+    assert!(
+        app.store
+            .accounts
+            .credentials(&stranger)
+            .await
+            .unwrap()
+            .is_none()
+    );
     app.stop().await;
 }

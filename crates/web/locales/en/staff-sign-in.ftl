@@ -24,6 +24,7 @@ note-sso-only = This account signs in only with single sign-on.
 note-sso-only-set = The account now signs in only with single sign-on.
 note-sso-only-lifted = The account may sign in with its password again.
 note-passkey-added = Your passkey was added. You can sign in with it instead of your password and code.
+note-passkey-gone = That passkey is not on your account (removed already?).
 note-passkey-removed = The passkey was removed: it no longer signs in.
 passkey-sign-in = Sign in with a passkey
 passkey-cancelled = No passkey was used (cancelled, timed out, or none for this site on this device).

@@ -24,6 +24,7 @@ note-sso-only = Esta cuenta solo entra con el inicio de sesión único.
 note-sso-only-set = La cuenta ahora solo entra con el inicio de sesión único.
 note-sso-only-lifted = La cuenta puede volver a entrar con su contraseña.
 note-passkey-added = Se ha añadido su llave de acceso. Puede entrar con ella en lugar de la contraseña y el código.
+note-passkey-gone = Esa llave de acceso no está en su cuenta (¿ya se quitó?).
 note-passkey-removed = Se ha quitado la llave de acceso: ya no da acceso.
 passkey-sign-in = Iniciar sesión con una llave de acceso
 passkey-cancelled = No se ha usado ninguna llave de acceso (cancelado, tiempo agotado o ninguna para este sitio en este dispositivo).

@@ -24,6 +24,7 @@ note-sso-only = Acest cont se conectează doar prin autentificare unică.
 note-sso-only-set = Contul se conectează acum doar prin autentificare unică.
 note-sso-only-lifted = Contul se poate conecta din nou cu parola.
 note-passkey-added = Cheia de acces a fost adăugată. Vă puteți conecta cu ea în loc de parolă și cod.
+note-passkey-gone = Această cheie de acces nu este în contul dumneavoastră (eliminată deja?).
 note-passkey-removed = Cheia de acces a fost eliminată: nu mai conectează.
 passkey-sign-in = Autentificare cu o cheie de acces
 passkey-cancelled = Nu s-a folosit nicio cheie de acces (anulat, timp expirat sau niciuna pentru acest site pe acest dispozitiv).

@@ -24,6 +24,7 @@ note-sso-only = 此账户只能通过单点登录。
 note-sso-only-set = 该账户现在只能通过单点登录。
 note-sso-only-lifted = 该账户可以再次使用密码登录。
 note-passkey-added = 已添加您的通行密钥。您可以用它代替密码和验证码登录。
+note-passkey-gone = 您的账户中没有该通行密钥（已被移除？）。
 note-passkey-removed = 已移除该通行密钥：它不能再用于登录。
 passkey-sign-in = 使用通行密钥登录
 passkey-cancelled = 未使用通行密钥（已取消、已超时，或此设备上没有此网站的通行密钥）。

@@ -65,6 +65,7 @@ pub(crate) async fn settings_page(
         Some("others_ended") => Some("note-others-ended"),
         Some("passkey_added") => Some("note-passkey-added"),
         Some("passkey_removed") => Some("note-passkey-removed"),
+        Some("passkey_gone") => Some("note-passkey-gone"),
         _ => None,
     }
     .map(|key| crate::locale::text(staff.language(), key));
