@@ -122,6 +122,16 @@ impl Passkeys {
         Ok(rows.into_iter().map(from_row).collect())
     }
 
+    /// How many passkeys each account has (accounts without any are left out).
+    pub async fn counts(&self) -> Result<std::collections::HashMap<Uuid, i64>, StoreError> {
+        let rows: Vec<(Uuid, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT account_id, COUNT(*) FROM staff_passkeys GROUP BY account_id"
+        )
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Notes a sign-in with the passkey `id`, keeping its updated record (the counter).
     pub async fn used(
         &self,

@@ -259,6 +259,9 @@ pub const ROUTES: &[Route] = &[
     post("/admin/users/{id}/two-factor/reset", ADMIN, |r| {
         r.to(two_factor::reset)
     }),
+    post("/admin/users/{id}/passkeys/remove", ADMIN, |r| {
+        r.to(users::remove_passkeys)
+    }),
     post("/admin/users/{id}/sso-only", ADMIN, |r| {
         r.to(users::set_sso_only)
     }),

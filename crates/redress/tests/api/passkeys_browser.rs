@@ -250,6 +250,53 @@ async fn hostile_passkey_answers_are_refused_without_harm(db: TestDb) {
         .post_form("/account/passkeys/not-an-id/remove", &[("csrf", &csrf)])
         .await;
     assert_eq!(malformed.status(), 404);
+
+    // A lost device: an admin takes all of someone's passkeys away.
+    for (credential, name) in [("lost-1", "Old phone"), ("lost-2", "Old laptop")] {
+        app.store
+            .passkeys
+            .add(me.id, credential, name, "{}", Utc::now())
+            .await
+            .unwrap()
+            .expect("a new credential");
+    }
+    assert!(
+        app.store
+            .passkeys
+            .add(me.id, "lost-1", "Again", "{}", Utc::now())
+            .await
+            .unwrap()
+            .is_none(),
+        "a credential is registered once"
+    );
+    let admin = Visitor {
+        address: local.clone(),
+        store: app.store.clone(),
+        client: client(),
+    };
+    admin.sign_in_as(Role::Admin).await;
+    let users = admin.get("/admin/users").await.text().await.unwrap();
+    assert!(users.contains("Remove 2 passkeys"), "the admin sees them");
+    let removed = admin
+        .post_form(
+            &format!("/admin/users/{}/passkeys/remove", me.id),
+            &[("csrf", &csrf_in(&users))],
+        )
+        .await;
+    assert_eq!(removed.status(), 303);
+    assert!(app.store.passkeys.of(me.id).await.unwrap().is_empty());
+    let entry = last(&app, AuditAction::PasskeyRemoved).await;
+    assert_eq!(
+        (entry.target.as_str(), entry.detail.as_str()),
+        (me.email.as_str(), "all 2 removed by an admin")
+    );
+    let forbidden = agent
+        .post_form(
+            &format!("/admin/users/{}/passkeys/remove", me.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(forbidden.status(), 403, "an agent cannot");
     app.stop().await;
 
     // At an IP address, passkeys are not offered, and their routes do not exist.

@@ -47,3 +47,8 @@ passkey-unreadable = The browser's passkey answer could not be read. Try again.
 passkey-refused = The passkey was refused. Try again, or use another way to sign in.
 passkey-known = This passkey is registered already.
 passkey-unknown = This passkey is not registered here (or was removed). Sign in another way, then add it on your account page.
+passkey-admin-remove = { $count ->
+    [one] Remove the passkey
+   *[other] Remove { $count } passkeys
+}
+note-passkeys-removed = The passkeys were removed: they no longer sign in.

@@ -47,3 +47,8 @@ passkey-unreadable = No se ha podido leer la respuesta del navegador. Inténtelo
 passkey-refused = La llave de acceso ha sido rechazada. Inténtelo de nuevo o entre de otra forma.
 passkey-known = Esta llave de acceso ya está registrada.
 passkey-unknown = Esta llave de acceso no está registrada aquí (o se quitó). Entre de otra forma y añádala en la página de su cuenta.
+passkey-admin-remove = { $count ->
+    [one] Quitar la llave de acceso
+   *[other] Quitar { $count } llaves de acceso
+}
+note-passkeys-removed = Se han quitado las llaves de acceso: ya no dan acceso.

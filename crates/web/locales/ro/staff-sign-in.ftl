@@ -47,3 +47,9 @@ passkey-unreadable = Răspunsul browserului nu a putut fi citit. Încercați din
 passkey-refused = Cheia de acces a fost refuzată. Încercați din nou sau conectați-vă altfel.
 passkey-known = Această cheie de acces este deja înregistrată.
 passkey-unknown = Această cheie de acces nu este înregistrată aici (sau a fost eliminată). Conectați-vă altfel, apoi adăugați-o pe pagina contului.
+passkey-admin-remove = { $count ->
+    [one] Elimină cheia de acces
+    [few] Elimină { $count } chei de acces
+   *[other] Elimină { $count } de chei de acces
+}
+note-passkeys-removed = Cheile de acces au fost eliminate: nu mai conectează.

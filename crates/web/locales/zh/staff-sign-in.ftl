@@ -47,3 +47,5 @@ passkey-unreadable = 无法读取浏览器的通行密钥回应。请重试。
 passkey-refused = 通行密钥被拒绝。请重试，或用其他方式登录。
 passkey-known = 此通行密钥已注册。
 passkey-unknown = 此通行密钥未在此注册（或已被移除）。请用其他方式登录，然后在账户页面添加它。
+passkey-admin-remove = 移除 { $count } 个通行密钥
+note-passkeys-removed = 已移除通行密钥：它们不能再用于登录。

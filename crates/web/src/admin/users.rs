@@ -84,6 +84,8 @@ struct AccountView {
     account: StaffAccount,
     /// The admin looking at the page.
     is_self: bool,
+    /// How many passkeys they have.
+    passkeys: i64,
 }
 
 /// What the page shows besides the accounts.
@@ -107,6 +109,7 @@ fn notice(language: Language, done: &str) -> Option<String> {
         "two_factor_reset" => "tf-admin-reset-done",
         "two_factor_roles" => "tf-admin-roles-done",
         "sso_only" => "note-sso-only-set",
+        "passkeys_removed" => "note-passkeys-removed",
         "sso_allowed" => "note-sso-only-lifted",
         _ => return None,
     };
@@ -150,6 +153,7 @@ async fn render_page(
     view: PageView,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
+    let passkeys = state.store.passkeys.counts().await?;
     let accounts: Vec<AccountView> = state
         .store
         .accounts
@@ -158,6 +162,7 @@ async fn render_page(
         .into_iter()
         .map(|account| AccountView {
             is_self: account.id == staff.0.id,
+            passkeys: passkeys.get(&account.id).copied().unwrap_or(0),
             account,
         })
         .collect();
@@ -509,6 +514,31 @@ pub(crate) async fn set_sso_only(
     } else {
         "sso_allowed"
     }))
+}
+
+/// `POST /admin/users/{id}/passkeys/remove`: takes all of a person's passkeys away (a lost
+/// device), audited.
+pub(crate) async fn remove_passkeys(
+    state: web::Data<AppState>,
+    Signed { staff, .. }: Signed<crate::auth::CsrfForm>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let account = account_in_path(&state, &path).await?;
+    let removed = state.store.passkeys.remove_all(account.id).await?;
+    if removed == 0 {
+        return Ok(back_to_page("none"));
+    }
+    audit(
+        &state,
+        &request,
+        &staff,
+        AuditAction::PasskeyRemoved,
+        &account.email,
+        &format!("all {removed} removed by an admin"),
+    )
+    .await?;
+    Ok(back_to_page("passkeys_removed"))
 }
 
 csrf_protected!(ActiveForm, NewAccountForm, RoleForm, SsoOnlyForm);
