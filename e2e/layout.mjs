@@ -276,6 +276,21 @@ async function main() {
   );
   await checkPage('webhooks');
 
+  // The root causes, their corrective actions and their report.
+  step('reading the root causes, the corrective actions and the causes report');
+  for (const [path, name] of [
+    ['/causes', 'causes'],
+    ['/causes/actions', 'corrective-actions'],
+    ['/reports/causes', 'reports-causes'],
+  ]) {
+    await staff.goto(`${baseUrl}${path}`);
+    check(
+      (await staff.getByRole('heading', { level: 1 }).count()) === 1,
+      `${path} has no title`,
+    );
+    await checkPage(name);
+  }
+
   // Item 10 (and 16): the erasure, and the page right after it.
   step('erasing the customer');
   await staff.goto(`${baseUrl}${customerPath}/erase`);

@@ -226,11 +226,13 @@ pub enum ActionKind {
     MergeInto,
     /// Link a related complaint.
     Link,
+    /// Name the root causes of a resolved complaint.
+    RecordRootCauses,
 }
 
 impl ActionKind {
     /// Every kind, in the order of [`ComplaintAction`] (and of the method).
-    pub const ALL: [ActionKind; 26] = [
+    pub const ALL: [ActionKind; 27] = [
         ActionKind::Acknowledge,
         ActionKind::RecordCustomerStatement,
         ActionKind::RecordPoints,
@@ -257,6 +259,7 @@ impl ActionKind {
         ActionKind::RemoveTag,
         ActionKind::MergeInto,
         ActionKind::Link,
+        ActionKind::RecordRootCauses,
     ];
 
     /// The kind with this code.
@@ -293,6 +296,7 @@ impl ActionKind {
             ActionKind::RemoveTag => "remove_tag",
             ActionKind::MergeInto => "merge_into",
             ActionKind::Link => "link",
+            ActionKind::RecordRootCauses => "record_root_causes",
         }
     }
 
@@ -325,6 +329,7 @@ impl ActionKind {
             ActionKind::RemoveTag => "Remove a tag",
             ActionKind::MergeInto => "Merge into another complaint (a duplicate)",
             ActionKind::Link => "Link a related complaint",
+            ActionKind::RecordRootCauses => "Record the root causes",
         }
     }
 }
@@ -368,6 +373,7 @@ impl ComplaintAction {
             ComplaintAction::RemoveTag { .. } => ActionKind::RemoveTag,
             ComplaintAction::MergeInto { .. } => ActionKind::MergeInto,
             ComplaintAction::Link { .. } => ActionKind::Link,
+            ComplaintAction::RecordRootCauses { .. } => ActionKind::RecordRootCauses,
         })
     }
 }
@@ -729,6 +735,13 @@ impl Complaint {
             ActionKind::MergeInto => self.require_open("merge it into another complaint")?,
             // Related complaints: any time.
             ActionKind::Link => {}
+            // Why it happened: once it is decided (and again, as the analysis goes on), but
+            // not on a duplicate merged into another (whose causes are the other's).
+            ActionKind::RecordRootCauses => {
+                if !self.progress.resolved || self.merged_into.is_some() {
+                    return Err(ComplaintError::RootCausesBeforeResolution);
+                }
+            }
         }
         Ok(())
     }
@@ -1066,6 +1079,11 @@ impl Complaint {
                 crate::relations::link(self.reference.as_ref(), &self.links, other)
             }
             ComplaintAction::RemoveTag { tag } => crate::tags::remove(&self.tags, &tag),
+            ComplaintAction::RecordRootCauses { causes } => {
+                Ok(ComplaintChange::RootCausesRecorded {
+                    causes: crate::root_causes::normalize(&causes)?,
+                })
+            }
             // Allowed in any state, even closed: finding the cause often comes afterwards.
             ComplaintAction::RecordBreachCause {
                 clock,
@@ -1574,6 +1592,8 @@ impl Aggregate for Complaint {
             ComplaintChange::ComplaintLinked { other } => {
                 self.links.insert(other.to_string());
             }
+            // Read by the reports; nothing the complaint's rules depend on.
+            ComplaintChange::RootCausesRecorded { .. } => {}
         }
     }
 }

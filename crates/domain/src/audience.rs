@@ -304,6 +304,7 @@ fn customer_side<'a>(
         | ComplaintChange::TagAdded { .. }
         | ComplaintChange::TagRemoved { .. }
         | ComplaintChange::DuplicateMerged { .. }
-        | ComplaintChange::ComplaintLinked { .. } => None,
+        | ComplaintChange::ComplaintLinked { .. }
+        | ComplaintChange::RootCausesRecorded { .. } => None,
     }
 }

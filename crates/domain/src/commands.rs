@@ -334,6 +334,12 @@ pub enum ComplaintAction {
         /// The other complaint.
         other: Reference,
     },
+    /// Name the root causes of a resolved complaint (codes of the list admins keep; naming
+    /// them again replaces them, as the analysis goes on).
+    RecordRootCauses {
+        /// The causes' codes, one or more.
+        causes: Vec<String>,
+    },
     /// Record why an SLA clock was breached (the store checks the breach exists).
     RecordBreachCause {
         /// Which clock.

@@ -212,6 +212,26 @@ pub enum ComplaintError {
     /// Removing a tag from a complaint without any.
     #[error("The complaint has no tags to remove.")]
     NoTags,
+    /// Root causes named before the complaint was resolved (or on a merged duplicate).
+    #[error("The root causes are named once the complaint is resolved.")]
+    RootCausesBeforeResolution,
+    /// No root cause named.
+    #[error("Name at least one root cause.")]
+    NoRootCause,
+    /// Too many root causes.
+    #[error("A complaint names at most {max} root causes.")]
+    TooManyRootCauses {
+        /// The limit.
+        max: usize,
+    },
+    /// Not a root cause's code.
+    #[error(
+        "{cause:?} is not a root cause's code: lower-case letters, digits, '-' or '_', at most 40."
+    )]
+    BadRootCause {
+        /// What was given.
+        cause: String,
+    },
     /// Too many tags on one complaint.
     #[error("A complaint can have at most {max} tags; remove one first.")]
     TooManyTags {

@@ -308,6 +308,11 @@ pub enum ComplaintChange {
         /// The other complaint.
         other: Reference,
     },
+    /// The root causes of the complaint, as found (they replace any named before).
+    RootCausesRecorded {
+        /// The causes' codes, sorted, without repeats.
+        causes: Vec<String>,
+    },
 }
 
 impl ComplaintChange {
@@ -344,6 +349,7 @@ impl ComplaintChange {
             ComplaintChange::MergedInto { .. } => "MergedInto",
             ComplaintChange::DuplicateMerged { .. } => "DuplicateMerged",
             ComplaintChange::ComplaintLinked { .. } => "ComplaintLinked",
+            ComplaintChange::RootCausesRecorded { .. } => "RootCausesRecorded",
         }
     }
 

@@ -79,6 +79,7 @@ pub mod money;
 pub mod placeholders;
 pub mod points;
 pub mod relations;
+pub mod root_causes;
 pub mod services;
 pub mod sla;
 pub mod sla_clock;

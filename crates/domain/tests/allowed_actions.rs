@@ -96,6 +96,9 @@ fn valid_action(kind: ActionKind, complaint: &Complaint) -> ComplaintAction {
         ActionKind::Link => ComplaintAction::Link {
             other: other_reference(),
         },
+        ActionKind::RecordRootCauses => ComplaintAction::RecordRootCauses {
+            causes: vec!["courier-late".into()],
+        },
         ActionKind::RemoveTag => ComplaintAction::RemoveTag {
             tag: complaint
                 .tags()
@@ -406,6 +409,11 @@ fn stages() -> Vec<(&'static str, Vec<ComplaintEvent>, Vec<ActionKind>)> {
             }
             expected.push(AddTag);
             expected.push(Link);
+            // Root causes: once it is decided (not on a merged duplicate).
+            let complaint = state(&history);
+            if complaint.progress().resolved && complaint.merged_into().is_none() {
+                expected.push(RecordRootCauses);
+            }
             expected.sort_by_key(|k| ActionKind::ALL.iter().position(|a| a == k));
         }
         (stage, history, expected)
@@ -558,6 +566,7 @@ fn codes_are_stable_snake_case_and_match_the_serialised_form() {
             "remove_tag",
             "merge_into",
             "link",
+            "record_root_causes",
         ]
     );
     for kind in ActionKind::ALL {

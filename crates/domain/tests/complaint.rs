@@ -1579,6 +1579,7 @@ fn a_closed_complaint_accepts_only_reopening_satisfaction_communications_and_era
             "AddInternalNote",
             "AddTag",
             "Link",
+            "RecordRootCauses",
         ]
     );
 }
@@ -1647,6 +1648,7 @@ fn a_resolved_complaint_accepts_only_closing_reopening_satisfaction_communicatio
             "AddTag",
             "MergeInto",
             "Link",
+            "RecordRootCauses",
         ]
     );
 }
@@ -1991,6 +1993,12 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
                 other: other_reference(),
             },
         ),
+        (
+            "RootCausesRecorded",
+            ComplaintChange::RootCausesRecorded {
+                causes: vec!["courier-late".into(), "wrong-tariff".into()],
+            },
+        ),
     ];
     for (_, change) in &changes {
         match change {
@@ -2023,7 +2031,8 @@ fn one_of_each_change() -> Vec<(&'static str, ComplaintChange)> {
             | ComplaintChange::TagRemoved { .. }
             | ComplaintChange::MergedInto { .. }
             | ComplaintChange::DuplicateMerged { .. }
-            | ComplaintChange::ComplaintLinked { .. } => {}
+            | ComplaintChange::ComplaintLinked { .. }
+            | ComplaintChange::RootCausesRecorded { .. } => {}
         }
     }
     changes
@@ -2043,7 +2052,7 @@ fn every_event_survives_a_round_trip_through_json() {
 #[test]
 fn every_event_is_stored_under_its_variant_name_at_its_version() {
     let changes = one_of_each_change();
-    assert_eq!(changes.len(), 30);
+    assert_eq!(changes.len(), 31);
     for (name, change) in changes {
         // The externally tagged JSON names the variant: the type must be that name.
         let tag = match serde_json::to_value(&change).unwrap() {

@@ -405,6 +405,9 @@ pub async fn load(
     crate::demo_teams::create_teams(store)
         .await
         .map_err(|e| CommandError::Storage(e.into()))?;
+    crate::demo_causes::create_causes(store)
+        .await
+        .map_err(|e| CommandError::Storage(e.into()))?;
     // The people of each company: some complain more than once (repeat complainants).
     let mut company_contacts: Vec<(usize, String, String, String)> = Vec::new();
     for index in 0..count {
@@ -664,7 +667,8 @@ pub async fn load(
                 },
             )
             .await?;
-            commands += 1;
+            crate::demo_causes::name_causes(store, &reference, agent.clone()).await?;
+            commands += 2;
         }
         if stage >= Stage::Closed {
             clock.set((clock_now(clock) + Duration::hours(rng.gen_range(1..72))).min(now));
@@ -721,6 +725,9 @@ pub async fn load(
             commands += 1;
         }
     }
+    crate::demo_causes::open_action(store)
+        .await
+        .map_err(|e| CommandError::Storage(e.into()))?;
     Ok(DemoReport {
         complaints: count,
         commands,

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+mod demo_causes;
 mod demo_teams;
 pub mod import;
 pub mod settings;

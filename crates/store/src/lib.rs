@@ -27,6 +27,7 @@ pub mod password_resets;
 pub mod projection;
 pub mod reports;
 pub mod retention;
+pub mod root_causes;
 pub mod saved_replies;
 pub mod security;
 pub mod sessions;
@@ -192,6 +193,8 @@ pub struct Store {
     pub two_factor: TwoFactor,
     /// People's passkeys.
     pub passkeys: Passkeys,
+    /// The root causes admins keep, and the corrective actions against them.
+    pub root_causes: root_causes::RootCauses,
     /// The emails customers are owed.
     pub outbox: Outbox,
     /// Use of the public complaint form, per client address.
@@ -285,6 +288,7 @@ impl Store {
             categories: Categories::new(db.clone()),
             two_factor: TwoFactor::new(db.clone()),
             passkeys: Passkeys::new(db.clone()),
+            root_causes: root_causes::RootCauses::new(db.clone()),
             outbox: Outbox::new(db.clone()),
             public_intake: PublicIntake::new(db.clone()),
             api_tokens: ApiTokens::new(db.clone()),

@@ -68,11 +68,15 @@ pub enum AuditAction {
     PasskeyRemoved,
     /// An admin limited an account to single sign-on, or lifted that.
     SsoOnlyChanged,
+    /// An admin added, renamed or retired a root cause.
+    RootCauseChanged,
+    /// A manager opened a corrective action, or marked one done.
+    CorrectiveActionChanged,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -100,6 +104,8 @@ impl AuditAction {
         AuditAction::PasskeyAdded,
         AuditAction::PasskeyRemoved,
         AuditAction::SsoOnlyChanged,
+        AuditAction::RootCauseChanged,
+        AuditAction::CorrectiveActionChanged,
     ];
 
     /// Its code in the table.
@@ -132,6 +138,8 @@ impl AuditAction {
             AuditAction::PasskeyAdded => "passkey_added",
             AuditAction::PasskeyRemoved => "passkey_removed",
             AuditAction::SsoOnlyChanged => "sso_only_changed",
+            AuditAction::RootCauseChanged => "root_cause_changed",
+            AuditAction::CorrectiveActionChanged => "corrective_action_changed",
         }
     }
 
@@ -165,6 +173,8 @@ impl AuditAction {
             AuditAction::PasskeyAdded => "Passkey added",
             AuditAction::PasskeyRemoved => "Passkey removed",
             AuditAction::SsoOnlyChanged => "Single sign-on only (set or lifted)",
+            AuditAction::RootCauseChanged => "Root cause added or changed",
+            AuditAction::CorrectiveActionChanged => "Corrective action opened or done",
         }
     }
 

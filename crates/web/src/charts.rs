@@ -267,9 +267,99 @@ pub fn bars(label: &str, x: &[String], y_unit: &str, series: &[(String, Vec<f64>
     finish(svg, label)
 }
 
+/// A Pareto chart: a bar per cause (its count, on the left axis), from the largest, and the
+/// cumulative share as a line with points (on the right axis, 0 to 100%).
+pub fn pareto(
+    label: &str,
+    x: &[String],
+    counts: &[f64],
+    cumulative: &[f64],
+    (y_unit, share_unit): (&str, &str),
+) -> String {
+    let mut svg = String::new();
+    let result = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let names = [y_unit, share_unit];
+        let (top_area, plot_area) = root.split_vertically(legend_height(&names));
+        legend(&top_area, &names, false)?;
+        let (y_top, ticks) = y_axis(counts.iter().copied(), true);
+        let groups = x.len().max(1);
+        let step = label_step(groups);
+        let label_of = |v: &f64| {
+            let g = v.round();
+            if (v - g).abs() > 1e-6 || g < 0.0 || !(g as usize).is_multiple_of(step) {
+                return String::new();
+            }
+            x.get(g as usize).cloned().unwrap_or_default()
+        };
+        let top = y_top.ceil().max(1.0);
+        let mut chart = ChartBuilder::on(&plot_area)
+            .margin(8)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .right_y_label_area_size(48)
+            .build_cartesian_2d(-0.5f64..groups as f64 - 0.5, 0f64..top)?
+            .set_secondary_coord(-0.5f64..groups as f64 - 0.5, 0f64..104f64);
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(groups)
+            .x_label_formatter(&label_of)
+            .y_labels(ticks.len())
+            .y_label_formatter(&|v| tick_label(*v))
+            .y_desc(y_unit)
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .draw()?;
+        chart
+            .configure_secondary_axes()
+            .y_labels(6)
+            .y_label_formatter(&|v| format!("{}%", v.round() as i64))
+            .draw()?;
+        let bar = COLOURS[0];
+        chart.draw_series(counts.iter().enumerate().map(|(g, v)| {
+            let left = g as f64 - 0.4;
+            Rectangle::new([(left, 0.0), (left + 0.8, v.max(0.0))], bar.filled())
+        }))?;
+        let line = COLOURS[1];
+        let points: Vec<(f64, f64)> = cumulative
+            .iter()
+            .enumerate()
+            .map(|(g, share)| (g as f64, share * 100.0))
+            .collect();
+        chart.draw_secondary_series(LineSeries::new(points.clone(), line.stroke_width(3)))?;
+        chart
+            .draw_secondary_series(points.into_iter().map(|p| Circle::new(p, 4, line.filled())))?;
+        root.present()?;
+        Ok(())
+    })();
+    if let Err(error) = result {
+        tracing::warn!(%error, "a chart could not be drawn");
+        return String::new();
+    }
+    finish(svg, label)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pareto_chart_draws_the_bars_and_the_running_share() {
+        let x = vec!["Courier late".to_string(), "Wrong tariff".to_string()];
+        let svg = pareto(
+            "Causes",
+            &x,
+            &[10.0, 6.0],
+            &[0.625, 1.0],
+            ("complaints", "cumulative share"),
+        );
+        assert!(svg.starts_with("<svg role=\"img\" aria-label=\"Causes\""));
+        assert!(svg.contains("<rect"));
+        assert!(svg.contains("Courier late"));
+        assert!(svg.contains("100%"), "the right axis reads in percent");
+    }
 
     #[test]
     fn charts_are_labelled_svg_with_their_text() {

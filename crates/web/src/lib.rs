@@ -10,10 +10,12 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod categories;
+pub mod causes;
 pub mod charts;
 pub mod clocks;
 pub mod companies;
 pub mod complaints;
+pub mod corrective_actions;
 pub mod customers;
 pub mod emails;
 pub mod error;
@@ -104,6 +106,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "categories/list.html",
         include_str!("../../../templates/categories/list.html"),
+    ),
+    (
+        "causes/list.html",
+        include_str!("../../../templates/causes/list.html"),
+    ),
+    (
+        "causes/actions.html",
+        include_str!("../../../templates/causes/actions.html"),
+    ),
+    (
+        "reports/causes.html",
+        include_str!("../../../templates/reports/causes.html"),
     ),
     (
         "teams/list.html",

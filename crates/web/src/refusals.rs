@@ -94,6 +94,14 @@ pub fn refusal(language: Language, error: &ComplaintError) -> String {
         E::AlreadyTagged { tag } => with("refusal-already-tagged", &[("tag", tag.clone())]),
         E::NotTagged { tag } => with("refusal-not-tagged", &[("tag", tag.clone())]),
         E::NoTags => say("refusal-no-tags"),
+        E::RootCausesBeforeResolution => say("refusal-root-causes-too-early"),
+        E::NoRootCause => say("refusal-no-root-cause"),
+        E::TooManyRootCauses { max } => {
+            with("refusal-too-many-root-causes", &[("max", max.to_string())])
+        }
+        E::BadRootCause { cause } => {
+            with("refusal-bad-root-cause", &[("cause", format!("{cause:?}"))])
+        }
         E::TooManyTags { max } => with("refusal-too-many-tags", &[("max", max.to_string())]),
         E::BadTag { tag, character } => with(
             "refusal-bad-tag",
@@ -296,6 +304,12 @@ mod tests {
             E::AlreadyTagged { tag: "vip".into() },
             E::NotTagged { tag: "vip".into() },
             E::NoTags,
+            E::RootCausesBeforeResolution,
+            E::NoRootCause,
+            E::TooManyRootCauses { max: 5 },
+            E::BadRootCause {
+                cause: "late delivery".into(),
+            },
             E::TooManyTags { max: 10 },
             E::BadTag {
                 tag: "a/b".into(),

@@ -10,9 +10,9 @@ use redress_store::Role;
 use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, users, webhooks};
 use crate::sla::policy as sla_policy;
 use crate::{
-    account, api, assets, auth, categories, companies, complaints, customers, emails, healthz,
-    metrics, notifications, passkeys, password_reset, passwords, public, reports, see_other, sla,
-    sso, status, tags, teams, two_factor,
+    account, api, assets, auth, categories, causes, companies, complaints, corrective_actions,
+    customers, emails, healthz, metrics, notifications, passkeys, password_reset, passwords,
+    public, reports, see_other, sla, sso, status, tags, teams, two_factor,
 };
 
 /// Who may use a route.
@@ -225,6 +225,19 @@ pub const ROUTES: &[Route] = &[
     post("/categories", ADMIN, |r| r.to(categories::create)),
     post("/categories/map", ADMIN, |r| r.to(categories::map)),
     post("/categories/{code}", ADMIN, |r| r.to(categories::update)),
+    get("/causes", AGENT, |r| r.to(causes::list)),
+    post("/causes", ADMIN, |r| r.to(causes::create)),
+    // Before `/causes/{code}`: "actions" is no cause.
+    get("/causes/actions", MANAGER, |r| {
+        r.to(corrective_actions::list)
+    }),
+    post("/causes/actions", MANAGER, |r| {
+        r.to(corrective_actions::open)
+    }),
+    post("/causes/actions/{id}/done", MANAGER, |r| {
+        r.to(corrective_actions::done)
+    }),
+    post("/causes/{code}", ADMIN, |r| r.to(causes::update)),
     get("/teams", AGENT, |r| r.to(teams::list)),
     post("/teams", ADMIN, |r| r.to(teams::create)),
     get("/teams/{id}", ADMIN, |r| r.to(teams::edit)),
@@ -239,6 +252,7 @@ pub const ROUTES: &[Route] = &[
     get("/reports/feedback", MANAGER, |r| r.to(reports::feedback)),
     get("/reports/customers", MANAGER, |r| r.to(reports::customers)),
     get("/reports/fca", MANAGER, |r| r.to(reports::fca)),
+    get("/reports/causes", MANAGER, |r| r.to(reports::causes)),
     get("/customers/{id}/export", ADMIN, |r| {
         r.to(customers::erasure::export)
     }),

@@ -501,6 +501,9 @@ pub fn every_action_but_receive() -> Vec<ComplaintAction> {
         ComplaintAction::Link {
             other: other_reference(),
         },
+        ComplaintAction::RecordRootCauses {
+            causes: vec!["courier-late".into()],
+        },
     ]
 }
 

@@ -72,6 +72,8 @@ struct Fixtures {
     /// A webhook endpoint, and one of its deliveries.
     webhook: String,
     delivery: String,
+    /// A corrective action (against the root cause `billing`).
+    corrective_action: String,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -249,7 +251,36 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         .create("to revoke", &[redress_store::Scope::Read], "test")
         .await
         .unwrap();
+    // A root cause whose code is the one `{code}` stands for, and an action against it.
+    store
+        .root_causes
+        .create(
+            "billing",
+            &redress_store::root_causes::CauseDraft {
+                category: None,
+                names: vec!["Billing".into(); 4],
+                retired: false,
+            },
+            &[],
+            store.clock.now(),
+        )
+        .await
+        .unwrap();
+    let corrective_action = store
+        .root_causes
+        .open_action(
+            "billing",
+            "Check the invoices.",
+            (account.id, &account.name),
+            chrono::Utc::now().date_naive(),
+            "test",
+            store.clock.now(),
+        )
+        .await
+        .unwrap()
+        .to_string();
     Fixtures {
+        corrective_action,
         webhook: webhook.id.to_string(),
         delivery,
         team: redress_store::teams::FIRST_TEAM.to_string(),
@@ -296,6 +327,8 @@ fn concrete(path: &str, f: &Fixtures, link: &str) -> String {
         &f.file
     } else if path.starts_with("/teams/") {
         &f.team
+    } else if path.starts_with("/causes/actions/") {
+        &f.corrective_action
     } else if path.starts_with("/admin/webhooks/deliveries/") {
         &f.delivery
     } else if path.starts_with("/admin/webhooks/") {

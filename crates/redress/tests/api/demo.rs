@@ -146,6 +146,31 @@ async fn demo_data_covers_every_step_and_language_and_a_rebuild_equals_the_live_
         unread += store.notifications.unread(member.id, role).await.unwrap();
     }
     assert!(unread > 0, "the demo team has nothing new to read");
+    // Root causes in four languages, named by the resolved complaints, the first most, and a
+    // corrective action against it.
+    let causes = store.root_causes.list().await.unwrap();
+    assert_eq!(causes.len(), 5);
+    assert!(causes.iter().all(|c| c.names.iter().all(|n| !n.is_empty())));
+    let named = store
+        .root_causes
+        .named(
+            now - chrono::Duration::days(400),
+            now + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    let resolved = live.iter().filter(|r| r.resolved).count();
+    assert!(
+        named.len() >= resolved,
+        "{} namings, {resolved} resolved",
+        named.len()
+    );
+    let most = |code: &str| named.iter().filter(|n| n.cause == code).count();
+    assert!(
+        most("courier-late") > most("wrong-tariff"),
+        "a Pareto to read"
+    );
+    assert_eq!(store.root_causes.actions().await.unwrap().len(), 1);
 
     store
         .projections

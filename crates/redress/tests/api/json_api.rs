@@ -339,7 +339,7 @@ async fn admins_create_and_revoke_tokens_and_the_openapi_document_matches_the_ro
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
     // The three of the first version, the page, and one path per action.
-    assert_eq!(paths.len(), 28);
+    assert_eq!(paths.len(), 29);
     for (path, operations) in paths {
         for method in operations.as_object().unwrap().keys() {
             let concrete = path.replace("{reference}", "RDR-0000-0000");

@@ -8,6 +8,7 @@ mod auth;
 mod bench;
 mod browser;
 mod categories;
+mod causes;
 mod cli;
 mod complaint_page;
 mod conversation;

@@ -45,6 +45,7 @@ impl Projector for ComplaintListProjector {
             "company_activity",
             "complaint_tags",
             "complaint_tag_counts",
+            "complaint_root_causes",
         ]
     }
 
@@ -244,6 +245,10 @@ async fn apply_to(
             ComplaintChange::DuplicateMerged { .. } | ComplaintChange::ComplaintLinked { .. } => {}
             ComplaintChange::TagAdded { tag } => {
                 side.tags.insert((row.reference.clone(), tag.clone()), true);
+            }
+            ComplaintChange::RootCausesRecorded { causes } => {
+                side.root_causes
+                    .insert(row.reference.clone(), causes.clone());
             }
             ComplaintChange::TagRemoved { tag } => {
                 side.tags

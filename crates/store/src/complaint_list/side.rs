@@ -1,5 +1,5 @@
 //! What the complaint list's projector writes beside the complaints' rows: the categories in
-//! use, the companies' files and activity, and the complaints' tags.
+//! use, the companies' files and activity, the complaints' tags, and their root causes.
 
 use super::*;
 
@@ -13,6 +13,8 @@ pub(super) struct Side {
     activity: std::collections::BTreeMap<Uuid, Activity>,
     /// Tags put on (true) or taken off (false), the last change of each.
     pub(super) tags: std::collections::BTreeMap<(String, String), bool>,
+    /// Each complaint's root causes as last named (they replace the ones before).
+    pub(super) root_causes: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Changes to one company's counts.
@@ -116,6 +118,26 @@ impl Side {
             .execute(q)
             .await
             .map(|r| r.rows_affected()))?;
+        }
+        for (reference, causes) in &self.root_causes {
+            on_db!(tx, |q| sqlx::query(
+                "DELETE FROM complaint_root_causes WHERE reference = $1"
+            )
+            .bind(reference)
+            .execute(q)
+            .await
+            .map(|r| r.rows_affected()))?;
+            for cause in causes {
+                on_db!(tx, |q| sqlx::query(
+                    "INSERT INTO complaint_root_causes (reference, cause) VALUES ($1, $2)
+                     ON CONFLICT DO NOTHING"
+                )
+                .bind(reference)
+                .bind(cause)
+                .execute(q)
+                .await
+                .map(|r| r.rows_affected()))?;
+            }
         }
         let categories: Vec<String> = self.categories.into_iter().collect();
         for chunk in categories.chunks(500) {

@@ -21,7 +21,7 @@ mod projector;
 pub use projector::WebhookProjector;
 
 /// The kinds of event an endpoint can want: every event's name.
-pub const KINDS: [&str; 30] = [
+pub const KINDS: [&str; 31] = [
     "ComplaintReceived",
     "ComplaintAcknowledged",
     "CustomerStatementRecorded",
@@ -52,6 +52,7 @@ pub const KINDS: [&str; 30] = [
     "MergedInto",
     "DuplicateMerged",
     "ComplaintLinked",
+    "RootCausesRecorded",
 ];
 
 /// An endpoint as admins see it (its secret only once, when it is made).

@@ -94,3 +94,4 @@ label-action-add_tag = Add a tag
 label-action-remove_tag = Remove a tag
 label-action-merge_into = Merge into another complaint (a duplicate)
 label-action-link = Link a related complaint
+label-action-record_root_causes = Record the root causes

@@ -68,3 +68,7 @@ refusal-satisfaction-already-recorded = The customer's satisfaction has already 
 refusal-personal-data-erased = This customer's personal data has been erased; nothing personal can be recorded on the complaint any more.
 refusal-already-erased = This customer's personal data has already been erased from the complaint.
 refusal-sealing = Personal data could not be sealed, so nothing was saved: { $reason }
+refusal-root-causes-too-early = The root causes are named once the complaint is resolved.
+refusal-no-root-cause = Name at least one root cause.
+refusal-too-many-root-causes = A complaint names at most { $max } root causes.
+refusal-bad-root-cause = { $cause } is not a root cause's code: lower-case letters, digits, '-' or '_', at most 40.

@@ -26,6 +26,7 @@ tl-communication = { $direction } ({ $channel })
 tl-erased = Personal data erased
 tl-team-moved = Moved from the team { $from } to { $to }
 tl-team-routed = Routed to the team { $team }
+tl-root-causes = Root causes: { $causes }
 tl-tagged = Tagged "{ $tag }"
 tl-merged-into = Merged into { $survivor } as a duplicate
 tl-took-duplicate = Took in the duplicate { $duplicate }

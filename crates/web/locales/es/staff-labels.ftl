@@ -94,3 +94,4 @@ label-action-add_tag = Añadir una etiqueta
 label-action-remove_tag = Quitar una etiqueta
 label-action-merge_into = Fusionar con otra reclamación (un duplicado)
 label-action-link = Vincular una reclamación relacionada
+label-action-record_root_causes = Indicar las causas raíz

@@ -68,3 +68,7 @@ refusal-satisfaction-already-recorded = Ya se ha registrado la satisfacción del
 refusal-personal-data-erased = Los datos personales de este cliente se han borrado; ya no se puede registrar nada personal en la reclamación.
 refusal-already-erased = Los datos personales de este cliente ya se han borrado de la reclamación.
 refusal-sealing = No se han podido sellar los datos personales, así que no se ha guardado nada: { $reason }
+refusal-root-causes-too-early = Las causas raíz se indican cuando la reclamación está resuelta.
+refusal-no-root-cause = Indique al menos una causa raíz.
+refusal-too-many-root-causes = Una reclamación indica como mucho { $max } causas raíz.
+refusal-bad-root-cause = { $cause } no es el código de una causa raíz: letras minúsculas, cifras, '-' o '_', 40 como mucho.

@@ -26,6 +26,7 @@ tl-communication = { $direction } ({ $channel })
 tl-erased = Datos personales borrados
 tl-team-moved = Trasladada del equipo { $from } a { $to }
 tl-team-routed = Dirigida al equipo { $team }
+tl-root-causes = Causas raíz: { $causes }
 tl-tagged = Etiquetada «{ $tag }»
 tl-merged-into = Fusionada con { $survivor } como duplicado
 tl-took-duplicate = Incorporó el duplicado { $duplicate }

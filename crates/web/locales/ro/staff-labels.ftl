@@ -94,3 +94,4 @@ label-action-add_tag = Adaugă o etichetă
 label-action-remove_tag = Elimină o etichetă
 label-action-merge_into = Unește cu altă reclamație (un duplicat)
 label-action-link = Leagă o reclamație înrudită
+label-action-record_root_causes = Indică cauzele de fond

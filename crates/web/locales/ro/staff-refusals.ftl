@@ -68,3 +68,7 @@ refusal-satisfaction-already-recorded = Satisfacția clientului a fost deja înr
 refusal-personal-data-erased = Datele personale ale acestui client au fost șterse; nu se mai poate înregistra nimic personal în reclamație.
 refusal-already-erased = Datele personale ale acestui client au fost deja șterse din reclamație.
 refusal-sealing = Datele personale nu au putut fi sigilate, așa că nu s-a salvat nimic: { $reason }
+refusal-root-causes-too-early = Cauzele de fond se indică după ce reclamația este rezolvată.
+refusal-no-root-cause = Indicați cel puțin o cauză de fond.
+refusal-too-many-root-causes = O reclamație indică cel mult { $max } cauze de fond.
+refusal-bad-root-cause = { $cause } nu este codul unei cauze de fond: litere mici, cifre, '-' sau '_', cel mult 40.

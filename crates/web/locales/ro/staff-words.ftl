@@ -26,6 +26,7 @@ tl-communication = { $direction } ({ $channel })
 tl-erased = Date personale șterse
 tl-team-moved = Mutată din echipa { $from } în { $to }
 tl-team-routed = Direcționată către echipa { $team }
+tl-root-causes = Cauze de fond: { $causes }
 tl-tagged = Etichetată „{ $tag }”
 tl-merged-into = Comasată în { $survivor } ca duplicat
 tl-took-duplicate = A preluat duplicatul { $duplicate }

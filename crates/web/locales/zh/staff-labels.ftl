@@ -94,3 +94,4 @@ label-action-add_tag = 添加标签
 label-action-remove_tag = 移除标签
 label-action-merge_into = 合并到另一投诉（重复）
 label-action-link = 关联相关投诉
+label-action-record_root_causes = 填写根本原因

@@ -68,3 +68,7 @@ refusal-satisfaction-already-recorded = 本次解决的客户满意度已经记�
 refusal-personal-data-erased = 该客户的个人数据已被删除；投诉中不能再记录任何个人信息。
 refusal-already-erased = 该客户的个人数据已从投诉中删除。
 refusal-sealing = 无法加密封存个人数据，因此未保存任何内容：{ $reason }
+refusal-root-causes-too-early = 投诉解决后才能填写根本原因。
+refusal-no-root-cause = 请至少填写一个根本原因。
+refusal-too-many-root-causes = 一项投诉最多填写 { $max } 个根本原因。
+refusal-bad-root-cause = { $cause } 不是根本原因代码：只能用小写字母、数字、“-”或“_”，最多 40 个字符。

@@ -26,6 +26,7 @@ tl-communication = { $direction }（{ $channel }）
 tl-erased = 个人数据已删除
 tl-team-moved = 从团队 { $from } 移至 { $to }
 tl-team-routed = 已分派至团队 { $team }
+tl-root-causes = 根本原因：{ $causes }
 tl-tagged = 已添加标签“{ $tag }”
 tl-merged-into = 作为重复投诉合并至 { $survivor }
 tl-took-duplicate = 并入重复投诉 { $duplicate }

@@ -295,6 +295,12 @@ struct Tag {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RootCauses {
+    causes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Merge {
     survivor: String,
 }
@@ -504,6 +510,13 @@ async fn action(
                 // The store reads whether it is open.
                 survivor_open: false,
             }
+        }
+        ActionKind::RecordRootCauses => {
+            let RootCauses { causes } = read(body)?;
+            if let Some(refused) = crate::causes::known(state, &causes).await? {
+                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refused));
+            }
+            ComplaintAction::RecordRootCauses { causes }
         }
         ActionKind::Link => {
             let LinkBody { other } = read(body)?;

@@ -329,6 +329,22 @@ async fn action_from_form(
         ActionKind::Link => ComplaintAction::Link {
             other: form.choice("other", |text| Reference::parse(text.trim()))?,
         },
+        ActionKind::RecordRootCauses => {
+            // One checkbox per cause on the list: `cause_<code>`.
+            let causes: Vec<String> = form
+                .fields
+                .iter()
+                .filter(|(name, value)| name.starts_with("cause_") && !value.is_empty())
+                .map(|(name, _)| name["cause_".len()..].to_string())
+                .collect();
+            if let Some(refused) = crate::causes::known(state, &causes)
+                .await
+                .map_err(|e| FormProblem(e.to_string()))?
+            {
+                return Err(FormProblem(refused));
+            }
+            ComplaintAction::RecordRootCauses { causes }
+        }
         ActionKind::ErasePersonalData => {
             return Err(FormProblem(
                 "Personal data is erased from the customer's file, for all their complaints at once."

@@ -116,6 +116,9 @@ struct ComplaintPage {
     teams: Vec<(uuid::Uuid, String)>,
     /// Tags in use, offered as one is typed.
     known_tags: Vec<String>,
+    /// The root causes offered (code, name, grouped under its category), and those it names.
+    root_causes: Vec<(String, String, bool)>,
+    named_causes: Vec<String>,
     /// The categories offered (code, words).
     categories: Vec<(String, String)>,
     channels: Vec<(&'static str, String)>,
@@ -394,6 +397,13 @@ pub(crate) async fn render_page(
         related: super::related::related(state, &complaint, reader, &category_map).await?,
         tags: complaint.tags().iter().cloned().collect(),
         teams: teams.iter().map(|t| (t.id, t.name.clone())).collect(),
+        root_causes: crate::causes::offered(state, category_map.key(complaint.category()), reader)
+            .await?,
+        named_causes: state
+            .store
+            .root_causes
+            .of_complaint(complaint.reference().map_or("", |r| r.as_str()))
+            .await?,
         known_tags: state
             .store
             .complaint_list

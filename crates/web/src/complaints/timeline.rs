@@ -184,7 +184,8 @@ pub(crate) fn communication_direction(change: &ComplaintChange) -> Option<Direct
         | ComplaintChange::TagAdded { .. }
         | ComplaintChange::TagRemoved { .. }
         | ComplaintChange::DuplicateMerged { .. }
-        | ComplaintChange::ComplaintLinked { .. } => None,
+        | ComplaintChange::ComplaintLinked { .. }
+        | ComplaintChange::RootCausesRecorded { .. } => None,
     }
 }
 
@@ -525,6 +526,10 @@ pub(crate) fn timeline_entry(
             vec![labelled("tl-line-why", reason.clone())],
         ),
         ComplaintChange::TagAdded { tag } => (with("tl-tagged", &[("tag", tag.clone())]), vec![]),
+        ComplaintChange::RootCausesRecorded { causes } => (
+            with("tl-root-causes", &[("causes", causes.join(", "))]),
+            vec![],
+        ),
         ComplaintChange::MergedInto { survivor } => (
             with("tl-merged-into", &[("survivor", survivor.to_string())]),
             vec![labelled(
@@ -884,6 +889,12 @@ mod tests {
             (
                 ComplaintChange::ComplaintLinked { other: reference },
                 "Linked with RDR-7KX4-9PQM",
+            ),
+            (
+                ComplaintChange::RootCausesRecorded {
+                    causes: vec!["courier-late".into(), "wrong-tariff".into()],
+                },
+                "Root causes: courier-late, wrong-tariff",
             ),
         ]
     }

@@ -22,6 +22,7 @@ use crate::error::AppError;
 use crate::locale;
 use crate::signed::Signed;
 
+mod causes;
 mod customers;
 mod fca;
 mod feedback;
@@ -32,6 +33,7 @@ mod speed;
 mod table;
 mod words;
 
+pub(crate) use causes::causes;
 pub(crate) use customers::customers;
 pub(crate) use fca::fca;
 pub(crate) use feedback::feedback;

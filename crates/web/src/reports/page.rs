@@ -47,7 +47,8 @@ impl Page<'_> {
     pub(super) fn refuse(&self, mut refusal: Refusal) -> Result<HttpResponse, AppError> {
         let on_this_form = match refusal.field {
             "from" | "to" => true,
-            "group" | "by" | "only" | "basis" => self.path == "/reports",
+            "by" | "only" => self.path == "/reports" || self.path == "/reports/causes",
+            "group" | "basis" => self.path == "/reports",
             "q" => self.path == "/reports/feedback",
             _ => false,
         };
