@@ -55,28 +55,65 @@ async fn a_breach_cause_just_recorded_is_on_the_page_before_the_projection_has_i
     app.store.projections.run_until_idle().await.unwrap();
     app.store.sla.tick(Utc::now()).await.unwrap();
     let page = format!("/complaints/{reference}");
+    // Picked from the list of root causes, with words or without; a code off the list is
+    // refused.
+    app.store
+        .root_causes
+        .create(
+            "lunch-cover",
+            &redress_store::root_causes::CauseDraft {
+                category: None,
+                names: vec![
+                    "No cover at lunch".into(),
+                    "Sin cobertura al mediodía".into(),
+                    "Fără acoperire la prânz".into(),
+                    "午餐时间无人值守".into(),
+                ],
+                retired: false,
+            },
+            &[],
+            Utc::now(),
+        )
+        .await
+        .unwrap();
     let html = app.get(&page).await.text().await.unwrap();
     assert!(
         html.contains("Record the cause"),
         "no breach on the page: {html}"
     );
-    let cause = "Nobody watched the phone queue at lunch.";
-    let response = app
+    assert!(html.contains("<option value=\"lunch-cover\">No cover at lunch</option>"));
+    let off_the_list = app
         .post_form(
             &format!("{page}/sla/cause"),
             &[
                 ("csrf", csrf_in(&html).as_str()),
                 ("clock", "acknowledge"),
                 ("cycle", "1"),
-                ("cause", cause),
+                ("root_cause", "no-such-cause"),
+                ("cause", ""),
             ],
         )
         .await;
-    assert_eq!(response.status(), 303);
+    assert_eq!(off_the_list.status(), 400);
+    let picked = app
+        .post_form(
+            &format!("{page}/sla/cause"),
+            &[
+                ("csrf", csrf_in(&html).as_str()),
+                ("clock", "acknowledge"),
+                ("cycle", "1"),
+                ("root_cause", "lunch-cover"),
+                ("cause", "Two people off sick."),
+            ],
+        )
+        .await;
+    assert_eq!(picked.status(), 303);
     let after = app.get(&page).await.text().await.unwrap();
     assert!(
-        after.contains(&format!("<p class=\"cause\">Cause: <q>{cause}</q>")),
-        "the cause just recorded is not on its breach: {after}"
+        after.contains(
+            "<p class=\"cause\">Cause: <q>No cover at lunch (lunch-cover): Two people off sick.</q>"
+        ),
+        "the cause just recorded, picked from the list, is not on its breach: {after}"
     );
     app.stop().await;
 }

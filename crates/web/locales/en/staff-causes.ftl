@@ -47,3 +47,5 @@ actions-opened = The corrective action was opened.
 actions-done = The corrective action is done.
 actions-bad-owner = Choose who owns the action (an active member of staff).
 actions-bad-due = Give the date it is due, like 2027-01-31.
+complaint-breach-root-cause = Root cause (from the list)
+complaint-breach-no-root-cause = (none: say it in words)

@@ -47,3 +47,5 @@ actions-opened = Se ha abierto la acción correctiva.
 actions-done = La acción correctiva está hecha.
 actions-bad-owner = Elija quién es responsable de la acción (un miembro activo del personal).
 actions-bad-due = Indique la fecha límite, como 2027-01-31.
+complaint-breach-root-cause = Causa raíz (de la lista)
+complaint-breach-no-root-cause = (ninguna: dígalo con palabras)

@@ -47,3 +47,5 @@ actions-opened = Acțiunea corectivă a fost deschisă.
 actions-done = Acțiunea corectivă este făcută.
 actions-bad-owner = Alegeți cine răspunde de acțiune (un membru activ al personalului).
 actions-bad-due = Dați termenul, ca 2027-01-31.
+complaint-breach-root-cause = Cauza de fond (din listă)
+complaint-breach-no-root-cause = (niciuna: spuneți în cuvinte)

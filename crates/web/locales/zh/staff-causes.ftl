@@ -47,3 +47,5 @@ actions-opened = 已开启纠正措施。
 actions-done = 纠正措施已完成。
 actions-bad-owner = 请选择措施的负责人（在职员工）。
 actions-bad-due = 请填写截止日期，例如 2027-01-31。
+complaint-breach-root-cause = 根本原因（从列表中选择）
+complaint-breach-no-root-cause = （无：请用文字说明）

@@ -33,6 +33,34 @@ pub(crate) struct CauseForm {
     cycle: String,
     #[serde(default)]
     cause: String,
+    /// A root cause from the list (its code), besides or instead of the words.
+    #[serde(default)]
+    root_cause: String,
+}
+
+/// The words a breach cause is recorded with: the root cause picked from the list (its English
+/// name and code, so the words stay the same whoever reads them), then what was written.
+async fn breach_cause(state: &AppState, code: &str, words: &str) -> Result<String, AppError> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Ok(words.to_string());
+    }
+    let list = state.store.root_causes.list().await?;
+    let Some(cause) = list.iter().find(|c| c.code == code && !c.retired) else {
+        return Err(AppError::BadForm(format!(
+            "There is no root cause {:?} on the list (see /causes).",
+            code.chars().take(50).collect::<String>()
+        )));
+    };
+    let named = format!(
+        "{} ({})",
+        cause.name(redress_domain::Language::En),
+        cause.code
+    );
+    Ok(match words.trim() {
+        "" => named,
+        words => format!("{named}: {words}"),
+    })
 }
 
 /// POST /complaints/{reference}/sla/cause: records why a clock was breached. Only a breach
@@ -79,7 +107,7 @@ pub(crate) async fn record_cause(
         ComplaintAction::RecordBreachCause {
             clock,
             cycle,
-            cause: form.cause.clone(),
+            cause: breach_cause(&state, &form.root_cause, &form.cause).await?,
         },
     );
     let result = state.store.complaints.execute(&reference, command).await;
