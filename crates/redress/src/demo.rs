@@ -725,7 +725,8 @@ pub async fn load(
             commands += 1;
         }
     }
-    crate::demo_causes::open_action(store)
+    // The demo's manager (accounts(): the second person).
+    crate::demo_causes::open_action(store, &staff[1])
         .await
         .map_err(|e| CommandError::Storage(e.into()))?;
     Ok(DemoReport {

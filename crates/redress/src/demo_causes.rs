@@ -132,18 +132,15 @@ pub(crate) async fn name_causes(
         .map(|_| ())
 }
 
-/// A corrective action against the cause named most, owned by the demo's manager.
-pub(crate) async fn open_action(store: &Store) -> anyhow::Result<()> {
+/// A corrective action against the cause named most, owned by the demo's `manager` (whose
+/// account is made after the complaints).
+pub(crate) async fn open_action(
+    store: &Store,
+    manager: &redress_domain::StaffMember,
+) -> anyhow::Result<()> {
     if !store.root_causes.actions().await?.is_empty() {
         return Ok(());
     }
-    // The demo's manager (whose account is made after the complaints).
-    let Some((manager, _, _)) = crate::demo::accounts()
-        .into_iter()
-        .find(|(_, _, role)| *role == redress_store::Role::Manager)
-    else {
-        return Ok(());
-    };
     // Opened six weeks ago, due in a fortnight: the report has a before and an after.
     let opened = chrono::Utc::now() - chrono::Duration::days(42);
     store
