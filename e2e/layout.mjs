@@ -282,6 +282,7 @@ async function main() {
     ['/causes', 'causes'],
     ['/causes/actions', 'corrective-actions'],
     ['/reports/causes', 'reports-causes'],
+    ['/reports/loyalty', 'reports-loyalty'],
   ]) {
     await staff.goto(`${baseUrl}${path}`);
     check(

@@ -32,6 +32,7 @@ use crate::vault::KeyRing;
 use crate::{StoreError, on_db};
 
 pub use figures::*;
+pub use loyalty::{ACKNOWLEDGE_BANDS, LoyaltyBand, LoyaltyRow, RESOLVE_BANDS, loyalty_bands};
 pub use projector::ReportsProjector;
 pub use query::*;
 pub use range::*;
@@ -39,6 +40,7 @@ pub use tags::TagFigures;
 
 mod figures;
 mod keys;
+mod loyalty;
 mod projector;
 mod query;
 mod range;

@@ -120,6 +120,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/reports/causes.html"),
     ),
     (
+        "reports/loyalty.html",
+        include_str!("../../../templates/reports/loyalty.html"),
+    ),
+    (
         "teams/list.html",
         include_str!("../../../templates/teams/list.html"),
     ),

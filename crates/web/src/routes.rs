@@ -253,6 +253,7 @@ pub const ROUTES: &[Route] = &[
     get("/reports/customers", MANAGER, |r| r.to(reports::customers)),
     get("/reports/fca", MANAGER, |r| r.to(reports::fca)),
     get("/reports/causes", MANAGER, |r| r.to(reports::causes)),
+    get("/reports/loyalty", MANAGER, |r| r.to(reports::loyalty)),
     get("/customers/{id}/export", ADMIN, |r| {
         r.to(customers::erasure::export)
     }),

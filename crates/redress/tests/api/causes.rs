@@ -26,7 +26,7 @@ fn staff() -> StaffMember {
     }
 }
 
-async fn file(app: &TestApp, summary: &str) -> Reference {
+pub(crate) async fn file(app: &TestApp, summary: &str) -> Reference {
     app.store
         .complaints
         .receive(
@@ -55,7 +55,7 @@ async fn file(app: &TestApp, summary: &str) -> Reference {
 }
 
 /// Works a complaint through the method to its decision.
-async fn resolve(app: &TestApp, reference: &Reference) {
+pub(crate) async fn resolve(app: &TestApp, reference: &Reference) {
     let today = Utc::now().date_naive();
     for action in [
         ComplaintAction::Acknowledge {

@@ -22,6 +22,7 @@ mod import;
 mod intake;
 mod json_api;
 mod layout_browser;
+mod loyalty;
 mod mail;
 mod merge;
 mod pages;

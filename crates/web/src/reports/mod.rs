@@ -27,6 +27,7 @@ mod customers;
 mod fca;
 mod feedback;
 mod filters;
+mod loyalty;
 mod overview;
 mod page;
 mod speed;
@@ -38,6 +39,7 @@ pub(crate) use customers::customers;
 pub(crate) use fca::fca;
 pub(crate) use feedback::feedback;
 pub(crate) use filters::*;
+pub(crate) use loyalty::loyalty;
 pub(crate) use overview::overview;
 
 use page::*;

@@ -47,7 +47,12 @@ impl Page<'_> {
     pub(super) fn refuse(&self, mut refusal: Refusal) -> Result<HttpResponse, AppError> {
         let on_this_form = match refusal.field {
             "from" | "to" => true,
-            "by" | "only" => self.path == "/reports" || self.path == "/reports/causes",
+            "by" | "only" => {
+                matches!(
+                    self.path,
+                    "/reports" | "/reports/causes" | "/reports/loyalty"
+                )
+            }
             "group" | "basis" => self.path == "/reports",
             "q" => self.path == "/reports/feedback",
             _ => false,

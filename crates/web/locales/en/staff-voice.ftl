@@ -1,4 +1,4 @@
-# Root causes, the causes report and corrective actions.
+# The voice of the customer: root causes, the causes report, corrective actions, speed and loyalty.
 causes-title = Root causes
 causes-intro = Why complaints happen, as the team names them when a complaint is resolved: each cause in the four languages, grouped under a category. The causes report shows which few bring most complaints.
 causes-report-link = The causes report
@@ -49,3 +49,25 @@ actions-bad-owner = Choose who owns the action (an active member of staff).
 actions-bad-due = Give the date it is due, like 2027-01-31.
 complaint-breach-root-cause = Root cause (from the list)
 complaint-breach-no-root-cause = (none: say it in words)
+reports-loyalty = Speed and loyalty
+reports-loyalty-intro = Does speed pay? For the complaints received in the period: how their customers scored the handling, and how many came back with another complaint later, by how fast each complaint was acknowledged and resolved, in working time. "Only" takes a tier or a team when "Break down by" names it.
+loyalty-acknowledge-title = By the working time to acknowledge
+loyalty-resolve-title = By the working time to resolve
+loyalty-acknowledge-chart = Average score by the working time to acknowledge
+loyalty-resolve-chart = Average score by the working time to resolve
+loyalty-col-band = Working time
+loyalty-col-complaints = Complaints
+loyalty-col-scored = Scored
+loyalty-col-average = Average score
+loyalty-col-satisfied = Scored 4 or 5
+loyalty-col-came-back = Came back
+loyalty-within-hours = Within { $hours } working hours
+loyalty-later = Later
+loyalty-note = { $complaints } complaints received in the period; one not yet acknowledged or resolved is left out of that table.
+loyalty-within-1h = Within a working hour
+loyalty-within-4h = Within 4 working hours
+loyalty-within-1d = Within a working day
+loyalty-within-3d = Within 3 working days
+loyalty-within-5d = Within a working week (5 days)
+loyalty-within-10d = Within 10 working days
+loyalty-within-20d = Within 20 working days

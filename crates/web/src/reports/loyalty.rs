@@ -1,0 +1,150 @@
+//! `/reports/loyalty`: speed pays. For the complaints received in the period, the customers'
+//! scores and how many came back, in bands of how fast each complaint was acknowledged and
+//! resolved (working time, by the SLA calendar) — the method's claim, on the team's own data.
+
+use redress_store::reports::{
+    ACKNOWLEDGE_BANDS, LoyaltyBand, LoyaltyRow, RESOLVE_BANDS, loyalty_bands,
+};
+
+use super::*;
+
+fn share(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| format!("{:.0}%", v * 100.0))
+}
+
+/// A band's name ("within a working day"), or "later" for the last.
+fn band_name(language: Language, up_to_hours: Option<i64>) -> String {
+    let key = match up_to_hours {
+        None => "loyalty-later",
+        Some(1) => "loyalty-within-1h",
+        Some(4) => "loyalty-within-4h",
+        Some(8) => "loyalty-within-1d",
+        Some(24) => "loyalty-within-3d",
+        Some(40) => "loyalty-within-5d",
+        Some(80) => "loyalty-within-10d",
+        Some(160) => "loyalty-within-20d",
+        Some(hours) => {
+            return say_with(
+                language,
+                "loyalty-within-hours",
+                &[("hours", hours.to_string())],
+            );
+        }
+    };
+    say(language, key)
+}
+
+fn band_table(
+    language: Language,
+    id: &'static str,
+    title: String,
+    chart: String,
+    bands: &[LoyaltyBand],
+) -> Table {
+    let t = |key: &str| say(language, key);
+    let mut table = Table::new(
+        id,
+        title,
+        &[
+            t("loyalty-col-band"),
+            t("loyalty-col-complaints"),
+            t("loyalty-col-scored"),
+            t("loyalty-col-average"),
+            t("loyalty-col-satisfied"),
+            t("loyalty-col-came-back"),
+        ],
+    );
+    for band in bands {
+        table.row(vec![
+            band_name(language, band.up_to_hours),
+            band.complaints.to_string(),
+            band.scored.to_string(),
+            band.average.map_or_else(String::new, |a| format!("{a:.1}")),
+            share(band.satisfied),
+            if band.complaints > 0 {
+                share(Some(band.came_back))
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    let x: Vec<String> = bands
+        .iter()
+        .map(|b| band_name(language, b.up_to_hours))
+        .collect();
+    table.chart = charts::lines(
+        &chart,
+        &x,
+        &t("loyalty-col-average"),
+        &[(
+            t("loyalty-col-average"),
+            bands.iter().map(|b| b.average).collect(),
+        )],
+    );
+    table
+}
+
+/// GET /reports/loyalty
+pub(crate) async fn loyalty(
+    state: web::Data<AppState>,
+    Signed { staff, session, .. }: Signed,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = Page {
+        state: &state,
+        staff: &staff,
+        session: &session,
+        query: &query,
+        template: "reports/loyalty.html",
+        path: "/reports/loyalty",
+    };
+    let parsed = match page.begin(182, Grouping::Month).await? {
+        Ok(parsed) => parsed,
+        Err(refusal) => return page.refuse(refusal),
+    };
+    let language = parsed.language;
+    let t = |key: &str| say(language, key);
+    let range = parsed.filter.range;
+    let zone = parsed.zone;
+    let start = |day: NaiveDate| {
+        use chrono::TimeZone;
+        let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+        zone.from_local_datetime(&midnight)
+            .earliest()
+            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
+    };
+    let rows = state
+        .store
+        .reports
+        .loyalty(start(range.from), start(range.to + chrono::Days::new(1)))
+        .await?;
+    // One tier or team, when asked ("Only"): the bands of its complaints.
+    let wanted = |row: &&LoyaltyRow| match (&parsed.filter.only, parsed.filter.by) {
+        (Some(only), "tier") => row.tier.eq_ignore_ascii_case(only),
+        (Some(only), "team") => row.team.eq_ignore_ascii_case(only),
+        _ => true,
+    };
+    let rows: Vec<LoyaltyRow> = rows.iter().filter(wanted).cloned().collect();
+    let acknowledged = loyalty_bands(&rows, &ACKNOWLEDGE_BANDS, |r| r.acknowledge_secs);
+    let resolved = loyalty_bands(&rows, &RESOLVE_BANDS, |r| r.resolve_secs);
+    let mut first = band_table(
+        language,
+        "loyalty-acknowledge",
+        t("loyalty-acknowledge-title"),
+        t("loyalty-acknowledge-chart"),
+        &acknowledged,
+    );
+    first.note = say_with(
+        language,
+        "loyalty-note",
+        &[("complaints", rows.len().to_string())],
+    );
+    let second = band_table(
+        language,
+        "loyalty-resolve",
+        t("loyalty-resolve-title"),
+        t("loyalty-resolve-chart"),
+        &resolved,
+    );
+    page.respond(&parsed, vec![first, second])
+}
