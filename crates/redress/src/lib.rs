@@ -8,6 +8,7 @@ mod demo_causes;
 mod demo_teams;
 pub mod import;
 pub mod settings;
+mod sign_in_settings;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -43,15 +43,21 @@ pub struct Category {
 impl Category {
     /// Its name in `language`.
     pub fn name(&self, language: Language) -> &str {
-        let index = Language::ALL
-            .iter()
-            .position(|l| *l == language)
-            .unwrap_or(0);
-        self.names
-            .get(index)
-            .or_else(|| self.names.first())
-            .map_or(self.code.as_str(), String::as_str)
+        name_in(&self.names, language, &self.code)
     }
+}
+
+/// The name in `language` of something named in [`Language::ALL`]'s order (a category, a root
+/// cause): else the first name, else `code`.
+pub(crate) fn name_in<'a>(names: &'a [String], language: Language, code: &'a str) -> &'a str {
+    let index = Language::ALL
+        .iter()
+        .position(|l| *l == language)
+        .unwrap_or(0);
+    names
+        .get(index)
+        .or_else(|| names.first())
+        .map_or(code, String::as_str)
 }
 
 /// What an admin types for a category.

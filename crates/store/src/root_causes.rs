@@ -36,14 +36,7 @@ pub struct RootCause {
 impl RootCause {
     /// Its name in `language`.
     pub fn name(&self, language: Language) -> &str {
-        let index = Language::ALL
-            .iter()
-            .position(|l| *l == language)
-            .unwrap_or(0);
-        self.names
-            .get(index)
-            .or_else(|| self.names.first())
-            .map_or(self.code.as_str(), String::as_str)
+        crate::categories::name_in(&self.names, language, &self.code)
     }
 }
 

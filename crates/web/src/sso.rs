@@ -158,6 +158,17 @@ struct Refusal<'a> {
 }
 
 impl Refusal<'_> {
+    /// The provider could not be read (502).
+    async fn unreachable(&self, error: &str) -> Result<HttpResponse, AppError> {
+        self.refuse(
+            502,
+            &text(self.language, "sso-unreachable"),
+            &format!("the provider could not be read ({error})"),
+            "single sign-on",
+        )
+        .await
+    }
+
     async fn refuse(
         &self,
         status: u16,
@@ -230,21 +241,10 @@ pub(crate) async fn start(
         context.insert("error", &message);
         return render(&state, "auth/sso_refused.html", &context, 429);
     }
-    let metadata = match sso.metadata().await {
-        Ok(metadata) => metadata,
-        Err(error) => {
-            tracing::warn!(%error, issuer = %sso.settings.issuer, "single sign-on: the provider cannot be read");
-            return refusal
-                .refuse(
-                    502,
-                    &text(language, "sso-unreachable"),
-                    &format!("the provider could not be read ({error})"),
-                    "single sign-on",
-                )
-                .await;
-        }
+    let client = match client(sso).await? {
+        Ok(client) => client,
+        Err(error) => return refusal.unreachable(&error).await,
     };
-    let client = client(sso, metadata)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, csrf, nonce) = client
         .authorize_url(
@@ -283,15 +283,23 @@ type Client = CoreClient<
     openidconnect::EndpointMaybeSet,
 >;
 
-fn client(sso: &Sso, metadata: CoreProviderMetadata) -> Result<Client, AppError> {
+/// The client for the provider as it describes itself now, or why it cannot be read.
+async fn client(sso: &Sso) -> Result<Result<Client, String>, AppError> {
+    let metadata = match sso.metadata().await {
+        Ok(metadata) => metadata,
+        Err(error) => {
+            tracing::warn!(%error, issuer = %sso.settings.issuer, "single sign-on: the provider cannot be read");
+            return Ok(Err(error));
+        }
+    };
     let redirect = RedirectUrl::new(sso.settings.redirect_url.clone())
         .map_err(|e| AppError::Internal(format!("the SSO redirect address: {e}").into()))?;
-    Ok(CoreClient::from_provider_metadata(
+    Ok(Ok(CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(sso.settings.client_id.clone()),
         Some(ClientSecret::new(sso.settings.client_secret.clone())),
     )
-    .set_redirect_uri(redirect))
+    .set_redirect_uri(redirect)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -362,20 +370,10 @@ pub(crate) async fn callback(
             )
             .await;
     };
-    let metadata = match sso.metadata().await {
-        Ok(metadata) => metadata,
-        Err(error) => {
-            return refusal
-                .refuse(
-                    502,
-                    &text(language, "sso-unreachable"),
-                    &format!("the provider could not be read ({error})"),
-                    "single sign-on",
-                )
-                .await;
-        }
+    let client = match client(sso).await? {
+        Ok(client) => client,
+        Err(error) => return refusal.unreachable(&error).await,
     };
-    let client = client(sso, metadata)?;
     let exchange = match client.exchange_code(AuthorizationCode::new(code)) {
         Ok(request) => {
             request
