@@ -225,6 +225,8 @@ text_enum!(
         InPerson = "in_person", "In person";
         /// Another system, through the API.
         Api = "api", "API";
+        /// Opened by Redress itself after a low score in a survey (service recovery).
+        Survey = "survey", "Survey";
     }
 );
 

@@ -462,6 +462,9 @@ pub async fn load(
         let receiver = match channel {
             Channel::WebForm | Channel::Email => Actor::Customer,
             Channel::Api => Actor::System { name: "api".into() },
+            Channel::Survey => Actor::System {
+                name: "recovery".into(),
+            },
             Channel::Phone | Channel::InPerson => by_staff(staff.choose(&mut rng).expect("staff")),
         };
         let new = NewComplaint {

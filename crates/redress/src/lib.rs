@@ -40,7 +40,7 @@ pub async fn open_store_with_clock(
     settings: &Settings,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Store> {
-    Store::open(
+    let mut store = Store::open(
         &settings.database_url,
         &connect_options(settings),
         clock,
@@ -52,7 +52,9 @@ pub async fn open_store_with_clock(
             "cannot open the database at {}",
             redact(&settings.database_url)
         )
-    })
+    })?;
+    store.recovery = store.recovery.with_limit(settings.recovery_score);
+    Ok(store)
 }
 
 /// A database URL with its password hidden, for messages.
@@ -416,6 +418,15 @@ pub async fn start_as(
         shutdown_rx.clone(),
         store.projections.leadership(),
     ));
+    // Service recovery: woken when the projector queues a low score, and every 30 s.
+    let recovery = tokio::spawn(
+        store.recovery.clone().run(
+                store.projections.recovery_due(),
+                Duration::from_secs(30),
+                shutdown_rx.clone(),
+                store.projections.leadership(),
+            ),
+    );
     // Daily: personal data past its retention period, and expired sessions and rate-limit
     // windows (one instance at a time).
     let retention = tokio::spawn(
@@ -449,6 +460,7 @@ pub async fn start_as(
         let _ = sender.await;
         let _ = webhooks.await;
         let _ = scheduler.await;
+        let _ = recovery.await;
         let _ = digests.await;
         if let Some(reader) = reader {
             let _ = reader.await;

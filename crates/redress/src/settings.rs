@@ -311,6 +311,14 @@ pub const SETTINGS: &[SettingDoc] = &[
                admin switches it back on at /admin/webhooks; what waited is then sent).",
     },
     SettingDoc {
+        key: "recovery_score",
+        env: "REDRESS_RECOVERY_SCORE",
+        default: "2",
+        help: "Service recovery: a customer's score of the handling at or below this (1 to 4) \
+               opens a follow-up complaint on the survey channel for the first complaint's \
+               owner, linked to it, with its own SLA clocks. 0 turns it off.",
+    },
+    SettingDoc {
         key: "retention_days",
         env: "REDRESS_RETENTION_DAYS",
         default: "2190",
@@ -508,6 +516,8 @@ pub struct Settings {
     pub webhook_retry_ms: u64,
     /// See [`SETTINGS`].
     pub webhook_max_failures: i32,
+    /// See [`SETTINGS`].
+    pub recovery_score: u8,
     /// See [`SETTINGS`].
     pub retention_days: u32,
     /// See [`SETTINGS`].

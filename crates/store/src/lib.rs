@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod passkeys;
 pub mod password_resets;
 pub mod projection;
+pub mod recovery;
 pub mod reports;
 pub mod retention;
 pub mod root_causes;
@@ -213,6 +214,8 @@ pub struct Store {
     pub sla: Sla,
     /// The managers' reports.
     pub reports: Reports,
+    /// Service recovery: the follow-ups of low scores.
+    pub recovery: recovery::Recovery,
     /// Email intake's records of messages read and files kept.
     pub inbound: Inbound,
     /// Staff sessions, kept on the server.
@@ -303,6 +306,13 @@ impl Store {
             password_resets,
             teams,
             reports: Reports::new(db.clone()),
+            recovery: recovery::Recovery::new(
+                db.clone(),
+                complaints.clone(),
+                vault.clone(),
+                clock.clone(),
+                recovery::DEFAULT_LIMIT,
+            ),
             inbound: Inbound::new(db.clone(), vault.clone()),
             sessions: StaffSessions::new(db.clone()),
             audit: AuditTrail::new(db.clone()),
@@ -409,6 +419,7 @@ pub fn default_projectors(
         Arc::new(SlaProjector::new(policies.clone(), clock.clone())),
         Arc::new(ReportsProjector::new(policies)),
         Arc::new(NotificationsProjector::new(clock.clone())),
+        Arc::new(recovery::RecoveryProjector::new(clock.clone())),
         Arc::new(WebhookProjector::new(clock)),
     ]
 }

@@ -54,7 +54,7 @@ pub(crate) async fn file(app: &TestApp, summary: &str) -> Reference {
         .unwrap()
 }
 
-/// Works a complaint through the method to its decision.
+/// Works a complaint through the method to its decision (owned by the test's agent).
 pub(crate) async fn resolve(app: &TestApp, reference: &Reference) {
     let today = Utc::now().date_naive();
     for action in [
@@ -90,6 +90,18 @@ pub(crate) async fn resolve(app: &TestApp, reference: &Reference) {
             redress_paid_cents: None,
         },
     ] {
+        // A follow-up of a low score arrives owned already.
+        if matches!(action, ComplaintAction::AssignOwner { .. })
+            && app
+                .store
+                .complaints
+                .load(reference)
+                .await
+                .unwrap()
+                .is_some_and(|c| c.owner() == Some(&staff()))
+        {
+            continue;
+        }
         app.store
             .complaints
             .execute(

@@ -30,6 +30,7 @@ mod passkeys_browser;
 mod password_reset;
 mod passwords;
 mod public;
+mod recovery;
 mod reports;
 mod security;
 mod sessions;
@@ -101,12 +102,17 @@ impl TestApp {
     }
 
     /// Does the background work now, in this task, until nothing is left to do: every
-    /// projector until idle, then every email due (which may queue more). The servers of
+    /// projector until idle, the follow-ups of low scores, then every email due (which may
+    /// queue more). The servers of
     /// [`spawn_app`] run no workers (only the tests whose subject is the workers start them,
     /// with [`spawn_live_app_with`]), so a test drives them here instead of waiting for them.
     pub(crate) async fn settle(&self) {
         for _ in 0..100 {
             self.store.projections.run_until_idle().await.unwrap();
+            // Follow-ups of low scores (their events then need projecting).
+            if self.store.recovery.pass().await.unwrap().opened > 0 {
+                continue;
+            }
             let sent = match &self.mailer {
                 Some(mailer) => mailer.send_due().await.unwrap(),
                 None => 0,

@@ -93,6 +93,9 @@ pub enum Wake {
     /// The webhook sender: the batch may have queued deliveries
     /// ([`Projections::webhooks_due`]).
     WebhookSender,
+    /// The recovery worker: the batch may have queued a low score
+    /// ([`Projections::recovery_due`]).
+    Recovery,
 }
 
 /// Wakes projectors when events are written (in this process, or, on PostgreSQL, by a
@@ -127,6 +130,7 @@ pub struct Projections {
     mail_due: EventSignal,
     sla_moved: EventSignal,
     webhooks_due: EventSignal,
+    recovery_due: EventSignal,
     leadership: Leadership,
 }
 
@@ -152,6 +156,7 @@ impl Projections {
             mail_due: EventSignal::default(),
             sla_moved: EventSignal::default(),
             webhooks_due: EventSignal::default(),
+            recovery_due: EventSignal::default(),
             leadership: Leadership::default(),
         }
     }
@@ -178,6 +183,12 @@ impl Projections {
     /// waits on it.
     pub fn webhooks_due(&self) -> EventSignal {
         self.webhooks_due.clone()
+    }
+
+    /// Notified after batches of the projectors that wake [`Wake::Recovery`] (the `recovery`
+    /// projector): the recovery worker waits on it.
+    pub fn recovery_due(&self) -> EventSignal {
+        self.recovery_due.clone()
     }
 
     /// Events per transaction.
@@ -221,6 +232,7 @@ impl Projections {
                 Wake::MailSender => self.mail_due.notify(),
                 Wake::SlaScheduler => self.sla_moved.notify(),
                 Wake::WebhookSender => self.webhooks_due.notify(),
+                Wake::Recovery => self.recovery_due.notify(),
             }
         }
         tracing::debug!(

@@ -103,6 +103,53 @@ pub fn loyalty_bands(
         .collect()
 }
 
+/// The working seconds the complaint `reference` took to be acknowledged (its latest run),
+/// read from its state in the reports projection; none while it is not.
+pub(crate) fn acknowledged_secs(reference: &str, state: &str) -> Result<Option<i64>, StoreError> {
+    let tracked: Tracked = serde_json::from_str(state)
+        .map_err(|e| StoreError::Corrupt(format!("report state of {reference}: {e}")))?;
+    Ok(met(&tracked, SlaClock::Acknowledge))
+}
+
+/// The working seconds `clock` took in its latest met cycle.
+fn met(tracked: &Tracked, clock: SlaClock) -> Option<i64> {
+    tracked
+        .sla
+        .clocks
+        .iter()
+        .filter(|c| c.clock == clock && c.met_at.is_some())
+        .max_by_key(|c| c.cycle)
+        .map(|c| c.consumed_business_secs)
+}
+
+/// The latest score of each of `references` that has one.
+pub(crate) async fn latest_scores(
+    db: &crate::Database,
+    references: &[String],
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut out: HashMap<String, (i64, i64)> = HashMap::new();
+    for chunk in references.chunks(500) {
+        let sql = format!(
+            "SELECT reference, sequence, score FROM report_feedback WHERE reference IN ({})",
+            crate::db::placeholders(db.backend(), 1, chunk.len())
+        );
+        let rows: Vec<(String, i64, i64)> = on_pool!(db, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for reference in chunk {
+                query = query.bind(reference);
+            }
+            query.fetch_all(pool).await
+        })?;
+        for (reference, sequence, score) in rows {
+            let entry = out.entry(reference).or_insert((sequence, score));
+            if sequence >= entry.0 {
+                *entry = (sequence, score);
+            }
+        }
+    }
+    Ok(out.into_iter().map(|(r, (_, score))| (r, score)).collect())
+}
+
 impl Reports {
     /// Every complaint received in `[from, to)`, as the loyalty report counts it.
     pub async fn loyalty(
@@ -144,18 +191,9 @@ impl Reports {
         for (reference, customer, received_at, tier, state) in rows {
             let tracked: Tracked = serde_json::from_str(&state)
                 .map_err(|e| StoreError::Corrupt(format!("report state of {reference}: {e}")))?;
-            let met = |clock: SlaClock| {
-                tracked
-                    .sla
-                    .clocks
-                    .iter()
-                    .filter(|c| c.clock == clock && c.met_at.is_some())
-                    .max_by_key(|c| c.cycle)
-                    .map(|c| c.consumed_business_secs)
-            };
             out.push(LoyaltyRow {
-                acknowledge_secs: met(SlaClock::Acknowledge),
-                resolve_secs: met(SlaClock::Resolve),
+                acknowledge_secs: met(&tracked, SlaClock::Acknowledge),
+                resolve_secs: met(&tracked, SlaClock::Resolve),
                 score: score_of.get(&reference).map(|(_, score)| *score),
                 came_back: latest
                     .get(&customer)

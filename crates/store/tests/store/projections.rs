@@ -425,7 +425,7 @@ async fn rebuilding_an_unknown_projection_names_the_known_ones(db: TestDb) {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "there is no projection called \"complaints\"; the projections are: complaint_list, outbox, sla, reports, notifications, webhooks"
+        "there is no projection called \"complaints\"; the projections are: complaint_list, outbox, sla, reports, notifications, recovery, webhooks"
     );
 }
 

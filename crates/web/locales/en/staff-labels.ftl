@@ -8,6 +8,7 @@ label-channel-email = Email
 label-channel-phone = Phone
 label-channel-in_person = In person
 label-channel-api = API
+label-channel-survey = Survey follow-up
 label-tier-standard = Standard
 label-tier-key_account = Key account
 label-outcome-upheld = Upheld

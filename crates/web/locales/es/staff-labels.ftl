@@ -8,6 +8,7 @@ label-channel-email = Correo electrónico
 label-channel-phone = Teléfono
 label-channel-in_person = En persona
 label-channel-api = API
+label-channel-survey = Seguimiento de encuesta
 label-tier-standard = Estándar
 label-tier-key_account = Cliente clave
 label-outcome-upheld = Estimada

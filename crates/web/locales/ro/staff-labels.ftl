@@ -8,6 +8,7 @@ label-channel-email = E-mail
 label-channel-phone = Telefon
 label-channel-in_person = În persoană
 label-channel-api = API
+label-channel-survey = Urmărire după sondaj
 label-tier-standard = Standard
 label-tier-key_account = Client cheie
 label-outcome-upheld = Admisă

@@ -8,6 +8,7 @@ label-channel-email = 电子邮件
 label-channel-phone = 电话
 label-channel-in_person = 当面
 label-channel-api = API
+label-channel-survey = 调查跟进
 label-tier-standard = 标准
 label-tier-key_account = 重点客户
 label-outcome-upheld = 成立

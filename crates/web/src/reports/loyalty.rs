@@ -2,6 +2,7 @@
 //! scores and how many came back, in bands of how fast each complaint was acknowledged and
 //! resolved (working time, by the SLA calendar) — the method's claim, on the team's own data.
 
+use redress_store::recovery::RecoveryFigures;
 use redress_store::reports::{
     ACKNOWLEDGE_BANDS, LoyaltyBand, LoyaltyRow, RESOLVE_BANDS, loyalty_bands,
 };
@@ -146,5 +147,50 @@ pub(crate) async fn loyalty(
         t("loyalty-resolve-chart"),
         &resolved,
     );
-    page.respond(&parsed, vec![first, second])
+    let recovery = state
+        .store
+        .recovery
+        .figures(start(range.from), start(range.to + chrono::Days::new(1)))
+        .await?;
+    page.respond(&parsed, vec![first, second, recovery_table(language, &recovery)])
+}
+
+/// Service recovery in the period: the low scores, how many were followed up, how fast, and
+/// whether the customer's next score was better.
+fn recovery_table(language: Language, figures: &RecoveryFigures) -> Table {
+    let t = |key: &str| say(language, key);
+    let mut table = Table::new(
+        "loyalty-recovery",
+        t("recovery-title"),
+        &[t("recovery-col-measure"), t("recovery-col-value")],
+    );
+    let of = |part: i64, whole: i64| {
+        if whole > 0 {
+            format!("{part} ({})", share(Some(part as f64 / whole as f64)))
+        } else {
+            part.to_string()
+        }
+    };
+    table.row(vec![t("recovery-low"), figures.low.to_string()]);
+    table.row(vec![
+        t("recovery-followed-up"),
+        of(figures.followed_up, figures.low),
+    ]);
+    table.row(vec![
+        t("recovery-acknowledged"),
+        of(figures.acknowledged, figures.followed_up),
+    ]);
+    table.row(vec![
+        t("recovery-median-hours"),
+        figures
+            .median_acknowledge_hours
+            .map_or_else(String::new, |h| format!("{h:.1}")),
+    ]);
+    table.row(vec![
+        t("recovery-rescored"),
+        of(figures.rescored, figures.followed_up),
+    ]);
+    table.row(vec![t("recovery-better"), of(figures.better, figures.rescored)]);
+    table.note = t("recovery-note");
+    table
 }
