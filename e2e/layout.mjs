@@ -283,6 +283,7 @@ async function main() {
     ['/causes/actions', 'corrective-actions'],
     ['/reports/causes', 'reports-causes'],
     ['/reports/loyalty', 'reports-loyalty'],
+    ['/companies/key-accounts', 'key-accounts'],
   ]) {
     await staff.goto(`${baseUrl}${path}`);
     check(
@@ -291,6 +292,17 @@ async function main() {
     );
     await checkPage(name);
   }
+
+  // A key account's file: its owner, its meetings and the form to record one.
+  step('opening a key account at risk');
+  await staff.goto(`${baseUrl}/companies/key-accounts`);
+  await staff.getByRole('link', { name: '华南电子有限公司' }).click();
+  await staff.waitForLoadState();
+  check(
+    (await staff.getByRole('heading', { name: 'Meetings and calls' }).count()) === 1,
+    'the company file has no meetings',
+  );
+  await checkPage('company-file');
 
   // Item 10 (and 16): the erasure, and the page right after it.
   step('erasing the customer');

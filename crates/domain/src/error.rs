@@ -15,7 +15,9 @@ pub enum InvalidValue {
     #[error("\"{0}\" is not a supported language; choose one of en, es, ro, zh.")]
     Language(String),
     /// Not a known channel.
-    #[error("\"{0}\" is not a channel; choose one of web_form, email, phone, in_person, api.")]
+    #[error(
+        "\"{0}\" is not a channel; choose one of web_form, email, phone, in_person, api, survey."
+    )]
     Channel(String),
     /// Not a known priority.
     #[error("\"{0}\" is not a priority; choose one of low, normal, high, urgent.")]

@@ -16,9 +16,9 @@ use tokio::sync::watch;
 
 use crate::message::{FileToSend, build_alert, build_message, copy_of};
 use crate::render::{
-    AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError, ResetView, WebhookOffView,
-    clock_label, in_languages, priority_label, promised_date, staff_headline, staff_language,
-    staff_text, staff_time, target_words, tier_label,
+    AlertView, EmailView, Emails, MeetingDueView, NoticeItem, NoticeView, RenderError, ResetView,
+    WebhookOffView, clock_label, in_languages, priority_label, promised_date, staff_headline,
+    staff_language, staff_text, staff_time, target_words, tier_label,
 };
 use crate::settings::MailSettings;
 use crate::transport::Transport;
@@ -117,6 +117,7 @@ impl Mailer {
             EmailKind::Digest => return self.deliver_digest(claimed).await,
             EmailKind::PasswordReset => return self.deliver_password_reset(claimed).await,
             EmailKind::WebhookSwitchedOff => return self.deliver_webhook_off(claimed).await,
+            EmailKind::MeetingDue => return self.deliver_meeting_due(claimed).await,
             kind if kind.is_for_staff() => return self.deliver_alert(claimed).await,
             _ => {}
         }
@@ -688,6 +689,75 @@ impl Mailer {
         let message = self
             .emails
             .render_webhook_off(&view)
+            .map_err(|e| e.to_string())
+            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
+        self.send_and_record(claimed, message).await.map(|_| ())
+    }
+
+    /// The reminder to an account's owner that the next meeting with a key account is due;
+    /// cancelled when a later meeting was recorded meanwhile, or the account changed hands.
+    async fn deliver_meeting_due(&self, claimed: &Claimed) -> Result<(), StoreError> {
+        let id = &claimed.row.id;
+        let Some((company_id, due)) = redress_store::key_accounts::reminded_of(id) else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "Not a meeting reminder.")
+                .await;
+        };
+        let still_due = self
+            .store
+            .key_accounts
+            .due(due)
+            .await?
+            .into_iter()
+            .find(|m| m.company_id == company_id && m.due == due);
+        let Some(meeting) = still_due.filter(|m| m.owner_id == claimed.customer.0) else {
+            return self
+                .store
+                .outbox
+                .cancel(
+                    id,
+                    "A later meeting was recorded, or the account has another owner.",
+                )
+                .await;
+        };
+        let Some(account) = self
+            .store
+            .accounts
+            .get(claimed.customer.0)
+            .await?
+            .filter(|a| a.active)
+        else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The account is gone or inactive.")
+                .await;
+        };
+        let agreed = self
+            .store
+            .key_accounts
+            .meetings(company_id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|m| m.agreed)
+            .unwrap_or_default();
+        let view = MeetingDueView {
+            lang: staff_language(account.language.as_deref()).code().into(),
+            subject: String::new(),
+            to_name: account.name.clone(),
+            company: meeting.company,
+            due: due.format("%Y-%m-%d").to_string(),
+            agreed,
+            link: self.link(&format!("/companies/{company_id}")),
+            organisation: self.settings.sender.organisation.clone(),
+        };
+        let to = [(account.name, account.email)];
+        let message = self
+            .emails
+            .render_meeting_due(&view)
             .map_err(|e| e.to_string())
             .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
         self.send_and_record(claimed, message).await.map(|_| ())

@@ -732,6 +732,9 @@ pub async fn load(
     crate::demo_causes::open_action(store, &staff[1])
         .await
         .map_err(|e| CommandError::Storage(e.into()))?;
+    crate::demo_accounts::keep_close(store, &staff)
+        .await
+        .map_err(|e| CommandError::Storage(e.into()))?;
     Ok(DemoReport {
         complaints: count,
         commands,

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+mod demo_accounts;
 mod demo_causes;
 mod demo_teams;
 pub mod import;
@@ -245,7 +246,8 @@ async fn housekeeping(
     }
 }
 
-/// Every five minutes: queues the notification digests that are due, and wakes the sender.
+/// Every five minutes: queues the notification digests that are due and the reminders of
+/// key-account meetings due, and wakes the sender.
 async fn digests(store: Store, mut shutdown: watch::Receiver<bool>) {
     loop {
         match store.notifications.queue_digests(store.clock.now()).await {
@@ -255,6 +257,14 @@ async fn digests(store: Store, mut shutdown: watch::Receiver<bool>) {
                 store.projections.mail_due().notify();
             }
             Err(error) => tracing::debug!(%error, "digests could not be queued; trying again"),
+        }
+        match store.key_accounts.queue_reminders(store.clock.now()).await {
+            Ok(0) => {}
+            Ok(queued) => {
+                tracing::info!(queued, "reminders of key-account meetings due queued");
+                store.projections.mail_due().notify();
+            }
+            Err(error) => tracing::debug!(%error, "meeting reminders could not be queued"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(5 * 60)) => {}
@@ -348,6 +358,14 @@ pub async fn start_as(
     web_settings.retention_days = settings.retention_days;
     web_settings.currency = settings.currency()?;
     web_settings.sign_in = settings.sign_in()?;
+    web_settings.key_account_risk = redress_store::key_accounts::RiskRules {
+        no_contact_months: settings.key_account_contact_months.clamp(1, 120),
+        // Low as recovery counts it; with recovery off, the default's 2.
+        low_score: match settings.recovery_score {
+            0 => redress_store::recovery::DEFAULT_LIMIT,
+            limit => limit.min(redress_store::recovery::MAX_LIMIT),
+        },
+    };
     web_settings.uploads = redress_web::uploads::UploadLimits {
         max_file_bytes: usize::try_from(settings.upload_max_file_mb.clamp(1, 1024))
             .unwrap_or(10)
@@ -419,14 +437,12 @@ pub async fn start_as(
         store.projections.leadership(),
     ));
     // Service recovery: woken when the projector queues a low score, and every 30 s.
-    let recovery = tokio::spawn(
-        store.recovery.clone().run(
-                store.projections.recovery_due(),
-                Duration::from_secs(30),
-                shutdown_rx.clone(),
-                store.projections.leadership(),
-            ),
-    );
+    let recovery = tokio::spawn(store.recovery.clone().run(
+        store.projections.recovery_due(),
+        Duration::from_secs(30),
+        shutdown_rx.clone(),
+        store.projections.leadership(),
+    ));
     // Daily: personal data past its retention period, and expired sessions and rate-limit
     // windows (one instance at a time).
     let retention = tokio::spawn(

@@ -319,6 +319,14 @@ pub const SETTINGS: &[SettingDoc] = &[
                owner, linked to it, with its own SLA clocks. 0 turns it off.",
     },
     SettingDoc {
+        key: "key_account_contact_months",
+        env: "REDRESS_KEY_ACCOUNT_CONTACT_MONTHS",
+        default: "3",
+        help: "A key account with no meeting or call recorded for longer than this many months \
+               is flagged at risk on /companies/key-accounts (as are falling satisfaction, a \
+               breach or a low score in the last 90 days, and a meeting overdue).",
+    },
+    SettingDoc {
         key: "retention_days",
         env: "REDRESS_RETENTION_DAYS",
         default: "2190",
@@ -518,6 +526,8 @@ pub struct Settings {
     pub webhook_max_failures: i32,
     /// See [`SETTINGS`].
     pub recovery_score: u8,
+    /// See [`SETTINGS`].
+    pub key_account_contact_months: u32,
     /// See [`SETTINGS`].
     pub retention_days: u32,
     /// See [`SETTINGS`].

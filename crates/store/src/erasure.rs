@@ -61,6 +61,10 @@ impl Complaints {
             .forget_customer(customer)
             .await
             .map_err(storage)?;
+        crate::key_accounts::KeyAccounts::new(self.db.clone())
+            .forget_contact(customer)
+            .await
+            .map_err(storage)?;
         let key_deleted = self.vault.erase(customer).await.map_err(storage)?;
         self.companies
             .forget_contact(customer)

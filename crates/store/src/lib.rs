@@ -19,6 +19,7 @@ pub mod forms;
 pub mod idempotency;
 pub mod imports;
 pub mod inbound;
+pub mod key_accounts;
 pub mod links;
 pub mod notifications;
 pub mod outbox;
@@ -188,6 +189,8 @@ pub struct Store {
     pub forms: FormTokens,
     /// Company and contact files.
     pub companies: Companies,
+    /// Key accounts' owners, meetings and risks.
+    pub key_accounts: key_accounts::KeyAccounts,
     /// The managed categories and the mapping of free-text ones.
     pub categories: Categories,
     /// Two-factor sign-in.
@@ -288,6 +291,7 @@ impl Store {
             accounts: Accounts::new(db.clone()),
             forms: FormTokens::new(db.clone()),
             companies: Companies::new(db.clone()),
+            key_accounts: key_accounts::KeyAccounts::new(db.clone()),
             categories: Categories::new(db.clone()),
             two_factor: TwoFactor::new(db.clone()),
             passkeys: Passkeys::new(db.clone()),

@@ -32,8 +32,8 @@ use crate::vault::KeyRing;
 use crate::{StoreError, on_db};
 
 pub use figures::*;
-pub(crate) use loyalty::{acknowledged_secs, latest_scores};
 pub use loyalty::{ACKNOWLEDGE_BANDS, LoyaltyBand, LoyaltyRow, RESOLVE_BANDS, loyalty_bands};
+pub(crate) use loyalty::{acknowledged_secs, latest_scores};
 pub use projector::ReportsProjector;
 pub use query::*;
 pub use range::*;

@@ -1,8 +1,9 @@
 //! `/companies`: the list of companies and a company's file (tier, notes, major contacts,
 //! complaint history, satisfaction). A contact's file is `/customers/{id}` ([`crate::customers`]).
 //!
-//! Every member of staff may read files and keep notes; only managers and admins change a
-//! company's tier, because SLA targets depend on it.
+//! Every member of staff may read files, keep notes and record meetings; only managers and
+//! admins change a company's tier (SLA targets depend on it) or its account owner. Meetings,
+//! owners and the key accounts' list are [`crate::key_accounts`].
 
 use actix_session::Session;
 use actix_web::http::header;
@@ -68,6 +69,8 @@ pub(crate) fn notice(language: Language, done: Option<&str>) -> Option<String> {
         "existed" => "note-company-existed",
         "saved" => "note-file-saved",
         "erased" => "note-customer-erased",
+        "meeting" => "note-meeting-recorded",
+        "owner" => "note-owner-saved",
         _ => return None,
     };
     Some(locale::text(language, key))
@@ -179,13 +182,43 @@ pub(crate) struct CompanyForm {
     notes: String,
 }
 
-async fn render_company(
+/// The "record a meeting or call" form.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub(crate) struct MeetingForm {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    pub(crate) held_on: String,
+    #[serde(default)]
+    pub(crate) kind: String,
+    #[serde(default)]
+    pub(crate) contact: String,
+    #[serde(default)]
+    pub(crate) who: String,
+    #[serde(default)]
+    pub(crate) agreed: String,
+    #[serde(default)]
+    pub(crate) next_due: String,
+}
+
+/// A form on the company's page that was refused: shown again beside its form, with what to fix.
+pub(crate) enum Failed {
+    /// The file's tier and notes.
+    File(String, CompanyForm),
+    /// A meeting or call.
+    Meeting(String, MeetingForm),
+    /// The account's owner.
+    Owner(String),
+}
+
+/// The company's page (`status` 200, or 422 with what a refused form must fix).
+pub(crate) async fn render_company(
     state: &AppState,
     staff: &CurrentStaff,
     session: &Session,
     id: Uuid,
     notice: Option<String>,
-    failed: Option<(String, CompanyForm)>,
+    failed: Option<Failed>,
     status: u16,
 ) -> Result<HttpResponse, AppError> {
     let company = state
@@ -206,17 +239,48 @@ async fn render_company(
         .collect();
     let contacts = state.store.complaint_list.contacts_of(id).await?;
     let mut context = page_context(staff, session)?;
-    let (error, form) = match failed {
-        Some((error, form)) => (Some(error), form),
-        None => (
-            None,
-            CompanyForm {
-                tier: company.tier.code().into(),
-                notes: company.notes.clone(),
-                ..CompanyForm::default()
-            },
-        ),
+    let today = Utc::now()
+        .with_timezone(&crate::viewer_zone(staff))
+        .date_naive();
+    let mut form = CompanyForm {
+        tier: company.tier.code().into(),
+        notes: company.notes.clone(),
+        ..CompanyForm::default()
     };
+    let mut meeting = MeetingForm {
+        held_on: today.to_string(),
+        kind: "meeting".into(),
+        ..MeetingForm::default()
+    };
+    let (mut error, mut meeting_error, mut owner_error) = (None, None, None);
+    match failed {
+        Some(Failed::File(message, kept)) => (error, form) = (Some(message), kept),
+        Some(Failed::Meeting(message, kept)) => (meeting_error, meeting) = (Some(message), kept),
+        Some(Failed::Owner(message)) => owner_error = Some(message),
+        None => {}
+    }
+    let meetings = state.store.key_accounts.meetings(id).await?;
+    let owner = state.store.key_accounts.owner(id).await?;
+    let may_set_owner = staff.0.role >= Role::Manager;
+    let people: Vec<(Uuid, String)> = if may_set_owner {
+        state
+            .store
+            .accounts
+            .active()
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    context.insert("meetings", &meetings);
+    context.insert("meeting", &meeting);
+    context.insert("meeting_error", &meeting_error);
+    context.insert("owner", &owner);
+    context.insert("owner_error", &owner_error);
+    context.insert("people", &people);
+    context.insert("may_set_owner", &may_set_owner);
     context.insert("company", &company);
     context.insert(
         "tier_label",
@@ -292,7 +356,7 @@ pub(crate) async fn update(
                 &session,
                 id,
                 None,
-                Some((message, form)),
+                Some(Failed::File(message, form)),
                 422,
             )
             .await
@@ -301,4 +365,4 @@ pub(crate) async fn update(
     }
 }
 
-csrf_protected!(CompanyForm, NewCompanyForm);
+csrf_protected!(CompanyForm, NewCompanyForm, MeetingForm);

@@ -19,6 +19,7 @@ pub mod corrective_actions;
 pub mod customers;
 pub mod emails;
 pub mod error;
+pub mod key_accounts;
 pub mod locale;
 pub mod metrics;
 pub mod notifications;
@@ -185,6 +186,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/companies/show.html"),
     ),
     (
+        "companies/key_accounts.html",
+        include_str!("../../../templates/companies/key_accounts.html"),
+    ),
+    (
         "customers/show.html",
         include_str!("../../../templates/customers/show.html"),
     ),
@@ -323,6 +328,8 @@ pub struct AppState {
     pub sessions: auth::SessionLimits,
     /// The ways in: single sign-on, passkeys, and who may use a password.
     pub sign_in: std::sync::Arc<sign_in_methods::SignInMethods>,
+    /// When a key account counts as at risk.
+    pub key_account_risk: redress_store::key_accounts::RiskRules,
 }
 
 /// Settings of the web layer.
@@ -352,6 +359,8 @@ pub struct WebSettings {
     pub currency: redress_domain::Currency,
     /// How people may sign in.
     pub sign_in: sign_in_methods::SignInSettings,
+    /// When a key account counts as at risk.
+    pub key_account_risk: redress_store::key_accounts::RiskRules,
 }
 
 impl WebSettings {
@@ -377,6 +386,7 @@ impl WebSettings {
             uploads: uploads::UploadLimits::default(),
             currency: redress_domain::Currency::default(),
             sign_in: sign_in_methods::SignInSettings::default(),
+            key_account_risk: redress_store::key_accounts::RiskRules::default(),
         })
     }
 }
@@ -487,6 +497,7 @@ pub fn serve(
         currency: settings.currency.clone(),
         sessions: settings.sessions,
         sign_in: std::sync::Arc::new(sign_in_methods::SignInMethods::new(&settings.sign_in)),
+        key_account_risk: settings.key_account_risk,
     });
     let ops = web::Data::new(settings.ops.clone());
     let https = web::Data::new(security::Https(settings.secure_cookies));

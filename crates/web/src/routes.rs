@@ -11,8 +11,8 @@ use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, us
 use crate::sla::policy as sla_policy;
 use crate::{
     account, api, assets, auth, categories, causes, companies, complaints, corrective_actions,
-    customers, emails, healthz, metrics, notifications, passkeys, password_reset, passwords,
-    public, reports, see_other, sla, sso, status, tags, teams, two_factor,
+    customers, emails, healthz, key_accounts, metrics, notifications, passkeys, password_reset,
+    passwords, public, reports, see_other, sla, sso, status, tags, teams, two_factor,
 };
 
 /// Who may use a route.
@@ -213,7 +213,16 @@ pub const ROUTES: &[Route] = &[
     get("/files/{id}", AGENT, |r| r.to(emails::file)),
     get("/companies", AGENT, |r| r.to(companies::list)),
     post("/companies", AGENT, |r| r.to(companies::create)),
+    get("/companies/key-accounts", AGENT, |r| {
+        r.to(key_accounts::list)
+    }),
     get("/companies/{id}", AGENT, |r| r.to(companies::show)),
+    post("/companies/{id}/meetings", AGENT, |r| {
+        r.to(key_accounts::record)
+    }),
+    post("/companies/{id}/owner", MANAGER, |r| {
+        r.to(key_accounts::set_owner)
+    }),
     post("/companies/{id}", AGENT, |r| r.to(companies::update)),
     get("/customers/{id}", AGENT, |r| r.to(customers::contact)),
     post("/customers/{id}", AGENT, |r| {

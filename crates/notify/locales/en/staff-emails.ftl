@@ -89,3 +89,7 @@ staff-subject-webhook-off = {"["}Redress] A webhook endpoint was switched off
 staff-webhook-off-intro = A webhook endpoint failed too often in a row, and Redress stopped sending to it:
 staff-webhook-off-kept = Nothing is lost: the events it missed wait for it and are sent, in order, once you switch it back on from its page.
 staff-webhook-off-link = Open the endpoint's page
+staff-subject-meeting-due = {"["}Redress] A meeting with { $company } is due
+staff-meeting-due-intro = Your next meeting with { $company }, one of your key accounts, was due on { $due }. Arrange it, then record it in the company's file with the date of the one after.
+staff-meeting-due-last = What was agreed last time:
+staff-meeting-due-link = Open the company's file

@@ -89,3 +89,7 @@ staff-subject-webhook-off = {"["}Redress] Se ha desactivado un destino de webhoo
 staff-webhook-off-intro = Un destino de webhook falló demasiadas veces seguidas y Redress ha dejado de enviarle:
 staff-webhook-off-kept = No se pierde nada: los eventos que no recibió le esperan y se envían, en orden, cuando lo vuelva a activar desde su página.
 staff-webhook-off-link = Abrir la página del destino
+staff-subject-meeting-due = {"["}Redress] Toca una reunión con { $company }
+staff-meeting-due-intro = Su próxima reunión con { $company }, una de sus cuentas clave, tocaba el { $due }. Organícela y después regístrela en la ficha de la empresa con la fecha de la siguiente.
+staff-meeting-due-last = Lo que se acordó la última vez:
+staff-meeting-due-link = Abrir la ficha de la empresa

@@ -89,3 +89,7 @@ staff-subject-webhook-off = {"["}Redress] O destinație webhook a fost oprită
 staff-webhook-off-intro = O destinație webhook a eșuat de prea multe ori la rând, iar Redress a încetat să-i trimită:
 staff-webhook-off-kept = Nu se pierde nimic: evenimentele pe care nu le-a primit o așteaptă și se trimit, în ordine, după ce o reporniți din pagina ei.
 staff-webhook-off-link = Deschideți pagina destinației
+staff-subject-meeting-due = {"["}Redress] Urmează o întâlnire cu { $company }
+staff-meeting-due-intro = Următoarea dumneavoastră întâlnire cu { $company }, unul dintre clienții cheie, era programată pe { $due }. Organizați-o, apoi înregistrați-o în fișa companiei, cu data următoarei.
+staff-meeting-due-last = Ce s-a convenit data trecută:
+staff-meeting-due-link = Deschideți fișa companiei

@@ -89,3 +89,7 @@ staff-subject-webhook-off = {"["}Redress] 一个 Webhook 目标已被关闭
 staff-webhook-off-intro = 一个 Webhook 目标连续失败次数过多，Redress 已停止向其发送：
 staff-webhook-off-kept = 不会丢失任何内容：它错过的事件仍在等待，在您从其页面重新开启后将按顺序发送。
 staff-webhook-off-link = 打开该目标的页面
+staff-subject-meeting-due = {"["}Redress] 应与 { $company } 开会了
+staff-meeting-due-intro = 您与重点客户 { $company } 的下一次会议应于 { $due } 举行。请安排会议，然后在公司档案中记录，并填写再下一次会议的日期。
+staff-meeting-due-last = 上次商定的内容：
+staff-meeting-due-link = 打开公司档案

@@ -17,10 +17,12 @@ use redress_store::vault::SealingKey;
 use serde::Serialize;
 use tera::Tera;
 
+mod notice_views;
 mod staff;
 mod views;
 mod words;
 
+pub use notice_views::*;
 pub use staff::*;
 pub use views::*;
 pub use words::*;
@@ -192,6 +194,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "emails/webhook_switched_off.html",
         include_str!("../../../../templates/emails/webhook_switched_off.html"),
     ),
+    (
+        "emails/meeting_due.txt",
+        include_str!("../../../../templates/emails/meeting_due.txt"),
+    ),
+    (
+        "emails/meeting_due.html",
+        include_str!("../../../../templates/emails/meeting_due.html"),
+    ),
 ];
 
 /// Why an email could not be rendered.
@@ -289,6 +299,9 @@ impl Emails {
                 }
                 EmailKind::WebhookSwitchedOff => {
                     emails.render_webhook_off(&WebhookOffView::sample_in(Language::En))?;
+                }
+                EmailKind::MeetingDue => {
+                    emails.render_meeting_due(&MeetingDueView::sample_in(Language::En))?;
                 }
                 kind if kind.is_for_staff() => {
                     emails.render_alert(kind, &AlertView::sample())?;

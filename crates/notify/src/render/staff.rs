@@ -77,6 +77,26 @@ impl Emails {
         })
     }
 
+    /// Renders the reminder that a meeting with a key account is due, in the view's language.
+    pub fn render_meeting_due(&self, view: &MeetingDueView) -> Result<Rendered, RenderError> {
+        let mut view = view.clone();
+        let lang = staff_language(Some(&view.lang));
+        view.lang = lang.code().into();
+        view.subject = one_line(&staff_text(
+            lang,
+            "staff-subject-meeting-due",
+            &[("company", &view.company)],
+        ));
+        let (text, html) = self.parts(EmailKind::MeetingDue, &view)?;
+        Ok(Rendered {
+            subject: view.subject,
+            text,
+            html,
+            to_name: one_line(&view.to_name),
+            to_email: String::new(),
+        })
+    }
+
     /// Renders an alert to staff, in the view's language.
     pub fn render_alert(&self, kind: EmailKind, view: &AlertView) -> Result<Rendered, RenderError> {
         let mut view = view.clone();
@@ -216,6 +236,12 @@ mod tests {
                 .render_webhook_off(&WebhookOffView::sample_in(lang))
                 .unwrap(),
         ));
+        all.push((
+            "meeting due".into(),
+            emails
+                .render_meeting_due(&MeetingDueView::sample_in(lang))
+                .unwrap(),
+        ));
         all
     }
 
@@ -327,6 +353,7 @@ mod tests {
             "actor",
             "minutes",
             "choose",
+            "company",
         ];
         let args: std::collections::HashMap<_, _> = names
             .iter()

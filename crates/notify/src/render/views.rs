@@ -532,39 +532,3 @@ impl EmailView {
         Ok(view)
     }
 }
-
-/// What the email telling an admin that a webhook endpoint was switched off shows.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct WebhookOffView {
-    /// Language code (`en` unless the recipient chose another).
-    pub lang: String,
-    /// The subject.
-    pub subject: String,
-    /// Who it goes to.
-    pub to_name: String,
-    /// The endpoint's address.
-    pub url: String,
-    /// Why it was switched off.
-    pub reason: String,
-    /// Its page (its log, and the switch to turn it back on).
-    pub link: String,
-    /// The organisation.
-    pub organisation: String,
-}
-
-impl WebhookOffView {
-    /// The sample in `lang`, to check the templates with.
-    pub fn sample_in(lang: Language) -> Self {
-        Self {
-            lang: lang.code().into(),
-            subject: String::new(),
-            to_name: "Ada Admin".into(),
-            url: "https://crm.example.com/hooks/redress".into(),
-            reason: "Switched off after 10 failed attempts in a row; the last: The endpoint \
-                     answered 503 Service Unavailable."
-                .into(),
-            link: "https://redress.example/admin/webhooks/5b0c".into(),
-            organisation: "Example Ltd".into(),
-        }
-    }
-}

@@ -397,7 +397,7 @@ async fn when_the_projector_leader_is_killed_the_other_instance_takes_over_and_s
     let mut leader = Instance::start(&db.url, &smtp, &[], "leader").await;
     let deadline = Instant::now() + Duration::from_secs(30);
     // Six projectors: the list, the outbox, SLA, reports, notifications and webhooks.
-    while leader.leads().await < 6 {
+    while leader.leads().await < 7 {
         assert!(
             Instant::now() < deadline,
             "the first instance leads nothing"
@@ -408,7 +408,7 @@ async fn when_the_projector_leader_is_killed_the_other_instance_takes_over_and_s
     // Two seconds: two leadership attempts by the follower, every one refused.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(follower.leads().await, 0, "two instances lead at once");
-    assert_eq!(leader.leads().await, 6);
+    assert_eq!(leader.leads().await, 7);
 
     let workers = workers(8, &leader.base, &store).await;
     let log: Log = Arc::default();
@@ -419,7 +419,7 @@ async fn when_the_projector_leader_is_killed_the_other_instance_takes_over_and_s
     leader.kill_9();
     let killed_at = Instant::now();
     let deadline = killed_at + Duration::from_secs(15);
-    while follower.leads().await < 6 {
+    while follower.leads().await < 7 {
         assert!(
             Instant::now() < deadline,
             "the follower did not take over; its log:\n{}",
@@ -545,7 +545,7 @@ async fn web_only_and_workers_only_instances_split_the_work() {
         .unwrap();
     assert_eq!(page.status(), 404);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while workers_only.leads().await < 6 {
+    while workers_only.leads().await < 7 {
         assert!(Instant::now() < deadline, "the workers lead nothing");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -171,6 +171,31 @@ async fn demo_data_covers_every_step_and_language_and_a_rebuild_equals_the_live_
         "a Pareto to read"
     );
     assert_eq!(store.root_causes.actions().await.unwrap().len(), 1);
+    // The key accounts have owners and meetings; the one not met for five months is at risk.
+    let accounts = store
+        .key_accounts
+        .list(
+            chrono::Utc::now(),
+            chrono::Utc::now().date_naive(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(accounts.len(), 2);
+    assert!(
+        accounts
+            .iter()
+            .all(|a| a.owner.is_some() && a.last_contact.is_some())
+    );
+    let quiet: Vec<&str> = accounts
+        .iter()
+        .filter(|a| {
+            a.flags
+                .contains(&redress_store::key_accounts::RiskFlag::NoContact)
+        })
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(quiet, ["华南电子有限公司"]);
 
     store
         .projections

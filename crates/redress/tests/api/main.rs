@@ -21,6 +21,7 @@ mod hostile;
 mod import;
 mod intake;
 mod json_api;
+mod key_accounts;
 mod layout_browser;
 mod loyalty;
 mod mail;

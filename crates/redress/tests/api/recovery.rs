@@ -99,10 +99,20 @@ async fn a_score_of_one_opens_one_follow_up_with_its_clock_for_the_first_owner(d
     assert_eq!(row.priority, "high");
     assert_eq!(row.category, source.category);
     assert_eq!(row.customer_id, source.customer_id, "the same customer");
-    assert_eq!(row.owner_name.as_deref(), Some("Test Agent"), "the first one's owner");
+    assert_eq!(
+        row.owner_name.as_deref(),
+        Some("Test Agent"),
+        "the first one's owner"
+    );
     assert!(row.summary.contains(first.as_str()), "{}", row.summary);
     // Linked both ways.
-    let loaded = app.store.complaints.load(&follow_up).await.unwrap().unwrap();
+    let loaded = app
+        .store
+        .complaints
+        .load(&follow_up)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(loaded.links().contains(first.as_str()));
     let loaded = app.store.complaints.load(&first).await.unwrap().unwrap();
     assert!(loaded.links().contains(follow_up.as_str()));
@@ -134,7 +144,11 @@ async fn a_score_of_one_opens_one_follow_up_with_its_clock_for_the_first_owner(d
     let pass = app.store.recovery.pass().await.unwrap();
     assert_eq!(pass.opened, 1, "marked opened again");
     app.settle().await;
-    assert_eq!(complaints_counted(&app).await, before, "no second follow-up");
+    assert_eq!(
+        complaints_counted(&app).await,
+        before,
+        "no second follow-up"
+    );
     assert_eq!(follow_ups(&app).await.len(), 1);
 
     // The follow-up is acknowledged and resolved, and the customer scores it 4: better.
@@ -159,7 +173,10 @@ async fn a_score_of_one_opens_one_follow_up_with_its_clock_for_the_first_owner(d
             .clone()
     };
     assert_eq!(value("Low scores given in the period"), "1");
-    assert_eq!(value("Followed up (a follow-up complaint opened)"), "1 (100%)");
+    assert_eq!(
+        value("Followed up (a follow-up complaint opened)"),
+        "1 (100%)"
+    );
     assert_eq!(value("Follow-ups acknowledged"), "1 (100%)");
     assert_eq!(value("Follow-ups the customer scored again"), "1 (100%)");
     assert_eq!(value("Scored better the second time"), "1 (100%)");
@@ -181,9 +198,7 @@ async fn reset_to_pending(app: &TestApp, source: &str) {
     }
 }
 
-async fn scores_above_the_limit_recovery_turned_off_and_erased_customers_open_nothing(
-    db: TestDb,
-) {
+async fn scores_above_the_limit_recovery_turned_off_and_erased_customers_open_nothing(db: TestDb) {
     let app = spawn_app(db).await;
     // A 3 is above the default limit of 2.
     let third = file(&app, "Late delivery").await;
@@ -242,7 +257,11 @@ async fn the_running_worker_opens_the_follow_up_without_being_asked(db: TestDb) 
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(opened.len(), 1, "the worker opened the follow-up of a 3 (limit 3)");
+    assert_eq!(
+        opened.len(),
+        1,
+        "the worker opened the follow-up of a 3 (limit 3)"
+    );
     assert_eq!(opened[0].channel, "survey");
     app.stop().await;
 }

@@ -104,6 +104,18 @@ impl Outbox {
             .map(|_| ())
     }
 
+    /// Queues the reminder `id` to an account's owner `staff` that a meeting with a key
+    /// account is due (the id names the company and the day: one reminder each); whether it
+    /// was new.
+    pub async fn enqueue_meeting_due(
+        &self,
+        id: &str,
+        staff: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Self::enqueue_to_staff(&self.db, id, EmailKind::MeetingDue, staff, now).await
+    }
+
     /// Queues message `id` of `kind` to `staff` (about no complaint), to go at once; whether
     /// it was new.
     async fn enqueue_to_staff(

@@ -43,11 +43,13 @@ pub enum EmailKind {
     Merged,
     /// To admins: a webhook endpoint failed too often and was switched off.
     WebhookSwitchedOff,
+    /// To an account's owner: the next meeting with a key account is due.
+    MeetingDue,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 18] = [
+    pub const ALL: [EmailKind; 19] = [
         EmailKind::Receipt,
         EmailKind::Acknowledgement,
         EmailKind::Owner,
@@ -66,6 +68,7 @@ impl EmailKind {
         EmailKind::PasswordReset,
         EmailKind::Merged,
         EmailKind::WebhookSwitchedOff,
+        EmailKind::MeetingDue,
     ];
 
     /// Whether it goes to staff (its row's `customer_id` names the owner, or is nil for the
@@ -79,6 +82,7 @@ impl EmailKind {
                 | EmailKind::Digest
                 | EmailKind::PasswordReset
                 | EmailKind::WebhookSwitchedOff
+                | EmailKind::MeetingDue
         )
     }
 
@@ -103,6 +107,7 @@ impl EmailKind {
             EmailKind::PasswordReset => "password_reset",
             EmailKind::Merged => "merged",
             EmailKind::WebhookSwitchedOff => "webhook_switched_off",
+            EmailKind::MeetingDue => "meeting_due",
         }
     }
 

@@ -173,9 +173,10 @@ impl Outbox {
             let kind = EmailKind::from_code(&row.kind)
                 .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {:?}", row.kind)))?;
             let reference = match kind {
-                EmailKind::Digest | EmailKind::PasswordReset | EmailKind::WebhookSwitchedOff => {
-                    None
-                }
+                EmailKind::Digest
+                | EmailKind::PasswordReset
+                | EmailKind::WebhookSwitchedOff
+                | EmailKind::MeetingDue => None,
                 _ => Some(
                     Reference::parse(&row.reference)
                         .map_err(|e| StoreError::Corrupt(format!("outbox reference: {e}")))?,

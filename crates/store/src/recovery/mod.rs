@@ -279,9 +279,8 @@ impl Recovery {
             owner: complaint.owner().cloned(),
         });
         Ok(Some(NewComplaint {
-            reference: Reference::parse(&row.follow_up).unwrap_or_else(|_| {
-                follow_up_reference(source.as_str(), row.sequence)
-            }),
+            reference: Reference::parse(&row.follow_up)
+                .unwrap_or_else(|_| follow_up_reference(source.as_str(), row.sequence)),
             customer: NewCustomer {
                 name,
                 email,

@@ -36,6 +36,7 @@ pub(crate) fn label(language: Language, code: &str) -> String {
         Some(EmailKind::Digest) => "tl-email-digest",
         Some(EmailKind::PasswordReset) => "tl-email-password_reset",
         Some(EmailKind::WebhookSwitchedOff) => "tl-email-webhook_switched_off",
+        Some(EmailKind::MeetingDue) => "tl-email-meeting_due",
     };
     crate::locale::text(language, key)
 }

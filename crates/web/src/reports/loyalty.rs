@@ -152,7 +152,10 @@ pub(crate) async fn loyalty(
         .recovery
         .figures(start(range.from), start(range.to + chrono::Days::new(1)))
         .await?;
-    page.respond(&parsed, vec![first, second, recovery_table(language, &recovery)])
+    page.respond(
+        &parsed,
+        vec![first, second, recovery_table(language, &recovery)],
+    )
 }
 
 /// Service recovery in the period: the low scores, how many were followed up, how fast, and
@@ -190,7 +193,10 @@ fn recovery_table(language: Language, figures: &RecoveryFigures) -> Table {
         t("recovery-rescored"),
         of(figures.rescored, figures.followed_up),
     ]);
-    table.row(vec![t("recovery-better"), of(figures.better, figures.rescored)]);
+    table.row(vec![
+        t("recovery-better"),
+        of(figures.better, figures.rescored),
+    ]);
     table.note = t("recovery-note");
     table
 }
