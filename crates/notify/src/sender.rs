@@ -17,8 +17,8 @@ use tokio::sync::watch;
 use crate::message::{FileToSend, build_alert, build_message, copy_of};
 use crate::render::{
     AlertView, EmailView, Emails, MeetingDueView, NoticeItem, NoticeView, RenderError, ResetView,
-    WebhookOffView, clock_label, in_languages, priority_label, promised_date, staff_headline,
-    staff_language, staff_text, staff_time, target_words, tier_label,
+    SurveyInvitationView, WebhookOffView, clock_label, in_languages, priority_label, promised_date,
+    staff_headline, staff_language, staff_text, staff_time, target_words, tier_label,
 };
 use crate::settings::MailSettings;
 use crate::transport::Transport;
@@ -118,6 +118,7 @@ impl Mailer {
             EmailKind::PasswordReset => return self.deliver_password_reset(claimed).await,
             EmailKind::WebhookSwitchedOff => return self.deliver_webhook_off(claimed).await,
             EmailKind::MeetingDue => return self.deliver_meeting_due(claimed).await,
+            EmailKind::SurveyInvitation => return self.deliver_survey(claimed).await,
             kind if kind.is_for_staff() => return self.deliver_alert(claimed).await,
             _ => {}
         }
@@ -758,6 +759,48 @@ impl Mailer {
         let message = self
             .emails
             .render_meeting_due(&view)
+            .map_err(|e| e.to_string())
+            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
+        self.send_and_record(claimed, message).await.map(|_| ())
+    }
+
+    /// A periodic survey's invitation, in its contact's language, with its signed link and
+    /// the link that stops the surveys; cancelled when the contact stopped them, was erased,
+    /// or already answered.
+    async fn deliver_survey(&self, claimed: &Claimed) -> Result<(), StoreError> {
+        let id = &claimed.row.id;
+        let invitation = match redress_store::surveys::invitation_of(id) {
+            Some(invitation) => self.store.surveys.invitation(invitation).await?,
+            None => None,
+        };
+        let Some(invitation) = invitation.filter(|i| i.answered_at.is_none()) else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The invitation is gone or answered.")
+                .await;
+        };
+        let Some((name, email)) = self.store.surveys.recipient(invitation.customer_id).await?
+        else {
+            return self
+                .store
+                .outbox
+                .cancel(id, "The contact stopped the surveys or was erased.")
+                .await;
+        };
+        let token = self.store.surveys.token(invitation.id);
+        let view = SurveyInvitationView {
+            lang: invitation.language.clone(),
+            subject: String::new(),
+            to_name: name.clone(),
+            link: self.link(&format!("/survey/{token}")),
+            stop_link: self.link(&format!("/survey/{token}/stop")),
+            organisation: self.settings.sender.organisation.clone(),
+        };
+        let to = [(name, email)];
+        let message = self
+            .emails
+            .render_survey_invitation(&view)
             .map_err(|e| e.to_string())
             .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
         self.send_and_record(claimed, message).await.map(|_| ())

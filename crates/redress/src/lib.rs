@@ -246,6 +246,37 @@ async fn housekeeping(
     }
 }
 
+/// Every hour, while this instance leads the outbox projector: schedules the periodic surveys'
+/// wave of the contacts now due (none when the rules ask nobody), and wakes the sender.
+async fn survey_waves(
+    store: Store,
+    rules: redress_store::surveys::SurveyRules,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    if !rules.active() {
+        return;
+    }
+    let leadership = store.projections.leadership();
+    loop {
+        if leadership.leads(redress_store::OutboxProjector::NAME) {
+            match store.surveys.schedule(rules, store.clock.now()).await {
+                Ok(wave) if wave.asked > 0 => {
+                    tracing::info!(asked = wave.asked, last = ?wave.last_send_at, "survey wave scheduled");
+                    store.projections.mail_due().notify();
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "the survey wave failed; trying again in an hour")
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60 * 60)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 /// Every five minutes: queues the notification digests that are due and the reminders of
 /// key-account meetings due, and wakes the sender.
 async fn digests(store: Store, mut shutdown: watch::Receiver<bool>) {
@@ -454,6 +485,12 @@ pub async fn start_as(
     // Every few minutes: the daily digests of notifications that are due (queued once per
     // person and day, whichever instance gets there first).
     let digests = tokio::spawn(digests(store.clone(), shutdown_rx.clone()));
+    // Hourly, on the instance leading the outbox: a wave of periodic surveys, if one is due.
+    let waves = tokio::spawn(survey_waves(
+        store.clone(),
+        settings.survey_rules(),
+        shutdown_rx.clone(),
+    ));
     let housekeeping = tokio::spawn(housekeeping(
         store.clone(),
         chrono::Duration::hours(settings.session_absolute_hours.max(1)),
@@ -477,6 +514,7 @@ pub async fn start_as(
         let _ = webhooks.await;
         let _ = scheduler.await;
         let _ = recovery.await;
+        let _ = waves.await;
         let _ = digests.await;
         if let Some(reader) = reader {
             let _ = reader.await;

@@ -319,6 +319,35 @@ pub const SETTINGS: &[SettingDoc] = &[
                owner, linked to it, with its own SLA clocks. 0 turns it off.",
     },
     SettingDoc {
+        key: "survey_every_months",
+        env: "REDRESS_SURVEY_EVERY_MONTHS",
+        default: "0",
+        help: "Periodic surveys: every contact with an address who complained once is asked \
+               \"If you ran this company, what would you change?\" every this many months \
+               (not while a complaint of theirs is open, never once they stop it). 0: only \
+               the major contacts of key accounts, if REDRESS_SURVEY_KEY_EVERY_MONTHS says so.",
+    },
+    SettingDoc {
+        key: "survey_key_every_months",
+        env: "REDRESS_SURVEY_KEY_EVERY_MONTHS",
+        default: "0",
+        help: "Periodic surveys: the major contacts of key accounts are asked every this many \
+               months (0: as every other contact).",
+    },
+    SettingDoc {
+        key: "survey_min_days",
+        env: "REDRESS_SURVEY_MIN_DAYS",
+        default: "30",
+        help: "Periodic surveys: nobody is asked twice within this many days.",
+    },
+    SettingDoc {
+        key: "survey_per_hour",
+        env: "REDRESS_SURVEY_PER_HOUR",
+        default: "200",
+        help: "Periodic surveys: invitations sent per hour at most; a wave is spread over as \
+               many hours as it needs, so it never floods the outbox or the SMTP server.",
+    },
+    SettingDoc {
         key: "key_account_contact_months",
         env: "REDRESS_KEY_ACCOUNT_CONTACT_MONTHS",
         default: "3",
@@ -529,6 +558,14 @@ pub struct Settings {
     /// See [`SETTINGS`].
     pub key_account_contact_months: u32,
     /// See [`SETTINGS`].
+    pub survey_every_months: u32,
+    /// See [`SETTINGS`].
+    pub survey_key_every_months: u32,
+    /// See [`SETTINGS`].
+    pub survey_min_days: u32,
+    /// See [`SETTINGS`].
+    pub survey_per_hour: u32,
+    /// See [`SETTINGS`].
     pub retention_days: u32,
     /// See [`SETTINGS`].
     pub sso_issuer: String,
@@ -580,6 +617,16 @@ pub struct Settings {
 const EXAMPLE_OMBUDSMAN: &str = "the Ombudsman Service (www.ombudsman.example, 0800 000 0000)";
 
 impl Settings {
+    /// Who the periodic surveys ask, and how often.
+    pub fn survey_rules(&self) -> redress_store::surveys::SurveyRules {
+        redress_store::surveys::SurveyRules {
+            every_months: self.survey_every_months.min(120),
+            key_every_months: self.survey_key_every_months.min(120),
+            min_days: self.survey_min_days.min(3650),
+            per_hour: self.survey_per_hour.clamp(1, 1_000_000),
+        }
+    }
+
     /// Where an unhappy customer writing `language` may turn, in their language: its own
     /// setting, else `ombudsman`, whose built-in example is translated.
     pub fn ombudsman_for(&self, language: redress_domain::Language) -> String {

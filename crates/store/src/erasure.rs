@@ -61,6 +61,10 @@ impl Complaints {
             .forget_customer(customer)
             .await
             .map_err(storage)?;
+        crate::surveys::Surveys::new(self.db.clone(), self.vault.clone(), Vec::new())
+            .forget_customer(customer)
+            .await
+            .map_err(storage)?;
         crate::key_accounts::KeyAccounts::new(self.db.clone())
             .forget_contact(customer)
             .await

@@ -34,6 +34,7 @@ pub mod saved_replies;
 pub mod security;
 pub mod sessions;
 pub mod sla;
+pub mod surveys;
 pub mod teams;
 pub mod two_factor;
 pub mod vault;
@@ -219,6 +220,8 @@ pub struct Store {
     pub reports: Reports,
     /// Service recovery: the follow-ups of low scores.
     pub recovery: recovery::Recovery,
+    /// Periodic surveys of every contact.
+    pub surveys: surveys::Surveys,
     /// Email intake's records of messages read and files kept.
     pub inbound: Inbound,
     /// Staff sessions, kept on the server.
@@ -282,6 +285,11 @@ impl Store {
             default_projectors(policies.clone(), clock.clone(), mail),
         );
         let links = StatusLinks::new(instance_secret(&db, "status_links", 32).await?);
+        let surveys = surveys::Surveys::new(
+            db.clone(),
+            vault.clone(),
+            instance_secret(&db, "survey_links", 32).await?,
+        );
         let password_resets = PasswordResets::new(
             db.clone(),
             instance_secret(&db, "password_resets", 32).await?,
@@ -310,6 +318,7 @@ impl Store {
             password_resets,
             teams,
             reports: Reports::new(db.clone()),
+            surveys,
             recovery: recovery::Recovery::new(
                 db.clone(),
                 complaints.clone(),

@@ -38,6 +38,7 @@ pub mod signed;
 pub mod sla;
 pub mod sso;
 pub mod status;
+pub mod surveys;
 pub mod tags;
 pub mod teams;
 pub mod two_factor;
@@ -184,6 +185,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "companies/show.html",
         include_str!("../../../templates/companies/show.html"),
+    ),
+    (
+        "public/survey.html",
+        include_str!("../../../templates/public/survey.html"),
     ),
     (
         "companies/key_accounts.html",

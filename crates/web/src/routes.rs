@@ -12,7 +12,7 @@ use crate::sla::policy as sla_policy;
 use crate::{
     account, api, assets, auth, categories, causes, companies, complaints, corrective_actions,
     customers, emails, healthz, key_accounts, metrics, notifications, passkeys, password_reset,
-    passwords, public, reports, see_other, sla, sso, status, tags, teams, two_factor,
+    passwords, public, reports, see_other, sla, sso, status, surveys, tags, teams, two_factor,
 };
 
 /// Who may use a route.
@@ -138,6 +138,13 @@ pub const ROUTES: &[Route] = &[
     post("/status/{token}/add", LINK, |r| r.to(status::add)),
     post("/status/{token}/survey", LINK, |r| r.to(status::survey)),
     get("/status/{token}/files/{id}", LINK, |r| r.to(status::file)),
+    get("/survey/{token}", LINK, |r| r.to(surveys::show)),
+    post("/survey/{token}", LINK, |r| r.to(surveys::answer)),
+    get("/survey/{token}/thanks", LINK, |r| r.to(surveys::thanks)),
+    get("/survey/{token}/stop", LINK, |r| {
+        r.to(surveys::confirm_stop)
+    }),
+    post("/survey/{token}/stop", LINK, |r| r.to(surveys::stop)),
     get("/api/openapi.json", ANYONE, |r| r.to(api::openapi)),
     get("/api/docs", ANYONE, |r| r.to(api::docs)),
     post("/api/v1/complaints", TOKEN, |r| r.to(api::create)),

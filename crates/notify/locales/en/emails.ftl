@@ -52,3 +52,10 @@ point-not_upheld = Not upheld
 
 merged-body = You wrote to us about the same matter as your complaint { $survivor }, so we are handling { $reference } together with it: one person, one answer.
 merged-next = You will hear from us under the reference { $survivor }. You do not need to do anything.
+periodic-survey-subject = If you ran { $organisation }, what would you change?
+periodic-survey-body = We ask our customers this question from time to time, whether or not anything went wrong, because most people who are unhappy never tell us.
+periodic-survey-question = If you ran { $organisation } and wanted more customers and more business, what would you change?
+periodic-survey-answer = Answer in two minutes
+periodic-survey-team = The { $organisation } team
+periodic-survey-footer = You are receiving this because you have been in touch with { $organisation }. No account is needed to answer.
+periodic-survey-stop = Never ask me again:

@@ -52,3 +52,10 @@ point-not_upheld = No estimado
 
 merged-body = Nos escribió sobre el mismo asunto que su reclamación { $survivor }, así que tratamos { $reference } junto con ella: una persona, una respuesta.
 merged-next = Le responderemos con la referencia { $survivor }. No necesita hacer nada.
+periodic-survey-subject = Si usted dirigiera { $organisation }, ¿qué cambiaría?
+periodic-survey-body = De vez en cuando hacemos esta pregunta a nuestros clientes, haya ido algo mal o no, porque la mayoría de quienes no están contentos nunca nos lo dicen.
+periodic-survey-question = Si usted dirigiera { $organisation } y quisiera más clientes y más negocio, ¿qué cambiaría?
+periodic-survey-answer = Responder en dos minutos
+periodic-survey-team = El equipo de { $organisation }
+periodic-survey-footer = Recibe este mensaje porque ha estado en contacto con { $organisation }. No necesita ninguna cuenta para responder.
+periodic-survey-stop = No volver a preguntarme nunca:

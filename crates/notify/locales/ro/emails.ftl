@@ -52,3 +52,10 @@ point-not_upheld = Respins
 
 merged-body = Ne-ați scris despre aceeași problemă ca în reclamația { $survivor }, așa că tratăm { $reference } împreună cu aceasta: o singură persoană, un singur răspuns.
 merged-next = Veți primi vești de la noi sub referința { $survivor }. Nu trebuie să faceți nimic.
+periodic-survey-subject = Dacă ați conduce { $organisation }, ce ați schimba?
+periodic-survey-body = Punem din când în când această întrebare clienților noștri, fie că ceva a mers prost sau nu, pentru că cei mai mulți dintre cei nemulțumiți nu ne spun niciodată.
+periodic-survey-question = Dacă ați conduce { $organisation } și ați vrea mai mulți clienți și mai multe afaceri, ce ați schimba?
+periodic-survey-answer = Răspundeți în două minute
+periodic-survey-team = Echipa { $organisation }
+periodic-survey-footer = Primiți acest mesaj pentru că ați fost în contact cu { $organisation }. Nu aveți nevoie de cont pentru a răspunde.
+periodic-survey-stop = Nu mă mai întrebați niciodată:

@@ -52,3 +52,10 @@ point-not_upheld = 不成立
 
 merged-body = 您来信所述事项与您的投诉 { $survivor } 相同，因此我们将 { $reference } 与其合并处理：由同一人负责，给出同一答复。
 merged-next = 我们将以编号 { $survivor } 与您联系。您无需做任何事情。
+periodic-survey-subject = 如果由您来经营 { $organisation }，您会改变什么？
+periodic-survey-body = 无论是否出过问题，我们都会不时向客户提出这个问题，因为大多数不满意的人从不告诉我们。
+periodic-survey-question = 如果由您来经营 { $organisation }，并希望获得更多客户和更多业务，您会改变什么？
+periodic-survey-answer = 用两分钟回答
+periodic-survey-team = { $organisation } 团队
+periodic-survey-footer = 您收到此邮件是因为您曾与 { $organisation } 联系。回答无需账户。
+periodic-survey-stop = 不要再问我：

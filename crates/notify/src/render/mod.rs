@@ -195,6 +195,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../../templates/emails/webhook_switched_off.html"),
     ),
     (
+        "emails/survey_invitation.txt",
+        include_str!("../../../../templates/emails/survey_invitation.txt"),
+    ),
+    (
+        "emails/survey_invitation.html",
+        include_str!("../../../../templates/emails/survey_invitation.html"),
+    ),
+    (
         "emails/meeting_due.txt",
         include_str!("../../../../templates/emails/meeting_due.txt"),
     ),
@@ -302,6 +310,13 @@ impl Emails {
                 }
                 EmailKind::MeetingDue => {
                     emails.render_meeting_due(&MeetingDueView::sample_in(Language::En))?;
+                }
+                EmailKind::SurveyInvitation => {
+                    for language in Language::ALL {
+                        emails.render_survey_invitation(&SurveyInvitationView::sample_in(
+                            *language,
+                        ))?;
+                    }
                 }
                 kind if kind.is_for_staff() => {
                     emails.render_alert(kind, &AlertView::sample())?;

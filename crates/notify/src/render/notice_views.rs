@@ -1,8 +1,11 @@
-//! What the staff emails about no complaint show: a webhook endpoint switched off, a meeting
-//! with a key account due.
+//! What the emails about no complaint show: to staff, a webhook endpoint switched off and a
+//! meeting with a key account due; to a contact, the periodic survey's invitation.
 
 use redress_domain::Language;
+use redress_store::EmailKind;
 use serde::Serialize;
+
+use super::{Emails, RenderError, Rendered, one_line, staff_text};
 
 /// What the email telling an admin that a webhook endpoint was switched off shows.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -75,5 +78,61 @@ impl MeetingDueView {
             link: "https://redress.example/companies/5b0c".into(),
             organisation: "Example Ltd".into(),
         }
+    }
+}
+
+/// What the periodic survey's invitation shows, in its contact's language.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SurveyInvitationView {
+    /// Language code.
+    pub lang: String,
+    /// The subject.
+    pub subject: String,
+    /// Who it goes to.
+    pub to_name: String,
+    /// The survey's page (signed: no account needed).
+    pub link: String,
+    /// The page that stops these surveys for good.
+    pub stop_link: String,
+    /// The organisation.
+    pub organisation: String,
+}
+
+impl SurveyInvitationView {
+    /// The sample in `lang`, to check the templates with.
+    pub fn sample_in(lang: Language) -> Self {
+        Self {
+            lang: lang.code().into(),
+            subject: String::new(),
+            to_name: "Ana Pop".into(),
+            link: "https://redress.example/survey/5b0c.sig".into(),
+            stop_link: "https://redress.example/survey/5b0c.sig/stop".into(),
+            organisation: "Example Ltd".into(),
+        }
+    }
+}
+
+impl Emails {
+    /// Renders the periodic survey's invitation, in the view's language.
+    pub fn render_survey_invitation(
+        &self,
+        view: &SurveyInvitationView,
+    ) -> Result<Rendered, RenderError> {
+        let mut view = view.clone();
+        let lang = Language::parse(&view.lang).unwrap_or(Language::En);
+        view.lang = lang.code().into();
+        view.subject = one_line(&staff_text(
+            lang,
+            "periodic-survey-subject",
+            &[("organisation", &view.organisation)],
+        ));
+        let (text, html) = self.parts(EmailKind::SurveyInvitation, &view)?;
+        Ok(Rendered {
+            subject: view.subject,
+            text,
+            html,
+            to_name: one_line(&view.to_name),
+            to_email: String::new(),
+        })
     }
 }

@@ -39,6 +39,7 @@ mod sla;
 mod smtp;
 mod sso;
 mod status;
+mod surveys;
 mod teams;
 mod teams_browser;
 mod two_factor;

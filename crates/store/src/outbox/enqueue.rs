@@ -116,6 +116,45 @@ impl Outbox {
         Self::enqueue_to_staff(&self.db, id, EmailKind::MeetingDue, staff, now).await
     }
 
+    /// Queues, in `tx`, the email `id` of a survey invitation to `customer` in `language`, to
+    /// go at `send_at` (a wave is spread over time).
+    pub(crate) async fn enqueue_survey(
+        tx: &mut crate::db::Tx,
+        id: &str,
+        customer: Uuid,
+        language: &str,
+        send_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        on_db!(tx, |q| sqlx::query(INSERT_PENDING)
+            .bind(id)
+            .bind("")
+            .bind(EmailKind::SurveyInvitation.code())
+            .bind(customer)
+            .bind(language)
+            .bind(send_at)
+            .bind(now)
+            .bind(now)
+            .execute(q)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Cancels the survey invitations to `customer` not yet sent (they stopped the surveys).
+    pub async fn cancel_surveys_of(&self, customer: CustomerId) -> Result<u64, StoreError> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE outbox SET state = 'cancelled',
+                    last_error = 'The customer stopped the surveys.', claimed_until = NULL
+              WHERE kind = $1 AND customer_id = $2 AND state IN ('pending', 'failed')"
+        )
+        .bind(EmailKind::SurveyInvitation.code())
+        .bind(customer.0)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
     /// Queues message `id` of `kind` to `staff` (about no complaint), to go at once; whether
     /// it was new.
     async fn enqueue_to_staff(

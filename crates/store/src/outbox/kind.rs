@@ -45,11 +45,13 @@ pub enum EmailKind {
     WebhookSwitchedOff,
     /// To an account's owner: the next meeting with a key account is due.
     MeetingDue,
+    /// To a contact: the periodic survey ("what would you change?"), about no complaint.
+    SurveyInvitation,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 19] = [
+    pub const ALL: [EmailKind; 20] = [
         EmailKind::Receipt,
         EmailKind::Acknowledgement,
         EmailKind::Owner,
@@ -69,6 +71,7 @@ impl EmailKind {
         EmailKind::Merged,
         EmailKind::WebhookSwitchedOff,
         EmailKind::MeetingDue,
+        EmailKind::SurveyInvitation,
     ];
 
     /// Whether it goes to staff (its row's `customer_id` names the owner, or is nil for the
@@ -108,6 +111,7 @@ impl EmailKind {
             EmailKind::Merged => "merged",
             EmailKind::WebhookSwitchedOff => "webhook_switched_off",
             EmailKind::MeetingDue => "meeting_due",
+            EmailKind::SurveyInvitation => "survey_invitation",
         }
     }
 

@@ -176,7 +176,8 @@ impl Outbox {
                 EmailKind::Digest
                 | EmailKind::PasswordReset
                 | EmailKind::WebhookSwitchedOff
-                | EmailKind::MeetingDue => None,
+                | EmailKind::MeetingDue
+                | EmailKind::SurveyInvitation => None,
                 _ => Some(
                     Reference::parse(&row.reference)
                         .map_err(|e| StoreError::Corrupt(format!("outbox reference: {e}")))?,

@@ -52,6 +52,7 @@ tl-email-notification = To staff: a notification
 tl-email-digest = To staff: the daily digest
 tl-email-password_reset = To staff: a link to choose a new password
 tl-email-webhook_switched_off = To admins: a webhook endpoint was switched off
+tl-email-survey_invitation = To a contact: the periodic survey
 tl-email-meeting_due = To an account owner: a meeting with a key account is due
 tl-email-other = Email
 tl-by-customer = Customer

@@ -52,6 +52,7 @@ tl-email-notification = Al personal: una notificación
 tl-email-digest = Al personal: el resumen diario
 tl-email-password_reset = Al personal: un enlace para elegir una contraseña nueva
 tl-email-webhook_switched_off = A los administradores: se desactivó un destino de webhook
+tl-email-survey_invitation = A un contacto: la encuesta periódica
 tl-email-meeting_due = Al responsable de una cuenta: toca una reunión con una cuenta clave
 tl-email-other = Correo
 tl-by-customer = Cliente

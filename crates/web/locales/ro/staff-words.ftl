@@ -52,6 +52,7 @@ tl-email-notification = Către personal: o notificare
 tl-email-digest = Către personal: rezumatul zilnic
 tl-email-password_reset = Către personal: un link pentru alegerea unei parole noi
 tl-email-webhook_switched_off = Către administratori: o destinație webhook a fost oprită
+tl-email-survey_invitation = Către un contact: sondajul periodic
 tl-email-meeting_due = Către responsabilul contului: urmează o întâlnire cu un client cheie
 tl-email-other = E-mail
 tl-by-customer = Client

@@ -52,6 +52,7 @@ tl-email-notification = 致员工：通知
 tl-email-digest = 致员工：每日摘要
 tl-email-password_reset = 致员工：设置新密码的链接
 tl-email-webhook_switched_off = 致管理员：一个 Webhook 目标已被关闭
+tl-email-survey_invitation = 致联系人：定期调查
 tl-email-meeting_due = 致客户负责人：应与重点客户开会了
 tl-email-other = 邮件
 tl-by-customer = 客户

@@ -37,6 +37,7 @@ pub(crate) fn label(language: Language, code: &str) -> String {
         Some(EmailKind::PasswordReset) => "tl-email-password_reset",
         Some(EmailKind::WebhookSwitchedOff) => "tl-email-webhook_switched_off",
         Some(EmailKind::MeetingDue) => "tl-email-meeting_due",
+        Some(EmailKind::SurveyInvitation) => "tl-email-survey_invitation",
     };
     crate::locale::text(language, key)
 }
