@@ -15,7 +15,7 @@
 //   REDRESS_E2E_PASSWORD, REDRESS_E2E_ADMIN: the admin's sign-in;
 //   REDRESS_E2E_COMPLAINT: an open complaint's page; REDRESS_E2E_CUSTOMER: its customer's
 //   contact file; REDRESS_E2E_CUSTOMER_EMAIL, REDRESS_E2E_CUSTOMER_NAME: theirs;
-//   REDRESS_E2E_DIR: where failure.png goes; REDRESS_E2E_PAGES: where the pages' HTML goes.
+//   REDRESS_E2E_SURVEY: a periodic survey's page; REDRESS_E2E_DIR: where failure.png goes; REDRESS_E2E_PAGES: where the pages' HTML goes.
 // Prints "charts: N" (how many charts were measured).
 //
 // crates/redress/tests/api/layout_browser.rs loads the demo data and runs it.
@@ -52,6 +52,7 @@ const complaintPath = env('REDRESS_E2E_COMPLAINT');
 const customerPath = env('REDRESS_E2E_CUSTOMER');
 const customerEmail = env('REDRESS_E2E_CUSTOMER_EMAIL');
 const customerName = env('REDRESS_E2E_CUSTOMER_NAME');
+const surveyPath = env('REDRESS_E2E_SURVEY');
 const dir = env('REDRESS_E2E_DIR');
 
 /** The SLA clock table's overflow and its cells' boxes, measured in the page. */
@@ -303,6 +304,15 @@ async function main() {
     'the company file has no meetings',
   );
   await checkPage('company-file');
+
+  // A periodic survey's page and its stop page, as the contact sees them.
+  step('reading a periodic survey');
+  await staff.goto(`${baseUrl}${surveyPath}`);
+  check((await staff.locator('input[name="score"]').count()) === 5, 'the survey has no scores');
+  await checkPage('survey');
+  await staff.goto(`${baseUrl}${surveyPath}/stop`);
+  check((await staff.locator('form button').count()) === 1, 'the stop page has no button');
+  await checkPage('survey-stop');
 
   // Item 10 (and 16): the erasure, and the page right after it.
   step('erasing the customer');

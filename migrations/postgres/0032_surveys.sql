@@ -29,3 +29,13 @@ CREATE TABLE survey_opt_outs
     customer_id uuid PRIMARY KEY,
     at          timestamptz NOT NULL
 );
+
+-- The follow-ups of periodic survey answers that scored low or asked to be contacted: the
+-- complaint opened for each (service recovery; the recovery worker is its only writer).
+CREATE TABLE survey_follow_ups
+(
+    invitation uuid PRIMARY KEY,
+    follow_up  text        NOT NULL,
+    state      text        NOT NULL,
+    opened_at  timestamptz NOT NULL
+);

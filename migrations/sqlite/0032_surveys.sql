@@ -21,3 +21,11 @@ CREATE TABLE survey_opt_outs
     customer_id BLOB PRIMARY KEY,
     at          TEXT NOT NULL
 );
+
+CREATE TABLE survey_follow_ups
+(
+    invitation BLOB PRIMARY KEY,
+    follow_up  TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    opened_at  TEXT NOT NULL
+);

@@ -74,6 +74,8 @@ struct Fixtures {
     delivery: String,
     /// A corrective action (against the root cause `billing`).
     corrective_action: String,
+    /// The token of a periodic survey's invitation (to the link's customer).
+    survey_token: String,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -279,7 +281,32 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         .await
         .unwrap()
         .to_string();
+    let invitation = uuid::Uuid::new_v4();
+    let sql = "INSERT INTO survey_invitations (id, customer_id, language, major, asked_at, send_at)
+               VALUES ($1, $2, 'en', FALSE, $3, $3)";
+    let now = chrono::Utc::now();
+    match &store.db {
+        redress_store::Database::Sqlite(pool) => {
+            sqlx::query(sql)
+                .bind(invitation)
+                .bind(row.customer_id)
+                .bind(now)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        redress_store::Database::Postgres(pool) => {
+            sqlx::query(sql)
+                .bind(invitation)
+                .bind(row.customer_id)
+                .bind(now)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
     Fixtures {
+        survey_token: store.surveys.token(invitation),
         corrective_action,
         webhook: webhook.id.to_string(),
         delivery,
@@ -449,7 +476,13 @@ async fn every_route_answers_each_role_as_docs_access_md_says(db: TestDb) {
                     || rule.path == "/login"
                     || rule.path == "/sign-in/code")
         };
-        let path = concrete(rule.path, &f, &f.link_token);
+        // A survey's link is its invitation's; every other link is the status page's.
+        let link = if rule.path.starts_with("/survey/") {
+            &f.survey_token
+        } else {
+            &f.link_token
+        };
+        let path = concrete(rule.path, &f, link);
         let what = format!("{} {}", rule.method, rule.path);
         match rule.access {
             Access::Anyone => {
@@ -465,7 +498,7 @@ async fn every_route_answers_each_role_as_docs_access_md_says(db: TestDb) {
                 let (status, location) =
                     send(&anonymous, rule.method, &path, &anonymous_csrf, None).await;
                 assert!(allowed(status, &location), "{what} with its link: {status}");
-                let forged = concrete(rule.path, &f, &format!("{}x", f.link_token));
+                let forged = concrete(rule.path, &f, &format!("{link}x"));
                 let (status, _) =
                     send(&anonymous, rule.method, &forged, &anonymous_csrf, None).await;
                 assert_eq!(status, 404, "{what} with a tampered link");

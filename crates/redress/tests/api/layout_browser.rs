@@ -35,6 +35,28 @@ async fn pages_fit_their_boxes_and_charts_keep_their_labels_apart_in_a_real_brow
         .into_iter()
         .find(|r| !r.closed && !r.personal_data_erased && r.customer_email.is_some())
         .expect("an open demo complaint");
+    // A periodic survey's invitation, to read its page and its stop page.
+    let rules = redress_store::surveys::SurveyRules {
+        every_months: 6,
+        ..Default::default()
+    };
+    let now = chrono::Utc::now();
+    assert!(app.store.surveys.schedule(rules, now).await.unwrap().asked > 0);
+    let survey: uuid::Uuid = match &app.store.db {
+        redress_store::Database::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT id FROM survey_invitations LIMIT 1")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+        redress_store::Database::Postgres(pool) => {
+            sqlx::query_scalar("SELECT id FROM survey_invitations LIMIT 1")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+    };
+    let survey = format!("/survey/{}", app.store.surveys.token(survey));
     let dir = artifacts_dir().join(format!("layout-{backend}"));
     let run = run_script(
         "layout",
@@ -62,6 +84,7 @@ async fn pages_fit_their_boxes_and_charts_keep_their_labels_apart_in_a_real_brow
                 "REDRESS_E2E_CUSTOMER_NAME",
                 row.customer_name.clone().unwrap_or_default(),
             ),
+            ("REDRESS_E2E_SURVEY", survey),
             ("REDRESS_E2E_DIR", dir.display().to_string()),
         ],
         8,

@@ -99,7 +99,11 @@ async fn invitations_received(smtp: &SmtpServer, count: usize) -> Vec<crate::smt
         let received: Vec<_> = smtp
             .received()
             .into_iter()
-            .filter(|m| m.message_id().trim_start_matches('<').starts_with("survey."))
+            .filter(|m| {
+                m.message_id()
+                    .trim_start_matches('<')
+                    .starts_with("survey.")
+            })
             .collect();
         if received.len() >= count || std::time::Instant::now() > deadline {
             return received;
@@ -310,6 +314,56 @@ async fn a_wave_asks_whom_the_rules_choose_in_their_language_and_stopping_is_for
         answers[0].would_change.as_deref(),
         Some("Answer the phone before noon.")
     );
+
+    // Her answer is in the feedback report beside the answers after a complaint, and asking to
+    // be contacted opened a follow-up complaint for the team.
+    let manager = app.another_visitor();
+    manager.sign_in_as(redress_store::Role::Manager).await;
+    let csv = manager
+        .get("/reports/feedback?format=csv&table=periodic&q=noon")
+        .await;
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("Answer the phone before noon."), "{csv}");
+    assert!(csv.contains("Acme Freight"), "{csv}");
+    app.settle().await;
+    let follow_ups: Vec<(String, String, String)> = {
+        let sql = "SELECT reference, channel, summary FROM complaint_list
+                    WHERE customer_id = $1 AND channel = 'survey'";
+        match &app.store.db {
+            redress_store::Database::Sqlite(pool) => {
+                sqlx::query_as(sql).bind(ana).fetch_all(pool).await.unwrap()
+            }
+            redress_store::Database::Postgres(pool) => {
+                sqlx::query_as(sql).bind(ana).fetch_all(pool).await.unwrap()
+            }
+        }
+    };
+    assert_eq!(follow_ups.len(), 1, "{follow_ups:?}");
+    assert!(
+        follow_ups[0].2.contains("asked to be contacted"),
+        "{follow_ups:?}"
+    );
+    assert_eq!(app.store.recovery.pass().await.unwrap().opened, 0, "once");
+    // Answering a survey counts as coming back in the loyalty report; Bea did not come back.
+    let loyalty = app
+        .store
+        .reports
+        .loyalty(now - Duration::days(1), now + Duration::days(1))
+        .await
+        .unwrap();
+    let mut came_back: std::collections::HashMap<Uuid, Vec<bool>> = Default::default();
+    for row in &loyalty {
+        let listed = app.list_row(&row.reference).await;
+        if listed.channel == "email" {
+            came_back
+                .entry(listed.customer_id)
+                .or_default()
+                .push(row.came_back);
+        }
+    }
+    assert_eq!(came_back[&ana], [true]);
+    assert_eq!(came_back[&bea], [false]);
 
     // Erasing Ana leaves her score and no words.
     app.store

@@ -7,6 +7,9 @@
 //! clocks, the queue, the notifications and the reports as every complaint does, and the
 //! customer is told it was received; the link keeps the two together on both pages.
 //!
+//! A periodic survey's answer at or below the limit, or whose contact asks to be contacted,
+//! opens one too (see `survey`), for the team the routing rules give it.
+//!
 //! The `recovery` projector queues every score of 4 or less once (one writer of new rows, in
 //! the event's batch), and this worker, on the instance that leads that projector, opens the
 //! follow-ups of those at or below the limit and marks the rest: commands are never run from
@@ -35,6 +38,7 @@ use crate::vault::{KeyRing, KeyVault};
 use crate::{StoreError, on_db, on_pool};
 
 mod projector;
+mod survey;
 
 pub use projector::*;
 
@@ -119,7 +123,7 @@ impl Recovery {
     }
 
     /// Works through the queue: opens the follow-up of every pending score at or below the
-    /// limit and marks the rest skipped.
+    /// limit and marks the rest skipped; then those of the periodic surveys' answers.
     pub async fn pass(&self) -> Result<RecoveryPass, CommandError> {
         let mut pass = RecoveryPass::default();
         loop {
@@ -131,6 +135,9 @@ impl Recovery {
             .await)
             .map_err(|e| CommandError::from_store(e.into()))?;
             if rows.is_empty() {
+                let surveyed = self.survey_pass().await?;
+                pass.opened += surveyed.opened;
+                pass.skipped += surveyed.skipped;
                 return Ok(pass);
             }
             for row in rows {

@@ -1,8 +1,8 @@
 //! Speed and loyalty: for the complaints received in a period, how fast each was acknowledged
 //! and resolved (in working time, by the policy's calendar), how its customer scored the
-//! handling, and whether they came back (another complaint later). Read from the reports
-//! projector's per-complaint state and its feedback rows; [`loyalty_bands`] adds them up in
-//! bands of working time.
+//! handling, and whether they came back (another complaint, or a periodic survey's answer,
+//! later). Read from the reports projector's per-complaint state and its feedback rows, and the
+//! surveys' answers; [`loyalty_bands`] adds them up in bands of working time.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,7 +24,8 @@ pub struct LoyaltyRow {
     pub resolve_secs: Option<i64>,
     /// The customer's latest score of the handling, 1 to 5, if they gave one.
     pub score: Option<i64>,
-    /// Whether the customer complained again after it.
+    /// Whether the customer came back after it: complained again, or answered a periodic
+    /// survey.
     pub came_back: bool,
     /// Its tier.
     pub tier: String,
@@ -173,7 +174,22 @@ impl Reports {
         )
         .fetch_all(pool)
         .await)?;
-        let latest: HashMap<String, DateTime<Utc>> = latest.into_iter().collect();
+        let mut latest: HashMap<String, DateTime<Utc>> = latest.into_iter().collect();
+        // Or when they answer a periodic survey.
+        let answered: Vec<(uuid::Uuid, DateTime<Utc>)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT customer_id, MAX(answered_at) FROM survey_invitations
+                  WHERE answered_at IS NOT NULL GROUP BY customer_id",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        for (customer, at) in answered {
+            let entry = latest.entry(customer.to_string()).or_insert(at);
+            if at > *entry {
+                *entry = at;
+            }
+        }
         // The latest score of each complaint.
         let scores: Vec<(String, i64, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
             "SELECT reference, sequence, score FROM report_feedback"

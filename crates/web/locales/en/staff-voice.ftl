@@ -130,3 +130,7 @@ meetings-bad-contact = Choose one of the company's contacts, or none.
 meetings-bad-owner = Choose an active member of staff, or nobody.
 note-meeting-recorded = The meeting was recorded.
 note-owner-saved = The account owner was saved.
+periodic-title = What contacts would change (periodic surveys)
+periodic-col-company = Company
+periodic-col-contact = Asked to be contacted
+periodic-contact-yes = Yes

@@ -130,3 +130,7 @@ meetings-bad-contact = Elija uno de los contactos de la empresa, o ninguno.
 meetings-bad-owner = Elija a un miembro activo del personal, o a nadie.
 note-meeting-recorded = Se registró la reunión.
 note-owner-saved = Se guardó el responsable de la cuenta.
+periodic-title = Qué cambiarían los contactos (encuestas periódicas)
+periodic-col-company = Empresa
+periodic-col-contact = Pidió que le contactaran
+periodic-contact-yes = Sí

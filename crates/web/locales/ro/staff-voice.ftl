@@ -130,3 +130,7 @@ meetings-bad-contact = Alegeți unul dintre contactele companiei, sau niciunul.
 meetings-bad-owner = Alegeți un membru activ al personalului, sau pe nimeni.
 note-meeting-recorded = Întâlnirea a fost înregistrată.
 note-owner-saved = Responsabilul contului a fost salvat.
+periodic-title = Ce ar schimba contactele (sondaje periodice)
+periodic-col-company = Companie
+periodic-col-contact = A cerut să fie contactat
+periodic-contact-yes = Da

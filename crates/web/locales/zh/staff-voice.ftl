@@ -130,3 +130,7 @@ meetings-bad-contact = 请选择该公司的一位联系人，或不选。
 meetings-bad-owner = 请选择一位在职员工，或不选。
 note-meeting-recorded = 会议已记录。
 note-owner-saved = 客户负责人已保存。
+periodic-title = 联系人希望改变什么（定期调查）
+periodic-col-company = 公司
+periodic-col-contact = 要求联系
+periodic-contact-yes = 是

@@ -63,5 +63,69 @@ pub(crate) async fn feedback(
         );
     }
     table.note = matched_note(language, total, table.rows.len() as i64);
-    page.respond(&parsed, vec![table])
+    page.respond(
+        &parsed,
+        vec![table, periodic(&state, &parsed, &search).await?],
+    )
+}
+
+/// The periodic surveys' answers in the period (by when they were given), those whose words
+/// or company contain `search`: beside the answers after a complaint.
+async fn periodic(state: &AppState, parsed: &Parsed, search: &str) -> Result<Table, AppError> {
+    let language = parsed.language;
+    let t = |key: &str| say(language, key);
+    let zone = parsed.zone;
+    let start = |day: NaiveDate| {
+        use chrono::TimeZone;
+        let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+        zone.from_local_datetime(&midnight)
+            .earliest()
+            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
+    };
+    let range = parsed.filter.range;
+    let answers = state
+        .store
+        .surveys
+        .answers(start(range.from), start(range.to + chrono::Days::new(1)))
+        .await?;
+    let needle = search.to_lowercase();
+    let mut table = Table::new(
+        "periodic",
+        t("periodic-title"),
+        &[
+            t("figures-col-date"),
+            t("periodic-col-company"),
+            t("figures-col-score"),
+            t("figures-col-would-change"),
+            t("periodic-col-contact"),
+        ],
+    );
+    let total = answers.len() as i64;
+    for answer in answers.into_iter().filter(|a| {
+        needle.is_empty()
+            || a.would_change
+                .as_deref()
+                .is_some_and(|w| w.to_lowercase().contains(&needle))
+            || a.company
+                .as_deref()
+                .is_some_and(|c| c.to_lowercase().contains(&needle))
+    }) {
+        table.row(vec![
+            answer
+                .answered_at
+                .with_timezone(&zone)
+                .format("%Y-%m-%d")
+                .to_string(),
+            answer.company.unwrap_or_default(),
+            answer.score.to_string(),
+            answer.would_change.unwrap_or_default(),
+            if answer.wants_contact {
+                t("periodic-contact-yes")
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    table.note = matched_note(language, total, table.rows.len() as i64);
+    Ok(table)
 }
