@@ -169,6 +169,20 @@ type MeetingRow = (
     bool,
 );
 
+/// A meeting, as the reminders read it: company, held on, recorded at, next due, company's
+/// name, account owner.
+type DueRow = (
+    Uuid,
+    NaiveDate,
+    DateTime<Utc>,
+    Option<NaiveDate>,
+    String,
+    Uuid,
+);
+
+/// The latest meeting of a company: held on, recorded at, next due, name, owner.
+type Latest = (NaiveDate, DateTime<Utc>, Option<NaiveDate>, String, Uuid);
+
 /// Key-account care.
 #[derive(Clone)]
 pub struct KeyAccounts {
@@ -343,14 +357,7 @@ impl KeyAccounts {
     /// The meetings due by `today` whose account has an owner to remind: the latest meeting
     /// of each company, when its next one is due.
     pub async fn due(&self, today: NaiveDate) -> Result<Vec<DueMeeting>, StoreError> {
-        let rows: Vec<(
-            Uuid,
-            NaiveDate,
-            DateTime<Utc>,
-            Option<NaiveDate>,
-            String,
-            Uuid,
-        )> = on_pool!(&self.db, |pool| sqlx::query_as(
+        let rows: Vec<DueRow> = on_pool!(&self.db, |pool| sqlx::query_as(
             "SELECT m.company_id, m.held_on, m.recorded_at, m.next_due, c.name, o.owner_id
                    FROM company_meetings m
                    JOIN companies c ON c.company_id = m.company_id
@@ -358,8 +365,7 @@ impl KeyAccounts {
         )
         .fetch_all(pool)
         .await)?;
-        let mut latest: HashMap<Uuid, (NaiveDate, DateTime<Utc>, Option<NaiveDate>, String, Uuid)> =
-            HashMap::new();
+        let mut latest: HashMap<Uuid, Latest> = HashMap::new();
         for (company, held_on, at, next, name, owner) in rows {
             let entry = latest
                 .entry(company)
