@@ -1,7 +1,7 @@
 //! The benchmarks of Redress and their tools, kept out of the product (the `redress-bench`
 //! binary; `scripts/bench` runs the suite): a generator that writes complaints in bulk with
 //! the domain's own event types (sealed with real customer keys), the page, report, SLA,
-//! rebuild, command, intake and mail benchmarks, each beside a baseline measured in the same
+//! rebuild, command, intake, mail and survey wave benchmarks, each beside a baseline measured in the same
 //! run, and the load of members of staff working complaints over HTTP ([`load`]), which the
 //! crash tests also use.
 
@@ -13,6 +13,7 @@ mod mail;
 mod memory;
 mod pages;
 mod rebuild;
+mod surveys;
 mod timing;
 mod webhooks;
 
@@ -23,6 +24,7 @@ pub use mail::mail;
 pub use memory::peak_memory_line;
 pub use pages::{pages, reports, sla};
 pub use rebuild::{generate_only, rebuild};
+pub use surveys::survey_wave;
 pub use timing::Timing;
 pub use webhooks::webhooks;
 

@@ -116,6 +116,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         rate: u32,
     },
+    /// A wave of periodic surveys: generates a year of complaints for about CONTACTS contacts,
+    /// schedules one wave to every contact due, and drains it through the outbox to
+    /// REDRESS_SMTP_URL (a local SMTP server) beside lettre alone, sampling the outbox's depth.
+    /// Point REDRESS_DATABASE_URL at an empty scratch database.
+    SurveyWave {
+        /// Contacts to generate (three complaints each on average).
+        #[arg(long, default_value_t = 100_000)]
+        contacts: usize,
+        /// Invitations sent per hour at most (the wave's spread).
+        #[arg(long, default_value_t = 1_000_000)]
+        per_hour: u32,
+    },
     /// Delivers webhooks to a receiver of its own (on this machine) beside plain signed POSTs
     /// of the same size, and times each delivery from its event to the receiver under a steady
     /// load. Point REDRESS_DATABASE_URL at an empty scratch database.
@@ -175,6 +187,9 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         BenchCommand::Intake { messages } => redress_bench::intake(&settings, messages).await?,
         BenchCommand::Mail { emails, rate } => redress_bench::mail(&settings, emails, rate).await?,
+        BenchCommand::SurveyWave { contacts, per_hour } => {
+            redress_bench::survey_wave(&settings, contacts, per_hour).await?
+        }
         BenchCommand::Webhooks { events, rate } => {
             redress_bench::webhooks(&settings, events, rate).await?
         }

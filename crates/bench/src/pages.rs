@@ -169,6 +169,11 @@ pub async fn reports(
         ),
         ("FCA return, a year", format!("/reports/fca?{year}")),
         ("companies, a year", format!("/reports/customers?{year}")),
+        ("causes (Pareto), a year", format!("/reports/causes?{year}")),
+        (
+            "speed and loyalty, a year",
+            format!("/reports/loyalty?{year}"),
+        ),
         (
             "a year, speed as CSV",
             format!("/reports?{year}&group=month&format=csv&table=speed"),

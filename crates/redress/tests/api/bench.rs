@@ -7,6 +7,7 @@ on_both_backends!(
     generated_complaints_project_like_real_ones_and_the_queue_caps_its_count,
     the_sla_bench_runs_its_pages_over_open_complaints,
     the_rebuild_bench_rebuilds_every_projection_and_leaves_them_exact,
+    the_survey_wave_bench_sends_a_wave_through_the_outbox,
 );
 
 /// `redress bench rebuild` on a small load: every projection timed, and what it leaves equals
@@ -85,6 +86,44 @@ async fn the_command_bench_drives_lifecycles_beside_the_raw_baseline() {
         .await
         .unwrap();
     assert_eq!(left, None);
+}
+
+/// `redress-bench survey-wave` on a few contacts: a wave scheduled and drained through the
+/// outbox to a real SMTP server, beside lettre alone.
+async fn the_survey_wave_bench_sends_a_wave_through_the_outbox(db: TestDb) {
+    let smtp = crate::smtp::SmtpServer::start();
+    let url = smtp.url();
+    let settings = crate::settings_with(&db, &[("REDRESS_SMTP_URL", url.as_str())]);
+    let report = redress_bench::survey_wave(&settings, 40, 1_000_000)
+        .await
+        .unwrap();
+    assert!(report.contains("contacts chosen: "), "{report}");
+    assert!(report.contains("(baseline)"), "{report}");
+    assert!(report.contains("the wave through the outbox"), "{report}");
+    let invitations = smtp
+        .received()
+        .into_iter()
+        .filter(|m| {
+            m.message_id()
+                .trim_start_matches('<')
+                .starts_with("survey.")
+        })
+        .count();
+    // The baseline's messages are named survey.bench-N: the wave's are survey.{uuid}.
+    let wave = smtp
+        .received()
+        .into_iter()
+        .filter(|m| {
+            let id = m.message_id();
+            let id = id.trim_start_matches('<');
+            id.starts_with("survey.") && !id.starts_with("survey.bench-")
+        })
+        .count();
+    assert!(wave > 0 && invitations > wave, "{report}");
+    assert!(
+        report.contains(&format!("the wave through the outbox, {wave}")),
+        "{wave} sent: {report}"
+    );
 }
 
 /// `redress bench sla` on a small load: open complaints only, every dashboard page timed.
