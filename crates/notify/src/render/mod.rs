@@ -390,7 +390,24 @@ mod tests {
                 lang: language.code().into(),
                 ..EmailView::sample()
             };
-            for kind in EmailKind::ALL.into_iter().filter(|k| !k.is_for_staff()) {
+            // The survey's invitation is about no complaint: checked below.
+            let invitation = emails
+                .render_survey_invitation(&SurveyInvitationView::sample_in(*language))
+                .unwrap();
+            assert!(!invitation.text.contains('\u{2068}') && !invitation.text.contains('\u{2069}'));
+            assert!(
+                invitation.text.contains("/survey/5b0c.sig/stop"),
+                "{language:?}"
+            );
+            assert!(
+                invitation
+                    .html
+                    .contains(&format!("<html lang=\"{}\"", language.code()))
+            );
+            for kind in EmailKind::ALL
+                .into_iter()
+                .filter(|k| !k.is_for_staff() && *k != EmailKind::SurveyInvitation)
+            {
                 let mail = emails.render(kind, &view).unwrap();
                 assert!(mail.subject.contains("RDR-7KX4-9PQM"));
                 assert!(!mail.text.contains('\u{2068}') && !mail.text.contains('\u{2069}'));
