@@ -167,6 +167,22 @@ pub(crate) struct ActionForm {
 /// A field missing or malformed: said plainly, and shown beside the form.
 pub(crate) struct FormProblem(pub(crate) String);
 
+/// Why a form did not make an action: the person's mistake (shown beside the form, 422), or a
+/// lookup the action needs that failed (the database: 503 when it cannot be reached, never a
+/// 422 that blames the form).
+pub(crate) enum FormFailure {
+    /// The form.
+    Problem(FormProblem),
+    /// The lookup.
+    Store(redress_store::StoreError),
+}
+
+impl From<FormProblem> for FormFailure {
+    fn from(problem: FormProblem) -> Self {
+        FormFailure::Problem(problem)
+    }
+}
+
 impl ActionForm {
     fn text(&self, name: &str) -> String {
         self.fields.get(name).cloned().unwrap_or_default()
@@ -237,7 +253,7 @@ async fn action_from_form(
     state: &AppState,
     kind: ActionKind,
     form: &ActionForm,
-) -> Result<ComplaintAction, FormProblem> {
+) -> Result<ComplaintAction, FormFailure> {
     Ok(match kind {
         ActionKind::Acknowledge => ComplaintAction::Acknowledge {
             apology: form.text("apology"),
@@ -271,7 +287,7 @@ async fn action_from_form(
                 .accounts
                 .get(id)
                 .await
-                .map_err(|e| FormProblem(format!("Staff accounts could not be read: {e}")))?
+                .map_err(FormFailure::Store)?
                 .filter(|a| a.active)
                 .ok_or_else(|| {
                     FormProblem("That member of staff does not exist or is deactivated.".into())
@@ -367,9 +383,9 @@ async fn action_from_form(
                 .collect();
             if let Some(refused) = crate::causes::known(state, &causes)
                 .await
-                .map_err(|e| FormProblem(e.to_string()))?
+                .map_err(FormFailure::Store)?
             {
-                return Err(FormProblem(refused));
+                return Err(FormProblem(refused).into());
             }
             ComplaintAction::RecordRootCauses { causes }
         }
@@ -377,13 +393,15 @@ async fn action_from_form(
             return Err(FormProblem(
                 "Personal data is erased from the customer's file, for all their complaints at once."
                     .into(),
-            ));
+            )
+            .into());
         }
         ActionKind::SendReply | ActionKind::AddInternalNote | ActionKind::AttachFiles => {
             return Err(FormProblem(
                 "Replies and notes are written in the conversation box of the complaint page."
                     .into(),
-            ));
+            )
+            .into());
         }
     })
 }
@@ -452,7 +470,11 @@ pub(crate) async fn act(
     };
     let action = match action_from_form(&state, kind, &form).await {
         Ok(action) => action,
-        Err(FormProblem(problem)) => {
+        Err(FormFailure::Store(error)) => {
+            release(state.clone(), token).await?;
+            return Err(error.into());
+        }
+        Err(FormFailure::Problem(FormProblem(problem))) => {
             release(state.clone(), token).await?;
             return render_page(
                 &state,
