@@ -39,22 +39,7 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
         redress_store::EmailKind::Receipt,
         &redress_notify::EmailView::sample(),
     )?;
-    let mail_settings = redress_notify::MailSettings {
-        from: settings.mail_from.clone(),
-        domain: "bench.example".into(),
-        max_attempts: 1,
-        retry_base: Duration::from_secs(1),
-        sender: redress_notify::Sender {
-            organisation: settings.organisation.clone(),
-            ombudsman: settings.ombudsman.clone(),
-            reply_to: None,
-            ombudsman_in: vec![],
-            currency: redress_domain::Currency::default(),
-        },
-        batch: 1,
-        lease: Duration::from_secs(60),
-        public_url: settings.public_url.clone(),
-    };
+    let mail_settings = baseline_mail_settings(settings);
     let started = Instant::now();
     for i in 0..emails {
         let message = redress_notify::build_message(
@@ -182,4 +167,24 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
     ));
     report.push_str("\nlatency: from the event's time to the SMTP server accepting the message\n");
     Ok(report)
+}
+
+/// The mail settings lettre's baseline builds its messages with (one attempt, no replies).
+pub(crate) fn baseline_mail_settings(settings: &Settings) -> redress_notify::MailSettings {
+    redress_notify::MailSettings {
+        from: settings.mail_from.clone(),
+        domain: "bench.example".into(),
+        max_attempts: 1,
+        retry_base: Duration::from_secs(1),
+        sender: redress_notify::Sender {
+            organisation: settings.organisation.clone(),
+            ombudsman: settings.ombudsman.clone(),
+            reply_to: None,
+            ombudsman_in: vec![],
+            currency: redress_domain::Currency::default(),
+        },
+        batch: 1,
+        lease: Duration::from_secs(60),
+        public_url: settings.public_url.clone(),
+    }
 }

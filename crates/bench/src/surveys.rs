@@ -3,6 +3,7 @@
 //! sampled as it drains.
 
 use super::*;
+use crate::mail::baseline_mail_settings;
 
 /// Runs `redress-bench survey-wave`: generates a year of complaints for about `contacts`
 /// contacts into an empty database (three complaints each on average, nine in ten closed),
@@ -81,22 +82,7 @@ pub async fn survey_wave(
         &redress_notify::render::SurveyInvitationView::sample_in(Language::En),
     )?;
     rendered.to_email = "contact@bench.example".into();
-    let mail_settings = redress_notify::MailSettings {
-        from: settings.mail_from.clone(),
-        domain: "bench.example".into(),
-        max_attempts: 1,
-        retry_base: Duration::from_secs(1),
-        sender: redress_notify::Sender {
-            organisation: settings.organisation.clone(),
-            ombudsman: settings.ombudsman.clone(),
-            reply_to: None,
-            ombudsman_in: vec![],
-            currency: redress_domain::Currency::default(),
-        },
-        batch: 1,
-        lease: Duration::from_secs(60),
-        public_url: settings.public_url.clone(),
-    };
+    let mail_settings = baseline_mail_settings(settings);
     let started = Instant::now();
     for i in 0..sample {
         let message = redress_notify::build_message(

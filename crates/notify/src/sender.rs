@@ -16,12 +16,14 @@ use tokio::sync::watch;
 
 use crate::message::{FileToSend, build_alert, build_message, copy_of};
 use crate::render::{
-    AlertView, EmailView, Emails, MeetingDueView, NoticeItem, NoticeView, RenderError, ResetView,
-    SurveyInvitationView, WebhookOffView, clock_label, in_languages, priority_label, promised_date,
-    staff_headline, staff_language, staff_text, staff_time, target_words, tier_label,
+    AlertView, EmailView, Emails, NoticeItem, NoticeView, RenderError, ResetView, clock_label,
+    in_languages, priority_label, promised_date, staff_headline, staff_language, staff_text,
+    staff_time, target_words, tier_label,
 };
 use crate::settings::MailSettings;
 use crate::transport::Transport;
+
+mod no_complaint;
 
 /// A member of staff an email goes to: their name, address and the language they read.
 type Recipient = (String, String, Language);
@@ -650,163 +652,7 @@ impl Mailer {
         self.send_and_record(claimed, message).await.map(|_| ())
     }
 
-    /// Tells an admin that a webhook endpoint was switched off (unless it is on again).
-    async fn deliver_webhook_off(&self, claimed: &Claimed) -> Result<(), StoreError> {
-        let id = &claimed.row.id;
-        let endpoint = match redress_store::webhooks::endpoint_of_switched_off_id(id) {
-            Some(endpoint) => self.store.webhooks.get(endpoint).await?,
-            None => None,
-        };
-        let Some(endpoint) = endpoint.filter(|e| !e.active) else {
-            return self
-                .store
-                .outbox
-                .cancel(id, "The endpoint is gone or on again.")
-                .await;
-        };
-        let Some(account) = self
-            .store
-            .accounts
-            .get(claimed.customer.0)
-            .await?
-            .filter(|a| a.active)
-        else {
-            return self
-                .store
-                .outbox
-                .cancel(id, "The account is gone or inactive.")
-                .await;
-        };
-        let view = WebhookOffView {
-            lang: staff_language(account.language.as_deref()).code().into(),
-            subject: String::new(),
-            to_name: account.name.clone(),
-            url: endpoint.url.clone(),
-            reason: endpoint.switched_off.clone().unwrap_or_default(),
-            link: self.link(&format!("/admin/webhooks/{}", endpoint.id)),
-            organisation: self.settings.sender.organisation.clone(),
-        };
-        let to = [(account.name, account.email)];
-        let message = self
-            .emails
-            .render_webhook_off(&view)
-            .map_err(|e| e.to_string())
-            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
-        self.send_and_record(claimed, message).await.map(|_| ())
-    }
-
-    /// The reminder to an account's owner that the next meeting with a key account is due;
-    /// cancelled when a later meeting was recorded meanwhile, or the account changed hands.
-    async fn deliver_meeting_due(&self, claimed: &Claimed) -> Result<(), StoreError> {
-        let id = &claimed.row.id;
-        let Some((company_id, due)) = redress_store::key_accounts::reminded_of(id) else {
-            return self
-                .store
-                .outbox
-                .cancel(id, "Not a meeting reminder.")
-                .await;
-        };
-        let still_due = self
-            .store
-            .key_accounts
-            .due(due)
-            .await?
-            .into_iter()
-            .find(|m| m.company_id == company_id && m.due == due);
-        let Some(meeting) = still_due.filter(|m| m.owner_id == claimed.customer.0) else {
-            return self
-                .store
-                .outbox
-                .cancel(
-                    id,
-                    "A later meeting was recorded, or the account has another owner.",
-                )
-                .await;
-        };
-        let Some(account) = self
-            .store
-            .accounts
-            .get(claimed.customer.0)
-            .await?
-            .filter(|a| a.active)
-        else {
-            return self
-                .store
-                .outbox
-                .cancel(id, "The account is gone or inactive.")
-                .await;
-        };
-        let agreed = self
-            .store
-            .key_accounts
-            .meetings(company_id)
-            .await?
-            .into_iter()
-            .next()
-            .map(|m| m.agreed)
-            .unwrap_or_default();
-        let view = MeetingDueView {
-            lang: staff_language(account.language.as_deref()).code().into(),
-            subject: String::new(),
-            to_name: account.name.clone(),
-            company: meeting.company,
-            due: due.format("%Y-%m-%d").to_string(),
-            agreed,
-            link: self.link(&format!("/companies/{company_id}")),
-            organisation: self.settings.sender.organisation.clone(),
-        };
-        let to = [(account.name, account.email)];
-        let message = self
-            .emails
-            .render_meeting_due(&view)
-            .map_err(|e| e.to_string())
-            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
-        self.send_and_record(claimed, message).await.map(|_| ())
-    }
-
-    /// A periodic survey's invitation, in its contact's language, with its signed link and
-    /// the link that stops the surveys; cancelled when the contact stopped them, was erased,
-    /// or already answered.
-    async fn deliver_survey(&self, claimed: &Claimed) -> Result<(), StoreError> {
-        let id = &claimed.row.id;
-        let invitation = match redress_store::surveys::invitation_of(id) {
-            Some(invitation) => self.store.surveys.invitation(invitation).await?,
-            None => None,
-        };
-        let Some(invitation) = invitation.filter(|i| i.answered_at.is_none()) else {
-            return self
-                .store
-                .outbox
-                .cancel(id, "The invitation is gone or answered.")
-                .await;
-        };
-        let Some((name, email)) = self.store.surveys.recipient(invitation.customer_id).await?
-        else {
-            return self
-                .store
-                .outbox
-                .cancel(id, "The contact stopped the surveys or was erased.")
-                .await;
-        };
-        let token = self.store.surveys.token(invitation.id);
-        let view = SurveyInvitationView {
-            lang: invitation.language.clone(),
-            subject: String::new(),
-            to_name: name.clone(),
-            link: self.link(&format!("/survey/{token}")),
-            stop_link: self.link(&format!("/survey/{token}/stop")),
-            organisation: self.settings.sender.organisation.clone(),
-        };
-        let to = [(name, email)];
-        let message = self
-            .emails
-            .render_survey_invitation(&view)
-            .map_err(|e| e.to_string())
-            .and_then(|mail| build_alert(&self.settings, id, &mail, &to, self.clock.now()));
-        self.send_and_record(claimed, message).await.map(|_| ())
-    }
-
-    fn link(&self, path: &str) -> String {
+    pub(super) fn link(&self, path: &str) -> String {
         format!("{}{path}", self.settings.public_url.trim_end_matches('/'))
     }
 
