@@ -32,7 +32,10 @@ use crate::vault::KeyRing;
 use crate::{StoreError, on_db};
 
 pub use figures::*;
-pub use loyalty::{ACKNOWLEDGE_BANDS, LoyaltyBand, LoyaltyRow, RESOLVE_BANDS, loyalty_bands};
+pub use loyalty::{
+    ACKNOWLEDGE_BANDS, LoyaltyBand, LoyaltyCell, LoyaltyTally, RESOLVE_BANDS, band_of,
+    loyalty_bands,
+};
 pub(crate) use loyalty::{acknowledged_secs, latest_scores};
 pub use projector::ReportsProjector;
 pub use query::*;
@@ -74,6 +77,9 @@ struct Tracked {
     received_as: Vec<(String, String)>,
     #[serde(default)]
     repeat: bool,
+    /// The customer's latest score of the handling, 1 to 5.
+    #[serde(default)]
+    score: Option<i64>,
 }
 
 impl Tracked {

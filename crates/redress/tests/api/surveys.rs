@@ -267,6 +267,7 @@ async fn a_wave_asks_whom_the_rules_choose_in_their_language_and_stopping_is_for
     assert_eq!(chosen[0].company.as_deref(), Some("Acme Freight"));
 
     // Ana answers her first invitation, once.
+    let back_before = came_back(&app, now).await;
     let (first, _) = invitations(&app, ana).await[0];
     let token = app.store.surveys.token(first);
     let answerer = app.another_visitor();
@@ -301,6 +302,9 @@ async fn a_wave_asks_whom_the_rules_choose_in_their_language_and_stopping_is_for
         )
         .await;
     assert_eq!(twice.status(), 409);
+    // Answering a survey counts as coming back in the loyalty report: Ana's one complaint
+    // now does (before her follow-up complaint opens).
+    assert_eq!(came_back(&app, now).await, back_before + 1);
     let answers = app
         .store
         .surveys
@@ -326,6 +330,31 @@ async fn a_wave_asks_whom_the_rules_choose_in_their_language_and_stopping_is_for
     let csv = csv.text().await.unwrap();
     assert!(csv.contains("Answer the phone before noon."), "{csv}");
     assert!(csv.contains("Acme Freight"), "{csv}");
+    // And in Ana's file, her company's file and what an export holds about her.
+    let acme = redress_domain::CompanyId::for_name("Acme Freight").0;
+    for path in [format!("/customers/{ana}"), format!("/companies/{acme}")] {
+        let page = manager.get(&path).await;
+        assert_eq!(page.status(), 200, "{path}");
+        let page = page.text().await.unwrap();
+        assert!(page.contains("Periodic survey answers"), "{path}");
+        assert!(page.contains("Answer the phone before noon."), "{path}");
+    }
+    let bea_file = manager.get(&format!("/customers/{bea}")).await;
+    let bea_file = bea_file.text().await.unwrap();
+    assert!(bea_file.contains("No periodic survey answered yet."));
+    assert!(!bea_file.contains("Answer the phone before noon."));
+    let admin = app.another_visitor();
+    admin.sign_in_as(redress_store::Role::Admin).await;
+    let export = admin
+        .get(&format!("/customers/{ana}/export?format=json"))
+        .await;
+    assert_eq!(export.status(), 200);
+    let export: serde_json::Value = export.json().await.unwrap();
+    assert_eq!(
+        export["periodic_survey_answers"][0]["would_change"],
+        "Answer the phone before noon."
+    );
+    assert_eq!(export["periodic_survey_answers"][0]["score"], 2);
     app.settle().await;
     let follow_ups: Vec<(String, String, String)> = {
         let sql = "SELECT reference, channel, summary FROM complaint_list
@@ -345,26 +374,6 @@ async fn a_wave_asks_whom_the_rules_choose_in_their_language_and_stopping_is_for
         "{follow_ups:?}"
     );
     assert_eq!(app.store.recovery.pass().await.unwrap().opened, 0, "once");
-    // Answering a survey counts as coming back in the loyalty report; Bea did not come back.
-    let loyalty = app
-        .store
-        .reports
-        .loyalty(now - Duration::days(1), now + Duration::days(1))
-        .await
-        .unwrap();
-    let mut came_back: std::collections::HashMap<Uuid, Vec<bool>> = Default::default();
-    for row in &loyalty {
-        let listed = app.list_row(&row.reference).await;
-        if listed.channel == "email" {
-            came_back
-                .entry(listed.customer_id)
-                .or_default()
-                .push(row.came_back);
-        }
-    }
-    assert_eq!(came_back[&ana], [true]);
-    assert_eq!(came_back[&bea], [false]);
-
     // Erasing Ana leaves her score and no words.
     app.store
         .complaints
@@ -385,5 +394,22 @@ async fn a_wave_asks_whom_the_rules_choose_in_their_language_and_stopping_is_for
         .unwrap();
     assert_eq!(answers[0].score, 2);
     assert_eq!(answers[0].would_change, None);
+    let file = manager.get(&format!("/customers/{ana}")).await;
+    let file = file.text().await.unwrap();
+    assert!(file.contains("Periodic survey answers"));
+    assert!(!file.contains("Answer the phone before noon."), "erased");
     app.stop().await;
+}
+
+/// How many complaints received around `now` the loyalty report counts as their customer
+/// coming back.
+async fn came_back(app: &TestApp, now: DateTime<Utc>) -> i64 {
+    app.store
+        .reports
+        .loyalty(now - Duration::days(1), now + Duration::days(1))
+        .await
+        .unwrap()
+        .iter()
+        .map(|cell| cell.tally.came_back)
+        .sum()
 }

@@ -4,7 +4,7 @@
 //! later). Read from the reports projector's per-complaint state and its feedback rows, and the
 //! surveys' answers; [`loyalty_bands`] adds them up in bands of working time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use redress_domain::SlaClock;
@@ -13,24 +13,46 @@ use serde::Serialize;
 use super::{Reports, Tracked};
 use crate::{StoreError, on_pool};
 
-/// One complaint as the loyalty report counts it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoyaltyRow {
-    /// The complaint.
-    pub reference: String,
-    /// Working seconds until it was acknowledged (none: not yet).
-    pub acknowledge_secs: Option<i64>,
-    /// Working seconds until it was resolved, in its latest run (none: not yet).
-    pub resolve_secs: Option<i64>,
-    /// The customer's latest score of the handling, 1 to 5, if they gave one.
-    pub score: Option<i64>,
-    /// Whether the customer came back after it: complained again, or answered a periodic
+/// What the loyalty report adds up for a set of complaints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoyaltyTally {
+    /// Complaints.
+    pub complaints: i64,
+    /// Of which scored.
+    pub scored: i64,
+    /// The sum of their latest scores.
+    pub score_sum: i64,
+    /// Of which scored 4 or 5.
+    pub satisfied: i64,
+    /// Of which the customer came back after it: complained again, or answered a periodic
     /// survey.
-    pub came_back: bool,
-    /// Its tier.
+    pub came_back: i64,
+}
+
+impl LoyaltyTally {
+    fn add(&mut self, other: &Self) {
+        self.complaints += other.complaints;
+        self.scored += other.scored;
+        self.score_sum += other.score_sum;
+        self.satisfied += other.satisfied;
+        self.came_back += other.came_back;
+    }
+}
+
+/// The complaints of one tier and team whose acknowledgement and resolution fell in the same
+/// bands ([`band_of`]; none: not yet), added up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoyaltyCell {
+    /// Their tier.
     pub tier: String,
-    /// Its team's name (empty: none).
+    /// Their team's name (empty: none).
     pub team: String,
+    /// Their band of [`ACKNOWLEDGE_BANDS`].
+    pub acknowledge_band: Option<usize>,
+    /// Their band of [`RESOLVE_BANDS`].
+    pub resolve_band: Option<usize>,
+    /// What they add up to.
+    pub tally: LoyaltyTally,
 }
 
 /// One band of working time: the complaints in it and how their customers answered.
@@ -57,50 +79,53 @@ pub const ACKNOWLEDGE_BANDS: [i64; 4] = [1, 4, 8, 24];
 /// later.
 pub const RESOLVE_BANDS: [i64; 4] = [8, 40, 80, 160];
 
-/// `rows` in bands of `limits` (working hours), by the seconds `measure` picks; rows without
-/// that measure are left out. Every band is listed, empty or not.
+/// The band of `limits` (working hours) that `secs` falls in: the first limit it is within,
+/// or one past the last. The report's SQL computes the same ([`band_sql`]).
+pub fn band_of(secs: i64, limits: &[i64]) -> usize {
+    limits
+        .iter()
+        .position(|hours| secs <= hours * 3600)
+        .unwrap_or(limits.len())
+}
+
+/// `band_of` as an SQL expression over `column`: `NULL` when the column is.
+fn band_sql(column: &str, limits: &[i64]) -> String {
+    // A bigint on PostgreSQL, as the row decodes it (a bare CASE of literals is an int4).
+    let mut sql = format!("CAST(CASE WHEN {column} IS NULL THEN NULL");
+    for (index, hours) in limits.iter().enumerate() {
+        sql.push_str(&format!(" WHEN {column} <= {} THEN {index}", hours * 3600));
+    }
+    sql.push_str(&format!(" ELSE {} END AS bigint)", limits.len()));
+    sql
+}
+
+/// `cells` in bands of `limits` (working hours), by the band `band` picks; cells without one
+/// are left out. Every band is listed, empty or not.
 pub fn loyalty_bands(
-    rows: &[LoyaltyRow],
+    cells: &[LoyaltyCell],
     limits: &[i64],
-    measure: impl Fn(&LoyaltyRow) -> Option<i64>,
+    band: impl Fn(&LoyaltyCell) -> Option<usize>,
 ) -> Vec<LoyaltyBand> {
-    let mut bands: Vec<(i64, i64, i64, i64, i64)> = vec![(0, 0, 0, 0, 0); limits.len() + 1];
-    for row in rows {
-        let Some(secs) = measure(row) else { continue };
-        let index = limits
-            .iter()
-            .position(|hours| secs <= hours * 3600)
-            .unwrap_or(limits.len());
-        let band = &mut bands[index];
-        band.0 += 1;
-        if let Some(score) = row.score {
-            band.1 += 1;
-            band.2 += score;
-            if score >= 4 {
-                band.3 += 1;
-            }
-        }
-        if row.came_back {
-            band.4 += 1;
-        }
+    let mut bands = vec![LoyaltyTally::default(); limits.len() + 1];
+    for cell in cells {
+        let Some(index) = band(cell) else { continue };
+        bands[index.min(limits.len())].add(&cell.tally);
     }
     bands
         .into_iter()
         .enumerate()
-        .map(
-            |(index, (complaints, scored, sum, satisfied, back))| LoyaltyBand {
-                up_to_hours: limits.get(index).copied(),
-                complaints,
-                scored,
-                average: (scored > 0).then(|| sum as f64 / scored as f64),
-                satisfied: (scored > 0).then(|| satisfied as f64 / scored as f64),
-                came_back: if complaints > 0 {
-                    back as f64 / complaints as f64
-                } else {
-                    0.0
-                },
+        .map(|(index, t)| LoyaltyBand {
+            up_to_hours: limits.get(index).copied(),
+            complaints: t.complaints,
+            scored: t.scored,
+            average: (t.scored > 0).then(|| t.score_sum as f64 / t.scored as f64),
+            satisfied: (t.scored > 0).then(|| t.satisfied as f64 / t.scored as f64),
+            came_back: if t.complaints > 0 {
+                t.came_back as f64 / t.complaints as f64
+            } else {
+                0.0
             },
-        )
+        })
         .collect()
 }
 
@@ -113,7 +138,7 @@ pub(crate) fn acknowledged_secs(reference: &str, state: &str) -> Result<Option<i
 }
 
 /// The working seconds `clock` took in its latest met cycle.
-fn met(tracked: &Tracked, clock: SlaClock) -> Option<i64> {
+pub(super) fn met(tracked: &Tracked, clock: SlaClock) -> Option<i64> {
     tracked
         .sla
         .clocks
@@ -152,79 +177,89 @@ pub(crate) async fn latest_scores(
 }
 
 impl Reports {
-    /// Every complaint received in `[from, to)`, as the loyalty report counts it.
+    /// The complaints received in `[from, to)`, added up by tier, team and bands of working
+    /// time, in one statement over the reports' kept columns: a row per cell, whatever the
+    /// number of complaints.
     pub async fn loyalty(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<LoyaltyRow>, StoreError> {
-        let rows: Vec<(String, String, DateTime<Utc>, String, String)> =
-            on_pool!(&self.db, |pool| sqlx::query_as(
-                "SELECT reference, customer, received_at, tier, state FROM report_complaints
-                  WHERE received_at >= $1 AND received_at < $2
-                  ORDER BY received_at, reference"
-            )
+    ) -> Result<Vec<LoyaltyCell>, StoreError> {
+        // A customer comes back when they complain again (their latest complaint is later) or
+        // answer a periodic survey later. Survey rows name the customer by their uuid, the
+        // reports by its text.
+        let survey_customer = match self.db.backend() {
+            crate::db::Backend::Postgres => "CAST(customer_id AS text)".to_string(),
+            crate::db::Backend::Sqlite => {
+                let part =
+                    |from: usize, len: usize| format!("substr(hex(customer_id), {from}, {len})");
+                format!(
+                    "lower({} || '-' || {} || '-' || {} || '-' || {} || '-' || {})",
+                    part(1, 8),
+                    part(9, 4),
+                    part(13, 4),
+                    part(17, 4),
+                    part(21, 12)
+                )
+            }
+        };
+        let sql = format!(
+            "SELECT c.tier, c.team, {acknowledge} AS acknowledge_band, {resolve} AS resolve_band,
+                    COUNT(*), COUNT(c.score), CAST(COALESCE(SUM(c.score), 0) AS bigint),
+                    SUM(CASE WHEN c.score >= 4 THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN rc.last_at > c.received_at OR s.at > c.received_at
+                             THEN 1 ELSE 0 END)
+               FROM report_complaints c
+               JOIN report_customers rc ON rc.customer = c.customer
+               LEFT JOIN (SELECT {survey_customer} AS customer, MAX(answered_at) AS at
+                            FROM survey_invitations WHERE answered_at IS NOT NULL
+                           GROUP BY customer_id) s ON s.customer = c.customer
+              WHERE c.received_at >= $1 AND c.received_at < $2
+              GROUP BY c.tier, c.team, acknowledge_band, resolve_band
+              ORDER BY c.tier, c.team, acknowledge_band, resolve_band",
+            acknowledge = band_sql("c.acknowledge_secs", &ACKNOWLEDGE_BANDS),
+            resolve = band_sql("c.resolve_secs", &RESOLVE_BANDS),
+        );
+        #[expect(
+            clippy::type_complexity,
+            reason = "a row tuple as sqlx reads it, used once, right here"
+        )]
+        let rows: Vec<(
+            String,
+            String,
+            Option<i64>,
+            Option<i64>,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        )> = on_pool!(&self.db, |pool| sqlx::query_as(&sql)
             .bind(from)
             .bind(to)
             .fetch_all(pool)
             .await)?;
-        // A customer comes back when they complain again, at any time after.
-        let latest: Vec<(String, DateTime<Utc>)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT customer, MAX(received_at) FROM report_complaints GROUP BY customer"
-        )
-        .fetch_all(pool)
-        .await)?;
-        let mut latest: HashMap<String, DateTime<Utc>> = latest.into_iter().collect();
-        // Or when they answer a periodic survey.
-        let answered: Vec<(uuid::Uuid, DateTime<Utc>)> = on_pool!(&self.db, |pool| {
-            sqlx::query_as(
-                "SELECT customer_id, MAX(answered_at) FROM survey_invitations
-                  WHERE answered_at IS NOT NULL GROUP BY customer_id",
+        let band = |b: Option<i64>| b.and_then(|b| usize::try_from(b).ok());
+        Ok(rows
+            .into_iter()
+            .map(
+                |(tier, team, acknowledge, resolve, complaints, scored, sum, satisfied, back)| {
+                    LoyaltyCell {
+                        tier,
+                        team,
+                        acknowledge_band: band(acknowledge),
+                        resolve_band: band(resolve),
+                        tally: LoyaltyTally {
+                            complaints,
+                            scored,
+                            score_sum: sum,
+                            satisfied,
+                            came_back: back,
+                        },
+                    }
+                },
             )
-            .fetch_all(pool)
-            .await
-        })?;
-        for (customer, at) in answered {
-            let entry = latest.entry(customer.to_string()).or_insert(at);
-            if at > *entry {
-                *entry = at;
-            }
-        }
-        // The latest score of each complaint.
-        let scores: Vec<(String, i64, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT reference, sequence, score FROM report_feedback"
-        )
-        .fetch_all(pool)
-        .await)?;
-        let mut score_of: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-        for (reference, sequence, score) in scores {
-            let entry = score_of.entry(reference).or_insert((sequence, score));
-            if sequence >= entry.0 {
-                *entry = (sequence, score);
-            }
-        }
-        let mut out = Vec::with_capacity(rows.len());
-        for (reference, customer, received_at, tier, state) in rows {
-            let tracked: Tracked = serde_json::from_str(&state)
-                .map_err(|e| StoreError::Corrupt(format!("report state of {reference}: {e}")))?;
-            out.push(LoyaltyRow {
-                acknowledge_secs: met(&tracked, SlaClock::Acknowledge),
-                resolve_secs: met(&tracked, SlaClock::Resolve),
-                score: score_of.get(&reference).map(|(_, score)| *score),
-                came_back: latest
-                    .get(&customer)
-                    .is_some_and(|last| *last > received_at),
-                tier,
-                team: tracked
-                    .sla
-                    .team
-                    .as_ref()
-                    .map(|t| t.name.clone())
-                    .unwrap_or_default(),
-                reference,
-            });
-        }
-        Ok(out)
+            .collect())
     }
 }
 
@@ -232,15 +267,20 @@ impl Reports {
 mod tests {
     use super::*;
 
-    fn row(ack_hours: f64, score: Option<i64>, came_back: bool) -> LoyaltyRow {
-        LoyaltyRow {
-            reference: String::new(),
-            acknowledge_secs: Some((ack_hours * 3600.0) as i64),
-            resolve_secs: None,
-            score,
-            came_back,
+    /// One complaint acknowledged after `ack_hours` working hours.
+    fn row(ack_hours: f64, score: Option<i64>, came_back: bool) -> LoyaltyCell {
+        LoyaltyCell {
             tier: "standard".into(),
             team: String::new(),
+            acknowledge_band: Some(band_of((ack_hours * 3600.0) as i64, &ACKNOWLEDGE_BANDS)),
+            resolve_band: None,
+            tally: LoyaltyTally {
+                complaints: 1,
+                scored: i64::from(score.is_some()),
+                score_sum: score.unwrap_or(0),
+                satisfied: i64::from(score.is_some_and(|s| s >= 4)),
+                came_back: i64::from(came_back),
+            },
         }
     }
 
@@ -259,12 +299,12 @@ mod tests {
             row(7.0, Some(2), false),
             row(30.0, Some(1), false),
             row(100.0, Some(1), false),
-            LoyaltyRow {
-                acknowledge_secs: None,
+            LoyaltyCell {
+                acknowledge_band: None,
                 ..row(0.0, Some(5), true)
             },
         ];
-        let bands = loyalty_bands(&rows, &ACKNOWLEDGE_BANDS, |r| r.acknowledge_secs);
+        let bands = loyalty_bands(&rows, &ACKNOWLEDGE_BANDS, |r| r.acknowledge_band);
         let seen: Vec<Seen> = bands
             .iter()
             .map(|b| {

@@ -64,6 +64,7 @@ impl ReportsProjector {
                 fca_8_weeks: eight_weeks.due(at, &policy.calendar),
                 received_as: Vec::new(),
                 repeat: false,
+                score: None,
             };
             let day = day_of(&policy, at);
             let before = batch
@@ -224,6 +225,7 @@ impl ReportsProjector {
                 would_change,
             } => {
                 let score = i64::from((*score).clamp(1, 5));
+                tracked.score = Some(score);
                 batch.each_dim(&day, &with_company, |c| {
                     c.sat_n += 1;
                     c.sat_sum += score;

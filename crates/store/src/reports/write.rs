@@ -5,6 +5,7 @@ use super::*;
 /// A value bound into a bulk statement.
 pub(super) enum Val {
     I(i64),
+    OI(Option<i64>),
     T(String),
     OT(Option<String>),
     D(DateTime<Utc>),
@@ -58,6 +59,7 @@ pub(super) async fn bulk(
                 for value in row {
                     query = match value {
                         Val::I(v) => query.bind(*v),
+                        Val::OI(v) => query.bind(*v),
                         Val::T(v) => query.bind(v.as_str()),
                         Val::OT(v) => query.bind(v.as_deref()),
                         Val::D(v) => query.bind(*v),
@@ -204,17 +206,31 @@ pub(super) async fn write(tx: &mut Tx, batch: Batch) -> Result<(), StoreError> {
                 Val::T(t.sla.tier.code().to_string()),
                 Val::OT(t.company.clone()),
                 Val::T(json),
+                Val::OI(super::loyalty::met(t, SlaClock::Acknowledge)),
+                Val::OI(super::loyalty::met(t, SlaClock::Resolve)),
+                Val::T(
+                    t.sla
+                        .team
+                        .as_ref()
+                        .map(|team| team.name.clone())
+                        .unwrap_or_default(),
+                ),
+                Val::OI(t.score),
             ])
         })
         .collect::<Result<_, StoreError>>()?;
     bulk(
         tx,
         "INSERT INTO report_complaints (reference, customer, received_at, open, closed_at, owner,
-                category, channel, priority, tier, company, state)",
+                category, channel, priority, tier, company, state, acknowledge_secs, resolve_secs,
+                team, score)",
         "ON CONFLICT (reference) DO UPDATE SET open = excluded.open,
                 closed_at = excluded.closed_at, owner = excluded.owner,
                 category = excluded.category, priority = excluded.priority,
-                tier = excluded.tier, state = excluded.state",
+                tier = excluded.tier, state = excluded.state,
+                acknowledge_secs = excluded.acknowledge_secs,
+                resolve_secs = excluded.resolve_secs, team = excluded.team,
+                score = excluded.score",
         &rows,
     )
     .await?;

@@ -4,7 +4,7 @@
 
 use redress_store::recovery::RecoveryFigures;
 use redress_store::reports::{
-    ACKNOWLEDGE_BANDS, LoyaltyBand, LoyaltyRow, RESOLVE_BANDS, loyalty_bands,
+    ACKNOWLEDGE_BANDS, LoyaltyBand, LoyaltyCell, RESOLVE_BANDS, loyalty_bands,
 };
 
 use super::*;
@@ -114,20 +114,21 @@ pub(crate) async fn loyalty(
             .earliest()
             .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
     };
-    let rows = state
+    let cells = state
         .store
         .reports
         .loyalty(start(range.from), start(range.to + chrono::Days::new(1)))
         .await?;
     // One tier or team, when asked ("Only"): the bands of its complaints.
-    let wanted = |row: &&LoyaltyRow| match (&parsed.filter.only, parsed.filter.by) {
-        (Some(only), "tier") => row.tier.eq_ignore_ascii_case(only),
-        (Some(only), "team") => row.team.eq_ignore_ascii_case(only),
+    let wanted = |cell: &&LoyaltyCell| match (&parsed.filter.only, parsed.filter.by) {
+        (Some(only), "tier") => cell.tier.eq_ignore_ascii_case(only),
+        (Some(only), "team") => cell.team.eq_ignore_ascii_case(only),
         _ => true,
     };
-    let rows: Vec<LoyaltyRow> = rows.iter().filter(wanted).cloned().collect();
-    let acknowledged = loyalty_bands(&rows, &ACKNOWLEDGE_BANDS, |r| r.acknowledge_secs);
-    let resolved = loyalty_bands(&rows, &RESOLVE_BANDS, |r| r.resolve_secs);
+    let cells: Vec<LoyaltyCell> = cells.iter().filter(wanted).cloned().collect();
+    let complaints: i64 = cells.iter().map(|c| c.tally.complaints).sum();
+    let acknowledged = loyalty_bands(&cells, &ACKNOWLEDGE_BANDS, |c| c.acknowledge_band);
+    let resolved = loyalty_bands(&cells, &RESOLVE_BANDS, |c| c.resolve_band);
     let mut first = band_table(
         language,
         "loyalty-acknowledge",
@@ -138,7 +139,7 @@ pub(crate) async fn loyalty(
     first.note = say_with(
         language,
         "loyalty-note",
-        &[("complaints", rows.len().to_string())],
+        &[("complaints", complaints.to_string())],
     );
     let second = band_table(
         language,
