@@ -275,6 +275,14 @@ pub(crate) async fn render_company(
         Vec::new()
     };
     context.insert("meetings", &meetings);
+    context.insert(
+        "survey_answers",
+        &state
+            .store
+            .surveys
+            .answers_of_company(&company.name)
+            .await?,
+    );
     context.insert("meeting", &meeting);
     context.insert("meeting_error", &meeting_error);
     context.insert("owner", &owner);

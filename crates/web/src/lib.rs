@@ -299,6 +299,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/reports/filters.html"),
     ),
     (
+        "surveys/answers.html",
+        include_str!("../../../templates/surveys/answers.html"),
+    ),
+    (
         "reports/tables.html",
         include_str!("../../../templates/reports/tables.html"),
     ),

@@ -64,11 +64,13 @@ pub struct Invitation {
     pub score: Option<i64>,
 }
 
-/// An answer, as the feedback report lists it.
+/// An answer, as the feedback report and the files list it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SurveyAnswer {
     /// The invitation.
     pub id: Uuid,
+    /// Who answered.
+    pub customer_id: Uuid,
     /// When it was answered.
     pub answered_at: DateTime<Utc>,
     /// The company, if any.
@@ -100,6 +102,25 @@ pub enum AnswerError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// The most answers a contact's or company's file lists (newest first).
+pub const FILE_LIMIT: i64 = 100;
+
+/// The columns of an answer, as [`AnswerRow`] reads them.
+const ANSWER_COLUMNS: &str =
+    "SELECT id, customer_id, answered_at, company, score, would_change, wants_contact
+       FROM survey_invitations";
+
+/// An answer's row: id, customer, answered at, company, score, sealed words, wants contact.
+type AnswerRow = (
+    Uuid,
+    Uuid,
+    DateTime<Utc>,
+    Option<String>,
+    i64,
+    Option<String>,
+    bool,
+);
 
 /// Periodic surveys.
 #[derive(Clone)]
@@ -275,24 +296,47 @@ impl Surveys {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<SurveyAnswer>, StoreError> {
-        type Row = (
-            Uuid,
-            Uuid,
-            DateTime<Utc>,
-            Option<String>,
-            i64,
-            Option<String>,
-            bool,
-        );
-        let rows: Vec<Row> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT id, customer_id, answered_at, company, score, would_change, wants_contact
-               FROM survey_invitations
-              WHERE answered_at >= $1 AND answered_at < $2 ORDER BY answered_at DESC"
-        )
+        let rows: Vec<AnswerRow> = on_pool!(&self.db, |pool| sqlx::query_as(&format!(
+            "{ANSWER_COLUMNS} WHERE answered_at >= $1 AND answered_at < $2
+              ORDER BY answered_at DESC"
+        ))
         .bind(from)
         .bind(to)
         .fetch_all(pool)
         .await)?;
+        self.opened(rows).await
+    }
+
+    /// One contact's answers for their file, newest first (at most [`FILE_LIMIT`]).
+    pub async fn answers_of_customer(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<SurveyAnswer>, StoreError> {
+        let rows: Vec<AnswerRow> = on_pool!(&self.db, |pool| sqlx::query_as(&format!(
+            "{ANSWER_COLUMNS} WHERE customer_id = $1 AND answered_at IS NOT NULL
+              ORDER BY answered_at DESC LIMIT {FILE_LIMIT}"
+        ))
+        .bind(customer.0)
+        .fetch_all(pool)
+        .await)?;
+        self.opened(rows).await
+    }
+
+    /// The answers of a company's contacts for its file (the company named as the invitation
+    /// named it), newest first (at most [`FILE_LIMIT`]).
+    pub async fn answers_of_company(&self, name: &str) -> Result<Vec<SurveyAnswer>, StoreError> {
+        let rows: Vec<AnswerRow> = on_pool!(&self.db, |pool| sqlx::query_as(&format!(
+            "{ANSWER_COLUMNS} WHERE company = $1 AND answered_at IS NOT NULL
+              ORDER BY answered_at DESC LIMIT {FILE_LIMIT}"
+        ))
+        .bind(name)
+        .fetch_all(pool)
+        .await)?;
+        self.opened(rows).await
+    }
+
+    /// `rows` with their words opened by each customer's key (none once erased).
+    async fn opened(&self, rows: Vec<AnswerRow>) -> Result<Vec<SurveyAnswer>, StoreError> {
         let mut out = Vec::with_capacity(rows.len());
         for (id, customer, answered_at, company, score, sealed, wants_contact) in rows {
             let would_change = match sealed {
@@ -305,6 +349,7 @@ impl Surveys {
             };
             out.push(SurveyAnswer {
                 id,
+                customer_id: customer,
                 answered_at,
                 company,
                 score,

@@ -2,7 +2,7 @@
 //!
 //! - `GET /customers/{id}/export`: everything held about one customer (their details, contact
 //!   file, every complaint with every event opened, the emails we sent them, the emails they
-//!   sent us, their survey answers) as a readable page, or as JSON with `?format=json`;
+//!   sent us, their answers after a complaint and to periodic surveys) as a readable page, or as JSON with `?format=json`;
 //! - `GET/POST /customers/{id}/erase`: erasure on request, after a confirmation that names
 //!   what goes and asks for the customer's address typed in; the statistics stay.
 //!
@@ -74,6 +74,8 @@ struct Export {
     companies: Vec<String>,
     contact_file: Option<ContactFile>,
     complaints: Vec<ExportedComplaint>,
+    /// Their answers to periodic surveys (their words gone once erased).
+    periodic_survey_answers: Vec<redress_store::surveys::SurveyAnswer>,
 }
 
 /// The contact file's notes about them.
@@ -175,6 +177,7 @@ async fn gather(state: &AppState, customer: CustomerId) -> Result<Export, AppErr
             notes: notes.notes,
         }),
         complaints,
+        periodic_survey_answers: state.store.surveys.answers_of_customer(customer).await?,
     })
 }
 

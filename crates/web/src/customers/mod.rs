@@ -168,6 +168,10 @@ async fn render_contact(
     context.insert("log_complaints", &LOG_COMPLAINTS);
     context.insert("contact", &notes);
     context.insert("form", &form);
+    context.insert(
+        "survey_answers",
+        &state.store.surveys.answers_of_customer(customer).await?,
+    );
     context.insert("error", &error);
     context.insert("notice", &notice);
     render(state, "customers/show.html", &context, status)
