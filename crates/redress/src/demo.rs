@@ -373,6 +373,9 @@ const STAGES: &[Stage] = &[
     Stage::Rated,
 ];
 
+/// Past customers per language, their complaints closed months ago (see `load`).
+const PAST_PER_LANGUAGE: usize = 2;
+
 /// What the demo loader made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoReport {
@@ -414,10 +417,19 @@ pub async fn load(
         let pack = &PACKS[index % PACKS.len()];
         let scenario = pack.scenarios.choose(&mut rng).expect("scenarios");
         let age_minutes = rng.gen_range(30..120 * 24 * 60);
+        // The last few (two a language) are customers from months ago whose complaint was
+        // closed: the ones the periodic survey asks (`crate::demo_surveys`).
+        let past = count >= 4 * PAST_PER_LANGUAGE && index + 4 * PAST_PER_LANGUAGE >= count;
+        let age_minutes = if past {
+            age_minutes + 150 * 24 * 60
+        } else {
+            age_minutes
+        };
         let received_at = now - Duration::minutes(age_minutes);
         // Older complaints have got further; a few old ones are stuck, as in life.
         let max_stage = (age_minutes as usize * STAGES.len()) / (120 * 24 * 60) + 2;
         let stage = STAGES[rng.gen_range(0..max_stage.min(STAGES.len()))];
+        let stage = if past { Stage::Closed } else { stage };
         clock.set(received_at);
 
         let mut name = pack.names.choose(&mut rng).expect("names").to_string();
@@ -429,7 +441,7 @@ pub async fn load(
             .iter()
             .filter(|(p, ..)| *p == index % PACKS.len())
             .collect();
-        if company.is_some() && !same_pack.is_empty() && rng.gen_bool(0.35) {
+        if company.is_some() && !same_pack.is_empty() && rng.gen_bool(0.35) && !past {
             let (_, n, e, c) = (*same_pack.choose(&mut rng).expect("contacts")).clone();
             (name, email, company) = (n, e, Some(c));
         } else if let Some(company) = &company {
@@ -733,6 +745,9 @@ pub async fn load(
         .await
         .map_err(|e| CommandError::Storage(e.into()))?;
     crate::demo_accounts::keep_close(store, &staff)
+        .await
+        .map_err(|e| CommandError::Storage(e.into()))?;
+    crate::demo_surveys::ask_and_answer(store)
         .await
         .map_err(|e| CommandError::Storage(e.into()))?;
     Ok(DemoReport {

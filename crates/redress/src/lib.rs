@@ -6,6 +6,7 @@
 pub mod demo;
 mod demo_accounts;
 mod demo_causes;
+mod demo_surveys;
 mod demo_teams;
 pub mod import;
 pub mod settings;
@@ -247,19 +248,24 @@ async fn housekeeping(
 }
 
 /// Every hour, while this instance leads the outbox projector: schedules the periodic surveys'
-/// wave of the contacts now due (none when the rules ask nobody), and wakes the sender.
+/// wave of the contacts now due, by the rules an admin saved at `/admin/surveys` (else
+/// `defaults`, the settings; none when they ask nobody), and wakes the sender.
 async fn survey_waves(
     store: Store,
-    rules: redress_store::surveys::SurveyRules,
+    defaults: redress_store::surveys::SurveyRules,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    if !rules.active() {
-        return;
-    }
     let leadership = store.projections.leadership();
     loop {
         if leadership.leads(redress_store::OutboxProjector::NAME) {
-            match store.surveys.schedule(rules, store.clock.now()).await {
+            let wave = match store.surveys.rules(defaults).await {
+                Ok(r) if r.rules.active() => {
+                    store.surveys.schedule(r.rules, store.clock.now()).await
+                }
+                Ok(_) => Ok(Default::default()),
+                Err(error) => Err(error),
+            };
+            match wave {
                 Ok(wave) if wave.asked > 0 => {
                     tracing::info!(asked = wave.asked, last = ?wave.last_send_at, "survey wave scheduled");
                     store.projections.mail_due().notify();
@@ -389,6 +395,7 @@ pub async fn start_as(
     web_settings.retention_days = settings.retention_days;
     web_settings.currency = settings.currency()?;
     web_settings.sign_in = settings.sign_in()?;
+    web_settings.survey_defaults = settings.survey_rules();
     web_settings.key_account_risk = redress_store::key_accounts::RiskRules {
         no_contact_months: settings.key_account_contact_months.clamp(1, 120),
         // Low as recovery counts it; with recovery off, the default's 2.

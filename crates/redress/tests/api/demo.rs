@@ -196,6 +196,34 @@ async fn demo_data_covers_every_step_and_language_and_a_rebuild_equals_the_live_
         .map(|a| a.name.as_str())
         .collect();
     assert_eq!(quiet, ["华南电子有限公司"]);
+    // A periodic survey was asked and answered in the four languages, one contact asking to be
+    // contacted.
+    let answers = store
+        .surveys
+        .answers(
+            now - chrono::Duration::days(30),
+            now + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    let said = |words: &str| {
+        answers
+            .iter()
+            .any(|a| a.would_change.as_deref().is_some_and(|w| w.contains(words)))
+    };
+    for words in [
+        "drivers call",
+        "resumen semanal",
+        "confirmarea comenzii",
+        "发票",
+    ] {
+        assert!(
+            said(words),
+            "no demo survey answer says {words:?}: {:?}",
+            answers.iter().map(|a| &a.would_change).collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(answers.iter().filter(|a| a.wants_contact).count(), 1);
 
     store
         .projections

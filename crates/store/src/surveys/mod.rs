@@ -24,8 +24,10 @@ use crate::db::Database;
 use crate::vault::KeyVault;
 use crate::{StoreError, on_pool};
 
+mod rules;
 mod wave;
 
+pub use rules::*;
 pub use wave::*;
 
 /// The outbox id of invitation `id`'s email.
@@ -122,6 +124,21 @@ type AnswerRow = (
     bool,
 );
 
+fn invitation_of_row(
+    (id, customer_id, company, language, asked_at, send_at, answered_at, score): InvitationRow,
+) -> Invitation {
+    Invitation {
+        id,
+        customer_id,
+        company,
+        language,
+        asked_at,
+        send_at,
+        answered_at,
+        score,
+    }
+}
+
 /// Periodic surveys.
 #[derive(Clone)]
 pub struct Surveys {
@@ -173,6 +190,18 @@ impl Surveys {
         (same && token == self.token(id)).then_some(id)
     }
 
+    /// The invitations of the wave scheduled at `asked_at`, in the order their emails go.
+    pub async fn wave(&self, asked_at: DateTime<Utc>) -> Result<Vec<Invitation>, StoreError> {
+        let rows: Vec<InvitationRow> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT id, customer_id, company, language, asked_at, send_at, answered_at, score
+               FROM survey_invitations WHERE asked_at = $1 ORDER BY send_at, id"
+        )
+        .bind(asked_at)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows.into_iter().map(invitation_of_row).collect())
+    }
+
     /// One invitation.
     pub async fn invitation(&self, id: Uuid) -> Result<Option<Invitation>, StoreError> {
         let row: Option<InvitationRow> = on_pool!(&self.db, |pool| sqlx::query_as(
@@ -182,20 +211,7 @@ impl Surveys {
         .bind(id)
         .fetch_optional(pool)
         .await)?;
-        Ok(row.map(
-            |(id, customer_id, company, language, asked_at, send_at, answered_at, score)| {
-                Invitation {
-                    id,
-                    customer_id,
-                    company,
-                    language,
-                    asked_at,
-                    send_at,
-                    answered_at,
-                    score,
-                }
-            },
-        ))
+        Ok(row.map(invitation_of_row))
     }
 
     /// Whether `customer` asked never to be surveyed.
