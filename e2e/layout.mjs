@@ -276,6 +276,15 @@ async function main() {
     'the new endpoint\'s secret is not shown',
   );
   await checkPage('webhooks');
+  step('setting the periodic surveys\' rules');
+  await staff.goto(`${baseUrl}/admin/surveys`);
+  await staff.getByLabel('Every contact, every this many months').fill('6');
+  await submitAndWait(staff.getByRole('button', { name: 'Save the rules', exact: true }));
+  check(
+    (await staff.locator('p.notice').textContent()).includes('The rules are saved'),
+    'the survey rules were not saved',
+  );
+  await checkPage('admin-surveys');
 
   // The root causes, their corrective actions and their report.
   step('reading the root causes, the corrective actions and the causes report');

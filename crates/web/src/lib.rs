@@ -299,6 +299,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/reports/filters.html"),
     ),
     (
+        "admin/surveys.html",
+        include_str!("../../../templates/admin/surveys.html"),
+    ),
+    (
         "surveys/answers.html",
         include_str!("../../../templates/surveys/answers.html"),
     ),
@@ -339,6 +343,8 @@ pub struct AppState {
     pub sign_in: std::sync::Arc<sign_in_methods::SignInMethods>,
     /// When a key account counts as at risk.
     pub key_account_risk: redress_store::key_accounts::RiskRules,
+    /// The periodic surveys' rules until an admin saves some (the settings).
+    pub survey_defaults: redress_store::surveys::SurveyRules,
 }
 
 /// Settings of the web layer.
@@ -370,6 +376,8 @@ pub struct WebSettings {
     pub sign_in: sign_in_methods::SignInSettings,
     /// When a key account counts as at risk.
     pub key_account_risk: redress_store::key_accounts::RiskRules,
+    /// The periodic surveys' rules until an admin saves some (the settings).
+    pub survey_defaults: redress_store::surveys::SurveyRules,
 }
 
 impl WebSettings {
@@ -396,6 +404,7 @@ impl WebSettings {
             currency: redress_domain::Currency::default(),
             sign_in: sign_in_methods::SignInSettings::default(),
             key_account_risk: redress_store::key_accounts::RiskRules::default(),
+            survey_defaults: redress_store::surveys::SurveyRules::default(),
         })
     }
 }
@@ -507,6 +516,7 @@ pub fn serve(
         sessions: settings.sessions,
         sign_in: std::sync::Arc::new(sign_in_methods::SignInMethods::new(&settings.sign_in)),
         key_account_risk: settings.key_account_risk,
+        survey_defaults: settings.survey_defaults,
     });
     let ops = web::Data::new(settings.ops.clone());
     let https = web::Data::new(security::Https(settings.secure_cookies));

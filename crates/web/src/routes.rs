@@ -7,7 +7,10 @@ use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use redress_store::Role;
 
-use crate::admin::{api_tokens, audit, intake, mail, retention, saved_replies, users, webhooks};
+use crate::admin::{
+    api_tokens, audit, intake, mail, retention, saved_replies, surveys as survey_rules, users,
+    webhooks,
+};
 use crate::sla::policy as sla_policy;
 use crate::{
     account, api, assets, auth, categories, causes, companies, complaints, corrective_actions,
@@ -337,6 +340,8 @@ pub const ROUTES: &[Route] = &[
     }),
     get("/admin/audit", ADMIN, |r| r.to(audit::page)),
     get("/admin/retention", ADMIN, |r| r.to(retention::page)),
+    get("/admin/surveys", ADMIN, |r| r.to(survey_rules::page)),
+    post("/admin/surveys", ADMIN, |r| r.to(survey_rules::save)),
     post("/admin/retention", ADMIN, |r| r.to(retention::run)),
 ];
 

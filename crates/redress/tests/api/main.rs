@@ -39,6 +39,7 @@ mod sla;
 mod smtp;
 mod sso;
 mod status;
+mod survey_rules;
 mod surveys;
 mod teams;
 mod teams_browser;

@@ -21,7 +21,7 @@ on_both_backends!(a_wave_asks_whom_the_rules_choose_in_their_language_and_stoppi
 
 /// A complaint from `email` in `language` (for `company`), worked to closure unless `open`.
 /// Returns its customer's id.
-async fn contact(
+pub(crate) async fn contact(
     app: &TestApp,
     email: &str,
     language: Language,

@@ -213,3 +213,25 @@ admin-users-new-intro = Give the person their initial password in person or by p
 admin-users-email-label = Email address
 admin-users-initial-password = Initial password (at least 12 characters)
 admin-users-create = Create the account
+admin-surveys-title = Periodic surveys
+admin-surveys-summary = Every contact is asked now and then "If you ran our company, what would you change?". Nobody with a complaint open, nobody erased and nobody who stopped the surveys is asked. The rules apply to every instance's next hourly wave.
+admin-surveys-source = Rules in force
+admin-surveys-saved-by = Saved by { $name } on
+admin-surveys-from-settings = The installation's settings (REDRESS_SURVEY_*): no admin has saved rules yet.
+admin-surveys-next-wave = Next wave
+admin-surveys-due = { $count ->
+    [one] One contact would be asked now.
+   *[other] { $count } contacts would be asked now.
+}
+admin-surveys-off = Off: nobody is asked (both intervals are 0).
+admin-surveys-every = Every contact, every this many months
+admin-surveys-every-help = 0: only the major contacts of key accounts.
+admin-surveys-key-every = Major contacts of key accounts, every this many months
+admin-surveys-key-every-help = 0: as everyone else.
+admin-surveys-min-days = Never twice within this many days
+admin-surveys-min-days-help = Whatever the intervals say.
+admin-surveys-per-hour = Invitations an hour, at most
+admin-surveys-per-hour-help = A wave is spread over as many hours as it needs, so it never floods the mail server.
+admin-surveys-save = Save the rules
+admin-surveys-saved = The rules are saved; the next wave follows them.
+admin-surveys-not-a-number = { $field }: "{ $value }" is not a whole number.

@@ -17,6 +17,7 @@ nav-audit = Audit
 nav-retention = Retention
 nav-api = API
 nav-webhooks = Webhooks
+nav-surveys = Surveys
 nav-notifications = Notifications
 nav-unread = unread
 nav-sign-out = Sign out

@@ -213,3 +213,25 @@ admin-users-new-intro = La contraseña inicial se comunica en persona o por tel�
 admin-users-email-label = Dirección de correo electrónico
 admin-users-initial-password = Contraseña inicial (al menos 12 caracteres)
 admin-users-create = Crear la cuenta
+admin-surveys-title = Encuestas periódicas
+admin-surveys-summary = De vez en cuando se pregunta a cada contacto «Si usted dirigiera nuestra empresa, ¿qué cambiaría?». No se pregunta a nadie con una reclamación abierta, ni a nadie borrado ni a quien haya pedido no recibir encuestas. Las reglas se aplican a la próxima oleada horaria de cada instancia.
+admin-surveys-source = Reglas vigentes
+admin-surveys-saved-by = Guardadas por { $name } el
+admin-surveys-from-settings = La configuración de la instalación (REDRESS_SURVEY_*): ningún administrador ha guardado reglas todavía.
+admin-surveys-next-wave = Próxima oleada
+admin-surveys-due = { $count ->
+    [one] Ahora se preguntaría a un contacto.
+   *[other] Ahora se preguntaría a { $count } contactos.
+}
+admin-surveys-off = Desactivadas: no se pregunta a nadie (ambos intervalos son 0).
+admin-surveys-every = Cada contacto, cada tantos meses
+admin-surveys-every-help = 0: solo los contactos principales de las cuentas clave.
+admin-surveys-key-every = Contactos principales de cuentas clave, cada tantos meses
+admin-surveys-key-every-help = 0: como a los demás.
+admin-surveys-min-days = Nunca dos veces en tantos días
+admin-surveys-min-days-help = Digan lo que digan los intervalos.
+admin-surveys-per-hour = Invitaciones por hora, como máximo
+admin-surveys-per-hour-help = Cada oleada se reparte en las horas que necesite, para no saturar el servidor de correo.
+admin-surveys-save = Guardar las reglas
+admin-surveys-saved = Las reglas se han guardado; la próxima oleada las sigue.
+admin-surveys-not-a-number = { $field }: «{ $value }» no es un número entero.

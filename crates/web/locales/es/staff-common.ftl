@@ -17,6 +17,7 @@ nav-audit = Auditoría
 nav-retention = Conservación
 nav-api = API
 nav-webhooks = Webhooks
+nav-surveys = Encuestas
 nav-notifications = Notificaciones
 nav-unread = sin leer
 nav-sign-out = Cerrar sesión

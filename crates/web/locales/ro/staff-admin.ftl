@@ -213,3 +213,26 @@ admin-users-new-intro = Comunicați persoanei parola inițială personal sau pri
 admin-users-email-label = Adresa de e-mail
 admin-users-initial-password = Parola inițială (cel puțin 12 caractere)
 admin-users-create = Creați contul
+admin-surveys-title = Sondaje periodice
+admin-surveys-summary = Fiecare contact este întrebat din când în când „Dacă ați conduce compania noastră, ce ați schimba?”. Nu este întrebat nimeni cu o reclamație deschisă, nimeni șters și nimeni care a oprit sondajele. Regulile se aplică următorului val orar al fiecărei instanțe.
+admin-surveys-source = Reguli în vigoare
+admin-surveys-saved-by = Salvate de { $name } la
+admin-surveys-from-settings = Setările instalării (REDRESS_SURVEY_*): niciun administrator nu a salvat încă reguli.
+admin-surveys-next-wave = Următorul val
+admin-surveys-due = { $count ->
+    [one] Acum ar fi întrebat un contact.
+    [few] Acum ar fi întrebate { $count } contacte.
+   *[other] Acum ar fi întrebate { $count } de contacte.
+}
+admin-surveys-off = Oprite: nu este întrebat nimeni (ambele intervale sunt 0).
+admin-surveys-every = Fiecare contact, o dată la atâtea luni
+admin-surveys-every-help = 0: doar contactele principale ale conturilor-cheie.
+admin-surveys-key-every = Contactele principale ale conturilor-cheie, o dată la atâtea luni
+admin-surveys-key-every-help = 0: ca toți ceilalți.
+admin-surveys-min-days = Niciodată de două ori în atâtea zile
+admin-surveys-min-days-help = Orice ar spune intervalele.
+admin-surveys-per-hour = Invitații pe oră, cel mult
+admin-surveys-per-hour-help = Un val se întinde pe câte ore are nevoie, ca să nu copleșească serverul de e-mail.
+admin-surveys-save = Salvează regulile
+admin-surveys-saved = Regulile sunt salvate; următorul val le urmează.
+admin-surveys-not-a-number = { $field }: „{ $value }” nu este un număr întreg.

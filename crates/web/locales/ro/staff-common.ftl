@@ -17,6 +17,7 @@ nav-audit = Audit
 nav-retention = Păstrarea datelor
 nav-api = API
 nav-webhooks = Webhooks
+nav-surveys = Sondaje
 nav-notifications = Notificări
 nav-unread = necitite
 nav-sign-out = Deconectare

@@ -17,6 +17,7 @@ nav-audit = 审计
 nav-retention = 数据保留
 nav-api = API
 nav-webhooks = Webhook
+nav-surveys = 调查
 nav-notifications = 通知
 nav-unread = 条未读
 nav-sign-out = 退出
