@@ -35,26 +35,25 @@ async fn pages_fit_their_boxes_and_charts_keep_their_labels_apart_in_a_real_brow
         .into_iter()
         .find(|r| !r.closed && !r.personal_data_erased && r.customer_email.is_some())
         .expect("an open demo complaint");
-    // A periodic survey's invitation, to read its page and its stop page.
+    // A periodic survey's invitation not answered yet, to read its page and its stop page (the
+    // demo's wave answered some; a wave now asks whoever it left).
     let rules = redress_store::surveys::SurveyRules {
         every_months: 6,
+        min_days: 0,
         ..Default::default()
     };
-    let now = chrono::Utc::now();
-    assert!(app.store.surveys.schedule(rules, now).await.unwrap().asked > 0);
+    let now = chrono::Utc::now() + chrono::Duration::days(200);
+    app.store.surveys.schedule(rules, now).await.unwrap();
+    const UNANSWERED: &str = "SELECT id FROM survey_invitations WHERE answered_at IS NULL ORDER BY asked_at DESC LIMIT 1";
     let survey: uuid::Uuid = match &app.store.db {
-        redress_store::Database::Sqlite(pool) => {
-            sqlx::query_scalar("SELECT id FROM survey_invitations LIMIT 1")
-                .fetch_one(pool)
-                .await
-                .unwrap()
-        }
-        redress_store::Database::Postgres(pool) => {
-            sqlx::query_scalar("SELECT id FROM survey_invitations LIMIT 1")
-                .fetch_one(pool)
-                .await
-                .unwrap()
-        }
+        redress_store::Database::Sqlite(pool) => sqlx::query_scalar(UNANSWERED)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        redress_store::Database::Postgres(pool) => sqlx::query_scalar(UNANSWERED)
+            .fetch_one(pool)
+            .await
+            .unwrap(),
     };
     let survey = format!("/survey/{}", app.store.surveys.token(survey));
     let dir = artifacts_dir().join(format!("layout-{backend}"));
