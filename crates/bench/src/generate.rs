@@ -30,13 +30,25 @@ pub async fn generate(store: &Store, count: usize, seed: u64) -> anyhow::Result<
 /// Inserts `count` complaints' events of `mix` straight into the event store, built with the
 /// domain's own types. Returns the number of events written.
 pub async fn generate_mix(store: &Store, count: usize, seed: u64, mix: Mix) -> anyhow::Result<u64> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let staff = redress::demo::staff();
-    let now = Utc::now();
     let customers = match mix {
         Mix::Year => (count / 10).max(1),
         _ => (count / 3).max(1),
     };
+    generate_among(store, count, customers, seed, mix).await
+}
+
+/// As [`generate_mix`], with the complaints spread over `customers` customers.
+pub async fn generate_among(
+    store: &Store,
+    count: usize,
+    customers: usize,
+    seed: u64,
+    mix: Mix,
+) -> anyhow::Result<u64> {
+    let customers = customers.max(1);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let staff = redress::demo::staff();
+    let now = Utc::now();
     // A year's arrival times, in order (the Year mix writes complaints as they arrived).
     let mut arrivals: Vec<i64> = match mix {
         Mix::Year => (0..count)

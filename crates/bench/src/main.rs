@@ -121,7 +121,7 @@ enum BenchCommand {
     /// REDRESS_SMTP_URL (a local SMTP server) beside lettre alone, sampling the outbox's depth.
     /// Point REDRESS_DATABASE_URL at an empty scratch database.
     SurveyWave {
-        /// Contacts to generate (three complaints each on average).
+        /// About how many contacts the wave asks (two complaints each are generated).
         #[arg(long, default_value_t = 100_000)]
         contacts: usize,
         /// Invitations sent per hour at most (the wave's spread).

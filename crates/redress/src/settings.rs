@@ -325,7 +325,8 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "Periodic surveys: every contact with an address who complained once is asked \
                \"If you ran this company, what would you change?\" every this many months \
                (not while a complaint of theirs is open, never once they stop it). 0: only \
-               the major contacts of key accounts, if REDRESS_SURVEY_KEY_EVERY_MONTHS says so.",
+               the major contacts of key accounts, if REDRESS_SURVEY_KEY_EVERY_MONTHS says so. \
+               The four survey settings apply until an admin saves rules at /admin/surveys.",
     },
     SettingDoc {
         key: "survey_key_every_months",
