@@ -72,11 +72,13 @@ pub enum AuditAction {
     RootCauseChanged,
     /// A manager opened a corrective action, or marked one done.
     CorrectiveActionChanged,
+    /// An admin changed who the periodic surveys ask and how often.
+    SurveyRulesChanged,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit page offers them.
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -106,6 +108,7 @@ impl AuditAction {
         AuditAction::SsoOnlyChanged,
         AuditAction::RootCauseChanged,
         AuditAction::CorrectiveActionChanged,
+        AuditAction::SurveyRulesChanged,
     ];
 
     /// Its code in the table.
@@ -140,6 +143,7 @@ impl AuditAction {
             AuditAction::SsoOnlyChanged => "sso_only_changed",
             AuditAction::RootCauseChanged => "root_cause_changed",
             AuditAction::CorrectiveActionChanged => "corrective_action_changed",
+            AuditAction::SurveyRulesChanged => "survey_rules_changed",
         }
     }
 
@@ -175,6 +179,7 @@ impl AuditAction {
             AuditAction::SsoOnlyChanged => "Single sign-on only (set or lifted)",
             AuditAction::RootCauseChanged => "Root cause added or changed",
             AuditAction::CorrectiveActionChanged => "Corrective action opened or done",
+            AuditAction::SurveyRulesChanged => "Survey rules changed",
         }
     }
 

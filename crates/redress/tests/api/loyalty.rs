@@ -76,6 +76,19 @@ async fn a_fast_complaint_whose_customer_came_back_is_in_the_first_bands(db: Tes
     );
     assert_eq!(resolved.len(), 5);
 
+    // By tier, side by side: both complaints are standard; the one acknowledged (and resolved)
+    // was within a working day (week); its 5 is the average; one customer in two came back.
+    let by_tier = csv(&manager, "by=tier&table=loyalty-by").await;
+    assert_eq!(by_tier, [["Standard", "2", "100%", "100%", "5.0", "50%"]]);
+    // Narrowed to one tier, the side-by-side table is not there.
+    let narrowed = manager
+        .get("/reports/loyalty?by=tier&only=standard")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!narrowed.contains("Speed and loyalty by"));
+
     // Only key accounts: none here.
     let key_accounts = csv(
         &manager,

@@ -4,8 +4,8 @@
 //! of range is refused with what to fix and changes nothing; only admins reach the page.
 
 use redress_domain::Language;
-use redress_store::Role;
 use redress_store::surveys::SurveyRules;
+use redress_store::{AuditAction, Role};
 use redress_testing::{TestDb, on_both_backends};
 
 use crate::surveys::contact;
@@ -97,6 +97,15 @@ async fn admins_set_the_rules_the_next_wave_follows_and_bad_values_change_nothin
     };
     assert_eq!(in_force.rules, expected);
     assert!(in_force.saved.is_some_and(|(_, by)| !by.is_empty()));
+    // And the audit trail says who changed them, to what.
+    let audited = app
+        .store
+        .audit
+        .list(Some(AuditAction::SurveyRulesChanged), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1, "the refusals are not audited");
+    assert!(audited[0].detail.contains("every 6 months"), "{audited:?}");
     // Whatever the instance's settings say.
     let over_settings = SurveyRules {
         every_months: 1,

@@ -142,3 +142,7 @@ answers-who = Contact
 answers-score = Score
 answers-would-change = What they would change
 answers-wants-contact = Asked to be contacted
+loyalty-by-title = Speed and loyalty by { $by }
+loyalty-col-acknowledged-day = Acknowledged within a working day
+loyalty-col-resolved-week = Resolved within a working week
+loyalty-by-note = The shares of acknowledged and resolved count the complaints that were; the average is of the latest scores given.

@@ -142,3 +142,7 @@ answers-who = Contacto
 answers-score = Puntuación
 answers-would-change = Qué cambiaría
 answers-wants-contact = Pidió que le contactaran
+loyalty-by-title = Rapidez y fidelidad por { $by }
+loyalty-col-acknowledged-day = Acusadas en un día laborable
+loyalty-col-resolved-week = Resueltas en una semana laborable
+loyalty-by-note = Las proporciones de acusadas y resueltas cuentan las reclamaciones que lo fueron; la media es de las últimas puntuaciones dadas.

@@ -142,3 +142,7 @@ answers-who = Contact
 answers-score = Scor
 answers-would-change = Ce ar schimba
 answers-wants-contact = A cerut să fie contactat
+loyalty-by-title = Viteză și loialitate după { $by }
+loyalty-col-acknowledged-day = Confirmate într-o zi lucrătoare
+loyalty-col-resolved-week = Rezolvate într-o săptămână lucrătoare
+loyalty-by-note = Procentele de confirmate și rezolvate se calculează din reclamațiile care au fost; media este a ultimelor scoruri date.

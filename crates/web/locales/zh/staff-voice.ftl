@@ -142,3 +142,7 @@ answers-who = 联系人
 answers-score = 评分
 answers-would-change = 他们会改变什么
 answers-wants-contact = 要求联系
+loyalty-by-title = 按{ $by }的速度与忠诚度
+loyalty-col-acknowledged-day = 一个工作日内确认
+loyalty-col-resolved-week = 一个工作周内解决
+loyalty-by-note = 确认和解决的比例按已确认或已解决的投诉计算；平均分为最近一次评分的平均值。

@@ -5,7 +5,8 @@
 
 use actix_session::Session;
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use redress_store::AuditAction;
 use redress_store::surveys::{RulesError, SurveyRules};
 use serde::{Deserialize, Serialize};
 
@@ -129,6 +130,7 @@ pub(crate) async fn page(
 /// POST /admin/surveys: saves the rules for every instance's next wave.
 pub(crate) async fn save(
     state: web::Data<AppState>,
+    request: HttpRequest,
     Signed {
         staff,
         session,
@@ -147,9 +149,24 @@ pub(crate) async fn save(
         .set_rules(rules, &staff.0.name, state.store.clock.now())
         .await
     {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/admin/surveys?done=saved"))
-            .finish()),
+        Ok(()) => {
+            crate::security::audit(
+                &state,
+                &request,
+                &staff,
+                AuditAction::SurveyRulesChanged,
+                "survey_rules",
+                &format!(
+                    "every {} months, key accounts' major contacts every {}, never twice \
+                     within {} days, {} an hour",
+                    rules.every_months, rules.key_every_months, rules.min_days, rules.per_hour
+                ),
+            )
+            .await?;
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin/surveys?done=saved"))
+                .finish())
+        }
         Err(RulesError::Invalid(message)) => refuse(&state, &staff, &session, form, message).await,
         Err(RulesError::Store(error)) => Err(error.into()),
     }

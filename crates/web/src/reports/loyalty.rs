@@ -148,15 +148,76 @@ pub(crate) async fn loyalty(
         t("loyalty-resolve-chart"),
         &resolved,
     );
+    let mut tables = vec![first, second];
+    // Broken down by tier or team (and not narrowed to one): the same measures side by side.
+    if parsed.filter.only.is_none() && matches!(parsed.filter.by, "tier" | "team") {
+        tables.push(by_table(language, parsed.filter.by, &cells));
+    }
     let recovery = state
         .store
         .recovery
         .figures(start(range.from), start(range.to + chrono::Days::new(1)))
         .await?;
-    page.respond(
-        &parsed,
-        vec![first, second, recovery_table(language, &recovery)],
-    )
+    tables.push(recovery_table(language, &recovery));
+    page.respond(&parsed, tables)
+}
+
+/// Speed and loyalty side by side for each tier or team (`by`): of its complaints, the share
+/// acknowledged within a working day and resolved within a working week (of those that were),
+/// the average score and the share whose customer came back.
+fn by_table(language: Language, by: &str, cells: &[LoyaltyCell]) -> Table {
+    let t = |key: &str| say(language, key);
+    let mut table = Table::new(
+        "loyalty-by",
+        say_with(
+            language,
+            "loyalty-by-title",
+            &[("by", by_label(language, by))],
+        ),
+        &[
+            by_label(language, by),
+            t("loyalty-col-complaints"),
+            t("loyalty-col-acknowledged-day"),
+            t("loyalty-col-resolved-week"),
+            t("loyalty-col-average"),
+            t("loyalty-col-came-back"),
+        ],
+    );
+    // Per value: complaints, came back, scored, score sum, acknowledged (and within a day),
+    // resolved (and within a week).
+    let mut groups: std::collections::BTreeMap<&str, [i64; 8]> = Default::default();
+    let day = ACKNOWLEDGE_BANDS.iter().position(|h| *h == 8).unwrap_or(0);
+    let week = RESOLVE_BANDS.iter().position(|h| *h == 40).unwrap_or(0);
+    for cell in cells {
+        let value = if by == "tier" { &cell.tier } else { &cell.team };
+        let g = groups.entry(value.as_str()).or_default();
+        let n = cell.tally.complaints;
+        g[0] += n;
+        g[1] += cell.tally.came_back;
+        g[2] += cell.tally.scored;
+        g[3] += cell.tally.score_sum;
+        if let Some(band) = cell.acknowledge_band {
+            g[4] += n;
+            g[5] += if band <= day { n } else { 0 };
+        }
+        if let Some(band) = cell.resolve_band {
+            g[6] += n;
+            g[7] += if band <= week { n } else { 0 };
+        }
+    }
+    let of = |part: i64, whole: i64| (whole > 0).then(|| part as f64 / whole as f64);
+    for (value, g) in groups {
+        table.row(vec![
+            value_label(language, by, value),
+            g[0].to_string(),
+            share(of(g[5], g[4])),
+            share(of(g[7], g[6])),
+            of(g[3], g[2]).map_or_else(String::new, |a| format!("{a:.1}")),
+            share(of(g[1], g[0])),
+        ]);
+    }
+    table.note = t("loyalty-by-note");
+    table
 }
 
 /// Service recovery in the period: the low scores, how many were followed up, how fast, and
