@@ -401,3 +401,64 @@ async fn root_causes_are_named_counted_in_a_pareto_and_acted_on(db: TestDb) {
     }
     app.stop().await;
 }
+
+on_both_backends!(a_cause_list_that_cannot_be_read_is_a_server_failure_not_the_forms);
+
+/// When the list of root causes cannot be read (here: its table is gone), naming causes is the
+/// server's failure (a 5xx that shows no SQL), not a 422 blaming the form, and the complaint
+/// records nothing. (A database that is away answers 503 by the same path: the PostgreSQL
+/// restart test meets it.)
+async fn a_cause_list_that_cannot_be_read_is_a_server_failure_not_the_forms(db: TestDb) {
+    let app = spawn_app(db).await;
+    let reference = file(&app, "Charged twice").await;
+    resolve(&app, &reference).await;
+    let agent = app.another_visitor();
+    agent.sign_in_as(Role::Agent).await;
+    let page = agent
+        .get(&format!("/complaints/{reference}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let before = app
+        .store
+        .complaints
+        .events_of(&reference)
+        .await
+        .unwrap()
+        .len();
+    match &app.store.db {
+        redress_store::Database::Sqlite(pool) => {
+            sqlx::query("DROP TABLE root_causes")
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        redress_store::Database::Postgres(pool) => {
+            sqlx::query("DROP TABLE root_causes CASCADE")
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+    let refused = agent
+        .post_form(
+            &format!("/complaints/{reference}/record_root_causes"),
+            &[("csrf", &csrf), ("cause_courier-late", "1")],
+        )
+        .await;
+    assert!(refused.status().is_server_error(), "{}", refused.status());
+    let body = refused.text().await.unwrap();
+    assert!(!body.contains("There is no root cause"), "{body}");
+    assert!(!body.contains("root_causes"), "no SQL shown: {body}");
+    let after = app
+        .store
+        .complaints
+        .events_of(&reference)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(after, before, "nothing recorded");
+    app.stop().await;
+}
