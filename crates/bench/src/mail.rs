@@ -31,32 +31,14 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
     );
 
     // 1. lettre alone, ready-made messages.
-    let transport =
-        redress_notify::Transport::smtp(settings.smtp_url.trim(), Duration::from_secs(15))
-            .map_err(anyhow::Error::msg)?;
-    let emails_templates = redress_notify::Emails::new(None)?;
-    let rendered = emails_templates.render(
+    let rendered = redress_notify::Emails::new(None)?.render(
         redress_store::EmailKind::Receipt,
         &redress_notify::EmailView::sample(),
     )?;
-    let mail_settings = baseline_mail_settings(settings);
-    let started = Instant::now();
-    for i in 0..emails {
-        let message = redress_notify::build_message(
-            &mail_settings,
-            &format!("BENCH-{i}.1.receipt"),
-            None,
-            &rendered,
-            &[],
-            Utc::now(),
-        )
-        .map_err(anyhow::Error::msg)?;
-        transport
-            .send("bench", &message)
-            .await
-            .map_err(anyhow::Error::msg)?;
-    }
-    let baseline = emails as f64 / started.elapsed().as_secs_f64();
+    let baseline = lettre_alone(settings, &rendered, emails, |i| {
+        format!("BENCH-{i}.1.receipt")
+    })
+    .await?;
     report.push_str(&format!(
         "{:<34} {:>10.0} {:>8.2}x {:>9} {:>9}\n",
         "lettre alone (baseline)", baseline, 1.0, "", ""
@@ -170,7 +152,33 @@ pub async fn mail(settings: &Settings, emails: usize, rate: u32) -> anyhow::Resu
 }
 
 /// The mail settings lettre's baseline builds its messages with (one attempt, no replies).
-pub(crate) fn baseline_mail_settings(settings: &Settings) -> redress_notify::MailSettings {
+/// Sends `count` copies of `rendered` with lettre alone to the SMTP server of the settings,
+/// each built as the sender builds one (message id from `id`), and returns emails per second:
+/// the baseline the outbox is measured against.
+pub(crate) async fn lettre_alone(
+    settings: &Settings,
+    rendered: &redress_notify::Rendered,
+    count: usize,
+    id: impl Fn(usize) -> String,
+) -> anyhow::Result<f64> {
+    let transport =
+        redress_notify::Transport::smtp(settings.smtp_url.trim(), Duration::from_secs(15))
+            .map_err(anyhow::Error::msg)?;
+    let mail_settings = baseline_mail_settings(settings);
+    let started = Instant::now();
+    for i in 0..count {
+        let message =
+            redress_notify::build_message(&mail_settings, &id(i), None, rendered, &[], Utc::now())
+                .map_err(anyhow::Error::msg)?;
+        transport
+            .send("bench", &message)
+            .await
+            .map_err(anyhow::Error::msg)?;
+    }
+    Ok(count as f64 / started.elapsed().as_secs_f64())
+}
+
+fn baseline_mail_settings(settings: &Settings) -> redress_notify::MailSettings {
     redress_notify::MailSettings {
         from: settings.mail_from.clone(),
         domain: "bench.example".into(),

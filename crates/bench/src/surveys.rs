@@ -3,7 +3,7 @@
 //! sampled as it drains.
 
 use super::*;
-use crate::mail::baseline_mail_settings;
+use crate::mail::lettre_alone;
 
 /// Runs `redress-bench survey-wave`: generates a year of complaints for about `contacts`
 /// contacts into an empty database (two complaints per contact among one and a half customers
@@ -84,32 +84,12 @@ pub async fn survey_wave(
 
     // 2. lettre alone: the same number of ready-made messages (at most 5,000).
     let sample = wave.asked.min(5_000);
-    let transport =
-        redress_notify::Transport::smtp(settings.smtp_url.trim(), Duration::from_secs(15))
-            .map_err(anyhow::Error::msg)?;
-    let emails = redress_notify::Emails::new(None)?;
-    let mut rendered = emails.render_survey_invitation(
+    let mut rendered = redress_notify::Emails::new(None)?.render_survey_invitation(
         &redress_notify::render::SurveyInvitationView::sample_in(Language::En),
     )?;
     rendered.to_email = "contact@bench.example".into();
-    let mail_settings = baseline_mail_settings(settings);
-    let started = Instant::now();
-    for i in 0..sample {
-        let message = redress_notify::build_message(
-            &mail_settings,
-            &format!("survey.bench-{i}"),
-            None,
-            &rendered,
-            &[],
-            Utc::now(),
-        )
-        .map_err(anyhow::Error::msg)?;
-        transport
-            .send("bench", &message)
-            .await
-            .map_err(anyhow::Error::msg)?;
-    }
-    let baseline = sample as f64 / started.elapsed().as_secs_f64();
+    let baseline =
+        lettre_alone(settings, &rendered, sample, |i| format!("survey.bench-{i}")).await?;
 
     // 3. The wave through the outbox, as fast as it falls due, the depth sampled each second.
     let mailer = redress::mailer(&store, settings)?;
