@@ -373,9 +373,6 @@ const STAGES: &[Stage] = &[
     Stage::Rated,
 ];
 
-/// Past customers per language, their complaints closed months ago (see `load`).
-const PAST_PER_LANGUAGE: usize = 2;
-
 /// What the demo loader made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoReport {
@@ -417,14 +414,8 @@ pub async fn load(
         let pack = &PACKS[index % PACKS.len()];
         let scenario = pack.scenarios.choose(&mut rng).expect("scenarios");
         let age_minutes = rng.gen_range(30..120 * 24 * 60);
-        // The last few (two a language) are customers from months ago whose complaint was
-        // closed: the ones the periodic survey asks (`crate::demo_surveys`).
-        let past = count >= 4 * PAST_PER_LANGUAGE && index + 4 * PAST_PER_LANGUAGE >= count;
-        let age_minutes = if past {
-            age_minutes + 150 * 24 * 60
-        } else {
-            age_minutes
-        };
+        let past = crate::demo_surveys::past_customer(index, count);
+        let age_minutes = age_minutes + crate::demo_surveys::past_age_minutes(past);
         let received_at = now - Duration::minutes(age_minutes);
         // Older complaints have got further; a few old ones are stuck, as in life.
         let max_stage = (age_minutes as usize * STAGES.len()) / (120 * 24 * 60) + 2;

@@ -8,6 +8,23 @@ use chrono::{Duration, Utc};
 use redress_store::Store;
 use redress_store::surveys::SurveyRules;
 
+/// Past customers per language among the demo's complaints.
+const PAST_PER_LANGUAGE: usize = 2;
+
+/// Whether the demo's complaint `index` of `count` is a past customer's: the last few (two a
+/// language, the languages taking turns) are customers from months ago whose complaint was
+/// closed, the ones the wave asks. Most of the others have a complaint open, and nobody with
+/// one is asked.
+pub fn past_customer(index: usize, count: usize) -> bool {
+    let past = 4 * PAST_PER_LANGUAGE;
+    count >= past && index + past >= count
+}
+
+/// How much older than the others a past customer's complaint is: five months.
+pub fn past_age_minutes(past: bool) -> i64 {
+    if past { 150 * 24 * 60 } else { 0 }
+}
+
 /// An answer in a language: score, what they would change, whether they ask to be contacted.
 type DemoAnswer = (&'static str, u8, &'static str, bool);
 
